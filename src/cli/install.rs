@@ -1,0 +1,54 @@
+use std::path::PathBuf;
+
+use crate::app::App;
+use crate::arch;
+use crate::error::{Error, Result};
+use crate::install::{self, InstallOptions, Origin};
+use crate::version::VersionRequest;
+
+/// Download, verify and unpack a Go release.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  gov install 1.22.5\n  gov install 1.22        # newest 1.22.x\n  gov install latest\n  gov install --file go1.22.5.linux-amd64.tar.gz   # air-gapped hosts")]
+pub struct Args {
+    /// 1.22.5, go1.22.5, 1.22 (newest 1.22.x), 1.23rc1 or latest.
+    #[arg(value_name = "VERSION", required_unless_present = "file")]
+    version: Option<String>,
+    /// Target architecture in Go's naming (amd64, arm64, 386, armv6l, ...).
+    #[arg(long, default_value_t = arch::host().to_string())]
+    arch: String,
+    /// Reinstall even if the version is installed.
+    #[arg(long)]
+    force: bool,
+    /// Install from a local archive instead of downloading.
+    #[arg(long, value_name = "ARCHIVE", conflicts_with = "version")]
+    file: Option<PathBuf>,
+    /// Expected sha256 of --file (when the release index is unreachable).
+    #[arg(long, value_name = "HEX", requires = "file")]
+    sha256: Option<String>,
+    /// Install --file without verifying its checksum.
+    #[arg(long, requires = "file", conflicts_with = "sha256")]
+    no_verify: bool,
+}
+
+pub fn run(app: &App, a: Args) -> Result<()> {
+    let arch = arch::parse(&a.arch)?;
+    let origin = match (a.file, a.version) {
+        (Some(path), _) => Origin::File {
+            path,
+            sha256: a.sha256,
+            no_verify: a.no_verify,
+        },
+        (None, Some(v)) => Origin::Remote(VersionRequest::parse(&v)?),
+        (None, None) => return Err(Error::invalid("name a version to install, or --file")),
+    };
+    let report = install::install(
+        app,
+        &InstallOptions {
+            origin,
+            arch,
+            force: a.force,
+        },
+    )?;
+    app.ui.status(&install::summary(&report));
+    Ok(())
+}

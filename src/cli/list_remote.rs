@@ -1,0 +1,96 @@
+use serde_json::json;
+
+use crate::app::App;
+use crate::arch;
+use crate::error::Result;
+use crate::index::Freshness;
+use crate::installed;
+use crate::version::VersionRequest;
+
+/// List the releases available for download.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "By default: the stable releases of the two supported Go lines.\n\nExamples:\n  gov list-remote\n  gov list-remote 1.21\n  gov list-remote --all --json")]
+pub struct Args {
+    /// Only this family (1.22) or version.
+    filter: Option<String>,
+    /// Include pre-releases and archived (unsupported) lines.
+    #[arg(long)]
+    all: bool,
+    /// Architecture whose archives to list.
+    #[arg(long, default_value_t = arch::host().to_string())]
+    arch: String,
+    /// Machine-readable output.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(app: &App, a: Args) -> Result<()> {
+    let arch = arch::parse(&a.arch)?;
+    let filter = a.filter.as_deref().map(VersionRequest::parse).transpose()?;
+    let idx = app.index(Freshness::Normal)?;
+    let supported = idx.supported_families();
+    let installed: Vec<String> = installed::list(&app.layout)?
+        .into_iter()
+        .map(|i| i.version.to_string())
+        .collect();
+
+    let mut hidden = 0usize;
+    let mut rows = Vec::new();
+    for (v, r) in idx.releases() {
+        let Some(file) = r.files.iter().find(|f| f.arch == arch) else {
+            continue;
+        };
+        let shown = match &filter {
+            Some(VersionRequest::Latest) => Some(v) == idx.latest(),
+            Some(f) => f.matches(v) && (a.all || r.stable || matches!(f, VersionRequest::Exact(_))),
+            None => a.all || (r.stable && supported.contains(&v.family())),
+        };
+        if !shown {
+            hidden += 1;
+            continue;
+        }
+        rows.push((v, r, file));
+    }
+
+    if a.json {
+        let items: Vec<_> = rows
+            .iter()
+            .map(|(v, r, f)| {
+                json!({
+                    "version": v.as_str(),
+                    "stable": r.stable,
+                    "installed": installed.iter().any(|i| i == v.as_str()),
+                    "filename": f.filename,
+                    "sha256": f.sha256,
+                    "size": f.size,
+                })
+            })
+            .collect();
+        return super::print_json(&json!(items));
+    }
+    let mut out = String::new();
+    for (v, r, _) in &rows {
+        let mut notes = Vec::new();
+        if installed.iter().any(|i| i == v.as_str()) {
+            notes.push("installed");
+        }
+        if !r.stable {
+            notes.push("unstable");
+        }
+        if notes.is_empty() {
+            out.push_str(&format!("{v}\n"));
+        } else {
+            out.push_str(&format!("{v:<12} {}\n", notes.join(", ")));
+        }
+    }
+    print!("{out}");
+    if rows.is_empty() {
+        app.ui.status("no matching releases");
+    }
+    if hidden > 0 && !a.all && filter.is_none() {
+        app.ui.status(&format!(
+            "({hidden} older or pre-release versions hidden; --all lists them, `gov list-remote 1.20` one line)"
+        ));
+    }
+    Ok(())
+}

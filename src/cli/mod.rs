@@ -1,0 +1,69 @@
+//! Command-line interface: parse with clap, call the library, print.
+//! Status goes to stderr, data (lists, JSON) to stdout.
+
+mod install;
+mod list;
+mod list_remote;
+mod uninstall;
+
+use clap::{Parser, Subcommand};
+
+use crate::app::App;
+use crate::error::Result;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "gov",
+    version,
+    about = "Go toolchain manager: verified installs, atomic switches, module proxy settings",
+    long_about = None,
+    after_help = "State lives in GOV_HOME (root: /usr/local/gov, others: ~/.local/share/gov); \
+entry points in GOV_BIN_DIR. Release index: GOV_INDEX_URL; archive mirrors: GOV_MIRROR."
+)]
+pub struct Cli {
+    /// Print only warnings and errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Install(install::Args),
+    Uninstall(uninstall::Args),
+    List(list::Args),
+    ListRemote(list_remote::Args),
+}
+
+/// Runs the CLI and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("{}", e.report());
+            e.kind().exit_code()
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let app = App::from_env(cli.quiet)?;
+    match cli.command {
+        Command::Install(a) => install::run(&app, a),
+        Command::Uninstall(a) => uninstall::run(&app, a),
+        Command::List(a) => list::run(&app, a),
+        Command::ListRemote(a) => list_remote::run(&app, a),
+    }
+}
+
+/// Writes JSON to stdout.
+pub(crate) fn print_json(value: &serde_json::Value) -> Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| {
+        crate::error::Error::new(crate::error::ErrorKind::Io, "cannot encode JSON").with_source(e)
+    })?;
+    println!("{text}");
+    Ok(())
+}

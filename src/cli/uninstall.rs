@@ -1,0 +1,19 @@
+use crate::app::App;
+use crate::error::Result;
+use crate::install;
+use crate::version::VersionRequest;
+
+/// Remove an installed version.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Example:\n  gov uninstall 1.21.13")]
+pub struct Args {
+    /// The installed version to remove.
+    version: String,
+}
+
+pub fn run(app: &App, a: Args) -> Result<()> {
+    let req = VersionRequest::parse(&a.version)?;
+    let removed = install::uninstall(app, &req)?;
+    app.ui.status(&format!("Uninstalled Go {removed}"));
+    Ok(())
+}

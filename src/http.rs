@@ -1,0 +1,391 @@
+//! HTTP for gov's downloads: one blocking client, URL policy (https, or http
+//! only to loopback unless the user opts in), retries with backoff for
+//! transient failures, failover across mirrors, and bodies that resume with a
+//! Range request when a connection drops mid-transfer.
+
+use std::io::Read;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::blocking::{Client, Response};
+use reqwest::header::{CONTENT_RANGE, ETAG, HeaderMap, IF_RANGE, RANGE};
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// Retry and timeout knobs, tunable by environment for slow links and tests.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Extra attempts after the first, per mirror, for transient failures.
+    pub retries: u32,
+    /// Delay before the first retry; doubles each time, capped at 30 s.
+    pub backoff: Duration,
+}
+
+fn env_u64(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
+}
+
+impl RetryPolicy {
+    pub fn from_env() -> RetryPolicy {
+        RetryPolicy {
+            retries: env_u64("GOV_HTTP_RETRIES").map_or(3, |n| n.min(100) as u32),
+            backoff: Duration::from_millis(env_u64("GOV_HTTP_BACKOFF_MS").unwrap_or(500)),
+        }
+    }
+
+    fn delay(&self, attempt: u32) -> Duration {
+        let factor = 1u32 << attempt.min(16);
+        (self.backoff * factor).min(Duration::from_secs(30))
+    }
+}
+
+/// The user agent every request carries.
+pub fn user_agent() -> String {
+    format!("gov/{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// Builds the client. Honours HTTPS_PROXY/NO_PROXY (reqwest's system proxy
+/// support) and both the bundled and the system's trusted roots.
+pub fn build_client() -> Result<Client> {
+    let connect = env_u64("GOV_HTTP_CONNECT_TIMEOUT").unwrap_or(15);
+    let read = env_u64("GOV_HTTP_READ_TIMEOUT").unwrap_or(60);
+    Client::builder()
+        .user_agent(user_agent())
+        .connect_timeout(Duration::from_secs(connect))
+        // In the blocking client this bounds each read of a body, not the
+        // whole transfer: a slow but live download is never cut off.
+        .timeout(Duration::from_secs(read))
+        .build()
+        .map_err(|e| {
+            Error::new(ErrorKind::Network, "cannot set up the HTTP client").with_source(e)
+        })
+}
+
+/// Refuses schemes gov does not speak, and plain http to anything but
+/// loopback unless GOV_ALLOW_HTTP=1: an archive's checksum protects its
+/// bytes, but the release index that carries the checksums must not be
+/// served over an unauthenticated channel.
+pub fn check_url(url: &str, what: &str) -> Result<reqwest::Url> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| {
+        Error::invalid(format!("{what} `{url}` is not a valid URL")).with_source(e)
+    })?;
+    match parsed.scheme() {
+        "https" | "file" => Ok(parsed),
+        "http" => {
+            let loopback = match parsed.host() {
+                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                None => false,
+            };
+            if loopback || allow_http() {
+                Ok(parsed)
+            } else {
+                Err(Error::invalid(format!(
+                    "refusing plain http for {what} `{url}`: anyone on the path could alter it"
+                ))
+                .with_advice(
+                    "use an https URL; if this host can only be reached over http (an intranet mirror), set GOV_ALLOW_HTTP=1",
+                ))
+            }
+        }
+        other => Err(Error::invalid(format!(
+            "{what} `{url}` uses the unsupported scheme `{other}`"
+        ))
+        .with_advice("use an https:// (or file://) URL")),
+    }
+}
+
+fn allow_http() -> bool {
+    matches!(
+        std::env::var("GOV_ALLOW_HTTP").as_deref(),
+        Ok("1") | Ok("true") | Ok("yes")
+    )
+}
+
+/// Short host description for messages.
+pub fn host_of(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            u.host_str().map(|h| match u.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_string(),
+            })
+        })
+        .unwrap_or_else(|| url.to_string())
+}
+
+/// Was this failure worth another try on the same server?
+fn is_transient_status(status: StatusCode) -> bool {
+    status.is_server_error()
+        || status == StatusCode::TOO_MANY_REQUESTS
+        || status == StatusCode::REQUEST_TIMEOUT
+}
+
+fn is_transient_error(e: &reqwest::Error) -> bool {
+    e.is_connect() || e.is_timeout() || e.is_request() || e.is_body()
+}
+
+/// Describes a reqwest error by its innermost cause, which names the real
+/// problem (connection refused, dns error...) rather than the URL again.
+pub fn describe(e: &reqwest::Error) -> String {
+    let mut msg = e.to_string();
+    let mut cur: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(c) = cur {
+        msg = c.to_string();
+        cur = c.source();
+    }
+    msg
+}
+
+/// Outcome of one request, before deciding whether to retry.
+enum Attempt {
+    Done(Response),
+    /// Worth retrying on the same server.
+    Transient(String),
+    /// Try the next mirror (404, 410, other client errors).
+    Skip(String),
+}
+
+fn attempt(client: &Client, url: &str, headers: &HeaderMap) -> Attempt {
+    match client.get(url).headers(headers.clone()).send() {
+        Ok(resp) => {
+            let status = resp.status();
+            if status.is_success() || status == StatusCode::NOT_MODIFIED {
+                Attempt::Done(resp)
+            } else if is_transient_status(status) {
+                Attempt::Transient(format!("HTTP {status}"))
+            } else {
+                Attempt::Skip(format!("HTTP {status}"))
+            }
+        }
+        Err(e) if is_transient_error(&e) => Attempt::Transient(describe(&e)),
+        Err(e) => Attempt::Skip(describe(&e)),
+    }
+}
+
+/// GET with retries on one URL. Returns the response (2xx or 304) or the
+/// last failure's description.
+pub fn get_with_retries(
+    client: &Client,
+    url: &str,
+    headers: &HeaderMap,
+    policy: &RetryPolicy,
+) -> std::result::Result<Response, String> {
+    let mut tries = 0;
+    loop {
+        match attempt(client, url, headers) {
+            Attempt::Done(resp) => return Ok(resp),
+            Attempt::Skip(why) => return Err(why),
+            Attempt::Transient(why) => {
+                if tries >= policy.retries {
+                    return Err(format!("{why} (after {} attempts)", tries + 1));
+                }
+                std::thread::sleep(policy.delay(tries));
+                tries += 1;
+            }
+        }
+    }
+}
+
+/// A download body read across mirrors. Opening tries each mirror in order
+/// (transient errors retried, 404 and the like skipped). Reading resumes
+/// with `Range` after a dropped connection or a short body, on the same
+/// mirror first and then on the others, so a flaky link costs no restart.
+pub struct MirroredBody {
+    client: Client,
+    urls: Vec<String>,
+    current: usize,
+    resp: Response,
+    etag: Option<String>,
+    pos: u64,
+    total: Option<u64>,
+    policy: RetryPolicy,
+    resumes_left: u32,
+}
+
+impl MirroredBody {
+    /// `urls` are the full URLs of the same file on each mirror, in order.
+    pub fn open(client: &Client, urls: Vec<String>, policy: RetryPolicy) -> Result<MirroredBody> {
+        let mut failures = Vec::new();
+        for (i, url) in urls.iter().enumerate() {
+            match get_with_retries(client, url, &HeaderMap::new(), &policy) {
+                Ok(resp) => {
+                    let total = resp.content_length();
+                    let etag = header_str(resp.headers(), ETAG);
+                    let resumes_left = policy.retries.max(1) * urls.len() as u32;
+                    return Ok(MirroredBody {
+                        client: client.clone(),
+                        urls,
+                        current: i,
+                        resp,
+                        etag,
+                        pos: 0,
+                        total,
+                        policy,
+                        resumes_left,
+                    });
+                }
+                Err(why) => failures.push(format!("{url}: {why}")),
+            }
+        }
+        Err(Error::new(
+            ErrorKind::Network,
+            format!("could not download from any mirror:\n    {}", failures.join("\n    ")),
+        )
+        .with_advice(
+            "check the network, or point GOV_MIRROR at reachable mirrors (comma-separated, tried in order), e.g. GOV_MIRROR=https://golang.google.cn/dl",
+        ))
+    }
+
+    /// The URL currently serving bytes.
+    pub fn url(&self) -> &str {
+        &self.urls[self.current]
+    }
+
+    /// The size the server announced, if any.
+    pub fn content_length(&self) -> Option<u64> {
+        self.total
+    }
+
+    /// Re-requests the rest of the body after `self.pos`.
+    fn resume(&mut self, why: String) -> std::io::Result<()> {
+        let mut last = why;
+        let order: Vec<usize> = (0..self.urls.len())
+            .map(|k| (self.current + k) % self.urls.len())
+            .collect();
+        while self.resumes_left > 0 {
+            for &i in &order {
+                if self.resumes_left == 0 {
+                    break;
+                }
+                self.resumes_left -= 1;
+                std::thread::sleep(self.policy.delay(0));
+                let mut headers = HeaderMap::new();
+                if let Ok(v) = format!("bytes={}-", self.pos).parse() {
+                    headers.insert(RANGE, v);
+                }
+                if let Some(tag) = self.etag.as_deref().and_then(|t| t.parse().ok()) {
+                    if i == self.current {
+                        headers.insert(IF_RANGE, tag);
+                    }
+                }
+                let resp = match attempt(&self.client, &self.urls[i], &headers) {
+                    Attempt::Done(r) => r,
+                    Attempt::Transient(w) | Attempt::Skip(w) => {
+                        last = format!("{}: {w}", self.urls[i]);
+                        continue;
+                    }
+                };
+                match resp.status() {
+                    StatusCode::PARTIAL_CONTENT => {
+                        let start = header_str(resp.headers(), CONTENT_RANGE)
+                            .and_then(|r| parse_content_range_start(&r));
+                        if start != Some(self.pos) {
+                            last = format!("{}: unexpected Content-Range", self.urls[i]);
+                            continue;
+                        }
+                        self.resp = resp;
+                    }
+                    StatusCode::OK => {
+                        // No range support: skip what we already have.
+                        let mut resp = resp;
+                        let skipped = std::io::copy(
+                            &mut (&mut resp).take(self.pos),
+                            &mut std::io::sink(),
+                        )?;
+                        if skipped != self.pos {
+                            last = format!("{}: short body while skipping", self.urls[i]);
+                            continue;
+                        }
+                        self.resp = resp;
+                    }
+                    other => {
+                        last = format!("{}: HTTP {other}", self.urls[i]);
+                        continue;
+                    }
+                }
+                self.current = i;
+                return Ok(());
+            }
+        }
+        Err(std::io::Error::other(format!(
+            "download interrupted after {} bytes and could not be resumed: {last}",
+            self.pos
+        )))
+    }
+}
+
+fn header_str(h: &HeaderMap, name: reqwest::header::HeaderName) -> Option<String> {
+    h.get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// `bytes 100-199/200` -> 100.
+fn parse_content_range_start(v: &str) -> Option<u64> {
+    let rest = v.trim().strip_prefix("bytes")?.trim_start();
+    rest.split('-').next()?.trim().parse().ok()
+}
+
+impl Read for MirroredBody {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            match self.resp.read(buf) {
+                Ok(0) => {
+                    if let Some(total) = self.total {
+                        if self.pos < total {
+                            let why = format!("connection closed after {} of {total} bytes", self.pos);
+                            self.resume(why)?;
+                            continue;
+                        }
+                    }
+                    return Ok(0);
+                }
+                Ok(n) => {
+                    self.pos += n as u64;
+                    if let Some(total) = self.total {
+                        if self.pos > total {
+                            return Err(std::io::Error::other(format!(
+                                "server sent more than the announced {total} bytes"
+                            )));
+                        }
+                    }
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    let why = format!("{}: {e}", self.url());
+                    self.resume(why)?;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_policy() {
+        assert!(check_url("https://go.dev/dl/", "index").is_ok());
+        assert!(check_url("http://127.0.0.1:8080/x", "index").is_ok());
+        assert!(check_url("http://localhost/x", "index").is_ok());
+        assert!(check_url("http://[::1]:9/x", "index").is_ok());
+        assert!(check_url("file:///tmp/index.json", "index").is_ok());
+        let e = check_url("ftp://example.com/x", "index").expect_err("ftp");
+        assert_eq!(e.kind().exit_code(), 2);
+        if std::env::var_os("GOV_ALLOW_HTTP").is_none() {
+            let e = check_url("http://example.com/x", "mirror").expect_err("plain http");
+            assert!(e.advice().is_some_and(|a| a.contains("GOV_ALLOW_HTTP=1")));
+        }
+    }
+
+    #[test]
+    fn content_range() {
+        assert_eq!(parse_content_range_start("bytes 100-199/200"), Some(100));
+        assert_eq!(parse_content_range_start("bytes */200"), None);
+    }
+}

@@ -1,0 +1,591 @@
+//! Installing a Go release: lock, stream into a staging directory, verify,
+//! make durable, and publish with one rename.
+//!
+//! Invariants: `versions/<v>` exists only complete, verified and fsynced;
+//! a failure or a kill at any point leaves the previous state as it was
+//! (leftovers in `tmp/` are removed by the next run); the download cache
+//! only ever holds archives whose sha256 matched.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::app::App;
+use crate::arch;
+use crate::error::{Error, ErrorKind, IoContext, Result};
+use crate::fsutil;
+use crate::http::{self, MirroredBody, RetryPolicy};
+use crate::index::Freshness;
+use crate::installed;
+use crate::lock;
+use crate::pipeline;
+use crate::shim;
+use crate::ui::human_bytes;
+use crate::version::{GoVersion, VersionRequest};
+
+pub const DEFAULT_MIRROR: &str = "https://dl.google.com/go";
+
+/// Where the archive comes from.
+#[derive(Debug, Clone)]
+pub enum Origin {
+    /// A version to resolve against the release index.
+    Remote(VersionRequest),
+    /// A local archive (air-gapped hosts).
+    File {
+        path: PathBuf,
+        sha256: Option<String>,
+        no_verify: bool,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct InstallOptions {
+    pub origin: Origin,
+    pub arch: String,
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Installed,
+    Reinstalled,
+    AlreadyInstalled,
+}
+
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub version: GoVersion,
+    pub goroot: PathBuf,
+    pub action: Action,
+    /// Bytes that came over the network (0 when served from the cache).
+    pub downloaded: u64,
+    pub from_cache: bool,
+    pub verified: bool,
+    pub elapsed: Duration,
+}
+
+/// What is known about the archive before fetching it.
+struct Plan {
+    version: GoVersion,
+    arch: String,
+    filename: String,
+    sha256: Option<String>,
+    size: Option<u64>,
+    local: Option<PathBuf>,
+}
+
+/// The mirrors from GOV_MIRROR (comma-separated, tried in order).
+pub fn mirrors() -> Result<Vec<String>> {
+    let raw = std::env::var("GOV_MIRROR").unwrap_or_default();
+    let list: Vec<String> = raw
+        .split(',')
+        .map(|s| s.trim().trim_end_matches('/').to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let list = if list.is_empty() {
+        vec![DEFAULT_MIRROR.to_string()]
+    } else {
+        list
+    };
+    for m in &list {
+        http::check_url(m, "mirror (GOV_MIRROR)")?;
+    }
+    Ok(list)
+}
+
+fn valid_sha256(s: &str) -> Result<String> {
+    let s = s.trim().to_ascii_lowercase();
+    if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(s)
+    } else {
+        Err(Error::invalid(format!("`{s}` is not a sha256 digest (64 hex digits)")))
+    }
+}
+
+/// `go1.22.5.linux-amd64.tar.gz` -> (`1.22.5`, `amd64`).
+pub fn parse_archive_name(name: &str) -> Option<(GoVersion, String)> {
+    let stem = name.strip_prefix("go")?.strip_suffix(".tar.gz")?;
+    let (ver, arch) = stem.rsplit_once(".linux-")?;
+    Some((GoVersion::parse(ver)?, arch.to_string()))
+}
+
+fn plan(app: &App, opts: &InstallOptions) -> Result<(Plan, Option<String>)> {
+    match &opts.origin {
+        Origin::Remote(req) => {
+            let (_, resolved) = app.resolve(req, &opts.arch)?;
+            let note = match req {
+                VersionRequest::Exact(_) => None,
+                _ => Some(format!("resolved {req} to {}", resolved.version)),
+            };
+            Ok((
+                Plan {
+                    version: resolved.version,
+                    arch: opts.arch.clone(),
+                    filename: resolved.file.filename,
+                    sha256: Some(valid_sha256(&resolved.file.sha256).map_err(|_| {
+                        Error::new(
+                            ErrorKind::State,
+                            "the release index lists no valid sha256 for this archive",
+                        )
+                    })?),
+                    size: (resolved.file.size > 0).then_some(resolved.file.size),
+                    local: None,
+                },
+                note,
+            ))
+        }
+        Origin::File {
+            path,
+            sha256,
+            no_verify,
+        } => {
+            let filename = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let Some((version, file_arch)) = parse_archive_name(&filename) else {
+                return Err(Error::invalid(format!(
+                    "cannot tell the Go version from the file name `{filename}`"
+                ))
+                .with_advice("keep the release's own name, like go1.22.5.linux-amd64.tar.gz"));
+            };
+            if !path.is_file() {
+                return Err(Error::invalid(format!("{} is not a file", path.display())));
+            }
+            let expected = match (sha256, no_verify) {
+                (Some(s), _) => Some(valid_sha256(s)?),
+                (None, true) => {
+                    app.ui.warn(&format!(
+                        "installing {filename} WITHOUT checksum verification (--no-verify)"
+                    ));
+                    None
+                }
+                (None, false) => {
+                    let idx = app.index(Freshness::Normal).map_err(|e| {
+                        Error::new(
+                            ErrorKind::Network,
+                            format!("cannot verify {filename}: the release index is unreachable and not cached"),
+                        )
+                        .with_source(e)
+                        .with_advice("pass the digest published on go.dev/dl with --sha256 HEX, or accept the risk with --no-verify")
+                    })?;
+                    match idx.file_named(&filename) {
+                        Some((_, f)) => Some(valid_sha256(&f.sha256)?),
+                        None => {
+                            return Err(Error::new(
+                                ErrorKind::NotFound,
+                                format!("{filename} is not listed in the release index, so it cannot be verified"),
+                            )
+                            .with_advice("pass its digest with --sha256 HEX, or accept the risk with --no-verify"));
+                        }
+                    }
+                }
+            };
+            let size = std::fs::metadata(path).ok().map(|m| m.len());
+            Ok((
+                Plan {
+                    version,
+                    arch: file_arch,
+                    filename,
+                    sha256: expected,
+                    size,
+                    local: Some(path.clone()),
+                },
+                None,
+            ))
+        }
+    }
+}
+
+/// Installs a version. Safe to run concurrently with itself.
+pub fn install(app: &App, opts: &InstallOptions) -> Result<Report> {
+    let started = Instant::now();
+    let (plan, note) = plan(app, opts)?;
+    if let Some(n) = &note {
+        app.ui.status(n);
+    }
+    let version = plan.version.as_str().to_string();
+    let layout = &app.layout;
+    let goroot = layout.version_dir(&version);
+
+    let _guard = lock::acquire(
+        &installed::version_lock(layout, &version),
+        &format!("to finish with Go {version}"),
+        |m| app.ui.status(m),
+    )?;
+    installed::cleanup_leftovers(layout, Some(&version))?;
+
+    let exists = installed::is_installed(layout, &version);
+    if exists && !opts.force {
+        shim::write(layout, &version)?;
+        return Ok(Report {
+            version: plan.version,
+            goroot,
+            action: Action::AlreadyInstalled,
+            downloaded: 0,
+            from_cache: false,
+            verified: false,
+            elapsed: started.elapsed(),
+        });
+    }
+
+    for d in [layout.versions_dir(), layout.tmp_dir(), layout.downloads_dir()] {
+        fsutil::create_dir_all(&d)?;
+    }
+    let stage = layout.tmp_dir().join(installed::tmp_name(&version, "stage"));
+    let result = fetch_into(app, &plan, &stage);
+    let fetched = match result {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = fsutil::remove_tree(&stage);
+            return Err(e);
+        }
+    };
+    let published = finish(app, &plan, &stage, &goroot, exists);
+    if let Err(e) = published {
+        let _ = fsutil::remove_tree(&stage);
+        if let Some(d) = &fetched.download {
+            let _ = std::fs::remove_file(d);
+        }
+        return Err(e);
+    }
+    // The archive verified: keep it so a reinstall costs no download.
+    if let (Some(tmp), Some(sha)) = (&fetched.download, &plan.sha256) {
+        if std::fs::rename(tmp, layout.cached_archive(sha)).is_err() {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+    shim::write(layout, &version)?;
+    Ok(Report {
+        version: plan.version,
+        goroot,
+        action: if exists {
+            Action::Reinstalled
+        } else {
+            Action::Installed
+        },
+        downloaded: fetched.downloaded,
+        from_cache: fetched.from_cache,
+        verified: plan.sha256.is_some(),
+        elapsed: started.elapsed(),
+    })
+}
+
+struct Fetched {
+    downloaded: u64,
+    from_cache: bool,
+    /// The verified download, still in tmp/, to move into the cache.
+    download: Option<PathBuf>,
+}
+
+fn fresh_stage(stage: &Path) -> Result<()> {
+    fsutil::remove_tree(stage)?;
+    std::fs::create_dir(stage).context(|| format!("creating {}", stage.display()))
+}
+
+fn open_file(path: &Path) -> Result<Box<dyn Read + Send>> {
+    let f = File::open(path).context(|| format!("opening {}", path.display()))?;
+    Ok(Box::new(f))
+}
+
+/// Streams the archive into `stage` and checks it, from the download cache,
+/// a local file, or the mirrors.
+fn fetch_into(app: &App, plan: &Plan, stage: &Path) -> Result<Fetched> {
+    let layout = &app.layout;
+    let max = plan.size.unwrap_or(u64::MAX);
+
+    if let Some(path) = &plan.local {
+        fresh_stage(stage)?;
+        let bar = app.ui.progress(plan.size, &plan.filename);
+        let out = pipeline::run(open_file(path)?, None, bar.clone(), u64::MAX, stage)?;
+        bar.finish_and_clear();
+        check(plan, out, &path.display().to_string())?;
+        return Ok(Fetched {
+            downloaded: 0,
+            from_cache: false,
+            download: None,
+        });
+    }
+
+    if let Some(sha) = &plan.sha256 {
+        let cached = layout.cached_archive(sha);
+        if cached.is_file() {
+            fresh_stage(stage)?;
+            let bar = app.ui.progress(plan.size, &plan.filename);
+            let out = pipeline::run(open_file(&cached)?, None, bar.clone(), max, stage)?;
+            bar.finish_and_clear();
+            match check(plan, out, "the download cache") {
+                Ok(()) => {
+                    return Ok(Fetched {
+                        downloaded: 0,
+                        from_cache: true,
+                        download: None,
+                    });
+                }
+                Err(e) if e.kind() == ErrorKind::Checksum => {
+                    app.ui.warn("the cached archive is corrupt; downloading it again");
+                    let _ = std::fs::remove_file(&cached);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    let urls: Vec<String> = mirrors()?
+        .iter()
+        .map(|m| format!("{m}/{}", plan.filename))
+        .collect();
+    fresh_stage(stage)?;
+
+    // file:// mirrors are plain paths; use the first that has the file.
+    for url in urls.iter().filter(|u| u.starts_with("file:")) {
+        let path = reqwest::Url::parse(url).ok().and_then(|u| u.to_file_path().ok());
+        if let Some(path) = path.filter(|p| p.is_file()) {
+            let bar = app.ui.progress(plan.size, &plan.filename);
+            let out = pipeline::run(open_file(&path)?, None, bar.clone(), max, stage)?;
+            bar.finish_and_clear();
+            check(plan, out, url)?;
+            return Ok(Fetched {
+                downloaded: 0,
+                from_cache: false,
+                download: None,
+            });
+        }
+    }
+    let http_urls: Vec<String> = urls.into_iter().filter(|u| !u.starts_with("file:")).collect();
+    if http_urls.is_empty() {
+        return Err(Error::new(
+            ErrorKind::NotFound,
+            format!("{} is on none of the file:// mirrors in GOV_MIRROR", plan.filename),
+        ));
+    }
+    let body = MirroredBody::open(&app.client()?, http_urls, RetryPolicy::from_env())?;
+    if let (Some(announced), Some(size)) = (body.content_length(), plan.size) {
+        if announced != size {
+            return Err(Error::new(
+                ErrorKind::Checksum,
+                format!(
+                    "{} serves {announced} bytes for {}, but the release index says {size}",
+                    body.url(),
+                    plan.filename
+                ),
+            )
+            .with_advice("the mirror serves a different file; try another mirror (GOV_MIRROR)"));
+        }
+    }
+    let source_url = body.url().to_string();
+    let download = layout
+        .tmp_dir()
+        .join(installed::tmp_name(plan.version.as_str(), "download"));
+    let tee = File::create(&download).context(|| format!("creating {}", download.display()))?;
+    let bar = app.ui.progress(plan.size.or(body.content_length()), &plan.filename);
+    let run = pipeline::run(Box::new(body), Some(tee), bar.clone(), max, stage);
+    bar.finish_and_clear();
+    let out = match run {
+        Ok(o) => o,
+        Err(e) => {
+            let _ = std::fs::remove_file(&download);
+            return Err(e);
+        }
+    };
+    let downloaded = out.bytes;
+    if let Err(e) = check(plan, out, &source_url) {
+        let _ = std::fs::remove_file(&download);
+        return Err(e);
+    }
+    Ok(Fetched {
+        downloaded,
+        from_cache: false,
+        download: Some(download),
+    })
+}
+
+/// The checksum first (a mismatch explains any archive error), then the
+/// extraction's own result.
+fn check(plan: &Plan, out: pipeline::Outcome, from: &str) -> Result<()> {
+    if let Some(expected) = &plan.sha256 {
+        if &out.sha256 != expected {
+            return Err(Error::new(
+                ErrorKind::Checksum,
+                format!(
+                    "checksum mismatch for {} from {from}: expected sha256 {expected}, got {}",
+                    plan.filename, out.sha256
+                ),
+            )
+            .with_advice(
+                "nothing was installed and the bytes were discarded; retry, or use another mirror (GOV_MIRROR); \
+                 a persistent mismatch means the mirror serves tampered or different files",
+            ));
+        }
+    }
+    out.extracted.map(|_| ())
+}
+
+/// Checks the unpacked tree is the version it claims, makes it durable, and
+/// publishes it with one rename (or one atomic exchange on --force).
+fn finish(app: &App, plan: &Plan, stage: &Path, goroot: &Path, replace: bool) -> Result<()> {
+    let want = plan.version.go_name();
+    let found = installed::read_version_file(stage);
+    if found.as_deref() != Some(want.as_str()) {
+        return Err(Error::new(
+            ErrorKind::BadArchive,
+            format!(
+                "the archive's go/VERSION says {}, expected {want}",
+                found.as_deref().unwrap_or("nothing")
+            ),
+        )
+        .with_advice("this archive is not the release it is named after; nothing was installed"));
+    }
+    if arch::runs_on_host(&plan.arch) {
+        check_go_version(stage, &want)?;
+    } else {
+        app.ui.status(&format!(
+            "not running the {} toolchain on this {} host; checked go/VERSION only",
+            plan.arch,
+            arch::host()
+        ));
+    }
+    fsutil::sync_filesystem(stage)?;
+    let versions = app.layout.versions_dir();
+    if replace {
+        fsutil::exchange(stage, goroot)
+            .context(|| format!("replacing {}", goroot.display()))?;
+        // `stage` now holds the old tree.
+        let trash = app
+            .layout
+            .tmp_dir()
+            .join(installed::tmp_name(plan.version.as_str(), "trash"));
+        std::fs::rename(stage, &trash).context(|| format!("moving aside {}", stage.display()))?;
+        fsutil::fsync_dir(&versions)?;
+        fsutil::remove_tree(&trash)?;
+    } else {
+        std::fs::rename(stage, goroot).context(|| format!("publishing {}", goroot.display()))?;
+        fsutil::fsync_dir(&versions)?;
+    }
+    Ok(())
+}
+
+/// Runs the unpacked `bin/go version`, isolated from the user's settings
+/// (no toolchain switching, no go.env file).
+fn check_go_version(goroot: &Path, want: &str) -> Result<()> {
+    let go = goroot.join("bin").join("go");
+    let out = Command::new(&go)
+        .arg("version")
+        .current_dir(goroot)
+        .env_remove("GOROOT")
+        .env_remove("GOFLAGS")
+        .env("GOTOOLCHAIN", "local")
+        .env("GOENV", "off")
+        .output()
+        .context(|| format!("running {} version", go.display()))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let ok = out.status.success()
+        && stdout
+            .split_whitespace()
+            .nth(2)
+            .is_some_and(|v| v == want);
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorKind::BadArchive,
+            format!(
+                "the unpacked toolchain does not run as {want}: `go version` said {:?}{}",
+                stdout.trim(),
+                if out.status.success() {
+                    String::new()
+                } else {
+                    format!(" ({})", out.status)
+                }
+            ),
+        )
+        .with_advice("nothing was installed; the archive may be for another platform"))
+    }
+}
+
+/// One line for the end of an install.
+pub fn summary(r: &Report) -> String {
+    let where_ = r.goroot.display();
+    let secs = r.elapsed.as_secs_f64();
+    match r.action {
+        Action::AlreadyInstalled => {
+            format!("Go {} is already installed in {where_} (--force reinstalls)", r.version)
+        }
+        _ => {
+            let verb = if r.action == Action::Reinstalled {
+                "Reinstalled"
+            } else {
+                "Installed"
+            };
+            let source = if r.from_cache {
+                "from the download cache".to_string()
+            } else if r.downloaded > 0 {
+                format!("{} downloaded", human_bytes(r.downloaded))
+            } else {
+                "from a local archive".to_string()
+            };
+            let check = if r.verified { "sha256 verified" } else { "NOT verified" };
+            format!("{verb} Go {} in {where_} ({source}, {check}, {secs:.1} s)", r.version)
+        }
+    }
+}
+
+/// Removes an installed version: it disappears with one rename, then its
+/// files are deleted from tmp/.
+pub fn uninstall(app: &App, req: &VersionRequest) -> Result<GoVersion> {
+    let layout = &app.layout;
+    let Some(found) = installed::find(layout, req)? else {
+        let have: Vec<String> = installed::list(layout)?
+            .iter()
+            .map(|i| i.version.to_string())
+            .collect();
+        return Err(Error::new(
+            ErrorKind::NotFound,
+            format!("Go {req} is not installed"),
+        )
+        .with_advice(if have.is_empty() {
+            "no versions are installed".to_string()
+        } else {
+            format!("installed: {}", have.join(", "))
+        }));
+    };
+    if let VersionRequest::Family { .. } = req {
+        return Err(Error::invalid(format!(
+            "`{req}` is ambiguous for uninstall: name the exact version"
+        ))
+        .with_advice(format!("did you mean `gov uninstall {}`?", found.version)));
+    }
+    let version = found.version.as_str().to_string();
+    let _guard = lock::acquire(
+        &installed::version_lock(layout, &version),
+        &format!("to finish with Go {version}"),
+        |m| app.ui.status(m),
+    )?;
+    fsutil::create_dir_all(&layout.tmp_dir())?;
+    let trash = layout.tmp_dir().join(installed::tmp_name(&version, "trash"));
+    // The tree goes first, in one rename: from then on the version is not
+    // listed; its shims and files are removed after.
+    let goroot = layout.version_dir(&version);
+    std::fs::rename(&goroot, &trash).context(|| format!("removing {}", goroot.display()))?;
+    fsutil::fsync_dir(&layout.versions_dir())?;
+    fsutil::remove_tree(&layout.shim_dir(&version))?;
+    fsutil::remove_tree(&trash)?;
+    Ok(found.version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn archive_names() {
+        let (v, a) = parse_archive_name("go1.22.5.linux-amd64.tar.gz").unwrap_or_else(|| panic!());
+        assert_eq!((v.as_str(), a.as_str()), ("1.22.5", "amd64"));
+        let (v, a) = parse_archive_name("go1.21rc2.linux-armv6l.tar.gz").unwrap_or_else(|| panic!());
+        assert_eq!((v.as_str(), a.as_str()), ("1.21rc2", "armv6l"));
+        assert!(parse_archive_name("go1.22.5.darwin-amd64.tar.gz").is_none());
+        assert!(parse_archive_name("foo.tar.gz").is_none());
+    }
+}

@@ -1,0 +1,123 @@
+//! What is installed under GOV_HOME, and the cleanup of what interrupted
+//! runs left behind in `tmp/`.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{IoContext, Result};
+use crate::fsutil;
+use crate::layout::Layout;
+use crate::lock;
+use crate::version::{GoVersion, VersionRequest};
+
+#[derive(Debug, Clone)]
+pub struct Installed {
+    pub version: GoVersion,
+    pub goroot: PathBuf,
+}
+
+/// The lock that guards one version's directory, shims and staging files.
+pub fn version_lock(layout: &Layout, version: &str) -> PathBuf {
+    layout.lock_file(&format!("version-{version}"))
+}
+
+/// Installed versions, newest first. Only directories named like a Go
+/// version count: staging happens elsewhere, so every one is complete.
+pub fn list(layout: &Layout) -> Result<Vec<Installed>> {
+    let dir = layout.versions_dir();
+    let rd = match std::fs::read_dir(&dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).context(|| format!("reading {}", dir.display())),
+    };
+    let mut out: Vec<Installed> = rd
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            let version = GoVersion::parse(&name)?;
+            e.file_type().ok()?.is_dir().then(|| Installed {
+                version,
+                goroot: e.path(),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| b.version.cmp(&a.version));
+    Ok(out)
+}
+
+/// The installed version a request means: exact match, or the newest
+/// installed of a family (`1.22` -> newest 1.22.x installed).
+pub fn find(layout: &Layout, req: &VersionRequest) -> Result<Option<Installed>> {
+    let all = list(layout)?;
+    let picked = req.pick(all.iter().map(|i| &i.version)).cloned();
+    Ok(picked.and_then(|v| all.into_iter().find(|i| i.version == v)))
+}
+
+pub fn is_installed(layout: &Layout, version: &str) -> bool {
+    layout.version_dir(version).join("bin").is_dir()
+}
+
+/// Names of staging, download and trash entries in `tmp/` start with the
+/// version they belong to, so the version lock tells whether they are live.
+pub fn tmp_name(version: &str, what: &str) -> String {
+    format!("{version}.{what}-{}", fsutil::unique_suffix())
+}
+
+fn owner_version(name: &str) -> Option<&str> {
+    // Versions contain dots: split before the `.what-` tag.
+    let tags = [".stage-", ".trash-", ".download-"];
+    tags.iter()
+        .find_map(|t| name.find(t).map(|i| &name[..i]))
+        .filter(|v| GoVersion::parse(v).is_some())
+}
+
+/// Removes leftovers of interrupted runs for every version whose lock is
+/// free. `held` names a version whose lock the caller already holds.
+pub fn cleanup_leftovers(layout: &Layout, held: Option<&str>) -> Result<usize> {
+    let tmp = layout.tmp_dir();
+    let rd = match std::fs::read_dir(&tmp) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e).context(|| format!("reading {}", tmp.display())),
+    };
+    let mut removed = 0;
+    for entry in rd.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(version) = owner_version(&name) else {
+            continue;
+        };
+        let path = entry.path();
+        if Some(version) == held {
+            fsutil::remove_tree(&path)?;
+            removed += 1;
+            continue;
+        }
+        if let Some(_guard) = lock::try_acquire(&version_lock(layout, version))? {
+            fsutil::remove_tree(&path)?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// Does `goroot` look like a Go tree? (`bin/go` and `VERSION` present.)
+pub fn looks_like_goroot(goroot: &Path) -> bool {
+    goroot.join("bin").join("go").is_file() && goroot.join("VERSION").is_file()
+}
+
+/// The first line of `$GOROOT/VERSION` (`go1.22.5`).
+pub fn read_version_file(goroot: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(goroot.join("VERSION")).ok()?;
+    text.lines().next().map(|l| l.trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn leftover_names() {
+        let n = super::tmp_name("1.22.5", "stage");
+        assert_eq!(super::owner_version(&n), Some("1.22.5"));
+        assert_eq!(super::owner_version("1.21rc1.trash-1-2-3"), Some("1.21rc1"));
+        assert_eq!(super::owner_version("random"), None);
+        assert_eq!(super::owner_version("x.y.stage-1"), None);
+    }
+}

@@ -1,0 +1,125 @@
+//! Typed paths under GOV_HOME and GOV_BIN_DIR. Nothing else in gov builds
+//! state paths by hand, so the on-disk layout is described here only:
+//!
+//! ```text
+//! $GOV_HOME/versions/<v>/          GOROOT of an installed version
+//! $GOV_HOME/shims/<v>/{go,gofmt}   env shims of that version
+//! $GOV_HOME/cache/index/           release index cache (per index URL)
+//! $GOV_HOME/cache/downloads/       verified archives, named by sha256
+//! $GOV_HOME/tmp/                   staging and trash, same filesystem as versions/
+//! $GOV_HOME/locks/                 OS file locks
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone)]
+pub struct Layout {
+    home: PathBuf,
+    bin_dir: PathBuf,
+}
+
+/// True when running as root, which moves the defaults to /usr/local.
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+fn env_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os(name)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+impl Layout {
+    /// The layout from GOV_HOME / GOV_BIN_DIR, or the defaults for this user.
+    pub fn from_env() -> Result<Layout> {
+        let root = is_root();
+        let home = match env_path("GOV_HOME") {
+            Some(p) => p,
+            None if root => PathBuf::from("/usr/local/gov"),
+            None => dirs::data_dir()
+                .map(|d| d.join("gov"))
+                .ok_or_else(no_home)?,
+        };
+        let bin_dir = match env_path("GOV_BIN_DIR") {
+            Some(p) => p,
+            None if root => PathBuf::from("/usr/local/bin"),
+            None => dirs::home_dir()
+                .map(|d| d.join(".local").join("bin"))
+                .ok_or_else(no_home)?,
+        };
+        Ok(Layout::new(absolute(home)?, absolute(bin_dir)?))
+    }
+
+    pub fn new(home: PathBuf, bin_dir: PathBuf) -> Layout {
+        Layout { home, bin_dir }
+    }
+
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+    pub fn bin_dir(&self) -> &Path {
+        &self.bin_dir
+    }
+    pub fn versions_dir(&self) -> PathBuf {
+        self.home.join("versions")
+    }
+    /// GOROOT of an installed version (the archive's `go/` folder).
+    pub fn version_dir(&self, version: &str) -> PathBuf {
+        self.versions_dir().join(version)
+    }
+    pub fn shims_dir(&self) -> PathBuf {
+        self.home.join("shims")
+    }
+    pub fn shim_dir(&self, version: &str) -> PathBuf {
+        self.shims_dir().join(version)
+    }
+    pub fn cache_dir(&self) -> PathBuf {
+        self.home.join("cache")
+    }
+    pub fn index_cache_dir(&self) -> PathBuf {
+        self.cache_dir().join("index")
+    }
+    pub fn downloads_dir(&self) -> PathBuf {
+        self.cache_dir().join("downloads")
+    }
+    /// A verified archive in the download cache.
+    pub fn cached_archive(&self, sha256: &str) -> PathBuf {
+        self.downloads_dir().join(format!("{sha256}.tar.gz"))
+    }
+    /// Staging and trash; on the same filesystem as `versions/` so that a
+    /// finished tree appears with one rename.
+    pub fn tmp_dir(&self) -> PathBuf {
+        self.home.join("tmp")
+    }
+    pub fn locks_dir(&self) -> PathBuf {
+        self.home.join("locks")
+    }
+    pub fn lock_file(&self, name: &str) -> PathBuf {
+        self.locks_dir().join(format!("{name}.lock"))
+    }
+}
+
+fn no_home() -> Error {
+    Error::new(
+        crate::error::ErrorKind::State,
+        "cannot find a home directory for gov's state",
+    )
+    .with_advice("set GOV_HOME and GOV_BIN_DIR explicitly")
+}
+
+fn absolute(p: PathBuf) -> Result<PathBuf> {
+    if p.is_absolute() {
+        return Ok(p);
+    }
+    std::path::absolute(&p).map_err(|e| {
+        Error::invalid(format!("cannot make {} absolute", p.display())).with_source(e)
+    })
+}
+
+/// A version directory name must be a plain Go version, never a path trick.
+pub fn is_valid_version_dir_name(name: &str) -> bool {
+    crate::version::GoVersion::parse(name).is_some()
+}

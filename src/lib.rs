@@ -1,0 +1,21 @@
+//! gov: a Go toolchain manager. The binary (`main.rs`) is a thin CLI over
+//! this library.
+
+pub mod app;
+pub mod arch;
+pub mod cli;
+pub mod error;
+pub mod fsutil;
+pub mod http;
+pub mod index;
+pub mod install;
+pub mod installed;
+pub mod layout;
+pub mod lock;
+pub mod pipeline;
+pub mod shim;
+pub mod ui;
+pub mod unpack;
+pub mod version;
+
+pub use error::{Error, ErrorKind, Result};

@@ -1,0 +1,112 @@
+//! OS file locks (flock via std's `File::lock`) around state changes. The
+//! kernel drops the lock when its holder dies, so a killed gov never leaves
+//! a lock that blocks; no pid files.
+
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, ErrorKind, IoContext, Result};
+use crate::fsutil;
+
+/// Held until dropped.
+#[derive(Debug)]
+pub struct LockGuard {
+    _file: File,
+    path: PathBuf,
+}
+
+impl LockGuard {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+fn open(path: &Path) -> Result<File> {
+    if let Some(dir) = path.parent() {
+        fsutil::create_dir_all(dir)?;
+    }
+    OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .context(|| format!("opening the lock file {}", path.display()))
+}
+
+fn timeout() -> Duration {
+    let secs = std::env::var("GOV_LOCK_TIMEOUT")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(3600);
+    Duration::from_secs(secs)
+}
+
+/// Takes the lock at `path`, waiting for another gov process if needed.
+/// `waiting` is called once, before the first wait, to tell the user.
+pub fn acquire(path: &Path, what: &str, waiting: impl FnOnce(&str)) -> Result<LockGuard> {
+    let file = open(path)?;
+    match file.try_lock() {
+        Ok(()) => {
+            return Ok(LockGuard {
+                _file: file,
+                path: path.to_path_buf(),
+            });
+        }
+        Err(std::fs::TryLockError::WouldBlock) => {}
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(e).context(|| format!("locking {}", path.display()));
+        }
+    }
+    waiting(&format!(
+        "waiting for another gov process {what} (lock {})",
+        path.display()
+    ));
+    let limit = timeout();
+    let start = Instant::now();
+    let mut pause = Duration::from_millis(5);
+    loop {
+        match file.try_lock() {
+            Ok(()) => {
+                return Ok(LockGuard {
+                    _file: file,
+                    path: path.to_path_buf(),
+                });
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {}
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(e).context(|| format!("locking {}", path.display()));
+            }
+        }
+        if start.elapsed() >= limit {
+            return Err(Error::new(
+                ErrorKind::State,
+                format!(
+                    "gave up after {} s waiting for another gov process {what}",
+                    limit.as_secs()
+                ),
+            )
+            .with_advice(format!(
+                "find it with `fuser {}` (or `ps aux | grep gov`); raise GOV_LOCK_TIMEOUT (seconds) to wait longer",
+                path.display()
+            )));
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(100));
+    }
+}
+
+/// Takes the lock only if it is free right now.
+pub fn try_acquire(path: &Path) -> Result<Option<LockGuard>> {
+    let file = open(path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(LockGuard {
+            _file: file,
+            path: path.to_path_buf(),
+        })),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).context(|| format!("locking {}", path.display()))
+        }
+    }
+}
