@@ -61,7 +61,10 @@ impl App {
         let idx = self.index(Freshness::Normal)?;
         match idx.resolve(req, arch) {
             Ok(r) => Ok((idx, r)),
-            Err(e) if e.kind() == ErrorKind::NotFound && matches!(idx.source, IndexSource::Cache { .. }) => {
+            Err(e)
+                if e.kind() == ErrorKind::NotFound
+                    && matches!(idx.source, IndexSource::Cache { .. }) =>
+            {
                 let idx = self.index(Freshness::Revalidate)?;
                 let r = idx.resolve(req, arch)?;
                 Ok((idx, r))

@@ -5,8 +5,8 @@ use crate::error::{Error, Result};
 
 /// Every Linux architecture go.dev publishes archives for.
 pub const KNOWN: &[&str] = &[
-    "amd64", "arm64", "386", "armv6l", "ppc64le", "ppc64", "s390x", "riscv64", "loong64",
-    "mips", "mipsle", "mips64", "mips64le",
+    "amd64", "arm64", "386", "armv6l", "ppc64le", "ppc64", "s390x", "riscv64", "loong64", "mips",
+    "mipsle", "mips64", "mips64le",
 ];
 
 /// The architecture gov was built for, which is the host's.

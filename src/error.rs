@@ -156,7 +156,7 @@ mod tests {
 
     #[test]
     fn report_lists_causes_and_advice() {
-        let io = std::io::Error::new(std::io::ErrorKind::Other, "disk on fire");
+        let io = std::io::Error::other("disk on fire");
         let e = Error::io("writing VERSION", io).with_advice("call the fire brigade");
         let r = e.report();
         assert!(r.starts_with("error: writing VERSION"));

@@ -27,7 +27,8 @@ pub fn unique_suffix() -> String {
 /// Makes a directory's entries (new names, renames) durable.
 pub fn fsync_dir(dir: &Path) -> Result<()> {
     let f = std::fs::File::open(dir).context(|| format!("opening {}", dir.display()))?;
-    f.sync_all().context(|| format!("syncing {}", dir.display()))
+    f.sync_all()
+        .context(|| format!("syncing {}", dir.display()))
 }
 
 /// Replaces `path` with `bytes` atomically and durably: a reader sees the
@@ -39,7 +40,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", unique_suffix()));
     let result = (|| {
         let mut f = std::fs::OpenOptions::new()
@@ -48,11 +52,13 @@ pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
             .mode(mode)
             .open(&tmp)
             .context(|| format!("creating {}", tmp.display()))?;
-        f.write_all(bytes).context(|| format!("writing {}", tmp.display()))?;
+        f.write_all(bytes)
+            .context(|| format!("writing {}", tmp.display()))?;
         // The mode given to open is filtered by the umask; make it exact.
         f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(mode))
             .context(|| format!("setting the mode of {}", tmp.display()))?;
-        f.sync_all().context(|| format!("syncing {}", tmp.display()))?;
+        f.sync_all()
+            .context(|| format!("syncing {}", tmp.display()))?;
         std::fs::rename(&tmp, path).context(|| format!("replacing {}", path.display()))?;
         fsync_dir(dir)
     })();
@@ -100,7 +106,8 @@ pub fn sync_filesystem(dir: &Path) -> Result<()> {
     if rc == 0 {
         Ok(())
     } else {
-        Err(std::io::Error::last_os_error()).context(|| format!("syncing the filesystem of {}", dir.display()))
+        Err(std::io::Error::last_os_error())
+            .context(|| format!("syncing the filesystem of {}", dir.display()))
     }
 }
 
@@ -134,13 +141,13 @@ pub fn remove_tree(path: &Path) -> Result<()> {
 
 fn make_writable(dir: &Path) {
     use std::os::unix::fs::PermissionsExt;
-    if let Ok(m) = std::fs::symlink_metadata(dir) {
-        if m.is_dir() {
-            let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755));
-            if let Ok(rd) = std::fs::read_dir(dir) {
-                for e in rd.flatten() {
-                    make_writable(&e.path());
-                }
+    if let Ok(m) = std::fs::symlink_metadata(dir)
+        && m.is_dir()
+    {
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755));
+        if let Ok(rd) = std::fs::read_dir(dir) {
+            for e in rd.flatten() {
+                make_writable(&e.path());
             }
         }
     }

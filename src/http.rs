@@ -56,9 +56,7 @@ pub fn build_client() -> Result<Client> {
         // whole transfer: a slow but live download is never cut off.
         .timeout(Duration::from_secs(read))
         .build()
-        .map_err(|e| {
-            Error::new(ErrorKind::Network, "cannot set up the HTTP client").with_source(e)
-        })
+        .map_err(|e| Error::new(ErrorKind::Network, "cannot set up the HTTP client").with_source(e))
 }
 
 /// Refuses schemes gov does not speak, and plain http to anything but
@@ -66,9 +64,8 @@ pub fn build_client() -> Result<Client> {
 /// bytes, but the release index that carries the checksums must not be
 /// served over an unauthenticated channel.
 pub fn check_url(url: &str, what: &str) -> Result<reqwest::Url> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| {
-        Error::invalid(format!("{what} `{url}` is not a valid URL")).with_source(e)
-    })?;
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| Error::invalid(format!("{what} `{url}` is not a valid URL")).with_source(e))?;
     match parsed.scheme() {
         "https" | "file" => Ok(parsed),
         "http" => {
@@ -127,6 +124,13 @@ fn is_transient_error(e: &reqwest::Error) -> bool {
     e.is_connect() || e.is_timeout() || e.is_request() || e.is_body()
 }
 
+/// A host name that does not resolve will not start resolving in a second;
+/// only temporary resolver failures are worth a retry.
+fn is_unknown_host(e: &reqwest::Error) -> bool {
+    let text = describe(e);
+    text.contains("Name or service not known") || text.contains("No address associated")
+}
+
 /// Describes a reqwest error by its innermost cause, which names the real
 /// problem (connection refused, dns error...) rather than the URL again.
 pub fn describe(e: &reqwest::Error) -> String {
@@ -160,7 +164,9 @@ fn attempt(client: &Client, url: &str, headers: &HeaderMap) -> Attempt {
                 Attempt::Skip(format!("HTTP {status}"))
             }
         }
-        Err(e) if is_transient_error(&e) => Attempt::Transient(describe(&e)),
+        Err(e) if is_transient_error(&e) && !is_unknown_host(&e) => {
+            Attempt::Transient(describe(&e))
+        }
         Err(e) => Attempt::Skip(describe(&e)),
     }
 }
@@ -266,10 +272,10 @@ impl MirroredBody {
                 if let Ok(v) = format!("bytes={}-", self.pos).parse() {
                     headers.insert(RANGE, v);
                 }
-                if let Some(tag) = self.etag.as_deref().and_then(|t| t.parse().ok()) {
-                    if i == self.current {
-                        headers.insert(IF_RANGE, tag);
-                    }
+                if let Some(tag) = self.etag.as_deref().and_then(|t| t.parse().ok())
+                    && i == self.current
+                {
+                    headers.insert(IF_RANGE, tag);
                 }
                 let resp = match attempt(&self.client, &self.urls[i], &headers) {
                     Attempt::Done(r) => r,
@@ -291,10 +297,8 @@ impl MirroredBody {
                     StatusCode::OK => {
                         // No range support: skip what we already have.
                         let mut resp = resp;
-                        let skipped = std::io::copy(
-                            &mut (&mut resp).take(self.pos),
-                            &mut std::io::sink(),
-                        )?;
+                        let skipped =
+                            std::io::copy(&mut (&mut resp).take(self.pos), &mut std::io::sink())?;
                         if skipped != self.pos {
                             last = format!("{}: short body while skipping", self.urls[i]);
                             continue;
@@ -334,23 +338,23 @@ impl Read for MirroredBody {
         loop {
             match self.resp.read(buf) {
                 Ok(0) => {
-                    if let Some(total) = self.total {
-                        if self.pos < total {
-                            let why = format!("connection closed after {} of {total} bytes", self.pos);
-                            self.resume(why)?;
-                            continue;
-                        }
+                    if let Some(total) = self.total
+                        && self.pos < total
+                    {
+                        let why = format!("connection closed after {} of {total} bytes", self.pos);
+                        self.resume(why)?;
+                        continue;
                     }
                     return Ok(0);
                 }
                 Ok(n) => {
                     self.pos += n as u64;
-                    if let Some(total) = self.total {
-                        if self.pos > total {
-                            return Err(std::io::Error::other(format!(
-                                "server sent more than the announced {total} bytes"
-                            )));
-                        }
+                    if let Some(total) = self.total
+                        && self.pos > total
+                    {
+                        return Err(std::io::Error::other(format!(
+                            "server sent more than the announced {total} bytes"
+                        )));
                     }
                     return Ok(n);
                 }

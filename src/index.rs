@@ -145,7 +145,9 @@ fn parse_releases(bytes: &[u8], url: &str) -> Result<Vec<Release>> {
             format!("the release index at {url} is not in go.dev's JSON format"),
         )
         .with_source(e)
-        .with_advice("GOV_INDEX_URL must serve the format of https://go.dev/dl/?mode=json&include=all")
+        .with_advice(
+            "GOV_INDEX_URL must serve the format of https://go.dev/dl/?mode=json&include=all",
+        )
     })
 }
 
@@ -158,7 +160,13 @@ fn read_cache(data: &Path, meta: &Path, url: &str) -> Option<(Vec<Release>, Cach
     Some((releases, meta))
 }
 
-fn write_cache(layout: &Layout, data: &Path, meta_path: &Path, releases: &[Release], meta: &CacheMeta) -> Result<()> {
+fn write_cache(
+    layout: &Layout,
+    data: &Path,
+    meta_path: &Path,
+    releases: &[Release],
+    meta: &CacheMeta,
+) -> Result<()> {
     fsutil::create_dir_all(&layout.index_cache_dir())?;
     let body = serde_json::to_vec(releases)
         .map_err(|e| Error::new(ErrorKind::Io, "cannot encode the index cache").with_source(e))?;
@@ -180,14 +188,19 @@ pub enum Freshness {
 
 /// Loads the index: the cache within its TTL, else a conditional request,
 /// else (network down) the cache however old, saying so.
-pub fn load(layout: &Layout, client: &dyn Fn() -> Result<reqwest::blocking::Client>, freshness: Freshness) -> Result<Index> {
+pub fn load(
+    layout: &Layout,
+    client: &dyn Fn() -> Result<reqwest::blocking::Client>,
+    freshness: Freshness,
+) -> Result<Index> {
     let url = index_url();
     let parsed = http::check_url(&url, "release index (GOV_INDEX_URL)")?;
     if parsed.scheme() == "file" {
         let path = parsed.to_file_path().map_err(|_| {
             Error::invalid(format!("GOV_INDEX_URL `{url}` is not a usable file URL"))
         })?;
-        let bytes = std::fs::read(&path).context(|| format!("reading the release index {}", path.display()))?;
+        let bytes = std::fs::read(&path)
+            .context(|| format!("reading the release index {}", path.display()))?;
         let releases = slim(parse_releases(&bytes, &url)?);
         return Ok(Index::new(releases, IndexSource::File, url));
     }
@@ -198,7 +211,11 @@ pub fn load(layout: &Layout, client: &dyn Fn() -> Result<reqwest::blocking::Clie
     if let Some((releases, meta)) = &cached {
         let age = Duration::from_secs(now.saturating_sub(meta.checked_at));
         if freshness == Freshness::Normal && age < ttl() {
-            return Ok(Index::new(releases.clone(), IndexSource::Cache { age }, url));
+            return Ok(Index::new(
+                releases.clone(),
+                IndexSource::Cache { age },
+                url,
+            ));
         }
     }
 
@@ -216,7 +233,10 @@ pub fn load(layout: &Layout, client: &dyn Fn() -> Result<reqwest::blocking::Clie
         http::get_with_retries(&c, &url, &headers, &http::RetryPolicy::from_env()).map_err(|why| {
             Error::new(
                 ErrorKind::Network,
-                format!("cannot fetch the release index from {}: {why}", http::host_of(&url)),
+                format!(
+                    "cannot fetch the release index from {}: {why}",
+                    http::host_of(&url)
+                ),
             )
         })
     });
@@ -243,15 +263,19 @@ pub fn load(layout: &Layout, client: &dyn Fn() -> Result<reqwest::blocking::Clie
         Err(e) => return fail(e, cached),
     };
 
-    if resp.status() == StatusCode::NOT_MODIFIED {
-        if let Some((releases, mut meta)) = cached {
-            meta.checked_at = now;
-            // A failed timestamp update only costs a revalidation next time.
-            let _ = write_cache(layout, &data_path, &meta_path, &releases, &meta);
-            return Ok(Index::new(releases, IndexSource::Fresh, url));
-        }
+    if resp.status() == StatusCode::NOT_MODIFIED
+        && let Some((releases, mut meta)) = cached
+    {
+        meta.checked_at = now;
+        // A failed timestamp update only costs a revalidation next time.
+        let _ = write_cache(layout, &data_path, &meta_path, &releases, &meta);
+        return Ok(Index::new(releases, IndexSource::Fresh, url));
     }
-    let etag = resp.headers().get(ETAG).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let etag = resp
+        .headers()
+        .get(ETAG)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let last_modified = resp
         .headers()
         .get(LAST_MODIFIED)
@@ -262,7 +286,10 @@ pub fn load(layout: &Layout, client: &dyn Fn() -> Result<reqwest::blocking::Clie
         Err(e) => {
             let err = Error::new(
                 ErrorKind::Network,
-                format!("the release index download from {} failed", http::host_of(&url)),
+                format!(
+                    "the release index download from {} failed",
+                    http::host_of(&url)
+                ),
             )
             .with_source(e);
             return fail(err, cached);
@@ -286,7 +313,11 @@ impl Index {
             .filter_map(|r| GoVersion::parse_lenient(&r.version).map(|v| (v, r)))
             .collect();
         releases.sort_by(|a, b| b.0.cmp(&a.0));
-        Index { releases, source, url }
+        Index {
+            releases,
+            source,
+            url,
+        }
     }
 
     /// Releases newest first.
@@ -330,7 +361,10 @@ impl Index {
     /// Looks a file up by its name (for `install --file`).
     pub fn file_named(&self, filename: &str) -> Option<(&GoVersion, &ReleaseFile)> {
         self.releases.iter().find_map(|(v, r)| {
-            r.files.iter().find(|f| f.filename == filename).map(|f| (v, f))
+            r.files
+                .iter()
+                .find(|f| f.filename == filename)
+                .map(|f| (v, f))
         })
     }
 
@@ -427,7 +461,12 @@ impl Index {
             .filter(|(_, r)| r.stable)
             .map(|(v, _)| v)
             .collect();
-        others.sort_by_key(|v| (v.minor_number().abs_diff(t), std::cmp::Reverse((*v).clone())));
+        others.sort_by_key(|v| {
+            (
+                v.minor_number().abs_diff(t),
+                std::cmp::Reverse((*v).clone()),
+            )
+        });
         let mut out: Vec<String> = Vec::new();
         for v in others {
             // One suggestion per family: its newest release.
@@ -492,13 +531,20 @@ mod tests {
     #[test]
     fn resolves() {
         let i = index();
-        let r = |s: &str| i.resolve(&req(s), "amd64").map(|r| r.version.to_string()).ok();
+        let r = |s: &str| {
+            i.resolve(&req(s), "amd64")
+                .map(|r| r.version.to_string())
+                .ok()
+        };
         assert_eq!(r("latest").as_deref(), Some("1.22.10"));
         assert_eq!(r("1.22").as_deref(), Some("1.22.10"));
         assert_eq!(r("1.23rc1").as_deref(), Some("1.23rc1"));
         assert_eq!(r("1.20.0").as_deref(), Some("1.20"));
         assert_eq!(r("1.23"), None);
-        assert_eq!(i.supported_families(), vec![("1".into(), "22".into()), ("1".into(), "21".into())]);
+        assert_eq!(
+            i.supported_families(),
+            vec![("1".into(), "22".into()), ("1".into(), "21".into())]
+        );
     }
 
     #[test]

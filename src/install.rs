@@ -22,7 +22,7 @@ use crate::installed;
 use crate::lock;
 use crate::pipeline;
 use crate::shim;
-use crate::ui::human_bytes;
+use crate::ui::{human_bytes, trace};
 use crate::version::{GoVersion, VersionRequest};
 
 pub const DEFAULT_MIRROR: &str = "https://dl.google.com/go";
@@ -100,7 +100,9 @@ fn valid_sha256(s: &str) -> Result<String> {
     if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
         Ok(s)
     } else {
-        Err(Error::invalid(format!("`{s}` is not a sha256 digest (64 hex digits)")))
+        Err(Error::invalid(format!(
+            "`{s}` is not a sha256 digest (64 hex digits)"
+        )))
     }
 }
 
@@ -231,11 +233,19 @@ pub fn install(app: &App, opts: &InstallOptions) -> Result<Report> {
         });
     }
 
-    for d in [layout.versions_dir(), layout.tmp_dir(), layout.downloads_dir()] {
+    for d in [
+        layout.versions_dir(),
+        layout.tmp_dir(),
+        layout.downloads_dir(),
+    ] {
         fsutil::create_dir_all(&d)?;
     }
-    let stage = layout.tmp_dir().join(installed::tmp_name(&version, "stage"));
+    let stage = layout
+        .tmp_dir()
+        .join(installed::tmp_name(&version, "stage"));
+    let t = Instant::now();
     let result = fetch_into(app, &plan, &stage);
+    trace("download and unpack", t);
     let fetched = match result {
         Ok(f) => f,
         Err(e) => {
@@ -252,10 +262,10 @@ pub fn install(app: &App, opts: &InstallOptions) -> Result<Report> {
         return Err(e);
     }
     // The archive verified: keep it so a reinstall costs no download.
-    if let (Some(tmp), Some(sha)) = (&fetched.download, &plan.sha256) {
-        if std::fs::rename(tmp, layout.cached_archive(sha)).is_err() {
-            let _ = std::fs::remove_file(tmp);
-        }
+    if let (Some(tmp), Some(sha)) = (&fetched.download, &plan.sha256)
+        && std::fs::rename(tmp, layout.cached_archive(sha)).is_err()
+    {
+        let _ = std::fs::remove_file(tmp);
     }
     shim::write(layout, &version)?;
     Ok(Report {
@@ -325,7 +335,8 @@ fn fetch_into(app: &App, plan: &Plan, stage: &Path) -> Result<Fetched> {
                     });
                 }
                 Err(e) if e.kind() == ErrorKind::Checksum => {
-                    app.ui.warn("the cached archive is corrupt; downloading it again");
+                    app.ui
+                        .warn("the cached archive is corrupt; downloading it again");
                     let _ = std::fs::remove_file(&cached);
                 }
                 Err(e) => return Err(e),
@@ -341,7 +352,9 @@ fn fetch_into(app: &App, plan: &Plan, stage: &Path) -> Result<Fetched> {
 
     // file:// mirrors are plain paths; use the first that has the file.
     for url in urls.iter().filter(|u| u.starts_with("file:")) {
-        let path = reqwest::Url::parse(url).ok().and_then(|u| u.to_file_path().ok());
+        let path = reqwest::Url::parse(url)
+            .ok()
+            .and_then(|u| u.to_file_path().ok());
         if let Some(path) = path.filter(|p| p.is_file()) {
             let bar = app.ui.progress(plan.size, &plan.filename);
             let out = pipeline::run(open_file(&path)?, None, bar.clone(), max, stage)?;
@@ -354,33 +367,41 @@ fn fetch_into(app: &App, plan: &Plan, stage: &Path) -> Result<Fetched> {
             });
         }
     }
-    let http_urls: Vec<String> = urls.into_iter().filter(|u| !u.starts_with("file:")).collect();
+    let http_urls: Vec<String> = urls
+        .into_iter()
+        .filter(|u| !u.starts_with("file:"))
+        .collect();
     if http_urls.is_empty() {
         return Err(Error::new(
             ErrorKind::NotFound,
-            format!("{} is on none of the file:// mirrors in GOV_MIRROR", plan.filename),
+            format!(
+                "{} is on none of the file:// mirrors in GOV_MIRROR",
+                plan.filename
+            ),
         ));
     }
     let body = MirroredBody::open(&app.client()?, http_urls, RetryPolicy::from_env())?;
-    if let (Some(announced), Some(size)) = (body.content_length(), plan.size) {
-        if announced != size {
-            return Err(Error::new(
-                ErrorKind::Checksum,
-                format!(
-                    "{} serves {announced} bytes for {}, but the release index says {size}",
-                    body.url(),
-                    plan.filename
-                ),
-            )
-            .with_advice("the mirror serves a different file; try another mirror (GOV_MIRROR)"));
-        }
+    if let (Some(announced), Some(size)) = (body.content_length(), plan.size)
+        && announced != size
+    {
+        return Err(Error::new(
+            ErrorKind::Checksum,
+            format!(
+                "{} serves {announced} bytes for {}, but the release index says {size}",
+                body.url(),
+                plan.filename
+            ),
+        )
+        .with_advice("the mirror serves a different file; try another mirror (GOV_MIRROR)"));
     }
     let source_url = body.url().to_string();
     let download = layout
         .tmp_dir()
         .join(installed::tmp_name(plan.version.as_str(), "download"));
     let tee = File::create(&download).context(|| format!("creating {}", download.display()))?;
-    let bar = app.ui.progress(plan.size.or(body.content_length()), &plan.filename);
+    let bar = app
+        .ui
+        .progress(plan.size.or(body.content_length()), &plan.filename);
     let run = pipeline::run(Box::new(body), Some(tee), bar.clone(), max, stage);
     bar.finish_and_clear();
     let out = match run {
@@ -405,9 +426,10 @@ fn fetch_into(app: &App, plan: &Plan, stage: &Path) -> Result<Fetched> {
 /// The checksum first (a mismatch explains any archive error), then the
 /// extraction's own result.
 fn check(plan: &Plan, out: pipeline::Outcome, from: &str) -> Result<()> {
-    if let Some(expected) = &plan.sha256 {
-        if &out.sha256 != expected {
-            return Err(Error::new(
+    if let Some(expected) = &plan.sha256
+        && &out.sha256 != expected
+    {
+        return Err(Error::new(
                 ErrorKind::Checksum,
                 format!(
                     "checksum mismatch for {} from {from}: expected sha256 {expected}, got {}",
@@ -418,7 +440,6 @@ fn check(plan: &Plan, out: pipeline::Outcome, from: &str) -> Result<()> {
                 "nothing was installed and the bytes were discarded; retry, or use another mirror (GOV_MIRROR); \
                  a persistent mismatch means the mirror serves tampered or different files",
             ));
-        }
     }
     out.extracted.map(|_| ())
 }
@@ -438,6 +459,7 @@ fn finish(app: &App, plan: &Plan, stage: &Path, goroot: &Path, replace: bool) ->
         )
         .with_advice("this archive is not the release it is named after; nothing was installed"));
     }
+    let t = Instant::now();
     if arch::runs_on_host(&plan.arch) {
         check_go_version(stage, &want)?;
     } else {
@@ -447,11 +469,13 @@ fn finish(app: &App, plan: &Plan, stage: &Path, goroot: &Path, replace: bool) ->
             arch::host()
         ));
     }
+    trace("version check", t);
+    let t = Instant::now();
     fsutil::sync_filesystem(stage)?;
+    trace("sync", t);
     let versions = app.layout.versions_dir();
     if replace {
-        fsutil::exchange(stage, goroot)
-            .context(|| format!("replacing {}", goroot.display()))?;
+        fsutil::exchange(stage, goroot).context(|| format!("replacing {}", goroot.display()))?;
         // `stage` now holds the old tree.
         let trash = app
             .layout
@@ -481,11 +505,7 @@ fn check_go_version(goroot: &Path, want: &str) -> Result<()> {
         .output()
         .context(|| format!("running {} version", go.display()))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let ok = out.status.success()
-        && stdout
-            .split_whitespace()
-            .nth(2)
-            .is_some_and(|v| v == want);
+    let ok = out.status.success() && stdout.split_whitespace().nth(2).is_some_and(|v| v == want);
     if ok {
         Ok(())
     } else {
@@ -511,7 +531,10 @@ pub fn summary(r: &Report) -> String {
     let secs = r.elapsed.as_secs_f64();
     match r.action {
         Action::AlreadyInstalled => {
-            format!("Go {} is already installed in {where_} (--force reinstalls)", r.version)
+            format!(
+                "Go {} is already installed in {where_} (--force reinstalls)",
+                r.version
+            )
         }
         _ => {
             let verb = if r.action == Action::Reinstalled {
@@ -526,8 +549,15 @@ pub fn summary(r: &Report) -> String {
             } else {
                 "from a local archive".to_string()
             };
-            let check = if r.verified { "sha256 verified" } else { "NOT verified" };
-            format!("{verb} Go {} in {where_} ({source}, {check}, {secs:.1} s)", r.version)
+            let check = if r.verified {
+                "sha256 verified"
+            } else {
+                "NOT verified"
+            };
+            format!(
+                "{verb} Go {} in {where_} ({source}, {check}, {secs:.1} s)",
+                r.version
+            )
         }
     }
 }
@@ -541,15 +571,15 @@ pub fn uninstall(app: &App, req: &VersionRequest) -> Result<GoVersion> {
             .iter()
             .map(|i| i.version.to_string())
             .collect();
-        return Err(Error::new(
-            ErrorKind::NotFound,
-            format!("Go {req} is not installed"),
-        )
-        .with_advice(if have.is_empty() {
-            "no versions are installed".to_string()
-        } else {
-            format!("installed: {}", have.join(", "))
-        }));
+        return Err(
+            Error::new(ErrorKind::NotFound, format!("Go {req} is not installed")).with_advice(
+                if have.is_empty() {
+                    "no versions are installed".to_string()
+                } else {
+                    format!("installed: {}", have.join(", "))
+                },
+            ),
+        );
     };
     if let VersionRequest::Family { .. } = req {
         return Err(Error::invalid(format!(
@@ -564,7 +594,9 @@ pub fn uninstall(app: &App, req: &VersionRequest) -> Result<GoVersion> {
         |m| app.ui.status(m),
     )?;
     fsutil::create_dir_all(&layout.tmp_dir())?;
-    let trash = layout.tmp_dir().join(installed::tmp_name(&version, "trash"));
+    let trash = layout
+        .tmp_dir()
+        .join(installed::tmp_name(&version, "trash"));
     // The tree goes first, in one rename: from then on the version is not
     // listed; its shims and files are removed after.
     let goroot = layout.version_dir(&version);
@@ -583,7 +615,8 @@ mod tests {
     fn archive_names() {
         let (v, a) = parse_archive_name("go1.22.5.linux-amd64.tar.gz").unwrap_or_else(|| panic!());
         assert_eq!((v.as_str(), a.as_str()), ("1.22.5", "amd64"));
-        let (v, a) = parse_archive_name("go1.21rc2.linux-armv6l.tar.gz").unwrap_or_else(|| panic!());
+        let (v, a) =
+            parse_archive_name("go1.21rc2.linux-armv6l.tar.gz").unwrap_or_else(|| panic!());
         assert_eq!((v.as_str(), a.as_str()), ("1.21rc2", "armv6l"));
         assert!(parse_archive_name("go1.22.5.darwin-amd64.tar.gz").is_none());
         assert!(parse_archive_name("foo.tar.gz").is_none());

@@ -114,9 +114,8 @@ fn absolute(p: PathBuf) -> Result<PathBuf> {
     if p.is_absolute() {
         return Ok(p);
     }
-    std::path::absolute(&p).map_err(|e| {
-        Error::invalid(format!("cannot make {} absolute", p.display())).with_source(e)
-    })
+    std::path::absolute(&p)
+        .map_err(|e| Error::invalid(format!("cannot make {} absolute", p.display())).with_source(e))
 }
 
 /// A version directory name must be a plain Go version, never a path trick.

@@ -108,8 +108,11 @@ fn source_stage(
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => {
                 return Err(StageError::Failed(
-                    Error::new(ErrorKind::Network, format!("the download failed after {total} bytes"))
-                        .with_source(e),
+                    Error::new(
+                        ErrorKind::Network,
+                        format!("the download failed after {total} bytes"),
+                    )
+                    .with_source(e),
                 ));
             }
         };
@@ -128,12 +131,12 @@ fn source_stage(
                 .context(|| "writing the download cache".to_string())
                 .map_err(StageError::Failed)?;
         }
-        if let Some(sender) = &tx {
-            if sender.send(chunk).is_err() {
-                // The extractor stopped: finish the hash, skip the cache.
-                tx = None;
-                tee = None;
-            }
+        if let Some(sender) = &tx
+            && sender.send(chunk).is_err()
+        {
+            // The extractor stopped: finish the hash, skip the cache.
+            tx = None;
+            tee = None;
         }
     }
     if let Some(f) = tee.as_mut() {

@@ -39,7 +39,9 @@ impl Ui {
             return ProgressBar::hidden();
         }
         let bar = match total {
-            Some(t) => ProgressBar::with_draw_target(Some(t), ProgressDrawTarget::stderr_with_hz(10)),
+            Some(t) => {
+                ProgressBar::with_draw_target(Some(t), ProgressDrawTarget::stderr_with_hz(10))
+            }
             None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(10)),
         };
         let style = ProgressStyle::with_template(
@@ -67,5 +69,13 @@ pub fn human_bytes(n: u64) -> String {
         format!("{n} B")
     } else {
         format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+/// With GOV_TRACE set, prints how long a phase took (for diagnosing slow
+/// installs on odd disks or links).
+pub fn trace(phase: &str, since: std::time::Instant) {
+    if std::env::var_os("GOV_TRACE").is_some() {
+        eprintln!("trace: {phase}: {:.3} s", since.elapsed().as_secs_f64());
     }
 }

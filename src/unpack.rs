@@ -67,7 +67,11 @@ fn tree_path(raw: &[u8]) -> Result<Option<PathBuf>> {
         }
         rel.push(part);
     }
-    Ok(if rel.as_os_str().is_empty() { None } else { Some(rel) })
+    Ok(if rel.as_os_str().is_empty() {
+        None
+    } else {
+        Some(rel)
+    })
 }
 
 /// Checks that a symlink at `link` (tree-relative) pointing to `target`
@@ -93,10 +97,11 @@ fn symlink_stays_inside(link: &Path, target: &Path) -> bool {
     true
 }
 
-/// Normalised file mode: keep the execute bits, always owner-writable and
+/// Normalised file mode, as in Go's own archives: 0755 for anything
+/// executable, 0644 otherwise; always owner-writable and
 /// world-readable, never setuid, setgid, sticky or group/world-writable.
 fn file_mode(mode: u32) -> u32 {
-    (mode & 0o111) | 0o644
+    if mode & 0o111 != 0 { 0o755 } else { 0o644 }
 }
 
 /// Extracts `tar_stream` into `dest` (an existing empty directory that
@@ -110,9 +115,7 @@ pub fn unpack(tar_stream: impl Read, dest: &Path, limits: Limits) -> Result<Stat
     let mut entries_seen: u64 = 0;
     let mut buf = vec![0u8; 256 * 1024];
 
-    let entries = archive
-        .entries()
-        .map_err(|e| bad_stream(e))?;
+    let entries = archive.entries().map_err(bad_stream)?;
     for entry in entries {
         let mut entry = entry.map_err(bad_stream)?;
         entries_seen += 1;
@@ -140,7 +143,10 @@ pub fn unpack(tar_stream: impl Read, dest: &Path, limits: Limits) -> Result<Stat
                 let size = entry.size();
                 stats.bytes += size;
                 if stats.bytes > limits.max_bytes {
-                    return Err(refuse(&shown, "the archive unpacks to more than the size limit"));
+                    return Err(refuse(
+                        &shown,
+                        "the archive unpacks to more than the size limit",
+                    ));
                 }
                 if link_paths.contains(&rel) {
                     return Err(refuse(&shown, "replaces a symlink"));
@@ -212,13 +218,19 @@ pub fn unpack(tar_stream: impl Read, dest: &Path, limits: Limits) -> Result<Stat
     for (rel, target) in links {
         for anc in rel.ancestors().skip(1) {
             if link_paths.contains(anc) {
-                return Err(refuse(&rel.display().to_string(), "the path goes through a symlink"));
+                return Err(refuse(
+                    &rel.display().to_string(),
+                    "the path goes through a symlink",
+                ));
             }
         }
         ensure_parent(dest, &rel, &mut made_dirs)?;
         let out = dest.join(&rel);
         if out.symlink_metadata().is_ok() {
-            return Err(refuse(&rel.display().to_string(), "a symlink replaces another entry"));
+            return Err(refuse(
+                &rel.display().to_string(),
+                "a symlink replaces another entry",
+            ));
         }
         std::os::unix::fs::symlink(&target, &out)
             .context(|| format!("creating the symlink {}", out.display()))?;
@@ -243,9 +255,12 @@ impl FromBytesCompat for std::ffi::OsStr {
 fn bad_stream(e: std::io::Error) -> Error {
     // Errors from below (network, checksum) surface here as io errors too;
     // the installer reports the upstream cause when there is one.
-    Error::new(ErrorKind::BadArchive, "the archive is not a valid gzip-compressed tar file")
-        .with_source(e)
-        .with_advice("the download may be corrupt or not a Go release; nothing was installed")
+    Error::new(
+        ErrorKind::BadArchive,
+        "the archive is not a valid gzip-compressed tar file",
+    )
+    .with_source(e)
+    .with_advice("the download may be corrupt or not a Go release; nothing was installed")
 }
 
 fn ensure_parent(dest: &Path, rel: &Path, made: &mut HashSet<PathBuf>) -> Result<()> {
@@ -333,8 +348,14 @@ mod tests {
 
     #[test]
     fn paths() {
-        assert_eq!(tree_path(b"go/bin/go").ok().flatten(), Some(PathBuf::from("bin/go")));
-        assert_eq!(tree_path(b"./go/bin/").ok().flatten(), Some(PathBuf::from("bin")));
+        assert_eq!(
+            tree_path(b"go/bin/go").ok().flatten(),
+            Some(PathBuf::from("bin/go"))
+        );
+        assert_eq!(
+            tree_path(b"./go/bin/").ok().flatten(),
+            Some(PathBuf::from("bin"))
+        );
         assert!(tree_path(b"go/").ok().is_some_and(|p| p.is_none()));
         assert!(tree_path(b"/go/bin/go").is_err());
         assert!(tree_path(b"go/../etc/passwd").is_err());
@@ -344,11 +365,23 @@ mod tests {
 
     #[test]
     fn symlinks() {
-        assert!(symlink_stays_inside(Path::new("misc/link"), Path::new("../VERSION")));
-        assert!(!symlink_stays_inside(Path::new("misc/link"), Path::new("../../etc")));
+        assert!(symlink_stays_inside(
+            Path::new("misc/link"),
+            Path::new("../VERSION")
+        ));
+        assert!(!symlink_stays_inside(
+            Path::new("misc/link"),
+            Path::new("../../etc")
+        ));
         assert!(!symlink_stays_inside(Path::new("link"), Path::new("../x")));
-        assert!(!symlink_stays_inside(Path::new("link"), Path::new("/etc/passwd")));
-        assert!(symlink_stays_inside(Path::new("a/b/c"), Path::new("../../x/../y")));
+        assert!(!symlink_stays_inside(
+            Path::new("link"),
+            Path::new("/etc/passwd")
+        ));
+        assert!(symlink_stays_inside(
+            Path::new("a/b/c"),
+            Path::new("../../x/../y")
+        ));
     }
 
     #[test]

@@ -151,7 +151,8 @@ impl Ord for GoVersion {
 
 impl fmt::Display for GoVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        // pad() honours width and alignment ({:<12}) in tables.
+        f.pad(&self.text)
     }
 }
 
@@ -166,7 +167,8 @@ pub enum VersionRequest {
     Exact(GoVersion),
 }
 
-const VERSION_FORMS: &str = "versions look like 1.22.5, go1.22.5, 1.22 (the newest 1.22.x), 1.23rc1 or latest";
+const VERSION_FORMS: &str =
+    "versions look like 1.22.5, go1.22.5, 1.22 (the newest 1.22.x), 1.23rc1 or latest";
 
 impl VersionRequest {
     pub fn parse(input: &str) -> Result<VersionRequest> {
@@ -175,7 +177,10 @@ impl VersionRequest {
             return Ok(VersionRequest::Latest);
         }
         let bare = text.strip_prefix("go").unwrap_or(text);
-        let Some(v) = GoVersion::parse(bare) else {
+        // gover accepts any lowercase pre-release word; Go only ever
+        // publishes alpha, beta and rc, and anything else is a typo.
+        let real_kind = |v: &GoVersion| matches!(v.kind.as_str(), "" | "alpha" | "beta" | "rc");
+        let Some(v) = GoVersion::parse(bare).filter(real_kind) else {
             return Err(
                 Error::invalid(format!("`{input}` is not a Go version")).with_advice(VERSION_FORMS)
             );
@@ -281,8 +286,19 @@ mod tests {
     #[test]
     fn rejects_malformed() {
         for bad in [
-            "", "1.", "1..2", "01.2", "1.02", "1.2.03", "1.21.3rc1", "1.21rc", "x", "1.21RC1",
-            "1.21-rc1", "1.21 ", "v1.21",
+            "",
+            "1.",
+            "1..2",
+            "01.2",
+            "1.02",
+            "1.2.03",
+            "1.21.3rc1",
+            "1.21rc",
+            "x",
+            "1.21RC1",
+            "1.21-rc1",
+            "1.21 ",
+            "v1.21",
         ] {
             // "1.21rc" is valid in gover (kind without number); keep only
             // what gover itself refuses.
@@ -290,22 +306,39 @@ mod tests {
                 assert!(GoVersion::parse(bad).is_some());
                 continue;
             }
-            assert!(GoVersion::parse(bad).is_none(), "{bad:?} should be rejected");
+            assert!(
+                GoVersion::parse(bad).is_none(),
+                "{bad:?} should be rejected"
+            );
         }
     }
 
     #[test]
     fn requests() {
-        assert_eq!(VersionRequest::parse("latest").ok(), Some(VersionRequest::Latest));
+        assert_eq!(
+            VersionRequest::parse("latest").ok(),
+            Some(VersionRequest::Latest)
+        );
         assert_eq!(
             VersionRequest::parse("go1.22").ok(),
-            Some(VersionRequest::Family { major: "1".into(), minor: "22".into() })
+            Some(VersionRequest::Family {
+                major: "1".into(),
+                minor: "22".into()
+            })
         );
-        assert!(matches!(VersionRequest::parse("1.22.5"), Ok(VersionRequest::Exact(_))));
-        assert!(matches!(VersionRequest::parse("go1.23rc1"), Ok(VersionRequest::Exact(_))));
+        assert!(matches!(
+            VersionRequest::parse("1.22.5"),
+            Ok(VersionRequest::Exact(_))
+        ));
+        assert!(matches!(
+            VersionRequest::parse("go1.23rc1"),
+            Ok(VersionRequest::Exact(_))
+        ));
         let e = VersionRequest::parse("1.2x").expect_err("invalid");
         assert_eq!(e.kind().exit_code(), 2);
         assert!(VersionRequest::parse("1").is_err());
+        assert!(VersionRequest::parse("1.2x").is_err());
+        assert!(VersionRequest::parse("1.22beta1").is_ok());
     }
 
     #[test]

@@ -8,7 +8,9 @@ use crate::version::VersionRequest;
 
 /// Download, verify and unpack a Go release.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  gov install 1.22.5\n  gov install 1.22        # newest 1.22.x\n  gov install latest\n  gov install --file go1.22.5.linux-amd64.tar.gz   # air-gapped hosts")]
+#[command(
+    after_help = "Examples:\n  gov install 1.22.5\n  gov install 1.22        # newest 1.22.x\n  gov install latest\n  gov install --file go1.22.5.linux-amd64.tar.gz   # air-gapped hosts"
+)]
 pub struct Args {
     /// 1.22.5, go1.22.5, 1.22 (newest 1.22.x), 1.23rc1 or latest.
     #[arg(value_name = "VERSION", required_unless_present = "file")]

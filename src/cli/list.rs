@@ -23,7 +23,8 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         return super::print_json(&json!(items));
     }
     if list.is_empty() {
-        app.ui.status("no Go versions installed; try `gov install latest`");
+        app.ui
+            .status("no Go versions installed; try `gov install latest`");
         return Ok(());
     }
     for i in &list {

@@ -9,7 +9,9 @@ use crate::version::VersionRequest;
 
 /// List the releases available for download.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "By default: the stable releases of the two supported Go lines.\n\nExamples:\n  gov list-remote\n  gov list-remote 1.21\n  gov list-remote --all --json")]
+#[command(
+    after_help = "By default: the stable releases of the two supported Go lines.\n\nExamples:\n  gov list-remote\n  gov list-remote 1.21\n  gov list-remote --all --json"
+)]
 pub struct Args {
     /// Only this family (1.22) or version.
     filter: Option<String>,

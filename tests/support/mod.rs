@@ -1,0 +1,18 @@
+//! Shared helpers for gov's integration tests: a fault-injecting loopback
+//! HTTP server ([`server`]) and builders for Go release archives and the
+//! go.dev release index ([`archive`]).
+//!
+//! Use from a test file with `mod support;`. Each test binary uses only a
+//! subset, hence the allows below.
+#![allow(dead_code, unused_imports)]
+
+pub mod archive;
+pub mod sandbox;
+pub mod server;
+
+pub use archive::{
+    ARCHIVE_MTIME, Hostile, IndexBuilder, IndexFile, ToolchainArchive, archive_filename,
+    hostile_archive, sha256_hex, toolchain_archive,
+};
+pub use server::{RecordedRequest, TestServer, http_date, parse_http_date, start_refusing_port};
+pub use sandbox::{Sandbox, list_dir, run_program};

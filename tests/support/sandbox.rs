@@ -1,0 +1,185 @@
+//! A private gov world for one test: its own GOV_HOME, GOV_BIN_DIR, HOME
+//! and a loopback server publishing a go.dev-style index and archives.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use super::archive::{IndexBuilder, ToolchainArchive, toolchain_archive};
+use super::server::TestServer;
+
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+    pub server: TestServer,
+}
+
+impl Default for Sandbox {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        let dir = tempfile::Builder::new()
+            .prefix("gov-test-")
+            .tempdir()
+            .unwrap_or_else(|e| panic!("tempdir: {e}"));
+        for d in ["home", "bin", "user"] {
+            std::fs::create_dir_all(dir.path().join(d)).unwrap_or_else(|e| panic!("mkdir: {e}"));
+        }
+        Sandbox {
+            dir,
+            server: TestServer::start(),
+        }
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+    pub fn bin(&self) -> PathBuf {
+        self.dir.path().join("bin")
+    }
+    pub fn goroot(&self, v: &str) -> PathBuf {
+        self.home().join("versions").join(v)
+    }
+    pub fn shim(&self, v: &str, tool: &str) -> PathBuf {
+        self.home().join("shims").join(v).join(tool)
+    }
+    pub fn index_url(&self) -> String {
+        self.server.url_for("/dl/index.json")
+    }
+    pub fn mirror(&self) -> String {
+        self.server.url_for("/dl")
+    }
+
+    /// Publishes releases (newest first): archives under /dl/ and the index.
+    pub fn publish(&self, releases: &[(&ToolchainArchive, bool)]) {
+        let mut idx = IndexBuilder::new();
+        for (a, stable) in releases {
+            idx.add_archive(a, *stable);
+            self.server.put(&format!("/dl/{}", a.filename), a.bytes.clone());
+        }
+        self.server.put("/dl/index.json", idx.to_json());
+    }
+
+    /// Publishes tiny toolchains for these versions (newest first, all
+    /// stable unless they are pre-releases).
+    pub fn publish_versions(&self, versions: &[&str]) -> Vec<ToolchainArchive> {
+        let archives: Vec<ToolchainArchive> = versions
+            .iter()
+            .map(|v| toolchain_archive(v, "amd64", 0))
+            .collect();
+        let rel: Vec<(&ToolchainArchive, bool)> = archives
+            .iter()
+            .map(|a| (a, !a.version.contains("rc") && !a.version.contains("beta")))
+            .collect();
+        self.publish(&rel);
+        archives
+    }
+
+    /// A gov command wired to this sandbox, isolated from the caller's env.
+    pub fn cmd(&self) -> assert_cmd::Command {
+        let mut c = assert_cmd::Command::from_std(self.std_cmd());
+        c.timeout(std::time::Duration::from_secs(120));
+        c
+    }
+
+    /// The same, as a std Command (to spawn and kill).
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("gov"));
+        for (k, _) in std::env::vars_os() {
+            let k = k.to_string_lossy().into_owned();
+            if k.starts_with("GOV_") || k.starts_with("GO") || k == "HTTPS_PROXY" || k == "https_proxy" || k == "HTTP_PROXY" || k == "http_proxy" || k == "ALL_PROXY" {
+                c.env_remove(&k);
+            }
+        }
+        c.env("HOME", self.dir.path().join("user"))
+            .env("XDG_CONFIG_HOME", self.dir.path().join("user/.config"))
+            .env("GOV_HOME", self.home())
+            .env("GOV_BIN_DIR", self.bin())
+            .env("GOV_INDEX_URL", self.index_url())
+            .env("GOV_MIRROR", self.mirror())
+            .env("GOV_HTTP_BACKOFF_MS", "5")
+            .env("NO_PROXY", "*");
+        c
+    }
+
+    pub fn gov(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().unwrap_or_else(|e| panic!("running gov: {e}"))
+    }
+
+    /// Runs gov and asserts success, returning stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.gov(args);
+        assert!(
+            out.status.success(),
+            "gov {args:?} failed ({}):\nstdout: {}\nstderr: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Runs gov and asserts it exits with `code`; returns stderr.
+    pub fn fails(&self, args: &[&str], code: i32) -> String {
+        let out = self.gov(args);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "gov {args:?}: expected exit {code}:\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    /// Installed versions per `gov list --json`.
+    pub fn installed(&self) -> Vec<String> {
+        let out = self.ok(&["list", "--json"]);
+        let v: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("list --json: {e}: {out}"));
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x["version"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Entries left in GOV_HOME/tmp (staging, downloads, trash).
+    pub fn tmp_entries(&self) -> Vec<String> {
+        list_dir(&self.home().join("tmp"))
+    }
+    pub fn cached_archives(&self) -> Vec<String> {
+        list_dir(&self.home().join("cache/downloads"))
+    }
+}
+
+pub fn list_dir(p: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(p)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// Runs a program, retrying ETXTBSY (a freshly written script can be
+/// briefly "busy" while other test threads fork).
+pub fn run_program(cmd: &mut std::process::Command) -> Output {
+    for _ in 0..50 {
+        match cmd.output() {
+            Ok(o) => return o,
+            Err(e) if e.raw_os_error() == Some(26) => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            Err(e) => panic!("running {cmd:?}: {e}"),
+        }
+    }
+    panic!("{cmd:?}: text file stayed busy")
+}
