@@ -493,7 +493,7 @@ fn finish(app: &App, plan: &Plan, stage: &Path, goroot: &Path, replace: bool) ->
 
 /// Runs the unpacked `bin/go version`, isolated from the user's settings
 /// (no toolchain switching, no go.env file).
-fn check_go_version(goroot: &Path, want: &str) -> Result<()> {
+pub(crate) fn check_go_version(goroot: &Path, want: &str) -> Result<()> {
     let go = goroot.join("bin").join("go");
     let out = Command::new(&go)
         .arg("version")
@@ -586,6 +586,23 @@ pub fn uninstall(app: &App, req: &VersionRequest) -> Result<GoVersion> {
             "`{req}` is ambiguous for uninstall: name the exact version"
         ))
         .with_advice(format!("did you mean `gov uninstall {}`?", found.version)));
+    }
+    if let Some(global) = crate::select::global(layout)?
+        && global.request.matches(&found.version)
+    {
+        let others: Vec<String> = installed::list(layout)?
+            .into_iter()
+            .filter(|i| i.version != found.version)
+            .map(|i| i.version.to_string())
+            .collect();
+        return Err(Error::new(
+                ErrorKind::State,
+                format!("Go {} is the global version; removing it would break `go`", found.version),
+            )
+            .with_advice(match others.first() {
+                Some(o) => format!("switch first, e.g. `gov global {o}`, then uninstall"),
+                None => "install and select another version first (`gov install latest && gov global latest`)".into(),
+            }));
     }
     let version = found.version.as_str().to_string();
     let _guard = lock::acquire(

@@ -97,6 +97,14 @@ impl Layout {
     pub fn locks_dir(&self) -> PathBuf {
         self.home.join("locks")
     }
+    /// The global selection: one line with a version, replaced atomically.
+    pub fn global_file(&self) -> PathBuf {
+        self.home.join("global")
+    }
+    /// Lock for changes of the selection and entry points.
+    pub fn state_lock(&self) -> PathBuf {
+        self.lock_file("state")
+    }
     pub fn lock_file(&self, name: &str) -> PathBuf {
         self.locks_dir().join(format!("{name}.lock"))
     }

@@ -1,11 +1,15 @@
 //! gov: a Go toolchain manager. The binary (`main.rs`) is a thin CLI over
 //! this library.
 
+pub mod adopt;
 pub mod app;
 pub mod arch;
 pub mod cli;
+pub mod entry;
+pub mod entrypoints;
 pub mod error;
 pub mod fsutil;
+pub mod goenv;
 pub mod http;
 pub mod index;
 pub mod install;
@@ -13,6 +17,7 @@ pub mod installed;
 pub mod layout;
 pub mod lock;
 pub mod pipeline;
+pub mod select;
 pub mod shim;
 pub mod ui;
 pub mod unpack;

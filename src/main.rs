@@ -1,3 +1,11 @@
 fn main() {
+    // argv[0] first: as `go` or `gofmt` gov is an entry point and must
+    // not pay for anything else.
+    let mut args = std::env::args_os();
+    if let Some(arg0) = args.next()
+        && let Some(tool) = gov::entry::tool_for_argv0(&arg0)
+    {
+        std::process::exit(gov::entry::run(tool, args.collect()));
+    }
     std::process::exit(gov::cli::main());
 }

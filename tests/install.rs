@@ -31,19 +31,33 @@ fn installs_verifies_and_writes_shims() {
 
     let goroot = sb.goroot("1.22.5");
     assert_eq!(
-        std::fs::read_to_string(goroot.join("VERSION")).unwrap_or_default().lines().next(),
+        std::fs::read_to_string(goroot.join("VERSION"))
+            .unwrap_or_default()
+            .lines()
+            .next(),
         Some("go1.22.5")
     );
-    assert_eq!(shim_version(&sb, "1.22.5"), "go version go1.22.5 linux/amd64");
+    assert_eq!(
+        shim_version(&sb, "1.22.5"),
+        "go version go1.22.5 linux/amd64"
+    );
     // The shim sets GOROOT to its version.
     let out = run_program(Command::new(sb.shim("1.22.5", "go")).args(["env", "GOROOT"]));
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), goroot.to_string_lossy());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        goroot.to_string_lossy()
+    );
     let out = run_program(&mut Command::new(sb.shim("1.22.5", "gofmt")));
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "gofmt go1.22.5");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "gofmt go1.22.5"
+    );
 
     // Modes and the in-tree symlink survive.
     let mode = |p: &str| {
-        std::fs::metadata(goroot.join(p)).map(|m| m.permissions().mode() & 0o7777).unwrap_or(0)
+        std::fs::metadata(goroot.join(p))
+            .map(|m| m.permissions().mode() & 0o7777)
+            .unwrap_or(0)
     };
     assert_eq!(mode("bin/go"), 0o755);
     assert_eq!(mode("VERSION"), 0o644);
@@ -112,8 +126,15 @@ fn reinstall_is_noop_and_force_swaps_atomically() {
     assert!(err.contains("Reinstalled Go 1.22.5"), "{err}");
     assert!(err.contains("from the download cache"), "{err}");
     assert!(!marker.exists(), "the old tree was replaced");
-    assert_eq!(sb.server.hits("/dl/go1.22.5.linux-amd64.tar.gz"), hits, "no new download");
-    assert_eq!(shim_version(&sb, "1.22.5"), "go version go1.22.5 linux/amd64");
+    assert_eq!(
+        sb.server.hits("/dl/go1.22.5.linux-amd64.tar.gz"),
+        hits,
+        "no new download"
+    );
+    assert_eq!(
+        shim_version(&sb, "1.22.5"),
+        "go version go1.22.5 linux/amd64"
+    );
     assert!(sb.tmp_entries().is_empty());
 }
 
@@ -127,11 +148,18 @@ fn checksum_mismatch_installs_nothing() {
     let mut evil = good.bytes.clone();
     let n = evil.len();
     evil[n / 2] ^= 0xff;
-    sb.server.put("/dl/go1.22.5.linux-amd64.tar.gz", evil.clone());
+    sb.server
+        .put("/dl/go1.22.5.linux-amd64.tar.gz", evil.clone());
     let err = sb.fails(&["install", "1.22.5"], 1);
     assert!(err.contains("checksum mismatch"), "{err}");
-    assert!(err.contains(&good.sha256), "names the expected digest: {err}");
-    assert!(err.contains(&support::sha256_hex(&evil)), "names the actual digest: {err}");
+    assert!(
+        err.contains(&good.sha256),
+        "names the expected digest: {err}"
+    );
+    assert!(
+        err.contains(&support::sha256_hex(&evil)),
+        "names the actual digest: {err}"
+    );
     assert!(sb.installed().is_empty());
     assert!(!sb.goroot("1.22.5").exists());
     assert!(sb.tmp_entries().is_empty(), "{:?}", sb.tmp_entries());
@@ -139,7 +167,8 @@ fn checksum_mismatch_installs_nothing() {
     assert!(!sb.shim("1.22.5", "go").exists());
 
     // A different file (another size) is refused before extraction.
-    sb.server.put("/dl/go1.22.5.linux-amd64.tar.gz", other.bytes.clone());
+    sb.server
+        .put("/dl/go1.22.5.linux-amd64.tar.gz", other.bytes.clone());
     let err = sb.fails(&["install", "1.22.5"], 1);
     assert!(err.contains("release index says"), "{err}");
     assert!(sb.installed().is_empty());
@@ -154,10 +183,21 @@ fn a_dropped_connection_resumes_with_range() {
     sb.server.truncate_next(path, 300_000, 1);
     sb.ok(&["install", "1.22.5"]);
     assert_eq!(sb.server.hits(path), 2);
-    let resumed = sb.server.requests().into_iter().filter(|r| r.route == path).nth(1);
-    let range = resumed.as_ref().and_then(|r| r.header("range")).map(str::to_string);
+    let resumed = sb
+        .server
+        .requests()
+        .into_iter()
+        .filter(|r| r.route == path)
+        .nth(1);
+    let range = resumed
+        .as_ref()
+        .and_then(|r| r.header("range"))
+        .map(str::to_string);
     assert_eq!(range.as_deref(), Some("bytes=300000-"));
-    assert_eq!(shim_version(&sb, "1.22.5"), "go version go1.22.5 linux/amd64");
+    assert_eq!(
+        shim_version(&sb, "1.22.5"),
+        "go version go1.22.5 linux/amd64"
+    );
 }
 
 #[test]
@@ -165,7 +205,8 @@ fn a_body_that_stays_truncated_fails_cleanly() {
     let sb = Sandbox::new();
     let a = toolchain_archive("1.22.5", "amd64", 1 << 20);
     sb.publish(&[(&a, true)]);
-    sb.server.truncate_next("/dl/go1.22.5.linux-amd64.tar.gz", 100_000, 1000);
+    sb.server
+        .truncate_next("/dl/go1.22.5.linux-amd64.tar.gz", 100_000, 1000);
     let err = sb.fails(&["install", "1.22.5"], 1);
     assert!(err.contains("download"), "{err}");
     assert!(err.contains("could not be resumed"), "{err}");
@@ -192,11 +233,18 @@ fn retries_are_bounded_and_tunable() {
     sb.publish_versions(&["1.22.5"]);
     let path = "/dl/go1.22.5.linux-amd64.tar.gz";
     sb.server.fail_next(path, 503, 100);
-    let out = sb.cmd().env("GOV_HTTP_RETRIES", "2").args(["install", "1.22.5"]).output();
+    let out = sb
+        .cmd()
+        .env("GOV_HTTP_RETRIES", "2")
+        .args(["install", "1.22.5"])
+        .output();
     let out = out.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("503") && err.contains("after 3 attempts"), "{err}");
+    assert!(
+        err.contains("503") && err.contains("after 3 attempts"),
+        "{err}"
+    );
     assert!(err.contains("GOV_MIRROR"), "advice names the knob: {err}");
     assert_eq!(sb.server.hits(path), 3);
 }
@@ -228,8 +276,16 @@ fn mirrors_fail_over_on_404_refusal_and_5xx() {
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(sb.server.hits("/dl/go1.22.5.linux-amd64.tar.gz"), 1, "404 is not retried");
-    assert_eq!(broken.hits("/x/go1.22.5.linux-amd64.tar.gz"), 2, "5xx retried once");
+    assert_eq!(
+        sb.server.hits("/dl/go1.22.5.linux-amd64.tar.gz"),
+        1,
+        "404 is not retried"
+    );
+    assert_eq!(
+        broken.hits("/x/go1.22.5.linux-amd64.tar.gz"),
+        2,
+        "5xx retried once"
+    );
     assert_eq!(second.hits("/go/go1.22.5.linux-amd64.tar.gz"), 1);
     assert_eq!(sb.installed(), vec!["1.22.5"]);
 }
@@ -273,11 +329,19 @@ fn hostile_archives_are_refused_and_leave_nothing() {
             assert_eq!(m, 0o755, "setuid bit dropped");
             continue;
         }
-        assert_eq!(out.status.code(), Some(1), "{kind:?} must be refused: {err}");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{kind:?} must be refused: {err}"
+        );
         assert!(err.contains("error:"), "{kind:?}: {err}");
         assert!(sb.installed().is_empty(), "{kind:?}");
         assert!(!sb.goroot("1.22.5").exists(), "{kind:?}");
-        assert!(sb.tmp_entries().is_empty(), "{kind:?}: {:?}", sb.tmp_entries());
+        assert!(
+            sb.tmp_entries().is_empty(),
+            "{kind:?}: {:?}",
+            sb.tmp_entries()
+        );
         assert!(sb.cached_archives().is_empty(), "{kind:?}");
         if let Some(escape) = &a.escape_path {
             let p = std::path::Path::new(escape);
@@ -290,7 +354,11 @@ fn hostile_archives_are_refused_and_leave_nothing() {
         }
         if let Some(bad) = &a.bad_entry {
             // The two-step escape is caught at its first step, the link.
-            let first_step = if kind == Hostile::WriteThroughSymlink { "go/d`" } else { bad };
+            let first_step = if kind == Hostile::WriteThroughSymlink {
+                "go/d`"
+            } else {
+                bad
+            };
             assert!(
                 err.contains(first_step),
                 "{kind:?}: the error names the entry {bad}: {err}"
@@ -349,7 +417,10 @@ fn parallel_installs_of_one_version_download_once() {
     assert_eq!(installed, 1, "exactly one process did the work");
     assert!(waited >= 1, "the others said they were waiting");
     assert_eq!(sb.server.hits(path), 1, "one download");
-    assert_eq!(shim_version(&sb, "1.22.5"), "go version go1.22.5 linux/amd64");
+    assert_eq!(
+        shim_version(&sb, "1.22.5"),
+        "go version go1.22.5 linux/amd64"
+    );
 }
 
 #[test]
@@ -375,18 +446,35 @@ fn sigkill_mid_install_leaves_previous_state_and_next_run_recovers() {
         let _ = child.wait();
 
         // No half version is listed or runnable; the old one still works.
-        assert_eq!(sb.installed(), vec!["1.21.13"], "after kill at {delay_ms} ms");
+        assert_eq!(
+            sb.installed(),
+            vec!["1.21.13"],
+            "after kill at {delay_ms} ms"
+        );
         assert!(!sb.goroot("1.22.5").exists());
         assert!(!sb.shim("1.22.5", "go").exists());
-        assert_eq!(shim_version(&sb, "1.21.13"), "go version go1.21.13 linux/amd64");
+        assert_eq!(
+            shim_version(&sb, "1.21.13"),
+            "go version go1.21.13 linux/amd64"
+        );
     }
-    assert!(!sb.tmp_entries().is_empty(), "the kills left leftovers to clean");
+    assert!(
+        !sb.tmp_entries().is_empty(),
+        "the kills left leftovers to clean"
+    );
 
     sb.server.delay_body(path, Duration::ZERO);
     sb.ok(&["install", "1.22.5"]);
     assert_eq!(sb.installed(), vec!["1.22.5", "1.21.13"]);
-    assert!(sb.tmp_entries().is_empty(), "leftovers cleaned: {:?}", sb.tmp_entries());
-    assert_eq!(shim_version(&sb, "1.22.5"), "go version go1.22.5 linux/amd64");
+    assert!(
+        sb.tmp_entries().is_empty(),
+        "leftovers cleaned: {:?}",
+        sb.tmp_entries()
+    );
+    assert_eq!(
+        shim_version(&sb, "1.22.5"),
+        "go version go1.22.5 linux/amd64"
+    );
 }
 
 #[test]
@@ -397,7 +485,8 @@ fn works_offline_from_a_warm_cache() {
     sb.ok(&["uninstall", "1.22.5"]);
     // The network goes away: index and archive requests now fail.
     sb.server.fail_next("/dl/index.json", 503, 1000);
-    sb.server.fail_next("/dl/go1.22.5.linux-amd64.tar.gz", 503, 1000);
+    sb.server
+        .fail_next("/dl/go1.22.5.linux-amd64.tar.gz", 503, 1000);
     // Within the TTL no request is made at all.
     let before = sb.server.hits("/dl/index.json");
     let out = sb.ok(&["list-remote"]);
@@ -424,7 +513,11 @@ fn the_index_is_revalidated_with_etag() {
     sb.publish_versions(&["1.22.5"]);
     sb.ok(&["list-remote"]);
     sb.server.clear_requests();
-    let out = sb.cmd().env("GOV_INDEX_TTL", "0").args(["list-remote"]).output();
+    let out = sb
+        .cmd()
+        .env("GOV_INDEX_TTL", "0")
+        .args(["list-remote"])
+        .output();
     assert!(out.is_ok_and(|o| o.status.success()));
     let reqs = sb.server.requests();
     let r = reqs.iter().find(|r| r.route == "/dl/index.json");
@@ -447,13 +540,28 @@ fn install_from_a_local_file() {
     let f21 = archives[1].write_to(&files);
 
     // Verified against the index.
-    let err = stderr(&sb.cmd().args(["install", "--file"]).arg(&f22).output().unwrap_or_else(|e| panic!("{e}")));
-    assert!(err.contains("Installed Go 1.22.5") && err.contains("sha256 verified"), "{err}");
+    let err = stderr(
+        &sb.cmd()
+            .args(["install", "--file"])
+            .arg(&f22)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    assert!(
+        err.contains("Installed Go 1.22.5") && err.contains("sha256 verified"),
+        "{err}"
+    );
 
     // Index unreachable and not cached: needs --sha256 or --no-verify.
     let offline = |args: &[&str]| {
         sb.cmd()
-            .env("GOV_INDEX_URL", format!("http://127.0.0.1:{}/index.json", support::start_refusing_port()))
+            .env(
+                "GOV_INDEX_URL",
+                format!(
+                    "http://127.0.0.1:{}/index.json",
+                    support::start_refusing_port()
+                ),
+            )
             .env("GOV_HTTP_RETRIES", "0")
             .args(args)
             .arg(&f21)
@@ -465,7 +573,11 @@ fn install_from_a_local_file() {
     assert!(stderr(&out).contains("--sha256"), "{}", stderr(&out));
     let bad = "0".repeat(64);
     let out = offline(&["install", "--sha256", &bad, "--file"]);
-    assert!(stderr(&out).contains("checksum mismatch"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("checksum mismatch"),
+        "{}",
+        stderr(&out)
+    );
     let out = offline(&["install", "--sha256", "xyz", "--file"]);
     assert_eq!(out.status.code(), Some(2));
     let out = offline(&["install", "--sha256", &archives[1].sha256, "--file"]);
@@ -484,20 +596,30 @@ fn file_mirrors_serve_air_gapped_hosts() {
     let dir = sb.dir.path().join("mirror");
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     archives[0].write_to(&dir);
-    std::fs::write(dir.join("index.json"), sb.server.requests().len().to_string()).ok();
+    std::fs::write(
+        dir.join("index.json"),
+        sb.server.requests().len().to_string(),
+    )
+    .ok();
     let mut idx = support::IndexBuilder::new();
     idx.add_archive(&archives[0], true);
     std::fs::write(dir.join("index.json"), idx.to_json()).unwrap_or_else(|e| panic!("{e}"));
     let out = sb
         .cmd()
-        .env("GOV_INDEX_URL", format!("file://{}/index.json", dir.display()))
+        .env(
+            "GOV_INDEX_URL",
+            format!("file://{}/index.json", dir.display()),
+        )
         .env("GOV_MIRROR", format!("file://{}", dir.display()))
         .args(["install", "1.22"])
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(sb.server.hits("/dl/go1.22.5.linux-amd64.tar.gz"), 0);
-    assert_eq!(shim_version(&sb, "1.22.5"), "go version go1.22.5 linux/amd64");
+    assert_eq!(
+        shim_version(&sb, "1.22.5"),
+        "go version go1.22.5 linux/amd64"
+    );
 }
 
 #[test]
@@ -507,7 +629,10 @@ fn uninstall_removes_tree_and_shims() {
     sb.ok(&["install", "1.22.5"]);
     sb.ok(&["install", "1.21.13"]);
     let err = sb.fails(&["uninstall", "1.20.1"], 1);
-    assert!(err.contains("not installed") && err.contains("1.22.5, 1.21.13"), "{err}");
+    assert!(
+        err.contains("not installed") && err.contains("1.22.5, 1.21.13"),
+        "{err}"
+    );
     sb.fails(&["uninstall", "bogus"], 2);
     sb.ok(&["uninstall", "1.21.13"]);
     assert_eq!(sb.installed(), vec!["1.22.5"]);
@@ -526,9 +651,16 @@ fn list_remote_filters_and_json() {
     sb.ok(&["install", "1.21.13"]);
     let out = sb.ok(&["list-remote"]);
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines, vec!["1.22.10", "1.22.2", "1.21.13      installed"], "{out}");
+    assert_eq!(
+        lines,
+        vec!["1.22.10", "1.22.2", "1.21.13      installed"],
+        "{out}"
+    );
     let all = sb.ok(&["list-remote", "--all"]);
-    assert!(all.contains("1.23rc1      unstable") && all.contains("1.20.14"), "{all}");
+    assert!(
+        all.contains("1.23rc1      unstable") && all.contains("1.20.14"),
+        "{all}"
+    );
     let fam = sb.ok(&["list-remote", "1.20"]);
     assert_eq!(fam.trim(), "1.20.14");
     let json: serde_json::Value =

@@ -40,7 +40,8 @@ fn serve_mirror(sb: &Sandbox, mirror: &Path) {
     sb.server.put("/dl/index.json", index);
     for v in VERSIONS {
         let name = format!("go{v}.linux-amd64.tar.gz");
-        sb.server.put_file(&format!("/dl/{name}"), &mirror.join(&name));
+        sb.server
+            .put_file(&format!("/dl/{name}"), &mirror.join(&name));
     }
 }
 
@@ -107,7 +108,11 @@ fn real_go_releases_install_and_build_a_module() {
         let mut c = Command::new(sb.shim(v, "gofmt"));
         go_env(&mut c, &sb, &work);
         let out = run_program(c.args(["-l", "main.go"]));
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let listed = sb.installed();
     assert_eq!(listed, vec!["1.22.10", "1.21.13"]);

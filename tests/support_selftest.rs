@@ -669,7 +669,6 @@ fn padded_archive_is_large_valid_and_incompressible() {
     assert_eq!(std::fs::read(&path).unwrap(), a.bytes);
 }
 
-
 #[test]
 fn hostile_archives_contain_the_bad_entry() {
     use tar::EntryType as T;

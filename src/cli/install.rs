@@ -52,5 +52,11 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         },
     )?;
     app.ui.status(&install::summary(&report));
+    if crate::select::global(&app.layout)?.is_none() {
+        app.ui.status(&format!(
+            "make it the default with `gov global {}`",
+            report.version
+        ));
+    }
     Ok(())
 }

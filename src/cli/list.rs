@@ -3,6 +3,7 @@ use serde_json::json;
 use crate::app::App;
 use crate::error::Result;
 use crate::installed;
+use crate::select;
 
 /// List installed versions.
 #[derive(Debug, clap::Args)]
@@ -15,10 +16,26 @@ pub struct Args {
 
 pub fn run(app: &App, a: Args) -> Result<()> {
     let list = installed::list(&app.layout)?;
+    // The selection for this directory; a broken one must not hide the list.
+    let selection = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| select::select(&app.layout, &cwd).ok().flatten());
+    let selected = selection
+        .as_ref()
+        .and_then(|s| select::resolve_installed(&app.layout, s).ok())
+        .map(|i| i.version);
     if a.json {
         let items: Vec<_> = list
             .iter()
-            .map(|i| json!({"version": i.version.as_str(), "goroot": i.goroot}))
+            .map(|i| {
+                let is_sel = selected.as_ref() == Some(&i.version);
+                json!({
+                    "version": i.version.as_str(),
+                    "goroot": i.goroot,
+                    "selected": is_sel,
+                    "selected_by": selection.as_ref().filter(|_| is_sel).map(|s| s.source.to_string()),
+                })
+            })
             .collect();
         return super::print_json(&json!(items));
     }
@@ -28,7 +45,10 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         return Ok(());
     }
     for i in &list {
-        println!("{}", i.version);
+        match (&selected, &selection) {
+            (Some(v), Some(sel)) if *v == i.version => println!("* {} ({})", i.version, sel.source),
+            _ => println!("  {}", i.version),
+        }
     }
     Ok(())
 }

@@ -1,9 +1,15 @@
 //! Command-line interface: parse with clap, call the library, print.
 //! Status goes to stderr, data (lists, JSON) to stdout.
 
+mod current;
+mod exec;
+mod global;
+mod import;
+mod init;
 mod install;
 mod list;
 mod list_remote;
+mod local;
 mod uninstall;
 
 use clap::{Parser, Subcommand};
@@ -35,6 +41,16 @@ pub enum Command {
     Uninstall(uninstall::Args),
     List(list::Args),
     ListRemote(list_remote::Args),
+    Global(global::Args),
+    Local(local::Args),
+    Current(current::Args),
+    Which(current::WhichArgs),
+    Exec(exec::Args),
+    Env(exec::EnvArgs),
+    Import(import::Args),
+    Init(init::Args),
+    Shell(init::ShellArgs),
+    Completions(init::CompletionsArgs),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -56,6 +72,16 @@ fn run(cli: Cli) -> Result<()> {
         Command::Uninstall(a) => uninstall::run(&app, a),
         Command::List(a) => list::run(&app, a),
         Command::ListRemote(a) => list_remote::run(&app, a),
+        Command::Global(a) => global::run(&app, a),
+        Command::Local(a) => local::run(&app, a),
+        Command::Current(a) => current::run(&app, a),
+        Command::Which(a) => current::which(&app, a),
+        Command::Exec(a) => exec::run(&app, a),
+        Command::Env(a) => exec::env(&app, a),
+        Command::Import(a) => import::run(&app, a),
+        Command::Init(a) => init::run(&app, a),
+        Command::Shell(a) => init::shell(&app, a),
+        Command::Completions(a) => init::completions(a),
     }
 }
 

@@ -14,5 +14,5 @@ pub use archive::{
     ARCHIVE_MTIME, Hostile, IndexBuilder, IndexFile, ToolchainArchive, archive_filename,
     hostile_archive, sha256_hex, toolchain_archive,
 };
-pub use server::{RecordedRequest, TestServer, http_date, parse_http_date, start_refusing_port};
 pub use sandbox::{Sandbox, list_dir, run_program};
+pub use server::{RecordedRequest, TestServer, http_date, parse_http_date, start_refusing_port};

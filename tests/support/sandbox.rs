@@ -57,7 +57,8 @@ impl Sandbox {
         let mut idx = IndexBuilder::new();
         for (a, stable) in releases {
             idx.add_archive(a, *stable);
-            self.server.put(&format!("/dl/{}", a.filename), a.bytes.clone());
+            self.server
+                .put(&format!("/dl/{}", a.filename), a.bytes.clone());
         }
         self.server.put("/dl/index.json", idx.to_json());
     }
@@ -89,7 +90,14 @@ impl Sandbox {
         let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("gov"));
         for (k, _) in std::env::vars_os() {
             let k = k.to_string_lossy().into_owned();
-            if k.starts_with("GOV_") || k.starts_with("GO") || k == "HTTPS_PROXY" || k == "https_proxy" || k == "HTTP_PROXY" || k == "http_proxy" || k == "ALL_PROXY" {
+            if k.starts_with("GOV_")
+                || k.starts_with("GO")
+                || k == "HTTPS_PROXY"
+                || k == "https_proxy"
+                || k == "HTTP_PROXY"
+                || k == "http_proxy"
+                || k == "ALL_PROXY"
+            {
                 c.env_remove(&k);
             }
         }
@@ -105,7 +113,10 @@ impl Sandbox {
     }
 
     pub fn gov(&self, args: &[&str]) -> Output {
-        self.cmd().args(args).output().unwrap_or_else(|e| panic!("running gov: {e}"))
+        self.cmd()
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("running gov: {e}"))
     }
 
     /// Runs gov and asserts success, returning stdout.

@@ -1,0 +1,60 @@
+use crate::app::App;
+use crate::error::{Error, ErrorKind, IoContext, Result};
+use crate::select;
+use crate::version::VersionRequest;
+
+/// Print the selected version and what selected it.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Example:\n  $ gov current\n  1.21.13 (set by /srv/app/.go-version)")]
+pub struct Args {}
+
+/// Print the real path of a tool of the selected version.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  gov which\n  gov which gofmt\n  gov which vet")]
+pub struct WhichArgs {
+    /// go, gofmt, or a tool under pkg/tool (vet, compile, cover...).
+    #[arg(default_value = "go")]
+    tool: String,
+}
+
+fn selected(app: &App) -> Result<(select::Selection, crate::installed::Installed)> {
+    let cwd = std::env::current_dir().context(|| "reading the working directory".to_string())?;
+    let sel = select::select(&app.layout, &cwd)?.ok_or_else(select::nothing_selected)?;
+    let found = select::resolve_installed(&app.layout, &sel)?;
+    Ok((sel, found))
+}
+
+pub fn run(app: &App, _a: Args) -> Result<()> {
+    let (sel, found) = selected(app)?;
+    match sel.request {
+        VersionRequest::Exact(_) => println!("{} ({})", found.version, sel.source),
+        _ => println!("{} ({}, {})", found.version, sel.raw, sel.source),
+    }
+    Ok(())
+}
+
+pub fn which(app: &App, a: WhichArgs) -> Result<()> {
+    let (_, found) = selected(app)?;
+    if a.tool.contains('/') {
+        return Err(Error::invalid(format!("`{}` is not a tool name", a.tool)));
+    }
+    let mut candidates = vec![found.goroot.join("bin").join(&a.tool)];
+    if let Ok(rd) = std::fs::read_dir(found.goroot.join("pkg/tool")) {
+        for d in rd.flatten() {
+            candidates.push(d.path().join(&a.tool));
+        }
+    }
+    match candidates.into_iter().find(|p| p.is_file()) {
+        Some(p) => {
+            println!("{}", p.display());
+            Ok(())
+        }
+        None => Err(Error::new(
+            ErrorKind::NotFound,
+            format!("Go {} has no tool named `{}`", found.version, a.tool),
+        )
+        .with_advice(
+            "tools live in $GOROOT/bin and $GOROOT/pkg/tool/<os_arch>; `go tool` lists them",
+        )),
+    }
+}

@@ -1,0 +1,120 @@
+use std::ffi::OsString;
+use std::os::unix::process::CommandExt;
+
+use crate::app::App;
+use crate::error::{Error, ErrorKind, IoContext, Result};
+use crate::goenv;
+use crate::installed::{self, Installed};
+use crate::shim::sh_quote;
+use crate::version::VersionRequest;
+
+/// Run a command with a version's environment (its bin first on PATH).
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  gov exec 1.21.13 -- go test ./...\n  gov exec 1.22 -- make build"
+)]
+pub struct Args {
+    /// An installed version (1.22.5, or 1.22 for the newest 1.22.x).
+    version: String,
+    /// The command and its arguments.
+    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+    command: Vec<OsString>,
+}
+
+/// Print shell lines that put a version on PATH.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  eval \"$(gov env 1.22.5)\"\n  gov env --shell fish | source")]
+pub struct EnvArgs {
+    /// An installed version; default: the selected one.
+    version: Option<String>,
+    /// bash, zsh, sh or fish (default: from $SHELL).
+    #[arg(long)]
+    shell: Option<String>,
+}
+
+pub(crate) fn find_installed(app: &App, v: &str) -> Result<Installed> {
+    let req = VersionRequest::parse(v)?;
+    installed::find(&app.layout, &req)?.ok_or_else(|| {
+        Error::new(ErrorKind::NotFound, format!("Go {req} is not installed"))
+            .with_advice(format!("run `gov install {req}`"))
+    })
+}
+
+fn path_with(goroot: &std::path::Path) -> OsString {
+    let mut dirs = vec![goroot.join("bin")];
+    if let Some(p) = std::env::var_os("PATH") {
+        dirs.extend(std::env::split_paths(&p));
+    }
+    std::env::join_paths(dirs).unwrap_or_default()
+}
+
+pub fn run(app: &App, a: Args) -> Result<()> {
+    let found = find_installed(app, &a.version)?;
+    let (prog, rest) = a
+        .command
+        .split_first()
+        .ok_or_else(|| Error::invalid("name a command to run after --"))?;
+    let mut cmd = std::process::Command::new(prog);
+    cmd.args(rest).env("PATH", path_with(&found.goroot));
+    for (k, v) in goenv::tool_env(&found.goroot) {
+        cmd.env(k, v);
+    }
+    let err = cmd.exec();
+    Err(err).context(|| format!("running {}", prog.to_string_lossy()))
+}
+
+pub fn env(app: &App, a: EnvArgs) -> Result<()> {
+    let found = match &a.version {
+        Some(v) => find_installed(app, v)?,
+        None => {
+            let cwd =
+                std::env::current_dir().context(|| "reading the working directory".to_string())?;
+            let sel = crate::select::select(&app.layout, &cwd)?
+                .ok_or_else(crate::select::nothing_selected)?;
+            crate::select::resolve_installed(&app.layout, &sel)?
+        }
+    };
+    let shell = a.shell.unwrap_or_else(|| {
+        std::env::var("SHELL")
+            .ok()
+            .and_then(|s| s.rsplit('/').next().map(str::to_string))
+            .unwrap_or_else(|| "sh".into())
+    });
+    let bin = found.goroot.join("bin");
+    let vars = goenv::tool_env(&found.goroot);
+    let mut out = String::new();
+    match shell.as_str() {
+        "fish" => {
+            for (k, v) in &vars {
+                out.push_str(&format!(
+                    "set -gx {} {}\n",
+                    k.to_string_lossy(),
+                    sh_quote(&v.to_string_lossy())
+                ));
+            }
+            out.push_str(&format!(
+                "set -gx PATH {} $PATH\n",
+                sh_quote(&bin.to_string_lossy())
+            ));
+        }
+        "bash" | "zsh" | "sh" | "dash" | "ash" | "ksh" => {
+            for (k, v) in &vars {
+                out.push_str(&format!(
+                    "export {}={}\n",
+                    k.to_string_lossy(),
+                    sh_quote(&v.to_string_lossy())
+                ));
+            }
+            out.push_str(&format!(
+                "export PATH={}:\"$PATH\"\n",
+                sh_quote(&bin.to_string_lossy())
+            ));
+        }
+        other => {
+            return Err(Error::invalid(format!("unsupported shell `{other}`"))
+                .with_advice("use --shell bash, zsh, sh or fish"));
+        }
+    }
+    print!("{out}");
+    Ok(())
+}

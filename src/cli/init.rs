@@ -1,0 +1,127 @@
+use clap::CommandFactory;
+
+use crate::app::App;
+use crate::error::{Error, ErrorKind, Result};
+use crate::shim::sh_quote;
+
+/// Print the shell setup: PATH, completions, and the `gov shell` function.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Add to ~/.bashrc:   eval \"$(gov init bash)\"\nAdd to ~/.zshrc:    eval \"$(gov init zsh)\"\nAdd to config.fish: gov init fish | source"
+)]
+pub struct Args {
+    /// bash, zsh or fish.
+    shell: String,
+}
+
+/// Use a version in this shell only (sets GOV_VERSION; needs `gov init`).
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  gov shell 1.21.13\n  gov shell --unset")]
+pub struct ShellArgs {
+    /// An installed version.
+    version: Option<String>,
+    /// Go back to the usual selection.
+    #[arg(long, conflicts_with = "version")]
+    unset: bool,
+    /// Print the exact version to set (used by the shell function).
+    #[arg(long, hide = true)]
+    print: bool,
+}
+
+/// Print a completion script.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  gov completions bash > /etc/bash_completion.d/gov\n  gov completions fish > ~/.config/fish/completions/gov.fish"
+)]
+pub struct CompletionsArgs {
+    shell: clap_complete::Shell,
+}
+
+pub fn run(app: &App, a: Args) -> Result<()> {
+    let bin = sh_quote(&app.layout.bin_dir().to_string_lossy());
+    let script = match a.shell.as_str() {
+        "bash" | "zsh" => {
+            let completions = if a.shell == "bash" {
+                "eval \"$(command gov completions bash)\"".to_string()
+            } else {
+                "if (( $+functions[compdef] )); then eval \"$(command gov completions zsh)\"; fi"
+                    .to_string()
+            };
+            format!(
+                r#"# gov shell setup ({shell}): eval "$(gov init {shell})"
+case ":$PATH:" in
+  *:{bin}:*) ;;
+  *) export PATH={bin}:"$PATH" ;;
+esac
+gov() {{
+  if [ "${{1-}}" = shell ]; then
+    shift
+    if [ "${{1-}}" = --unset ]; then unset GOV_VERSION; return 0; fi
+    __gov_v="$(command gov shell --print "$@")" || return
+    export GOV_VERSION="$__gov_v"
+    unset __gov_v
+  else
+    command gov "$@"
+  fi
+}}
+{completions}
+"#,
+                shell = a.shell
+            )
+        }
+        "fish" => format!(
+            r#"# gov shell setup (fish): gov init fish | source
+if not contains -- {bin} $PATH
+    set -gx PATH {bin} $PATH
+end
+function gov
+    if test (count $argv) -ge 1; and test "$argv[1]" = shell
+        if test (count $argv) -ge 2; and test "$argv[2]" = --unset
+            set -e GOV_VERSION
+            return 0
+        end
+        set -l v (command gov shell --print $argv[2..-1]); or return
+        set -gx GOV_VERSION $v
+    else
+        command gov $argv
+    end
+end
+command gov completions fish | source
+"#
+        ),
+        other => {
+            return Err(Error::invalid(format!("unsupported shell `{other}`"))
+                .with_advice("use bash, zsh or fish; other shells can use `gov env`"));
+        }
+    };
+    print!("{script}");
+    Ok(())
+}
+
+pub fn shell(app: &App, a: ShellArgs) -> Result<()> {
+    if !a.print {
+        return Err(Error::new(
+            ErrorKind::State,
+            "`gov shell` changes the current shell, which needs the function from `gov init`",
+        )
+        .with_advice(
+            "add `eval \"$(gov init bash)\"` to ~/.bashrc (zsh: ~/.zshrc, fish: `gov init fish | source`), \
+             or set it by hand: export GOV_VERSION=<version>",
+        ));
+    }
+    if a.unset {
+        return Ok(());
+    }
+    let Some(v) = a.version else {
+        return Err(Error::invalid("name a version: gov shell <version>"));
+    };
+    let found = super::exec::find_installed(app, &v)?;
+    println!("{}", found.version);
+    Ok(())
+}
+
+pub fn completions(a: CompletionsArgs) -> Result<()> {
+    let mut cmd = super::Cli::command();
+    clap_complete::generate(a.shell, &mut cmd, "gov", &mut std::io::stdout());
+    Ok(())
+}

@@ -1,0 +1,124 @@
+//! The `go` and `gofmt` entry points in GOV_BIN_DIR: symlinks to the gov
+//! binary, which recognises them by argv[0] and runs the selected version.
+//! They are created on first use and only ever replaced atomically (a new
+//! link beside the old one, renamed over it), so they never vanish; a
+//! foreign `go` found there is never clobbered silently.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, ErrorKind, IoContext, Result};
+use crate::fsutil;
+use crate::layout::Layout;
+use crate::shim::TOOLS;
+
+/// What is at an entry point's path.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Existing {
+    Missing,
+    /// A link to a gov binary (this one, or an older install of gov).
+    Ours(PathBuf),
+    /// Anything else: a hand-installed Go, a distro package's link...
+    Foreign(String),
+}
+
+/// The gov binary the entry points should run.
+pub fn gov_binary() -> Result<PathBuf> {
+    let exe = std::env::current_exe().context(|| "finding the gov binary".to_string())?;
+    Ok(exe.canonicalize().unwrap_or(exe))
+}
+
+pub fn inspect(path: &Path) -> Existing {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Existing::Missing;
+    };
+    if meta.file_type().is_symlink() {
+        let target = std::fs::read_link(path).unwrap_or_default();
+        let name = target.file_name().map(|n| n.to_string_lossy().into_owned());
+        if name.as_deref() == Some("gov") {
+            return Existing::Ours(target);
+        }
+        return Existing::Foreign(format!("a symlink to {}", target.display()));
+    }
+    if meta.is_dir() {
+        return Existing::Foreign("a directory".into());
+    }
+    Existing::Foreign("a regular file (a hand-installed Go, or a copy?)".into())
+}
+
+/// Points `path` at `target` atomically.
+fn replace_link(target: &Path, path: &Path) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.gov-new-{}", fsutil::unique_suffix()));
+    std::os::unix::fs::symlink(target, &tmp).context(|| format!("creating {}", tmp.display()))?;
+    if let Err(e) = std::fs::rename(&tmp, path) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).context(|| format!("replacing {}", path.display()));
+    }
+    Ok(())
+}
+
+/// A free name to move a foreign file aside to.
+fn aside_name(path: &Path) -> PathBuf {
+    let base = format!("{}.before-gov", path.display());
+    let mut candidate = PathBuf::from(&base);
+    let mut n = 1;
+    while std::fs::symlink_metadata(&candidate).is_ok() {
+        n += 1;
+        candidate = PathBuf::from(format!("{base}.{n}"));
+    }
+    candidate
+}
+
+/// Makes sure `go` and `gofmt` in GOV_BIN_DIR run gov. Returns what was
+/// moved aside (with --force), for the user to read.
+pub fn ensure(layout: &Layout, force: bool) -> Result<Vec<(PathBuf, PathBuf)>> {
+    let bin = layout.bin_dir();
+    fsutil::create_dir_all(bin)?;
+    let gov = gov_binary()?;
+    // Check everything before changing anything.
+    let mut foreign = Vec::new();
+    for tool in TOOLS {
+        let path = bin.join(tool);
+        if let Existing::Foreign(what) = inspect(&path) {
+            foreign.push((path, what));
+        }
+    }
+    if !foreign.is_empty() && !force {
+        let list: Vec<String> = foreign
+            .iter()
+            .map(|(p, what)| format!("{} is {what}", p.display()))
+            .collect();
+        return Err(Error::new(
+            ErrorKind::State,
+            format!("gov's entry points would replace files it does not own: {}", list.join("; ")),
+        )
+        .with_advice(format!(
+            "remove or move them yourself, run again with --force to have gov move them aside (to <name>.before-gov), \
+             or use another GOV_BIN_DIR (now {})",
+            bin.display()
+        )));
+    }
+    let mut moved = Vec::new();
+    for (path, _) in foreign {
+        let aside = aside_name(&path);
+        std::fs::rename(&path, &aside).context(|| format!("moving {} aside", path.display()))?;
+        moved.push((path, aside));
+    }
+    for tool in TOOLS {
+        let path = bin.join(tool);
+        match inspect(&path) {
+            Existing::Ours(t) if t == gov => {}
+            _ => replace_link(&gov, &path)?,
+        }
+    }
+    Ok(moved)
+}
+
+/// Is `dir` on PATH?
+pub fn on_path(dir: &Path) -> bool {
+    std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d == dir))
+}

@@ -1,0 +1,97 @@
+//! Go's own configuration layers, as gov must respect them: the process
+//! environment (a non-empty value wins), then the user's `go env -w` file
+//! (`$GOENV`, else `$XDG_CONFIG_HOME/go/env`, else `~/.config/go/env`), then
+//! `$GOROOT/go.env`, then built-in defaults.
+//!
+//! gov's toolchain policy lives here too: the tools it starts run with
+//! `GOTOOLCHAIN=local` unless the user chose a GOTOOLCHAIN in the
+//! environment or with `go env -w`. With Go's default (`auto`), a go.mod
+//! asking for a newer Go would make `go` download and run another toolchain
+//! behind the selection; gov honours go.mod's `toolchain` line itself.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+/// The user's `go env -w` file, or None when GOENV=off or no home is known.
+pub fn user_env_file() -> Option<PathBuf> {
+    if let Some(v) = std::env::var_os("GOENV").filter(|v| !v.is_empty()) {
+        return (v != "off").then(|| PathBuf::from(v));
+    }
+    if let Some(x) = std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(x).join("go").join("env"));
+    }
+    std::env::var_os("HOME")
+        .filter(|v| !v.is_empty())
+        .map(|h| PathBuf::from(h).join(".config").join("go").join("env"))
+}
+
+/// Parses a go env file (`KEY=VALUE` lines, as cmd/go writes them).
+pub fn parse_env_file(text: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for line in text.lines() {
+        if !line.starts_with(|c: char| c.is_ascii_uppercase()) {
+            continue;
+        }
+        if let Some((k, v)) = line.split_once('=') {
+            out.insert(k.trim().to_string(), v.trim().to_string());
+        }
+    }
+    out
+}
+
+pub fn read_env_file(path: &Path) -> BTreeMap<String, String> {
+    std::fs::read_to_string(path)
+        .map(|t| parse_env_file(&t))
+        .unwrap_or_default()
+}
+
+/// Is `key` set by the user in the environment (non-empty) or in their
+/// `go env -w` file? Such settings are never overridden by gov.
+pub struct UserSettings {
+    file: Option<BTreeMap<String, String>>,
+}
+
+impl UserSettings {
+    pub fn load() -> UserSettings {
+        UserSettings { file: None }
+    }
+
+    fn file(&mut self) -> &BTreeMap<String, String> {
+        self.file.get_or_insert_with(|| {
+            user_env_file()
+                .map(|p| read_env_file(&p))
+                .unwrap_or_default()
+        })
+    }
+
+    pub fn has(&mut self, key: &str) -> bool {
+        std::env::var_os(key).is_some_and(|v| !v.is_empty()) || self.file().contains_key(key)
+    }
+}
+
+/// The variables gov sets for a tool of the Go tree at `goroot`.
+pub fn tool_env(goroot: &Path) -> Vec<(OsString, OsString)> {
+    let mut user = UserSettings::load();
+    let mut env = vec![(OsString::from("GOROOT"), goroot.as_os_str().to_owned())];
+    if !user.has("GOTOOLCHAIN") {
+        env.push(("GOTOOLCHAIN".into(), "local".into()));
+    }
+    env
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn env_file() {
+        let m = super::parse_env_file(
+            "GOPROXY=https://goproxy.cn,direct\n# x\n\nGOTOOLCHAIN=auto\nlower=1\n",
+        );
+        assert_eq!(
+            m.get("GOPROXY").map(String::as_str),
+            Some("https://goproxy.cn,direct")
+        );
+        assert_eq!(m.get("GOTOOLCHAIN").map(String::as_str), Some("auto"));
+        assert!(!m.contains_key("lower"));
+    }
+}
