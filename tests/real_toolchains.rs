@@ -117,3 +117,134 @@ fn real_go_releases_install_and_build_a_module() {
     let listed = sb.installed();
     assert_eq!(listed, vec!["1.22.10", "1.21.13"]);
 }
+
+/// Runs `script` in bash with GOV_BIN_DIR first on PATH and the sandbox's
+/// gov environment plus the Go caches of `go_env`.
+fn bash_in(sb: &Sandbox, cwd: &Path, script: &str) -> std::process::Output {
+    let mut cmd = Command::new("bash");
+    go_env(&mut cmd, sb, cwd);
+    let base = sb.std_cmd();
+    for (k, v) in base.get_envs() {
+        if let Some(v) = v {
+            cmd.env(k, v);
+        }
+    }
+    let gov = assert_cmd::cargo::cargo_bin("gov");
+    let gov_dir = gov.parent().unwrap_or(Path::new("/")).display().to_string();
+    cmd.env(
+        "PATH",
+        format!("{}:{gov_dir}:/usr/bin:/bin", sb.bin().display()),
+    );
+    cmd.arg("-c").arg(script);
+    run_program(&mut cmd)
+}
+
+#[test]
+fn entry_points_build_with_the_selected_real_toolchain() {
+    let mirror = fixture_mirror();
+    let sb = Sandbox::new();
+    serve_mirror(&sb, &mirror);
+    for v in VERSIONS {
+        sb.ok(&["install", v]);
+    }
+    sb.ok(&["global", "1.22.10"]);
+    let work = sb.dir.path().join("app");
+    std::fs::create_dir_all(&work).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        work.join("main.go"),
+        "package main\n\nimport (\n\t\"fmt\"\n\t\"runtime\"\n)\n\nfunc main() { fmt.Println(runtime.Version()) }\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    // go.mod's toolchain line picks 1.21.13 over the global 1.22.10, and
+    // GOTOOLCHAIN=local keeps Go from fetching anything.
+    std::fs::write(
+        work.join("go.mod"),
+        "module example.com/app\n\ngo 1.21\n\ntoolchain go1.21.13\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = bash_in(
+        &sb,
+        &work,
+        "go build -o app . && ./app && go env GOTOOLCHAIN GOROOT",
+    );
+    let o = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{o}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = o.lines().collect();
+    assert_eq!(lines[0], "go1.21.13");
+    assert_eq!(lines[1], "local");
+    assert_eq!(lines[2], sb.goroot("1.21.13").display().to_string());
+    // A .go-version beats the toolchain line.
+    std::fs::write(work.join(".go-version"), "1.22\n").unwrap_or_else(|e| panic!("{e}"));
+    let out = bash_in(&sb, &work, "go build -o app . && ./app");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "go1.22.10");
+}
+
+/// `gov global` flipped 100 times while another process keeps running `go`
+/// and `gofmt` through the entry points: no call fails, and no call mixes
+/// one version's binary with another's GOROOT.
+#[test]
+fn global_switch_under_load_never_fails_or_mixes() {
+    let mirror = fixture_mirror();
+    let sb = Sandbox::new();
+    serve_mirror(&sb, &mirror);
+    for v in VERSIONS {
+        sb.ok(&["install", v]);
+    }
+    sb.ok(&["global", "1.22.10"]);
+    let work = sb.dir.path().join("stress");
+    std::fs::create_dir_all(&work).unwrap_or_else(|e| panic!("{e}"));
+    let stop = work.join("stop");
+    let log = work.join("log");
+    let script = format!(
+        "while [ ! -e '{stop}' ]; do \
+           go env GOVERSION GOROOT | tr '\\n' ' ' >> '{log}' || echo FAIL-go >> '{log}'; \
+           if printf 'package x\\n' | gofmt >/dev/null; then echo ok >> '{log}'; else echo FAIL-gofmt >> '{log}'; fi; \
+         done",
+        stop = stop.display(),
+        log = log.display()
+    );
+    let mut reader = Command::new("bash");
+    go_env(&mut reader, &sb, &work);
+    for (k, v) in sb.std_cmd().get_envs() {
+        if let Some(v) = v {
+            reader.env(k, v);
+        }
+    }
+    reader.env("PATH", format!("{}:/usr/bin:/bin", sb.bin().display()));
+    let mut child = reader
+        .arg("-c")
+        .arg(&script)
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    for i in 0..100 {
+        let v = if i % 2 == 0 { "1.21.13" } else { "1.22.10" };
+        sb.ok(&["global", v]);
+    }
+    std::fs::write(&stop, "").unwrap_or_else(|e| panic!("{e}"));
+    let _ = child.wait();
+
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut calls = 0;
+    for line in text.lines() {
+        assert!(
+            !line.contains("FAIL"),
+            "a call failed during the switches: {line}"
+        );
+        let mut parts = line.split_whitespace();
+        let (Some(goversion), Some(goroot)) = (parts.next(), parts.next()) else {
+            panic!("unexpected line {line:?}");
+        };
+        let v = goversion.trim_start_matches("go");
+        assert_eq!(goroot, sb.goroot(v).display().to_string(), "mixed: {line}");
+        assert_eq!(parts.next(), Some("ok"), "gofmt result on {line:?}");
+        seen.insert(v.to_string());
+        calls += 1;
+    }
+    assert!(calls >= 10, "the reader ran only {calls} times");
+    assert_eq!(seen.len(), 2, "both versions were observed: {seen:?}");
+}
