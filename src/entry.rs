@@ -51,9 +51,11 @@ fn exec_selected(tool: &str, args: Vec<OsString>) -> Result<std::convert::Infall
         Err(e) => return Err(e),
     };
     let exe = found.goroot.join("bin").join(tool);
+    let profile = crate::proxy::read_profile(&layout);
+    let env = goenv::tool_env(&found.goroot, &profile, &args);
     let mut cmd = Command::new(&exe);
     cmd.arg0(tool).args(args);
-    for (k, v) in goenv::tool_env(&found.goroot) {
+    for (k, v) in env {
         cmd.env(k, v);
     }
     let err = cmd.exec();

@@ -70,11 +70,30 @@ impl UserSettings {
     }
 }
 
-/// The variables gov sets for a tool of the Go tree at `goroot`.
-pub fn tool_env(goroot: &Path) -> Vec<(OsString, OsString)> {
+/// `go env -w` / `go env -u`: the user is editing their own layer, so gov
+/// adds none of its settings (Go would warn that they conflict).
+pub fn is_env_write(args: &[OsString]) -> bool {
+    args.first().is_some_and(|a| a == "env") && args.get(1).is_some_and(|a| a == "-w" || a == "-u")
+}
+
+/// The variables gov sets for a tool of the Go tree at `goroot`: GOROOT,
+/// then each setting of gov's profile the user has not set in the
+/// environment or with `go env -w`, then the GOTOOLCHAIN policy.
+pub fn tool_env(
+    goroot: &Path,
+    profile: &BTreeMap<String, String>,
+    args: &[OsString],
+) -> Vec<(OsString, OsString)> {
     let mut user = UserSettings::load();
     let mut env = vec![(OsString::from("GOROOT"), goroot.as_os_str().to_owned())];
-    if !user.has("GOTOOLCHAIN") {
+    if !is_env_write(args) {
+        for (k, v) in profile {
+            if !user.has(k) {
+                env.push((k.into(), v.into()));
+            }
+        }
+    }
+    if !user.has("GOTOOLCHAIN") && !profile.contains_key("GOTOOLCHAIN") {
         env.push(("GOTOOLCHAIN".into(), "local".into()));
     }
     env

@@ -56,7 +56,8 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         .ok_or_else(|| Error::invalid("name a command to run after --"))?;
     let mut cmd = std::process::Command::new(prog);
     cmd.args(rest).env("PATH", path_with(&found.goroot));
-    for (k, v) in goenv::tool_env(&found.goroot) {
+    let profile = crate::proxy::read_profile(&app.layout);
+    for (k, v) in goenv::tool_env(&found.goroot, &profile, &[]) {
         cmd.env(k, v);
     }
     let err = cmd.exec();
@@ -81,7 +82,8 @@ pub fn env(app: &App, a: EnvArgs) -> Result<()> {
             .unwrap_or_else(|| "sh".into())
     });
     let bin = found.goroot.join("bin");
-    let vars = goenv::tool_env(&found.goroot);
+    let profile = crate::proxy::read_profile(&app.layout);
+    let vars = goenv::tool_env(&found.goroot, &profile, &[]);
     let mut out = String::new();
     match shell.as_str() {
         "fish" => {

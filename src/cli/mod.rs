@@ -10,6 +10,8 @@ mod install;
 mod list;
 mod list_remote;
 mod local;
+mod persist;
+mod proxy;
 mod uninstall;
 
 use clap::{Parser, Subcommand};
@@ -51,6 +53,8 @@ pub enum Command {
     Init(init::Args),
     Shell(init::ShellArgs),
     Completions(init::CompletionsArgs),
+    Proxy(proxy::Args),
+    Persist(persist::Args),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -82,6 +86,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Init(a) => init::run(&app, a),
         Command::Shell(a) => init::shell(&app, a),
         Command::Completions(a) => init::completions(a),
+        Command::Proxy(a) => proxy::run(&app, a),
+        Command::Persist(a) => persist::run(&app, a),
     }
 }
 

@@ -1,0 +1,579 @@
+//! Module proxy settings: validation as cmd/go parses them, presets for
+//! the usual setups, and gov's profile (`$GOV_HOME/env`, go env format),
+//! which every shim and entry point applies below the user's own settings:
+//! environment > `go env -w` file > gov's profile > `$GOROOT/go.env` >
+//! Go's defaults.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::fsutil;
+use crate::goenv;
+use crate::layout::Layout;
+
+/// The settings gov manages, in display order.
+pub const KEYS: &[&str] = &[
+    "GOPROXY",
+    "GOSUMDB",
+    "GOPRIVATE",
+    "GONOPROXY",
+    "GONOSUMDB",
+    "GOINSECURE",
+    "GOFLAGS",
+    "GOTOOLCHAIN",
+    "GOMODCACHE",
+    "GOCACHE",
+];
+
+/// Go's built-in verifier keys (cmd/go's knownGOSUMDB).
+const KNOWN_SUMDB: &[(&str, &str)] = &[(
+    "sum.golang.org",
+    "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8",
+)];
+
+fn bad(key: &str, value: &str, why: impl Into<String>) -> Error {
+    Error::invalid(format!("invalid {key}={value:?}: {}", why.into()))
+}
+
+/// GOPROXY: entries split by `,` (fall through on 404/410) or `|` (on any
+/// error); `direct` and `off` end the list; URLs must be http, https or
+/// file; a host-like word without a scheme means https, as cmd/go does.
+pub fn validate_goproxy(value: &str) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(bad("GOPROXY", value, "empty")
+            .with_advice("use `direct` to fetch from origin servers, `off` to disallow downloads, or `gov proxy unset GOPROXY`"));
+    }
+    let mut any = false;
+    for raw in value.split([',', '|']) {
+        let entry = raw.trim();
+        if entry.is_empty() {
+            continue;
+        }
+        any = true;
+        if entry == "off" || entry == "direct" {
+            break;
+        }
+        let url = if entry.contains(['.', ':', '/'])
+            && !entry.contains(":/")
+            && !entry.starts_with('/')
+        {
+            format!("https://{entry}")
+        } else {
+            entry.to_string()
+        };
+        let parsed = url::Url::parse(&url).map_err(|e| {
+            bad("GOPROXY", value, format!("`{entry}` is not a URL ({e})")).with_advice(
+                "entries are URLs (https://goproxy.cn), `direct` or `off`, separated by `,` or `|`",
+            )
+        })?;
+        match parsed.scheme() {
+            "http" | "https" | "file" => {}
+            other => {
+                return Err(bad(
+                    "GOPROXY",
+                    value,
+                    format!("unsupported scheme `{other}` in `{entry}`"),
+                )
+                .with_advice("GOPROXY URLs use http, https or file"));
+            }
+        }
+        if parsed.scheme() != "file" && parsed.host_str().is_none_or(str::is_empty) {
+            return Err(bad("GOPROXY", value, format!("`{entry}` has no host")));
+        }
+    }
+    if !any {
+        return Err(bad("GOPROXY", value, "no entries"));
+    }
+    Ok(())
+}
+
+/// A checksum database verifier key `name+hash+keydata` (Go's
+/// golang.org/x/mod/sumdb/note format): the hash is the first 4 bytes of
+/// SHA-256(name + "\n" + keydata) in hex; keydata is base64 of an algorithm
+/// byte (1 = Ed25519) and the 32-byte public key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifierKey {
+    pub name: String,
+    pub key_hash: u32,
+    pub public_key: [u8; 32],
+}
+
+pub fn parse_verifier_key(vkey: &str) -> std::result::Result<VerifierKey, String> {
+    let mut parts = vkey.splitn(3, '+');
+    let (Some(name), Some(hash), Some(data)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err("malformed verifier id".into());
+    };
+    if name.is_empty() || name.contains(char::is_whitespace) || name.contains('+') {
+        return Err("malformed verifier id".into());
+    }
+    if hash.len() != 8 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err("malformed verifier id".into());
+    }
+    let key_hash =
+        u32::from_str_radix(hash, 16).map_err(|_| "malformed verifier id".to_string())?;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .map_err(|_| "malformed verifier id".to_string())?;
+    if raw.len() != 33 || raw[0] != 1 {
+        return Err("unknown verifier algorithm".into());
+    }
+    let mut h = Sha256::new();
+    h.update(name.as_bytes());
+    h.update(b"\n");
+    h.update(&raw);
+    let sum = h.finalize();
+    let want = u32::from_be_bytes([sum[0], sum[1], sum[2], sum[3]]);
+    if want != key_hash {
+        return Err("invalid verifier hash".into());
+    }
+    let mut public_key = [0u8; 32];
+    public_key.copy_from_slice(&raw[1..]);
+    Ok(VerifierKey {
+        name: name.to_string(),
+        key_hash,
+        public_key,
+    })
+}
+
+/// A parsed GOSUMDB: the verifier key and where to reach the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SumDb {
+    Off,
+    On {
+        key: VerifierKey,
+        url: Option<String>,
+    },
+}
+
+/// GOSUMDB: `off`, a known name, a verifier key, or `<name-or-key> <url>`;
+/// `sum.golang.google.cn` is Go's alias for `sum.golang.org
+/// https://sum.golang.google.cn`.
+pub fn parse_gosumdb(value: &str) -> Result<SumDb> {
+    let v = value.trim();
+    if v == "off" {
+        return Ok(SumDb::Off);
+    }
+    let expanded = if v == "sum.golang.google.cn" {
+        "sum.golang.org https://sum.golang.google.cn".to_string()
+    } else {
+        v.to_string()
+    };
+    let fields: Vec<&str> = expanded.split_whitespace().collect();
+    let looks_like_url = fields.first().is_some_and(|f| f.contains("://"));
+    if looks_like_url {
+        let host = url::Url::parse(fields[0])
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string));
+        let hint = match host.as_deref() {
+            Some("sum.golang.google.cn") => "write GOSUMDB=sum.golang.google.cn (Go's alias for `sum.golang.org https://sum.golang.google.cn`)".to_string(),
+            Some(_) => format!("GOSUMDB names a database and its key, with the URL second: `sum.golang.org {}` for a mirror of sum.golang.org, or `<name>+<hash>+<key> {}` for another database", fields[0], fields[0]),
+            None => "GOSUMDB is `off`, a database name, or `<name-or-key> <url>`".to_string(),
+        };
+        return Err(bad(
+            "GOSUMDB",
+            value,
+            "a bare URL is not a checksum database name",
+        )
+        .with_advice(hint));
+    }
+    match fields.len() {
+        0 => {
+            return Err(bad("GOSUMDB", value, "empty")
+                .with_advice("use `off`, `sum.golang.org` or `gov proxy unset GOSUMDB`"));
+        }
+        1 | 2 => {}
+        _ => {
+            return Err(bad("GOSUMDB", value, "too many fields")
+                .with_advice("GOSUMDB is `<name-or-key> [<url>]`"));
+        }
+    }
+    let key_text = KNOWN_SUMDB
+        .iter()
+        .find(|(n, _)| *n == fields[0])
+        .map(|(_, k)| k.to_string())
+        .unwrap_or_else(|| fields[0].to_string());
+    let key = parse_verifier_key(&key_text).map_err(|why| {
+        bad("GOSUMDB", value, format!("{why}: `{}` is neither a known database name nor a verifier key", fields[0]))
+            .with_advice("known names: sum.golang.org, sum.golang.google.cn; other databases need their key: <name>+<hash>+<base64 key>")
+    })?;
+    if key.name.ends_with('/') || key.name.contains(['?', '#', '@']) {
+        return Err(bad(
+            "GOSUMDB",
+            value,
+            "invalid sumdb name (must be host[/path])",
+        ));
+    }
+    let url = match fields.get(1) {
+        Some(u) => {
+            let parsed = url::Url::parse(u)
+                .map_err(|e| bad("GOSUMDB", value, format!("invalid GOSUMDB URL: {e}")))?;
+            if !matches!(parsed.scheme(), "http" | "https" | "file") {
+                return Err(bad(
+                    "GOSUMDB",
+                    value,
+                    format!("unsupported URL scheme `{}`", parsed.scheme()),
+                ));
+            }
+            Some(u.trim_end_matches('/').to_string())
+        }
+        None => None,
+    };
+    Ok(SumDb::On { key, url })
+}
+
+/// Glob lists (GOPRIVATE, GONOPROXY, GONOSUMDB, GOINSECURE): comma-separated
+/// path.Match patterns of module path prefixes, not URLs.
+pub fn validate_globs(key: &str, value: &str) -> Result<()> {
+    for pat in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if pat.contains("://") {
+            let host = pat.split("://").nth(1).unwrap_or(pat).trim_end_matches('/');
+            return Err(bad(
+                key,
+                value,
+                format!("`{pat}` is a URL; {key} takes module path patterns"),
+            )
+            .with_advice(format!("write the module path prefix, e.g. {key}={host}")));
+        }
+        check_glob(pat).map_err(|why| bad(key, value, format!("bad pattern `{pat}`: {why}")))?;
+    }
+    Ok(())
+}
+
+/// Syntax of Go's path.Match patterns: balanced, non-empty character
+/// classes and no trailing backslash.
+fn check_glob(p: &str) -> std::result::Result<(), &'static str> {
+    let b = p.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => {
+                if i + 1 >= b.len() {
+                    return Err("trailing backslash");
+                }
+                i += 2;
+            }
+            b'[' => {
+                i += 1;
+                if i < b.len() && b[i] == b'^' {
+                    i += 1;
+                }
+                let start = i;
+                loop {
+                    if i >= b.len() {
+                        return Err("unterminated [");
+                    }
+                    if b[i] == b']' && i > start {
+                        break;
+                    }
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    Ok(())
+}
+
+/// GOFLAGS: space-separated flags, each starting with `-`.
+pub fn validate_goflags(value: &str) -> Result<()> {
+    for f in value.split_whitespace() {
+        if !f.starts_with('-') {
+            return Err(bad("GOFLAGS", value, format!("`{f}` is not a flag"))
+                .with_advice("GOFLAGS holds flags like -mod=mod -trimpath, separated by spaces"));
+        }
+    }
+    Ok(())
+}
+
+/// GOTOOLCHAIN: local, auto, path, goX[.Y[.Z]], optionally +auto / +path.
+pub fn validate_gotoolchain(value: &str) -> Result<()> {
+    let v = value.trim();
+    let (min, suffix) = match v.split_once('+') {
+        Some((m, s)) => (m, Some(s)),
+        None => (v, None),
+    };
+    let ok_min = |m: &str| {
+        m == "local"
+            || m.strip_prefix("go")
+                .and_then(crate::version::GoVersion::parse)
+                .is_some()
+    };
+    let ok = match suffix {
+        None => v == "auto" || v == "path" || ok_min(min),
+        Some(s) => (s == "auto" || s == "path") && ok_min(min),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(bad("GOTOOLCHAIN", value, "not a toolchain setting")
+            .with_advice("use local, auto, path, go1.22.5, go1.22.5+auto or go1.22.5+path"))
+    }
+}
+
+fn validate_abs_path(key: &str, value: &str) -> Result<()> {
+    if key == "GOCACHE" && value == "off" {
+        return Ok(());
+    }
+    if Path::new(value).is_absolute() {
+        Ok(())
+    } else {
+        Err(bad(key, value, "must be an absolute path"))
+    }
+}
+
+/// Validates one KEY=VALUE as cmd/go would.
+pub fn validate(key: &str, value: &str) -> Result<()> {
+    match key {
+        "GOPROXY" => validate_goproxy(value),
+        "GOSUMDB" => parse_gosumdb(value).map(|_| ()),
+        "GOPRIVATE" | "GONOPROXY" | "GONOSUMDB" | "GOINSECURE" => validate_globs(key, value),
+        "GOFLAGS" => validate_goflags(value),
+        "GOTOOLCHAIN" => validate_gotoolchain(value),
+        "GOMODCACHE" | "GOCACHE" => validate_abs_path(key, value),
+        other => Err(Error::invalid(format!("gov does not manage `{other}`"))
+            .with_advice(format!("settable keys: {}", KEYS.join(", ")))),
+    }
+}
+
+/// A named set of settings.
+#[derive(Debug, Clone)]
+pub struct Preset {
+    pub name: &'static str,
+    pub about: &'static str,
+    pub settings: Vec<(&'static str, String)>,
+}
+
+/// The presets `gov proxy use` knows (corp is built from its flags).
+pub fn presets() -> Vec<Preset> {
+    let p = |name, about, proxy: &str, sumdb: &str| Preset {
+        name,
+        about,
+        settings: vec![
+            ("GOPROXY", proxy.to_string()),
+            ("GOSUMDB", sumdb.to_string()),
+        ],
+    };
+    vec![
+        p(
+            "official",
+            "Go's defaults: proxy.golang.org and sum.golang.org",
+            "https://proxy.golang.org,direct",
+            "sum.golang.org",
+        ),
+        p(
+            "cn",
+            "mainland China: goproxy.cn, checksums via sum.golang.google.cn",
+            "https://goproxy.cn,direct",
+            "sum.golang.google.cn",
+        ),
+        p(
+            "cn-aliyun",
+            "mainland China: Alibaba Cloud's proxy",
+            "https://mirrors.aliyun.com/goproxy/,direct",
+            "sum.golang.google.cn",
+        ),
+        p(
+            "goproxy-io",
+            "goproxy.io, checksums via sum.golang.google.cn",
+            "https://goproxy.io,direct",
+            "sum.golang.google.cn",
+        ),
+        p(
+            "google-cn",
+            "proxy.golang.com.cn, Google's mirror for China",
+            "https://proxy.golang.com.cn,direct",
+            "sum.golang.google.cn",
+        ),
+        p(
+            "direct",
+            "no proxy: fetch from version control, still verify checksums",
+            "direct",
+            "sum.golang.org",
+        ),
+        p(
+            "offline",
+            "no downloads at all: only the module cache (air-gapped hosts)",
+            "off",
+            "off",
+        ),
+    ]
+}
+
+pub fn preset(name: &str) -> Option<Preset> {
+    presets().into_iter().find(|p| p.name == name)
+}
+
+/// The corporate form: a company proxy first (optionally falling back to
+/// the public one), private modules skipping the public proxy and database.
+pub fn corp_preset(url: &str, private: Option<&str>, fallback: bool) -> Result<Preset> {
+    let proxy = if fallback {
+        format!("{url},https://proxy.golang.org,direct")
+    } else {
+        format!("{url},direct")
+    };
+    validate_goproxy(&proxy)?;
+    let mut settings = vec![
+        ("GOPROXY", proxy),
+        ("GOSUMDB", "sum.golang.org".to_string()),
+    ];
+    if let Some(p) = private {
+        validate_globs("GOPRIVATE", p)?;
+        settings.push(("GOPRIVATE", p.to_string()));
+    }
+    Ok(Preset {
+        name: "corp",
+        about: "a company proxy; private modules skip the public proxy and checksum database",
+        settings,
+    })
+}
+
+/// gov's profile file.
+pub fn profile_path(layout: &Layout) -> PathBuf {
+    layout.home().join("env")
+}
+
+pub fn read_profile(layout: &Layout) -> BTreeMap<String, String> {
+    goenv::read_env_file(&profile_path(layout))
+}
+
+/// Replaces the profile atomically: every shim and entry point sees the old
+/// settings or the new, never a mix.
+pub fn write_profile(layout: &Layout, settings: &BTreeMap<String, String>) -> Result<()> {
+    let mut text =
+        String::from("# gov's module settings (go env format); change with `gov proxy`.\n");
+    for key in KEYS {
+        if let Some(v) = settings.get(*key) {
+            if v.contains('\n') {
+                return Err(Error::invalid(format!("{key} must be one line")));
+            }
+            text.push_str(&format!("{key}={v}\n"));
+        }
+    }
+    fsutil::create_dir_all(layout.home())?;
+    fsutil::write_atomic(&profile_path(layout), text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn goproxy_forms() {
+        for ok in [
+            "https://proxy.golang.org,direct",
+            "https://goproxy.cn|https://proxy.golang.org|direct",
+            "off",
+            "direct",
+            "file:///srv/goproxy",
+            "goproxy.cn,direct",
+            "http://127.0.0.1:8080",
+            "https://a.example , direct",
+            "direct,garbage after the end",
+        ] {
+            assert!(validate_goproxy(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "ftp://x.example", "noproxy", "https://", ",,"] {
+            let e = validate_goproxy(bad).expect_err(bad);
+            assert_eq!(e.kind().exit_code(), 2);
+        }
+    }
+
+    #[test]
+    fn gosumdb_forms() {
+        assert_eq!(parse_gosumdb("off").ok(), Some(SumDb::Off));
+        let SumDb::On { key, url } = parse_gosumdb("sum.golang.org").unwrap_or(SumDb::Off) else {
+            panic!("sum.golang.org");
+        };
+        assert_eq!(key.name, "sum.golang.org");
+        assert_eq!(url, None);
+        let SumDb::On { key, url } = parse_gosumdb("sum.golang.google.cn").unwrap_or(SumDb::Off)
+        else {
+            panic!("alias");
+        };
+        assert_eq!(
+            (key.name.as_str(), url.as_deref()),
+            ("sum.golang.org", Some("https://sum.golang.google.cn"))
+        );
+        assert!(parse_gosumdb("sum.golang.org https://sum.golang.google.cn").is_ok());
+        assert!(
+            parse_gosumdb("sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8")
+                .is_ok()
+        );
+        // The blog mistake: a bare URL, refused with the right spelling.
+        let e = parse_gosumdb("https://sum.golang.google.cn").expect_err("bare url");
+        assert!(
+            e.advice()
+                .unwrap_or_default()
+                .contains("GOSUMDB=sum.golang.google.cn")
+        );
+        // Unknown names, tampered keys, too many fields.
+        assert!(parse_gosumdb("sum.example.com").is_err());
+        assert!(
+            parse_gosumdb("sum.golang.org+033de0af+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8")
+                .is_err()
+        );
+        assert!(parse_gosumdb("a b c").is_err());
+    }
+
+    #[test]
+    fn verifier_keys_from_x_mod_note() {
+        // golang.org/x/mod/sumdb/note's example key.
+        let k = parse_verifier_key(
+            "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(k.name, "PeterNeumann");
+        assert_eq!(k.key_hash, 0xc74f20a3);
+        assert!(
+            parse_verifier_key(
+                "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
+            )
+            .is_err()
+        );
+        assert!(
+            parse_verifier_key(
+                "PeterNeumann+c74f20a3+BRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn globs_flags_toolchain() {
+        assert!(validate_globs("GOPRIVATE", "git.corp.example/*,github.com/acme").is_ok());
+        let e = validate_globs("GOPRIVATE", "https://git.corp.example").expect_err("url");
+        assert!(
+            e.advice()
+                .unwrap_or_default()
+                .contains("GOPRIVATE=git.corp.example")
+        );
+        assert!(validate_globs("GONOSUMDB", "a/[b").is_err());
+        assert!(validate_goflags("-mod=mod -trimpath").is_ok());
+        assert!(validate_goflags("mod=mod").is_err());
+        for ok in [
+            "local",
+            "auto",
+            "path",
+            "go1.22.5",
+            "go1.22.5+auto",
+            "local+path",
+            "go1.21",
+        ] {
+            assert!(validate_gotoolchain(ok).is_ok(), "{ok}");
+        }
+        for bad in ["1.22.5", "go1.22.5+never", "latest"] {
+            assert!(validate_gotoolchain(bad).is_err(), "{bad}");
+        }
+        assert!(validate("GOMODCACHE", "relative/dir").is_err());
+        assert!(validate("GOCACHE", "/data/gocache").is_ok());
+        assert!(validate("GOPATH", "/x").is_err());
+    }
+}
