@@ -100,6 +100,21 @@ fn allow_http() -> bool {
     )
 }
 
+/// Advice for a failed request, by what failed.
+pub fn advice_for(why: &str) -> &'static str {
+    let w = why.to_ascii_lowercase();
+    if w.contains("certificate") || w.contains("unknownissuer") || w.contains("tls") {
+        "TLS verification failed: if a corporate proxy or private CA signs this host's certificate, \
+         point SSL_CERT_FILE (or SSL_CERT_DIR) at that CA's PEM bundle"
+    } else if w.contains("401") || w.contains("403") {
+        "the server wants credentials: put them in ~/.netrc (machine <host> login <user> password <secret>)"
+    } else if w.contains("dns") || w.contains("name or service not known") || w.contains("lookup") {
+        "the host name does not resolve: check DNS, or set HTTPS_PROXY if this host must go through a proxy"
+    } else {
+        "check the network; behind a firewall set HTTPS_PROXY (and NO_PROXY for internal hosts)"
+    }
+}
+
 /// Short host description for messages.
 pub fn host_of(url: &str) -> String {
     reqwest::Url::parse(url)
@@ -152,8 +167,22 @@ enum Attempt {
     Skip(String),
 }
 
+/// Adds ~/.netrc credentials for the URL's host, unless the URL carries
+/// its own. Never over plain http to a remote host (checked earlier).
+fn request(client: &Client, url: &str, headers: &HeaderMap) -> reqwest::blocking::RequestBuilder {
+    let mut req = client.get(url).headers(headers.clone());
+    if let Ok(u) = reqwest::Url::parse(url) {
+        if u.username().is_empty() {
+            if let Some(c) = u.host_str().and_then(crate::netrc::lookup) {
+                req = req.basic_auth(c.login, Some(c.password));
+            }
+        }
+    }
+    req
+}
+
 fn attempt(client: &Client, url: &str, headers: &HeaderMap) -> Attempt {
-    match client.get(url).headers(headers.clone()).send() {
+    match request(client, url, headers).send() {
         Ok(resp) => {
             let status = resp.status();
             if status.is_success() || status == StatusCode::NOT_MODIFIED {
@@ -236,13 +265,15 @@ impl MirroredBody {
                 Err(why) => failures.push(format!("{url}: {why}")),
             }
         }
+        let all = failures.join("\n    ");
         Err(Error::new(
             ErrorKind::Network,
-            format!("could not download from any mirror:\n    {}", failures.join("\n    ")),
+            format!("could not download from any mirror:\n    {all}"),
         )
-        .with_advice(
-            "check the network, or point GOV_MIRROR at reachable mirrors (comma-separated, tried in order), e.g. GOV_MIRROR=https://golang.google.cn/dl",
-        ))
+        .with_advice(format!(
+            "{}; or point GOV_MIRROR at reachable mirrors (comma-separated, tried in order), e.g. GOV_MIRROR=https://golang.google.cn/dl",
+            advice_for(&all)
+        )))
     }
 
     /// The URL currently serving bytes.

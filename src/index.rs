@@ -247,14 +247,21 @@ pub fn load(
                 let age = Duration::from_secs(now.saturating_sub(meta.checked_at));
                 Ok(Index::new(
                     releases,
-                    IndexSource::Stale { age, why: err.to_string() },
+                    IndexSource::Stale {
+                        age,
+                        why: err.to_string(),
+                    },
                     url.clone(),
                 ))
             }
-            None => Err(err.with_advice(
-                "check the network; behind a firewall set HTTPS_PROXY, or point GOV_INDEX_URL at a reachable copy \
-                 (e.g. https://golang.google.cn/dl/?mode=json&include=all); for an offline host use `gov install --file`",
-            )),
+            None => {
+                let advice = format!(
+                    "{}; or point GOV_INDEX_URL at a reachable copy \
+                     (e.g. https://golang.google.cn/dl/?mode=json&include=all); for an offline host use `gov install --file`",
+                    http::advice_for(err.message())
+                );
+                Err(err.with_advice(advice))
+            }
         }
     };
 

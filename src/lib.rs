@@ -16,6 +16,7 @@ pub mod install;
 pub mod installed;
 pub mod layout;
 pub mod lock;
+pub mod netrc;
 pub mod persist;
 pub mod pipeline;
 pub mod proxy;

@@ -64,6 +64,10 @@ pub fn with_block(text: &str, body: Option<&str>) -> String {
     let mut skipping = false;
     for line in text.lines() {
         if line.trim_end() == BEGIN {
+            // Drop the blank line gov put before its block.
+            if out.ends_with("\n\n") {
+                out.pop();
+            }
             skipping = true;
             continue;
         }

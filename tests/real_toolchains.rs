@@ -248,3 +248,210 @@ fn global_switch_under_load_never_fails_or_mixes() {
     assert!(calls >= 10, "the reader ran only {calls} times");
     assert_eq!(seen.len(), 2, "both versions were observed: {seen:?}");
 }
+
+/// Like `go_env` but leaving the module settings to gov (no GOPROXY).
+fn go_env_managed(cmd: &mut Command, sb: &Sandbox, work: &Path) {
+    go_env(cmd, sb, work);
+    cmd.env_remove("GOPROXY");
+    for (k, v) in sb.std_cmd().get_envs() {
+        if let (Some(k), Some(v)) = (k.to_str(), v) {
+            if k.starts_with("GOV_") || k == "HOME" || k == "XDG_CONFIG_HOME" {
+                cmd.env(k, v);
+            }
+        }
+    }
+    cmd.env("PATH", format!("{}:/usr/bin:/bin", sb.bin().display()));
+}
+
+fn sh_managed(sb: &Sandbox, work: &Path, script: &str) -> std::process::Output {
+    let mut c = Command::new("sh");
+    go_env_managed(&mut c, sb, work);
+    run_program(c.arg("-c").arg(script))
+}
+
+/// Real `go env` through the entry point and a shim sees all four layers
+/// in Go's order: environment > `go env -w` > gov's profile > $GOROOT/go.env.
+#[test]
+fn real_go_sees_settings_in_gos_precedence() {
+    let mirror = fixture_mirror();
+    let sb = Sandbox::new();
+    serve_mirror(&sb, &mirror);
+    sb.ok(&["install", "1.22.10"]);
+    sb.ok(&["global", "1.22.10"]);
+    let work = sb.dir.path().join("w");
+    std::fs::create_dir_all(&work).unwrap_or_else(|e| panic!("{e}"));
+    // Layer 4: $GOROOT/go.env (Go >= 1.21 ships one; add a key to observe).
+    let go_env_file = sb.goroot("1.22.10").join("go.env");
+    let mut ge = std::fs::read_to_string(&go_env_file).unwrap_or_default();
+    assert!(
+        ge.contains("GOPROXY=https://proxy.golang.org,direct"),
+        "{ge}"
+    );
+    ge.push_str("GOPRIVATE=goroot.example\n");
+    std::fs::write(&go_env_file, ge).unwrap_or_else(|e| panic!("{e}"));
+    let shim = sb.shim("1.22.10", "go").display().to_string();
+    for runner in ["go", shim.as_str()] {
+        let see = |extra: &str| {
+            let out = sh_managed(
+                &sb,
+                &work,
+                &format!("{extra} {runner} env GOPRIVATE GOPROXY"),
+            );
+            String::from_utf8_lossy(&out.stdout).trim().to_string()
+        };
+        let _ = sh_managed(&sb, &work, &format!("{runner} env -u GOPRIVATE"));
+        sb.ok(&["proxy", "unset", "GOPRIVATE", "GOPROXY"]);
+        assert_eq!(
+            see(""),
+            "goroot.example\nhttps://proxy.golang.org,direct",
+            "{runner}: go.env"
+        );
+        sb.ok(&[
+            "proxy",
+            "set",
+            "GOPRIVATE=gov.example",
+            "GOPROXY=https://goproxy.cn,direct",
+        ]);
+        assert_eq!(
+            see(""),
+            "gov.example\nhttps://goproxy.cn,direct",
+            "{runner}: gov profile"
+        );
+        let out = sh_managed(
+            &sb,
+            &work,
+            &format!("{runner} env -w GOPRIVATE=user.example"),
+        );
+        assert!(out.status.success());
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr).trim(),
+            "",
+            "{runner}: go env -w is not told about a conflicting variable"
+        );
+        assert_eq!(
+            see(""),
+            "user.example\nhttps://goproxy.cn,direct",
+            "{runner}: go env -w wins"
+        );
+        assert_eq!(
+            see("GOPRIVATE=env.example"),
+            "env.example\nhttps://goproxy.cn,direct",
+            "{runner}: env wins"
+        );
+    }
+}
+
+/// Writes a tiny module `example.com/greet@v1.0.0` in the GOPROXY protocol
+/// layout (list, .info, .mod, .zip) under `root`.
+fn write_module_proxy(root: &Path) {
+    let dir = root.join("example.com/greet/@v");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let gomod = "module example.com/greet\n\ngo 1.21\n";
+    std::fs::write(dir.join("list"), "v1.0.0\n").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.join("v1.0.0.info"),
+        "{\"Version\":\"v1.0.0\",\"Time\":\"2024-01-02T03:04:05Z\"}\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("v1.0.0.mod"), gomod).unwrap_or_else(|e| panic!("{e}"));
+    let py = format!(
+        "import zipfile\nz = zipfile.ZipFile({zip:?}, 'w', zipfile.ZIP_DEFLATED)\n\
+         z.writestr('example.com/greet@v1.0.0/go.mod', {gomod:?})\n\
+         z.writestr('example.com/greet@v1.0.0/greet.go', 'package greet\\n\\nfunc Hello() string {{ return \"hello from greet\" }}\\n')\n\
+         z.close()\n",
+        zip = dir.join("v1.0.0.zip").display().to_string(),
+    );
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(py)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn write_app(work: &Path) {
+    std::fs::create_dir_all(work).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        work.join("go.mod"),
+        "module example.com/app\n\ngo 1.21\n\nrequire example.com/greet v1.0.0\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        work.join("main.go"),
+        "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/greet\"\n)\n\nfunc main() { fmt.Println(greet.Hello()) }\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// Modules download through the proxy gov configured: a file:// GOPROXY
+/// and a loopback HTTP one speaking the GOPROXY protocol.
+#[test]
+fn real_module_download_through_the_configured_proxy() {
+    let mirror = fixture_mirror();
+    let sb = Sandbox::new();
+    serve_mirror(&sb, &mirror);
+    sb.ok(&["install", "1.22.10"]);
+    sb.ok(&["global", "1.22.10"]);
+    let proxy_root = sb.dir.path().join("goproxy");
+    write_module_proxy(&proxy_root);
+
+    // file:// proxy; the test module is not in sum.golang.org.
+    sb.ok(&[
+        "proxy",
+        "set",
+        &format!("GOPROXY=file://{}", proxy_root.display()),
+        "GONOSUMDB=example.com",
+        "GOFLAGS=-modcacherw",
+    ]);
+    let app = sb.dir.path().join("app1");
+    write_app(&app);
+    let out = sh_managed(&sb, &app, "go mod tidy && go build -o app . && ./app");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "hello from greet"
+    );
+
+    // Loopback HTTP proxy, fresh module cache.
+    let http = support::TestServer::start();
+    for f in ["list", "v1.0.0.info", "v1.0.0.mod", "v1.0.0.zip"] {
+        let p = proxy_root.join("example.com/greet/@v").join(f);
+        http.put(
+            &format!("/example.com/greet/@v/{f}"),
+            std::fs::read(&p).unwrap_or_else(|e| panic!("{e}")),
+        );
+    }
+    sb.ok(&["proxy", "set", &format!("GOPROXY={}", http.url())]);
+    let app = sb.dir.path().join("app2");
+    write_app(&app);
+    let out = sh_managed(
+        &sb,
+        &app,
+        &format!(
+            "GOMODCACHE={}/modcache2 go mod tidy && GOMODCACHE={}/modcache2 go build -o app . && ./app",
+            app.display(),
+            app.display()
+        ),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "hello from greet"
+    );
+    assert!(
+        http.hits("/example.com/greet/@v/v1.0.0.zip") >= 1,
+        "downloaded through the HTTP proxy"
+    );
+}

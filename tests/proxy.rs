@@ -1,0 +1,595 @@
+//! Proxy settings: validation, presets, precedence as seen by the tools gov
+//! starts, persistence for login shells and systemd, and gov's own
+//! downloads through HTTP proxies, corporate CAs and ~/.netrc.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+
+use support::{Sandbox, run_program};
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).trim().to_string()
+}
+
+fn world() -> Sandbox {
+    let sb = Sandbox::new();
+    sb.publish_versions(&["1.22.5", "1.21.13"]);
+    sb.ok(&["install", "1.22.5"]);
+    sb.ok(&["install", "1.21.13"]);
+    sb.ok(&["global", "1.22.5"]);
+    sb
+}
+
+fn profile(sb: &Sandbox) -> String {
+    std::fs::read_to_string(sb.home().join("env")).unwrap_or_default()
+}
+
+/// Runs a shell script with the sandbox's environment and GOV_BIN_DIR on PATH.
+fn shell(sb: &Sandbox, sh: &str, args: &[&str], script: &str, env: &[(&str, &str)]) -> Output {
+    let base = sb.std_cmd();
+    let mut cmd = Command::new(sh);
+    cmd.args(args)
+        .arg(script)
+        .current_dir(sb.dir.path())
+        .env_clear();
+    for (k, v) in base.get_envs() {
+        if let Some(v) = v {
+            cmd.env(k, v);
+        }
+    }
+    let gov = assert_cmd::cargo::cargo_bin("gov");
+    let gov_dir = gov.parent().unwrap_or(Path::new("/")).display().to_string();
+    cmd.env(
+        "PATH",
+        format!("{}:{gov_dir}:/usr/bin:/bin", sb.bin().display()),
+    );
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    run_program(&mut cmd)
+}
+
+#[test]
+fn invalid_settings_are_refused_and_change_nothing() {
+    let sb = world();
+    sb.ok(&["proxy", "use", "cn"]);
+    let before = profile(&sb);
+    let cases: &[(&str, &str)] = &[
+        (
+            "GOSUMDB=https://sum.golang.google.cn",
+            "GOSUMDB=sum.golang.google.cn",
+        ),
+        ("GOSUMDB=sum.example.com", "verifier key"),
+        ("GOSUMDB=a b c", "too many fields"),
+        ("GOPROXY=ftp://mirror.example", "http, https or file"),
+        ("GOPROXY=noproxy", "not a URL"),
+        ("GOPROXY=", "direct"),
+        (
+            "GOPRIVATE=https://git.corp.example",
+            "GOPRIVATE=git.corp.example",
+        ),
+        ("GONOSUMDB=a/[b", "bad pattern"),
+        ("GOFLAGS=mod=mod", "not a flag"),
+        ("GOTOOLCHAIN=1.22.5", "go1.22.5"),
+        ("GOMODCACHE=relative/dir", "absolute"),
+        ("GOPATH=/x", "does not manage"),
+        ("NOEQUALS", "KEY=VALUE"),
+    ];
+    for (pair, hint) in cases {
+        // A valid pair first: the whole command must still change nothing.
+        let err = sb.fails(&["proxy", "set", "GOPRIVATE=ok.example/*", pair], 2);
+        assert!(err.contains(hint), "{pair}: {err}");
+        assert_eq!(profile(&sb), before, "{pair} changed the profile");
+    }
+    sb.fails(&["proxy", "use", "nonesuch"], 2);
+    sb.fails(&["proxy", "use", "corp"], 2);
+    sb.fails(&["proxy", "use", "cn", "--url", "https://x.example"], 2);
+    sb.fails(&["proxy", "unset", "GOPATH"], 2);
+    assert_eq!(profile(&sb), before);
+}
+
+#[test]
+fn every_form_cmd_go_accepts_is_accepted() {
+    let sb = world();
+    for pair in [
+        "GOPROXY=https://proxy.golang.org,direct",
+        "GOPROXY=https://goproxy.cn|https://proxy.golang.org|direct",
+        "GOPROXY=goproxy.cn,direct",
+        "GOPROXY=file:///srv/goproxy,off",
+        "GOPROXY=off",
+        "GOSUMDB=off",
+        "GOSUMDB=sum.golang.org",
+        "GOSUMDB=sum.golang.google.cn",
+        "GOSUMDB=sum.golang.org https://sum.golang.google.cn",
+        "GOSUMDB=sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8",
+        "GOSUMDB=PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW https://sumdb.example",
+        "GOPRIVATE=git.corp.example/*,github.com/acme",
+        "GONOPROXY=none",
+        "GOINSECURE=*.intranet",
+        "GOFLAGS=-mod=mod -trimpath",
+        "GOTOOLCHAIN=go1.22.5+auto",
+        "GOMODCACHE=/data/gomod",
+        "GOCACHE=off",
+    ] {
+        sb.ok(&["proxy", "set", pair]);
+        let (k, v) = pair.split_once('=').unwrap_or_default();
+        assert!(profile(&sb).contains(&format!("{k}={v}\n")), "{pair}");
+    }
+}
+
+#[test]
+fn presets_and_corp() {
+    let sb = world();
+    let list = sb.ok(&["proxy", "use"]);
+    for name in ["official", "cn", "direct", "offline", "corp"] {
+        assert!(
+            list.lines().any(|l| l.starts_with(name)),
+            "{name} listed: {list}"
+        );
+    }
+    sb.ok(&["proxy", "use", "offline"]);
+    assert!(profile(&sb).contains("GOPROXY=off\nGOSUMDB=off\n"));
+    sb.ok(&[
+        "proxy",
+        "use",
+        "corp",
+        "--url",
+        "https://goproxy.corp.example",
+        "--private",
+        "git.corp.example/*",
+    ]);
+    let p = profile(&sb);
+    assert!(
+        p.contains("GOPROXY=https://goproxy.corp.example,direct\n"),
+        "{p}"
+    );
+    assert!(p.contains("GOSUMDB=sum.golang.org\n"), "{p}");
+    assert!(p.contains("GOPRIVATE=git.corp.example/*\n"), "{p}");
+    let show = sb.ok(&["proxy", "show", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&show).unwrap_or_default();
+    let row = |k: &str| {
+        v.as_array()
+            .and_then(|a| a.iter().find(|r| r["key"] == k).cloned())
+            .unwrap_or_default()
+    };
+    assert_eq!(row("GOPRIVATE")["value"], "git.corp.example/*");
+    assert!(
+        row("GOPRIVATE")["source"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("gov profile")
+    );
+    assert_eq!(
+        row("GONOSUMDB")["value"],
+        "git.corp.example/*",
+        "defaults to GOPRIVATE"
+    );
+    assert_eq!(row("GOTOOLCHAIN")["value"], "local");
+    sb.ok(&["proxy", "unset", "GOPRIVATE"]);
+    assert!(!profile(&sb).contains("GOPRIVATE"));
+}
+
+/// What the tools see: gov's profile, below the environment and the user's
+/// `go env -w` file; through entry points and shims alike.
+#[test]
+fn tools_see_the_profile_below_user_settings() {
+    let sb = world();
+    sb.ok(&["proxy", "use", "cn"]);
+    let shim = sb.shim("1.21.13", "go").display().to_string();
+    for runner in ["go", shim.as_str()] {
+        let see = |k: &str, env: &[(&str, &str)]| {
+            text(&shell(&sb, "sh", &["-c"], &format!("{runner} env {k}"), env).stdout)
+        };
+        assert_eq!(see("GOPROXY", &[]), "https://goproxy.cn,direct", "{runner}");
+        assert_eq!(see("GOSUMDB", &[]), "sum.golang.google.cn", "{runner}");
+        assert_eq!(
+            see("GOPROXY", &[("GOPROXY", "direct")]),
+            "direct",
+            "{runner}: env wins"
+        );
+        // An empty variable counts as unset, as in Go.
+        assert_eq!(
+            see("GOPROXY", &[("GOPROXY", "")]),
+            "https://goproxy.cn,direct",
+            "{runner}"
+        );
+        let cfg = sb.dir.path().join("user/.config/go");
+        std::fs::create_dir_all(&cfg).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(cfg.join("env"), "GOPROXY=https://user.example\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        // gov leaves GOPROXY to Go, which reads the user's file itself.
+        assert_eq!(see("GOPROXY", &[]), "", "{runner}: go env -w wins");
+        assert_eq!(
+            see("GOSUMDB", &[]),
+            "sum.golang.google.cn",
+            "{runner}: other keys still apply"
+        );
+        std::fs::remove_file(cfg.join("env")).unwrap_or_else(|e| panic!("{e}"));
+    }
+    // A change reaches every version at once.
+    sb.ok(&["proxy", "use", "official"]);
+    let out = shell(
+        &sb,
+        "sh",
+        &["-c"],
+        &format!("go env GOPROXY; {shim} env GOPROXY"),
+        &[],
+    );
+    assert_eq!(
+        text(&out.stdout),
+        "https://proxy.golang.org,direct\nhttps://proxy.golang.org,direct"
+    );
+}
+
+#[test]
+fn persist_for_login_shells_and_systemd() {
+    let sb = world();
+    sb.ok(&["proxy", "use", "cn"]);
+    let home = sb.dir.path().join("user");
+    let profile_file = home.join(".profile");
+    std::fs::write(&profile_file, "# mine\nexport EDITOR=vi\n").unwrap_or_else(|e| panic!("{e}"));
+    sb.ok(&["persist", "--user"]);
+    let first = std::fs::read_to_string(&profile_file).unwrap_or_default();
+    assert!(first.starts_with("# mine\nexport EDITOR=vi\n"), "{first}");
+    sb.ok(&["persist", "--user"]);
+    assert_eq!(
+        std::fs::read_to_string(&profile_file).unwrap_or_default(),
+        first,
+        "idempotent"
+    );
+
+    // Login shells with a minimal PATH find go and see gov's settings.
+    for sh in ["bash", "sh"] {
+        let mut c = Command::new(sh);
+        c.args(["-lc", "command -v go; go env GOPROXY"])
+            .current_dir(&home)
+            .env_clear()
+            .env("HOME", &home)
+            .env("PATH", "/usr/bin:/bin");
+        for (k, v) in sb.std_cmd().get_envs() {
+            if let (Some(k), Some(v)) = (k.to_str(), v) {
+                if k.starts_with("GOV_") {
+                    c.env(k, v);
+                }
+            }
+        }
+        let out = run_program(&mut c);
+        assert_eq!(
+            text(&out.stdout),
+            format!(
+                "{}\nhttps://goproxy.cn,direct",
+                sb.bin().join("go").display()
+            ),
+            "{sh} -l: {}",
+            text(&out.stderr)
+        );
+    }
+
+    // systemd user services: parsed by systemd's own environment.d generator.
+    let generator = Path::new(
+        "/usr/lib/systemd/user-environment-generators/30-systemd-environment-d-generator",
+    );
+    assert!(
+        generator.exists(),
+        "systemd's environment.d generator is needed (apt-get install systemd)"
+    );
+    let out = run_program(
+        Command::new(generator)
+            .env_clear()
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("PATH", "/usr/bin:/bin"),
+    );
+    let env = text(&out.stdout);
+    assert!(
+        env.lines()
+            .any(|l| l == format!("PATH={}:/usr/bin:/bin", sb.bin().display())),
+        "{env}"
+    );
+    assert!(
+        env.lines()
+            .any(|l| l == format!("GOV_HOME={}", sb.home().display())),
+        "{env}"
+    );
+
+    sb.ok(&["persist", "--user", "--remove"]);
+    assert_eq!(
+        std::fs::read_to_string(&profile_file).unwrap_or_default(),
+        "# mine\nexport EDITOR=vi\n"
+    );
+    assert!(!home.join(".config/environment.d/gov.conf").exists());
+
+    // System scope, under a chosen root.
+    let root = sb.dir.path().join("root");
+    sb.ok(&[
+        "persist",
+        "--system",
+        "--root",
+        root.to_str().unwrap_or_default(),
+    ]);
+    let script = root.join("etc/profile.d/gov.sh");
+    let out = run_program(
+        Command::new("sh")
+            .arg("-c")
+            .arg(format!(". '{}'; go env GOPROXY", script.display()))
+            .env_clear()
+            .env("HOME", &home)
+            .env("PATH", "/usr/bin:/bin"),
+    );
+    assert_eq!(
+        text(&out.stdout),
+        "https://goproxy.cn,direct",
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(root.join("etc/environment.d/60-gov.conf").exists());
+    sb.ok(&[
+        "persist",
+        "--system",
+        "--remove",
+        "--root",
+        root.to_str().unwrap_or_default(),
+    ]);
+    assert!(!script.exists());
+}
+
+/// A forward proxy on loopback that records the absolute URLs it is asked
+/// for and fetches them from `upstream`.
+fn forward_proxy(upstream: std::net::SocketAddr) -> (u16, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                let _ = serve_one(conn, upstream, &log);
+            });
+        }
+    });
+    (port, seen)
+}
+
+fn serve_one(
+    conn: TcpStream,
+    upstream: std::net::SocketAddr,
+    log: &Mutex<Vec<String>>,
+) -> std::io::Result<()> {
+    let mut reader = BufReader::new(conn.try_clone()?);
+    let mut first = String::new();
+    reader.read_line(&mut first)?;
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line)?;
+        if line.trim().is_empty() {
+            break;
+        }
+        let lower = line.to_ascii_lowercase();
+        if lower.starts_with("range:") || lower.starts_with("if-none-match:") {
+            headers.push(line);
+        }
+    }
+    let url = first
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    if let Ok(mut l) = log.lock() {
+        l.push(url.clone());
+    }
+    let path = url
+        .splitn(4, '/')
+        .nth(3)
+        .map(|p| format!("/{p}"))
+        .unwrap_or_else(|| "/".into());
+    let mut up = TcpStream::connect(upstream)?;
+    write!(
+        up,
+        "GET {path} HTTP/1.1\r\nHost: {upstream}\r\nConnection: close\r\n"
+    )?;
+    for h in headers {
+        up.write_all(h.as_bytes())?;
+    }
+    up.write_all(b"\r\n")?;
+    let mut resp = Vec::new();
+    up.read_to_end(&mut resp)?;
+    // Let the client see the end of the response by closing.
+    let mut conn = conn;
+    let text = String::from_utf8_lossy(&resp[..resp.len().min(4096)]).to_string();
+    let head_end = text.find("\r\n\r\n").map(|i| i + 4).unwrap_or(0);
+    let head = text[..head_end].replace("Connection: keep-alive", "Connection: close");
+    conn.write_all(head.as_bytes())?;
+    conn.write_all(&resp[head_end..])?;
+    Ok(())
+}
+
+#[test]
+fn gov_downloads_honour_http_proxy_and_netrc() {
+    let sb = Sandbox::new();
+    sb.publish_versions(&["1.22.5"]);
+    let (port, seen) = forward_proxy(sb.server.addr());
+    let netrc = sb.dir.path().join("netrc");
+    std::fs::write(&netrc, "machine mirror.test login ci password s3cret\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = sb
+        .cmd()
+        .env("GOV_INDEX_URL", "http://mirror.test/dl/index.json")
+        .env("GOV_MIRROR", "http://mirror.test/dl")
+        .env("GOV_ALLOW_HTTP", "1")
+        .env("HTTP_PROXY", format!("http://127.0.0.1:{port}"))
+        .env_remove("NO_PROXY")
+        .env("NETRC", &netrc)
+        .args(["install", "1.22.5"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let urls = seen.lock().map(|l| l.clone()).unwrap_or_default();
+    assert!(
+        urls.contains(&"http://mirror.test/dl/index.json".to_string()),
+        "{urls:?}"
+    );
+    assert!(
+        urls.contains(&"http://mirror.test/dl/go1.22.5.linux-amd64.tar.gz".to_string()),
+        "{urls:?}"
+    );
+    // The proxy drops Authorization on the way, so check what gov sent it
+    // by going direct with the same netrc.
+    let sb2 = Sandbox::new();
+    sb2.publish_versions(&["1.22.5"]);
+    let netrc2 = sb2.dir.path().join("netrc");
+    std::fs::write(&netrc2, "machine 127.0.0.1 login ci password s3cret\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = sb2
+        .cmd()
+        .env("NETRC", &netrc2)
+        .args(["install", "1.22.5"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success());
+    let req = sb2
+        .server
+        .requests()
+        .into_iter()
+        .find(|r| r.route == "/dl/index.json");
+    assert_eq!(
+        req.and_then(|r| r.header("authorization").map(str::to_string))
+            .as_deref(),
+        Some("Basic Y2k6czNjcmV0")
+    );
+}
+
+/// An HTTPS index served by `openssl s_server` with a self-signed CA: refused
+/// until SSL_CERT_FILE names the CA (a corporate CA, in the field).
+#[test]
+fn gov_downloads_trust_ssl_cert_file() {
+    let sb = Sandbox::new();
+    let archives = sb.publish_versions(&["1.22.5"]);
+    let www = sb.dir.path().join("www");
+    std::fs::create_dir_all(&www).unwrap_or_else(|e| panic!("{e}"));
+    archives[0].write_to(&www);
+    let mut idx = support::IndexBuilder::new();
+    idx.add_archive(&archives[0], true);
+    std::fs::write(www.join("index.json"), idx.to_json()).unwrap_or_else(|e| panic!("{e}"));
+    // A private CA (the corporate CA) and a server certificate it signs.
+    let d = sb.dir.path();
+    let (ca_key, cert) = (d.join("ca.key"), d.join("ca.pem"));
+    let (key, csr, leaf) = (d.join("key.pem"), d.join("leaf.csr"), d.join("leaf.pem"));
+    let ext = d.join("leaf.ext");
+    std::fs::write(
+        &ext,
+        "basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let openssl = |args: &[&std::ffi::OsStr]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("openssl is needed for this test: {e}"));
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            text(&out.stderr)
+        );
+    };
+    let o = |s: &str| std::ffi::OsString::from(s);
+    openssl(&[
+        &o("req"),
+        &o("-x509"),
+        &o("-newkey"),
+        &o("rsa:2048"),
+        &o("-nodes"),
+        &o("-days"),
+        &o("2"),
+        &o("-subj"),
+        &o("/CN=gov test corporate CA"),
+        &o("-keyout"),
+        ca_key.as_os_str(),
+        &o("-out"),
+        cert.as_os_str(),
+    ]);
+    openssl(&[
+        &o("req"),
+        &o("-newkey"),
+        &o("rsa:2048"),
+        &o("-nodes"),
+        &o("-subj"),
+        &o("/CN=localhost"),
+        &o("-keyout"),
+        key.as_os_str(),
+        &o("-out"),
+        csr.as_os_str(),
+    ]);
+    openssl(&[
+        &o("x509"),
+        &o("-req"),
+        &o("-in"),
+        csr.as_os_str(),
+        &o("-CA"),
+        cert.as_os_str(),
+        &o("-CAkey"),
+        ca_key.as_os_str(),
+        &o("-CAcreateserial"),
+        &o("-days"),
+        &o("2"),
+        &o("-extfile"),
+        ext.as_os_str(),
+        &o("-out"),
+        leaf.as_os_str(),
+    ]);
+    let port = support::start_refusing_port();
+    let mut server = Command::new("openssl")
+        .args(["s_server", "-quiet", "-WWW", "-accept", &port.to_string()])
+        .arg("-cert")
+        .arg(&leaf)
+        .arg("-key")
+        .arg(&key)
+        .current_dir(&www)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut up = false;
+    for _ in 0..100 {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            up = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(up, "openssl s_server did not start");
+    let base = format!("https://localhost:{port}");
+    let run = |cafile: Option<&PathBuf>| {
+        let mut c = sb.cmd();
+        c.env("GOV_INDEX_URL", format!("{base}/index.json"))
+            .env("GOV_MIRROR", &base)
+            .env("GOV_HTTP_RETRIES", "0")
+            .env("SSL_CERT_DIR", sb.dir.path().join("no-certs"));
+        match cafile {
+            Some(f) => c.env("SSL_CERT_FILE", f),
+            None => c.env("SSL_CERT_FILE", sb.dir.path().join("no-such-file.pem")),
+        };
+        c.args(["install", "1.22.5"])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let out = run(None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("UnknownIssuer"), "{err}");
+    assert!(
+        err.contains("SSL_CERT_FILE"),
+        "advice on corporate CAs: {err}"
+    );
+    let out = run(Some(&cert));
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
