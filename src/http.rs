@@ -171,12 +171,11 @@ enum Attempt {
 /// its own. Never over plain http to a remote host (checked earlier).
 fn request(client: &Client, url: &str, headers: &HeaderMap) -> reqwest::blocking::RequestBuilder {
     let mut req = client.get(url).headers(headers.clone());
-    if let Ok(u) = reqwest::Url::parse(url) {
-        if u.username().is_empty() {
-            if let Some(c) = u.host_str().and_then(crate::netrc::lookup) {
-                req = req.basic_auth(c.login, Some(c.password));
-            }
-        }
+    if let Ok(u) = reqwest::Url::parse(url)
+        && u.username().is_empty()
+        && let Some(c) = u.host_str().and_then(crate::netrc::lookup)
+    {
+        req = req.basic_auth(c.login, Some(c.password));
     }
     req
 }

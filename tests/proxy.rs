@@ -252,10 +252,10 @@ fn persist_for_login_shells_and_systemd() {
             .env("HOME", &home)
             .env("PATH", "/usr/bin:/bin");
         for (k, v) in sb.std_cmd().get_envs() {
-            if let (Some(k), Some(v)) = (k.to_str(), v) {
-                if k.starts_with("GOV_") {
-                    c.env(k, v);
-                }
+            if let (Some(k), Some(v)) = (k.to_str(), v)
+                && k.starts_with("GOV_")
+            {
+                c.env(k, v);
             }
         }
         let out = run_program(&mut c);

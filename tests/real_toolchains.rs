@@ -254,10 +254,10 @@ fn go_env_managed(cmd: &mut Command, sb: &Sandbox, work: &Path) {
     go_env(cmd, sb, work);
     cmd.env_remove("GOPROXY");
     for (k, v) in sb.std_cmd().get_envs() {
-        if let (Some(k), Some(v)) = (k.to_str(), v) {
-            if k.starts_with("GOV_") || k == "HOME" || k == "XDG_CONFIG_HOME" {
-                cmd.env(k, v);
-            }
+        if let (Some(k), Some(v)) = (k.to_str(), v)
+            && (k.starts_with("GOV_") || k == "HOME" || k == "XDG_CONFIG_HOME")
+        {
+            cmd.env(k, v);
         }
     }
     cmd.env("PATH", format!("{}:/usr/bin:/bin", sb.bin().display()));
