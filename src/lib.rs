@@ -5,6 +5,7 @@ pub mod adopt;
 pub mod app;
 pub mod arch;
 pub mod cli;
+pub mod doctor;
 pub mod entry;
 pub mod entrypoints;
 pub mod error;

@@ -2,6 +2,7 @@
 //! Status goes to stderr, data (lists, JSON) to stdout.
 
 mod current;
+mod doctor;
 mod exec;
 mod global;
 mod import;
@@ -55,6 +56,7 @@ pub enum Command {
     Completions(init::CompletionsArgs),
     Proxy(proxy::Args),
     Persist(persist::Args),
+    Doctor(doctor::Args),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -88,6 +90,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Completions(a) => init::completions(a),
         Command::Proxy(a) => proxy::run(&app, a),
         Command::Persist(a) => persist::run(&app, a),
+        Command::Doctor(a) => doctor::run(&app, a),
     }
 }
 
