@@ -313,6 +313,23 @@ pub fn load(
     Ok(Index::new(releases, IndexSource::Fresh, url))
 }
 
+/// The index without any network access, for shell completion: the cached
+/// copy for the current GOV_INDEX_URL however old, or the file itself for a
+/// file:// URL. `None` when there is nothing local to read.
+pub fn load_cached_only(layout: &Layout) -> Option<Index> {
+    let url = index_url();
+    let parsed = url::Url::parse(&url).ok()?;
+    if parsed.scheme() == "file" {
+        let bytes = std::fs::read(parsed.to_file_path().ok()?).ok()?;
+        let releases = slim(parse_releases(&bytes, &url).ok()?);
+        return Some(Index::new(releases, IndexSource::File, url));
+    }
+    let (data_path, meta_path) = cache_paths(layout, &url);
+    let (releases, meta) = read_cache(&data_path, &meta_path, &url)?;
+    let age = Duration::from_secs(now_secs().saturating_sub(meta.checked_at));
+    Some(Index::new(releases, IndexSource::Cache { age }, url))
+}
+
 impl Index {
     pub fn new(releases: Vec<Release>, source: IndexSource, url: String) -> Index {
         let mut releases: Vec<(GoVersion, Release)> = releases

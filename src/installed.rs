@@ -99,6 +99,25 @@ pub fn cleanup_leftovers(layout: &Layout, held: Option<&str>) -> Result<usize> {
     Ok(removed)
 }
 
+/// Leftovers of interrupted runs that no running gov owns (for doctor;
+/// nothing is removed).
+pub fn leftovers(layout: &Layout) -> Vec<String> {
+    let Ok(rd) = std::fs::read_dir(layout.tmp_dir()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for entry in rd.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(version) = owner_version(&name)
+            && let Ok(Some(_guard)) = lock::try_acquire(&version_lock(layout, version))
+        {
+            out.push(name);
+        }
+    }
+    out.sort();
+    out
+}
+
 /// Does `goroot` look like a Go tree? (`bin/go` and `VERSION` present.)
 pub fn looks_like_goroot(goroot: &Path) -> bool {
     goroot.join("bin").join("go").is_file() && goroot.join("VERSION").is_file()

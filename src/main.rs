@@ -7,5 +7,8 @@ fn main() {
     {
         std::process::exit(gov::entry::run(tool, args.collect()));
     }
+    // `COMPLETE=<shell> gov -- <words>`: a shell asking for completions
+    // (before clap parses, which would reject the words).
+    gov::complete::complete_if_asked();
     std::process::exit(gov::cli::main());
 }

@@ -435,6 +435,98 @@ pub fn corp_preset(url: &str, private: Option<&str>, fallback: bool) -> Result<P
     })
 }
 
+/// One effective setting and the layer it comes from.
+#[derive(Debug, Clone)]
+pub struct Effective {
+    pub key: &'static str,
+    pub value: String,
+    pub source: String,
+}
+
+/// Go's built-in defaults, for the bottom layer.
+fn go_default(key: &str, effective: &BTreeMap<String, String>) -> String {
+    let home = std::env::var("HOME").unwrap_or_default();
+    match key {
+        "GOPROXY" => "https://proxy.golang.org,direct".into(),
+        "GOSUMDB" => "sum.golang.org".into(),
+        "GONOPROXY" | "GONOSUMDB" => effective.get("GOPRIVATE").cloned().unwrap_or_default(),
+        "GOMODCACHE" => {
+            let gopath = std::env::var("GOPATH")
+                .ok()
+                .and_then(|p| std::env::split_paths(&p).next())
+                .unwrap_or_else(|| PathBuf::from(&home).join("go"));
+            gopath.join("pkg/mod").display().to_string()
+        }
+        "GOCACHE" => std::env::var("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| PathBuf::from(&home).join(".cache"))
+            .join("go-build")
+            .display()
+            .to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Every managed setting as the tools gov starts here will see it:
+/// environment > `go env -w` file > gov's profile > gov's GOTOOLCHAIN
+/// policy > `$GOROOT/go.env` of the selected version > Go's defaults.
+pub fn effective(layout: &Layout) -> Vec<Effective> {
+    let profile = read_profile(layout);
+    let profile_path = profile_path(layout);
+    let user_file = goenv::user_env_file();
+    let user = user_file
+        .as_deref()
+        .map(goenv::read_env_file)
+        .unwrap_or_default();
+    let goroot = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| crate::select::select(layout, &cwd).ok().flatten())
+        .and_then(|sel| crate::select::resolve_installed(layout, &sel).ok())
+        .map(|i| i.goroot);
+    let goroot_env = goroot
+        .as_ref()
+        .map(|g| goenv::read_env_file(&g.join("go.env")))
+        .unwrap_or_default();
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let mut out = Vec::new();
+    for key in KEYS {
+        let (value, source) = if let Some(v) = std::env::var(key).ok().filter(|v| !v.is_empty()) {
+            (v, "environment".to_string())
+        } else if let Some(v) = user.get(*key) {
+            let p = user_file
+                .as_deref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            (v.clone(), format!("go env -w ({p})"))
+        } else if let Some(v) = profile.get(*key) {
+            (
+                v.clone(),
+                format!("gov profile ({})", profile_path.display()),
+            )
+        } else if *key == "GOTOOLCHAIN" {
+            ("local".to_string(), "gov's policy".to_string())
+        } else if let Some(v) = goroot_env.get(*key) {
+            let g = goroot
+                .as_ref()
+                .map(|g| g.join("go.env").display().to_string())
+                .unwrap_or_default();
+            (v.clone(), format!("$GOROOT/go.env ({g})"))
+        } else if matches!(*key, "GONOPROXY" | "GONOSUMDB")
+            && seen.get("GOPRIVATE").is_some_and(|v| !v.is_empty())
+        {
+            (
+                go_default(key, &seen),
+                "Go's default (GOPRIVATE)".to_string(),
+            )
+        } else {
+            (go_default(key, &seen), "Go's default".to_string())
+        };
+        seen.insert(key.to_string(), value.clone());
+        out.push(Effective { key, value, source });
+    }
+    out
+}
+
 /// gov's profile file.
 pub fn profile_path(layout: &Layout) -> PathBuf {
     layout.home().join("env")

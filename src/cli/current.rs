@@ -13,7 +13,10 @@ pub struct Args {}
 #[command(after_help = "Examples:\n  gov which\n  gov which gofmt\n  gov which vet")]
 pub struct WhichArgs {
     /// go, gofmt, or a tool under pkg/tool (vet, compile, cover...).
-    #[arg(default_value = "go")]
+    #[arg(
+        default_value = "go",
+        add = clap_complete::ArgValueCandidates::new(crate::complete::selected_tools)
+    )]
     tool: String,
 }
 

@@ -3,7 +3,9 @@ use crate::error::Result;
 
 /// Diagnose PATH, GOROOT, installed versions and the module proxy chain.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Exit status: 0 when healthy (warnings allowed), 1 when there are problems.\n\nExamples:\n  gov doctor\n  gov doctor --offline\n  gov doctor --json")]
+#[command(
+    after_help = "Exit status: 0 when healthy (warnings allowed), 1 when there are problems.\n\nExamples:\n  gov doctor\n  gov doctor --offline\n  gov doctor --json"
+)]
 pub struct Args {
     /// Machine-readable report (schema: see README).
     #[arg(long)]

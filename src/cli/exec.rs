@@ -15,6 +15,7 @@ use crate::version::VersionRequest;
 )]
 pub struct Args {
     /// An installed version (1.22.5, or 1.22 for the newest 1.22.x).
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::installed_versions))]
     version: String,
     /// The command and its arguments.
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
@@ -26,6 +27,7 @@ pub struct Args {
 #[command(after_help = "Examples:\n  eval \"$(gov env 1.22.5)\"\n  gov env --shell fish | source")]
 pub struct EnvArgs {
     /// An installed version; default: the selected one.
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::installed_versions))]
     version: Option<String>,
     /// bash, zsh, sh or fish (default: from $SHELL).
     #[arg(long)]

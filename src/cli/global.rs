@@ -13,6 +13,7 @@ use crate::version::VersionRequest;
 )]
 pub struct Args {
     /// An installed version; omit to print the current global version.
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::installed_versions))]
     version: Option<String>,
     /// Move a foreign go/gofmt in GOV_BIN_DIR aside instead of stopping.
     #[arg(long)]

@@ -1,5 +1,3 @@
-use clap::CommandFactory;
-
 use crate::app::App;
 use crate::error::{Error, ErrorKind, Result};
 use crate::shim::sh_quote;
@@ -11,6 +9,7 @@ use crate::shim::sh_quote;
 )]
 pub struct Args {
     /// bash, zsh or fish.
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::init_shells))]
     shell: String,
 }
 
@@ -19,6 +18,7 @@ pub struct Args {
 #[command(after_help = "Examples:\n  gov shell 1.21.13\n  gov shell --unset")]
 pub struct ShellArgs {
     /// An installed version.
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::installed_versions))]
     version: Option<String>,
     /// Go back to the usual selection.
     #[arg(long, conflicts_with = "version")]
@@ -41,11 +41,14 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     let bin = sh_quote(&app.layout.bin_dir().to_string_lossy());
     let script = match a.shell.as_str() {
         "bash" | "zsh" => {
+            // The completion script inline: one gov run at shell start.
             let completions = if a.shell == "bash" {
-                "eval \"$(command gov completions bash)\"".to_string()
+                completion_script("bash")?
             } else {
-                "if (( $+functions[compdef] )); then eval \"$(command gov completions zsh)\"; fi"
-                    .to_string()
+                format!(
+                    "if (( $+functions[compdef] )); then\n{}\nfi",
+                    completion_script("zsh")?.trim_end()
+                )
             };
             format!(
                 r#"# gov shell setup ({shell}): eval "$(gov init {shell})"
@@ -69,8 +72,10 @@ gov() {{
                 shell = a.shell
             )
         }
-        "fish" => format!(
-            r#"# gov shell setup (fish): gov init fish | source
+        "fish" => {
+            let completions = completion_script("fish")?;
+            format!(
+                r#"# gov shell setup (fish): gov init fish | source
 if not contains -- {bin} $PATH
     set -gx PATH {bin} $PATH
 end
@@ -86,9 +91,9 @@ function gov
         command gov $argv
     end
 end
-command gov completions fish | source
-"#
-        ),
+{completions}"#
+            )
+        }
         other => {
             return Err(Error::invalid(format!("unsupported shell `{other}`"))
                 .with_advice("use bash, zsh or fish; other shells can use `gov env`"));
@@ -120,8 +125,18 @@ pub fn shell(app: &App, a: ShellArgs) -> Result<()> {
     Ok(())
 }
 
+/// The registration script of gov's dynamic completions for `shell`.
+fn completion_script(shell: &str) -> Result<String> {
+    crate::complete::registration(shell).map_err(|e| {
+        Error::new(
+            ErrorKind::Io,
+            format!("cannot produce the {shell} completion script"),
+        )
+        .with_source(e)
+    })
+}
+
 pub fn completions(a: CompletionsArgs) -> Result<()> {
-    let mut cmd = super::Cli::command();
-    clap_complete::generate(a.shell, &mut cmd, "gov", &mut std::io::stdout());
+    print!("{}", completion_script(&a.shell.to_string())?);
     Ok(())
 }

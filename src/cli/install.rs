@@ -13,10 +13,18 @@ use crate::version::VersionRequest;
 )]
 pub struct Args {
     /// 1.22.5, go1.22.5, 1.22 (newest 1.22.x), 1.23rc1 or latest.
-    #[arg(value_name = "VERSION", required_unless_present = "file")]
+    #[arg(
+        value_name = "VERSION",
+        required_unless_present = "file",
+        add = clap_complete::ArgValueCandidates::new(crate::complete::remote_versions)
+    )]
     version: Option<String>,
     /// Target architecture in Go's naming (amd64, arm64, 386, armv6l, ...).
-    #[arg(long, default_value_t = arch::host().to_string())]
+    #[arg(
+        long,
+        default_value_t = arch::host().to_string(),
+        add = clap_complete::ArgValueCandidates::new(crate::complete::architectures)
+    )]
     arch: String,
     /// Reinstall even if the version is installed.
     #[arg(long)]

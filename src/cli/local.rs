@@ -12,6 +12,7 @@ use crate::version::VersionRequest;
 )]
 pub struct Args {
     /// Version to write into ./.go-version (goenv's format).
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::installed_versions))]
     version: Option<String>,
     /// Remove ./.go-version.
     #[arg(long, conflicts_with = "version")]

@@ -11,8 +11,10 @@ mod install;
 mod list;
 mod list_remote;
 mod local;
+mod man;
 mod persist;
 mod proxy;
+mod self_update;
 mod uninstall;
 
 use clap::{Parser, Subcommand};
@@ -57,6 +59,9 @@ pub enum Command {
     Proxy(proxy::Args),
     Persist(persist::Args),
     Doctor(doctor::Args),
+    SelfUpdate(self_update::Args),
+    #[command(hide = true)]
+    Man(man::Args),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -91,6 +96,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Proxy(a) => proxy::run(&app, a),
         Command::Persist(a) => persist::run(&app, a),
         Command::Doctor(a) => doctor::run(&app, a),
+        Command::SelfUpdate(a) => self_update::run(&app, a),
+        Command::Man(a) => man::run(a),
     }
 }
 

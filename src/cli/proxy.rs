@@ -1,6 +1,3 @@
-use std::collections::BTreeMap;
-use std::path::PathBuf;
-
 use serde_json::json;
 
 use crate::app::App;
@@ -8,7 +5,6 @@ use crate::error::{Error, Result};
 use crate::goenv;
 use crate::lock;
 use crate::proxy::{self, KEYS};
-use crate::select;
 use crate::shim;
 
 /// Module proxy settings carried by every shim and entry point.
@@ -30,6 +26,7 @@ enum Cmd {
     },
     /// Apply a preset; without a name, list them.
     Use {
+        #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::proxy_presets))]
         preset: Option<String>,
         /// corp: the company proxy URL.
         #[arg(long)]
@@ -46,9 +43,19 @@ enum Cmd {
         #[arg(required = true, value_name = "KEY=VALUE")]
         pairs: Vec<String>,
     },
+    /// Check the configured proxies and every preset from this machine,
+    /// ranked by success and latency.
+    Check {
+        #[arg(long)]
+        json: bool,
+    },
     /// Remove keys from gov's profile.
     Unset {
-        #[arg(required = true, value_name = "KEY")]
+        #[arg(
+            required = true,
+            value_name = "KEY",
+            add = clap_complete::ArgValueCandidates::new(crate::complete::profile_keys)
+        )]
         keys: Vec<String>,
     },
 }
@@ -56,6 +63,7 @@ enum Cmd {
 pub fn run(app: &App, a: Args) -> Result<()> {
     match a.cmd {
         Cmd::Show { json } => show(app, json),
+        Cmd::Check { json } => check(app, json),
         Cmd::Use {
             preset,
             url,
@@ -181,82 +189,11 @@ fn apply(app: &App, changes: Vec<(String, Option<String>)>) -> Result<()> {
     Ok(())
 }
 
-/// Go's built-in defaults, for the bottom layer.
-fn go_default(key: &str, effective: &BTreeMap<String, String>) -> String {
-    let home = std::env::var("HOME").unwrap_or_default();
-    match key {
-        "GOPROXY" => "https://proxy.golang.org,direct".into(),
-        "GOSUMDB" => "sum.golang.org".into(),
-        "GONOPROXY" | "GONOSUMDB" => effective.get("GOPRIVATE").cloned().unwrap_or_default(),
-        "GOMODCACHE" => {
-            let gopath = std::env::var("GOPATH")
-                .ok()
-                .and_then(|p| std::env::split_paths(&p).next())
-                .unwrap_or_else(|| PathBuf::from(&home).join("go"));
-            gopath.join("pkg/mod").display().to_string()
-        }
-        "GOCACHE" => std::env::var("XDG_CACHE_HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| PathBuf::from(&home).join(".cache"))
-            .join("go-build")
-            .display()
-            .to_string(),
-        _ => String::new(),
-    }
-}
-
 fn show(app: &App, json_out: bool) -> Result<()> {
-    let layout = &app.layout;
-    let profile = proxy::read_profile(layout);
-    let profile_path = proxy::profile_path(layout);
-    let user_file = goenv::user_env_file();
-    let user = user_file
-        .as_deref()
-        .map(goenv::read_env_file)
-        .unwrap_or_default();
-    let goroot = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| select::select(layout, &cwd).ok().flatten())
-        .and_then(|sel| select::resolve_installed(layout, &sel).ok())
-        .map(|i| i.goroot);
-    let goroot_env = goroot
-        .as_ref()
-        .map(|g| goenv::read_env_file(&g.join("go.env")))
-        .unwrap_or_default();
-
-    let mut effective: BTreeMap<String, String> = BTreeMap::new();
-    let mut rows = Vec::new();
-    for key in KEYS {
-        let (value, source) = if let Some(v) = std::env::var(key).ok().filter(|v| !v.is_empty()) {
-            (v, "environment".to_string())
-        } else if let Some(v) = user.get(*key) {
-            let p = user_file
-                .as_deref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default();
-            (v.clone(), format!("go env -w ({p})"))
-        } else if let Some(v) = profile.get(*key) {
-            (
-                v.clone(),
-                format!("gov profile ({})", profile_path.display()),
-            )
-        } else if *key == "GOTOOLCHAIN" {
-            (
-                "local".to_string(),
-                "gov's policy (set GOTOOLCHAIN to choose)".to_string(),
-            )
-        } else if let Some(v) = goroot_env.get(*key) {
-            let g = goroot
-                .as_ref()
-                .map(|g| g.join("go.env").display().to_string())
-                .unwrap_or_default();
-            (v.clone(), format!("$GOROOT/go.env ({g})"))
-        } else {
-            (go_default(key, &effective), "Go's default".to_string())
-        };
-        effective.insert(key.to_string(), value.clone());
-        rows.push((key, value, source));
-    }
+    let rows: Vec<(String, String, String)> = proxy::effective(&app.layout)
+        .into_iter()
+        .map(|s| (s.key.to_string(), s.value, s.source))
+        .collect();
     if json_out {
         let items: Vec<_> = rows
             .iter()
@@ -271,6 +208,83 @@ fn show(app: &App, json_out: bool) -> Result<()> {
             v
         };
         println!("{k:<12} {shown:<45} {s}");
+    }
+    Ok(())
+}
+
+/// Probes the configured GOPROXY entries and each preset's proxy, and ranks
+/// them: complete chains first (fastest first), then by how far they got.
+fn check(app: &App, json_out: bool) -> Result<()> {
+    use crate::doctor::Status;
+    use crate::doctor::network::{self, Endpoint};
+    let mut candidates: Vec<(String, String)> = Vec::new();
+    let configured = proxy::effective(&app.layout)
+        .into_iter()
+        .find(|e| e.key == "GOPROXY")
+        .map(|e| e.value)
+        .unwrap_or_default();
+    for entry in configured.split([',', '|']).map(str::trim) {
+        if entry.is_empty() || entry == "direct" || entry == "off" {
+            continue;
+        }
+        candidates.push(("configured".into(), entry.to_string()));
+    }
+    for p in proxy::presets() {
+        if let Some((_, v)) = p.settings.iter().find(|(k, _)| *k == "GOPROXY") {
+            let first = v.split([',', '|']).next().unwrap_or("").trim().to_string();
+            if first.contains("://") && !candidates.iter().any(|(_, u)| *u == first) {
+                candidates.push((p.name.to_string(), first));
+            }
+        }
+    }
+    let eps: Vec<Endpoint> = candidates
+        .iter()
+        .map(|(_, u)| Endpoint::Proxy { url: u.clone() })
+        .collect();
+    let results = network::probe_all(&eps, network::stage_timeout());
+    let mut rows: Vec<(String, String, bool, usize, u64, String)> = Vec::new();
+    for ((source, url), (_, stages)) in candidates.iter().zip(results) {
+        let passed = stages.iter().take_while(|s| s.status == Status::Ok).count();
+        let complete = stages
+            .last()
+            .is_some_and(|s| s.status == Status::Ok && s.name == "http");
+        let total: u64 = stages.iter().filter_map(|s| s.ms).sum();
+        let detail = match stages.iter().find(|s| s.status != Status::Ok) {
+            Some(s) => format!("{}: {}", s.name, s.finding),
+            None => "ok".to_string(),
+        };
+        rows.push((source.clone(), url.clone(), complete, passed, total, detail));
+    }
+    rows.sort_by(|a, b| b.2.cmp(&a.2).then(b.3.cmp(&a.3)).then(a.4.cmp(&b.4)));
+    if json_out {
+        let items: Vec<_> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| json!({"rank": i + 1, "source": r.0, "url": r.1, "ok": r.2, "stages_passed": r.3, "ms": r.4, "detail": r.5}))
+            .collect();
+        return super::print_json(&json!(items));
+    }
+    for (i, r) in rows.iter().enumerate() {
+        let mark = if r.2 { "✓" } else { "✗" };
+        println!(
+            "{:>2}. {mark} {:<45} {:>6} ms  [{}] {}",
+            i + 1,
+            r.1,
+            r.4,
+            r.0,
+            r.5
+        );
+    }
+    if let Some(best) = rows.iter().find(|r| r.2) {
+        if best.0 != "configured" {
+            app.ui.status(&format!(
+                "fastest working proxy here: {} (`gov proxy use {}`)",
+                best.1, best.0
+            ));
+        }
+    } else {
+        app.ui
+            .warn("no proxy answered; this machine may need HTTPS_PROXY, or the offline preset");
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ use crate::version::VersionRequest;
 #[command(after_help = "Example:\n  gov uninstall 1.21.13")]
 pub struct Args {
     /// The installed version to remove.
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::installed_versions))]
     version: String,
 }
 

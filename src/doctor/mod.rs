@@ -1,9 +1,210 @@
 //! `gov doctor`: checks that each end with a finding and, when something is
 //! wrong, an advice. Problems make the exit status 1; warnings do not.
+//!
+//! JSON schema (stable; new fields may be added, none removed or renamed):
+//!
+//! ```json
+//! { "schema": 1, "healthy": true, "problems": 0, "warnings": 1,
+//!   "checks": [ { "section": "environment" | "versions" | "network",
+//!                 "id": "path.go",            // stable identifier
+//!                 "target": "https://goproxy.cn", // network checks: the endpoint
+//!                 "stage": "dns" | "tcp" | "tls" | "http" | "sumdb" | null,
+//!                 "status": "ok" | "warning" | "problem" | "skipped",
+//!                 "finding": "...", "advice": "..." | null,
+//!                 "ms": 12 | null } ] }
+//! ```
+
+mod environment;
+pub mod network;
+
+use serde::Serialize;
 
 use crate::app::App;
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 
-pub fn run_cli(_app: &App, _json: bool, _offline: bool) -> Result<()> {
-    Err(crate::error::Error::new(crate::error::ErrorKind::State, "gov doctor is being written"))
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Warning,
+    Problem,
+    Skipped,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub section: &'static str,
+    pub id: String,
+    pub target: Option<String>,
+    pub stage: Option<&'static str>,
+    pub status: Status,
+    pub finding: String,
+    pub advice: Option<String>,
+    pub ms: Option<u64>,
+}
+
+impl Check {
+    pub fn new(
+        section: &'static str,
+        id: impl Into<String>,
+        status: Status,
+        finding: impl Into<String>,
+    ) -> Check {
+        Check {
+            section,
+            id: id.into(),
+            target: None,
+            stage: None,
+            status,
+            finding: finding.into(),
+            advice: None,
+            ms: None,
+        }
+    }
+    pub fn advice(mut self, a: impl Into<String>) -> Check {
+        self.advice = Some(a.into());
+        self
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub schema: u32,
+    pub healthy: bool,
+    pub problems: usize,
+    pub warnings: usize,
+    pub checks: Vec<Check>,
+}
+
+impl Report {
+    fn new(checks: Vec<Check>) -> Report {
+        let problems = checks
+            .iter()
+            .filter(|c| c.status == Status::Problem)
+            .count();
+        let warnings = checks
+            .iter()
+            .filter(|c| c.status == Status::Warning)
+            .count();
+        Report {
+            schema: 1,
+            healthy: problems == 0,
+            problems,
+            warnings,
+            checks,
+        }
+    }
+}
+
+/// Runs every check. `offline` skips the network chain.
+pub fn diagnose(app: &App, offline: bool) -> Report {
+    let mut checks = environment::checks(&app.layout);
+    checks.extend(environment::version_checks(&app.layout));
+    if offline {
+        checks.push(Check::new(
+            "network",
+            "network",
+            Status::Skipped,
+            "network checks skipped (--offline)",
+        ));
+    } else {
+        let settings = environment::effective_settings(&app.layout);
+        checks.extend(network::checks(&settings, network::stage_timeout()));
+    }
+    Report::new(checks)
+}
+
+fn mark(s: Status) -> &'static str {
+    match s {
+        Status::Ok => "✓",
+        Status::Warning => "!",
+        Status::Problem => "✗",
+        Status::Skipped => "-",
+    }
+}
+
+/// The report for people: sections with a mark per check, then numbered
+/// problems and warnings with their advice.
+pub fn render_text(r: &Report) -> String {
+    let mut out = String::new();
+    let mut section = "";
+    let mut target: Option<&str> = None;
+    for c in &r.checks {
+        if c.section != section {
+            section = c.section;
+            target = None;
+            let title = match section {
+                "environment" => "Environment",
+                "versions" => "Installed versions",
+                _ => "Network",
+            };
+            out.push_str(&format!(
+                "{}{title}\n",
+                if out.is_empty() { "" } else { "\n" }
+            ));
+        }
+        if c.target.as_deref() != target {
+            target = c.target.as_deref();
+            if let Some(t) = target {
+                out.push_str(&format!("  {t}\n"));
+            }
+        }
+        let indent = if c.target.is_some() { "    " } else { "  " };
+        match c.stage {
+            Some(stage) => out.push_str(&format!(
+                "{indent}{} {stage:<6} {}",
+                mark(c.status),
+                c.finding
+            )),
+            None => out.push_str(&format!("{indent}{} {}", mark(c.status), c.finding)),
+        }
+        if let Some(ms) = c.ms {
+            out.push_str(&format!(" ({ms} ms)"));
+        }
+        out.push('\n');
+    }
+    for (title, status) in [("Problems", Status::Problem), ("Warnings", Status::Warning)] {
+        let items: Vec<&Check> = r.checks.iter().filter(|c| c.status == status).collect();
+        if items.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n{title}\n"));
+        for (i, c) in items.iter().enumerate() {
+            let what = match (&c.target, c.stage) {
+                (Some(t), Some(s)) => format!("{t} ({s}): {}", c.finding),
+                _ => c.finding.clone(),
+            };
+            out.push_str(&format!("  {}. {what}\n", i + 1));
+            if let Some(a) = &c.advice {
+                out.push_str(&format!("     fix: {a}\n"));
+            }
+        }
+    }
+    out.push_str(&format!(
+        "\n{}: {} problem(s), {} warning(s)\n",
+        if r.healthy { "healthy" } else { "unhealthy" },
+        r.problems,
+        r.warnings
+    ));
+    out
+}
+
+pub fn run_cli(app: &App, json: bool, offline: bool) -> Result<()> {
+    let report = diagnose(app, offline);
+    if json {
+        let text = serde_json::to_string_pretty(&report)
+            .map_err(|e| Error::new(ErrorKind::Io, "cannot encode the report").with_source(e))?;
+        println!("{text}");
+    } else {
+        print!("{}", render_text(&report));
+    }
+    if report.healthy {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorKind::State,
+            format!("gov doctor found {} problem(s)", report.problems),
+        )
+        .with_advice("see the numbered problems above, each with its fix"))
+    }
 }

@@ -1,0 +1,49 @@
+use crate::app::App;
+use crate::error::{Error, Result};
+use crate::self_update;
+
+/// Replace this gov with the published release (verified, atomic).
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Downloads gov-<arch>-unknown-linux-gnu.tar.gz and its .sha256 from the release \
+base, checks the digest, and renames the new binary over this one.\n\n\
+Examples:\n  gov self-update\n  GOV_RELEASE_BASE=https://mirror.example/gov gov self-update"
+)]
+pub struct Args {
+    /// Where the release artifacts live (https; http only to loopback).
+    #[arg(long, value_name = "URL", env = "GOV_RELEASE_BASE")]
+    base: Option<String>,
+}
+
+pub fn run(app: &App, a: Args) -> Result<()> {
+    let base = a
+        .base
+        .map(|b| b.trim().to_string())
+        .filter(|b| !b.is_empty())
+        .unwrap_or_else(|| self_update::DEFAULT_RELEASE_BASE.to_string());
+    let exe = std::env::current_exe()
+        .map_err(|e| Error::io("cannot find the running gov executable", e))?;
+    app.ui.status(&format!(
+        "checking {}/{}",
+        base.trim_end_matches('/'),
+        self_update::artifact_name()
+    ));
+    let out = self_update::update(&|| app.client(), &base, &exe)?;
+    if out.replaced {
+        app.ui.status(&format!(
+            "updated {}: gov {} -> {} (sha256 {})",
+            out.path.display(),
+            env!("CARGO_PKG_VERSION"),
+            out.new_version,
+            out.sha256
+        ));
+    } else {
+        app.ui.status(&format!(
+            "{} is already the published release ({}, sha256 {})",
+            out.path.display(),
+            out.new_version,
+            out.sha256
+        ));
+    }
+    Ok(())
+}

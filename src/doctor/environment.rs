@@ -1,0 +1,618 @@
+//! Local checks: what `go` on PATH really is, GOROOT/GOPATH/GOBIN mistakes,
+//! settings overriding one another, and the health of installed versions.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use super::{Check, Status};
+use crate::entrypoints::{self, Existing};
+use crate::goenv;
+use crate::installed;
+use crate::layout::Layout;
+use crate::proxy;
+use crate::select;
+
+const ENV: &str = "environment";
+
+/// Effective module settings (key -> value), as the tools will see them.
+pub fn effective_settings(layout: &Layout) -> BTreeMap<String, (String, String)> {
+    proxy::effective(layout)
+        .into_iter()
+        .map(|e| (e.key.to_string(), (e.value, e.source)))
+        .collect()
+}
+
+fn path_dirs() -> Vec<PathBuf> {
+    std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect())
+        .unwrap_or_default()
+}
+
+fn is_executable(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// Where a `go` binary most likely comes from, for people.
+pub fn origin_of(p: &Path) -> String {
+    let target = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let t = target.to_string_lossy();
+    let link = std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
+    let via = if link {
+        format!(" (a link to {t})")
+    } else {
+        String::new()
+    };
+    let what = if t.starts_with("/usr/lib/go") || t.starts_with("/usr/share/go") {
+        "a distribution package (apt/dnf golang)"
+    } else if t.starts_with("/usr/local/go/") {
+        "a hand install (tar -C /usr/local -xzf go*.tar.gz)"
+    } else if t.contains("/.goenv/") {
+        "goenv"
+    } else if t.contains("/.gvm/") {
+        "gvm"
+    } else if t.starts_with("/snap/") {
+        "a snap package"
+    } else if t.contains("/sdk/go") {
+        "golang.org/dl (go install golang.org/dl/goX)"
+    } else if t.contains("/linuxbrew/") || t.contains("/homebrew/") {
+        "Homebrew"
+    } else if link {
+        "a hand-made link"
+    } else {
+        "an unknown install"
+    };
+    format!("{what}{via}")
+}
+
+/// Files where people usually export variables, with the line setting `var`.
+fn who_sets(var: &str) -> Vec<String> {
+    let home = dirs::home_dir().unwrap_or_default();
+    let mut files: Vec<PathBuf> = [
+        ".bashrc",
+        ".bash_profile",
+        ".profile",
+        ".zshrc",
+        ".zprofile",
+        ".zshenv",
+    ]
+    .iter()
+    .map(|f| home.join(f))
+    .collect();
+    files.push("/etc/profile".into());
+    files.push("/etc/environment".into());
+    files.push("/etc/bash.bashrc".into());
+    if let Ok(rd) = std::fs::read_dir("/etc/profile.d") {
+        let mut more: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
+        more.sort();
+        files.extend(more);
+    }
+    let mut found = Vec::new();
+    for f in files {
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            continue;
+        };
+        for (i, line) in text.lines().enumerate() {
+            let l = line.trim_start();
+            if l.starts_with('#') {
+                continue;
+            }
+            let sets = l.starts_with(&format!("{var}="))
+                || l.contains(&format!("export {var}="))
+                || l.contains(&format!("set -gx {var} "));
+            if sets {
+                found.push(format!("{}:{}", f.display(), i + 1));
+            }
+        }
+    }
+    found
+}
+
+fn path_checks(layout: &Layout, out: &mut Vec<Check>) {
+    let bin = layout.bin_dir();
+    let dirs = path_dirs();
+    let on_path = dirs.iter().any(|d| d == bin);
+    if on_path {
+        out.push(Check::new(
+            ENV,
+            "path.bin_dir",
+            Status::Ok,
+            format!("GOV_BIN_DIR {} is on PATH", bin.display()),
+        ));
+    } else {
+        out.push(
+            Check::new(ENV, "path.bin_dir", Status::Problem, format!("GOV_BIN_DIR {} is not on PATH", bin.display()))
+                .advice(format!(
+                    "add it first on PATH: `export PATH={}:$PATH` (or `eval \"$(gov init bash)\"`, `gov persist` for login shells)",
+                    bin.display()
+                )),
+        );
+    }
+    for tool in crate::shim::TOOLS {
+        let ours = bin.join(tool);
+        let ours_ok = matches!(entrypoints::inspect(&ours), Existing::Ours(_));
+        let found: Vec<PathBuf> = dirs
+            .iter()
+            .map(|d| d.join(tool))
+            .filter(|p| is_executable(p))
+            .collect();
+        let id = format!("path.{tool}");
+        if !ours_ok {
+            let what = match entrypoints::inspect(&ours) {
+                Existing::Foreign(w) => format!("{} is {w}, not gov's entry point", ours.display()),
+                _ => format!("gov's entry point {} does not exist", ours.display()),
+            };
+            out.push(
+                Check::new(ENV, id, Status::Warning, what)
+                    .advice("run `gov global <version>` to create it (with --force to move a foreign file aside)"),
+            );
+            continue;
+        }
+        match found.first() {
+            None => out.push(
+                Check::new(ENV, id, Status::Problem, format!("no `{tool}` on PATH"))
+                    .advice(format!("put {} on PATH", bin.display())),
+            ),
+            Some(first) if first == &ours => {
+                let shadowed: Vec<String> =
+                    found[1..].iter().map(|p| p.display().to_string()).collect();
+                let mut msg = format!("`{tool}` on PATH is gov's entry point {}", ours.display());
+                if !shadowed.is_empty() {
+                    msg.push_str(&format!(" (also on PATH, unused: {})", shadowed.join(", ")));
+                }
+                out.push(Check::new(ENV, id, Status::Ok, msg));
+            }
+            Some(_) => {
+                let before: Vec<String> = found
+                    .iter()
+                    .take_while(|p| **p != ours)
+                    .map(|p| format!("{} ({})", p.display(), origin_of(p)))
+                    .collect();
+                out.push(
+                    Check::new(
+                        ENV,
+                        id,
+                        Status::Problem,
+                        format!("`{tool}` on PATH is not gov's: shadowed by {}", before.join(", then ")),
+                    )
+                    .advice(format!(
+                        "put {} before them on PATH, or remove them (a distro package: `apt remove golang-go`; a hand install: `rm -rf /usr/local/go` after `gov import /usr/local/go`)",
+                        bin.display()
+                    )),
+                );
+            }
+        }
+    }
+}
+
+fn goroot_checks(selected: Option<&Path>, installed_roots: &[PathBuf], out: &mut Vec<Check>) {
+    match std::env::var("GOROOT").ok().filter(|v| !v.is_empty()) {
+        None => out.push(Check::new(
+            ENV,
+            "env.goroot",
+            Status::Ok,
+            "GOROOT is not set in the environment",
+        )),
+        Some(v) => {
+            let setters = who_sets("GOROOT");
+            let by = if setters.is_empty() {
+                String::new()
+            } else {
+                format!(" (set in {})", setters.join(", "))
+            };
+            let matches_selected = selected.is_some_and(|s| Path::new(&v) == s);
+            let status = if matches_selected {
+                Status::Warning
+            } else {
+                Status::Problem
+            };
+            out.push(
+                Check::new(ENV, "env.goroot", status, format!("GOROOT={v} is set in the environment{by}"))
+                    .advice("remove that export: gov sets GOROOT for each version, and a fixed GOROOT makes every other version use that tree's standard library"),
+            );
+        }
+    }
+    let gopath = std::env::var("GOPATH")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_else(|| {
+            dirs::home_dir()
+                .map(|h| vec![h.join("go")])
+                .unwrap_or_default()
+        });
+    let mut roots: Vec<PathBuf> = installed_roots.to_vec();
+    if let Ok(v) = std::env::var("GOROOT")
+        && !v.is_empty()
+    {
+        roots.push(PathBuf::from(v));
+    }
+    let bad: Vec<String> = gopath
+        .iter()
+        .filter(|gp| roots.iter().any(|r| gp.starts_with(r)))
+        .map(|gp| gp.display().to_string())
+        .collect();
+    if bad.is_empty() {
+        out.push(Check::new(
+            ENV,
+            "env.gopath",
+            Status::Ok,
+            "GOPATH is outside every GOROOT",
+        ));
+    } else {
+        out.push(
+            Check::new(ENV, "env.gopath", Status::Problem, format!("GOPATH {} is inside a GOROOT", bad.join(", ")))
+                .advice("set GOPATH elsewhere (default ~/go): Go refuses a GOPATH inside GOROOT, and an uninstall would delete it"),
+        );
+    }
+    // Where `go install` puts tools.
+    let user = goenv::user_env_file()
+        .map(|p| goenv::read_env_file(&p))
+        .unwrap_or_default();
+    let gobin = std::env::var("GOBIN")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .or_else(|| user.get("GOBIN").cloned())
+        .map(PathBuf::from)
+        .or_else(|| gopath.first().map(|g| g.join("bin")));
+    if let Some(gobin) = gobin {
+        if path_dirs().iter().any(|d| d == &gobin) {
+            out.push(Check::new(
+                ENV,
+                "path.gobin",
+                Status::Ok,
+                format!("tools from `go install` ({}) are on PATH", gobin.display()),
+            ));
+        } else {
+            out.push(
+                Check::new(
+                    ENV,
+                    "path.gobin",
+                    Status::Warning,
+                    format!(
+                        "{} (where `go install` puts tools) is not on PATH",
+                        gobin.display()
+                    ),
+                )
+                .advice(format!("add it: export PATH=\"$PATH:{}\"", gobin.display())),
+            );
+        }
+    }
+}
+
+fn settings_checks(layout: &Layout, out: &mut Vec<Check>) {
+    let settings = effective_settings(layout);
+    let get = |k: &str| settings.get(k).cloned().unwrap_or_default();
+    // GOTOOLCHAIN that lets go.mod switch toolchains.
+    let (tc, tc_src) = get("GOTOOLCHAIN");
+    if tc == "auto" || tc == "path" || tc.ends_with("+auto") || tc.ends_with("+path") {
+        out.push(
+            Check::new(ENV, "settings.gotoolchain", Status::Warning, format!("GOTOOLCHAIN={tc} ({tc_src}) lets a go.mod run another Go than the one gov selected"))
+                .advice("drop it to use gov's policy (GOTOOLCHAIN=local; gov follows go.mod toolchain lines itself), or keep it knowingly"),
+        );
+    } else {
+        out.push(Check::new(
+            ENV,
+            "settings.gotoolchain",
+            Status::Ok,
+            format!("GOTOOLCHAIN={tc} ({tc_src})"),
+        ));
+    }
+    // An environment variable hiding a `go env -w` value (Go warns on -w).
+    let user_file = goenv::user_env_file();
+    let user = user_file
+        .as_deref()
+        .map(goenv::read_env_file)
+        .unwrap_or_default();
+    let mut hidden = Vec::new();
+    for (k, v) in &user {
+        if let Ok(e) = std::env::var(k)
+            && !e.is_empty()
+            && &e != v
+        {
+            hidden.push(format!("{k} (environment {e:?} hides go env -w {v:?})"));
+        }
+    }
+    if hidden.is_empty() {
+        out.push(Check::new(
+            ENV,
+            "settings.env_overrides",
+            Status::Ok,
+            "no environment variable hides a `go env -w` value",
+        ));
+    } else {
+        out.push(
+            Check::new(ENV, "settings.env_overrides", Status::Warning, format!("environment variables override `go env -w`: {}", hidden.join("; ")))
+                .advice("unset the variables (check ~/.bashrc, ~/.profile), or `go env -u` the file's values"),
+        );
+    }
+    // Checksum verification off for public modules.
+    let (sumdb, sumdb_src) = get("GOSUMDB");
+    let (goproxy, _) = get("GOPROXY");
+    let (nosumdb, nosumdb_src) = get("GONOSUMDB");
+    if sumdb == "off" && goproxy != "off" {
+        out.push(
+            Check::new(ENV, "settings.gosumdb", Status::Warning, format!("GOSUMDB=off ({sumdb_src}): public modules are not checked against the checksum database"))
+                .advice("use GOSUMDB=sum.golang.google.cn where sum.golang.org is blocked (`gov proxy use cn`), and GOPRIVATE for private modules"),
+        );
+    } else if nosumdb.split(',').any(|p| p.trim() == "*") {
+        out.push(
+            Check::new(
+                ENV,
+                "settings.gosumdb",
+                Status::Warning,
+                format!(
+                    "GONOSUMDB=* ({nosumdb_src}) exempts every module from checksum verification"
+                ),
+            )
+            .advice("list only your private module paths in GOPRIVATE/GONOSUMDB"),
+        );
+    } else {
+        out.push(Check::new(
+            ENV,
+            "settings.gosumdb",
+            Status::Ok,
+            format!("GOSUMDB={sumdb} ({sumdb_src})"),
+        ));
+    }
+    // GOPRIVATE patterns that an explicit GONOPROXY / GONOSUMDB drops.
+    let (private, _) = get("GOPRIVATE");
+    let mut leaks = Vec::new();
+    for key in ["GONOPROXY", "GONOSUMDB"] {
+        let (v, src) = get(key);
+        if src.starts_with("Go's default") {
+            continue;
+        }
+        let listed: Vec<&str> = v.split(',').map(str::trim).collect();
+        for p in private.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            if !listed.contains(&p) && !listed.contains(&"*") {
+                leaks.push(format!("{key}={v:?} ({src}) omits GOPRIVATE pattern {p}"));
+            }
+        }
+    }
+    if leaks.is_empty() {
+        out.push(Check::new(
+            ENV,
+            "settings.goprivate",
+            Status::Ok,
+            "GOPRIVATE, GONOPROXY and GONOSUMDB agree",
+        ));
+    } else {
+        out.push(
+            Check::new(ENV, "settings.goprivate", Status::Warning, format!("private module paths reach public services: {}", leaks.join("; ")))
+                .advice("an explicit GONOPROXY/GONOSUMDB replaces GOPRIVATE's default: include the private patterns in it, or unset it"),
+        );
+    }
+}
+
+fn persistence_check(layout: &Layout, out: &mut Vec<Check>) {
+    let bin = layout.bin_dir();
+    // Directories every login shell and systemd already have on PATH.
+    let standard = ["/usr/local/bin", "/usr/bin", "/bin"];
+    if standard.iter().any(|s| Path::new(s) == bin) {
+        out.push(Check::new(
+            ENV,
+            "persist",
+            Status::Ok,
+            format!(
+                "{} is on every default PATH (login shells, cron, systemd)",
+                bin.display()
+            ),
+        ));
+        return;
+    }
+    let home = dirs::home_dir().unwrap_or_default();
+    let mut found = Vec::new();
+    for f in [".profile", ".bash_profile", ".bash_login", ".zprofile"] {
+        if std::fs::read_to_string(home.join(f)).is_ok_and(|t| t.contains(crate::persist::BEGIN)) {
+            found.push(f);
+        }
+    }
+    let profile_d = Path::new("/etc/profile.d/gov.sh").exists();
+    let envd = home.join(".config/environment.d/gov.conf").exists()
+        || Path::new("/etc/environment.d/60-gov.conf").exists();
+    if (found.is_empty() && !profile_d) || !envd {
+        let mut missing = Vec::new();
+        if found.is_empty() && !profile_d {
+            missing.push("login shells (and cron jobs that source them)");
+        }
+        if !envd {
+            missing.push("systemd user services");
+        }
+        out.push(
+            Check::new(ENV, "persist", Status::Warning, format!("{} won't find {}: not persisted for {}", "new sessions", bin.display(), missing.join(" or ")))
+                .advice("run `gov persist` (as root for every user); system services should call $GOV_HOME/shims/<version>/go"),
+        );
+    } else {
+        out.push(Check::new(
+            ENV,
+            "persist",
+            Status::Ok,
+            "gov's PATH is persisted for login shells and systemd user services",
+        ));
+    }
+}
+
+/// Environment checks.
+pub fn checks(layout: &Layout) -> Vec<Check> {
+    let mut out = Vec::new();
+    path_checks(layout, &mut out);
+    let selected = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| select::select(layout, &cwd).ok().flatten())
+        .and_then(|s| select::resolve_installed(layout, &s).ok())
+        .map(|i| i.goroot);
+    let roots: Vec<PathBuf> = installed::list(layout)
+        .map(|l| l.into_iter().map(|i| i.goroot).collect())
+        .unwrap_or_default();
+    goroot_checks(selected.as_deref(), &roots, &mut out);
+    settings_checks(layout, &mut out);
+    persistence_check(layout, &mut out);
+    out
+}
+
+fn go_version_of(goroot: &Path) -> Result<String, String> {
+    let go = goroot.join("bin/go");
+    let mut child = Command::new(&go)
+        .arg("version")
+        .current_dir(goroot)
+        .env_remove("GOROOT")
+        .env("GOTOOLCHAIN", "local")
+        .env("GOENV", "off")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", go.display()))?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10))
+            }
+            _ => {
+                let _ = child.kill();
+                return Err(format!("{} version did not answer in 10 s", go.display()));
+            }
+        }
+    }
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!(
+            "`go version` failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// Installed trees, leftovers, and the selection.
+pub fn version_checks(layout: &Layout) -> Vec<Check> {
+    const V: &str = "versions";
+    let mut out = Vec::new();
+    let list = installed::list(layout).unwrap_or_default();
+    if list.is_empty() {
+        out.push(
+            Check::new(
+                V,
+                "versions.installed",
+                Status::Warning,
+                "no Go versions installed",
+            )
+            .advice("`gov install latest`"),
+        );
+    }
+    for i in &list {
+        let id = format!("versions.{}", i.version);
+        let want = i.version.go_name();
+        match go_version_of(&i.goroot) {
+            Ok(line) if line.split_whitespace().nth(2) == Some(want.as_str()) => {
+                let shims_ok = crate::shim::is_current(layout, i.version.as_str());
+                if shims_ok {
+                    out.push(Check::new(
+                        V,
+                        id,
+                        Status::Ok,
+                        format!("{}: {line}", i.version),
+                    ));
+                } else {
+                    out.push(
+                        Check::new(
+                            V,
+                            id,
+                            Status::Warning,
+                            format!("{}: its shims are missing or outdated", i.version),
+                        )
+                        .advice(format!("`gov install {}` rewrites them", i.version)),
+                    );
+                }
+            }
+            Ok(line) => out.push(
+                Check::new(
+                    V,
+                    id,
+                    Status::Problem,
+                    format!("{}: the tree answers {line:?}", i.version),
+                )
+                .advice(format!("reinstall it: `gov install --force {}`", i.version)),
+            ),
+            Err(e) => out.push(
+                Check::new(
+                    V,
+                    id,
+                    Status::Problem,
+                    format!("{} is broken: {e}", i.version),
+                )
+                .advice(format!("reinstall it: `gov install --force {}`", i.version)),
+            ),
+        }
+    }
+    let leftovers = installed::leftovers(layout);
+    if leftovers.is_empty() {
+        out.push(Check::new(
+            V,
+            "versions.leftovers",
+            Status::Ok,
+            "no leftovers of interrupted installs",
+        ));
+    } else {
+        out.push(
+            Check::new(
+                V,
+                "versions.leftovers",
+                Status::Warning,
+                format!(
+                    "leftovers of interrupted installs in {}: {}",
+                    layout.tmp_dir().display(),
+                    leftovers.join(", ")
+                ),
+            )
+            .advice("the next `gov install` removes them"),
+        );
+    }
+    match std::env::current_dir()
+        .ok()
+        .map(|cwd| select::select(layout, &cwd))
+    {
+        Some(Ok(Some(sel))) => match select::resolve_installed(layout, &sel) {
+            Ok(i) => out.push(Check::new(
+                V,
+                "versions.selected",
+                Status::Ok,
+                format!("selected here: {} ({})", i.version, sel.source),
+            )),
+            Err(e) => out.push(
+                Check::new(
+                    V,
+                    "versions.selected",
+                    Status::Problem,
+                    e.message().to_string(),
+                )
+                .advice(e.advice().unwrap_or("gov install it").to_string()),
+            ),
+        },
+        Some(Ok(None)) => out.push(
+            Check::new(
+                V,
+                "versions.selected",
+                Status::Warning,
+                "no Go version is selected",
+            )
+            .advice("`gov global <version>`"),
+        ),
+        Some(Err(e)) => out.push(
+            Check::new(
+                V,
+                "versions.selected",
+                Status::Problem,
+                e.message().to_string(),
+            )
+            .advice(e.advice().unwrap_or("fix the selection file").to_string()),
+        ),
+        None => {}
+    }
+    out
+}

@@ -1,0 +1,623 @@
+//! The module proxy failure chain, stage by stage, for every GOPROXY entry
+//! and the checksum database: DNS, TCP, TLS, HTTP (a real GOPROXY-protocol
+//! request), and the signed tree head of GOSUMDB. Each stage has a timeout;
+//! endpoints are checked concurrently, so even a black-holed network ends
+//! the whole run in well under 30 s.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+
+use super::{Check, Status};
+use crate::proxy::{self, SumDb};
+use crate::sumdb::{self, NoteCheck};
+
+const NET: &str = "network";
+
+/// The module path probed on each proxy: public, small, always present.
+pub const PROBE_MODULE: &str = "golang.org/x/text";
+
+pub fn stage_timeout() -> Duration {
+    let secs = std::env::var("GOV_DOCTOR_TIMEOUT")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| *s > 0.0)
+        .unwrap_or(5.0);
+    Duration::from_secs_f64(secs)
+}
+
+/// What to probe.
+#[derive(Debug, Clone)]
+pub enum Endpoint {
+    /// A GOPROXY URL.
+    Proxy { url: String },
+    /// A checksum database, at `url`, verified with `key`.
+    SumDb {
+        name: String,
+        url: String,
+        key: proxy::VerifierKey,
+    },
+}
+
+impl Endpoint {
+    pub fn label(&self) -> String {
+        match self {
+            Endpoint::Proxy { url } => format!("GOPROXY {url}"),
+            Endpoint::SumDb { name, url, .. } => format!("GOSUMDB {name} at {url}"),
+        }
+    }
+    fn url(&self) -> &str {
+        match self {
+            Endpoint::Proxy { url } | Endpoint::SumDb { url, .. } => url,
+        }
+    }
+}
+
+/// One stage's outcome.
+#[derive(Debug, Clone)]
+pub struct Stage {
+    pub name: &'static str,
+    pub status: Status,
+    pub finding: String,
+    pub advice: Option<String>,
+    pub ms: Option<u64>,
+}
+
+fn ok(name: &'static str, finding: impl Into<String>, since: Instant) -> Stage {
+    Stage {
+        name,
+        status: Status::Ok,
+        finding: finding.into(),
+        advice: None,
+        ms: Some(since.elapsed().as_millis() as u64),
+    }
+}
+
+fn fail(
+    name: &'static str,
+    finding: impl Into<String>,
+    advice: impl Into<String>,
+    since: Option<Instant>,
+) -> Stage {
+    Stage {
+        name,
+        status: Status::Problem,
+        finding: finding.into(),
+        advice: Some(advice.into()),
+        ms: since.map(|s| s.elapsed().as_millis() as u64),
+    }
+}
+
+/// The proxy gov's HTTP stack would use for `url`, from the environment.
+pub fn env_proxy_for(url: &url::Url) -> Option<url::Url> {
+    let host = url.host_str()?.to_ascii_lowercase();
+    let get = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
+    };
+    if let Some(no) = get(&["NO_PROXY", "no_proxy"]) {
+        for pat in no.split(',').map(|p| p.trim().to_ascii_lowercase()) {
+            if pat.is_empty() {
+                continue;
+            }
+            let bare = pat.trim_start_matches('.');
+            if pat == "*" || host == bare || host.ends_with(&format!(".{bare}")) {
+                return None;
+            }
+        }
+    }
+    let raw = if url.scheme() == "https" {
+        get(&["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"])
+    } else {
+        get(&["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"])
+    }?;
+    let with_scheme = if raw.contains("://") {
+        raw
+    } else {
+        format!("http://{raw}")
+    };
+    url::Url::parse(&with_scheme).ok()
+}
+
+fn resolve(host: &str, port: u16, timeout: Duration) -> Result<Vec<SocketAddr>, String> {
+    let (tx, rx) = mpsc::channel();
+    let target = format!("{host}:{port}");
+    std::thread::spawn(move || {
+        let _ = tx.send(target.to_socket_addrs().map(|a| a.collect::<Vec<_>>()));
+    });
+    match rx.recv_timeout(timeout) {
+        Ok(Ok(addrs)) if !addrs.is_empty() => Ok(addrs),
+        Ok(Ok(_)) => Err("no addresses".into()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!("no answer within {} s", timeout.as_secs_f64())),
+    }
+}
+
+fn connect(addrs: &[SocketAddr], timeout: Duration) -> Result<(TcpStream, SocketAddr), String> {
+    let mut last = String::from("no address to try");
+    for a in addrs.iter().take(3) {
+        match TcpStream::connect_timeout(a, timeout) {
+            Ok(s) => return Ok((s, *a)),
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                last = format!(
+                    "{a}: timed out after {} s (filtered or black-holed?)",
+                    timeout.as_secs_f64()
+                )
+            }
+            Err(e) => last = format!("{a}: {e}"),
+        }
+    }
+    Err(last)
+}
+
+fn tls_config() -> Arc<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let native = rustls_native_certs::load_native_certs();
+    for cert in native.certs {
+        let _ = roots.add(cert);
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap_or_else(|_| rustls::ClientConfig::builder());
+    Arc::new(builder.with_root_certificates(roots).with_no_client_auth())
+}
+
+fn tls_advice(why: &str) -> String {
+    if why.contains("UnknownIssuer") || why.contains("unknown issuer") {
+        "the certificate is not signed by a trusted CA: behind a TLS-inspecting corporate proxy, point SSL_CERT_FILE at the corporate CA bundle (PEM)".into()
+    } else if why.contains("Expired") || why.contains("expired") {
+        "the certificate has expired (or this machine's clock is wrong: check `date`, NTP)".into()
+    } else if why.contains("NotValidForName") || why.contains("not valid for name") {
+        "the certificate is for another host name: a captive portal or proxy answering in its place?".into()
+    } else {
+        "the TLS handshake failed: a middlebox may be interfering; try from another network".into()
+    }
+}
+
+fn tls_handshake(stream: TcpStream, host: &str, timeout: Duration) -> Result<String, String> {
+    let name =
+        rustls::pki_types::ServerName::try_from(host.to_string()).map_err(|e| e.to_string())?;
+    let mut conn = rustls::ClientConnection::new(tls_config(), name).map_err(|e| e.to_string())?;
+    let mut sock = stream;
+    let _ = sock.set_read_timeout(Some(timeout));
+    let _ = sock.set_write_timeout(Some(timeout));
+    while conn.is_handshaking() {
+        if let Err(e) = conn.complete_io(&mut sock) {
+            let msg = match e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            {
+                Some(rustls::Error::InvalidCertificate(c)) => format!("invalid certificate: {c:?}"),
+                Some(other) => other.to_string(),
+                None if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut =>
+                {
+                    format!("no handshake within {} s", timeout.as_secs_f64())
+                }
+                None => e.to_string(),
+            };
+            return Err(msg);
+        }
+    }
+    let version = conn
+        .protocol_version()
+        .map(|v| format!("{v:?}").replace("TLSv1_", "TLS 1."))
+        .unwrap_or_else(|| "TLS".into());
+    conn.send_close_notify();
+    let _ = conn.complete_io(&mut sock);
+    Ok(format!("{version}, certificate valid for {host}"))
+}
+
+/// Opens a CONNECT tunnel through an HTTP proxy.
+fn connect_tunnel(
+    mut sock: TcpStream,
+    proxy: &url::Url,
+    host: &str,
+    port: u16,
+    timeout: Duration,
+) -> Result<TcpStream, String> {
+    let _ = sock.set_read_timeout(Some(timeout));
+    let mut req = format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n");
+    if !proxy.username().is_empty() {
+        let cred = format!("{}:{}", proxy.username(), proxy.password().unwrap_or(""));
+        req.push_str(&format!(
+            "Proxy-Authorization: Basic {}\r\n",
+            base64::engine::general_purpose::STANDARD.encode(cred)
+        ));
+    }
+    req.push_str("\r\n");
+    sock.write_all(req.as_bytes()).map_err(|e| e.to_string())?;
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") && buf.len() < 8192 {
+        match sock.read(&mut byte) {
+            Ok(0) => return Err("the proxy closed the connection".into()),
+            Ok(_) => buf.push(byte[0]),
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    let head = String::from_utf8_lossy(&buf);
+    let status = head.split_whitespace().nth(1).unwrap_or("");
+    if status == "200" {
+        Ok(sock)
+    } else {
+        Err(format!(
+            "the proxy refused CONNECT: {}",
+            head.lines().next().unwrap_or("").trim()
+        ))
+    }
+}
+
+fn http_client(timeout: Duration) -> Result<reqwest::blocking::Client, String> {
+    reqwest::blocking::Client::builder()
+        .user_agent(crate::http::user_agent())
+        .connect_timeout(timeout)
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::limited(5))
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// Runs DNS, TCP and TLS for `u`; returns the stages, and whether the
+/// chain may continue to HTTP.
+fn transport_stages(u: &url::Url, timeout: Duration) -> (Vec<Stage>, bool) {
+    let mut stages = Vec::new();
+    let host = u.host_str().unwrap_or("").to_string();
+    let port = u.port_or_known_default().unwrap_or(443);
+    let via = env_proxy_for(u);
+    let (dial_host, dial_port) = match &via {
+        Some(p) => (
+            p.host_str().unwrap_or("").to_string(),
+            p.port_or_known_default().unwrap_or(8080),
+        ),
+        None => (host.clone(), port),
+    };
+    let through = via
+        .as_ref()
+        .map(|p| {
+            format!(
+                " (via proxy {}, from HTTPS_PROXY/HTTP_PROXY)",
+                p.host_str().unwrap_or("")
+            )
+        })
+        .unwrap_or_default();
+
+    let t = Instant::now();
+    let addrs = match resolve(&dial_host, dial_port, timeout) {
+        Ok(a) => {
+            let shown: Vec<String> = a.iter().take(4).map(|x| x.ip().to_string()).collect();
+            stages.push(ok(
+                "dns",
+                format!("{dial_host}: {}{through}", shown.join(", ")),
+                t,
+            ));
+            a
+        }
+        Err(e) => {
+            stages.push(fail(
+                "dns",
+                format!("{dial_host} does not resolve: {e}{through}"),
+                "check /etc/resolv.conf and the host name; inside firewalls public names may need HTTPS_PROXY",
+                Some(t),
+            ));
+            return (stages, false);
+        }
+    };
+    let t = Instant::now();
+    let (sock, addr) = match connect(&addrs, timeout) {
+        Ok(s) => s,
+        Err(e) => {
+            let advice = if e.contains("refused") {
+                "nothing listens there: wrong port, or the service is down"
+            } else {
+                "a firewall drops the traffic: ask for egress to this host, or use a proxy reachable from here (`gov proxy check`)"
+            };
+            stages.push(fail("tcp", format!("cannot connect: {e}"), advice, Some(t)));
+            return (stages, false);
+        }
+    };
+    stages.push(ok("tcp", format!("connected to {addr}"), t));
+    if u.scheme() != "https" {
+        return (stages, true);
+    }
+    let t = Instant::now();
+    let sock = match &via {
+        Some(p) => match connect_tunnel(sock, p, &host, port, timeout) {
+            Ok(s) => s,
+            Err(e) => {
+                stages.push(fail(
+                    "tls",
+                    e,
+                    "check the proxy's address and credentials (user:password@ in HTTPS_PROXY)",
+                    Some(t),
+                ));
+                return (stages, false);
+            }
+        },
+        None => sock,
+    };
+    match tls_handshake(sock, &host, timeout) {
+        Ok(found) => stages.push(ok("tls", found, t)),
+        Err(e) => {
+            let advice = tls_advice(&e);
+            stages.push(fail("tls", e, advice, Some(t)));
+            return (stages, false);
+        }
+    }
+    (stages, true)
+}
+
+fn http_status_advice(status: u16) -> &'static str {
+    match status {
+        401 | 403 => {
+            "the server wants credentials: add them to ~/.netrc (machine <host> login <user> password <token>), which Go and gov both read"
+        }
+        404 | 410 => {
+            "reachable, but it does not serve this module: with `,` Go falls through to the next GOPROXY entry"
+        }
+        429 => "rate limited: retry later, or use another proxy",
+        _ if status >= 500 => {
+            "the server fails: try later, or list a fallback after `|` in GOPROXY"
+        }
+        _ => "unexpected answer: is this URL a GOPROXY at all?",
+    }
+}
+
+/// The whole chain for one endpoint.
+pub fn probe(ep: &Endpoint, timeout: Duration) -> Vec<Stage> {
+    let raw = ep.url().to_string();
+    let Ok(u) = url::Url::parse(&raw) else {
+        return vec![fail(
+            "url",
+            format!("`{raw}` is not a URL"),
+            "fix GOPROXY/GOSUMDB (`gov proxy set`)",
+            None,
+        )];
+    };
+    if u.scheme() == "file" {
+        let t = Instant::now();
+        let path = u.to_file_path().unwrap_or_default();
+        return vec![if path.is_dir() {
+            ok(
+                "file",
+                format!("{} is a readable directory", path.display()),
+                t,
+            )
+        } else {
+            fail(
+                "file",
+                format!("{} is not a directory", path.display()),
+                "fix the file:// entry in GOPROXY",
+                Some(t),
+            )
+        }];
+    }
+    let (mut stages, go_on) = transport_stages(&u, timeout);
+    if !go_on {
+        return stages;
+    }
+    let client = match http_client(timeout) {
+        Ok(c) => c,
+        Err(e) => {
+            stages.push(fail("http", e, "internal error setting up HTTP", None));
+            return stages;
+        }
+    };
+    let base = raw.trim_end_matches('/');
+    let target = match ep {
+        Endpoint::Proxy { .. } => format!("{base}/{PROBE_MODULE}/@v/list"),
+        Endpoint::SumDb { .. } => format!("{base}/latest"),
+    };
+    let t = Instant::now();
+    let mut req = client.get(&target);
+    if let Some(c) = u.host_str().and_then(crate::netrc::lookup) {
+        req = req.basic_auth(c.login, Some(c.password));
+    }
+    let resp = match req.send() {
+        Ok(r) => r,
+        Err(e) => {
+            let why = crate::http::describe(&e);
+            stages.push(fail(
+                "http",
+                format!("GET {target}: {why}"),
+                crate::http::advice_for(&why),
+                Some(t),
+            ));
+            return stages;
+        }
+    };
+    let status = resp.status().as_u16();
+    let final_url = resp.url().to_string();
+    let redirected = if final_url != target {
+        format!(", redirected to {final_url}")
+    } else {
+        String::new()
+    };
+    let body = resp.text().unwrap_or_default();
+    let ms = t;
+    match (ep, status) {
+        (Endpoint::Proxy { .. }, 200) => {
+            let n = body.lines().filter(|l| !l.trim().is_empty()).count();
+            stages.push(ok(
+                "http",
+                format!("GET /{PROBE_MODULE}/@v/list: 200, {n} versions{redirected}"),
+                ms,
+            ));
+        }
+        (Endpoint::Proxy { .. }, 404 | 410) => stages.push(Stage {
+            name: "http",
+            status: Status::Warning,
+            finding: format!("GET /{PROBE_MODULE}/@v/list: {status}{redirected}"),
+            advice: Some(http_status_advice(status).into()),
+            ms: Some(ms.elapsed().as_millis() as u64),
+        }),
+        (Endpoint::SumDb { key, .. }, 200) => {
+            stages.push(ok("http", format!("GET /latest: 200{redirected}"), ms));
+            let t = Instant::now();
+            let vkey = format!("{}+{:08x}", key.name, key.key_hash);
+            match sumdb::verify(&body, key) {
+                NoteCheck::Verified { text } => stages.push(ok(
+                    "sumdb",
+                    format!(
+                        "signed tree head verified with key {vkey} (tree size {})",
+                        sumdb::tree_size(&text).map_or("?".into(), |n| n.to_string())
+                    ),
+                    t,
+                )),
+                NoteCheck::BadSignature => stages.push(fail(
+                    "sumdb",
+                    format!("the signed tree head carries a signature by {vkey} that does not verify: this answer did not come from the database that key names"),
+                    "do not trust this endpoint: something between you and the database (a proxy, a mirror) alters its answers; use GOSUMDB=sum.golang.google.cn or another network",
+                    Some(t),
+                )),
+                NoteCheck::NoSignatureByKey => stages.push(fail(
+                    "sumdb",
+                    format!("the tree head is not signed by {vkey}: this answer did not come from the database that key names"),
+                    "check GOSUMDB: the URL must serve the database whose key it names",
+                    Some(t),
+                )),
+                NoteCheck::Malformed(why) => stages.push(fail(
+                    "sumdb",
+                    format!("/latest is not a signed tree head ({why})"),
+                    "the URL does not serve a checksum database (a captive portal or a web page?)",
+                    Some(t),
+                )),
+            }
+        }
+        (_, s) => stages.push(fail(
+            "http",
+            format!("GET {target}: HTTP {s}{redirected}"),
+            http_status_advice(s),
+            Some(ms),
+        )),
+    }
+    stages
+}
+
+/// The endpoints the effective settings name.
+pub fn endpoints(settings: &BTreeMap<String, (String, String)>) -> (Vec<Endpoint>, Vec<Check>) {
+    let mut eps = Vec::new();
+    let mut notes = Vec::new();
+    let goproxy = settings
+        .get("GOPROXY")
+        .map(|v| v.0.clone())
+        .unwrap_or_default();
+    for entry in goproxy
+        .split([',', '|'])
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        if entry == "direct" || entry == "off" {
+            let what = if entry == "direct" {
+                "then `direct`: modules not found on the proxies are fetched from their version control hosts"
+            } else {
+                "then `off`: no further downloads"
+            };
+            notes.push(Check::new(
+                NET,
+                "goproxy.end",
+                Status::Ok,
+                format!("GOPROXY {what}"),
+            ));
+            break;
+        }
+        let url = if entry.contains("://") {
+            entry.to_string()
+        } else {
+            format!("https://{entry}")
+        };
+        eps.push(Endpoint::Proxy { url });
+    }
+    let gosumdb = settings
+        .get("GOSUMDB")
+        .map(|v| v.0.clone())
+        .unwrap_or_default();
+    match proxy::parse_gosumdb(&gosumdb) {
+        Ok(SumDb::Off) => notes.push(Check::new(
+            NET,
+            "gosumdb",
+            Status::Skipped,
+            "GOSUMDB=off: no checksum database to check",
+        )),
+        Ok(SumDb::On { key, url }) => eps.push(Endpoint::SumDb {
+            name: key.name.clone(),
+            url: url.unwrap_or_else(|| format!("https://{}", key.name)),
+            key,
+        }),
+        Err(e) => notes.push(
+            Check::new(NET, "gosumdb", Status::Problem, e.message().to_string())
+                .advice(e.advice().unwrap_or("fix GOSUMDB").to_string()),
+        ),
+    }
+    (eps, notes)
+}
+
+/// Probes endpoints concurrently; results in input order.
+pub fn probe_all(eps: &[Endpoint], timeout: Duration) -> Vec<(Endpoint, Vec<Stage>)> {
+    let handles: Vec<_> = eps
+        .iter()
+        .cloned()
+        .map(|ep| {
+            std::thread::spawn(move || {
+                let stages = probe(&ep, timeout);
+                (ep, stages)
+            })
+        })
+        .collect();
+    handles
+        .into_iter()
+        .zip(eps.iter().cloned())
+        .map(|(h, ep)| {
+            h.join().unwrap_or_else(|_| {
+                (
+                    ep,
+                    vec![fail(
+                        "probe",
+                        "the check crashed",
+                        "report this as a bug",
+                        None,
+                    )],
+                )
+            })
+        })
+        .collect()
+}
+
+pub fn checks(settings: &BTreeMap<String, (String, String)>, timeout: Duration) -> Vec<Check> {
+    let (eps, notes) = endpoints(settings);
+    let mut out = Vec::new();
+    for (ep, stages) in probe_all(&eps, timeout) {
+        let label = ep.label();
+        for s in stages {
+            let id = format!(
+                "{}.{}",
+                if matches!(ep, Endpoint::Proxy { .. }) {
+                    "goproxy"
+                } else {
+                    "gosumdb"
+                },
+                s.name
+            );
+            out.push(Check {
+                section: NET,
+                id,
+                target: Some(label.clone()),
+                stage: Some(s.name),
+                status: s.status,
+                finding: s.finding,
+                advice: s.advice,
+                ms: s.ms,
+            });
+        }
+    }
+    out.extend(notes);
+    out
+}
