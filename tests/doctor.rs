@@ -1,0 +1,577 @@
+//! `gov doctor` against loopback servers: a working GOPROXY, a refusing
+//! port, a name that does not resolve, a TLS server whose CA is only
+//! trusted through SSL_CERT_FILE, checksum databases signed by a test key
+//! (and a tampered one), plus local misconfigurations.
+
+mod support;
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use ed25519_dalek::Signer;
+use sha2::{Digest, Sha256};
+use support::{Sandbox, TestServer, run_program};
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).trim().to_string()
+}
+
+/// A sandbox with a working global version, GOV_BIN_DIR on PATH, persisted.
+fn world() -> Sandbox {
+    let sb = Sandbox::new();
+    sb.publish_versions(&["1.22.5", "1.21.13"]);
+    sb.ok(&["install", "1.22.5"]);
+    sb.ok(&["install", "1.21.13"]);
+    sb.ok(&["global", "1.22.5"]);
+    sb.ok(&["persist", "--user"]);
+    sb
+}
+
+fn gopath_bin(sb: &Sandbox) -> PathBuf {
+    sb.dir.path().join("user/go/bin")
+}
+
+/// Runs `gov doctor --json` with a clean PATH (GOV_BIN_DIR first).
+fn doctor(sb: &Sandbox, args: &[&str], env: &[(&str, &str)]) -> (Output, serde_json::Value) {
+    let mut c = sb.std_cmd();
+    c.current_dir(sb.dir.path())
+        .env(
+            "PATH",
+            format!(
+                "{}:/usr/bin:/bin:{}",
+                sb.bin().display(),
+                gopath_bin(sb).display()
+            ),
+        )
+        .env("GOV_HTTP_RETRIES", "0");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = run_program(c.arg("doctor").arg("--json").args(args));
+    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "doctor --json: {e}\nstdout: {}\nstderr: {}",
+            text(&out.stdout),
+            text(&out.stderr)
+        )
+    });
+    (out, v)
+}
+
+fn check<'a>(
+    v: &'a serde_json::Value,
+    id: &str,
+    target_part: Option<&str>,
+) -> &'a serde_json::Value {
+    v["checks"]
+        .as_array()
+        .and_then(|a| {
+            a.iter().find(|c| {
+                c["id"] == id
+                    && target_part
+                        .is_none_or(|t| c["target"].as_str().is_some_and(|x| x.contains(t)))
+            })
+        })
+        .unwrap_or_else(|| panic!("no check {id} ({target_part:?}) in {v:#}"))
+}
+
+fn status<'a>(v: &'a serde_json::Value, id: &str, target_part: Option<&str>) -> &'a str {
+    check(v, id, target_part)["status"].as_str().unwrap_or("")
+}
+
+/// A goproxy serving the probe module's version list.
+fn goproxy() -> TestServer {
+    let s = TestServer::start();
+    s.put("/golang.org/x/text/@v/list", b"v0.14.0\nv0.15.0\n".to_vec());
+    s
+}
+
+/// A checksum database key pair in Go's formats.
+struct TestDb {
+    sk: ed25519_dalek::SigningKey,
+    name: String,
+    hash: u32,
+    vkey: String,
+}
+
+fn test_db(name: &str, seed: u8) -> TestDb {
+    let sk = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+    let mut keydata = vec![1u8];
+    keydata.extend_from_slice(sk.verifying_key().as_bytes());
+    let mut h = Sha256::new();
+    h.update(format!("{name}\n").as_bytes());
+    h.update(&keydata);
+    let d = h.finalize();
+    let hash = u32::from_be_bytes([d[0], d[1], d[2], d[3]]);
+    let vkey = format!(
+        "{name}+{hash:08x}+{}",
+        base64::engine::general_purpose::STANDARD.encode(&keydata)
+    );
+    TestDb {
+        sk,
+        name: name.into(),
+        hash,
+        vkey,
+    }
+}
+
+impl TestDb {
+    fn signed_tree_head(&self, size: u64) -> String {
+        let text =
+            format!("go.sum database tree\n{size}\nK7mZ0mS8sM7m7ZzqJ1dq2o0n8c7Q9rZ3Yq2m8d9Gf1E=\n");
+        let mut blob = self.hash.to_be_bytes().to_vec();
+        blob.extend_from_slice(&self.sk.sign(text.as_bytes()).to_bytes());
+        format!(
+            "{text}\n\u{2014} {} {}\n",
+            self.name,
+            base64::engine::general_purpose::STANDARD.encode(blob)
+        )
+    }
+}
+
+#[test]
+fn healthy_machine_with_working_proxy_and_sumdb() {
+    let sb = world();
+    let gp = goproxy();
+    let db = test_db("sum.test.example", 7);
+    gp.put("/sumdb/latest", db.signed_tree_head(4242).into_bytes());
+    sb.ok(&[
+        "proxy",
+        "set",
+        &format!("GOPROXY={},direct", gp.url()),
+        &format!("GOSUMDB={} {}/sumdb", db.vkey, gp.url()),
+    ]);
+    let (out, v) = doctor(&sb, &[], &[]);
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    assert_eq!(v["schema"], 1);
+    assert_eq!(v["healthy"], true);
+    assert_eq!(v["problems"], 0);
+    for (id, t) in [
+        ("goproxy.dns", "GOPROXY"),
+        ("goproxy.tcp", "GOPROXY"),
+        ("goproxy.http", "GOPROXY"),
+        ("gosumdb.http", "GOSUMDB"),
+        ("gosumdb.sumdb", "GOSUMDB"),
+        ("path.go", ""),
+        ("path.gofmt", ""),
+        ("env.goroot", ""),
+        ("versions.1.22.5", ""),
+        ("versions.selected", ""),
+    ] {
+        let tp = if t.is_empty() { None } else { Some(t) };
+        assert_eq!(status(&v, id, tp), "ok", "{id}: {:#}", check(&v, id, tp));
+    }
+    let sumdb = check(&v, "gosumdb.sumdb", None)["finding"]
+        .as_str()
+        .unwrap_or("");
+    assert!(
+        sumdb.contains("verified") && sumdb.contains("4242"),
+        "{sumdb}"
+    );
+    assert!(
+        check(&v, "goproxy.http", None)["finding"]
+            .as_str()
+            .unwrap_or("")
+            .contains("2 versions")
+    );
+    assert!(check(&v, "goproxy.tcp", None)["ms"].is_u64());
+
+    // The text report: sections, marks, and a healthy verdict.
+    let mut c = sb.std_cmd();
+    c.env(
+        "PATH",
+        format!(
+            "{}:/usr/bin:/bin:{}",
+            sb.bin().display(),
+            gopath_bin(&sb).display()
+        ),
+    );
+    let out = run_program(c.arg("doctor"));
+    let t = text(&out.stdout);
+    assert!(out.status.success(), "{t}");
+    assert!(
+        t.contains("Environment\n")
+            && t.contains("Installed versions\n")
+            && t.contains("Network\n"),
+        "{t}"
+    );
+    assert!(t.contains("✓ sumdb"), "{t}");
+    assert!(t.contains("healthy: 0 problem(s)"), "{t}");
+}
+
+#[test]
+fn a_tampered_tree_head_is_a_problem() {
+    let sb = world();
+    let gp = goproxy();
+    let db = test_db("sum.test.example", 7);
+    let impostor = test_db("sum.test.example", 9);
+    // Signed by another key under the same name and hash: bad signature.
+    let mut forged = impostor.signed_tree_head(4243);
+    // Re-label the impostor's signature with the real key's hash.
+    let line_start = forged.find('\u{2014}').unwrap_or(0);
+    let sig_b64 = forged[line_start..]
+        .split_whitespace()
+        .nth(2)
+        .unwrap_or("")
+        .to_string();
+    let mut raw = base64::engine::general_purpose::STANDARD
+        .decode(&sig_b64)
+        .unwrap_or_default();
+    raw[..4].copy_from_slice(&db.hash.to_be_bytes());
+    forged = forged.replace(
+        &sig_b64,
+        &base64::engine::general_purpose::STANDARD.encode(raw),
+    );
+    gp.put("/sumdb/latest", forged.into_bytes());
+    sb.ok(&[
+        "proxy",
+        "set",
+        &format!("GOPROXY={}", gp.url()),
+        &format!("GOSUMDB={} {}/sumdb", db.vkey, gp.url()),
+    ]);
+    let (out, v) = doctor(&sb, &[], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let c = check(&v, "gosumdb.sumdb", None);
+    assert_eq!(c["status"], "problem");
+    assert!(
+        c["finding"]
+            .as_str()
+            .unwrap_or("")
+            .contains("did not come from the database"),
+        "{c:#}"
+    );
+    // A tree head with text altered after signing.
+    let good = db.signed_tree_head(10).replace("\n10\n", "\n11\n");
+    gp.put("/sumdb/latest", good.into_bytes());
+    let (_, v) = doctor(&sb, &[], &[]);
+    assert_eq!(status(&v, "gosumdb.sumdb", None), "problem");
+    // Something that is not a note at all (a captive portal).
+    gp.put("/sumdb/latest", b"<html>login</html>".to_vec());
+    let (_, v) = doctor(&sb, &[], &[]);
+    let c = check(&v, "gosumdb.sumdb", None);
+    assert!(
+        c["finding"]
+            .as_str()
+            .unwrap_or("")
+            .contains("not a signed tree head"),
+        "{c:#}"
+    );
+}
+
+#[test]
+fn refused_unresolvable_and_4xx_proxies_name_their_stage() {
+    let sb = world();
+    let refused = support::start_refusing_port();
+    let gp = TestServer::start();
+    gp.fail_next("/golang.org/x/text/@v/list", 403, 100);
+    sb.ok(&[
+        "proxy",
+        "set",
+        &format!(
+            "GOPROXY=http://127.0.0.1:{refused}|https://goproxy.doesnotexist.invalid|{}|direct",
+            gp.url()
+        ),
+        "GOSUMDB=off",
+    ]);
+    let (out, v) = doctor(&sb, &[], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let tcp = check(&v, "goproxy.tcp", Some(&refused.to_string()));
+    assert_eq!(tcp["status"], "problem");
+    assert!(
+        tcp["finding"].as_str().unwrap_or("").contains("refused"),
+        "{tcp:#}"
+    );
+    let dns = check(&v, "goproxy.dns", Some("invalid"));
+    assert_eq!(dns["status"], "problem");
+    assert!(
+        dns["finding"]
+            .as_str()
+            .unwrap_or("")
+            .contains("does not resolve"),
+        "{dns:#}"
+    );
+    let http = check(&v, "goproxy.http", Some(&gp.url()));
+    assert_eq!(http["status"], "problem");
+    assert!(
+        http["advice"].as_str().unwrap_or("").contains(".netrc"),
+        "{http:#}"
+    );
+    // GOSUMDB=off is a security warning.
+    assert_eq!(status(&v, "settings.gosumdb", None), "warning");
+}
+
+/// A TLS proxy whose certificate comes from a private CA: the TLS stage
+/// fails with corporate-CA advice until SSL_CERT_FILE names that CA.
+#[test]
+fn tls_stage_and_ssl_cert_file() {
+    let sb = world();
+    let d = sb.dir.path();
+    let www = d.join("www");
+    std::fs::create_dir_all(www.join("golang.org/x/text/@v")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(www.join("golang.org/x/text/@v/list"), "v0.14.0\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (ca_key, ca) = (d.join("ca.key"), d.join("ca.pem"));
+    let (key, csr, leaf, ext) = (
+        d.join("key.pem"),
+        d.join("leaf.csr"),
+        d.join("leaf.pem"),
+        d.join("leaf.ext"),
+    );
+    std::fs::write(
+        &ext,
+        "basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let openssl = |args: Vec<std::ffi::OsString>| {
+        let out = Command::new("openssl")
+            .args(&args)
+            .output()
+            .unwrap_or_else(|e| panic!("openssl: {e}"));
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            text(&out.stderr)
+        );
+    };
+    let o = |s: &str| std::ffi::OsString::from(s);
+    let p = |p: &Path| p.as_os_str().to_owned();
+    openssl(vec![
+        o("req"),
+        o("-x509"),
+        o("-newkey"),
+        o("rsa:2048"),
+        o("-nodes"),
+        o("-days"),
+        o("2"),
+        o("-subj"),
+        o("/CN=corp CA"),
+        o("-keyout"),
+        p(&ca_key),
+        o("-out"),
+        p(&ca),
+    ]);
+    openssl(vec![
+        o("req"),
+        o("-newkey"),
+        o("rsa:2048"),
+        o("-nodes"),
+        o("-subj"),
+        o("/CN=localhost"),
+        o("-keyout"),
+        p(&key),
+        o("-out"),
+        p(&csr),
+    ]);
+    openssl(vec![
+        o("x509"),
+        o("-req"),
+        o("-in"),
+        p(&csr),
+        o("-CA"),
+        p(&ca),
+        o("-CAkey"),
+        p(&ca_key),
+        o("-CAcreateserial"),
+        o("-days"),
+        o("2"),
+        o("-extfile"),
+        p(&ext),
+        o("-out"),
+        p(&leaf),
+    ]);
+    let port = support::start_refusing_port();
+    let mut server = Command::new("openssl")
+        .args(["s_server", "-quiet", "-WWW", "-accept", &port.to_string()])
+        .arg("-cert")
+        .arg(&leaf)
+        .arg("-key")
+        .arg(&key)
+        .current_dir(&www)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    for _ in 0..100 {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    sb.ok(&[
+        "proxy",
+        "set",
+        &format!("GOPROXY=https://localhost:{port}"),
+        "GOSUMDB=off",
+    ]);
+    let nocerts = d.join("no-certs").display().to_string();
+    let (_, v) = doctor(
+        &sb,
+        &[],
+        &[
+            ("SSL_CERT_FILE", "/nonexistent.pem"),
+            ("SSL_CERT_DIR", &nocerts),
+        ],
+    );
+    let tls = check(&v, "goproxy.tls", None);
+    assert_eq!(tls["status"], "problem", "{tls:#}");
+    assert!(
+        tls["finding"]
+            .as_str()
+            .unwrap_or("")
+            .contains("UnknownIssuer"),
+        "{tls:#}"
+    );
+    assert!(
+        tls["advice"]
+            .as_str()
+            .unwrap_or("")
+            .contains("SSL_CERT_FILE"),
+        "{tls:#}"
+    );
+    let ca_s = ca.display().to_string();
+    let (_, v) = doctor(
+        &sb,
+        &[],
+        &[("SSL_CERT_FILE", &ca_s), ("SSL_CERT_DIR", &nocerts)],
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(status(&v, "goproxy.tls", None), "ok", "{v:#}");
+    assert_eq!(status(&v, "goproxy.http", None), "ok", "{v:#}");
+}
+
+#[test]
+fn black_holed_endpoints_end_within_the_stage_timeouts() {
+    let sb = world();
+    // Listeners that accept but never answer: TLS and HTTP hang.
+    let silent: Vec<TcpListener> = (0..3)
+        .map(|_| TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+    let ports: Vec<u16> = silent
+        .iter()
+        .map(|l| l.local_addr().map(|a| a.port()).unwrap_or(0))
+        .collect();
+    sb.ok(&[
+        "proxy",
+        "set",
+        &format!(
+            "GOPROXY=https://127.0.0.1:{}|http://127.0.0.1:{}|direct",
+            ports[0], ports[1]
+        ),
+        &format!("GOSUMDB=sum.golang.org https://127.0.0.1:{}", ports[2]),
+    ]);
+    let t = Instant::now();
+    let (out, v) = doctor(&sb, &[], &[("GOV_DOCTOR_TIMEOUT", "2")]);
+    let took = t.elapsed();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(took < Duration::from_secs(12), "took {took:?}");
+    let tls = check(&v, "goproxy.tls", Some(&ports[0].to_string()));
+    assert_eq!(tls["status"], "problem");
+    let http = check(&v, "goproxy.http", Some(&ports[1].to_string()));
+    assert_eq!(http["status"], "problem");
+    drop(silent);
+    // --offline skips the network altogether.
+    let (_, v) = doctor(&sb, &["--offline"], &[]);
+    assert_eq!(status(&v, "network", None), "skipped");
+}
+
+#[test]
+fn shadowing_go_goroot_and_broken_trees_are_problems() {
+    let sb = world();
+    sb.ok(&["proxy", "set", "GOPROXY=off", "GOSUMDB=off"]);
+    // A distro-style go earlier on PATH: /usr/lib/go-1.19/bin/go via a link.
+    let distro = sb.dir.path().join("usr/lib/go-1.19/bin");
+    std::fs::create_dir_all(&distro).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(distro.join("go"), "#!/bin/sh\necho distro go\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(distro.join("go"), std::fs::Permissions::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let early = sb.dir.path().join("usr/bin");
+    std::fs::create_dir_all(&early).unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink(distro.join("go"), early.join("go"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let path = format!(
+        "{}:{}:/usr/bin:/bin:{}",
+        early.display(),
+        sb.bin().display(),
+        gopath_bin(&sb).display()
+    );
+    // GOROOT exported, pointing elsewhere; a broken installed tree.
+    std::fs::write(sb.goroot("1.21.13").join("bin/go"), "#!/bin/sh\nexit 3\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (out, v) = doctor(
+        &sb,
+        &["--offline"],
+        &[("PATH", &path), ("GOROOT", "/usr/local/go")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let go = check(&v, "path.go", None);
+    assert_eq!(go["status"], "problem");
+    let f = go["finding"].as_str().unwrap_or("");
+    assert!(f.contains(&early.join("go").display().to_string()), "{f}");
+    assert!(
+        f.contains("a hand-made link") || f.contains("link to"),
+        "{f}"
+    );
+    assert_eq!(status(&v, "path.gofmt", None), "ok");
+    let gr = check(&v, "env.goroot", None);
+    assert_eq!(gr["status"], "problem");
+    assert!(
+        gr["finding"]
+            .as_str()
+            .unwrap_or("")
+            .contains("/usr/local/go"),
+        "{gr:#}"
+    );
+    let broken = check(&v, "versions.1.21.13", None);
+    assert_eq!(broken["status"], "problem");
+    assert!(
+        broken["advice"]
+            .as_str()
+            .unwrap_or("")
+            .contains("gov install --force 1.21.13"),
+        "{broken:#}"
+    );
+    assert_eq!(status(&v, "versions.1.22.5", None), "ok");
+}
+
+#[test]
+fn settings_conflicts_are_warnings() {
+    let sb = world();
+    sb.ok(&[
+        "proxy",
+        "set",
+        "GOPROXY=off",
+        "GOSUMDB=off",
+        "GOPRIVATE=git.corp.example/*",
+        "GONOSUMDB=other.example",
+    ]);
+    let cfg = sb.dir.path().join("user/.config/go");
+    std::fs::create_dir_all(&cfg).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(cfg.join("env"), "GOFLAGS=-mod=mod\n").unwrap_or_else(|e| panic!("{e}"));
+    let (out, v) = doctor(
+        &sb,
+        &["--offline"],
+        &[("GOTOOLCHAIN", "auto"), ("GOFLAGS", "-mod=vendor")],
+    );
+    assert_eq!(out.status.code(), Some(0), "warnings only: {v:#}");
+    assert_eq!(status(&v, "settings.gotoolchain", None), "warning");
+    let ov = check(&v, "settings.env_overrides", None);
+    assert_eq!(ov["status"], "warning");
+    assert!(
+        ov["finding"].as_str().unwrap_or("").contains("GOFLAGS"),
+        "{ov:#}"
+    );
+    let pr = check(&v, "settings.goprivate", None);
+    assert_eq!(pr["status"], "warning");
+    assert!(
+        pr["finding"].as_str().unwrap_or("").contains("GONOSUMDB"),
+        "{pr:#}"
+    );
+    assert!(v["warnings"].as_u64().unwrap_or(0) >= 3);
+}
