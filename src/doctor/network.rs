@@ -125,7 +125,70 @@ pub fn env_proxy_for(url: &url::Url) -> Option<url::Url> {
     url::Url::parse(&with_scheme).ok()
 }
 
+/// Resolves through the system's resolver as configured by nsswitch.conf
+/// (`getent ahosts`, what an admin would type), so a statically linked gov
+/// sees exactly what every other program on the host sees; the C library's
+/// resolver in-process is the fallback where getent is missing.
 fn resolve(host: &str, port: u16, timeout: Duration) -> Result<Vec<SocketAddr>, String> {
+    if let Ok(ip) = host.trim_matches(['[', ']']).parse::<std::net::IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    match getent(host, port, timeout) {
+        Some(r) => r,
+        None => resolve_in_process(host, port, timeout),
+    }
+}
+
+fn getent(host: &str, port: u16, timeout: Duration) -> Option<Result<Vec<SocketAddr>, String>> {
+    let mut child = std::process::Command::new("getent")
+        .args(["ahosts", host])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(st)) => break st,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Some(Err(format!("no answer within {} s", timeout.as_secs_f64())));
+            }
+        }
+    };
+    let mut out = String::new();
+    if let Some(mut so) = child.stdout.take() {
+        let _ = so.read_to_string(&mut out);
+    }
+    if !status.success() {
+        return Some(Err(
+            "the resolver found no address (getent ahosts: not found)".into(),
+        ));
+    }
+    let mut addrs: Vec<SocketAddr> = Vec::new();
+    for line in out.lines() {
+        if let Some(ip) = line
+            .split_whitespace()
+            .next()
+            .and_then(|a| a.parse::<std::net::IpAddr>().ok())
+        {
+            let a = SocketAddr::new(ip, port);
+            if !addrs.contains(&a) {
+                addrs.push(a);
+            }
+        }
+    }
+    Some(if addrs.is_empty() {
+        Err("no addresses".into())
+    } else {
+        Ok(addrs)
+    })
+}
+
+fn resolve_in_process(host: &str, port: u16, timeout: Duration) -> Result<Vec<SocketAddr>, String> {
     let (tx, rx) = mpsc::channel();
     let target = format!("{host}:{port}");
     std::thread::spawn(move || {
