@@ -108,7 +108,11 @@ pub fn advice_for(why: &str) -> &'static str {
          point SSL_CERT_FILE (or SSL_CERT_DIR) at that CA's PEM bundle"
     } else if w.contains("401") || w.contains("403") {
         "the server wants credentials: put them in ~/.netrc (machine <host> login <user> password <secret>)"
-    } else if w.contains("dns") || w.contains("name or service not known") || w.contains("lookup") {
+    } else if w.contains("dns")
+        || w.contains("name or service not known")
+        || w.contains("lookup")
+        || w.contains("no records found")
+    {
         "the host name does not resolve: check DNS, or set HTTPS_PROXY if this host must go through a proxy"
     } else {
         "check the network; behind a firewall set HTTPS_PROXY (and NO_PROXY for internal hosts)"
@@ -143,7 +147,10 @@ fn is_transient_error(e: &reqwest::Error) -> bool {
 /// only temporary resolver failures are worth a retry.
 fn is_unknown_host(e: &reqwest::Error) -> bool {
     let text = describe(e);
-    text.contains("Name or service not known") || text.contains("No address associated")
+    text.contains("Name or service not known")
+        || text.contains("No address associated")
+        || text.contains("no records found")
+        || text.contains("NXDomain")
 }
 
 /// Describes a reqwest error by its innermost cause, which names the real
