@@ -5,9 +5,9 @@
 
 mod support;
 
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -313,98 +313,11 @@ fn tls_stage_and_ssl_cert_file() {
     std::fs::create_dir_all(www.join("golang.org/x/text/@v")).unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(www.join("golang.org/x/text/@v/list"), "v0.14.0\n")
         .unwrap_or_else(|e| panic!("{e}"));
-    let (ca_key, ca) = (d.join("ca.key"), d.join("ca.pem"));
-    let (key, csr, leaf, ext) = (
-        d.join("key.pem"),
-        d.join("leaf.csr"),
-        d.join("leaf.pem"),
-        d.join("leaf.ext"),
-    );
-    std::fs::write(
-        &ext,
-        "basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n",
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let openssl = |args: Vec<std::ffi::OsString>| {
-        let out = Command::new("openssl")
-            .args(&args)
-            .output()
-            .unwrap_or_else(|e| panic!("openssl: {e}"));
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            text(&out.stderr)
-        );
-    };
-    let o = |s: &str| std::ffi::OsString::from(s);
-    let p = |p: &Path| p.as_os_str().to_owned();
-    openssl(vec![
-        o("req"),
-        o("-x509"),
-        o("-newkey"),
-        o("rsa:2048"),
-        o("-nodes"),
-        o("-days"),
-        o("2"),
-        o("-subj"),
-        o("/CN=corp CA"),
-        o("-keyout"),
-        p(&ca_key),
-        o("-out"),
-        p(&ca),
-    ]);
-    openssl(vec![
-        o("req"),
-        o("-newkey"),
-        o("rsa:2048"),
-        o("-nodes"),
-        o("-subj"),
-        o("/CN=localhost"),
-        o("-keyout"),
-        p(&key),
-        o("-out"),
-        p(&csr),
-    ]);
-    openssl(vec![
-        o("x509"),
-        o("-req"),
-        o("-in"),
-        p(&csr),
-        o("-CA"),
-        p(&ca),
-        o("-CAkey"),
-        p(&ca_key),
-        o("-CAcreateserial"),
-        o("-days"),
-        o("2"),
-        o("-extfile"),
-        p(&ext),
-        o("-out"),
-        p(&leaf),
-    ]);
-    let port = support::start_refusing_port();
-    let mut server = Command::new("openssl")
-        .args(["s_server", "-quiet", "-WWW", "-accept", &port.to_string()])
-        .arg("-cert")
-        .arg(&leaf)
-        .arg("-key")
-        .arg(&key)
-        .current_dir(&www)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
-    for _ in 0..100 {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let server = support::TlsServer::start(d, &www);
     sb.ok(&[
         "proxy",
         "set",
-        &format!("GOPROXY=https://localhost:{port}"),
+        &format!("GOPROXY={}", server.url()),
         "GOSUMDB=off",
     ]);
     let nocerts = d.join("no-certs").display().to_string();
@@ -432,14 +345,13 @@ fn tls_stage_and_ssl_cert_file() {
             .contains("SSL_CERT_FILE"),
         "{tls:#}"
     );
-    let ca_s = ca.display().to_string();
+    let ca_s = server.ca.display().to_string();
     let (_, v) = doctor(
         &sb,
         &[],
         &[("SSL_CERT_FILE", &ca_s), ("SSL_CERT_DIR", &nocerts)],
     );
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     assert_eq!(status(&v, "goproxy.tls", None), "ok", "{v:#}");
     assert_eq!(status(&v, "goproxy.http", None), "ok", "{v:#}");
 }

@@ -31,23 +31,8 @@ fn profile(sb: &Sandbox) -> String {
 
 /// Runs a shell script with the sandbox's environment and GOV_BIN_DIR on PATH.
 fn shell(sb: &Sandbox, sh: &str, args: &[&str], script: &str, env: &[(&str, &str)]) -> Output {
-    let base = sb.std_cmd();
-    let mut cmd = Command::new(sh);
-    cmd.args(args)
-        .arg(script)
-        .current_dir(sb.dir.path())
-        .env_clear();
-    for (k, v) in base.get_envs() {
-        if let Some(v) = v {
-            cmd.env(k, v);
-        }
-    }
-    let gov = assert_cmd::cargo::cargo_bin("gov");
-    let gov_dir = gov.parent().unwrap_or(Path::new("/")).display().to_string();
-    cmd.env(
-        "PATH",
-        format!("{}:{gov_dir}:/usr/bin:/bin", sb.bin().display()),
-    );
+    let mut cmd = sb.env_cmd(sh);
+    cmd.args(args).arg(script);
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -477,95 +462,10 @@ fn gov_downloads_trust_ssl_cert_file() {
     let mut idx = support::IndexBuilder::new();
     idx.add_archive(&archives[0], true);
     std::fs::write(www.join("index.json"), idx.to_json()).unwrap_or_else(|e| panic!("{e}"));
-    // A private CA (the corporate CA) and a server certificate it signs.
-    let d = sb.dir.path();
-    let (ca_key, cert) = (d.join("ca.key"), d.join("ca.pem"));
-    let (key, csr, leaf) = (d.join("key.pem"), d.join("leaf.csr"), d.join("leaf.pem"));
-    let ext = d.join("leaf.ext");
-    std::fs::write(
-        &ext,
-        "basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n",
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let openssl = |args: &[&std::ffi::OsStr]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("openssl is needed for this test: {e}"));
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            text(&out.stderr)
-        );
-    };
-    let o = |s: &str| std::ffi::OsString::from(s);
-    openssl(&[
-        &o("req"),
-        &o("-x509"),
-        &o("-newkey"),
-        &o("rsa:2048"),
-        &o("-nodes"),
-        &o("-days"),
-        &o("2"),
-        &o("-subj"),
-        &o("/CN=gov test corporate CA"),
-        &o("-keyout"),
-        ca_key.as_os_str(),
-        &o("-out"),
-        cert.as_os_str(),
-    ]);
-    openssl(&[
-        &o("req"),
-        &o("-newkey"),
-        &o("rsa:2048"),
-        &o("-nodes"),
-        &o("-subj"),
-        &o("/CN=localhost"),
-        &o("-keyout"),
-        key.as_os_str(),
-        &o("-out"),
-        csr.as_os_str(),
-    ]);
-    openssl(&[
-        &o("x509"),
-        &o("-req"),
-        &o("-in"),
-        csr.as_os_str(),
-        &o("-CA"),
-        cert.as_os_str(),
-        &o("-CAkey"),
-        ca_key.as_os_str(),
-        &o("-CAcreateserial"),
-        &o("-days"),
-        &o("2"),
-        &o("-extfile"),
-        ext.as_os_str(),
-        &o("-out"),
-        leaf.as_os_str(),
-    ]);
-    let port = support::start_refusing_port();
-    let mut server = Command::new("openssl")
-        .args(["s_server", "-quiet", "-WWW", "-accept", &port.to_string()])
-        .arg("-cert")
-        .arg(&leaf)
-        .arg("-key")
-        .arg(&key)
-        .current_dir(&www)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let mut up = false;
-    for _ in 0..100 {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            up = true;
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    assert!(up, "openssl s_server did not start");
-    let base = format!("https://localhost:{port}");
+    // A server certificate signed by a private CA (the corporate CA).
+    let server = support::TlsServer::start(sb.dir.path(), &www);
+    let cert = server.ca.clone();
+    let base = server.url();
     let run = |cafile: Option<&PathBuf>| {
         let mut c = sb.cmd();
         c.env("GOV_INDEX_URL", format!("{base}/index.json"))
@@ -589,7 +489,6 @@ fn gov_downloads_trust_ssl_cert_file() {
         "advice on corporate CAs: {err}"
     );
     let out = run(Some(&cert));
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     assert!(out.status.success(), "{}", text(&out.stderr));
 }

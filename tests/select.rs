@@ -27,19 +27,8 @@ fn world() -> Sandbox {
 /// Runs a script in a real shell with GOV_BIN_DIR first on PATH and the
 /// sandbox's gov environment.
 fn shell(sb: &Sandbox, sh: &str, cwd: &Path, script: &str, env: &[(&str, &str)]) -> Output {
-    let mut c = sb.std_cmd();
-    let gov_dir = assert_cmd::cargo::cargo_bin("gov");
-    let gov_dir = gov_dir.parent().map(Path::to_path_buf).unwrap_or_default();
-    let path = format!("{}:{}:/usr/bin:/bin", sb.bin().display(), gov_dir.display());
-    let mut cmd = Command::new(sh);
-    cmd.arg("-c").arg(script).current_dir(cwd).env_clear();
-    for (k, v) in c.get_envs() {
-        if let Some(v) = v {
-            cmd.env(k, v);
-        }
-    }
-    let _ = &mut c;
-    cmd.env("PATH", path);
+    let mut cmd = sb.env_cmd(sh);
+    cmd.arg("-c").arg(script).current_dir(cwd);
     for (k, v) in env {
         cmd.env(k, v);
     }

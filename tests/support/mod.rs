@@ -9,6 +9,7 @@
 pub mod archive;
 pub mod sandbox;
 pub mod server;
+pub mod tls;
 
 pub use archive::{
     ARCHIVE_MTIME, Hostile, IndexBuilder, IndexFile, ToolchainArchive, archive_filename,
@@ -16,3 +17,4 @@ pub use archive::{
 };
 pub use sandbox::{Sandbox, list_dir, run_program};
 pub use server::{RecordedRequest, TestServer, http_date, parse_http_date, start_refusing_port};
+pub use tls::TlsServer;

@@ -112,6 +112,31 @@ impl Sandbox {
         c
     }
 
+    /// Any program run in this sandbox: a clean environment holding only
+    /// the sandbox's settings, and PATH = GOV_BIN_DIR, gov's directory,
+    /// /usr/bin, /bin (what a user who set gov up would have).
+    pub fn env_cmd(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+        let base = self.std_cmd();
+        let mut cmd = std::process::Command::new(program);
+        cmd.env_clear().current_dir(self.dir.path());
+        for (k, v) in base.get_envs() {
+            if let Some(v) = v {
+                cmd.env(k, v);
+            }
+        }
+        let gov = assert_cmd::cargo::cargo_bin("gov");
+        let gov_dir = gov.parent().map(Path::to_path_buf).unwrap_or_default();
+        cmd.env(
+            "PATH",
+            format!(
+                "{}:{}:/usr/bin:/bin",
+                self.bin().display(),
+                gov_dir.display()
+            ),
+        );
+        cmd
+    }
+
     pub fn gov(&self, args: &[&str]) -> Output {
         self.cmd()
             .args(args)
