@@ -42,21 +42,27 @@ fn timeout() -> Duration {
     Duration::from_secs(secs)
 }
 
+/// One non-blocking attempt: Ok(true) when the lock is ours.
+fn try_once(file: &File, path: &Path) -> Result<bool> {
+    match file.try_lock() {
+        Ok(()) => Ok(true),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(false),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).context(|| format!("locking {}", path.display()))
+        }
+    }
+}
+
 /// Takes the lock at `path`, waiting for another gov process if needed.
 /// `waiting` is called once, before the first wait, to tell the user.
 pub fn acquire(path: &Path, what: &str, waiting: impl FnOnce(&str)) -> Result<LockGuard> {
     let file = open(path)?;
-    match file.try_lock() {
-        Ok(()) => {
-            return Ok(LockGuard {
-                _file: file,
-                path: path.to_path_buf(),
-            });
-        }
-        Err(std::fs::TryLockError::WouldBlock) => {}
-        Err(std::fs::TryLockError::Error(e)) => {
-            return Err(e).context(|| format!("locking {}", path.display()));
-        }
+    let guard = |file| LockGuard {
+        _file: file,
+        path: path.to_path_buf(),
+    };
+    if try_once(&file, path)? {
+        return Ok(guard(file));
     }
     waiting(&format!(
         "waiting for another gov process {what} (lock {})",
@@ -66,17 +72,8 @@ pub fn acquire(path: &Path, what: &str, waiting: impl FnOnce(&str)) -> Result<Lo
     let start = Instant::now();
     let mut pause = Duration::from_millis(5);
     loop {
-        match file.try_lock() {
-            Ok(()) => {
-                return Ok(LockGuard {
-                    _file: file,
-                    path: path.to_path_buf(),
-                });
-            }
-            Err(std::fs::TryLockError::WouldBlock) => {}
-            Err(std::fs::TryLockError::Error(e)) => {
-                return Err(e).context(|| format!("locking {}", path.display()));
-            }
+        if try_once(&file, path)? {
+            return Ok(guard(file));
         }
         if start.elapsed() >= limit {
             return Err(Error::new(
@@ -99,14 +96,8 @@ pub fn acquire(path: &Path, what: &str, waiting: impl FnOnce(&str)) -> Result<Lo
 /// Takes the lock only if it is free right now.
 pub fn try_acquire(path: &Path) -> Result<Option<LockGuard>> {
     let file = open(path)?;
-    match file.try_lock() {
-        Ok(()) => Ok(Some(LockGuard {
-            _file: file,
-            path: path.to_path_buf(),
-        })),
-        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
-        Err(std::fs::TryLockError::Error(e)) => {
-            Err(e).context(|| format!("locking {}", path.display()))
-        }
-    }
+    Ok(try_once(&file, path)?.then(|| LockGuard {
+        _file: file,
+        path: path.to_path_buf(),
+    }))
 }
