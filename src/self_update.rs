@@ -1,0 +1,347 @@
+//! `gov self-update`: replace the running gov with the release published
+//! at GOV_RELEASE_BASE, the same artifacts install.sh uses.
+//!
+//! The tarball's sha256 is checked against the `.sha256` file published
+//! beside it before anything is written. The new binary is written next to
+//! the old one, synced, asked for its `--version` (so a binary that cannot
+//! run on this host never replaces one that can), and renamed over the old
+//! one: a `gov` that is running, or started at that moment, is always
+//! either the old file or the new one.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use reqwest::header::HeaderMap;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, ErrorKind, IoContext, Result};
+use crate::fsutil;
+use crate::http::{self, RetryPolicy};
+
+/// Where releases live unless GOV_RELEASE_BASE says otherwise; install.sh
+/// carries the same default.
+pub const DEFAULT_RELEASE_BASE: &str = "https://github.com/gov-dev/gov/releases/latest/download";
+
+/// Release artifacts are a few MiB; anything far larger is not one.
+const MAX_ARTIFACT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The Rust target triple release artifacts are named after.
+pub fn target_triple() -> String {
+    format!("{}-unknown-linux-gnu", std::env::consts::ARCH)
+}
+
+/// `gov-x86_64-unknown-linux-gnu.tar.gz` on x86_64.
+pub fn artifact_name() -> String {
+    format!("gov-{}.tar.gz", target_triple())
+}
+
+/// The release base from GOV_RELEASE_BASE, or the default.
+pub fn release_base_from_env() -> String {
+    std::env::var("GOV_RELEASE_BASE")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| DEFAULT_RELEASE_BASE.to_string())
+}
+
+/// What an update did.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The file that was (or would have been) replaced.
+    pub path: PathBuf,
+    /// The artifact's URL.
+    pub url: String,
+    /// The artifact's verified sha256.
+    pub sha256: String,
+    /// `gov --version` of the published binary ("gov 0.1.0").
+    pub new_version: String,
+    /// False when the installed binary already was the published one.
+    pub replaced: bool,
+}
+
+/// Fetches, verifies and installs the release at `base` over `target`
+/// (normally [`std::env::current_exe`]).
+pub fn update(
+    client: &dyn Fn() -> Result<reqwest::blocking::Client>,
+    base: &str,
+    target: &Path,
+) -> Result<Outcome> {
+    let base = base.trim().trim_end_matches('/');
+    let url = format!("{base}/{}", artifact_name());
+    let sum_url = format!("{url}.sha256");
+    http::check_url(&url, "GOV_RELEASE_BASE")?;
+
+    let sum_text = fetch(client, &sum_url, 4096)?;
+    let expected = parse_sha256_file(&sum_text).ok_or_else(|| {
+        Error::new(
+            ErrorKind::Checksum,
+            format!("{sum_url} does not hold a sha256 digest"),
+        )
+        .with_advice("check GOV_RELEASE_BASE: it must point at the directory scripts/dist produced")
+    })?;
+    let tarball = fetch(client, &url, MAX_ARTIFACT_BYTES)?;
+    let actual = hex(&Sha256::digest(&tarball));
+    if actual != expected {
+        return Err(Error::new(
+            ErrorKind::Checksum,
+            format!(
+                "checksum mismatch for {url}:\n    expected (from {}) {expected}\n    downloaded               {actual}",
+                artifact_name() + ".sha256"
+            ),
+        )
+        .with_advice(
+            "nothing was changed; the download is corrupt or was tampered with: try again, and report it if it persists",
+        ));
+    }
+
+    let binary = extract_binary(&tarball, &url)?;
+    let replaced = match std::fs::read(target) {
+        Ok(current) => current != binary,
+        Err(_) => true,
+    };
+    let new_version = if replaced {
+        replace_binary(target, &binary)?
+    } else {
+        format!("gov {}", env!("CARGO_PKG_VERSION"))
+    };
+    Ok(Outcome {
+        path: target.to_path_buf(),
+        url,
+        sha256: actual,
+        new_version,
+        replaced,
+    })
+}
+
+/// GET of a whole (small) body, with retries; `file://` reads the file.
+fn fetch(
+    client: &dyn Fn() -> Result<reqwest::blocking::Client>,
+    url: &str,
+    limit: u64,
+) -> Result<Vec<u8>> {
+    let parsed = http::check_url(url, "GOV_RELEASE_BASE")?;
+    let too_big = || {
+        Error::new(
+            ErrorKind::Network,
+            format!("{url} is larger than {limit} bytes: not a gov release artifact"),
+        )
+    };
+    if parsed.scheme() == "file" {
+        let path = parsed
+            .to_file_path()
+            .map_err(|()| Error::invalid(format!("`{url}` is not a local file URL")))?;
+        let bytes = fs_err::read(&path).map_err(|e| {
+            Error::new(
+                ErrorKind::NotFound,
+                format!("cannot read {}", path.display()),
+            )
+            .with_source(e)
+            .with_advice(
+                "check GOV_RELEASE_BASE: it must point at the directory scripts/dist produced",
+            )
+        })?;
+        if bytes.len() as u64 > limit {
+            return Err(too_big());
+        }
+        return Ok(bytes);
+    }
+    let client = client()?;
+    let resp = http::get_with_retries(&client, url, &HeaderMap::new(), &RetryPolicy::from_env())
+        .map_err(|why| {
+            let advice = if why.contains("404") {
+                format!(
+                    "no {} at {}: check GOV_RELEASE_BASE (it must point at the directory scripts/dist produced); \
+                     other architectures are built from source: cargo install --locked --path .",
+                    artifact_name(),
+                    http::host_of(url)
+                )
+            } else {
+                http::advice_for(&why).to_string()
+            };
+            Error::new(ErrorKind::Network, format!("cannot download {url}: {why}"))
+                .with_advice(advice)
+        })?;
+    let mut body = Vec::new();
+    resp.take(limit + 1)
+        .read_to_end(&mut body)
+        .map_err(|e| Error::new(ErrorKind::Network, format!("reading {url}")).with_source(e))?;
+    if body.len() as u64 > limit {
+        return Err(too_big());
+    }
+    Ok(body)
+}
+
+/// The digest of a `.sha256` file: `<hex>` or sha256sum's `<hex>  <name>`.
+pub fn parse_sha256_file(bytes: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let first = text.split_whitespace().next()?.to_ascii_lowercase();
+    (first.len() == 64 && first.bytes().all(|b| b.is_ascii_hexdigit())).then_some(first)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The `gov` executable from a release tarball: `gov-<triple>/gov` (or a
+/// top-level `gov`), which must be a regular file.
+pub fn extract_binary(tarball: &[u8], url: &str) -> Result<Vec<u8>> {
+    let bad = |msg: String| {
+        Error::new(ErrorKind::BadArchive, msg).with_advice(
+            "nothing was changed; the release at GOV_RELEASE_BASE is not one scripts/dist built",
+        )
+    };
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(tarball));
+    let entries = archive
+        .entries()
+        .map_err(|e| bad(format!("{url} is not a gzipped tar archive: {e}")))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| bad(format!("{url}: unreadable archive: {e}")))?;
+        let path = entry
+            .path()
+            .map_err(|e| bad(format!("{url}: bad entry name: {e}")))?
+            .into_owned();
+        let parts: Vec<_> = path
+            .components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        let is_gov = match parts.as_slice() {
+            [name] => name == "gov",
+            [dir, name] => name == "gov" && dir.starts_with("gov-"),
+            _ => false,
+        };
+        if !is_gov {
+            continue;
+        }
+        if !entry.header().entry_type().is_file() {
+            return Err(bad(format!(
+                "{url}: `{}` is not a regular file",
+                path.display()
+            )));
+        }
+        let mut bytes = Vec::new();
+        (&mut entry)
+            .take(MAX_ARTIFACT_BYTES)
+            .read_to_end(&mut bytes)
+            .map_err(|e| bad(format!("{url}: reading `{}`: {e}", path.display())))?;
+        return Ok(bytes);
+    }
+    Err(bad(format!("{url} holds no `gov` executable")))
+}
+
+/// Writes `binary` beside `target`, checks that it runs, and renames it over
+/// `target`. Returns the new binary's `--version` line.
+fn replace_binary(target: &Path, binary: &[u8]) -> Result<String> {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".gov.new-{}", fsutil::unique_suffix()));
+    let mode = std::fs::metadata(target)
+        .map(|m| m.permissions().mode() & 0o7777)
+        .unwrap_or(0o755)
+        | 0o111;
+    let result = (|| {
+        {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(mode)
+                .open(&tmp)
+                .map_err(|e| {
+                    let denied = e.kind() == std::io::ErrorKind::PermissionDenied;
+                    let err = Error::io(format!("creating {}", tmp.display()), e);
+                    if denied {
+                        err.with_advice(format!(
+                            "this user cannot write {}: run `sudo gov self-update`, or install gov for this user with install.sh (GOV_BIN_DIR=~/.local/bin)",
+                            dir.display()
+                        ))
+                    } else {
+                        err
+                    }
+                })?;
+            f.write_all(binary)
+                .context(|| format!("writing {}", tmp.display()))?;
+            f.set_permissions(std::fs::Permissions::from_mode(mode))
+                .context(|| format!("setting the mode of {}", tmp.display()))?;
+            f.sync_all()
+                .context(|| format!("syncing {}", tmp.display()))?;
+        }
+        let version = probe_version(&tmp)?;
+        std::fs::rename(&tmp, target).context(|| format!("replacing {}", target.display()))?;
+        fsutil::fsync_dir(dir)?;
+        Ok(version)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Runs `<binary> --version`; a binary that cannot run here (another
+/// architecture, a glibc older than it needs) is refused.
+fn probe_version(binary: &Path) -> Result<String> {
+    let mut last = None;
+    // A file written a moment ago can be briefly "text file busy" when
+    // another thread of this process forks; retry that only.
+    for _ in 0..50 {
+        match std::process::Command::new(binary)
+            .arg("--version")
+            .env_remove("COMPLETE")
+            .output()
+        {
+            Ok(out) => {
+                let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+                if out.status.success() && text.starts_with("gov ") {
+                    return Ok(text);
+                }
+                return Err(Error::new(
+                    ErrorKind::BadArchive,
+                    format!(
+                        "the downloaded gov does not run on this host ({}): {}",
+                        out.status,
+                        String::from_utf8_lossy(&out.stderr).trim()
+                    ),
+                )
+                .with_advice(
+                    "nothing was changed; release builds need glibc 2.17 or later; otherwise build from source: cargo install --locked --path .",
+                ));
+            }
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) => {
+                last = Some(e);
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => {
+                return Err(Error::io(format!("running {}", binary.display()), e));
+            }
+        }
+    }
+    Err(Error::io(
+        format!("running {}", binary.display()),
+        last.unwrap_or_else(|| std::io::Error::other("text file busy")),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_files() {
+        let hex = "ab".repeat(32);
+        assert_eq!(parse_sha256_file(hex.as_bytes()), Some(hex.clone()));
+        let line = format!(
+            "{}  gov-x86_64-unknown-linux-gnu.tar.gz\n",
+            hex.to_uppercase()
+        );
+        assert_eq!(parse_sha256_file(line.as_bytes()), Some(hex));
+        assert_eq!(parse_sha256_file(b"not a digest"), None);
+        assert_eq!(parse_sha256_file(b""), None);
+    }
+
+    #[test]
+    fn names() {
+        assert!(artifact_name().starts_with("gov-"));
+        assert!(artifact_name().ends_with("-unknown-linux-gnu.tar.gz"));
+    }
+}
