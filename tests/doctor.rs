@@ -351,9 +351,62 @@ fn tls_stage_and_ssl_cert_file() {
         &[],
         &[("SSL_CERT_FILE", &ca_s), ("SSL_CERT_DIR", &nocerts)],
     );
-    drop(server);
     assert_eq!(status(&v, "goproxy.tls", None), "ok", "{v:#}");
     assert_eq!(status(&v, "goproxy.http", None), "ok", "{v:#}");
+
+    // Through HTTPS_PROXY: DNS and TCP go to the proxy, TLS runs through
+    // its CONNECT tunnel, and the report names the proxy.
+    let fwd = support::ForwardProxy::start(sb.server.addr());
+    let (_, v) = doctor(
+        &sb,
+        &[],
+        &[
+            ("SSL_CERT_FILE", &ca_s),
+            ("SSL_CERT_DIR", &nocerts),
+            ("HTTPS_PROXY", &fwd.url()),
+            ("NO_PROXY", ""),
+        ],
+    );
+    drop(server);
+    let dns = check(&v, "goproxy.dns", None);
+    assert!(
+        dns["finding"]
+            .as_str()
+            .unwrap_or("")
+            .contains("via proxy 127.0.0.1"),
+        "{dns:#}"
+    );
+    assert_eq!(status(&v, "goproxy.tls", None), "ok", "{v:#}");
+    assert_eq!(status(&v, "goproxy.http", None), "ok", "{v:#}");
+    assert!(
+        fwd.seen()
+            .iter()
+            .any(|s| s.starts_with("CONNECT localhost:")),
+        "{:?}",
+        fwd.seen()
+    );
+}
+
+#[test]
+fn proxy_check_ranks_the_working_proxy_first() {
+    let sb = world();
+    let gp = goproxy();
+    sb.ok(&["proxy", "set", &format!("GOPROXY={},direct", gp.url())]);
+    let mut c = sb.env_cmd(assert_cmd::cargo::cargo_bin("gov"));
+    c.args(["proxy", "check", "--json"])
+        .env("GOV_DOCTOR_TIMEOUT", "2");
+    let out = run_program(&mut c);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let rows = v.as_array().cloned().unwrap_or_default();
+    assert!(rows.len() >= 6, "configured + presets: {v:#}");
+    assert_eq!(rows[0]["rank"], 1);
+    assert_eq!(rows[0]["source"], "configured");
+    assert_eq!(rows[0]["ok"], true);
+    assert_eq!(rows[0]["url"], gp.url());
+    // The presets are listed too (unreachable from this sandbox: not ok).
+    assert!(rows.iter().any(|r| r["source"] == "cn"), "{v:#}");
+    assert!(rows[1..].iter().all(|r| r["ok"] == false), "{v:#}");
 }
 
 #[test]

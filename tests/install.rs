@@ -682,3 +682,39 @@ fn version_flag_and_usage_errors() {
     sb.fails(&["install"], 2);
     sb.fails(&["frobnicate"], 2);
 }
+
+/// Every subcommand's --help shows at least one example.
+#[test]
+fn every_subcommand_help_has_an_example() {
+    let sb = Sandbox::new();
+    let top = sb.ok(&["--help"]);
+    let mut names: Vec<String> = Vec::new();
+    let mut in_commands = false;
+    for line in top.lines() {
+        if line.starts_with("Commands:") {
+            in_commands = true;
+            continue;
+        }
+        if in_commands {
+            let Some(name) = line.split_whitespace().next() else {
+                break;
+            };
+            if !line.starts_with("  ") {
+                break;
+            }
+            if name != "help" {
+                names.push(name.to_string());
+            }
+        }
+    }
+    assert!(names.len() >= 18, "subcommands found: {names:?}");
+    for name in &names {
+        let help = sb.ok(&[name, "--help"]);
+        assert!(
+            help.contains("Example"),
+            "`gov {name} --help` has no example:\n{help}"
+        );
+    }
+    let proxy = sb.ok(&["proxy", "--help"]);
+    assert!(proxy.contains("gov proxy use cn"), "{proxy}");
+}

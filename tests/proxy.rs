@@ -4,11 +4,8 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::{Arc, Mutex};
 
 use support::{Sandbox, run_program};
 
@@ -323,83 +320,11 @@ fn persist_for_login_shells_and_systemd() {
     assert!(!script.exists());
 }
 
-/// A forward proxy on loopback that records the absolute URLs it is asked
-/// for and fetches them from `upstream`.
-fn forward_proxy(upstream: std::net::SocketAddr) -> (u16, Arc<Mutex<Vec<String>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
-    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    std::thread::spawn(move || {
-        for conn in listener.incoming().flatten() {
-            let log = log.clone();
-            std::thread::spawn(move || {
-                let _ = serve_one(conn, upstream, &log);
-            });
-        }
-    });
-    (port, seen)
-}
-
-fn serve_one(
-    conn: TcpStream,
-    upstream: std::net::SocketAddr,
-    log: &Mutex<Vec<String>>,
-) -> std::io::Result<()> {
-    let mut reader = BufReader::new(conn.try_clone()?);
-    let mut first = String::new();
-    reader.read_line(&mut first)?;
-    let mut headers = Vec::new();
-    loop {
-        let mut line = String::new();
-        reader.read_line(&mut line)?;
-        if line.trim().is_empty() {
-            break;
-        }
-        let lower = line.to_ascii_lowercase();
-        if lower.starts_with("range:") || lower.starts_with("if-none-match:") {
-            headers.push(line);
-        }
-    }
-    let url = first
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or_default()
-        .to_string();
-    if let Ok(mut l) = log.lock() {
-        l.push(url.clone());
-    }
-    let path = url
-        .splitn(4, '/')
-        .nth(3)
-        .map(|p| format!("/{p}"))
-        .unwrap_or_else(|| "/".into());
-    let mut up = TcpStream::connect(upstream)?;
-    write!(
-        up,
-        "GET {path} HTTP/1.1\r\nHost: {upstream}\r\nConnection: close\r\n"
-    )?;
-    for h in headers {
-        up.write_all(h.as_bytes())?;
-    }
-    up.write_all(b"\r\n")?;
-    let mut resp = Vec::new();
-    up.read_to_end(&mut resp)?;
-    // Let the client see the end of the response by closing.
-    let mut conn = conn;
-    let text = String::from_utf8_lossy(&resp[..resp.len().min(4096)]).to_string();
-    let head_end = text.find("\r\n\r\n").map(|i| i + 4).unwrap_or(0);
-    let head = text[..head_end].replace("Connection: keep-alive", "Connection: close");
-    conn.write_all(head.as_bytes())?;
-    conn.write_all(&resp[head_end..])?;
-    Ok(())
-}
-
 #[test]
 fn gov_downloads_honour_http_proxy_and_netrc() {
     let sb = Sandbox::new();
     sb.publish_versions(&["1.22.5"]);
-    let (port, seen) = forward_proxy(sb.server.addr());
+    let fwd = support::ForwardProxy::start(sb.server.addr());
     let netrc = sb.dir.path().join("netrc");
     std::fs::write(&netrc, "machine mirror.test login ci password s3cret\n")
         .unwrap_or_else(|e| panic!("{e}"));
@@ -408,14 +333,14 @@ fn gov_downloads_honour_http_proxy_and_netrc() {
         .env("GOV_INDEX_URL", "http://mirror.test/dl/index.json")
         .env("GOV_MIRROR", "http://mirror.test/dl")
         .env("GOV_ALLOW_HTTP", "1")
-        .env("HTTP_PROXY", format!("http://127.0.0.1:{port}"))
+        .env("HTTP_PROXY", fwd.url())
         .env_remove("NO_PROXY")
         .env("NETRC", &netrc)
         .args(["install", "1.22.5"])
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let urls = seen.lock().map(|l| l.clone()).unwrap_or_default();
+    let urls = fwd.seen();
     assert!(
         urls.contains(&"http://mirror.test/dl/index.json".to_string()),
         "{urls:?}"

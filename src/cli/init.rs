@@ -5,7 +5,7 @@ use crate::shim::sh_quote;
 /// Print the shell setup: PATH, completions, and the `gov shell` function.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Add to ~/.bashrc:   eval \"$(gov init bash)\"\nAdd to ~/.zshrc:    eval \"$(gov init zsh)\"\nAdd to config.fish: gov init fish | source"
+    after_help = "Examples:\n  eval \"$(gov init bash)\"     # in ~/.bashrc\n  eval \"$(gov init zsh)\"      # in ~/.zshrc\n  gov init fish | source      # in ~/.config/fish/config.fish"
 )]
 pub struct Args {
     /// bash, zsh or fish.

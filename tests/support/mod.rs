@@ -7,6 +7,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod archive;
+pub mod forward_proxy;
 pub mod sandbox;
 pub mod server;
 pub mod tls;
@@ -15,6 +16,7 @@ pub use archive::{
     ARCHIVE_MTIME, Hostile, IndexBuilder, IndexFile, ToolchainArchive, archive_filename,
     hostile_archive, sha256_hex, toolchain_archive,
 };
+pub use forward_proxy::ForwardProxy;
 pub use sandbox::{Sandbox, list_dir, run_program};
 pub use server::{RecordedRequest, TestServer, http_date, parse_http_date, start_refusing_port};
 pub use tls::TlsServer;
