@@ -84,6 +84,14 @@ impl Error {
         self.advice.as_deref()
     }
 
+    /// The kind of the underlying I/O error, if the cause is one.
+    pub fn io_kind(&self) -> Option<std::io::ErrorKind> {
+        self.source
+            .as_deref()
+            .and_then(|e| e.downcast_ref::<std::io::Error>())
+            .map(std::io::Error::kind)
+    }
+
     /// The messages of the cause chain, outermost first, without repeats.
     pub fn causes(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();

@@ -5,7 +5,7 @@ use std::ffi::CString;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::io::AsRawFd;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::{Error, IoContext, Result};
@@ -38,6 +38,21 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    let tmp = write_beside(path, bytes, mode)?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let result = std::fs::rename(&tmp, path)
+        .context(|| format!("replacing {}", path.display()))
+        .and_then(|()| fsync_dir(dir));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Writes `bytes` to a new temporary file beside `path` (same directory,
+/// so a rename over `path` is atomic) with exactly `mode`, synced to disk.
+/// The caller renames it into place, or removes it.
+pub fn write_beside(path: &Path, bytes: &[u8], mode: u32) -> Result<PathBuf> {
     use std::os::unix::fs::OpenOptionsExt;
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
@@ -58,14 +73,15 @@ pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
         f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(mode))
             .context(|| format!("setting the mode of {}", tmp.display()))?;
         f.sync_all()
-            .context(|| format!("syncing {}", tmp.display()))?;
-        std::fs::rename(&tmp, path).context(|| format!("replacing {}", path.display()))?;
-        fsync_dir(dir)
+            .context(|| format!("syncing {}", tmp.display()))
     })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    match result {
+        Ok(()) => Ok(tmp),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
     }
-    result
 }
 
 fn cpath(p: &Path) -> Result<CString> {

@@ -232,46 +232,28 @@ pub fn extract_binary(tarball: &[u8], url: &str) -> Result<Vec<u8>> {
 /// Writes `binary` beside `target`, checks that it runs, and renames it over
 /// `target`. Returns the new binary's `--version` line.
 fn replace_binary(target: &Path, binary: &[u8]) -> Result<String> {
-    use std::io::Write;
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    use std::os::unix::fs::PermissionsExt;
 
     let dir = target.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(".gov.new-{}", fsutil::unique_suffix()));
     let mode = std::fs::metadata(target)
         .map(|m| m.permissions().mode() & 0o7777)
         .unwrap_or(0o755)
         | 0o111;
-    let result = (|| {
-        {
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(mode)
-                .open(&tmp)
-                .map_err(|e| {
-                    let denied = e.kind() == std::io::ErrorKind::PermissionDenied;
-                    let err = Error::io(format!("creating {}", tmp.display()), e);
-                    if denied {
-                        err.with_advice(format!(
-                            "this user cannot write {}: run `sudo gov self-update`, or install gov for this user with install.sh (GOV_BIN_DIR=~/.local/bin)",
-                            dir.display()
-                        ))
-                    } else {
-                        err
-                    }
-                })?;
-            f.write_all(binary)
-                .context(|| format!("writing {}", tmp.display()))?;
-            f.set_permissions(std::fs::Permissions::from_mode(mode))
-                .context(|| format!("setting the mode of {}", tmp.display()))?;
-            f.sync_all()
-                .context(|| format!("syncing {}", tmp.display()))?;
+    let tmp = fsutil::write_beside(target, binary, mode).map_err(|e| {
+        if e.io_kind() == Some(std::io::ErrorKind::PermissionDenied) {
+            e.with_advice(format!(
+                "this user cannot write {}: run `sudo gov self-update`, or install gov for this user with install.sh (GOV_BIN_DIR=~/.local/bin)",
+                dir.display()
+            ))
+        } else {
+            e
         }
-        let version = probe_version(&tmp)?;
+    })?;
+    let result = probe_version(&tmp).and_then(|version| {
         std::fs::rename(&tmp, target).context(|| format!("replacing {}", target.display()))?;
         fsutil::fsync_dir(dir)?;
         Ok(version)
-    })();
+    });
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }

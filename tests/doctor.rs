@@ -21,11 +21,7 @@ fn text(b: &[u8]) -> String {
 
 /// A sandbox with a working global version, GOV_BIN_DIR on PATH, persisted.
 fn world() -> Sandbox {
-    let sb = Sandbox::new();
-    sb.publish_versions(&["1.22.5", "1.21.13"]);
-    sb.ok(&["install", "1.22.5"]);
-    sb.ok(&["install", "1.21.13"]);
-    sb.ok(&["global", "1.22.5"]);
+    let sb = Sandbox::with_installed(&["1.22.5", "1.21.13"], "1.22.5");
     sb.ok(&["persist", "--user"]);
     sb
 }

@@ -78,6 +78,18 @@ impl Sandbox {
         archives
     }
 
+    /// A sandbox with tiny toolchains of `versions` published and
+    /// installed, and `global` made the global version.
+    pub fn with_installed(versions: &[&str], global: &str) -> Sandbox {
+        let sb = Sandbox::new();
+        sb.publish_versions(versions);
+        for v in versions {
+            sb.ok(&["install", v]);
+        }
+        sb.ok(&["global", global]);
+        sb
+    }
+
     /// A gov command wired to this sandbox, isolated from the caller's env.
     pub fn cmd(&self) -> assert_cmd::Command {
         let mut c = assert_cmd::Command::from_std(self.std_cmd());
