@@ -308,7 +308,7 @@ fn fetch_into(app: &App, plan: &Plan, stage: &Path) -> Result<Fetched> {
 
     if let Some(path) = &plan.local {
         fresh_stage(stage)?;
-        let bar = app.ui.progress(plan.size, &plan.filename);
+        let bar = app.ui.progress(plan.size, &plan.version.go_name());
         let out = pipeline::run(open_file(path)?, None, bar.clone(), u64::MAX, stage)?;
         bar.finish_and_clear();
         check(plan, out, &path.display().to_string())?;
@@ -323,7 +323,7 @@ fn fetch_into(app: &App, plan: &Plan, stage: &Path) -> Result<Fetched> {
         let cached = layout.cached_archive(sha);
         if cached.is_file() {
             fresh_stage(stage)?;
-            let bar = app.ui.progress(plan.size, &plan.filename);
+            let bar = app.ui.progress(plan.size, &plan.version.go_name());
             let out = pipeline::run(open_file(&cached)?, None, bar.clone(), max, stage)?;
             bar.finish_and_clear();
             match check(plan, out, "the download cache") {
@@ -356,7 +356,7 @@ fn fetch_into(app: &App, plan: &Plan, stage: &Path) -> Result<Fetched> {
             .ok()
             .and_then(|u| u.to_file_path().ok());
         if let Some(path) = path.filter(|p| p.is_file()) {
-            let bar = app.ui.progress(plan.size, &plan.filename);
+            let bar = app.ui.progress(plan.size, &plan.version.go_name());
             let out = pipeline::run(open_file(&path)?, None, bar.clone(), max, stage)?;
             bar.finish_and_clear();
             check(plan, out, url)?;
@@ -401,7 +401,7 @@ fn fetch_into(app: &App, plan: &Plan, stage: &Path) -> Result<Fetched> {
     let tee = File::create(&download).context(|| format!("creating {}", download.display()))?;
     let bar = app
         .ui
-        .progress(plan.size.or(body.content_length()), &plan.filename);
+        .progress(plan.size.or(body.content_length()), &plan.version.go_name());
     let run = pipeline::run(Box::new(body), Some(tee), bar.clone(), max, stage);
     bar.finish_and_clear();
     let out = match run {

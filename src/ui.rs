@@ -45,7 +45,8 @@ impl Ui {
             None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(10)),
         };
         let style = ProgressStyle::with_template(
-            "{msg} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
+            // wide_bar takes what the terminal has left: one line, any width.
+            "{msg} [{wide_bar}] {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
         )
         .map(|s| s.progress_chars("=> "))
         .unwrap_or_else(|_| ProgressStyle::default_bar());

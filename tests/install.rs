@@ -718,3 +718,36 @@ fn every_subcommand_help_has_an_example() {
     let proxy = sb.ok(&["proxy", "--help"]);
     assert!(proxy.contains("gov proxy use cn"), "{proxy}");
 }
+
+/// On a terminal a progress bar (bytes, rate, ETA); otherwise only the one
+/// summary line; `--quiet` prints nothing.
+#[test]
+fn progress_bar_only_on_a_terminal() {
+    let sb = Sandbox::new();
+    let a = toolchain_archive("1.22.5", "amd64", 4 << 20);
+    sb.publish(&[(&a, true)]);
+    sb.server
+        .delay_body("/dl/go1.22.5.linux-amd64.tar.gz", Duration::from_millis(15));
+    let gov = assert_cmd::cargo::cargo_bin("gov");
+    // `script` gives the command a pseudo-terminal.
+    let mut c = sb.env_cmd("script");
+    c.args([
+        "-qec",
+        &format!("{} install 1.22.5", gov.display()),
+        "/dev/null",
+    ]);
+    let out = run_program(&mut c);
+    let tty = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{tty}");
+    assert!(tty.contains("go1.22.5 ["), "{tty}");
+    assert!(tty.contains("MiB/") && tty.contains("eta"), "{tty}");
+    assert!(tty.contains("Installed Go 1.22.5"), "{tty}");
+
+    sb.ok(&["uninstall", "1.22.5"]);
+    let out = sb.gov(&["install", "--force", "1.22.5"]);
+    let err = stderr(&out);
+    assert!(!err.contains("eta"), "no bar without a terminal: {err}");
+    assert_eq!(err.lines().filter(|l| !l.is_empty()).count(), 2, "{err}");
+    let out = sb.gov(&["install", "--force", "--quiet", "1.22.5"]);
+    assert_eq!(stderr(&out), "");
+}
