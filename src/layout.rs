@@ -125,8 +125,3 @@ fn absolute(p: PathBuf) -> Result<PathBuf> {
     std::path::absolute(&p)
         .map_err(|e| Error::invalid(format!("cannot make {} absolute", p.display())).with_source(e))
 }
-
-/// A version directory name must be a plain Go version, never a path trick.
-pub fn is_valid_version_dir_name(name: &str) -> bool {
-    crate::version::GoVersion::parse(name).is_some()
-}

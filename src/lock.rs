@@ -3,23 +3,16 @@
 //! a lock that blocks; no pid files.
 
 use std::fs::{File, OpenOptions};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, ErrorKind, IoContext, Result};
 use crate::fsutil;
 
-/// Held until dropped.
+/// Held until dropped (closing the file releases the lock).
 #[derive(Debug)]
 pub struct LockGuard {
     _file: File,
-    path: PathBuf,
-}
-
-impl LockGuard {
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
 }
 
 fn open(path: &Path) -> Result<File> {
@@ -57,10 +50,7 @@ fn try_once(file: &File, path: &Path) -> Result<bool> {
 /// `waiting` is called once, before the first wait, to tell the user.
 pub fn acquire(path: &Path, what: &str, waiting: impl FnOnce(&str)) -> Result<LockGuard> {
     let file = open(path)?;
-    let guard = |file| LockGuard {
-        _file: file,
-        path: path.to_path_buf(),
-    };
+    let guard = |file| LockGuard { _file: file };
     if try_once(&file, path)? {
         return Ok(guard(file));
     }
@@ -96,8 +86,5 @@ pub fn acquire(path: &Path, what: &str, waiting: impl FnOnce(&str)) -> Result<Lo
 /// Takes the lock only if it is free right now.
 pub fn try_acquire(path: &Path) -> Result<Option<LockGuard>> {
     let file = open(path)?;
-    Ok(try_once(&file, path)?.then(|| LockGuard {
-        _file: file,
-        path: path.to_path_buf(),
-    }))
+    Ok(try_once(&file, path)?.then(|| LockGuard { _file: file }))
 }
