@@ -422,7 +422,7 @@ fn persistence_check(layout: &Layout, out: &mut Vec<Check>) {
             missing.push("systemd user services");
         }
         out.push(
-            Check::new(ENV, "persist", Status::Warning, format!("{} won't find {}: not persisted for {}", "new sessions", bin.display(), missing.join(" or ")))
+            Check::new(ENV, "persist", Status::Warning, format!("new logins won't find {}: not persisted for {}", bin.display(), missing.join(" or ")))
                 .advice("run `gov persist` (as root for every user); system services should call $GOV_HOME/shims/<version>/go"),
         );
     } else {
