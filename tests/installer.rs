@@ -223,6 +223,27 @@ echo "global=$("$BIN/gov" global)"
     )
 }
 
+/// Runs the same install again: it succeeds, reports the same checks, says
+/// gov is unchanged, and does not even rewrite the binary (same inode).
+fn rerun_is_harmless(
+    wrap: &[String],
+    script: &str,
+    env: &[(String, String)],
+    first: &Output,
+    gov: &Path,
+) {
+    let ino = std::fs::metadata(gov).map(|m| m.ino()).ok();
+    let again = run_sh(wrap, script, env);
+    assert!(again.status.success(), "second run:\n{}", describe(&again));
+    assert_eq!(checks(&again), checks(first), "{}", describe(&again));
+    assert!(
+        text(&again.stderr).contains("(unchanged)"),
+        "{}",
+        describe(&again)
+    );
+    assert_eq!(std::fs::metadata(gov).map(|m| m.ino()).ok(), ino);
+}
+
 fn checks(out: &Output) -> BTreeMap<String, String> {
     text(&out.stdout)
         .lines()
@@ -380,18 +401,8 @@ fn as_root(shell: &str) {
         Vec::<String>::new(),
         "temporary files left"
     );
-    let ino = std::fs::metadata(&gov).map(|m| m.ino()).ok();
-
     // Again: harmless, and gov is not even rewritten.
-    let again = run_sh(&wrap, &script, &env);
-    assert!(again.status.success(), "second run:\n{}", describe(&again));
-    assert_eq!(checks(&again), checks(&out), "{}", describe(&again));
-    assert!(
-        text(&again.stderr).contains("(unchanged)"),
-        "{}",
-        describe(&again)
-    );
-    assert_eq!(std::fs::metadata(&gov).map(|m| m.ino()).ok(), ino);
+    rerun_is_harmless(&wrap, &script, &env, &out, &gov);
     assert_eq!(
         list_dir(&usr_local.join("gov/versions")),
         vec![GO.to_string()]
@@ -460,19 +471,10 @@ fn as_user(shell: &str, persist: bool) {
         );
     }
     assert_eq!(list_dir(&tmp), Vec::<String>::new(), "temporary files left");
-    let ino = std::fs::metadata(&gov).map(|m| m.ino()).ok();
     let profile = || std::fs::read_to_string(home.path().join(".profile")).unwrap_or_default();
     let first_profile = profile();
 
-    let again = run_sh(&wrap, &script, &env);
-    assert!(again.status.success(), "second run:\n{}", describe(&again));
-    assert_eq!(checks(&again), checks(&out), "{}", describe(&again));
-    assert!(
-        text(&again.stderr).contains("(unchanged)"),
-        "{}",
-        describe(&again)
-    );
-    assert_eq!(std::fs::metadata(&gov).map(|m| m.ino()).ok(), ino);
+    rerun_is_harmless(&wrap, &script, &env, &out, &gov);
     if persist {
         assert!(first_profile.contains(&bin), "~/.profile:\n{first_profile}");
     }

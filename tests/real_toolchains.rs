@@ -83,13 +83,11 @@ fn real_go_releases_install_and_build_a_module() {
             String::from_utf8_lossy(&out.stderr)
         );
 
-        std::fs::write(work.join("go.mod"), "module example.com/hello\n\ngo 1.21\n")
-            .unwrap_or_else(|e| panic!("{e}"));
-        std::fs::write(
-            work.join("main.go"),
+        write_module(
+            &work,
+            "module example.com/hello\n\ngo 1.21\n",
             "package main\n\nimport (\n\t\"fmt\"\n\t\"runtime\"\n)\n\nfunc main() { fmt.Println(\"hello from\", runtime.Version()) }\n",
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        );
         let mut c = Command::new(&shim);
         go_env(&mut c, &sb, &work);
         let out = run_program(c.args(["build", "-o", "hello", "."]));
@@ -149,19 +147,13 @@ fn entry_points_build_with_the_selected_real_toolchain() {
     }
     sb.ok(&["global", "1.22.10"]);
     let work = sb.dir.path().join("app");
-    std::fs::create_dir_all(&work).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(
-        work.join("main.go"),
-        "package main\n\nimport (\n\t\"fmt\"\n\t\"runtime\"\n)\n\nfunc main() { fmt.Println(runtime.Version()) }\n",
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
     // go.mod's toolchain line picks 1.21.13 over the global 1.22.10, and
     // GOTOOLCHAIN=local keeps Go from fetching anything.
-    std::fs::write(
-        work.join("go.mod"),
+    write_module(
+        &work,
         "module example.com/app\n\ngo 1.21\n\ntoolchain go1.21.13\n",
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+        "package main\n\nimport (\n\t\"fmt\"\n\t\"runtime\"\n)\n\nfunc main() { fmt.Println(runtime.Version()) }\n",
+    );
     let out = bash_in(
         &sb,
         &work,
@@ -373,18 +365,20 @@ fn write_module_proxy(root: &Path) {
     );
 }
 
+/// A main module in `dir`: its go.mod and main.go.
+fn write_module(dir: &Path, gomod: &str, main_go: &str) {
+    std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{e}"));
+    for (name, text) in [("go.mod", gomod), ("main.go", main_go)] {
+        std::fs::write(dir.join(name), text).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
 fn write_app(work: &Path) {
-    std::fs::create_dir_all(work).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(
-        work.join("go.mod"),
+    write_module(
+        work,
         "module example.com/app\n\ngo 1.21\n\nrequire example.com/greet v1.0.0\n",
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(
-        work.join("main.go"),
         "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/greet\"\n)\n\nfunc main() { fmt.Println(greet.Hello()) }\n",
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    );
 }
 
 /// Modules download through the proxy gov configured: a file:// GOPROXY

@@ -86,39 +86,26 @@ pub fn env(app: &App, a: EnvArgs) -> Result<()> {
     let bin = found.goroot.join("bin");
     let profile = crate::proxy::read_profile(&app.layout);
     let vars = goenv::tool_env(&found.goroot, &profile, &[]);
-    let mut out = String::new();
-    match shell.as_str() {
-        "fish" => {
-            for (k, v) in &vars {
-                out.push_str(&format!(
-                    "set -gx {} {}\n",
-                    k.to_string_lossy(),
-                    sh_quote(&v.to_string_lossy())
-                ));
-            }
-            out.push_str(&format!(
-                "set -gx PATH {} $PATH\n",
-                sh_quote(&bin.to_string_lossy())
-            ));
-        }
-        "bash" | "zsh" | "sh" | "dash" | "ash" | "ksh" => {
-            for (k, v) in &vars {
-                out.push_str(&format!(
-                    "export {}={}\n",
-                    k.to_string_lossy(),
-                    sh_quote(&v.to_string_lossy())
-                ));
-            }
-            out.push_str(&format!(
-                "export PATH={}:\"$PATH\"\n",
-                sh_quote(&bin.to_string_lossy())
-            ));
-        }
+    // How each shell family spells "set this variable" and "prepend to PATH".
+    let (set, path): (fn(&str, &str) -> String, &str) = match shell.as_str() {
+        "fish" => (
+            |k, v| format!("set -gx {k} {v}\n"),
+            "set -gx PATH {} $PATH\n",
+        ),
+        "bash" | "zsh" | "sh" | "dash" | "ash" | "ksh" => (
+            |k, v| format!("export {k}={v}\n"),
+            "export PATH={}:\"$PATH\"\n",
+        ),
         other => {
             return Err(Error::invalid(format!("unsupported shell `{other}`"))
                 .with_advice("use --shell bash, zsh, sh or fish"));
         }
+    };
+    let mut out = String::new();
+    for (k, v) in &vars {
+        out.push_str(&set(&k.to_string_lossy(), &sh_quote(&v.to_string_lossy())));
     }
+    out.push_str(&path.replace("{}", &sh_quote(&bin.to_string_lossy())));
     print!("{out}");
     Ok(())
 }

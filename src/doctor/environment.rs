@@ -530,24 +530,17 @@ pub fn version_checks(layout: &Layout) -> Vec<Check> {
                     );
                 }
             }
-            Ok(line) => out.push(
-                Check::new(
-                    V,
-                    id,
-                    Status::Problem,
-                    format!("{}: the tree answers {line:?}", i.version),
-                )
-                .advice(format!("reinstall it: `gov install --force {}`", i.version)),
-            ),
-            Err(e) => out.push(
-                Check::new(
-                    V,
-                    id,
-                    Status::Problem,
-                    format!("{} is broken: {e}", i.version),
-                )
-                .advice(format!("reinstall it: `gov install --force {}`", i.version)),
-            ),
+            // A tree that answers wrongly or not at all: reinstall it.
+            other => {
+                let finding = match other {
+                    Ok(line) => format!("{}: the tree answers {line:?}", i.version),
+                    Err(e) => format!("{} is broken: {e}", i.version),
+                };
+                out.push(
+                    Check::new(V, id, Status::Problem, finding)
+                        .advice(format!("reinstall it: `gov install --force {}`", i.version)),
+                );
+            }
         }
     }
     let leftovers = installed::leftovers(layout);
