@@ -45,6 +45,19 @@ fn serve_mirror(sb: &Sandbox, mirror: &Path) {
     }
 }
 
+/// A sandbox serving the real fixtures, with `versions` installed through
+/// gov and 1.22.10 global.
+fn real_world(versions: &[&str]) -> Sandbox {
+    let mirror = fixture_mirror();
+    let sb = Sandbox::new();
+    serve_mirror(&sb, &mirror);
+    for v in versions {
+        sb.ok(&["install", v]);
+    }
+    sb.ok(&["global", "1.22.10"]);
+    sb
+}
+
 fn go_env(cmd: &mut Command, sb: &Sandbox, work: &Path) {
     let cache = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/go-fixtures/gocache");
     cmd.current_dir(work)
@@ -139,13 +152,7 @@ fn bash_in(sb: &Sandbox, cwd: &Path, script: &str) -> std::process::Output {
 
 #[test]
 fn entry_points_build_with_the_selected_real_toolchain() {
-    let mirror = fixture_mirror();
-    let sb = Sandbox::new();
-    serve_mirror(&sb, &mirror);
-    for v in VERSIONS {
-        sb.ok(&["install", v]);
-    }
-    sb.ok(&["global", "1.22.10"]);
+    let sb = real_world(VERSIONS);
     let work = sb.dir.path().join("app");
     // go.mod's toolchain line picks 1.21.13 over the global 1.22.10, and
     // GOTOOLCHAIN=local keeps Go from fetching anything.
@@ -180,13 +187,7 @@ fn entry_points_build_with_the_selected_real_toolchain() {
 /// one version's binary with another's GOROOT.
 #[test]
 fn global_switch_under_load_never_fails_or_mixes() {
-    let mirror = fixture_mirror();
-    let sb = Sandbox::new();
-    serve_mirror(&sb, &mirror);
-    for v in VERSIONS {
-        sb.ok(&["install", v]);
-    }
-    sb.ok(&["global", "1.22.10"]);
+    let sb = real_world(VERSIONS);
     let work = sb.dir.path().join("stress");
     std::fs::create_dir_all(&work).unwrap_or_else(|e| panic!("{e}"));
     let stop = work.join("stop");
@@ -265,11 +266,7 @@ fn sh_managed(sb: &Sandbox, work: &Path, script: &str) -> std::process::Output {
 /// in Go's order: environment > `go env -w` > gov's profile > $GOROOT/go.env.
 #[test]
 fn real_go_sees_settings_in_gos_precedence() {
-    let mirror = fixture_mirror();
-    let sb = Sandbox::new();
-    serve_mirror(&sb, &mirror);
-    sb.ok(&["install", "1.22.10"]);
-    sb.ok(&["global", "1.22.10"]);
+    let sb = real_world(&["1.22.10"]);
     let work = sb.dir.path().join("w");
     std::fs::create_dir_all(&work).unwrap_or_else(|e| panic!("{e}"));
     // Layer 4: $GOROOT/go.env (Go >= 1.21 ships one; add a key to observe).
@@ -385,11 +382,7 @@ fn write_app(work: &Path) {
 /// and a loopback HTTP one speaking the GOPROXY protocol.
 #[test]
 fn real_module_download_through_the_configured_proxy() {
-    let mirror = fixture_mirror();
-    let sb = Sandbox::new();
-    serve_mirror(&sb, &mirror);
-    sb.ok(&["install", "1.22.10"]);
-    sb.ok(&["global", "1.22.10"]);
+    let sb = real_world(&["1.22.10"]);
     let proxy_root = sb.dir.path().join("goproxy");
     write_module_proxy(&proxy_root);
 
