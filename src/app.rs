@@ -3,23 +3,24 @@
 //! never pays for TLS setup).
 
 use std::cell::OnceCell;
+use std::sync::Arc;
 
 use reqwest::blocking::Client;
 
-use crate::error::{ErrorKind, Result};
-use crate::http;
-use crate::index::{self, Freshness, Index, IndexSource};
-use crate::layout::Layout;
-use crate::ui::Ui;
+use crate::core::error::{ErrorKind, Result};
+use crate::core::layout::Layout;
+use crate::core::report::Reporter;
+use crate::net::http;
+use crate::net::index::{self, Freshness, Index, IndexSource};
 
 pub struct App {
     pub layout: Layout,
-    pub ui: Ui,
+    pub ui: Arc<dyn Reporter>,
     client: OnceCell<Client>,
 }
 
 impl App {
-    pub fn new(layout: Layout, ui: Ui) -> App {
+    pub fn new(layout: Layout, ui: Arc<dyn Reporter>) -> App {
         App {
             layout,
             ui,
@@ -27,8 +28,8 @@ impl App {
         }
     }
 
-    pub fn from_env(quiet: bool) -> Result<App> {
-        Ok(App::new(Layout::from_env()?, Ui::new(quiet)))
+    pub fn from_env(ui: Arc<dyn Reporter>) -> Result<App> {
+        Ok(App::new(Layout::from_env()?, ui))
     }
 
     pub fn client(&self) -> Result<Client> {
@@ -55,7 +56,7 @@ impl App {
     /// so a release published within the cache's TTL is still found.
     pub fn resolve(
         &self,
-        req: &crate::version::VersionRequest,
+        req: &crate::core::version::VersionRequest,
         arch: &str,
     ) -> Result<(Index, index::Resolved)> {
         let idx = self.index(Freshness::Normal)?;

@@ -5,10 +5,14 @@ fn main() {
     if let Some(arg0) = args.next()
         && let Some(tool) = gov::entry::tool_for_argv0(&arg0)
     {
-        std::process::exit(gov::entry::run(tool, args.collect()));
+        std::process::exit(gov::entry::run(
+            tool,
+            args.collect(),
+            gov::cli::install::auto_install,
+        ));
     }
     // `COMPLETE=<shell> gov -- <words>`: a shell asking for completions
     // (before clap parses, which would reject the words).
-    gov::complete::complete_if_asked();
+    gov::cli::complete::complete_if_asked();
     std::process::exit(gov::cli::main());
 }

@@ -115,7 +115,8 @@ fn load_dist() -> Result<Dist, String> {
     let tarball = read(&artifact())?;
     let sha256_file = read(&format!("{}.sha256", artifact()))?;
     let install_sh = read("install.sh")?;
-    let gov = gov::self_update::extract_binary(&tarball, &artifact()).map_err(|e| e.report())?;
+    let gov =
+        gov::install::self_update::extract_binary(&tarball, &artifact()).map_err(|e| e.report())?;
     Ok(Dist {
         dir,
         tarball,
@@ -1013,7 +1014,7 @@ fn self_update_refuses_a_tampered_release() {
 #[test]
 fn dist_holds_what_a_release_needs() {
     let d = dist();
-    let digest = gov::self_update::parse_sha256_file(&d.sha256_file)
+    let digest = gov::install::self_update::parse_sha256_file(&d.sha256_file)
         .unwrap_or_else(|| panic!("bad .sha256: {}", text(&d.sha256_file)));
     assert_eq!(digest, support::sha256_hex(&d.tarball));
     assert!(text(&d.sha256_file).ends_with(&format!("  {}\n", artifact())));

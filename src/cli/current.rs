@@ -1,7 +1,7 @@
 use crate::app::App;
-use crate::error::{Error, ErrorKind, IoContext, Result};
-use crate::select;
-use crate::version::VersionRequest;
+use crate::core::error::{Error, ErrorKind, IoContext, Result};
+use crate::core::version::VersionRequest;
+use crate::entry::select;
 
 /// Print the selected version and what selected it.
 #[derive(Debug, clap::Args)]
@@ -15,12 +15,12 @@ pub struct WhichArgs {
     /// go, gofmt, or a tool under pkg/tool (vet, compile, cover...).
     #[arg(
         default_value = "go",
-        add = clap_complete::ArgValueCandidates::new(crate::complete::selected_tools)
+        add = clap_complete::ArgValueCandidates::new(crate::cli::complete::selected_tools)
     )]
     tool: String,
 }
 
-fn selected(app: &App) -> Result<(select::Selection, crate::installed::Installed)> {
+fn selected(app: &App) -> Result<(select::Selection, crate::core::installed::Installed)> {
     let cwd = std::env::current_dir().context(|| "reading the working directory".to_string())?;
     let sel = select::select(&app.layout, &cwd)?.ok_or_else(select::nothing_selected)?;
     let found = select::resolve_installed(&app.layout, &sel)?;

@@ -1,5 +1,6 @@
 use crate::app::App;
-use crate::error::Result;
+use crate::core::error::{Error, ErrorKind, Result};
+use crate::doctor;
 
 /// Diagnose PATH, GOROOT, installed versions and the module proxy chain.
 #[derive(Debug, clap::Args)]
@@ -16,5 +17,13 @@ pub struct Args {
 }
 
 pub fn run(app: &App, a: Args) -> Result<()> {
-    crate::doctor::run_cli(app, a.json, a.offline)
+    let report = doctor::diagnose(app, a.offline);
+    if a.json {
+        let value = serde_json::to_value(&report)
+            .map_err(|e| Error::new(ErrorKind::Io, "cannot encode the report").with_source(e))?;
+        super::print_json(&value)?;
+    } else {
+        print!("{}", doctor::render_text(&report));
+    }
+    doctor::verdict(&report)
 }

@@ -2,11 +2,11 @@ use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
 
 use crate::app::App;
-use crate::error::{Error, ErrorKind, IoContext, Result};
-use crate::goenv;
-use crate::installed::{self, Installed};
-use crate::shim::sh_quote;
-use crate::version::VersionRequest;
+use crate::core::error::{Error, ErrorKind, IoContext, Result};
+use crate::core::installed::{self, Installed};
+use crate::core::quote::sh_quote;
+use crate::core::version::VersionRequest;
+use crate::settings::goenv;
 
 /// Run a command with a version's environment (its bin first on PATH).
 #[derive(Debug, clap::Args)]
@@ -15,7 +15,7 @@ use crate::version::VersionRequest;
 )]
 pub struct Args {
     /// An installed version (1.22.5, or 1.22 for the newest 1.22.x).
-    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::installed_versions))]
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::cli::complete::installed_versions))]
     version: String,
     /// The command and its arguments.
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
@@ -27,7 +27,7 @@ pub struct Args {
 #[command(after_help = "Examples:\n  eval \"$(gov env 1.22.5)\"\n  gov env --shell fish | source")]
 pub struct EnvArgs {
     /// An installed version; default: the selected one.
-    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::installed_versions))]
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::cli::complete::installed_versions))]
     version: Option<String>,
     /// bash, zsh, sh or fish (default: from $SHELL).
     #[arg(long)]
@@ -58,7 +58,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         .ok_or_else(|| Error::invalid("name a command to run after --"))?;
     let mut cmd = std::process::Command::new(prog);
     cmd.args(rest).env("PATH", path_with(&found.goroot));
-    let profile = crate::proxy::read_profile(&app.layout);
+    let profile = crate::settings::proxy::read_profile(&app.layout);
     for (k, v) in goenv::tool_env(&found.goroot, &profile, &[]) {
         cmd.env(k, v);
     }
@@ -72,9 +72,9 @@ pub fn env(app: &App, a: EnvArgs) -> Result<()> {
         None => {
             let cwd =
                 std::env::current_dir().context(|| "reading the working directory".to_string())?;
-            let sel = crate::select::select(&app.layout, &cwd)?
-                .ok_or_else(crate::select::nothing_selected)?;
-            crate::select::resolve_installed(&app.layout, &sel)?
+            let sel = crate::entry::select::select(&app.layout, &cwd)?
+                .ok_or_else(crate::entry::select::nothing_selected)?;
+            crate::entry::select::resolve_installed(&app.layout, &sel)?
         }
     };
     let shell = a.shell.unwrap_or_else(|| {
@@ -84,7 +84,7 @@ pub fn env(app: &App, a: EnvArgs) -> Result<()> {
             .unwrap_or_else(|| "sh".into())
     });
     let bin = found.goroot.join("bin");
-    let profile = crate::proxy::read_profile(&app.layout);
+    let profile = crate::settings::proxy::read_profile(&app.layout);
     let vars = goenv::tool_env(&found.goroot, &profile, &[]);
     // How each shell family spells "set this variable" and "prepend to PATH".
     let (set, path): (fn(&str, &str) -> String, &str) = match shell.as_str() {

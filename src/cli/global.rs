@@ -1,10 +1,10 @@
 use crate::app::App;
-use crate::entrypoints;
-use crate::error::{Error, ErrorKind, Result};
-use crate::installed;
-use crate::lock;
-use crate::select;
-use crate::version::VersionRequest;
+use crate::core::error::{Error, ErrorKind, Result};
+use crate::core::installed;
+use crate::core::lock;
+use crate::core::version::VersionRequest;
+use crate::entry::entrypoints;
+use crate::entry::select;
 
 /// Show or set the default Go version.
 #[derive(Debug, clap::Args)]
@@ -13,7 +13,7 @@ use crate::version::VersionRequest;
 )]
 pub struct Args {
     /// An installed version; omit to print the current global version.
-    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::installed_versions))]
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::cli::complete::installed_versions))]
     version: Option<String>,
     /// Move a foreign go/gofmt in GOV_BIN_DIR aside instead of stopping.
     #[arg(long)]

@@ -1,8 +1,8 @@
 use std::path::PathBuf;
 
-use crate::adopt;
 use crate::app::App;
-use crate::error::Result;
+use crate::core::error::Result;
+use crate::install::import;
 
 /// Adopt an existing Go tree (a hand install, goenv, ~/sdk) without downloading.
 #[derive(Debug, clap::Args)]
@@ -18,7 +18,7 @@ pub struct Args {
 }
 
 pub fn run(app: &App, a: Args) -> Result<()> {
-    let v = adopt::import(app, &a.dir, a.force)?;
+    let v = import::import(app, &a.dir, a.force)?;
     app.ui.status(&format!(
         "Imported Go {v} from {} into {}",
         a.dir.display(),

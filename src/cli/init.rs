@@ -1,6 +1,6 @@
 use crate::app::App;
-use crate::error::{Error, ErrorKind, Result};
-use crate::shim::sh_quote;
+use crate::core::error::{Error, ErrorKind, Result};
+use crate::core::quote::sh_quote;
 
 /// Print the shell setup: PATH, completions, and the `gov shell` function.
 #[derive(Debug, clap::Args)]
@@ -9,7 +9,7 @@ use crate::shim::sh_quote;
 )]
 pub struct Args {
     /// bash, zsh or fish.
-    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::init_shells))]
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::cli::complete::init_shells))]
     shell: String,
 }
 
@@ -18,7 +18,7 @@ pub struct Args {
 #[command(after_help = "Examples:\n  gov shell 1.21.13\n  gov shell --unset")]
 pub struct ShellArgs {
     /// An installed version.
-    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::installed_versions))]
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::cli::complete::installed_versions))]
     version: Option<String>,
     /// Go back to the usual selection.
     #[arg(long, conflicts_with = "version")]
@@ -127,7 +127,7 @@ pub fn shell(app: &App, a: ShellArgs) -> Result<()> {
 
 /// The registration script of gov's dynamic completions for `shell`.
 fn completion_script(shell: &str) -> Result<String> {
-    crate::complete::registration(shell).map_err(|e| {
+    crate::cli::complete::registration(shell).map_err(|e| {
         Error::new(
             ErrorKind::Io,
             format!("cannot produce the {shell} completion script"),

@@ -1,10 +1,10 @@
 use std::path::PathBuf;
 
 use crate::app::App;
-use crate::arch;
-use crate::error::{Error, Result};
+use crate::core::arch;
+use crate::core::error::{Error, Result};
+use crate::core::version::VersionRequest;
 use crate::install::{self, InstallOptions, Origin};
-use crate::version::VersionRequest;
 
 /// Download, verify and unpack a Go release.
 #[derive(Debug, clap::Args)]
@@ -16,14 +16,14 @@ pub struct Args {
     #[arg(
         value_name = "VERSION",
         required_unless_present = "file",
-        add = clap_complete::ArgValueCandidates::new(crate::complete::remote_versions)
+        add = clap_complete::ArgValueCandidates::new(crate::cli::complete::remote_versions)
     )]
     version: Option<String>,
     /// Target architecture in Go's naming (amd64, arm64, 386, armv6l, ...).
     #[arg(
         long,
         default_value_t = arch::host().to_string(),
-        add = clap_complete::ArgValueCandidates::new(crate::complete::architectures)
+        add = clap_complete::ArgValueCandidates::new(crate::cli::complete::architectures)
     )]
     arch: String,
     /// Reinstall even if the version is installed.
@@ -60,11 +60,41 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         },
     )?;
     app.ui.status(&install::summary(&report));
-    if crate::select::global(&app.layout)?.is_none() {
+    if crate::entry::select::global(&app.layout)?.is_none() {
         app.ui.status(&format!(
             "make it the default with `gov global {}`",
             report.version
         ));
+    }
+    Ok(())
+}
+
+/// GOV_AUTO_INSTALL=1 from a `go` entry point: install the selected version
+/// on first use, talking on stderr. The install lock makes racing calls
+/// install it once.
+pub fn auto_install(
+    layout: &crate::core::layout::Layout,
+    sel: &crate::entry::select::Selection,
+) -> Result<()> {
+    let app = App::new(
+        layout.clone(),
+        crate::cli::terminal::Terminal::shared(false),
+    );
+    app.ui.status(&format!(
+        "gov: installing Go {} ({}) because GOV_AUTO_INSTALL is set",
+        sel.raw, sel.source
+    ));
+    let report = install::install(
+        &app,
+        &InstallOptions {
+            origin: Origin::Remote(sel.request.clone()),
+            arch: arch::host().to_string(),
+            force: false,
+        },
+    )?;
+    if report.action != install::Action::AlreadyInstalled {
+        app.ui
+            .status(&format!("gov: {}", install::summary(&report)));
     }
     Ok(())
 }

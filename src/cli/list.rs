@@ -1,9 +1,9 @@
 use serde_json::json;
 
 use crate::app::App;
-use crate::error::Result;
-use crate::installed;
-use crate::select;
+use crate::core::error::Result;
+use crate::core::installed;
+use crate::entry::select;
 
 /// List installed versions.
 #[derive(Debug, clap::Args)]

@@ -1,11 +1,11 @@
 use serde_json::json;
 
 use crate::app::App;
-use crate::arch;
-use crate::error::Result;
-use crate::index::Freshness;
-use crate::installed;
-use crate::version::VersionRequest;
+use crate::core::arch;
+use crate::core::error::Result;
+use crate::core::installed;
+use crate::core::version::VersionRequest;
+use crate::net::index::Freshness;
 
 /// List the releases available for download.
 #[derive(Debug, clap::Args)]

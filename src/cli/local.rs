@@ -1,9 +1,9 @@
 use crate::app::App;
-use crate::error::{Error, ErrorKind, IoContext, Result};
-use crate::fsutil;
-use crate::installed;
-use crate::select::{self, VERSION_FILE};
-use crate::version::VersionRequest;
+use crate::core::error::{Error, ErrorKind, IoContext, Result};
+use crate::core::fsutil;
+use crate::core::installed;
+use crate::core::version::VersionRequest;
+use crate::entry::select::{self, VERSION_FILE};
 
 /// Show or set the version for this directory (.go-version).
 #[derive(Debug, clap::Args)]
@@ -12,7 +12,7 @@ use crate::version::VersionRequest;
 )]
 pub struct Args {
     /// Version to write into ./.go-version (goenv's format).
-    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::installed_versions))]
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::cli::complete::installed_versions))]
     version: Option<String>,
     /// Remove ./.go-version.
     #[arg(long, conflicts_with = "version")]

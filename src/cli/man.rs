@@ -3,7 +3,7 @@ use std::path::PathBuf;
 
 use clap::CommandFactory;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::core::error::{Error, ErrorKind, Result};
 
 /// Print gov's man page (roff), or write every page into a directory.
 #[derive(Debug, clap::Args)]
@@ -17,7 +17,7 @@ pub struct Args {
 pub fn run(a: Args) -> Result<()> {
     let failed = |e| Error::new(ErrorKind::Io, "cannot write the man pages").with_source(e);
     if let Some(dir) = a.dir {
-        crate::fsutil::create_dir_all(&dir)?;
+        crate::core::fsutil::create_dir_all(&dir)?;
         return clap_mangen::generate_to(super::Cli::command(), &dir).map_err(failed);
     }
     let mut page = Vec::new();

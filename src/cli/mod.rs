@@ -1,13 +1,14 @@
 //! Command-line interface: parse with clap, call the library, print.
 //! Status goes to stderr, data (lists, JSON) to stdout.
 
+pub mod complete;
 mod current;
 mod doctor;
 mod exec;
 mod global;
 mod import;
 mod init;
-mod install;
+pub mod install;
 mod list;
 mod list_remote;
 mod local;
@@ -15,12 +16,13 @@ mod man;
 mod persist;
 mod proxy;
 mod self_update;
+pub mod terminal;
 mod uninstall;
 
 use clap::{Parser, Subcommand};
 
 use crate::app::App;
-use crate::error::Result;
+use crate::core::error::Result;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -77,7 +79,7 @@ pub fn main() -> i32 {
 }
 
 fn run(cli: Cli) -> Result<()> {
-    let app = App::from_env(cli.quiet)?;
+    let app = App::from_env(terminal::Terminal::shared(cli.quiet))?;
     match cli.command {
         Command::Install(a) => install::run(&app, a),
         Command::Uninstall(a) => uninstall::run(&app, a),
@@ -104,7 +106,8 @@ fn run(cli: Cli) -> Result<()> {
 /// Writes JSON to stdout.
 pub(crate) fn print_json(value: &serde_json::Value) -> Result<()> {
     let text = serde_json::to_string_pretty(value).map_err(|e| {
-        crate::error::Error::new(crate::error::ErrorKind::Io, "cannot encode JSON").with_source(e)
+        crate::core::error::Error::new(crate::core::error::ErrorKind::Io, "cannot encode JSON")
+            .with_source(e)
     })?;
     println!("{text}");
     Ok(())

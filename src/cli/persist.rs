@@ -1,9 +1,9 @@
 use std::path::PathBuf;
 
 use crate::app::App;
-use crate::error::Result;
-use crate::layout::is_root;
-use crate::persist::{self, Scope};
+use crate::core::error::Result;
+use crate::core::layout::is_root;
+use crate::settings::persist::{self, Scope};
 
 /// Make gov's entry points reach login shells and systemd user services.
 #[derive(Debug, clap::Args)]

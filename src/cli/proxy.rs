@@ -1,11 +1,11 @@
 use serde_json::json;
 
 use crate::app::App;
-use crate::error::{Error, Result};
-use crate::goenv;
-use crate::lock;
-use crate::proxy::{self, KEYS};
-use crate::shim;
+use crate::core::error::{Error, Result};
+use crate::core::lock;
+use crate::entry::shim;
+use crate::settings::goenv;
+use crate::settings::proxy::{self, KEYS};
 
 /// Module proxy settings carried by every shim and entry point.
 #[derive(Debug, clap::Args)]
@@ -26,7 +26,7 @@ enum Cmd {
     },
     /// Apply a preset; without a name, list them.
     Use {
-        #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::proxy_presets))]
+        #[arg(add = clap_complete::ArgValueCandidates::new(crate::cli::complete::proxy_presets))]
         preset: Option<String>,
         /// corp: the company proxy URL.
         #[arg(long)]
@@ -54,7 +54,7 @@ enum Cmd {
         #[arg(
             required = true,
             value_name = "KEY",
-            add = clap_complete::ArgValueCandidates::new(crate::complete::profile_keys)
+            add = clap_complete::ArgValueCandidates::new(crate::cli::complete::profile_keys)
         )]
         keys: Vec<String>,
     },
@@ -162,7 +162,7 @@ fn apply(app: &App, changes: Vec<(String, Option<String>)>) -> Result<()> {
         }
     }
     proxy::write_profile(layout, &profile)?;
-    for inst in crate::installed::list(layout)? {
+    for inst in crate::core::installed::list(layout)? {
         shim::write(layout, inst.version.as_str())?;
     }
     let user_file = goenv::user_env_file();
@@ -190,10 +190,13 @@ fn apply(app: &App, changes: Vec<(String, Option<String>)>) -> Result<()> {
 }
 
 fn show(app: &App, json_out: bool) -> Result<()> {
-    let rows: Vec<(String, String, String)> = proxy::effective(&app.layout)
-        .into_iter()
-        .map(|s| (s.key.to_string(), s.value, s.source))
-        .collect();
+    let rows: Vec<(String, String, String)> = proxy::effective(
+        &app.layout,
+        crate::entry::select::current_goroot(&app.layout).as_deref(),
+    )
+    .into_iter()
+    .map(|s| (s.key.to_string(), s.value, s.source))
+    .collect();
     if json_out {
         let items: Vec<_> = rows
             .iter()
@@ -218,11 +221,14 @@ fn check(app: &App, json_out: bool) -> Result<()> {
     use crate::doctor::Status;
     use crate::doctor::network::{self, Endpoint};
     let mut candidates: Vec<(String, String)> = Vec::new();
-    let configured = proxy::effective(&app.layout)
-        .into_iter()
-        .find(|e| e.key == "GOPROXY")
-        .map(|e| e.value)
-        .unwrap_or_default();
+    let configured = proxy::effective(
+        &app.layout,
+        crate::entry::select::current_goroot(&app.layout).as_deref(),
+    )
+    .into_iter()
+    .find(|e| e.key == "GOPROXY")
+    .map(|e| e.value)
+    .unwrap_or_default();
     for entry in configured.split([',', '|']).map(str::trim) {
         if entry.is_empty() || entry == "direct" || entry == "off" {
             continue;

@@ -1,6 +1,6 @@
 use crate::app::App;
-use crate::error::{Error, Result};
-use crate::self_update;
+use crate::core::error::{Error, Result};
+use crate::install::self_update;
 
 /// Replace this gov with the published release (verified, atomic).
 #[derive(Debug, clap::Args)]

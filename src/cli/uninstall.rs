@@ -1,14 +1,14 @@
 use crate::app::App;
-use crate::error::Result;
+use crate::core::error::Result;
+use crate::core::version::VersionRequest;
 use crate::install;
-use crate::version::VersionRequest;
 
 /// Remove an installed version.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Example:\n  gov uninstall 1.21.13")]
 pub struct Args {
     /// The installed version to remove.
-    #[arg(add = clap_complete::ArgValueCandidates::new(crate::complete::installed_versions))]
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::cli::complete::installed_versions))]
     version: String,
 }
 

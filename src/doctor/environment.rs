@@ -7,21 +7,24 @@ use std::process::Command;
 use std::time::Duration;
 
 use super::{Check, Status};
-use crate::entrypoints::{self, Existing};
-use crate::goenv;
-use crate::installed;
-use crate::layout::Layout;
-use crate::proxy;
-use crate::select;
+use crate::core::installed;
+use crate::core::layout::Layout;
+use crate::entry::entrypoints::{self, Existing};
+use crate::entry::select;
+use crate::settings::goenv;
+use crate::settings::proxy;
 
 const ENV: &str = "environment";
 
 /// Effective module settings (key -> value), as the tools will see them.
 pub fn effective_settings(layout: &Layout) -> BTreeMap<String, (String, String)> {
-    proxy::effective(layout)
-        .into_iter()
-        .map(|e| (e.key.to_string(), (e.value, e.source)))
-        .collect()
+    proxy::effective(
+        layout,
+        crate::entry::select::current_goroot(layout).as_deref(),
+    )
+    .into_iter()
+    .map(|e| (e.key.to_string(), (e.value, e.source)))
+    .collect()
 }
 
 fn path_dirs() -> Vec<PathBuf> {
@@ -130,7 +133,7 @@ fn path_checks(layout: &Layout, out: &mut Vec<Check>) {
                 )),
         );
     }
-    for tool in crate::shim::TOOLS {
+    for tool in crate::entry::shim::TOOLS {
         let ours = bin.join(tool);
         let ours_ok = matches!(entrypoints::inspect(&ours), Existing::Ours(_));
         let found: Vec<PathBuf> = dirs
@@ -406,7 +409,9 @@ fn persistence_check(layout: &Layout, out: &mut Vec<Check>) {
     let home = dirs::home_dir().unwrap_or_default();
     let mut found = Vec::new();
     for f in [".profile", ".bash_profile", ".bash_login", ".zprofile"] {
-        if std::fs::read_to_string(home.join(f)).is_ok_and(|t| t.contains(crate::persist::BEGIN)) {
+        if std::fs::read_to_string(home.join(f))
+            .is_ok_and(|t| t.contains(crate::settings::persist::BEGIN))
+        {
             found.push(f);
         }
     }
@@ -510,7 +515,7 @@ pub fn version_checks(layout: &Layout) -> Vec<Check> {
         let want = i.version.go_name();
         match go_version_of(&i.goroot) {
             Ok(line) if line.split_whitespace().nth(2) == Some(want.as_str()) => {
-                let shims_ok = crate::shim::is_current(layout, i.version.as_str());
+                let shims_ok = crate::entry::shim::is_current(layout, i.version.as_str());
                 if shims_ok {
                     out.push(Check::new(
                         V,

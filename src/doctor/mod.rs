@@ -20,7 +20,7 @@ pub mod network;
 use serde::Serialize;
 
 use crate::app::App;
-use crate::error::{Error, ErrorKind, Result};
+use crate::core::error::{Error, ErrorKind, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -189,15 +189,8 @@ pub fn render_text(r: &Report) -> String {
     out
 }
 
-pub fn run_cli(app: &App, json: bool, offline: bool) -> Result<()> {
-    let report = diagnose(app, offline);
-    if json {
-        let text = serde_json::to_string_pretty(&report)
-            .map_err(|e| Error::new(ErrorKind::Io, "cannot encode the report").with_source(e))?;
-        println!("{text}");
-    } else {
-        print!("{}", render_text(&report));
-    }
+/// The command's verdict: an error (exit 1) when there are problems.
+pub fn verdict(report: &Report) -> Result<()> {
     if report.healthy {
         Ok(())
     } else {

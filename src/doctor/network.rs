@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 
 use super::{Check, Status};
-use crate::proxy::{self, SumDb};
-use crate::sumdb::{self, NoteCheck};
+use crate::settings::proxy::{self, SumDb};
+use crate::trust::note::{self, NoteCheck};
 
 const NET: &str = "network";
 
@@ -321,7 +321,7 @@ fn connect_tunnel(
 
 fn http_client(timeout: Duration) -> Result<reqwest::blocking::Client, String> {
     reqwest::blocking::Client::builder()
-        .user_agent(crate::http::user_agent())
+        .user_agent(crate::net::http::user_agent())
         .connect_timeout(timeout)
         .timeout(timeout)
         .redirect(reqwest::redirect::Policy::limited(5))
@@ -481,17 +481,17 @@ pub fn probe(ep: &Endpoint, timeout: Duration) -> Vec<Stage> {
     };
     let t = Instant::now();
     let mut req = client.get(&target);
-    if let Some(c) = u.host_str().and_then(crate::netrc::lookup) {
+    if let Some(c) = u.host_str().and_then(crate::net::netrc::lookup) {
         req = req.basic_auth(c.login, Some(c.password));
     }
     let resp = match req.send() {
         Ok(r) => r,
         Err(e) => {
-            let why = crate::http::describe(&e);
+            let why = crate::net::http::describe(&e);
             stages.push(fail(
                 "http",
                 format!("GET {target}: {why}"),
-                crate::http::advice_for(&why),
+                crate::net::http::advice_for(&why),
                 Some(t),
             ));
             return stages;
@@ -526,12 +526,12 @@ pub fn probe(ep: &Endpoint, timeout: Duration) -> Vec<Stage> {
             stages.push(ok("http", format!("GET /latest: 200{redirected}"), ms));
             let t = Instant::now();
             let vkey = format!("{}+{:08x}", key.name, key.key_hash);
-            match sumdb::verify(&body, key) {
+            match note::verify(&body, key) {
                 NoteCheck::Verified { text } => stages.push(ok(
                     "sumdb",
                     format!(
                         "signed tree head verified with key {vkey} (tree size {})",
-                        sumdb::tree_size(&text).map_or("?".into(), |n| n.to_string())
+                        note::tree_size(&text).map_or("?".into(), |n| n.to_string())
                     ),
                     t,
                 )),

@@ -6,17 +6,13 @@
 
 use std::path::Path;
 
-use crate::error::Result;
-use crate::fsutil;
-use crate::layout::Layout;
+use crate::core::error::Result;
+use crate::core::fsutil;
+use crate::core::layout::Layout;
+use crate::core::quote::sh_quote;
 
 /// The tools every installed version gets a shim for.
 pub const TOOLS: &[&str] = &["go", "gofmt"];
-
-/// Quotes a string for POSIX sh (single quotes, with `'` escaped).
-pub fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
 
 /// The script for `tool` of the version rooted at `goroot`. In plain sh,
 /// without forking, it applies gov's profile below the user's own settings
@@ -67,7 +63,7 @@ pub fn write(layout: &Layout, version: &str) -> Result<()> {
     let dir = layout.shim_dir(version);
     fsutil::create_dir_all(&dir)?;
     let goroot = layout.version_dir(version);
-    let profile = crate::proxy::profile_path(layout);
+    let profile = crate::settings::proxy::profile_path(layout);
     for tool in TOOLS {
         let path = dir.join(tool);
         let text = render(version, &goroot, tool, &profile);
@@ -82,7 +78,7 @@ pub fn write(layout: &Layout, version: &str) -> Result<()> {
 /// True when every shim of `version` exists with the expected text.
 pub fn is_current(layout: &Layout, version: &str) -> bool {
     let goroot = layout.version_dir(version);
-    let profile = crate::proxy::profile_path(layout);
+    let profile = crate::settings::proxy::profile_path(layout);
     TOOLS.iter().all(|tool| {
         std::fs::read_to_string(layout.shim_dir(version).join(tool))
             .is_ok_and(|t| t == render(version, &goroot, tool, &profile))

@@ -6,10 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, ErrorKind, IoContext, Result};
-use crate::fsutil;
-use crate::layout::Layout;
-use crate::shim::TOOLS;
+use crate::core::error::{Error, ErrorKind, IoContext, Result};
+use crate::core::fsutil;
+use crate::core::layout::Layout;
+use crate::entry::shim::TOOLS;
 
 /// What is at an entry point's path.
 #[derive(Debug, PartialEq, Eq)]

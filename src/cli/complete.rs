@@ -19,7 +19,7 @@ use clap::CommandFactory;
 use clap_complete::engine::CompletionCandidate;
 use clap_complete::env::{EnvCompleter, Shells};
 
-use crate::layout::Layout;
+use crate::core::layout::Layout;
 
 /// The environment variable that turns a gov run into a completion request.
 pub const VAR: &str = "COMPLETE";
@@ -258,10 +258,10 @@ pub fn installed_versions() -> Vec<CompletionCandidate> {
     let Some(layout) = layout() else {
         return Vec::new();
     };
-    let all = crate::installed::list(&layout).unwrap_or_default();
+    let all = crate::core::installed::list(&layout).unwrap_or_default();
     let current = std::env::current_dir()
         .ok()
-        .and_then(|cwd| crate::select::select(&layout, &cwd).ok().flatten())
+        .and_then(|cwd| crate::entry::select::select(&layout, &cwd).ok().flatten())
         .and_then(|sel| sel.request.pick(all.iter().map(|i| &i.version)).cloned());
     all.iter()
         .map(|i| {
@@ -277,11 +277,11 @@ pub fn remote_versions() -> Vec<CompletionCandidate> {
     let Some(layout) = layout() else {
         return Vec::new();
     };
-    let Some(idx) = crate::index::load_cached_only(&layout) else {
+    let Some(idx) = crate::net::index::load_cached_only(&layout) else {
         return Vec::new();
     };
-    let arch = crate::arch::host();
-    let installed: Vec<String> = crate::installed::list(&layout)
+    let arch = crate::core::arch::host();
+    let installed: Vec<String> = crate::core::installed::list(&layout)
         .unwrap_or_default()
         .into_iter()
         .map(|i| i.version.to_string())
@@ -313,8 +313,8 @@ pub fn selected_tools() -> Vec<CompletionCandidate> {
     };
     let Some(found) = std::env::current_dir()
         .ok()
-        .and_then(|cwd| crate::select::select(&layout, &cwd).ok().flatten())
-        .and_then(|sel| crate::select::resolve_installed(&layout, &sel).ok())
+        .and_then(|cwd| crate::entry::select::select(&layout, &cwd).ok().flatten())
+        .and_then(|sel| crate::entry::select::resolve_installed(&layout, &sel).ok())
     else {
         return Vec::new();
     };
@@ -355,7 +355,7 @@ fn executables(dir: &Path) -> Vec<String> {
 
 /// `gov proxy use` presets, with what each does.
 pub fn proxy_presets() -> Vec<CompletionCandidate> {
-    crate::proxy::presets()
+    crate::settings::proxy::presets()
         .into_iter()
         .map(|p| candidate(p.name, Some(p.about)))
         .chain(std::iter::once(candidate(
@@ -370,7 +370,7 @@ pub fn profile_keys() -> Vec<CompletionCandidate> {
     let Some(layout) = layout() else {
         return Vec::new();
     };
-    crate::proxy::read_profile(&layout)
+    crate::settings::proxy::read_profile(&layout)
         .into_iter()
         .map(|(k, v)| candidate(k, Some(&v)))
         .collect()
@@ -378,7 +378,7 @@ pub fn profile_keys() -> Vec<CompletionCandidate> {
 
 /// Architectures go.dev publishes Linux archives for.
 pub fn architectures() -> Vec<CompletionCandidate> {
-    crate::arch::KNOWN
+    crate::core::arch::KNOWN
         .iter()
         .map(|a| candidate(*a, None))
         .collect()

@@ -12,8 +12,8 @@ use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
-use crate::error::{Error, ErrorKind, IoContext, Result};
-use crate::fsutil;
+use crate::core::error::{Error, ErrorKind, IoContext, Result};
+use crate::core::fsutil;
 
 /// Upper bounds that stop a decompression bomb long before the disk fills.
 /// A Go release is ~250 MB in ~15 000 entries.

@@ -6,10 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{IoContext, Result};
-use crate::fsutil;
-use crate::layout::Layout;
-use crate::shim::sh_quote;
+use crate::core::error::{IoContext, Result};
+use crate::core::fsutil;
+use crate::core::layout::Layout;
+use crate::core::quote::sh_quote;
 
 pub const BEGIN: &str =
     "# >>> gov >>> (managed by `gov persist`; remove with `gov persist --remove`)";

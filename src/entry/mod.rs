@@ -2,17 +2,24 @@
 //! those names (argv[0]) selects the version for the working directory and
 //! execs the real tool. Kept lean: no clap, no HTTP client, no async
 //! runtime; only the stats and small reads selection needs.
+//!
+//! The folder also holds what this path reads and what it is reached
+//! through: version selection, the entry-point links in GOV_BIN_DIR and the
+//! per-version env shims. Uses `core` and `settings` only.
+
+pub mod entrypoints;
+pub mod select;
+pub mod shim;
 
 use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
 
-use crate::error::{ErrorKind, IoContext, Result};
-use crate::goenv;
-use crate::layout::Layout;
-use crate::select;
-use crate::shim::TOOLS;
+use crate::core::error::{ErrorKind, IoContext, Result};
+use crate::core::layout::Layout;
+use crate::entry::shim::TOOLS;
+use crate::settings::goenv;
 
 /// The tool an argv[0] names, if it is one gov stands in for.
 pub fn tool_for_argv0(arg0: &OsString) -> Option<&'static str> {
@@ -27,9 +34,15 @@ fn auto_install_enabled() -> bool {
     )
 }
 
-/// Runs `tool` of the selected version with `args`. Only returns on error.
-pub fn run(tool: &str, args: Vec<OsString>) -> i32 {
-    match exec_selected(tool, args) {
+/// Installs a selected version that is missing (GOV_AUTO_INSTALL=1). The
+/// caller supplies it, so this path depends on nothing above selection and
+/// builds no installer, HTTP client or terminal unless one is needed.
+pub type AutoInstall = fn(&Layout, &select::Selection) -> Result<()>;
+
+/// Runs `tool` of the selected version with `args`. Only returns on error,
+/// after printing the one-line error (the entry point's only output).
+pub fn run(tool: &str, args: Vec<OsString>, auto_install: AutoInstall) -> i32 {
+    match exec_selected(tool, args, auto_install) {
         Ok(never) => match never {},
         Err(e) => {
             eprintln!("gov ({tool}): {}", e.report().trim_start_matches("error: "));
@@ -38,7 +51,11 @@ pub fn run(tool: &str, args: Vec<OsString>) -> i32 {
     }
 }
 
-fn exec_selected(tool: &str, args: Vec<OsString>) -> Result<std::convert::Infallible> {
+fn exec_selected(
+    tool: &str,
+    args: Vec<OsString>,
+    auto_install: AutoInstall,
+) -> Result<std::convert::Infallible> {
     let layout = Layout::from_env()?;
     let cwd = std::env::current_dir().context(|| "reading the working directory".to_string())?;
     let sel = select::select(&layout, &cwd)?.ok_or_else(select::nothing_selected)?;
@@ -51,7 +68,7 @@ fn exec_selected(tool: &str, args: Vec<OsString>) -> Result<std::convert::Infall
         Err(e) => return Err(e),
     };
     let exe = found.goroot.join("bin").join(tool);
-    let profile = crate::proxy::read_profile(&layout);
+    let profile = crate::settings::proxy::read_profile(&layout);
     let env = goenv::tool_env(&found.goroot, &profile, &args);
     let mut cmd = Command::new(&exe);
     cmd.arg0(tool).args(args);
@@ -60,27 +77,4 @@ fn exec_selected(tool: &str, args: Vec<OsString>) -> Result<std::convert::Infall
     }
     let err = cmd.exec();
     Err(err).context(|| format!("running {}", exe.display()))
-}
-
-/// GOV_AUTO_INSTALL=1: install the selected version on first use. The
-/// install lock makes racing calls install it once.
-fn auto_install(layout: &Layout, sel: &select::Selection) -> Result<()> {
-    let app = crate::app::App::new(layout.clone(), crate::ui::Ui::new(false));
-    app.ui.status(&format!(
-        "gov: installing Go {} ({}) because GOV_AUTO_INSTALL is set",
-        sel.raw, sel.source
-    ));
-    let report = crate::install::install(
-        &app,
-        &crate::install::InstallOptions {
-            origin: crate::install::Origin::Remote(sel.request.clone()),
-            arch: crate::arch::host().to_string(),
-            force: false,
-        },
-    )?;
-    if report.action != crate::install::Action::AlreadyInstalled {
-        app.ui
-            .status(&format!("gov: {}", crate::install::summary(&report)));
-    }
-    Ok(())
 }

@@ -10,11 +10,11 @@ use reqwest::header::{ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MO
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, ErrorKind, IoContext, Result};
-use crate::fsutil;
-use crate::http;
-use crate::layout::Layout;
-use crate::version::{GoVersion, VersionRequest};
+use crate::core::error::{Error, ErrorKind, IoContext, Result};
+use crate::core::fsutil;
+use crate::core::layout::Layout;
+use crate::core::version::{GoVersion, VersionRequest};
+use crate::net::http;
 
 pub const DEFAULT_INDEX_URL: &str = "https://go.dev/dl/?mode=json&include=all";
 

@@ -6,12 +6,12 @@
 use std::path::Path;
 
 use crate::app::App;
-use crate::error::{Error, ErrorKind, IoContext, Result};
-use crate::fsutil;
-use crate::installed;
-use crate::lock;
-use crate::shim;
-use crate::version::GoVersion;
+use crate::core::error::{Error, ErrorKind, IoContext, Result};
+use crate::core::fsutil;
+use crate::core::installed;
+use crate::core::lock;
+use crate::core::version::GoVersion;
+use crate::entry::shim;
 
 /// Copies `src` (a GOROOT) into the staging dir `dst`, keeping modes and
 /// symlinks, without following links out of the tree.

@@ -3,11 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{IoContext, Result};
-use crate::fsutil;
-use crate::layout::Layout;
-use crate::lock;
-use crate::version::{GoVersion, VersionRequest};
+use crate::core::error::{IoContext, Result};
+use crate::core::fsutil;
+use crate::core::layout::Layout;
+use crate::core::lock;
+use crate::core::version::{GoVersion, VersionRequest};
 
 #[derive(Debug, Clone)]
 pub struct Installed {

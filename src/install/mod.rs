@@ -5,6 +5,17 @@
 //! a failure or a kill at any point leaves the previous state as it was
 //! (leftovers in `tmp/` are removed by the next run); the download cache
 //! only ever holds archives whose sha256 matched.
+//!
+//! The folder owns everything that writes under `versions/`: the streaming
+//! pipeline, safe extraction, locks, the inventory of installed trees,
+//! `gov import`, and gov's own self-update. Uses `core`, `net`, `settings`
+//! and `entry::shim` (every install writes its shims).
+
+pub mod import;
+
+pub mod pipeline;
+pub mod self_update;
+pub mod unpack;
 
 use std::fs::File;
 use std::io::Read;
@@ -13,17 +24,15 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::app::App;
-use crate::arch;
-use crate::error::{Error, ErrorKind, IoContext, Result};
-use crate::fsutil;
-use crate::http::{self, MirroredBody, RetryPolicy};
-use crate::index::Freshness;
-use crate::installed;
-use crate::lock;
-use crate::pipeline;
-use crate::shim;
-use crate::ui::{human_bytes, trace};
-use crate::version::{GoVersion, VersionRequest};
+use crate::core::arch;
+use crate::core::error::{Error, ErrorKind, IoContext, Result};
+use crate::core::fsutil;
+use crate::core::report::human_bytes;
+use crate::core::version::{GoVersion, VersionRequest};
+use crate::core::{installed, lock};
+use crate::entry::shim;
+use crate::net::http::{self, MirroredBody, RetryPolicy};
+use crate::net::index::Freshness;
 
 pub const DEFAULT_MIRROR: &str = "https://dl.google.com/go";
 
@@ -245,7 +254,7 @@ pub fn install(app: &App, opts: &InstallOptions) -> Result<Report> {
         .join(installed::tmp_name(&version, "stage"));
     let t = Instant::now();
     let result = fetch_into(app, &plan, &stage);
-    trace("download and unpack", t);
+    app.ui.trace("download and unpack", t.elapsed());
     let fetched = match result {
         Ok(f) => f,
         Err(e) => {
@@ -310,7 +319,7 @@ fn fetch_into(app: &App, plan: &Plan, stage: &Path) -> Result<Fetched> {
         fresh_stage(stage)?;
         let bar = app.ui.progress(plan.size, &plan.version.go_name());
         let out = pipeline::run(open_file(path)?, None, bar.clone(), u64::MAX, stage)?;
-        bar.finish_and_clear();
+        bar.finish();
         check(plan, out, &path.display().to_string())?;
         return Ok(Fetched {
             downloaded: 0,
@@ -325,7 +334,7 @@ fn fetch_into(app: &App, plan: &Plan, stage: &Path) -> Result<Fetched> {
             fresh_stage(stage)?;
             let bar = app.ui.progress(plan.size, &plan.version.go_name());
             let out = pipeline::run(open_file(&cached)?, None, bar.clone(), max, stage)?;
-            bar.finish_and_clear();
+            bar.finish();
             match check(plan, out, "the download cache") {
                 Ok(()) => {
                     return Ok(Fetched {
@@ -358,7 +367,7 @@ fn fetch_into(app: &App, plan: &Plan, stage: &Path) -> Result<Fetched> {
         if let Some(path) = path.filter(|p| p.is_file()) {
             let bar = app.ui.progress(plan.size, &plan.version.go_name());
             let out = pipeline::run(open_file(&path)?, None, bar.clone(), max, stage)?;
-            bar.finish_and_clear();
+            bar.finish();
             check(plan, out, url)?;
             return Ok(Fetched {
                 downloaded: 0,
@@ -403,7 +412,7 @@ fn fetch_into(app: &App, plan: &Plan, stage: &Path) -> Result<Fetched> {
         .ui
         .progress(plan.size.or(body.content_length()), &plan.version.go_name());
     let run = pipeline::run(Box::new(body), Some(tee), bar.clone(), max, stage);
-    bar.finish_and_clear();
+    bar.finish();
     let out = match run {
         Ok(o) => o,
         Err(e) => {
@@ -469,10 +478,10 @@ fn finish(app: &App, plan: &Plan, stage: &Path, goroot: &Path, replace: bool) ->
             arch::host()
         ));
     }
-    trace("version check", t);
+    app.ui.trace("version check", t.elapsed());
     let t = Instant::now();
     fsutil::sync_filesystem(stage)?;
-    trace("sync", t);
+    app.ui.trace("sync", t.elapsed());
     let versions = app.layout.versions_dir();
     if replace {
         fsutil::exchange(stage, goroot).context(|| format!("replacing {}", goroot.display()))?;
@@ -587,7 +596,7 @@ pub fn uninstall(app: &App, req: &VersionRequest) -> Result<GoVersion> {
         ))
         .with_advice(format!("did you mean `gov uninstall {}`?", found.version)));
     }
-    if let Some(global) = crate::select::global(layout)?
+    if let Some(global) = crate::entry::select::global(layout)?
         && global.request.matches(&found.version)
     {
         let others: Vec<String> = installed::list(layout)?

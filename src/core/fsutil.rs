@@ -8,7 +8,7 @@ use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::error::{Error, IoContext, Result};
+use crate::core::error::{Error, IoContext, Result};
 
 pub fn create_dir_all(dir: &Path) -> Result<()> {
     fs_err::create_dir_all(dir).context(|| format!("creating {}", dir.display()))

@@ -9,11 +9,11 @@ use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, ErrorKind, Result};
-use crate::fsutil;
-use crate::installed;
-use crate::layout::Layout;
-use crate::version::{GoVersion, VersionRequest};
+use crate::core::error::{Error, ErrorKind, Result};
+use crate::core::fsutil;
+use crate::core::installed;
+use crate::core::layout::Layout;
+use crate::core::version::{GoVersion, VersionRequest};
 
 pub const VERSION_FILE: &str = ".go-version";
 
@@ -255,4 +255,12 @@ mod tests {
         assert_eq!(parse_version_file("\n# pinned\n 1.22.5 \n"), Some("1.22.5"));
         assert_eq!(parse_version_file("\n\n"), None);
     }
+}
+
+/// The GOROOT a `go` started in the working directory would use, if any
+/// (for showing which `$GOROOT/go.env` applies).
+pub fn current_goroot(layout: &Layout) -> Option<std::path::PathBuf> {
+    let cwd = std::env::current_dir().ok()?;
+    let sel = select(layout, &cwd).ok().flatten()?;
+    resolve_installed(layout, &sel).ok().map(|i| i.goroot)
 }

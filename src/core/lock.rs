@@ -6,8 +6,8 @@ use std::fs::{File, OpenOptions};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::error::{Error, ErrorKind, IoContext, Result};
-use crate::fsutil;
+use crate::core::error::{Error, ErrorKind, IoContext, Result};
+use crate::core::fsutil;
 
 /// Held until dropped (closing the file releases the lock).
 #[derive(Debug)]

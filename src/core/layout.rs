@@ -12,7 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 #[derive(Debug, Clone)]
 pub struct Layout {
@@ -112,7 +112,7 @@ impl Layout {
 
 fn no_home() -> Error {
     Error::new(
-        crate::error::ErrorKind::State,
+        crate::core::error::ErrorKind::State,
         "cannot find a home directory for gov's state",
     )
     .with_advice("set GOV_HOME and GOV_BIN_DIR explicitly")

@@ -7,13 +7,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use base64::Engine;
-use sha2::{Digest, Sha256};
-
-use crate::error::{Error, Result};
-use crate::fsutil;
-use crate::goenv;
-use crate::layout::Layout;
+use crate::core::error::{Error, Result};
+use crate::core::fsutil;
+use crate::core::layout::Layout;
+use crate::settings::goenv;
 
 /// The settings gov manages, in display order.
 pub const KEYS: &[&str] = &[
@@ -91,53 +88,7 @@ pub fn validate_goproxy(value: &str) -> Result<()> {
     Ok(())
 }
 
-/// A checksum database verifier key `name+hash+keydata` (Go's
-/// golang.org/x/mod/sumdb/note format): the hash is the first 4 bytes of
-/// SHA-256(name + "\n" + keydata) in hex; keydata is base64 of an algorithm
-/// byte (1 = Ed25519) and the 32-byte public key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VerifierKey {
-    pub name: String,
-    pub key_hash: u32,
-    pub public_key: [u8; 32],
-}
-
-pub fn parse_verifier_key(vkey: &str) -> std::result::Result<VerifierKey, String> {
-    let mut parts = vkey.splitn(3, '+');
-    let (Some(name), Some(hash), Some(data)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err("malformed verifier id".into());
-    };
-    if name.is_empty() || name.contains(char::is_whitespace) || name.contains('+') {
-        return Err("malformed verifier id".into());
-    }
-    if hash.len() != 8 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err("malformed verifier id".into());
-    }
-    let key_hash =
-        u32::from_str_radix(hash, 16).map_err(|_| "malformed verifier id".to_string())?;
-    let raw = base64::engine::general_purpose::STANDARD
-        .decode(data)
-        .map_err(|_| "malformed verifier id".to_string())?;
-    if raw.len() != 33 || raw[0] != 1 {
-        return Err("unknown verifier algorithm".into());
-    }
-    let mut h = Sha256::new();
-    h.update(name.as_bytes());
-    h.update(b"\n");
-    h.update(&raw);
-    let sum = h.finalize();
-    let want = u32::from_be_bytes([sum[0], sum[1], sum[2], sum[3]]);
-    if want != key_hash {
-        return Err("invalid verifier hash".into());
-    }
-    let mut public_key = [0u8; 32];
-    public_key.copy_from_slice(&raw[1..]);
-    Ok(VerifierKey {
-        name: name.to_string(),
-        key_hash,
-        public_key,
-    })
-}
+pub use crate::trust::key::{VerifierKey, parse_verifier_key};
 
 /// A parsed GOSUMDB: the verifier key and where to reach the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -303,7 +254,7 @@ pub fn validate_gotoolchain(value: &str) -> Result<()> {
     let ok_min = |m: &str| {
         m == "local"
             || m.strip_prefix("go")
-                .and_then(crate::version::GoVersion::parse)
+                .and_then(crate::core::version::GoVersion::parse)
                 .is_some()
     };
     let ok = match suffix {
@@ -470,7 +421,7 @@ fn go_default(key: &str, effective: &BTreeMap<String, String>) -> String {
 /// Every managed setting as the tools gov starts here will see it:
 /// environment > `go env -w` file > gov's profile > gov's GOTOOLCHAIN
 /// policy > `$GOROOT/go.env` of the selected version > Go's defaults.
-pub fn effective(layout: &Layout) -> Vec<Effective> {
+pub fn effective(layout: &Layout, goroot: Option<&Path>) -> Vec<Effective> {
     let profile = read_profile(layout);
     let profile_path = profile_path(layout);
     let user_file = goenv::user_env_file();
@@ -478,13 +429,7 @@ pub fn effective(layout: &Layout) -> Vec<Effective> {
         .as_deref()
         .map(goenv::read_env_file)
         .unwrap_or_default();
-    let goroot = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| crate::select::select(layout, &cwd).ok().flatten())
-        .and_then(|sel| crate::select::resolve_installed(layout, &sel).ok())
-        .map(|i| i.goroot);
     let goroot_env = goroot
-        .as_ref()
         .map(|g| goenv::read_env_file(&g.join("go.env")))
         .unwrap_or_default();
     let mut seen: BTreeMap<String, String> = BTreeMap::new();

@@ -14,9 +14,9 @@ use std::path::{Path, PathBuf};
 use reqwest::header::HeaderMap;
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, ErrorKind, IoContext, Result};
-use crate::fsutil;
-use crate::http::{self, RetryPolicy};
+use crate::core::error::{Error, ErrorKind, IoContext, Result};
+use crate::core::fsutil;
+use crate::net::http::{self, RetryPolicy};
 
 /// Where releases live unless GOV_RELEASE_BASE says otherwise; install.sh
 /// carries the same default.

@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use reqwest::blocking::{Client, Response};
 use reqwest::header::{CONTENT_RANGE, ETAG, HeaderMap, IF_RANGE, RANGE};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::core::error::{Error, ErrorKind, Result};
 
 /// Retry and timeout knobs, tunable by environment for slow links and tests.
 #[derive(Debug, Clone)]
@@ -180,7 +180,7 @@ fn request(client: &Client, url: &str, headers: &HeaderMap) -> reqwest::blocking
     let mut req = client.get(url).headers(headers.clone());
     if let Ok(u) = reqwest::Url::parse(url)
         && u.username().is_empty()
-        && let Some(c) = u.host_str().and_then(crate::netrc::lookup)
+        && let Some(c) = u.host_str().and_then(crate::net::netrc::lookup)
     {
         req = req.basic_auth(c.login, Some(c.password));
     }

@@ -9,7 +9,7 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 /// A parsed Go version. Numbers are kept as digit strings, as gover does, so
 /// that arbitrarily long numbers still compare correctly.

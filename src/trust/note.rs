@@ -6,7 +6,7 @@
 use base64::Engine;
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 
-use crate::proxy::VerifierKey;
+use crate::trust::key::VerifierKey;
 
 /// What verification found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,7 +88,7 @@ pub fn tree_size(text: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proxy::parse_verifier_key;
+    use crate::trust::key::parse_verifier_key;
 
     // golang.org/x/mod/sumdb/note's documented example.
     const VKEY: &str = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";

@@ -18,11 +18,13 @@ use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use flate2::read::MultiGzDecoder;
-use indicatif::ProgressBar;
+use std::sync::Arc;
+
+use crate::core::report::Progress;
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, ErrorKind, IoContext, Result};
-use crate::unpack::{self, Limits, Stats};
+use crate::core::error::{Error, ErrorKind, IoContext, Result};
+use crate::install::unpack::{self, Limits, Stats};
 
 const CHUNK: usize = 256 * 1024;
 const SLOTS: usize = 16;
@@ -94,7 +96,7 @@ fn source_stage(
     mut src: Box<dyn Read + Send>,
     mut tee: Option<File>,
     tx: SyncSender<Vec<u8>>,
-    progress: ProgressBar,
+    progress: Arc<dyn Progress>,
     max_bytes: u64,
 ) -> std::result::Result<(String, u64), StageError> {
     let mut hasher = Sha256::new();
@@ -125,7 +127,7 @@ fn source_stage(
             ).with_advice("the mirror serves a different file; try another mirror (GOV_MIRROR)")));
         }
         hasher.update(&chunk);
-        progress.inc(n as u64);
+        progress.advance(n as u64);
         if let Some(f) = tee.as_mut() {
             f.write_all(&chunk)
                 .context(|| "writing the download cache".to_string())
@@ -189,7 +191,7 @@ fn inflate_stage(
 pub fn run(
     src: Box<dyn Read + Send>,
     tee: Option<File>,
-    progress: ProgressBar,
+    progress: Arc<dyn Progress>,
     max_bytes: u64,
     dest: &Path,
 ) -> Result<Outcome> {

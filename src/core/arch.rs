@@ -1,7 +1,7 @@
 //! The host's architecture in Go's naming (GOARCH, with `armv6l` for the
 //! 32-bit ARM archives go.dev publishes).
 
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 /// Every Linux architecture go.dev publishes archives for.
 pub const KNOWN: &[&str] = &[

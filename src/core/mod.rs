@@ -1,0 +1,15 @@
+//! Core types every other folder builds on: Go versions and their order,
+//! architectures, the typed on-disk layout, errors (kind, cause chain,
+//! advice), crash-safe filesystem primitives and OS file locks, the inventory
+//! of installed trees, shell quoting, and the reporting interface.
+//! Uses nothing else in gov.
+
+pub mod arch;
+pub mod error;
+pub mod fsutil;
+pub mod installed;
+pub mod layout;
+pub mod lock;
+pub mod quote;
+pub mod report;
+pub mod version;

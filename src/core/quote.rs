@@ -1,0 +1,6 @@
+//! Quoting values for the shells and files gov writes code into.
+
+/// Quotes a string for POSIX sh (single quotes, with `'` escaped).
+pub fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}

@@ -1,0 +1,8 @@
+//! Settings that shape every `go` gov starts: module-proxy values validated
+//! as cmd/go parses them, presets, gov's profile file, Go's own env layers
+//! (`go env -w`, `$GOROOT/go.env`), and persistence into login shells and
+//! systemd. Uses `core` (and `trust` for verifier keys' notes).
+
+pub mod goenv;
+pub mod persist;
+pub mod proxy;
