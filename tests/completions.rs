@@ -458,3 +458,30 @@ fn every_shell_gets_a_registration_script() {
     assert!(!out.status.success());
     assert!(out.stdout.is_empty());
 }
+
+/// completions/ holds what `gov completions <shell> --packaged` prints, so
+/// packagers can take the files from a checkout.
+#[test]
+fn packaged_scripts_in_the_checkout_are_current() {
+    let sb = Sandbox::new();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    for (shell, file) in [
+        ("bash", "gov.bash"),
+        ("zsh", "_gov"),
+        ("fish", "gov.fish"),
+        ("elvish", "gov.elv"),
+        ("powershell", "_gov.ps1"),
+    ] {
+        let out = sb.ok(&["completions", shell, "--packaged"]);
+        let want = std::fs::read_to_string(dir.join(file))
+            .unwrap_or_else(|e| panic!("completions/{file}: {e}"));
+        assert_eq!(
+            out, want,
+            "completions/{file} is stale: run scripts/gen-completions"
+        );
+        assert!(
+            !out.contains(env!("CARGO_MANIFEST_DIR")),
+            "{file} names the build tree"
+        );
+    }
+}

@@ -56,11 +56,16 @@ pub fn complete_if_asked() {
 /// The registration script for `shell` (bash, zsh, fish, elvish,
 /// powershell): what `gov completions <shell>` prints.
 pub fn registration(shell: &str) -> std::io::Result<String> {
+    registration_with(shell, &completer_path())
+}
+
+/// The registration script for `shell`, running `completer` at each TAB.
+pub fn registration_with(shell: &str, completer: &str) -> std::io::Result<String> {
     let sh = SHELLS
         .completer(shell)
         .ok_or_else(|| std::io::Error::other(format!("no completions for shell `{shell}`")))?;
     let mut buf = Vec::new();
-    sh.write_registration(VAR, BIN, BIN, &completer_path(), &mut buf)?;
+    sh.write_registration(VAR, BIN, BIN, completer, &mut buf)?;
     String::from_utf8(buf).map_err(std::io::Error::other)
 }
 

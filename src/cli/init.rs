@@ -31,10 +31,13 @@ pub struct ShellArgs {
 /// Print a completion script.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  gov completions bash > /etc/bash_completion.d/gov\n  gov completions fish > ~/.config/fish/completions/gov.fish"
+    after_help = "The scripts run this gov (by its absolute path) at each TAB; --packaged\nscripts run the `gov` found on PATH instead, as distribution packages need.\nThe checkout's completions/ folder holds the packaged scripts.\n\nExamples:\n  gov completions bash > /etc/bash_completion.d/gov\n  gov completions fish > ~/.config/fish/completions/gov.fish\n  gov completions zsh --packaged > /usr/share/zsh/vendor-completions/_gov"
 )]
 pub struct CompletionsArgs {
     shell: clap_complete::Shell,
+    /// Run the `gov` found on PATH at completion time, not this binary.
+    #[arg(long)]
+    packaged: bool,
 }
 
 pub fn run(app: &App, a: Args) -> Result<()> {
@@ -137,6 +140,18 @@ fn completion_script(shell: &str) -> Result<String> {
 }
 
 pub fn completions(a: CompletionsArgs) -> Result<()> {
-    print!("{}", completion_script(&a.shell.to_string())?);
+    let script = if a.packaged {
+        crate::cli::complete::registration_with(&a.shell.to_string(), "gov")
+    } else {
+        crate::cli::complete::registration(&a.shell.to_string())
+    };
+    let script = script.map_err(|e| {
+        Error::new(
+            ErrorKind::Io,
+            format!("cannot produce the {} completion script", a.shell),
+        )
+        .with_source(e)
+    })?;
+    print!("{script}");
     Ok(())
 }

@@ -12,4 +12,5 @@ pub mod layout;
 pub mod lock;
 pub mod quote;
 pub mod report;
+pub mod template;
 pub mod version;

@@ -229,6 +229,14 @@ pub fn nothing_selected() -> Error {
         .with_advice("choose one with `gov global <version>` (after `gov install <version>`), or write a .go-version file")
 }
 
+/// The GOROOT a `go` started in the working directory would use, if any
+/// (for showing which `$GOROOT/go.env` applies).
+pub fn current_goroot(layout: &Layout) -> Option<std::path::PathBuf> {
+    let cwd = std::env::current_dir().ok()?;
+    let sel = select(layout, &cwd).ok().flatten()?;
+    resolve_installed(layout, &sel).ok().map(|i| i.goroot)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,12 +263,4 @@ mod tests {
         assert_eq!(parse_version_file("\n# pinned\n 1.22.5 \n"), Some("1.22.5"));
         assert_eq!(parse_version_file("\n\n"), None);
     }
-}
-
-/// The GOROOT a `go` started in the working directory would use, if any
-/// (for showing which `$GOROOT/go.env` applies).
-pub fn current_goroot(layout: &Layout) -> Option<std::path::PathBuf> {
-    let cwd = std::env::current_dir().ok()?;
-    let sel = select(layout, &cwd).ok().flatten()?;
-    resolve_installed(layout, &sel).ok().map(|i| i.goroot)
 }

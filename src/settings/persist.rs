@@ -10,6 +10,7 @@ use crate::core::error::{IoContext, Result};
 use crate::core::fsutil;
 use crate::core::layout::Layout;
 use crate::core::quote::sh_quote;
+use crate::core::template;
 
 pub const BEGIN: &str =
     "# >>> gov >>> (managed by `gov persist`; remove with `gov persist --remove`)";
@@ -38,24 +39,35 @@ fn exports(layout: &Layout) -> Vec<(&'static str, String)> {
     v
 }
 
+/// The profile.d snippet and the block in `~/.profile` (`shims/profile.sh`).
+const PROFILE_TEMPLATE: &str = include_str!("../../shims/profile.sh");
+/// systemd's environment.d file (`shims/environment.conf`).
+const ENVIRONMENT_D_TEMPLATE: &str = include_str!("../../shims/environment.conf");
+
 /// The sh lines for profile files.
 pub fn sh_lines(layout: &Layout) -> String {
     let bin = sh_quote(&layout.bin_dir().to_string_lossy());
-    let mut s =
-        format!("case \":$PATH:\" in *:{bin}:*) ;; *) PATH={bin}:\"$PATH\"; export PATH ;; esac\n");
-    for (k, v) in exports(layout) {
-        s.push_str(&format!("{k}={}; export {k}\n", sh_quote(&v)));
-    }
-    s
+    let exports: String = exports(layout)
+        .into_iter()
+        .map(|(k, v)| format!("{k}={}; export {k}\n", sh_quote(&v)))
+        .collect();
+    template::render(
+        PROFILE_TEMPLATE,
+        &[("BIN_DIR", &bin), ("EXPORTS", &exports)],
+    )
 }
 
 /// systemd environment.d lines (KEY=VALUE, ${VAR} expanded by systemd).
 pub fn environment_d_lines(layout: &Layout) -> String {
-    let mut s = format!("PATH={}:${{PATH}}\n", layout.bin_dir().display());
-    for (k, v) in exports(layout) {
-        s.push_str(&format!("{k}={v}\n"));
-    }
-    s
+    let bin = layout.bin_dir().display().to_string();
+    let exports: String = exports(layout)
+        .into_iter()
+        .map(|(k, v)| format!("{k}={v}\n"))
+        .collect();
+    template::render(
+        ENVIRONMENT_D_TEMPLATE,
+        &[("BIN_DIR", &bin), ("EXPORTS", &exports)],
+    )
 }
 
 /// Replaces (or removes, with `body = None`) gov's marked block in `text`.

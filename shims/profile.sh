@@ -1,0 +1,2 @@
+case ":$PATH:" in *:@BIN_DIR@:*) ;; *) PATH=@BIN_DIR@:"$PATH"; export PATH ;; esac
+@EXPORTS@

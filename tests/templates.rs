@@ -1,0 +1,144 @@
+//! The templates under shims/ as gov renders them: every sh output passes
+//! shellcheck, with awkward but legal paths (spaces, quotes, `$`).
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use gov::core::layout::Layout;
+
+fn shellcheck(name: &str, script: &str) {
+    let mut child = Command::new("shellcheck")
+        .args(["--shell=sh", "--severity=style", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("shellcheck is needed for this test ({e}); scripts/test installs it")
+        });
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(script.as_bytes())
+        .expect("write to shellcheck");
+    let out = child.wait_with_output().expect("shellcheck runs");
+    assert!(
+        out.status.success(),
+        "{name} fails shellcheck:\n{}\n--- script ---\n{script}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// Paths as gov renders them; the second is legal but hostile to quoting.
+const PATHS: &[&str] = &["/usr/local/gov", "/srv/go tools/it's $HOME"];
+
+fn has_placeholder(s: &str) -> bool {
+    s.split('@')
+        .skip(1)
+        .step_by(2)
+        .any(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'))
+}
+
+#[test]
+fn env_shims_pass_shellcheck() {
+    let home = Path::new(PATHS[0]);
+    for tool in ["go", "gofmt"] {
+        let s = gov::entry::shim::render(
+            "1.22.5",
+            &home.join("versions/1.22.5"),
+            tool,
+            &home.join("env"),
+        );
+        assert!(s.starts_with("#!/bin/sh\n"));
+        assert!(
+            !has_placeholder(&s),
+            "a placeholder was left unrendered:\n{s}"
+        );
+        shellcheck(&format!("the {tool} shim"), &s);
+    }
+}
+
+/// Under a hostile but legal GOV_HOME the shim still runs its own tool with
+/// its own GOROOT and reads gov's profile.
+#[test]
+fn env_shim_runs_under_a_hostile_home() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let home = tmp.path().join("go tools/it's $HOME");
+    let bin = home.join("versions/1.22.5/bin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    let fake = bin.join("go");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\nprintf '%s|%s|%s' \"$GOROOT\" \"$GOPROXY\" \"$*\"\n",
+    )
+    .expect("write");
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    std::fs::write(home.join("env"), "GOPROXY=https://goproxy.cn,direct\n").expect("profile");
+    let s = gov::entry::shim::render(
+        "1.22.5",
+        &home.join("versions/1.22.5"),
+        "go",
+        &home.join("env"),
+    );
+    let shim = tmp.path().join("shim");
+    std::fs::write(&shim, s).expect("write shim");
+    let out = Command::new("sh")
+        .arg(&shim)
+        .args(["version", "a b"])
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", tmp.path())
+        .output()
+        .expect("sh runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!(
+            "{}|https://goproxy.cn,direct|version a b",
+            home.join("versions/1.22.5").display()
+        )
+    );
+}
+
+#[test]
+fn profile_snippet_passes_shellcheck_and_means_what_it_says() {
+    let layout = Layout::new("/usr/local/gov".into(), "/usr/local/bin".into());
+    let s = gov::settings::persist::sh_lines(&layout);
+    assert!(!has_placeholder(&s), "{s}");
+    shellcheck("the profile snippet", &format!("#!/bin/sh\n{s}"));
+    // A hostile but legal directory lands on PATH verbatim, once.
+    let bin = Path::new(PATHS[1]).join("bin");
+    let layout = Layout::new(Path::new(PATHS[1]).join("home"), bin.clone());
+    let s = gov::settings::persist::sh_lines(&layout);
+    let script = format!("PATH=/usr/bin:/bin\n{s}{s}printf %s \"$PATH\"");
+    let out = Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .expect("sh runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{}:/usr/bin:/bin", bin.display())
+    );
+}
+
+#[test]
+fn environment_d_lines_are_key_value() {
+    let layout = Layout::new("/usr/local/gov".into(), "/usr/local/bin".into());
+    let s = gov::settings::persist::environment_d_lines(&layout);
+    assert!(s.starts_with("PATH=/usr/local/bin:${PATH}\n"), "{s}");
+    for line in s.lines() {
+        assert!(line.split_once('=').is_some(), "not KEY=VALUE: {line:?}");
+    }
+}
