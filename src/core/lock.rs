@@ -28,8 +28,7 @@ fn open(path: &Path) -> Result<File> {
 }
 
 fn timeout() -> Duration {
-    let secs = std::env::var("GOV_LOCK_TIMEOUT")
-        .ok()
+    let secs = crate::core::config::get("GOV_LOCK_TIMEOUT")
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(3600);
     Duration::from_secs(secs)

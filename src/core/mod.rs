@@ -5,6 +5,7 @@
 //! Uses nothing else in gov.
 
 pub mod arch;
+pub mod config;
 pub mod error;
 pub mod fsutil;
 pub mod installed;

@@ -23,8 +23,7 @@ const NET: &str = "network";
 pub const PROBE_MODULE: &str = "golang.org/x/text";
 
 pub fn stage_timeout() -> Duration {
-    let secs = std::env::var("GOV_DOCTOR_TIMEOUT")
-        .ok()
+    let secs = crate::core::config::get("GOV_DOCTOR_TIMEOUT")
         .and_then(|v| v.trim().parse::<f64>().ok())
         .filter(|s| *s > 0.0)
         .unwrap_or(5.0);

@@ -87,7 +87,7 @@ struct Plan {
 
 /// The mirrors from GOV_MIRROR (comma-separated, tried in order).
 pub fn mirrors() -> Result<Vec<String>> {
-    let raw = std::env::var("GOV_MIRROR").unwrap_or_default();
+    let raw = crate::core::config::get("GOV_MIRROR").unwrap_or_default();
     let list: Vec<String> = raw
         .split(',')
         .map(|s| s.trim().trim_end_matches('/').to_string())

@@ -37,8 +37,7 @@ pub fn artifact_name() -> String {
 
 /// The release base from GOV_RELEASE_BASE, or the default.
 pub fn release_base_from_env() -> String {
-    std::env::var("GOV_RELEASE_BASE")
-        .ok()
+    crate::core::config::get("GOV_RELEASE_BASE")
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| DEFAULT_RELEASE_BASE.to_string())

@@ -83,15 +83,13 @@ struct CacheMeta {
 }
 
 pub fn index_url() -> String {
-    std::env::var("GOV_INDEX_URL")
-        .ok()
+    crate::core::config::get("GOV_INDEX_URL")
         .filter(|s| !s.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_INDEX_URL.to_string())
 }
 
 fn ttl() -> Duration {
-    let secs = std::env::var("GOV_INDEX_TTL")
-        .ok()
+    let secs = crate::core::config::get("GOV_INDEX_TTL")
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(3600);
     Duration::from_secs(secs)
