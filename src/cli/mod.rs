@@ -2,6 +2,7 @@
 //! Status goes to stderr, data (lists, JSON) to stdout.
 
 pub mod complete;
+mod config;
 mod current;
 mod doctor;
 mod exec;
@@ -62,6 +63,7 @@ pub enum Command {
     Persist(persist::Args),
     Doctor(doctor::Args),
     SelfUpdate(self_update::Args),
+    Config(config::Args),
     #[command(hide = true)]
     Man(man::Args),
 }
@@ -99,6 +101,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Persist(a) => persist::run(&app, a),
         Command::Doctor(a) => doctor::run(&app, a),
         Command::SelfUpdate(a) => self_update::run(&app, a),
+        Command::Config(a) => config::run(&app, a),
         Command::Man(a) => man::run(a),
     }
 }

@@ -20,6 +20,9 @@ pub enum ErrorKind {
     Io,
     /// The state under GOV_HOME is not what gov expects.
     State,
+    /// The caller may not do this or read that (the system layer as a
+    /// non-root account, a file other accounts cannot read).
+    Permission,
 }
 
 impl ErrorKind {

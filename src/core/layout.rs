@@ -8,7 +8,14 @@
 //! $GOV_HOME/cache/downloads/       verified archives, named by sha256
 //! $GOV_HOME/tmp/                   staging and trash, same filesystem as versions/
 //! $GOV_HOME/locks/                 OS file locks
+//! $GOV_HOME/config                 gov's own settings for this layer (core::config)
 //! ```
+//!
+//! There are two layers. The system layer (GOV_SYSTEM_HOME, default
+//! /usr/local/gov, with GOV_SYSTEM_BIN_DIR, default /usr/local/bin) is
+//! root's; for root, GOV_HOME and GOV_BIN_DIR default to it. Every other
+//! account has its own layer (GOV_HOME, default ~/.local/share/gov) and
+//! reads the system layer below it.
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +33,23 @@ pub fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
+pub const DEFAULT_SYSTEM_HOME: &str = "/usr/local/gov";
+pub const DEFAULT_SYSTEM_BIN_DIR: &str = "/usr/local/bin";
+
+/// The system layer's state directory (GOV_SYSTEM_HOME).
+pub fn system_home() -> PathBuf {
+    env_path("GOV_SYSTEM_HOME")
+        .and_then(|p| absolute(p).ok())
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_SYSTEM_HOME))
+}
+
+/// The system layer's entry-point directory (GOV_SYSTEM_BIN_DIR).
+pub fn system_bin_dir() -> PathBuf {
+    env_path("GOV_SYSTEM_BIN_DIR")
+        .and_then(|p| absolute(p).ok())
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_SYSTEM_BIN_DIR))
+}
+
 fn env_path(name: &str) -> Option<PathBuf> {
     std::env::var_os(name)
         .filter(|v| !v.is_empty())
@@ -38,19 +62,34 @@ impl Layout {
         let root = is_root();
         let home = match env_path("GOV_HOME") {
             Some(p) => p,
-            None if root => PathBuf::from("/usr/local/gov"),
+            None if root => system_home(),
             None => dirs::data_dir()
                 .map(|d| d.join("gov"))
                 .ok_or_else(no_home)?,
         };
         let bin_dir = match env_path("GOV_BIN_DIR") {
             Some(p) => p,
-            None if root => PathBuf::from("/usr/local/bin"),
+            None if root => system_bin_dir(),
             None => dirs::home_dir()
                 .map(|d| d.join(".local").join("bin"))
                 .ok_or_else(no_home)?,
         };
         Ok(Layout::new(absolute(home)?, absolute(bin_dir)?))
+    }
+
+    /// The system layer.
+    pub fn system() -> Layout {
+        Layout::new(system_home(), system_bin_dir())
+    }
+
+    /// True when this layout is the system layer.
+    pub fn is_system(&self) -> bool {
+        self.home == system_home()
+    }
+
+    /// gov's own settings for this layer.
+    pub fn config_file(&self) -> PathBuf {
+        self.home.join("config")
     }
 
     pub fn new(home: PathBuf, bin_dir: PathBuf) -> Layout {

@@ -21,8 +21,9 @@ pub struct RetryPolicy {
     pub backoff: Duration,
 }
 
+/// A number from the environment or gov's config files.
 fn env_u64(name: &str) -> Option<u64> {
-    std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
+    crate::core::config::get(name).and_then(|v| v.trim().parse().ok())
 }
 
 impl RetryPolicy {
@@ -95,8 +96,8 @@ pub fn check_url(url: &str, what: &str) -> Result<reqwest::Url> {
 
 fn allow_http() -> bool {
     matches!(
-        std::env::var("GOV_ALLOW_HTTP").as_deref(),
-        Ok("1") | Ok("true") | Ok("yes")
+        crate::core::config::get("GOV_ALLOW_HTTP").as_deref(),
+        Some("1") | Some("true") | Some("yes")
     )
 }
 

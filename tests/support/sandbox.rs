@@ -24,7 +24,7 @@ impl Sandbox {
             .prefix("gov-test-")
             .tempdir()
             .unwrap_or_else(|e| panic!("tempdir: {e}"));
-        for d in ["home", "bin", "user"] {
+        for d in ["home", "bin", "user", "system", "sysbin"] {
             std::fs::create_dir_all(dir.path().join(d)).unwrap_or_else(|e| panic!("mkdir: {e}"));
         }
         Sandbox {
@@ -35,6 +35,10 @@ impl Sandbox {
 
     pub fn home(&self) -> PathBuf {
         self.dir.path().join("home")
+    }
+    /// The sandbox's system layer (GOV_SYSTEM_HOME).
+    pub fn system_home(&self) -> PathBuf {
+        self.dir.path().join("system")
     }
     pub fn bin(&self) -> PathBuf {
         self.dir.path().join("bin")
@@ -117,6 +121,9 @@ impl Sandbox {
             .env("XDG_CONFIG_HOME", self.dir.path().join("user/.config"))
             .env("GOV_HOME", self.home())
             .env("GOV_BIN_DIR", self.bin())
+            // Never the host's /usr/local/gov: tests run as root in CI.
+            .env("GOV_SYSTEM_HOME", self.system_home())
+            .env("GOV_SYSTEM_BIN_DIR", self.dir.path().join("sysbin"))
             .env("GOV_INDEX_URL", self.index_url())
             .env("GOV_MIRROR", self.mirror())
             .env("GOV_HTTP_BACKOFF_MS", "5")

@@ -1,0 +1,286 @@
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::app::App;
+use crate::core::config::{self, Kind, Origin};
+use crate::core::error::{Error, ErrorKind, IoContext, Result};
+use crate::core::fsutil;
+use crate::core::layout::{Layout, is_root};
+
+/// Show and change gov's own settings (index URL, mirrors, timeouts...).
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Values come from the environment (GOV_*), else this account's config file\n\
+($GOV_HOME/config), else the system layer's ($GOV_SYSTEM_HOME/config), else\n\
+the built-in default. Root's changes reach every account.\n\n\
+Examples:\n  gov config show\n  gov config set GOV_MIRROR=https://mirror.example/go GOV_INDEX_URL=https://mirror.example/go/index.json\n  sudo gov config set --system GOV_MIRROR=https://mirror.example/go\n  gov config get GOV_MIRROR\n  gov config unset GOV_MIRROR\n  gov config show --json"
+)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Sub,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Sub {
+    /// Every setting, its value and the layer it came from.
+    Show {
+        /// Machine-readable output (schema: see README).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print one setting's effective value.
+    Get {
+        #[arg(value_name = "KEY")]
+        key: String,
+    },
+    /// Set settings in this account's layer (or the system layer).
+    Set {
+        #[arg(value_name = "KEY=VALUE", required = true)]
+        pairs: Vec<String>,
+        /// Write the system layer (root only).
+        #[arg(long)]
+        system: bool,
+    },
+    /// Remove settings from this account's layer (or the system layer).
+    Unset {
+        #[arg(value_name = "KEY", required = true)]
+        keys: Vec<String>,
+        /// Write the system layer (root only).
+        #[arg(long)]
+        system: bool,
+    },
+}
+
+pub fn run(app: &App, a: Args) -> Result<()> {
+    match a.command {
+        Sub::Show { json } => show(json),
+        Sub::Get { key } => {
+            known(&key)?;
+            let value = config::get(&key)
+                .or_else(|| config::key(&key).map(|k| k.default.to_string()))
+                .unwrap_or_default();
+            println!("{value}");
+            Ok(())
+        }
+        Sub::Set { pairs, system } => {
+            let mut changes = Vec::new();
+            for p in &pairs {
+                let Some((k, v)) = p.split_once('=') else {
+                    return Err(Error::invalid(format!("`{}` is not KEY=VALUE", escape(p)))
+                        .with_advice("e.g. gov config set GOV_MIRROR=https://mirror.example/go"));
+                };
+                known(k)?;
+                changes.push((k.to_string(), Some(validate(k, v.trim())?)));
+            }
+            update(app, system, changes)
+        }
+        Sub::Unset { keys, system } => {
+            for k in &keys {
+                known(k)?;
+            }
+            update(app, system, keys.into_iter().map(|k| (k, None)).collect())
+        }
+    }
+}
+
+/// A value as it may be shown in a message: short, control characters
+/// escaped.
+fn escape(s: &str) -> String {
+    let mut out: String = s.chars().take(80).flat_map(char::escape_debug).collect();
+    if s.chars().count() > 80 {
+        out.push('…');
+    }
+    out
+}
+
+fn known(key: &str) -> Result<()> {
+    if config::key(key).is_some() {
+        return Ok(());
+    }
+    let names: Vec<&str> = config::KEYS.iter().map(|k| k.name).collect();
+    Err(
+        Error::invalid(format!("`{}` is not a gov setting", escape(key)))
+            .with_advice(format!("settings: {}", names.join(", "))),
+    )
+}
+
+fn validate(key: &str, value: &str) -> Result<String> {
+    if value.chars().any(char::is_control) {
+        return Err(Error::invalid(format!(
+            "the value for {key} holds control characters: `{}`",
+            escape(value)
+        )));
+    }
+    let Some(k) = config::key(key) else {
+        return Err(Error::invalid(format!("`{key}` is not a gov setting")));
+    };
+    let url_ok = |u: &str| -> Result<()> {
+        let parsed = url::Url::parse(u).map_err(|e| {
+            Error::invalid(format!("{key}: `{}` is not a URL", escape(u))).with_source(e)
+        })?;
+        match parsed.scheme() {
+            "https" | "http" | "file" => Ok(()),
+            other => Err(Error::invalid(format!(
+                "{key}: the scheme `{other}` is not supported"
+            ))
+            .with_advice("use https:// (http:// for an intranet host, with GOV_ALLOW_HTTP=1), or file://")),
+        }
+    };
+    match k.kind {
+        Kind::Url => url_ok(value)?,
+        Kind::UrlList => {
+            let parts: Vec<&str> = value.split(',').map(str::trim).collect();
+            if parts.iter().any(|p| p.is_empty()) {
+                return Err(Error::invalid(format!(
+                    "{key}: empty entry in the list `{}`",
+                    escape(value)
+                )));
+            }
+            for p in parts {
+                url_ok(p)?;
+            }
+        }
+        Kind::Number => {
+            value.parse::<u64>().map_err(|_| {
+                Error::invalid(format!(
+                    "{key} takes a whole number, not `{}`",
+                    escape(value)
+                ))
+            })?;
+        }
+        Kind::Word(words) => {
+            if !words.contains(&value) {
+                return Err(Error::invalid(format!(
+                    "{key} takes one of {}, not `{}`",
+                    words.join(", "),
+                    escape(value)
+                )));
+            }
+        }
+    }
+    Ok(value.to_string())
+}
+
+/// The layer a change goes to: the caller's own, or the system layer when
+/// asked (root only).
+fn target(app: &App, system: bool) -> Result<Layout> {
+    if !system {
+        return Ok(app.layout.clone());
+    }
+    if !is_root() {
+        return Err(
+            Error::new(ErrorKind::Permission, "the system layer belongs to root")
+                .with_advice("run it as root: `sudo gov config set --system ...`"),
+        );
+    }
+    Ok(Layout::system())
+}
+
+fn update(app: &App, system: bool, changes: Vec<(String, Option<String>)>) -> Result<()> {
+    let layout = target(app, system)?;
+    let path = layout.config_file();
+    let mut values: BTreeMap<String, String> = match std::fs::read_to_string(&path) {
+        Ok(t) => config::parse(&t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+        Err(e) => return Err(e).context(|| format!("reading {}", path.display())),
+    };
+    let before = values.clone();
+    for (k, v) in &changes {
+        match v {
+            Some(v) => values.insert(k.clone(), v.clone()),
+            None => values.remove(k),
+        };
+    }
+    if values == before {
+        app.ui.status("nothing to change");
+        return Ok(());
+    }
+    fsutil::create_dir_all(layout.home())?;
+    fsutil::write_atomic(&path, config::render(&values).as_bytes())?;
+    for (k, v) in &changes {
+        match v {
+            Some(v) => app.ui.status(&format!("{k}={v} ({})", path.display())),
+            None => app.ui.status(&format!("{k} unset ({})", path.display())),
+        }
+        if std::env::var(k).is_ok_and(|e| !e.trim().is_empty()) {
+            app.ui.warn(&format!(
+                "{k} is also set in this environment, which takes precedence over the file"
+            ));
+        }
+    }
+    Ok(())
+}
+
+struct Row {
+    key: &'static str,
+    value: String,
+    origin: &'static str,
+    file: Option<PathBuf>,
+}
+
+fn rows() -> Vec<Row> {
+    config::KEYS
+        .iter()
+        .map(|k| match config::lookup(k.name) {
+            Some((value, Origin::Environment)) => Row {
+                key: k.name,
+                value,
+                origin: "environment",
+                file: None,
+            },
+            Some((value, Origin::File { path, system })) => Row {
+                key: k.name,
+                value,
+                origin: if system { "system" } else { "user" },
+                file: Some(path),
+            },
+            None => Row {
+                key: k.name,
+                value: k.default.to_string(),
+                origin: "default",
+                file: None,
+            },
+        })
+        .collect()
+}
+
+fn show(json: bool) -> Result<()> {
+    let rows = rows();
+    if json {
+        let settings: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "key": r.key,
+                    "value": r.value,
+                    "origin": r.origin,
+                    "file": r.file.as_ref().map(|f| f.display().to_string()),
+                })
+            })
+            .collect();
+        let files: Vec<serde_json::Value> = config::files()
+            .into_iter()
+            .map(|(p, system)| {
+                serde_json::json!({
+                    "layer": if system { "system" } else { "user" },
+                    "path": p.display().to_string(),
+                    "exists": p.exists(),
+                })
+            })
+            .collect();
+        return super::print_json(&serde_json::json!({
+            "schema": 1,
+            "settings": settings,
+            "files": files,
+        }));
+    }
+    let width = rows.iter().map(|r| r.key.len()).max().unwrap_or(0);
+    for r in &rows {
+        let from = match &r.file {
+            Some(f) => format!("{} ({})", r.origin, f.display()),
+            None => r.origin.to_string(),
+        };
+        println!("{:width$}  {}  [{from}]", r.key, r.value);
+    }
+    Ok(())
+}

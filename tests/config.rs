@@ -1,0 +1,215 @@
+//! `gov config`: gov's own settings per layer, below the environment.
+
+mod support;
+
+use support::Sandbox;
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// A mirror kept in the account's config reaches later installs with no
+/// GOV_* variable in the environment.
+#[test]
+fn a_mirror_in_the_config_file_is_used_without_environment() {
+    let sb = Sandbox::new();
+    sb.publish_versions(&["1.22.5"]);
+    let mut set = sb.cmd();
+    set.args([
+        "config",
+        "set",
+        &format!("GOV_MIRROR={}", sb.mirror()),
+        &format!("GOV_INDEX_URL={}", sb.index_url()),
+    ]);
+    set.assert().success();
+    let text = std::fs::read_to_string(sb.home().join("config")).expect("config written");
+    assert!(
+        text.contains(&format!("GOV_MIRROR={}\n", sb.mirror())),
+        "{text}"
+    );
+
+    let out = sb
+        .cmd()
+        .env_remove("GOV_MIRROR")
+        .env_remove("GOV_INDEX_URL")
+        .args(["install", "1.22.5"])
+        .output()
+        .expect("gov runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(sb.goroot("1.22.5").join("bin/go").exists());
+
+    // show says where each value came from.
+    let out = sb
+        .cmd()
+        .env_remove("GOV_MIRROR")
+        .args(["config", "show", "--json"])
+        .output()
+        .expect("gov runs");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let row = |k: &str| {
+        v["settings"]
+            .as_array()
+            .and_then(|a| a.iter().find(|r| r["key"] == k))
+            .cloned()
+            .unwrap_or_else(|| panic!("{k} missing from {v}"))
+    };
+    assert_eq!(row("GOV_MIRROR")["origin"], "user");
+    assert_eq!(row("GOV_MIRROR")["value"], sb.mirror());
+    assert_eq!(row("GOV_INDEX_URL")["origin"], "environment");
+    assert_eq!(row("GOV_LOCK_TIMEOUT")["origin"], "default");
+    assert_eq!(row("GOV_LOCK_TIMEOUT")["value"], "3600");
+
+    // unset removes it; a second unset changes nothing.
+    sb.ok(&["config", "unset", "GOV_MIRROR"]);
+    let text = std::fs::read_to_string(sb.home().join("config")).expect("config");
+    assert!(!text.contains("GOV_MIRROR"), "{text}");
+    let err =
+        String::from_utf8_lossy(&sb.gov(&["config", "unset", "GOV_MIRROR"]).stderr).into_owned();
+    assert!(err.contains("nothing to change"), "{err}");
+}
+
+/// The system layer's file is read below the account's own.
+#[test]
+fn the_system_layer_is_below_the_account() {
+    let sb = Sandbox::new();
+    std::fs::write(
+        sb.system_home().join("config"),
+        "GOV_MIRROR=https://system.example/go\nGOV_INDEX_TTL=60\n",
+    )
+    .expect("write");
+    std::fs::write(sb.home().join("config"), "GOV_INDEX_TTL=5\n").expect("write");
+    let get = |k: &str| {
+        let out = sb
+            .cmd()
+            .env_remove("GOV_MIRROR")
+            .args(["config", "get", k])
+            .output()
+            .expect("run");
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert_eq!(get("GOV_MIRROR"), "https://system.example/go");
+    assert_eq!(get("GOV_INDEX_TTL"), "5");
+    let show = String::from_utf8_lossy(
+        &sb.cmd()
+            .env_remove("GOV_MIRROR")
+            .args(["config", "show"])
+            .output()
+            .expect("run")
+            .stdout,
+    )
+    .into_owned();
+    assert!(show.contains("system ("), "{show}");
+
+    if is_root() {
+        sb.ok(&["config", "set", "--system", "GOV_LOCK_TIMEOUT=10"]);
+        let text = std::fs::read_to_string(sb.system_home().join("config")).expect("read");
+        assert!(text.contains("GOV_LOCK_TIMEOUT=10"), "{text}");
+        assert!(
+            text.contains("GOV_MIRROR=https://system.example/go"),
+            "kept: {text}"
+        );
+        // Another account may not write it.
+        let out = sb
+            .std_cmd()
+            .env("HOME", "/nonexistent")
+            .args(["config", "set", "--system", "GOV_LOCK_TIMEOUT=1"])
+            .output_as_nobody();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stderr).contains("sudo gov config set --system"));
+    } else {
+        let err = sb.fails(&["config", "set", "--system", "GOV_LOCK_TIMEOUT=1"], 1);
+        assert!(err.contains("sudo"), "{err}");
+    }
+}
+
+trait AsNobody {
+    fn output_as_nobody(&mut self) -> std::process::Output;
+}
+
+impl AsNobody for std::process::Command {
+    /// Runs the command as `nobody` through setpriv (root only).
+    fn output_as_nobody(&mut self) -> std::process::Output {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(self.get_program())
+            .args(self.get_args());
+        for (k, v) in self.get_envs() {
+            match v {
+                Some(v) => c.env(k, v),
+                None => c.env_remove(k),
+            };
+        }
+        c.current_dir("/");
+        c.output().expect("setpriv runs (util-linux)")
+    }
+}
+
+#[test]
+fn hostile_and_mistaken_values_are_refused() {
+    let sb = Sandbox::new();
+    for (args, needle) in [
+        (
+            vec!["config", "set", "GOV_MIRRORS=https://x/go"],
+            "not a gov setting",
+        ),
+        (vec!["config", "set", "GOV_MIRROR"], "not KEY=VALUE"),
+        (
+            vec!["config", "set", "GOV_MIRROR=ftp://x/go"],
+            "scheme `ftp`",
+        ),
+        (
+            vec!["config", "set", "GOV_MIRROR=https://a/go,,https://b/go"],
+            "empty entry",
+        ),
+        (
+            vec![
+                "config",
+                "set",
+                "GOV_MIRROR=https://x/go\nLD_PRELOAD=/tmp/x.so",
+            ],
+            "control characters",
+        ),
+        (vec!["config", "set", "GOV_INDEX_TTL=soon"], "whole number"),
+        (vec!["config", "set", "GOV_ALLOW_HTTP=maybe"], "one of 0, 1"),
+        (vec!["config", "get", "PATH"], "not a gov setting"),
+        (
+            vec!["config", "set", "GOV_MIRROR=\u{1b}[2Jhttps://x"],
+            "control characters",
+        ),
+    ] {
+        let err = sb.fails(&args, 2);
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(
+            !err.contains('\u{1b}'),
+            "escape sequences must not reach the terminal: {err:?}"
+        );
+    }
+    assert!(!sb.home().join("config").exists(), "nothing was written");
+
+    // A damaged file: unknown and malformed lines are ignored, known keys used.
+    std::fs::write(
+        sb.home().join("config"),
+        "garbage\nGOV_NOPE=1\n=x\nGOV_INDEX_TTL=7\n\0\n",
+    )
+    .expect("write");
+    let out = sb.ok(&["config", "get", "GOV_INDEX_TTL"]);
+    assert_eq!(out.trim(), "7");
+    // Setting keeps the user's other lines' keys (it rewrites known ones only).
+    sb.ok(&["config", "set", "GOV_LOCK_TIMEOUT=9"]);
+    let text = std::fs::read_to_string(sb.home().join("config")).expect("read");
+    assert!(
+        text.contains("GOV_INDEX_TTL=7") && text.contains("GOV_LOCK_TIMEOUT=9"),
+        "{text}"
+    );
+}
