@@ -7,13 +7,16 @@ use std::sync::Arc;
 
 use reqwest::blocking::Client;
 
-use crate::core::error::{ErrorKind, Result};
-use crate::core::layout::Layout;
+use crate::core::error::{Error, ErrorKind, Result};
+use crate::core::layers::Layers;
+use crate::core::layout::{Layout, is_root};
 use crate::core::report::Reporter;
 use crate::net::http;
 use crate::net::index::{self, Freshness, Index, IndexSource};
 
 pub struct App {
+    /// The caller's own layer: where its installs, selection and settings
+    /// are written (the system layer for root).
     pub layout: Layout,
     pub ui: Arc<dyn Reporter>,
     client: OnceCell<Client>,
@@ -30,6 +33,26 @@ impl App {
 
     pub fn from_env(ui: Arc<dyn Reporter>) -> Result<App> {
         Ok(App::new(Layout::from_env()?, ui))
+    }
+
+    /// The layers this account reads, nearest first.
+    pub fn layers(&self) -> Layers {
+        Layers::with_own(Some(self.layout.clone()))
+    }
+
+    /// The same App aimed at the system layer (`--system`): root only.
+    pub fn system(&self, command: &str) -> Result<App> {
+        if !is_root() {
+            return Err(Error::new(
+                ErrorKind::Permission,
+                "the system layer belongs to root",
+            )
+            .with_advice(format!(
+                "run it as root: `sudo gov {command} --system ...`; without --system it acts on your own layer ({})",
+                self.layout.home().display()
+            )));
+        }
+        Ok(App::new(Layout::system(), self.ui.clone()))
     }
 
     pub fn client(&self) -> Result<Client> {

@@ -253,6 +253,10 @@ fn layout() -> Option<Layout> {
     Layout::from_env().ok()
 }
 
+fn layers() -> crate::core::layers::Layers {
+    crate::core::layers::Layers::from_env()
+}
+
 fn candidate(value: impl Into<OsString>, help: Option<&str>) -> CompletionCandidate {
     CompletionCandidate::new(value).help(help.map(|h| h.to_string().into()))
 }
@@ -260,13 +264,13 @@ fn candidate(value: impl Into<OsString>, help: Option<&str>) -> CompletionCandid
 /// Installed versions, newest first; the one selected here is marked
 /// "current".
 pub fn installed_versions() -> Vec<CompletionCandidate> {
-    let Some(layout) = layout() else {
-        return Vec::new();
-    };
-    let all = crate::core::installed::list(&layout).unwrap_or_default();
+    let layers = layers();
+    let mut all = crate::core::installed::list_all(&layers).unwrap_or_default();
+    all.sort_by(|a, b| b.version.cmp(&a.version));
+    all.dedup_by(|a, b| a.version == b.version);
     let current = std::env::current_dir()
         .ok()
-        .and_then(|cwd| crate::entry::select::select(&layout, &cwd).ok().flatten())
+        .and_then(|cwd| crate::entry::select::select(&layers, &cwd).ok().flatten())
         .and_then(|sel| sel.request.pick(all.iter().map(|i| &i.version)).cloned());
     all.iter()
         .map(|i| {
@@ -286,7 +290,7 @@ pub fn remote_versions() -> Vec<CompletionCandidate> {
         return Vec::new();
     };
     let arch = crate::core::arch::host();
-    let installed: Vec<String> = crate::core::installed::list(&layout)
+    let installed: Vec<String> = crate::core::installed::list_all(&layers())
         .unwrap_or_default()
         .into_iter()
         .map(|i| i.version.to_string())
@@ -313,13 +317,11 @@ pub fn remote_versions() -> Vec<CompletionCandidate> {
 /// Tools of the version selected here: `$GOROOT/bin/*` (go, gofmt), then
 /// `$GOROOT/pkg/tool/<os_arch>/*` (vet, compile, cover, ...).
 pub fn selected_tools() -> Vec<CompletionCandidate> {
-    let Some(layout) = layout() else {
-        return Vec::new();
-    };
+    let layers = layers();
     let Some(found) = std::env::current_dir()
         .ok()
-        .and_then(|cwd| crate::entry::select::select(&layout, &cwd).ok().flatten())
-        .and_then(|sel| crate::entry::select::resolve_installed(&layout, &sel).ok())
+        .and_then(|cwd| crate::entry::select::select(&layers, &cwd).ok().flatten())
+        .and_then(|sel| crate::entry::select::resolve_installed(&layers, &sel).ok())
     else {
         return Vec::new();
     };

@@ -22,8 +22,9 @@ pub struct WhichArgs {
 
 fn selected(app: &App) -> Result<(select::Selection, crate::core::installed::Installed)> {
     let cwd = std::env::current_dir().context(|| "reading the working directory".to_string())?;
-    let sel = select::select(&app.layout, &cwd)?.ok_or_else(select::nothing_selected)?;
-    let found = select::resolve_installed(&app.layout, &sel)?;
+    let layers = app.layers();
+    let sel = select::select(&layers, &cwd)?.ok_or_else(select::nothing_selected)?;
+    let found = select::resolve_installed(&layers, &sel)?;
     Ok((sel, found))
 }
 

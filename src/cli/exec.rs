@@ -36,7 +36,7 @@ pub struct EnvArgs {
 
 pub(crate) fn find_installed(app: &App, v: &str) -> Result<Installed> {
     let req = VersionRequest::parse(v)?;
-    installed::find(&app.layout, &req)?.ok_or_else(|| {
+    installed::find_in(&app.layers(), &req)?.ok_or_else(|| {
         Error::new(ErrorKind::NotFound, format!("Go {req} is not installed"))
             .with_advice(format!("run `gov install {req}`"))
     })
@@ -58,7 +58,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         .ok_or_else(|| Error::invalid("name a command to run after --"))?;
     let mut cmd = std::process::Command::new(prog);
     cmd.args(rest).env("PATH", path_with(&found.goroot));
-    let profile = crate::settings::proxy::read_profile(&app.layout);
+    let profile = crate::settings::proxy::layered_profile(&app.layers());
     for (k, v) in goenv::tool_env(&found.goroot, &profile, &[]) {
         cmd.env(k, v);
     }
@@ -72,9 +72,10 @@ pub fn env(app: &App, a: EnvArgs) -> Result<()> {
         None => {
             let cwd =
                 std::env::current_dir().context(|| "reading the working directory".to_string())?;
-            let sel = crate::entry::select::select(&app.layout, &cwd)?
+            let layers = app.layers();
+            let sel = crate::entry::select::select(&layers, &cwd)?
                 .ok_or_else(crate::entry::select::nothing_selected)?;
-            crate::entry::select::resolve_installed(&app.layout, &sel)?
+            crate::entry::select::resolve_installed(&layers, &sel)?
         }
     };
     let shell = a.shell.unwrap_or_else(|| {
@@ -84,7 +85,7 @@ pub fn env(app: &App, a: EnvArgs) -> Result<()> {
             .unwrap_or_else(|| "sh".into())
     });
     let bin = found.goroot.join("bin");
-    let profile = crate::settings::proxy::read_profile(&app.layout);
+    let profile = crate::settings::proxy::layered_profile(&app.layers());
     let vars = goenv::tool_env(&found.goroot, &profile, &[]);
     // How each shell family spells "set this variable" and "prepend to PATH".
     let (set, path): (fn(&str, &str) -> String, &str) = match shell.as_str() {

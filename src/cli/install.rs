@@ -9,7 +9,7 @@ use crate::install::{self, InstallOptions, Origin};
 /// Download, verify and unpack a Go release.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  gov install 1.22.5\n  gov install 1.22        # newest 1.22.x\n  gov install latest\n  gov install --file go1.22.5.linux-amd64.tar.gz   # air-gapped hosts"
+    after_help = "Examples:\n  gov install 1.22.5\n  gov install 1.22        # newest 1.22.x\n  gov install latest\n  gov install --file go1.22.5.linux-amd64.tar.gz   # air-gapped hosts\n  sudo gov install --system 1.22.5   # for every account"
 )]
 pub struct Args {
     /// 1.22.5, go1.22.5, 1.22 (newest 1.22.x), 1.23rc1 or latest.
@@ -38,9 +38,19 @@ pub struct Args {
     /// Install --file without verifying its checksum.
     #[arg(long, requires = "file", conflicts_with = "sha256")]
     no_verify: bool,
+    /// Install into the system layer, for every account (root only).
+    #[arg(long)]
+    system: bool,
 }
 
 pub fn run(app: &App, a: Args) -> Result<()> {
+    let sys;
+    let app = if a.system {
+        sys = app.system("install")?;
+        &sys
+    } else {
+        app
+    };
     let arch = arch::parse(&a.arch)?;
     let origin = match (a.file, a.version) {
         (Some(path), _) => Origin::File {
@@ -60,7 +70,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         },
     )?;
     app.ui.status(&install::summary(&report));
-    if crate::entry::select::global(&app.layout)?.is_none() {
+    if crate::entry::select::layered_global(&app.layers())?.is_none() {
         app.ui.status(&format!(
             "make it the default with `gov global {}`",
             report.version

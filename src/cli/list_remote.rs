@@ -31,7 +31,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     let filter = a.filter.as_deref().map(VersionRequest::parse).transpose()?;
     let idx = app.index(Freshness::Normal)?;
     let supported = idx.supported_families();
-    let installed: Vec<String> = installed::list(&app.layout)?
+    let installed: Vec<String> = installed::list_all(&app.layers())?
         .into_iter()
         .map(|i| i.version.to_string())
         .collect();

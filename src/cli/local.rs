@@ -55,7 +55,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     let req = VersionRequest::parse(&v)?;
     fsutil::write_atomic(&file, format!("{req}\n").as_bytes())?;
     app.ui.status(&format!("wrote {} ({req})", file.display()));
-    if installed::find(&app.layout, &req)?.is_none() {
+    if installed::find_in(&app.layers(), &req)?.is_none() {
         app.ui.warn(&format!(
             "Go {req} is not installed; run `gov install {req}` (or set GOV_AUTO_INSTALL=1)"
         ));

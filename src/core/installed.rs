@@ -1,10 +1,11 @@
-//! What is installed under GOV_HOME, and the cleanup of what interrupted
-//! runs left behind in `tmp/`.
+//! What is installed in each layer (the account's own, then the system
+//! layer), and the cleanup of what interrupted runs left behind in `tmp/`.
 
 use std::path::{Path, PathBuf};
 
 use crate::core::error::{IoContext, Result};
 use crate::core::fsutil;
+use crate::core::layers::{Layer, Layers};
 use crate::core::layout::Layout;
 use crate::core::lock;
 use crate::core::version::{GoVersion, VersionRequest};
@@ -13,6 +14,8 @@ use crate::core::version::{GoVersion, VersionRequest};
 pub struct Installed {
     pub version: GoVersion,
     pub goroot: PathBuf,
+    /// The layer it is installed in.
+    pub layer: Layer,
 }
 
 /// The lock that guards one version's directory, shims and staging files.
@@ -26,9 +29,18 @@ pub fn list(layout: &Layout) -> Result<Vec<Installed>> {
     let dir = layout.versions_dir();
     let rd = match std::fs::read_dir(&dir) {
         Ok(rd) => rd,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e)
+            if e.kind() == std::io::ErrorKind::NotFound
+                || e.kind() == std::io::ErrorKind::NotADirectory =>
+        {
+            return Ok(Vec::new());
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            return Err(fsutil::permission_denied(&dir, e));
+        }
         Err(e) => return Err(e).context(|| format!("reading {}", dir.display())),
     };
+    let layer = Layer::of(layout);
     let mut out: Vec<Installed> = rd
         .flatten()
         .filter_map(|e| {
@@ -37,6 +49,7 @@ pub fn list(layout: &Layout) -> Result<Vec<Installed>> {
             e.file_type().ok()?.is_dir().then(|| Installed {
                 version,
                 goroot: e.path(),
+                layer,
             })
         })
         .collect();
@@ -49,6 +62,26 @@ pub fn list(layout: &Layout) -> Result<Vec<Installed>> {
 pub fn find(layout: &Layout, req: &VersionRequest) -> Result<Option<Installed>> {
     let all = list(layout)?;
     let picked = req.pick(all.iter().map(|i| &i.version)).cloned();
+    Ok(picked.and_then(|v| all.into_iter().find(|i| i.version == v)))
+}
+
+/// Installed versions of every layer, nearest layer first, each layer's
+/// newest first.
+pub fn list_all(layers: &Layers) -> Result<Vec<Installed>> {
+    let mut out = Vec::new();
+    for (_, layout) in layers.search() {
+        out.extend(list(layout)?);
+    }
+    Ok(out)
+}
+
+/// The installed version a request means across the layers: an exact
+/// version from the nearest layer that has it; a family's newest release
+/// in any layer (the nearest layer's copy when both have it).
+pub fn find_in(layers: &Layers, req: &VersionRequest) -> Result<Option<Installed>> {
+    let all = list_all(layers)?;
+    let picked = req.pick(all.iter().map(|i| &i.version)).cloned();
+    // `all` is nearest layer first, so the first match is the nearest copy.
     Ok(picked.and_then(|v| all.into_iter().find(|i| i.version == v)))
 }
 

@@ -19,12 +19,18 @@ fn open(path: &Path) -> Result<File> {
     if let Some(dir) = path.parent() {
         fsutil::create_dir_all(dir)?;
     }
-    OpenOptions::new()
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let f = OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
+        .mode(fsutil::FILE_MODE)
         .open(path)
-        .context(|| format!("opening the lock file {}", path.display()))
+        .context(|| format!("opening the lock file {}", path.display()))?;
+    // Exact whatever the umask (a lock file holds nothing; only its owner
+    // can change the mode, and another gov's file is left as it is).
+    let _ = f.set_permissions(std::fs::Permissions::from_mode(fsutil::FILE_MODE));
+    Ok(f)
 }
 
 fn timeout() -> Duration {

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::{Check, Status};
 use crate::core::installed;
+use crate::core::layers::Layers;
 use crate::core::layout::Layout;
 use crate::entry::entrypoints::{self, Existing};
 use crate::entry::select;
@@ -18,9 +19,10 @@ const ENV: &str = "environment";
 
 /// Effective module settings (key -> value), as the tools will see them.
 pub fn effective_settings(layout: &Layout) -> BTreeMap<String, (String, String)> {
+    let layers = Layers::with_own(Some(layout.clone()));
     proxy::effective(
-        layout,
-        crate::entry::select::current_goroot(layout).as_deref(),
+        &layers,
+        crate::entry::select::current_goroot(&layers).as_deref(),
     )
     .into_iter()
     .map(|e| (e.key.to_string(), (e.value, e.source)))
@@ -444,12 +446,13 @@ fn persistence_check(layout: &Layout, out: &mut Vec<Check>) {
 pub fn checks(layout: &Layout) -> Vec<Check> {
     let mut out = Vec::new();
     path_checks(layout, &mut out);
+    let layers = Layers::with_own(Some(layout.clone()));
     let selected = std::env::current_dir()
         .ok()
-        .and_then(|cwd| select::select(layout, &cwd).ok().flatten())
-        .and_then(|s| select::resolve_installed(layout, &s).ok())
+        .and_then(|cwd| select::select(&layers, &cwd).ok().flatten())
+        .and_then(|s| select::resolve_installed(&layers, &s).ok())
         .map(|i| i.goroot);
-    let roots: Vec<PathBuf> = installed::list(layout)
+    let roots: Vec<PathBuf> = installed::list_all(&layers)
         .map(|l| l.into_iter().map(|i| i.goroot).collect())
         .unwrap_or_default();
     goroot_checks(selected.as_deref(), &roots, &mut out);
@@ -571,11 +574,12 @@ pub fn version_checks(layout: &Layout) -> Vec<Check> {
             .advice("the next `gov install` removes them"),
         );
     }
+    let layers = Layers::with_own(Some(layout.clone()));
     match std::env::current_dir()
         .ok()
-        .map(|cwd| select::select(layout, &cwd))
+        .map(|cwd| select::select(&layers, &cwd))
     {
-        Some(Ok(Some(sel))) => match select::resolve_installed(layout, &sel) {
+        Some(Ok(Some(sel))) => match select::resolve_installed(&layers, &sel) {
             Ok(i) => out.push(Check::new(
                 V,
                 "versions.selected",

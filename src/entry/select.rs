@@ -1,6 +1,8 @@
 //! Which Go version applies here, and why. Order:
 //! `GOV_VERSION` > nearest `.go-version` upward > nearest go.work / go.mod
-//! `toolchain` line (unless `GOV_GOMOD=0`) > the global selection.
+//! `toolchain` line (unless `GOV_GOMOD=0`) > the account's own global
+//! selection > the system layer's. The version is then found in the
+//! account's layer first, then the system layer.
 //!
 //! This runs on every `go` call through the entry points, so it does only
 //! what selection needs: a few stats per directory level and small reads.
@@ -12,6 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::core::error::{Error, ErrorKind, Result};
 use crate::core::fsutil;
 use crate::core::installed;
+use crate::core::layers::{Layer, Layers};
 use crate::core::layout::Layout;
 use crate::core::version::{GoVersion, VersionRequest};
 
@@ -24,6 +27,8 @@ pub enum Source {
     VersionFile(PathBuf),
     Toolchain(PathBuf),
     Global(PathBuf),
+    /// The system layer's global selection (below the account's own).
+    SystemGlobal(PathBuf),
 }
 
 impl fmt::Display for Source {
@@ -33,6 +38,9 @@ impl fmt::Display for Source {
             Source::VersionFile(p) => write!(f, "set by {}", p.display()),
             Source::Toolchain(p) => write!(f, "set by the toolchain line of {}", p.display()),
             Source::Global(p) => write!(f, "set by the global selection {}", p.display()),
+            Source::SystemGlobal(p) => {
+                write!(f, "set by the system-wide global selection {}", p.display())
+            }
         }
     }
 }
@@ -80,12 +88,18 @@ pub fn parse_toolchain_line(text: &str) -> Option<String> {
     None
 }
 
-fn read_small(path: &Path) -> Option<String> {
-    std::fs::read_to_string(path).ok()
+/// A selection file's text. Absent (or not a file) is `None`; unreadable
+/// is a permission error, so it is never mistaken for "nothing selected".
+fn read_small(path: &Path) -> Result<Option<String>> {
+    match fsutil::read_optional(path) {
+        Err(e) if e.kind() == ErrorKind::Permission => Err(e),
+        Err(_) => Ok(None),
+        ok => ok,
+    }
 }
 
 /// Finds the selection for `cwd`. `None` when nothing selects a version.
-pub fn select(layout: &Layout, cwd: &Path) -> Result<Option<Selection>> {
+pub fn select(layers: &Layers, cwd: &Path) -> Result<Option<Selection>> {
     if let Some(v) = env_nonempty("GOV_VERSION") {
         let raw = v.to_string_lossy().trim().to_string();
         let request = VersionRequest::parse(&raw).map_err(|e| {
@@ -110,7 +124,7 @@ pub fn select(layout: &Layout, cwd: &Path) -> Result<Option<Selection>> {
     let mut dir = Some(cwd);
     while let Some(d) = dir {
         let vf = d.join(VERSION_FILE);
-        if let Some(text) = read_small(&vf)
+        if let Some(text) = read_small(&vf)?
             && let Some(line) = parse_version_file(&text)
         {
             let request = VersionRequest::parse(line).map_err(|e| {
@@ -150,7 +164,7 @@ pub fn select(layout: &Layout, cwd: &Path) -> Result<Option<Selection>> {
     // from go.work only; otherwise from the nearest go.mod.
     let module_file = gowork.or(gomod);
     if let Some(path) = module_file
-        && let Some(v) = read_small(&path).and_then(|t| parse_toolchain_line(&t))
+        && let Some(v) = read_small(&path)?.and_then(|t| parse_toolchain_line(&t))
         && let Ok(request) = VersionRequest::parse(&v)
     {
         return Ok(Some(Selection {
@@ -160,13 +174,23 @@ pub fn select(layout: &Layout, cwd: &Path) -> Result<Option<Selection>> {
         }));
     }
 
-    global(layout)
+    layered_global(layers)
 }
 
-/// The global selection, if one was made.
+/// The account's own global selection, else the system layer's.
+pub fn layered_global(layers: &Layers) -> Result<Option<Selection>> {
+    for (_, layout) in layers.search() {
+        if let Some(sel) = global(layout)? {
+            return Ok(Some(sel));
+        }
+    }
+    Ok(None)
+}
+
+/// The global selection of one layer, if one was made there.
 pub fn global(layout: &Layout) -> Result<Option<Selection>> {
     let path = layout.global_file();
-    let Some(text) = read_small(&path) else {
+    let Some(text) = read_small(&path)? else {
         return Ok(None);
     };
     let Some(line) = parse_version_file(&text) else {
@@ -177,10 +201,15 @@ pub fn global(layout: &Layout) -> Result<Option<Selection>> {
             .with_source(e)
             .with_advice("run `gov global <version>` to set it again")
     })?;
+    let source = if layout.is_system() {
+        Source::SystemGlobal(path)
+    } else {
+        Source::Global(path)
+    };
     Ok(Some(Selection {
         request,
         raw: line.to_string(),
-        source: Source::Global(path),
+        source,
     }))
 }
 
@@ -190,23 +219,36 @@ pub fn set_global(layout: &Layout, version: &GoVersion) -> Result<()> {
     fsutil::write_atomic(&layout.global_file(), format!("{version}\n").as_bytes())
 }
 
-/// The installed version a selection resolves to, or an error naming the
-/// version, who asked for it and how to install it.
-pub fn resolve_installed(layout: &Layout, sel: &Selection) -> Result<installed::Installed> {
+/// The installed version a selection resolves to (the account's layer
+/// first, then the system layer), or an error naming the version, who
+/// asked for it and how to install it.
+pub fn resolve_installed(layers: &Layers, sel: &Selection) -> Result<installed::Installed> {
     if let VersionRequest::Exact(v) = &sel.request {
-        // Fast path for the common case: no directory listing.
-        let dir = layout.version_dir(v.as_str());
-        if dir.join("bin").is_dir() {
-            return Ok(installed::Installed {
-                version: v.clone(),
-                goroot: dir,
-            });
+        // Fast path for the common case: one stat per layer, no listing.
+        for (layer, layout) in layers.search() {
+            let dir = layout.version_dir(v.as_str());
+            if dir.join("bin").is_dir() {
+                return Ok(installed::Installed {
+                    version: v.clone(),
+                    goroot: dir,
+                    layer,
+                });
+            }
         }
     }
-    if let Some(found) = installed::find(layout, &sel.request)? {
+    if let Some(found) = installed::find_in(layers, &sel.request)? {
         return Ok(found);
     }
     Err(not_installed(sel))
+}
+
+/// The layer a selection's source belongs to, when it is a global one.
+pub fn global_layer(source: &Source) -> Option<Layer> {
+    match source {
+        Source::Global(_) => Some(Layer::User),
+        Source::SystemGlobal(_) => Some(Layer::System),
+        _ => None,
+    }
 }
 
 pub fn not_installed(sel: &Selection) -> Error {
@@ -231,10 +273,10 @@ pub fn nothing_selected() -> Error {
 
 /// The GOROOT a `go` started in the working directory would use, if any
 /// (for showing which `$GOROOT/go.env` applies).
-pub fn current_goroot(layout: &Layout) -> Option<std::path::PathBuf> {
+pub fn current_goroot(layers: &Layers) -> Option<std::path::PathBuf> {
     let cwd = std::env::current_dir().ok()?;
-    let sel = select(layout, &cwd).ok().flatten()?;
-    resolve_installed(layout, &sel).ok().map(|i| i.goroot)
+    let sel = select(layers, &cwd).ok().flatten()?;
+    resolve_installed(layers, &sel).ok().map(|i| i.goroot)
 }
 
 #[cfg(test)]

@@ -100,7 +100,7 @@ pub fn import(app: &App, src: &Path, force: bool) -> Result<GoVersion> {
     fsutil::create_dir_all(&layout.versions_dir())?;
     let stage = layout.tmp_dir().join(installed::tmp_name(&v, "stage"));
     let result = (|| {
-        std::fs::create_dir(&stage).context(|| format!("creating {}", stage.display()))?;
+        fsutil::create_dir_mode(&stage, fsutil::DIR_MODE)?;
         copy_tree(&src, &stage)?;
         crate::install::check_go_version(&stage, &version.go_name())?;
         fsutil::sync_filesystem(&stage)?;

@@ -213,6 +213,7 @@ fn plan(app: &App, opts: &InstallOptions) -> Result<(Plan, Option<String>)> {
 /// Installs a version. Safe to run concurrently with itself.
 pub fn install(app: &App, opts: &InstallOptions) -> Result<Report> {
     let started = Instant::now();
+    ensure_layer_writable(&app.layout)?;
     let (plan, note) = plan(app, opts)?;
     if let Some(n) = &note {
         app.ui.status(n);
@@ -292,6 +293,34 @@ pub fn install(app: &App, opts: &InstallOptions) -> Result<Report> {
     })
 }
 
+/// Creates the layer's home, explaining an account that cannot have one
+/// (`nobody`, a service without a home, a read-only home).
+fn ensure_layer_writable(layout: &crate::core::layout::Layout) -> Result<()> {
+    let home = layout.home();
+    let probe = fsutil::create_dir_all(home).and_then(|()| {
+        let f = home.join(format!(".write-test-{}", fsutil::unique_suffix()));
+        fsutil::create_file_mode(&f, fsutil::FILE_MODE)?;
+        let _ = std::fs::remove_file(&f);
+        Ok(())
+    });
+    probe.map_err(|e| {
+        let advice = if layout.is_system() {
+            "the system layer belongs to root: run it as root (`sudo gov install ...`)".to_string()
+        } else {
+            format!(
+                "set GOV_HOME to a directory this account owns, or have root install it for every account: `sudo gov install --system <version>` (HOME is {})",
+                std::env::var("HOME").unwrap_or_else(|_| "unset".into())
+            )
+        };
+        Error::new(
+            ErrorKind::Permission,
+            format!("cannot write gov's layer at {}", home.display()),
+        )
+        .with_source(e)
+        .with_advice(advice)
+    })
+}
+
 struct Fetched {
     downloaded: u64,
     from_cache: bool,
@@ -301,7 +330,8 @@ struct Fetched {
 
 fn fresh_stage(stage: &Path) -> Result<()> {
     fsutil::remove_tree(stage)?;
-    std::fs::create_dir(stage).context(|| format!("creating {}", stage.display()))
+    // The stage becomes versions/<v>: readable by every account.
+    fsutil::create_dir_mode(stage, fsutil::DIR_MODE)
 }
 
 fn open_file(path: &Path) -> Result<Box<dyn Read + Send>> {
@@ -407,7 +437,7 @@ fn fetch_into(app: &App, plan: &Plan, stage: &Path) -> Result<Fetched> {
     let download = layout
         .tmp_dir()
         .join(installed::tmp_name(plan.version.as_str(), "download"));
-    let tee = File::create(&download).context(|| format!("creating {}", download.display()))?;
+    let tee = fsutil::create_file_mode(&download, fsutil::FILE_MODE)?;
     let bar = app
         .ui
         .progress(plan.size.or(body.content_length()), &plan.version.go_name());
@@ -580,6 +610,21 @@ pub fn uninstall(app: &App, req: &VersionRequest) -> Result<GoVersion> {
             .iter()
             .map(|i| i.version.to_string())
             .collect();
+        if !layout.is_system()
+            && let Some(sys) = installed::find(&crate::core::layout::Layout::system(), req)?
+        {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!(
+                    "Go {} is installed in the system layer, not in yours",
+                    sys.version
+                ),
+            )
+            .with_advice(format!(
+                "the system layer belongs to root: `sudo gov uninstall --system {}`",
+                sys.version
+            )));
+        }
         return Err(
             Error::new(ErrorKind::NotFound, format!("Go {req} is not installed")).with_advice(
                 if have.is_empty() {
