@@ -383,6 +383,21 @@ fn proxy_origin(shown: &str, key: &str) -> (String, String) {
     )
 }
 
+/// `gov doctor --offline --json` as `who`: (status, finding) of check `id`.
+fn doctor(w: &World, who: &Account, id: &str) -> (String, String) {
+    let out = who.run(w, "gov", &["doctor", "--offline", "--json"], &[]);
+    let v = json(&String::from_utf8_lossy(&out.stdout));
+    let c = v["checks"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["id"] == id))
+        .cloned()
+        .unwrap_or_else(|| panic!("no {id} in {v:#}"));
+    (
+        c["status"].as_str().unwrap_or_default().to_string(),
+        c["finding"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
 /// Root sets up the system layer under a strict umask; a teammate uses it
 /// as it is, then makes choices of its own that touch nobody else.
 #[test]
@@ -450,6 +465,12 @@ fn the_system_layer_serves_every_account_and_each_keeps_its_own() {
         "text output marks the layer"
     );
 
+    let (st, finding) = doctor(&w, &alice, "layers.system");
+    assert_eq!(st, "ok", "{finding}");
+    assert_eq!(doctor(&w, &alice, "layers.global").0, "ok");
+    let (_, finding) = doctor(&w, &alice, "layers.version");
+    assert!(finding.contains("system layer"), "{finding}");
+
     // Alice chooses for herself: her install, global and proxy.
     alice.gov(&w, &["install", "1.20.14"]);
     alice.gov(&w, &["global", "1.20.14"]);
@@ -475,6 +496,19 @@ fn the_system_layer_serves_every_account_and_each_keeps_its_own() {
     assert_eq!(
         alice.go(&w, &["env", "GOPROXY"]),
         "https://proxy.alice.example,direct"
+    );
+    // doctor: which layer decided, and her global shadowing root's.
+    let (st, finding) = doctor(&w, &alice, "layers.global");
+    assert_eq!(st, "warning", "{finding}");
+    assert!(
+        finding.contains("shadows the system global 1.22.5"),
+        "{finding}"
+    );
+    let (_, finding) = doctor(&w, &alice, "layers.settings");
+    assert!(
+        finding.contains("GOPROXY from gov profile")
+            && finding.contains("GOSUMDB from system profile"),
+        "{finding}"
     );
     // A system version, selected by her own .go-version, with her proxy.
     let proj = w.work().join("alice-proj");
@@ -521,6 +555,19 @@ fn the_system_layer_serves_every_account_and_each_keeps_its_own() {
             text(&out.stderr)
         );
     }
+    // Dropping her global falls back to the system's.
+    alice.gov(&w, &["global", "--unset"]);
+    assert_eq!(
+        alice.go(&w, &["version"]),
+        "go version go1.22.5 linux/amd64"
+    );
+    // A root-owned file in her layer (a `sudo gov` that kept her GOV_HOME).
+    let mut c = w.root_cmd("022", "gov", &["proxy", "set", "GOFLAGS=-mod=mod"]);
+    c.env("GOV_HOME", &alice_layer);
+    assert!(run_program(&mut c).status.success());
+    let (st, finding) = doctor(&w, &alice, "layers.user");
+    assert_eq!(st, "problem", "{finding}");
+    assert!(finding.contains("owned by someone else"), "{finding}");
     let out = alice.run(&w, "gov", &["uninstall", "1.22.5"], &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
@@ -673,6 +720,16 @@ fn an_unreadable_system_layer_is_reported_as_such() {
     w.root_ok("022", &["global", "1.22.5"]);
     let dave = Account::with_home(&w, "r");
     let global = w.system().join("global");
+    let root_doctor = |w: &World| {
+        let out = w.root("022", &["doctor", "--offline", "--json"]);
+        let v = json(&String::from_utf8_lossy(&out.stdout));
+        v["checks"]
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["id"] == "layers.system"))
+            .map(|c| c["status"].as_str().unwrap_or_default().to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(root_doctor(&w), "ok");
     std::fs::set_permissions(&global, std::fs::Permissions::from_mode(0o600))
         .unwrap_or_else(|e| panic!("{e}"));
     let out = dave.run(&w, "go", &["version"], &[]);
@@ -683,6 +740,8 @@ fn an_unreadable_system_layer_is_reported_as_such() {
         "{err}"
     );
     assert!(!err.contains("no Go version is selected"), "{err}");
+    // Root's doctor sees what the others cannot read.
+    assert_eq!(root_doctor(&w), "problem");
     std::fs::set_permissions(&global, std::fs::Permissions::from_mode(0o644))
         .unwrap_or_else(|e| panic!("{e}"));
     let versions = w.system().join("versions");

@@ -12,7 +12,7 @@ use crate::entry::select;
 #[command(
     after_help = "An account's own global comes before the system layer's; `--system` (root)\n\
 sets the one every account falls back to.\n\n\
-Examples:\n  gov global 1.22.5\n  gov global 1.22     # the newest installed 1.22.x\n  gov global          # print it\n  sudo gov global --system 1.22.5"
+Examples:\n  gov global 1.22.5\n  gov global 1.22     # the newest installed 1.22.x\n  gov global          # print it\n  gov global --unset  # follow the system layer's\n  sudo gov global --system 1.22.5"
 )]
 pub struct Args {
     /// An installed version; omit to print the current global version.
@@ -24,6 +24,9 @@ pub struct Args {
     /// The system layer's global, for every account (root only).
     #[arg(long)]
     system: bool,
+    /// Drop this layer's global, so the one below applies (the system's).
+    #[arg(long, conflicts_with = "version")]
+    unset: bool,
 }
 
 pub fn run(app: &App, a: Args) -> Result<()> {
@@ -35,6 +38,21 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         app
     };
     let layout = &app.layout;
+    if a.unset {
+        let _guard = lock::acquire(&layout.state_lock(), "to change the selection", |m| {
+            app.ui.status(m)
+        })?;
+        if !select::unset_global(layout)? {
+            app.ui.status("no global is set in this layer");
+        }
+        match select::layered_global(&app.layers())? {
+            Some(sel) => app
+                .ui
+                .status(&format!("global now: {} ({})", sel.raw, sel.source)),
+            None => app.ui.status("no global Go version is set now"),
+        }
+        return Ok(());
+    }
     let Some(v) = a.version else {
         // Without --system: what `go` falls back to for this account.
         let found = if a.system {

@@ -5,7 +5,7 @@
 //!
 //! ```json
 //! { "schema": 1, "healthy": true, "problems": 0, "warnings": 1,
-//!   "checks": [ { "section": "environment" | "versions" | "network",
+//!   "checks": [ { "section": "environment" | "versions" | "layers" | "network",
 //!                 "id": "path.go",            // stable identifier
 //!                 "target": "https://goproxy.cn", // network checks: the endpoint
 //!                 "stage": "dns" | "tcp" | "tls" | "http" | "sumdb" | null,
@@ -15,6 +15,7 @@
 //! ```
 
 mod environment;
+mod layers;
 pub mod network;
 
 use serde::Serialize;
@@ -100,6 +101,7 @@ impl Report {
 pub fn diagnose(app: &App, offline: bool) -> Report {
     let mut checks = environment::checks(&app.layout);
     checks.extend(environment::version_checks(&app.layout));
+    checks.extend(layers::checks(&app.layout));
     if offline {
         checks.push(Check::new(
             "network",
@@ -136,6 +138,7 @@ pub fn render_text(r: &Report) -> String {
             let title = match section {
                 "environment" => "Environment",
                 "versions" => "Installed versions",
+                "layers" => "Layers (this account's, then the system's)",
                 _ => "Network",
             };
             out.push_str(&format!(

@@ -219,6 +219,16 @@ pub fn set_global(layout: &Layout, version: &GoVersion) -> Result<()> {
     fsutil::write_atomic(&layout.global_file(), format!("{version}\n").as_bytes())
 }
 
+/// Removes the layer's global selection; true when there was one.
+pub fn unset_global(layout: &Layout) -> Result<bool> {
+    let path = layout.global_file();
+    match std::fs::remove_file(&path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(Error::io(format!("removing {}", path.display()), e)),
+    }
+}
+
 /// The installed version a selection resolves to (the account's layer
 /// first, then the system layer), or an error naming the version, who
 /// asked for it and how to install it.
