@@ -755,3 +755,78 @@ fn an_unreadable_system_layer_is_reported_as_such() {
         "{err}"
     );
 }
+
+/// The real-toolchain tier's mirror (built once by scripts/go-fixtures;
+/// fails loudly when it cannot be prepared).
+fn real_mirror() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("python3")
+        .arg(root.join("scripts/go-fixtures"))
+        .args(["--versions", "1.22.10"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run scripts/go-fixtures: {e}"));
+    assert!(
+        out.status.success(),
+        "real Go toolchain fixtures could not be prepared: {}",
+        text(&out.stderr)
+    );
+    root.join("target/go-fixtures/mirror")
+}
+
+/// A real Go, installed by root, run by a teammate and by a homeless
+/// service account: its own `go version` and `go env` see the system
+/// layer's settings, and the service account still writes nothing.
+#[test]
+fn a_real_go_from_the_system_layer_for_other_accounts() {
+    let mirror = real_mirror();
+    let w = World::new();
+    let url = |p: &Path| format!("file://{}", p.display());
+    w.root_ok(
+        "077",
+        &[
+            "config",
+            "set",
+            &format!("GOV_INDEX_URL={}", url(&mirror.join("index.json"))),
+            &format!("GOV_MIRROR={}", url(&mirror)),
+        ],
+    );
+    w.root_ok("077", &["install", "1.22.10"]);
+    w.root_ok("077", &["global", "1.22.10"]);
+    w.root_ok("077", &["proxy", "use", "cn"]);
+    assert_eq!(bad_modes(&w.system()), Vec::<String>::new());
+    let erin = Account::with_home(&w, "g");
+    let svc = Account::homeless("gs");
+    for (who, env) in [
+        (&erin, &[][..]),
+        (&svc, &[("HOME", "")][..]),
+        (&svc, &[("HOME", "/nonexistent")][..]),
+    ] {
+        assert_eq!(
+            who.ok(&w, "go", &["version"], env),
+            "go version go1.22.10 linux/amd64"
+        );
+        assert_eq!(
+            who.ok(&w, "go", &["env", "GOPROXY"], env),
+            "https://goproxy.cn,direct"
+        );
+        assert_eq!(
+            who.ok(&w, "go", &["env", "GOSUMDB"], env),
+            "sum.golang.google.cn"
+        );
+        assert_eq!(
+            who.ok(&w, "go", &["env", "GOROOT"], env),
+            w.system().join("versions/1.22.10").display().to_string()
+        );
+    }
+    // Her `go env -w` wins over the system profile, as Go's own layers do.
+    erin.go(&w, &["env", "-w", "GOPROXY=https://erin.example,direct"]);
+    assert_eq!(
+        erin.go(&w, &["env", "GOPROXY"]),
+        "https://erin.example,direct"
+    );
+    assert_eq!(
+        svc.ok(&w, "go", &["env", "GOPROXY"], &[]),
+        "https://goproxy.cn,direct"
+    );
+    assert_eq!(files_owned_by(svc.uid, &w), Vec::<String>::new());
+}
