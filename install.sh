@@ -34,7 +34,9 @@ environment:
                      for a loopback address)
   GOV_BIN_DIR        where gov, go and gofmt go (root: /usr/local/bin,
                      others: ~/.local/bin)
-  GOV_HOME, GOV_INDEX_URL, GOV_MIRROR are passed on to gov.
+  GOV_HOME, GOV_INDEX_URL, GOV_MIRROR are passed on to gov; GOV_INDEX_URL,
+  GOV_MIRROR and GOV_RELEASE_BASE are also saved in gov's config (gov config
+  show), for root in the system layer every account reads.
 EOF
 }
 
@@ -451,6 +453,20 @@ main() {
     # gov puts go and gofmt beside itself.
     GOV_BIN_DIR=$bin_dir
     export GOV_BIN_DIR
+    # Where releases come from, as given: kept in gov's config (root: the
+    # system layer's, read by every account), so later logins, cron jobs
+    # and services use it without this environment.
+    set --
+    for key in GOV_INDEX_URL GOV_MIRROR GOV_RELEASE_BASE; do
+        eval "val=\${$key:-}"
+        if [ -n "$val" ]; then
+            set -- "$@" "$key=$val"
+        fi
+    done
+    if [ $# -gt 0 ]; then
+        "$dest" --quiet config set "$@" ||
+            die "gov config set failed (gov itself is installed)" "see gov's message above"
+    fi
     if [ -n "$proxy_preset" ]; then
         "$dest" proxy use "$proxy_preset" ||
             die "gov proxy use $proxy_preset failed (gov itself is installed)" \

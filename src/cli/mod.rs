@@ -32,7 +32,9 @@ use crate::core::error::Result;
     about = "Go toolchain manager: verified installs, atomic switches, module proxy settings",
     long_about = None,
     after_help = "State lives in GOV_HOME (root: /usr/local/gov, others: ~/.local/share/gov); \
-entry points in GOV_BIN_DIR. Release index: GOV_INDEX_URL; archive mirrors: GOV_MIRROR."
+entry points in GOV_BIN_DIR. Every account also reads the system layer below its own \
+(GOV_SYSTEM_HOME, default /usr/local/gov; GOV_SYSTEM_BIN_DIR, default /usr/local/bin). \
+Release index: GOV_INDEX_URL; archive mirrors: GOV_MIRROR."
 )]
 pub struct Cli {
     /// Print only warnings and errors.

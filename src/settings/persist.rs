@@ -1,8 +1,10 @@
 //! Persisting gov's environment for login shells and services: the PATH to
 //! the entry points (which carry the module settings themselves, so Go's
-//! precedence stays intact), and GOV_HOME / GOV_BIN_DIR when they differ
-//! from the defaults. Idempotent and removable; system paths are taken
-//! relative to a chosen root so tests never touch the real /etc.
+//! precedence stays intact), and the layer locations when they differ from
+//! the defaults (for the system scope GOV_SYSTEM_HOME / GOV_SYSTEM_BIN_DIR,
+//! never GOV_HOME, which would take every account's own layer away; for an
+//! account GOV_HOME / GOV_BIN_DIR). Idempotent and removable; system paths
+//! are taken relative to a chosen root so tests never touch the real /etc.
 
 use std::path::{Path, PathBuf};
 
@@ -28,21 +30,65 @@ pub enum Scope {
     User,
 }
 
+fn set(name: &str) -> bool {
+    std::env::var_os(name).is_some_and(|x| !x.is_empty())
+}
+
 fn exports(layout: &Layout) -> Vec<(&'static str, String)> {
     let mut v = Vec::new();
-    if std::env::var_os("GOV_HOME").is_some_and(|x| !x.is_empty()) {
+    if layout.is_system() {
+        if set("GOV_SYSTEM_HOME") {
+            v.push(("GOV_SYSTEM_HOME", layout.home().display().to_string()));
+        }
+        if set("GOV_SYSTEM_BIN_DIR") {
+            v.push(("GOV_SYSTEM_BIN_DIR", layout.bin_dir().display().to_string()));
+        }
+        return v;
+    }
+    if set("GOV_HOME") {
         v.push(("GOV_HOME", layout.home().display().to_string()));
     }
-    if std::env::var_os("GOV_BIN_DIR").is_some_and(|x| !x.is_empty()) {
+    if set("GOV_BIN_DIR") {
         v.push(("GOV_BIN_DIR", layout.bin_dir().display().to_string()));
     }
     v
+}
+
+/// systemd's PATH for system services (`systemd-path search-binaries-default`).
+const SYSTEMD_DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// The system manager's drop-in (`shims/system.conf`): every system
+/// service gets the entry points on PATH. `None` when services already
+/// find them (the default /usr/local/bin and a default system layer).
+pub fn system_manager_lines(layout: &Layout) -> Option<String> {
+    let bin = layout.bin_dir().display().to_string();
+    let on_default = SYSTEMD_DEFAULT_PATH.split(':').any(|d| d == bin);
+    let exports = exports(layout);
+    if on_default && exports.is_empty() {
+        return None;
+    }
+    let mut words = Vec::new();
+    if !on_default {
+        words.push(format!("PATH={bin}:{SYSTEMD_DEFAULT_PATH}"));
+    }
+    words.extend(exports.into_iter().map(|(k, v)| format!("{k}={v}")));
+    // systemd splits on spaces and honours double quotes.
+    let value: Vec<String> = words
+        .iter()
+        .map(|w| format!("\"{}\"", w.replace('\\', "\\\\").replace('"', "\\\"")))
+        .collect();
+    Some(template::render(
+        SYSTEM_MANAGER_TEMPLATE,
+        &[("ENVIRONMENT", &value.join(" "))],
+    ))
 }
 
 /// The profile.d snippet and the block in `~/.profile` (`shims/profile.sh`).
 const PROFILE_TEMPLATE: &str = include_str!("../../shims/profile.sh");
 /// systemd's environment.d file (`shims/environment.conf`).
 const ENVIRONMENT_D_TEMPLATE: &str = include_str!("../../shims/environment.conf");
+/// systemd's system manager drop-in (`shims/system.conf`).
+const SYSTEM_MANAGER_TEMPLATE: &str = include_str!("../../shims/system.conf");
 
 /// The sh lines for profile files.
 pub fn sh_lines(layout: &Layout) -> String {
@@ -169,6 +215,13 @@ pub fn persist(layout: &Layout, scope: Scope, root: &Path, remove: bool) -> Resu
             update_file(
                 &root.join("etc/environment.d/60-gov.conf"),
                 envd,
+                &mut changed,
+            )?;
+            // A stale drop-in (the entry points moved back) goes too.
+            let manager = system_manager_lines(layout).filter(|_| !remove);
+            update_file(
+                &root.join("etc/systemd/system.conf.d/60-gov.conf"),
+                manager.as_deref(),
                 &mut changed,
             )?;
         }
