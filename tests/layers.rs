@@ -754,6 +754,37 @@ fn an_unreadable_system_layer_is_reported_as_such() {
         err.contains("permission denied") && err.contains("versions"),
         "{err}"
     );
+    std::fs::set_permissions(&versions, std::fs::Permissions::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("{e}"));
+    // A system layer others could write to: any account could swap
+    // everyone's Go. doctor says so.
+    let go = w.system().join("versions/1.22.5/bin/go");
+    std::fs::set_permissions(&go, std::fs::Permissions::from_mode(0o777))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = w.root("022", &["doctor", "--offline", "--json"]);
+    let v = json(&String::from_utf8_lossy(&out.stdout));
+    let c = v["checks"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["id"] == "layers.system_writable"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(c["status"], "problem", "{v:#}");
+    assert!(
+        c["finding"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(&go.display().to_string()),
+        "{c}"
+    );
+    // A corrupt system global (hand-edited): an error naming the file.
+    std::fs::write(&global, "not a version\n").unwrap_or_else(|e| panic!("{e}"));
+    let out = dave.run(&w, "go", &["version"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!("{} is corrupt", global.display())),
+        "{err}"
+    );
 }
 
 /// The real-toolchain tier's mirror (built once by scripts/go-fixtures;

@@ -195,6 +195,25 @@ fn env_shim_applies_the_layers_in_order() {
     );
     // No home at all: the system profile alone.
     assert_eq!(run(&[], &[]), "https://sys.example|sys.example/*|off|-sys");
+    // A hostile system profile: values are data, never run; keys that are
+    // not variable names are skipped.
+    let marker = tmp.path().join("ran");
+    std::fs::write(
+        sys.join("env"),
+        format!(
+            "GOPROXY=$(touch {m})`touch {m}`\nA;touch {m}=1\nGOFLAGS=-x ; touch {m}\nGOPRIVATE=*\n",
+            m = marker.display()
+        ),
+    )
+    .expect("hostile profile");
+    assert_eq!(
+        run(&[], &[]),
+        format!(
+            "$(touch {m})`touch {m}`|*||-x ; touch {m}",
+            m = marker.display()
+        )
+    );
+    assert!(!marker.exists(), "a profile value was executed");
 }
 
 #[test]

@@ -20,22 +20,42 @@ fn euid() -> u32 {
     unsafe { libc::geteuid() }
 }
 
-/// Paths of the system layer another account could not read (files: o+r;
-/// directories: o+rx; the directories above it: o+x).
-fn unreadable_by_others(home: &Path) -> Vec<PathBuf> {
-    let mut bad = Vec::new();
-    let mode = |p: &Path| std::fs::metadata(p).ok().map(|m| (m.is_dir(), m.mode()));
+/// What is wrong with the system layer's modes.
+#[derive(Default)]
+struct Exposure {
+    /// Another account could not read these (files: o+r; directories:
+    /// o+rx; the directories above the layer: o+x).
+    unreadable: Vec<PathBuf>,
+    /// Someone other than root could change these (group/world-writable,
+    /// or owned by another account): they could swap every account's Go.
+    writable: Vec<PathBuf>,
+}
+
+fn exposure(home: &Path) -> Exposure {
+    let mut x = Exposure::default();
+    let meta = |p: &Path| std::fs::metadata(p).ok();
     for anc in home.ancestors().skip(1) {
-        if let Some((_, m)) = mode(anc)
-            && m & 0o001 == 0
+        if let Some(m) = meta(anc)
+            && m.mode() & 0o001 == 0
         {
-            bad.push(anc.to_path_buf());
+            x.unreadable.push(anc.to_path_buf());
         }
     }
-    let mut check = |p: PathBuf| match mode(&p) {
-        Some((true, m)) if m & 0o005 != 0o005 => bad.push(p),
-        Some((false, m)) if m & 0o004 == 0 => bad.push(p),
-        _ => {}
+    let mut check = |p: PathBuf| {
+        let Some(m) = meta(&p) else {
+            return;
+        };
+        let readable = if m.is_dir() {
+            m.mode() & 0o005 == 0o005
+        } else {
+            m.mode() & 0o004 != 0
+        };
+        if !readable {
+            x.unreadable.push(p.clone());
+        }
+        if m.mode() & 0o022 != 0 || m.uid() != 0 {
+            x.writable.push(p);
+        }
     };
     check(home.to_path_buf());
     let layout = Layout::new(home.to_path_buf(), PathBuf::new());
@@ -56,7 +76,19 @@ fn unreadable_by_others(home: &Path) -> Vec<PathBuf> {
         check(layout.shim_dir(&v));
         check(layout.shim_dir(&v).join("go"));
     }
-    bad
+    x
+}
+
+fn listed(paths: &[PathBuf]) -> String {
+    let mut shown: Vec<String> = paths
+        .iter()
+        .take(5)
+        .map(|p| p.display().to_string())
+        .collect();
+    if paths.len() > 5 {
+        shown.push("...".into());
+    }
+    shown.join(", ")
 }
 
 fn system_check(system: &Layout, out: &mut Vec<Check>) {
@@ -73,7 +105,25 @@ fn system_check(system: &Layout, out: &mut Vec<Check>) {
         ));
         return;
     }
-    let bad = unreadable_by_others(home);
+    let x = exposure(home);
+    if !x.writable.is_empty() {
+        out.push(
+            Check::new(
+                L,
+                "layers.system_writable",
+                Status::Problem,
+                format!(
+                    "accounts other than root could change the system layer: {}",
+                    listed(&x.writable)
+                ),
+            )
+            .advice(format!(
+                "as root: `chown -R root: {home} && chmod -R go-w {home}`, then reinstall the versions (`gov install --force`) if you cannot trust them",
+                home = home.display()
+            )),
+        );
+    }
+    let bad = x.unreadable;
     if bad.is_empty() {
         let n = installed::list(system).map(|l| l.len()).unwrap_or(0);
         out.push(Check::new(
@@ -86,20 +136,14 @@ fn system_check(system: &Layout, out: &mut Vec<Check>) {
             ),
         ));
     } else {
-        let shown: Vec<String> = bad
-            .iter()
-            .take(5)
-            .map(|p| p.display().to_string())
-            .collect();
         out.push(
             Check::new(
                 L,
                 "layers.system",
                 Status::Problem,
                 format!(
-                    "other accounts cannot read the system layer: {}{}",
-                    shown.join(", "),
-                    if bad.len() > 5 { ", ..." } else { "" }
+                    "other accounts cannot read the system layer: {}",
+                    listed(&bad)
                 ),
             )
             .advice(format!(
