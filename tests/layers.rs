@@ -520,6 +520,27 @@ fn the_system_layer_serves_every_account_and_each_keeps_its_own() {
         text(&run_program(&mut c).stdout),
         "go version go1.21.13 linux/amd64"
     );
+    // GOV_AUTO_INSTALL installs what a project asks for into the caller's
+    // own layer, never the system's.
+    let proj = w.work().join("bob-proj");
+    mkdir(&proj, 0o755);
+    std::fs::write(proj.join(".go-version"), "1.20.14\n").unwrap_or_else(|e| panic!("{e}"));
+    let mut c = bob.cmd(&w, "go", &["version"], &[("GOV_AUTO_INSTALL", "1")]);
+    c.current_dir(&proj);
+    let out = run_program(&mut c);
+    assert_eq!(
+        text(&out.stdout),
+        "go version go1.20.14 linux/amd64",
+        "{}",
+        text(&out.stderr)
+    );
+    let bob_home = bob.home.clone().unwrap_or_default();
+    assert!(
+        bob_home
+            .join(".local/share/gov/versions/1.20.14/bin/go")
+            .is_file()
+    );
+    assert!(!w.system().join("versions/1.20.14").exists());
     // Nobody else is touched.
     assert_eq!(bob.go(&w, &["version"]), "go version go1.22.5 linux/amd64");
     assert_eq!(bob.go(&w, &["env", "GOPROXY"]), "https://goproxy.cn,direct");
