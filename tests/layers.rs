@@ -761,6 +761,40 @@ fn an_unreadable_system_layer_is_reported_as_such() {
         "{err}"
     );
     assert!(!err.contains("no Go version is selected"), "{err}");
+    // Walking up from a directory it may not search (as after
+    // `sudo -u dave go version` in /root) hides nothing: the global applies.
+    // A .go-version that exists but cannot be read is an error.
+    std::fs::set_permissions(&global, std::fs::Permissions::from_mode(0o644))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let private = w.work().join("private");
+    mkdir(&private, 0o700);
+    std::fs::write(private.join(".go-version"), "1.19.1\n").unwrap_or_else(|e| panic!("{e}"));
+    let mut c = dave.cmd(&w, "go", &["version"], &[]);
+    c.current_dir(&private);
+    let out = run_program(&mut c);
+    assert_eq!(
+        text(&out.stdout),
+        "go version go1.22.5 linux/amd64",
+        "{}",
+        text(&out.stderr)
+    );
+    let secret = w.work().join("secret");
+    mkdir(&secret, 0o755);
+    let vf = secret.join(".go-version");
+    std::fs::write(&vf, "1.22.5\n").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(&vf, std::fs::Permissions::from_mode(0o600))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut c = dave.cmd(&w, "go", &["version"], &[]);
+    c.current_dir(&secret);
+    let out = run_program(&mut c);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("permission denied") && err.contains(&vf.display().to_string()),
+        "{err}"
+    );
+    std::fs::set_permissions(&global, std::fs::Permissions::from_mode(0o600))
+        .unwrap_or_else(|e| panic!("{e}"));
     // Root's doctor sees what the others cannot read.
     assert_eq!(root_doctor(&w), "problem");
     std::fs::set_permissions(&global, std::fs::Permissions::from_mode(0o644))

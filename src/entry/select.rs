@@ -98,6 +98,17 @@ fn read_small(path: &Path) -> Result<Option<String>> {
     }
 }
 
+/// The same for the files met walking up from the working directory, where
+/// a directory this account may not search (`sudo -u svc go version` run
+/// in /root) hides nothing it could have used: skipped, as Go does. A file
+/// that exists but cannot be read is still an error.
+fn read_on_walk(path: &Path) -> Result<Option<String>> {
+    match read_small(path) {
+        Err(_) if std::fs::symlink_metadata(path).is_err() => Ok(None),
+        other => other,
+    }
+}
+
 /// Finds the selection for `cwd`. `None` when nothing selects a version.
 pub fn select(layers: &Layers, cwd: &Path) -> Result<Option<Selection>> {
     if let Some(v) = env_nonempty("GOV_VERSION") {
@@ -124,7 +135,7 @@ pub fn select(layers: &Layers, cwd: &Path) -> Result<Option<Selection>> {
     let mut dir = Some(cwd);
     while let Some(d) = dir {
         let vf = d.join(VERSION_FILE);
-        if let Some(text) = read_small(&vf)?
+        if let Some(text) = read_on_walk(&vf)?
             && let Some(line) = parse_version_file(&text)
         {
             let request = VersionRequest::parse(line).map_err(|e| {
@@ -164,7 +175,7 @@ pub fn select(layers: &Layers, cwd: &Path) -> Result<Option<Selection>> {
     // from go.work only; otherwise from the nearest go.mod.
     let module_file = gowork.or(gomod);
     if let Some(path) = module_file
-        && let Some(v) = read_small(&path)?.and_then(|t| parse_toolchain_line(&t))
+        && let Some(v) = read_on_walk(&path)?.and_then(|t| parse_toolchain_line(&t))
         && let Ok(request) = VersionRequest::parse(&v)
     {
         return Ok(Some(Selection {
