@@ -84,6 +84,14 @@ pub fn main() -> i32 {
 
 fn run(cli: Cli) -> Result<()> {
     let app = App::from_env(terminal::Terminal::shared(cli.quiet))?;
+    // As root, state another account can change is refused; doctor still
+    // runs to report it, and commands that read no state stay usable.
+    if !matches!(
+        cli.command,
+        Command::Doctor(_) | Command::Completions(_) | Command::Man(_)
+    ) {
+        crate::core::perms::guard_state(&app.layout)?;
+    }
     match cli.command {
         Command::Install(a) => install::run(&app, a),
         Command::Uninstall(a) => uninstall::run(&app, a),

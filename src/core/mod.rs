@@ -12,6 +12,7 @@ pub mod installed;
 pub mod layers;
 pub mod layout;
 pub mod lock;
+pub mod perms;
 pub mod quote;
 pub mod report;
 pub mod template;

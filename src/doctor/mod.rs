@@ -17,6 +17,7 @@
 mod environment;
 mod layers;
 pub mod network;
+mod permissions;
 
 use serde::Serialize;
 
@@ -100,6 +101,7 @@ impl Report {
 /// Runs every check. `offline` skips the network chain.
 pub fn diagnose(app: &App, offline: bool) -> Report {
     let mut checks = environment::checks(&app.layout);
+    checks.extend(permissions::checks(&app.layout));
     checks.extend(environment::version_checks(&app.layout));
     checks.extend(layers::checks(&app.layout));
     if offline {

@@ -85,6 +85,12 @@ fn exec_selected(
         Err(e) => return Err(e),
     };
     let exe = found.goroot.join("bin").join(tool);
+    // Root runs only what no other account can have changed (no-op for
+    // other accounts, so their hot path pays nothing).
+    for (_, layout) in layers.search() {
+        crate::core::perms::guard_state(layout)?;
+    }
+    crate::core::perms::guard_tree(&found.goroot, &exe)?;
     let profile = crate::settings::proxy::layered_profile(&layers);
     let env = goenv::tool_env(&found.goroot, &profile, &args);
     let mut cmd = Command::new(&exe);

@@ -32,7 +32,7 @@ fn copy_tree(src: &Path, dst: &Path) -> Result<u64> {
             std::os::unix::fs::symlink(&target, &to)
                 .context(|| format!("creating {}", to.display()))?;
         } else if ft.is_dir() {
-            std::fs::create_dir(&to).context(|| format!("creating {}", to.display()))?;
+            crate::core::perms::make_dir(&to, crate::core::perms::DIR)?;
             files += copy_tree(&from, &to)?;
             std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o755))
                 .context(|| format!("setting the mode of {}", to.display()))?;
@@ -100,7 +100,7 @@ pub fn import(app: &App, src: &Path, force: bool) -> Result<GoVersion> {
     fsutil::create_dir_all(&layout.versions_dir())?;
     let stage = layout.tmp_dir().join(installed::tmp_name(&v, "stage"));
     let result = (|| {
-        fsutil::create_dir_mode(&stage, fsutil::DIR_MODE)?;
+        crate::core::perms::make_dir(&stage, crate::core::perms::DIR)?;
         copy_tree(&src, &stage)?;
         crate::install::check_go_version(&stage, &version.go_name())?;
         fsutil::sync_filesystem(&stage)?;

@@ -330,8 +330,8 @@ struct Fetched {
 
 fn fresh_stage(stage: &Path) -> Result<()> {
     fsutil::remove_tree(stage)?;
-    // The stage becomes versions/<v>: readable by every account.
-    fsutil::create_dir_mode(stage, fsutil::DIR_MODE)
+    // The staged tree's root becomes versions/<v>: exact mode, not umask.
+    crate::core::perms::make_dir(stage, crate::core::perms::DIR)
 }
 
 fn open_file(path: &Path) -> Result<Box<dyn Read + Send>> {
@@ -437,7 +437,7 @@ fn fetch_into(app: &App, plan: &Plan, stage: &Path) -> Result<Fetched> {
     let download = layout
         .tmp_dir()
         .join(installed::tmp_name(plan.version.as_str(), "download"));
-    let tee = fsutil::create_file_mode(&download, fsutil::FILE_MODE)?;
+    let tee = crate::core::perms::create_file(&download, crate::core::perms::FILE)?;
     let bar = app
         .ui
         .progress(plan.size.or(body.content_length()), &plan.version.go_name());

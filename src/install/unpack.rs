@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::fs::OpenOptions;
 use std::io::{Read, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -162,7 +162,7 @@ pub fn unpack(tar_stream: impl Read, dest: &Path, limits: Limits) -> Result<Stat
                     return Err(refuse(&shown, "replaces a symlink"));
                 }
                 if made_dirs.insert(rel.clone()) {
-                    match std::fs::create_dir(&out) {
+                    match std::fs::DirBuilder::new().mode(0o755).create(&out) {
                         Ok(()) => {}
                         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                             if !out.symlink_metadata().is_ok_and(|m| m.is_dir()) {
