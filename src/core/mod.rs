@@ -15,5 +15,6 @@ pub mod lock;
 pub mod perms;
 pub mod quote;
 pub mod report;
+pub mod safe_read;
 pub mod template;
 pub mod version;

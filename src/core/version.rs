@@ -5,6 +5,7 @@
 //! `1.21 < 1.21rc1 < 1.21.0 < 1.21.1`; before 1.21 a missing patch means `.0`
 //! (`1.20 == 1.20.0`); `1.19alpha3 < 1.19beta2 < 1.19rc1 < 1.19`.
 
+use crate::core::quote::excerpt;
 use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
@@ -182,7 +183,8 @@ impl VersionRequest {
         let real_kind = |v: &GoVersion| matches!(v.kind.as_str(), "" | "alpha" | "beta" | "rc");
         let Some(v) = GoVersion::parse(bare).filter(real_kind) else {
             return Err(
-                Error::invalid(format!("`{input}` is not a Go version")).with_advice(VERSION_FORMS)
+                Error::invalid(format!("`{}` is not a Go version", excerpt(input, 64)))
+                    .with_advice(VERSION_FORMS),
             );
         };
         let parts = bare.split('.').count();
@@ -192,7 +194,8 @@ impl VersionRequest {
         }
         if parts == 1 {
             return Err(Error::invalid(format!(
-                "`{input}` is too vague: name at least a minor version"
+                "`{}` is too vague: name at least a minor version",
+                excerpt(input, 64)
             ))
             .with_advice(VERSION_FORMS));
         }

@@ -16,6 +16,8 @@ use crate::core::fsutil;
 use crate::core::installed;
 use crate::core::layers::{Layer, Layers};
 use crate::core::layout::Layout;
+use crate::core::quote::{excerpt, shown};
+use crate::core::safe_read;
 use crate::core::version::{GoVersion, VersionRequest};
 
 pub const VERSION_FILE: &str = ".go-version";
@@ -35,12 +37,22 @@ impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Source::Env => f.write_str("set by GOV_VERSION"),
-            Source::VersionFile(p) => write!(f, "set by {}", p.display()),
-            Source::Toolchain(p) => write!(f, "set by the toolchain line of {}", p.display()),
-            Source::Global(p) => write!(f, "set by the global selection {}", p.display()),
-            Source::SystemGlobal(p) => {
-                write!(f, "set by the system-wide global selection {}", p.display())
-            }
+            Source::VersionFile(p) => write!(f, "set by {}", shown(&p.to_string_lossy())),
+            Source::Toolchain(p) => write!(
+                f,
+                "set by the toolchain line of {}",
+                shown(&p.to_string_lossy())
+            ),
+            Source::Global(p) => write!(
+                f,
+                "set by the global selection {}",
+                shown(&p.to_string_lossy())
+            ),
+            Source::SystemGlobal(p) => write!(
+                f,
+                "set by the system-wide global selection {}",
+                shown(&p.to_string_lossy())
+            ),
         }
     }
 }
@@ -88,22 +100,19 @@ pub fn parse_toolchain_line(text: &str) -> Option<String> {
     None
 }
 
-/// A selection file's text. Absent (or not a file) is `None`; unreadable
-/// is a permission error, so it is never mistaken for "nothing selected".
-fn read_small(path: &Path) -> Result<Option<String>> {
-    match fsutil::read_optional(path) {
-        Err(e) if e.kind() == ErrorKind::Permission => Err(e),
-        Err(_) => Ok(None),
-        ok => ok,
-    }
+/// Selection files come from checkouts and parent directories: read only
+/// small regular files, without blocking (see `core::safe_read`). Absent is
+/// `None`; unreadable is a permission error, never "nothing selected".
+fn read_small(path: &Path, max: u64) -> Result<Option<String>> {
+    safe_read::read_text(path, max)
 }
 
 /// The same for the files met walking up from the working directory, where
 /// a directory this account may not search (`sudo -u svc go version` run
 /// in /root) hides nothing it could have used: skipped, as Go does. A file
 /// that exists but cannot be read is still an error.
-fn read_on_walk(path: &Path) -> Result<Option<String>> {
-    match read_small(path) {
+fn read_on_walk(path: &Path, max: u64) -> Result<Option<String>> {
+    match read_small(path, max) {
         Err(_) if std::fs::symlink_metadata(path).is_err() => Ok(None),
         other => other,
     }
@@ -135,13 +144,14 @@ pub fn select(layers: &Layers, cwd: &Path) -> Result<Option<Selection>> {
     let mut dir = Some(cwd);
     while let Some(d) = dir {
         let vf = d.join(VERSION_FILE);
-        if let Some(text) = read_on_walk(&vf)?
+        if let Some(text) = read_on_walk(&vf, safe_read::MAX_VERSION_FILE)?
             && let Some(line) = parse_version_file(&text)
         {
             let request = VersionRequest::parse(line).map_err(|e| {
                 Error::invalid(format!(
-                    "{} says `{line}`, which is not a Go version",
-                    vf.display()
+                    "{} says `{}`, which is not a Go version",
+                    shown(&vf.to_string_lossy()),
+                    excerpt(line, 64)
                 ))
                 .with_source(e)
                 .with_advice(
@@ -174,8 +184,12 @@ pub fn select(layers: &Layers, cwd: &Path) -> Result<Option<Selection>> {
     // In workspace mode (the nearest go.work) Go takes the toolchain line
     // from go.work only; otherwise from the nearest go.mod.
     let module_file = gowork.or(gomod);
-    if let Some(path) = module_file
-        && let Some(v) = read_on_walk(&path)?.and_then(|t| parse_toolchain_line(&t))
+    let module_text = match &module_file {
+        Some(path) => read_on_walk(path, safe_read::MAX_MODULE_FILE)?,
+        None => None,
+    };
+    if let (Some(path), Some(text)) = (module_file, module_text)
+        && let Some(v) = parse_toolchain_line(&text)
         && let Ok(request) = VersionRequest::parse(&v)
     {
         return Ok(Some(Selection {
@@ -201,7 +215,7 @@ pub fn layered_global(layers: &Layers) -> Result<Option<Selection>> {
 /// The global selection of one layer, if one was made there.
 pub fn global(layout: &Layout) -> Result<Option<Selection>> {
     let path = layout.global_file();
-    let Some(text) = read_small(&path)? else {
+    let Some(text) = read_small(&path, safe_read::MAX_VERSION_FILE)? else {
         return Ok(None);
     };
     let Some(line) = parse_version_file(&text) else {
