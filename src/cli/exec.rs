@@ -4,7 +4,7 @@ use std::os::unix::process::CommandExt;
 use crate::app::App;
 use crate::core::error::{Error, ErrorKind, IoContext, Result};
 use crate::core::installed::{self, Installed};
-use crate::core::quote::sh_quote;
+use crate::core::quote::{check_no_control, for_shell};
 use crate::core::version::VersionRequest;
 use crate::settings::goenv;
 
@@ -104,9 +104,15 @@ pub fn env(app: &App, a: EnvArgs) -> Result<()> {
     };
     let mut out = String::new();
     for (k, v) in &vars {
-        out.push_str(&set(&k.to_string_lossy(), &sh_quote(&v.to_string_lossy())));
+        // Lines for `eval`: a newline or escape in a value is never needed
+        // and would be one more thing each shell reads differently.
+        let v = v.to_string_lossy();
+        check_no_control(&k.to_string_lossy(), &v)?;
+        out.push_str(&set(&k.to_string_lossy(), &for_shell(&shell, &v)));
     }
-    out.push_str(&path.replace("{}", &sh_quote(&bin.to_string_lossy())));
+    let bin = bin.to_string_lossy();
+    check_no_control("the version's bin folder", &bin)?;
+    out.push_str(&path.replace("{}", &for_shell(&shell, &bin)));
     print!("{out}");
     Ok(())
 }

@@ -1,6 +1,6 @@
 use crate::app::App;
 use crate::core::error::{Error, ErrorKind, Result};
-use crate::core::quote::sh_quote;
+use crate::core::quote::{check_no_control, for_shell};
 
 /// Print the shell setup: PATH, completions, and the `gov shell` function.
 #[derive(Debug, clap::Args)]
@@ -41,7 +41,9 @@ pub struct CompletionsArgs {
 }
 
 pub fn run(app: &App, a: Args) -> Result<()> {
-    let bin = sh_quote(&app.layout.bin_dir().to_string_lossy());
+    let bin_dir = app.layout.bin_dir().to_string_lossy();
+    check_no_control("GOV_BIN_DIR", &bin_dir)?;
+    let bin = for_shell(&a.shell, &bin_dir);
     let script = match a.shell.as_str() {
         "bash" | "zsh" => {
             // The completion script inline: one gov run at shell start.

@@ -91,6 +91,12 @@ fn run(cli: Cli) -> Result<()> {
         Command::Doctor(_) | Command::Completions(_) | Command::Man(_)
     ) {
         crate::core::perms::guard_state(&app.layout)?;
+        // gov writes these paths into scripts and configuration files.
+        crate::core::quote::check_no_control("GOV_HOME", &app.layout.home().to_string_lossy())?;
+        crate::core::quote::check_no_control(
+            "GOV_BIN_DIR",
+            &app.layout.bin_dir().to_string_lossy(),
+        )?;
     }
     match cli.command {
         Command::Install(a) => install::run(&app, a),

@@ -5,6 +5,37 @@ pub fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
+/// Quotes a string for fish, whose single quotes know two escapes (`\\`
+/// and `\'`): POSIX quoting of a value ending in a backslash would let fish
+/// read on past the closing quote.
+pub fn fish_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\\', r"\\").replace('\'', r"\'"))
+}
+
+/// Quotes a value for systemd's environment.d files: double quotes (inside
+/// which `\\` and `"` are escaped), and `$` doubled, since systemd expands
+/// `$VAR` after removing quotes. Plain paths stay unquoted.
+pub fn environment_d_quote(s: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+,:@%".contains(c);
+    if !s.is_empty() && s.chars().all(plain) {
+        return s.to_string();
+    }
+    format!(
+        "\"{}\"",
+        s.replace('\\', r"\\")
+            .replace('"', "\\\"")
+            .replace('$', "$$")
+    )
+}
+
+/// Quoting for the shells `gov env --shell` and `gov init` speak.
+pub fn for_shell(shell: &str, s: &str) -> String {
+    match shell {
+        "fish" => fish_quote(s),
+        _ => sh_quote(s),
+    }
+}
+
 /// Text from outside (a file's content, a path in a checkout) made safe to
 /// print: control characters, bidirectional overrides and other invisible
 /// characters escaped, so nothing printed can move the cursor, recolour the
@@ -51,6 +82,17 @@ pub fn check_no_control(what: &str, value: &str) -> crate::core::error::Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fish_and_environment_d() {
+        assert_eq!(fish_quote(r"a\"), r"'a\\'");
+        assert_eq!(fish_quote("it's"), r"'it\'s'");
+        assert_eq!(environment_d_quote("/usr/local/bin"), "/usr/local/bin");
+        assert_eq!(
+            environment_d_quote(r#"/a "b"\$HOME"#),
+            r#""/a \"b\"\\$$HOME""#
+        );
+    }
 
     #[test]
     fn shown_escapes_and_cuts() {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use crate::core::error::{IoContext, Result};
 use crate::core::fsutil;
 use crate::core::layout::Layout;
-use crate::core::quote::sh_quote;
+use crate::core::quote::{check_no_control, environment_d_quote, sh_quote};
 use crate::core::template;
 
 pub const BEGIN: &str =
@@ -103,12 +103,13 @@ pub fn sh_lines(layout: &Layout) -> String {
     )
 }
 
-/// systemd environment.d lines (KEY=VALUE, ${VAR} expanded by systemd).
+/// systemd environment.d lines (KEY=VALUE; values quoted by systemd's
+/// rules so a `$` in a path is not expanded).
 pub fn environment_d_lines(layout: &Layout) -> String {
-    let bin = layout.bin_dir().display().to_string();
+    let bin = environment_d_quote(&layout.bin_dir().to_string_lossy());
     let exports: String = exports(layout)
         .into_iter()
-        .map(|(k, v)| format!("{k}={v}\n"))
+        .map(|(k, v)| format!("{k}={}\n", environment_d_quote(&v)))
         .collect();
     template::render(
         ENVIRONMENT_D_TEMPLATE,
@@ -201,6 +202,10 @@ fn update_file(path: &Path, body: Option<&str>, changed: &mut Vec<PathBuf>) -> R
 
 /// Writes (or removes) the persisted environment. Returns the files changed.
 pub fn persist(layout: &Layout, scope: Scope, root: &Path, remove: bool) -> Result<Vec<PathBuf>> {
+    // A newline in a path would end the quoted value and start a line of
+    // the user's choosing (`LD_PRELOAD=...`) in every login's environment.
+    check_no_control("GOV_BIN_DIR", &layout.bin_dir().to_string_lossy())?;
+    check_no_control("GOV_HOME", &layout.home().to_string_lossy())?;
     let sh = sh_lines(layout);
     let envd = environment_d_lines(layout);
     let (sh, envd) = if remove {
