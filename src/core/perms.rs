@@ -117,6 +117,11 @@ pub fn private_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+fn egid() -> u32 {
+    // SAFETY: getegid has no preconditions and cannot fail.
+    unsafe { libc::getegid() }
+}
+
 pub fn euid() -> u32 {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() }
@@ -210,6 +215,38 @@ pub fn refuse(l: &Loose) -> Error {
          or point GOV_HOME at state only root can write",
         p = l.path.display()
     ))
+}
+
+/// Replaces the file at `path` atomically with `bytes`, through a symlink
+/// if `path` is one (the link stays, its target changes), keeping the
+/// target's mode and owner: a 0600 ~/.profile stays 0600, and root editing
+/// a user's file leaves it the user's.
+pub fn replace_keeping(path: &Path, bytes: &[u8]) -> Result<()> {
+    let target = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(path)
+            .context(|| format!("following the link {}", path.display()))?,
+        _ => path.to_path_buf(),
+    };
+    let old = std::fs::metadata(&target).ok();
+    let mode = old.as_ref().map_or(FILE, |m| m.mode() & 0o7777);
+    let tmp = crate::core::fsutil::write_beside(&target, bytes, mode)?;
+    let result = (|| {
+        if let Some(m) = &old
+            && (m.uid() != euid() || m.gid() != egid())
+        {
+            std::os::unix::fs::lchown(&tmp, Some(m.uid()), Some(m.gid()))
+                .context(|| format!("keeping the owner of {}", target.display()))?;
+            // chown clears setuid/setgid bits; put the mode back.
+            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(mode))
+                .context(|| format!("setting the mode of {}", tmp.display()))?;
+        }
+        std::fs::rename(&tmp, &target).context(|| format!("replacing {}", target.display()))?;
+        crate::core::fsutil::fsync_dir(target.parent().unwrap_or(Path::new(".")))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }
 
 /// What root trusts in a layout: GOV_HOME and the folders above it, every

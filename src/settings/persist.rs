@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::core::error::{IoContext, Result};
+use crate::core::error::{Error, ErrorKind, IoContext, Result};
 use crate::core::fsutil;
 use crate::core::layout::Layout;
 use crate::core::quote::{check_no_control, environment_d_quote, sh_quote};
@@ -117,39 +117,60 @@ pub fn environment_d_lines(layout: &Layout) -> String {
     )
 }
 
-/// Replaces (or removes, with `body = None`) gov's marked block in `text`.
-pub fn with_block(text: &str, body: Option<&str>) -> String {
-    let mut out = String::new();
-    let mut skipping = false;
-    for line in text.lines() {
-        if line.trim_end() == BEGIN {
-            // Drop the blank line gov put before its block.
-            if out.ends_with("\n\n") {
-                out.pop();
-            }
-            skipping = true;
-            continue;
+/// Where gov's block sits in `text`: the byte range from the start of its
+/// BEGIN line to the end of its END line (line ending included).
+fn find_block(text: &str) -> Result<Option<(usize, usize)>> {
+    let mut pos = 0;
+    let mut begin = None;
+    for line in text.split_inclusive('\n') {
+        let bare = line.trim_end_matches(['\n', '\r']).trim_end();
+        match begin {
+            None if bare == BEGIN => begin = Some(pos),
+            Some(b) if bare == END => return Ok(Some((b, pos + line.len()))),
+            _ => {}
         }
-        if skipping {
-            if line.trim_end() == END {
-                skipping = false;
-            }
-            continue;
-        }
-        out.push_str(line);
-        out.push('\n');
+        pos += line.len();
     }
-    if let Some(body) = body {
-        if !out.is_empty() && !out.ends_with("\n\n") {
-            out.push('\n');
-        }
-        out.push_str(BEGIN);
-        out.push('\n');
-        out.push_str(body);
-        out.push_str(END);
-        out.push('\n');
+    match begin {
+        None => Ok(None),
+        // Without its end the block's extent is unknown: deleting "to the
+        // end" would take the user's lines with it.
+        Some(_) => Err(Error::new(
+            ErrorKind::State,
+            "gov's block has a start marker but no end marker",
+        )
+        .with_advice(format!(
+            "nothing was changed; add the line `{END}` where gov's block ends (or delete the block by hand), then run again"
+        ))),
     }
-    out
+}
+
+/// Replaces (or removes, with `body = None`) gov's marked block in `text`,
+/// touching no other byte: line endings, a missing final newline and blank
+/// lines elsewhere stay as they are, and removing what was added gives back
+/// the original bytes exactly.
+pub fn with_block(text: &str, body: Option<&str>) -> Result<String> {
+    let block = body.map(|b| format!("{BEGIN}\n{b}{END}\n"));
+    match (find_block(text)?, block) {
+        // Replaced in place.
+        (Some((b, e)), Some(block)) => Ok(format!("{}{block}{}", &text[..b], &text[e..])),
+        (Some((b, e)), None) => {
+            // gov appends its block after one newline (ending the last line,
+            // or making a blank line); take that newline back with it when
+            // the block is still last, or the blank line it made otherwise.
+            let at_end = e == text.len();
+            let before = &text[..b];
+            let start = if (at_end && before.ends_with('\n')) || before.ends_with("\n\n") {
+                b - 1
+            } else {
+                b
+            };
+            Ok(format!("{}{}", &text[..start], &text[e..]))
+        }
+        (None, Some(block)) if text.is_empty() => Ok(block),
+        (None, Some(block)) => Ok(format!("{text}\n{block}")),
+        (None, None) => Ok(text.to_string()),
+    }
 }
 
 fn home() -> PathBuf {
@@ -167,12 +188,19 @@ fn update_block(path: &Path, body: Option<&str>, changed: &mut Vec<PathBuf>) -> 
         }
         Err(e) => return Err(e).context(|| format!("reading {}", path.display())),
     };
-    let new = with_block(&old, body);
+    let new = with_block(&old, body).map_err(|e| {
+        Error::new(
+            ErrorKind::State,
+            format!("cannot update {}", path.display()),
+        )
+        .with_source(e)
+    })?;
     if new != old {
         if let Some(dir) = path.parent() {
             fsutil::create_dir_all(dir)?;
         }
-        fsutil::write_atomic(path, new.as_bytes())?;
+        // Through a symlink (dotfiles managers), keeping mode and owner.
+        crate::core::perms::replace_keeping(path, new.as_bytes())?;
         changed.push(path.to_path_buf());
     }
     Ok(())
@@ -254,15 +282,51 @@ pub fn persist(layout: &Layout, scope: Scope, root: &Path, remove: bool) -> Resu
 mod tests {
     use super::*;
 
+    fn add(t: &str, b: &str) -> String {
+        with_block(t, Some(b)).unwrap_or_else(|e| panic!("{e}"))
+    }
+    fn remove(t: &str) -> String {
+        with_block(t, None).unwrap_or_else(|e| panic!("{e}"))
+    }
+
     #[test]
     fn blocks_are_idempotent_and_removable() {
         let base = "export EDITOR=vi\n";
-        let once = with_block(base, Some("PATH=x\n"));
-        assert_eq!(with_block(&once, Some("PATH=x\n")), once);
+        let once = add(base, "PATH=x\n");
+        assert_eq!(add(&once, "PATH=x\n"), once);
         assert!(once.starts_with(base));
         assert!(once.contains(BEGIN) && once.contains("PATH=x\n") && once.contains(END));
-        assert_eq!(with_block(&once, None).trim_end(), base.trim_end());
-        let changed = with_block(&once, Some("PATH=y\n"));
+        assert_eq!(remove(&once), base);
+        let changed = add(&once, "PATH=y\n");
         assert!(changed.contains("PATH=y") && !changed.contains("PATH=x"));
+    }
+
+    #[test]
+    fn removal_gives_back_the_exact_bytes() {
+        for base in [
+            "",
+            "a",
+            "a\n",
+            "a\n\n",
+            "a\n\n\n",
+            "a\r\nb\r\n",
+            "a\r\nno-final-newline",
+            "\n",
+        ] {
+            let with = add(base, "PATH=x\n");
+            assert_eq!(remove(&with), base, "{base:?} -> {with:?}");
+            // Replacing the body and removing again: still exact.
+            assert_eq!(remove(&add(&with, "PATH=y\n")), base, "{base:?}");
+        }
+        // A block the user moved above their own lines leaves them intact.
+        let moved = format!("a\n\n{BEGIN}\nPATH=x\n{END}\nb\n");
+        assert_eq!(remove(&moved), "a\nb\n");
+    }
+
+    #[test]
+    fn a_missing_end_marker_changes_nothing() {
+        let t = format!("a\n{BEGIN}\nPATH=x\nimportant\n");
+        assert!(with_block(&t, None).is_err());
+        assert!(with_block(&t, Some("PATH=y\n")).is_err());
     }
 }
