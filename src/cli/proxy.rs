@@ -104,7 +104,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
                     return Err(Error::invalid(format!("`{p}` is not KEY=VALUE")));
                 };
                 let k = k.trim().to_ascii_uppercase();
-                proxy::validate(&k, v.trim())?;
+                proxy::validate(&k, v)?;
                 changes.push((k, Some(v.trim().to_string())));
             }
             apply(app, changes)
@@ -114,8 +114,11 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             for k in keys {
                 let k = k.trim().to_ascii_uppercase();
                 if !KEYS.contains(&k.as_str()) {
-                    return Err(Error::invalid(format!("gov does not manage `{k}`"))
-                        .with_advice(format!("keys: {}", KEYS.join(", "))));
+                    return Err(Error::invalid(format!(
+                        "gov does not manage `{}`",
+                        crate::core::quote::shown(&k)
+                    ))
+                    .with_advice(format!("keys: {}", KEYS.join(", "))));
                 }
                 changes.push((k, None));
             }
