@@ -323,7 +323,7 @@ fn http_client(timeout: Duration) -> Result<reqwest::blocking::Client, String> {
         .user_agent(crate::net::http::user_agent())
         .connect_timeout(timeout)
         .timeout(timeout)
-        .redirect(reqwest::redirect::Policy::limited(5))
+        .redirect(crate::net::http::redirect_policy())
         .build()
         .map_err(|e| e.to_string())
 }
@@ -480,7 +480,7 @@ pub fn probe(ep: &Endpoint, timeout: Duration) -> Vec<Stage> {
     };
     let t = Instant::now();
     let mut req = client.get(&target);
-    if let Some(c) = u.host_str().and_then(crate::net::netrc::lookup) {
+    if let Some(c) = crate::net::http::netrc_for(&target) {
         req = req.basic_auth(c.login, Some(c.password));
     }
     let resp = match req.send() {
@@ -503,7 +503,10 @@ pub fn probe(ep: &Endpoint, timeout: Duration) -> Vec<Stage> {
     } else {
         String::new()
     };
-    let body = resp.text().unwrap_or_default();
+    // A probe needs a version list or a tree head: cap what is read.
+    let body = crate::net::http::read_capped(resp, 1 << 20, "the answer")
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
     let ms = t;
     match (ep, status) {
         (Endpoint::Proxy { .. }, 200) => {

@@ -56,6 +56,7 @@ pub fn build_client() -> Result<Client> {
         // In the blocking client this bounds each read of a body, not the
         // whole transfer: a slow but live download is never cut off.
         .timeout(Duration::from_secs(read))
+        .redirect(redirect_policy())
         .build()
         .map_err(|e| Error::new(ErrorKind::Network, "cannot set up the HTTP client").with_source(e))
 }
@@ -70,13 +71,7 @@ pub fn check_url(url: &str, what: &str) -> Result<reqwest::Url> {
     match parsed.scheme() {
         "https" | "file" => Ok(parsed),
         "http" => {
-            let loopback = match parsed.host() {
-                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-                None => false,
-            };
-            if loopback || allow_http() {
+            if is_loopback(&parsed) || allow_http() {
                 Ok(parsed)
             } else {
                 Err(Error::invalid(format!(
@@ -92,6 +87,68 @@ pub fn check_url(url: &str, what: &str) -> Result<reqwest::Url> {
         ))
         .with_advice("use an https:// (or file://) URL")),
     }
+}
+
+/// The URL policy applied to every redirect hop, not only the first URL:
+/// an https index (the checksums) or a self-update that redirects to plain
+/// http on a remote host is refused, as is any scheme but http(s).
+pub fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() >= 10 {
+            return attempt.error("more than 10 redirects");
+        }
+        let url = attempt.url().as_str().to_string();
+        if !matches!(attempt.url().scheme(), "http" | "https") {
+            return attempt.error(format!("refusing a redirect to {url}"));
+        }
+        match check_url(&url, "the redirect target") {
+            Ok(_) => attempt.follow(),
+            Err(e) => attempt.error(e.to_string()),
+        }
+    })
+}
+
+/// Plain http only to this machine: the one place credentials may travel
+/// unencrypted.
+pub fn is_loopback(u: &reqwest::Url) -> bool {
+    match u.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// ~/.netrc credentials for `url`: only over https, or to loopback (never
+/// over plain http to a remote host, even with GOV_ALLOW_HTTP=1), and not
+/// when the URL carries its own.
+pub fn netrc_for(url: &str) -> Option<crate::net::netrc::Credentials> {
+    let u = reqwest::Url::parse(url).ok()?;
+    if !u.username().is_empty() || !(u.scheme() == "https" || is_loopback(&u)) {
+        return None;
+    }
+    u.host_str().and_then(crate::net::netrc::lookup)
+}
+
+/// Reads at most `limit` bytes of a body; more is an error, not a longer
+/// wait: a hostile server cannot make gov hold gigabytes in memory.
+pub fn read_capped(
+    mut body: impl Read,
+    limit: u64,
+    what: &str,
+) -> std::result::Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    (&mut body)
+        .take(limit + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("reading {what}: {e}"))?;
+    if out.len() as u64 > limit {
+        return Err(format!(
+            "{what} is larger than {} MiB, far more than a genuine one",
+            limit >> 20
+        ));
+    }
+    Ok(out)
 }
 
 fn allow_http() -> bool {
@@ -175,14 +232,10 @@ enum Attempt {
     Skip(String),
 }
 
-/// Adds ~/.netrc credentials for the URL's host, unless the URL carries
-/// its own. Never over plain http to a remote host (checked earlier).
+/// Adds ~/.netrc credentials for the URL's host (see `netrc_for`).
 fn request(client: &Client, url: &str, headers: &HeaderMap) -> reqwest::blocking::RequestBuilder {
     let mut req = client.get(url).headers(headers.clone());
-    if let Ok(u) = reqwest::Url::parse(url)
-        && u.username().is_empty()
-        && let Some(c) = u.host_str().and_then(crate::net::netrc::lookup)
-    {
+    if let Some(c) = netrc_for(url) {
         req = req.basic_auth(c.login, Some(c.password));
     }
     req

@@ -88,6 +88,9 @@ pub fn index_url() -> String {
         .unwrap_or_else(|| DEFAULT_INDEX_URL.to_string())
 }
 
+/// Cap on a release index body (go.dev's complete index is about 3 MB).
+pub const MAX_INDEX_BYTES: u64 = 64 << 20;
+
 fn ttl() -> Duration {
     let secs = crate::core::config::get("GOV_INDEX_TTL")
         .and_then(|v| v.trim().parse().ok())
@@ -286,17 +289,18 @@ pub fn load(
         .get(LAST_MODIFIED)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let body = match resp.bytes() {
+    // go.dev's full index is a few MB; the cap keeps a hostile answer from
+    // taking gigabytes of memory.
+    let body = match http::read_capped(resp, MAX_INDEX_BYTES, "the release index") {
         Ok(b) => b,
-        Err(e) => {
+        Err(why) => {
             let err = Error::new(
                 ErrorKind::Network,
                 format!(
-                    "the release index download from {} failed",
+                    "the release index download from {} failed: {why}",
                     http::host_of(&url)
                 ),
-            )
-            .with_source(e);
+            );
             return fail(err, cached);
         }
     };
