@@ -139,7 +139,7 @@ fn slim(releases: Vec<Release>) -> Vec<Release> {
         .collect()
 }
 
-fn parse_releases(bytes: &[u8], url: &str) -> Result<Vec<Release>> {
+pub fn parse_releases(bytes: &[u8], url: &str) -> Result<Vec<Release>> {
     serde_json::from_slice::<Vec<Release>>(bytes).map_err(|e| {
         Error::new(
             ErrorKind::Network,
