@@ -579,13 +579,8 @@ pub fn version_checks(layout: &Layout) -> Vec<Check> {
         .ok()
         .map(|cwd| select::select(&layers, &cwd))
     {
-        Some(Ok(Some(sel))) => match select::resolve_installed(&layers, &sel) {
-            Ok(i) => out.push(Check::new(
-                V,
-                "versions.selected",
-                Status::Ok,
-                format!("selected here: {} ({})", i.version, sel.source),
-            )),
+        Some(Ok(Some(sel))) => match select::resolve(&layers, &sel) {
+            Ok(r) => out.push(selected_check(&sel, &r)),
             Err(e) => out.push(
                 Check::new(
                     V,
@@ -617,4 +612,35 @@ pub fn version_checks(layout: &Layout) -> Vec<Check> {
         None => {}
     }
     out
+}
+
+/// The selection here, flagged when go.mod's go line overrode it (the
+/// selection file is stale for this module).
+fn selected_check(sel: &select::Selection, r: &select::Resolved) -> Check {
+    const V: &str = "versions";
+    let v = &r.installed.version;
+    match &r.raised {
+        None => Check::new(
+            V,
+            "versions.selected",
+            Status::Ok,
+            format!("selected here: {v} ({})", sel.source),
+        ),
+        Some(min) => Check::new(
+            V,
+            "versions.selected",
+            Status::Warning,
+            format!(
+                "the selected Go {} ({}) is older than `go {}` in {}; Go {v} runs instead",
+                sel.raw,
+                sel.source,
+                min.version,
+                min.file.display()
+            ),
+        )
+        .advice(format!(
+            "select a version that meets it (`gov local {}` in the module), or lower the go line",
+            min.line()
+        )),
+    }
 }
