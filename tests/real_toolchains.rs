@@ -533,6 +533,20 @@ fn go_line_is_a_minimum_over_an_older_selection() {
     let out = bash_in(&sb, &work, build);
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "go1.22.10");
 
+    // `go env -w GOTOOLCHAIN=...` through gov: no conflict warning, and
+    // the user's choice then stands (gov adds no GOTOOLCHAIN=local).
+    let out = bash_in(
+        &sb,
+        &work,
+        "go env -w GOTOOLCHAIN=local && go env -u GOTOOLCHAIN && go env -w GOTOOLCHAIN=path && go env GOTOOLCHAIN && go env -u GOTOOLCHAIN",
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "",
+        "no warning"
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "path");
+
     // GOV_VERSION is honoured as written: Go itself refuses the module.
     let out = bash_in(&sb, &work, &format!("GOV_VERSION=1.21.13 {build}"));
     let err = String::from_utf8_lossy(&out.stderr).to_string();

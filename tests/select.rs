@@ -348,10 +348,28 @@ fn local_exec_and_env() {
     );
     let out = shell(&sb, "sh", &proj, "gov env 1.20.14 --shell fish", &[]);
     assert!(
-        text(&out.stdout).contains("set -gx PATH '"),
+        text(&out.stdout).contains("set -gx GOV_VERSION '1.20.14'"),
         "{}",
         text(&out.stdout)
     );
+
+    // exec without a version: the one selected here.
+    let out = shell(
+        &sb,
+        "sh",
+        &proj,
+        "gov exec -- go version && gov exec -- sh -c 'echo $GOROOT'",
+        &[],
+    );
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "go version go1.22.5 linux/amd64\n{}",
+            sb.goroot("1.22.5").display()
+        )
+    );
+    let out = shell(&sb, "sh", &proj, "gov exec --", &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 }
 
 #[test]

@@ -399,6 +399,49 @@ pub fn init_shells() -> Vec<CompletionCandidate> {
         .collect()
 }
 
+/// Commands for `gov exec <version> <command>`: the selected Go's tools,
+/// then the executables on PATH.
+pub fn commands() -> Vec<CompletionCandidate> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut names = std::collections::BTreeSet::new();
+    let mut dirs: Vec<std::path::PathBuf> = Vec::new();
+    if let Some(p) = std::env::var_os("PATH") {
+        dirs.extend(std::env::split_paths(&p));
+    }
+    for d in dirs {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let executable = e
+                .metadata()
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+            if executable && let Some(n) = e.file_name().to_str() {
+                names.insert(n.to_string());
+            }
+        }
+    }
+    let mut out: Vec<CompletionCandidate> = ["go", "gofmt"]
+        .iter()
+        .map(|t| candidate(*t, Some("the selected Go")))
+        .collect();
+    out.extend(
+        names
+            .into_iter()
+            .filter(|n| n != "go" && n != "gofmt")
+            .map(|n| candidate(&n, None)),
+    );
+    out
+}
+
+/// Shells `gov env --shell` writes for.
+pub fn env_shells() -> Vec<CompletionCandidate> {
+    ["bash", "zsh", "sh", "fish", "dash", "ksh"]
+        .iter()
+        .map(|s| candidate(*s, None))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@ pub mod complete;
 mod config;
 mod current;
 mod doctor;
+mod env;
 mod exec;
 mod global;
 mod import;
@@ -56,7 +57,7 @@ pub enum Command {
     Current(current::Args),
     Which(current::WhichArgs),
     Exec(exec::Args),
-    Env(exec::EnvArgs),
+    Env(env::EnvArgs),
     Import(import::Args),
     Init(init::Args),
     Shell(init::ShellArgs),
@@ -94,7 +95,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Current(a) => current::run(&app, a),
         Command::Which(a) => current::which(&app, a),
         Command::Exec(a) => exec::run(&app, a),
-        Command::Env(a) => exec::env(&app, a),
+        Command::Env(a) => env::run(&app, a),
         Command::Import(a) => import::run(&app, a),
         Command::Init(a) => init::run(&app, a),
         Command::Shell(a) => init::shell(&app, a),
