@@ -427,7 +427,7 @@ fn fish_scripts_parse_and_complete_live_versions() {
     );
     assert_eq!(
         complete(sourced, "gov uni"),
-        ["uninstall\tRemove an installed version"]
+        ["uninstall\tRemove installed versions"]
     );
     // Through `gov init fish`, where gov is a function.
     let init = "gov init fish | source; functions -q gov; or exit 3";

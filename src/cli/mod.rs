@@ -1,6 +1,7 @@
 //! Command-line interface: parse with clap, call the library, print.
 //! Status goes to stderr, data (lists, JSON) to stdout.
 
+mod cache;
 pub mod complete;
 mod config;
 mod current;
@@ -20,6 +21,7 @@ mod proxy;
 mod self_update;
 pub mod terminal;
 mod uninstall;
+mod use_;
 
 use clap::{Parser, Subcommand};
 
@@ -49,8 +51,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Install(install::Args),
+    #[command(visible_alias = "rm")]
     Uninstall(uninstall::Args),
+    #[command(visible_alias = "ls")]
     List(list::Args),
+    #[command(visible_alias = "ls-remote")]
     ListRemote(list_remote::Args),
     Global(global::Args),
     Local(local::Args),
@@ -69,6 +74,8 @@ pub enum Command {
     Config(config::Args),
     #[command(hide = true)]
     Man(man::Args),
+    Use(use_::Args),
+    Cache(cache::Args),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -106,6 +113,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::SelfUpdate(a) => self_update::run(&app, a),
         Command::Config(a) => config::run(&app, a),
         Command::Man(a) => man::run(a),
+        Command::Use(a) => use_::run(&app, a),
+        Command::Cache(a) => cache::run(&app, a),
     }
 }
 

@@ -152,9 +152,19 @@ fn use_preset(
             ));
         }
         proxy::preset(&name).ok_or_else(|| {
-            let names: Vec<&str> = proxy::presets().iter().map(|p| p.name).collect();
-            Error::invalid(format!("unknown preset `{name}`"))
-                .with_advice(format!("presets: corp, {}", names.join(", ")))
+            let mut names: Vec<&str> = vec!["corp"];
+            names.extend(proxy::presets().iter().map(|p| p.name));
+            let all = format!("presets: {}", names.join(", "));
+            let shown: String = name
+                .chars()
+                .take(64)
+                .flat_map(char::escape_default)
+                .collect();
+            let advice = match crate::core::suggest::closest(&name, &names) {
+                Some(s) => format!("did you mean `gov proxy use {s}`? {all}"),
+                None => all,
+            };
+            Error::invalid(format!("unknown preset `{shown}`")).with_advice(advice)
         })?
     };
     let changes = preset

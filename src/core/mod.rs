@@ -14,5 +14,6 @@ pub mod layout;
 pub mod lock;
 pub mod quote;
 pub mod report;
+pub mod suggest;
 pub mod template;
 pub mod version;

@@ -11,6 +11,7 @@
 //! `gov import`, and gov's own self-update. Uses `core`, `net`, `settings`
 //! and `entry::shim` (every install writes its shims).
 
+pub mod cache;
 pub mod import;
 
 pub mod pipeline;
