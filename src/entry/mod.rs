@@ -8,6 +8,7 @@
 //! per-version env shims. Uses `core` and `settings` only.
 
 pub mod entrypoints;
+pub mod foreign;
 pub mod select;
 pub mod shim;
 

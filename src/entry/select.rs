@@ -1,5 +1,6 @@
 //! Which Go version applies here, and why. Order:
-//! `GOV_VERSION` > nearest `.go-version` upward > nearest go.work / go.mod
+//! `GOV_VERSION` > nearest `.go-version` (or `.tool-versions` / mise.toml
+//! `go` entry, `entry::foreign`) upward > nearest go.work / go.mod
 //! `toolchain` line (unless `GOV_GOMOD=0`) > the account's own global
 //! selection > the system layer's. The version is then found in the
 //! account's layer first, then the system layer.
@@ -21,6 +22,7 @@ use crate::core::installed;
 use crate::core::layers::{Layer, Layers};
 use crate::core::layout::Layout;
 use crate::core::version::{GoVersion, VersionRequest};
+use crate::entry::foreign;
 
 pub const VERSION_FILE: &str = ".go-version";
 
@@ -189,14 +191,9 @@ pub fn select(layers: &Layers, cwd: &Path) -> Result<Option<Selection>> {
     let mut dir = Some(cwd);
     while let Some(d) = dir {
         if version_file.is_none() {
-            let vf = d.join(VERSION_FILE);
-            if let Some(text) = read_on_walk(&vf)?
-                && let Some(line) = parse_version_file(&text)
-            {
-                version_file = Some(from_version_file(vf, line)?);
-                if !use_gomod {
-                    break;
-                }
+            version_file = version_file_in(layers, d)?;
+            if version_file.is_some() && !use_gomod {
+                break;
             }
         }
         if use_gomod {
@@ -254,13 +251,37 @@ pub fn select(layers: &Layers, cwd: &Path) -> Result<Option<Selection>> {
     Ok(layered_global(layers)?.and_then(with_minimum))
 }
 
-fn from_version_file(vf: PathBuf, line: &str) -> Result<Selection> {
-    let request = VersionRequest::parse(line).map_err(|e| {
+/// The selection file of one directory: `.go-version`, else the `go`
+/// entry of `.tool-versions` or a mise file.
+fn version_file_in(layers: &Layers, d: &Path) -> Result<Option<Selection>> {
+    let vf = d.join(VERSION_FILE);
+    if let Some(text) = read_on_walk(&vf)?
+        && let Some(line) = parse_version_file(&text)
+    {
+        return from_version_file(layers, vf, line).map(Some);
+    }
+    for name in foreign::FILES {
+        let f = d.join(name);
+        if let Some(v) = foreign::go_entry(&f)? {
+            return from_version_file(layers, f, &v).map(Some);
+        }
+    }
+    Ok(None)
+}
+
+fn from_version_file(layers: &Layers, vf: PathBuf, line: &str) -> Result<Selection> {
+    if line == "system" {
+        // Every layer's entry points count as gov's, not as "the system Go".
+        let bin = layers.own().unwrap_or(layers.system()).bin_dir();
+        return Err(foreign::system_hint(&vf, bin));
+    }
+    // The parse error repeats the text unescaped: only the excerpt is shown.
+    let request = VersionRequest::parse(line).map_err(|_| {
         Error::invalid(format!(
-            "{} says `{line}`, which is not a Go version",
-            vf.display()
+            "{} says `{}`, which is not a Go version",
+            vf.display(),
+            foreign::excerpt(line)
         ))
-        .with_source(e)
         .with_advice("write one version in it, like 1.22.5 (or run `gov local <version>` there)")
     })?;
     Ok(Selection {

@@ -13,6 +13,7 @@
 
 pub mod cache;
 pub mod import;
+pub mod migrate;
 
 pub mod pipeline;
 pub mod self_update;
