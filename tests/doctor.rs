@@ -185,6 +185,10 @@ fn healthy_machine_with_working_proxy_and_sumdb() {
             gopath_bin(&sb).display()
         ),
     );
+    // Marks are Unicode in a UTF-8 locale (ASCII otherwise).
+    c.env("LANG", "C.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_CTYPE");
     let out = run_program(c.arg("doctor"));
     let t = text(&out.stdout);
     assert!(out.status.success(), "{t}");

@@ -241,3 +241,37 @@ fn documented_full_removal_leaves_nothing() {
         "GOFLAGS=-mod=mod\n"
     );
 }
+
+/// Colour only on a terminal and never with NO_COLOR; ASCII marks outside
+/// UTF-8 locales (LC_ALL=C).
+#[test]
+fn colour_and_ascii_follow_the_terminal_and_locale() {
+    let sb = Sandbox::with_installed(&["1.22.5"], "1.22.5");
+    let gov = assert_cmd::cargo::cargo_bin("gov");
+    let in_pty = |env: &[(&str, &str)]| {
+        let mut c = sb.env_cmd("script");
+        c.args([
+            "-qec",
+            &format!("{} doctor --offline", gov.display()),
+            "/dev/null",
+        ]);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        String::from_utf8_lossy(&run_program(&mut c).stdout).to_string()
+    };
+    let coloured = in_pty(&[("LANG", "C.UTF-8")]);
+    assert!(coloured.contains("\u{1b}[32m✓\u{1b}[0m"), "{coloured}");
+    let plain = in_pty(&[("LANG", "C.UTF-8"), ("NO_COLOR", "1")]);
+    assert!(!plain.contains("\u{1b}["), "{plain}");
+    assert!(plain.contains("✓"), "{plain}");
+    let ascii = in_pty(&[("LANG", "C.UTF-8"), ("LC_ALL", "C"), ("NO_COLOR", "1")]);
+    assert!(ascii.is_ascii(), "{ascii}");
+    assert!(ascii.contains("  + "), "{ascii}");
+    // Not a terminal: no colour even without NO_COLOR.
+    let mut c = sb.env_cmd("sh");
+    c.args(["-c", "gov doctor --offline"])
+        .env("LANG", "C.UTF-8");
+    let piped = String::from_utf8_lossy(&run_program(&mut c).stdout).to_string();
+    assert!(!piped.contains('\u{1b}') && piped.contains("✓"), "{piped}");
+}

@@ -84,7 +84,16 @@ pub fn main() -> i32 {
     match run(cli) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("{}", e.report());
+            use std::io::IsTerminal;
+            let style = crate::core::style::Style::detect(std::io::stderr().is_terminal());
+            let report = e.report();
+            match report.strip_prefix("error:") {
+                Some(rest) if style.colour => eprintln!(
+                    "{}{rest}",
+                    style.paint(crate::core::style::Tone::Bad, "error:")
+                ),
+                _ => eprintln!("{report}"),
+            }
             e.kind().exit_code()
         }
     }

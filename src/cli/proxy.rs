@@ -314,8 +314,14 @@ fn check(app: &App, json_out: bool) -> Result<()> {
             .collect();
         return super::print_json(&json!(items));
     }
+    use std::io::IsTerminal;
+    let style = crate::core::style::Style::detect(std::io::stdout().is_terminal());
     for (i, r) in rows.iter().enumerate() {
-        let mark = if r.2 { "✓" } else { "✗" };
+        let mark = if r.2 {
+            style.paint(crate::core::style::Tone::Good, style.ok_mark())
+        } else {
+            style.paint(crate::core::style::Tone::Bad, style.fail_mark())
+        };
         println!(
             "{:>2}. {mark} {:<45} {:>6} ms  [{}] {}",
             i + 1,

@@ -14,6 +14,7 @@ pub mod layout;
 pub mod lock;
 pub mod quote;
 pub mod report;
+pub mod style;
 pub mod suggest;
 pub mod template;
 pub mod version;

@@ -22,6 +22,7 @@ use serde::Serialize;
 
 use crate::app::App;
 use crate::core::error::{Error, ErrorKind, Result};
+use crate::core::style::{Style, Tone};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -116,18 +117,29 @@ pub fn diagnose(app: &App, offline: bool) -> Report {
     Report::new(checks)
 }
 
-fn mark(s: Status) -> &'static str {
+fn mark(s: Status, style: &Style) -> String {
     match s {
-        Status::Ok => "✓",
-        Status::Warning => "!",
-        Status::Problem => "✗",
-        Status::Skipped => "-",
+        Status::Ok => style.paint(Tone::Good, style.ok_mark()),
+        Status::Warning => style.paint(Tone::Warn, "!"),
+        Status::Problem => style.paint(Tone::Bad, style.fail_mark()),
+        Status::Skipped => "-".to_string(),
     }
+}
+
+/// The report for people, without colour.
+pub fn render_text(r: &Report) -> String {
+    render_styled(
+        r,
+        &Style {
+            colour: false,
+            unicode: crate::core::style::utf8_locale(),
+        },
+    )
 }
 
 /// The report for people: sections with a mark per check, then numbered
 /// problems and warnings with their advice.
-pub fn render_text(r: &Report) -> String {
+pub fn render_styled(r: &Report, style: &Style) -> String {
     let mut out = String::new();
     let mut section = "";
     let mut target: Option<&str> = None;
@@ -156,10 +168,10 @@ pub fn render_text(r: &Report) -> String {
         match c.stage {
             Some(stage) => out.push_str(&format!(
                 "{indent}{} {stage:<6} {}",
-                mark(c.status),
+                mark(c.status, style),
                 c.finding
             )),
-            None => out.push_str(&format!("{indent}{} {}", mark(c.status), c.finding)),
+            None => out.push_str(&format!("{indent}{} {}", mark(c.status, style), c.finding)),
         }
         if let Some(ms) = c.ms {
             out.push_str(&format!(" ({ms} ms)"));

@@ -19,11 +19,12 @@ pub const FILES: &[&str] = &[".tool-versions", "mise.toml", ".mise.toml"];
 /// Selection files are a few lines; anything bigger is not one.
 pub const MAX_BYTES: u64 = 64 * 1024;
 
-/// A line of text safe to show: control characters escaped, cut at 80.
+/// A line of text safe to show: control characters escaped, cut at 80
+/// (the ellipsis is ASCII outside UTF-8 locales).
 pub fn excerpt(s: &str) -> String {
     let mut out: String = s.chars().take(80).flat_map(char::escape_default).collect();
     if s.chars().count() > 80 {
-        out.push('…');
+        out.push_str(crate::core::style::Style::detect(false).ellipsis());
     }
     out
 }
