@@ -6,7 +6,7 @@
 //! ```json
 //! { "schema": 1, "healthy": true, "problems": 0, "warnings": 1,
 //!   "checks": [ { "section": "environment" | "versions" | "layers" | "network",
-//!                 "id": "path.go",            // stable identifier
+//!                 "id": "path.go",            // unique, stable identifier
 //!                 "target": "https://goproxy.cn", // network checks: the endpoint
 //!                 "stage": "dns" | "tcp" | "tls" | "http" | "sumdb" | null,
 //!                 "status": "ok" | "warning" | "problem" | "skipped",
@@ -78,8 +78,27 @@ pub struct Report {
     pub checks: Vec<Check>,
 }
 
+/// Makes every id unique: the first check keeps its id, later ones with
+/// the same id (a second proxy in GOPROXY, a second mirror) get `.2`, `.3`
+/// inserted before the last part (`goproxy.2.tls`), so scripts can address
+/// each one.
+fn unique_ids(checks: &mut [Check]) {
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for c in checks.iter_mut() {
+        let n = seen.entry(c.id.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            c.id = match c.id.rsplit_once('.') {
+                Some((head, last)) => format!("{head}.{n}.{last}"),
+                None => format!("{}.{n}", c.id),
+            };
+        }
+    }
+}
+
 impl Report {
-    fn new(checks: Vec<Check>) -> Report {
+    fn new(mut checks: Vec<Check>) -> Report {
+        unique_ids(&mut checks);
         let problems = checks
             .iter()
             .filter(|c| c.status == Status::Problem)
