@@ -434,6 +434,44 @@ pub fn commands() -> Vec<CompletionCandidate> {
     out
 }
 
+/// `gov proxy set <KEY>=`: the keys gov manages, each with its current
+/// value as the description.
+pub fn proxy_keys() -> Vec<CompletionCandidate> {
+    let profile = layout()
+        .map(|l| crate::settings::proxy::read_profile(&l))
+        .unwrap_or_default();
+    crate::settings::proxy::KEYS
+        .iter()
+        .map(|k| {
+            let help = profile.get(*k).map(|v| format!("now {v}"));
+            candidate(format!("{k}="), help.as_deref())
+        })
+        .collect()
+}
+
+/// `gov list-remote <line>`: the release lines of the cached index,
+/// newest first.
+pub fn remote_lines() -> Vec<CompletionCandidate> {
+    let Some(idx) = layout().and_then(|l| crate::net::index::load_cached_only(&l)) else {
+        return Vec::new();
+    };
+    let supported = idx.supported_families();
+    let mut lines: Vec<(String, String)> = Vec::new();
+    for (v, _) in idx.releases() {
+        let f = v.family();
+        if !lines.contains(&f) {
+            lines.push(f);
+        }
+    }
+    lines
+        .into_iter()
+        .map(|f| {
+            let help = supported.contains(&f).then_some("supported");
+            candidate(format!("{}.{}", f.0, f.1), help)
+        })
+        .collect()
+}
+
 /// Shells `gov env --shell` writes for.
 pub fn env_shells() -> Vec<CompletionCandidate> {
     ["bash", "zsh", "sh", "fish", "dash", "ksh"]

@@ -14,6 +14,7 @@ use crate::net::index::Freshness;
 )]
 pub struct Args {
     /// Only this family (1.22) or version.
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::cli::complete::remote_lines))]
     filter: Option<String>,
     /// Include pre-releases and archived (unsupported) lines.
     #[arg(long)]

@@ -46,7 +46,11 @@ enum Cmd {
     },
     /// Set KEY=VALUE pairs (validated as cmd/go would).
     Set {
-        #[arg(required = true, value_name = "KEY=VALUE")]
+        #[arg(
+            required = true,
+            value_name = "KEY=VALUE",
+            add = clap_complete::ArgValueCandidates::new(crate::cli::complete::proxy_keys)
+        )]
         pairs: Vec<String>,
     },
     /// Check the configured proxies and every preset from this machine,
