@@ -102,7 +102,7 @@ fn unknown_and_invalid_versions() {
     let err = sb.fails(&["install", "1.24"], 1);
     assert!(err.contains("did you mean 1.22.10"), "{err}");
 
-    for bad in ["1.2x", "go", "1.22.05", "v1.22", "1.21.3rc1", "1"] {
+    for bad in ["1.2x", "go", "1.22.05", "vv1.22", "v", "1.21.3rc1", "1"] {
         let err = sb.fails(&["install", bad], 2);
         assert!(err.contains("hint:"), "{bad}: {err}");
     }

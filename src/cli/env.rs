@@ -16,11 +16,10 @@ use crate::core::quote::sh_quote;
 /// only what it added.
 const MARK: &str = "GOV_ENV_PATH";
 
-/// Print shell lines that hand this shell to gov (GOV_BIN_DIR on PATH, and
-/// GOV_VERSION for a named version).
+/// Print shell lines that hand this shell to gov's selection.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Re-running adds nothing twice; GOROOT and proxy settings are left to gov at each `go` call.\n\nExamples:\n  eval \"$(gov env)\"            # follow gov's selection in this shell\n  eval \"$(gov env 1.22.5)\"     # this shell uses 1.22.5 (like `gov shell 1.22.5`)\n  eval \"$(gov env --unset)\"    # undo\n  gov env --shell fish | source"
+    after_help = "The lines put GOV_BIN_DIR on PATH (once) and, for a named version, set GOV_VERSION.\nRe-running adds nothing twice; GOROOT and proxy settings are left to gov at each `go` call.\n\nExamples:\n  eval \"$(gov env)\"            # follow gov's selection in this shell\n  eval \"$(gov env 1.22.5)\"     # this shell uses 1.22.5 (like `gov shell 1.22.5`)\n  eval \"$(gov env --unset)\"    # undo\n  gov env --shell fish | source"
 )]
 pub struct EnvArgs {
     /// An installed version for this shell; default: gov's usual selection.

@@ -421,7 +421,12 @@ fn fetch_into(app: &App, plan: &Plan, stage: &Path) -> Result<Fetched> {
             ),
         ));
     }
-    let body = MirroredBody::open(&app.client()?, http_urls, RetryPolicy::from_env())?;
+    let body = MirroredBody::open_reporting(
+        &app.client()?,
+        http_urls,
+        RetryPolicy::from_env(),
+        &|line| app.ui.warn(line),
+    )?;
     if let (Some(announced), Some(size)) = (body.content_length(), plan.size)
         && announced != size
     {
