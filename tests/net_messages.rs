@@ -138,3 +138,65 @@ fn proxy_and_dns_failures_name_the_proxy_and_the_stage() {
     );
     no_debug_text(&err);
 }
+
+/// doctor walks gov's own download path: the index and every mirror, stage
+/// by stage, ending with a HEAD of the selected version's archive.
+#[test]
+fn doctor_checks_the_index_and_each_mirror_with_a_head_of_the_archive() {
+    let sb = Sandbox::with_installed(&["1.22.5"], "1.22.5");
+    sb.ok(&["proxy", "set", "GOPROXY=off", "GOSUMDB=off"]);
+    // A mirror that serves another file under the same name.
+    let liar = TestServer::start();
+    liar.put("/go/go1.22.5.linux-amd64.tar.gz", b"short".to_vec());
+    let mirrors = format!(
+        "{}/wrong,{}/dl,{}/go",
+        sb.server.url(),
+        sb.server.url(),
+        liar.url()
+    );
+    let mut cmd = sb.env_cmd("sh");
+    cmd.args(["-c", "gov doctor --json"])
+        .env("GOV_MIRROR", &mirrors);
+    let out = support::run_program(&mut cmd);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)));
+    let by_id = |id: &str| {
+        v["checks"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["id"] == id).cloned())
+            .unwrap_or_else(|| panic!("no {id} in {v:#}"))
+    };
+    for stage in ["dns", "tcp", "http"] {
+        assert_eq!(by_id(&format!("download.index.{stage}"))["status"], "ok");
+    }
+    assert!(
+        by_id("download.index.http")["finding"]
+            .as_str()
+            .is_some_and(|f| f.contains("releases"))
+    );
+    let wrong = by_id("download.mirror.http");
+    assert_eq!(wrong["status"], "problem", "{wrong}");
+    assert!(
+        wrong["finding"].as_str().is_some_and(
+            |f| f.contains("path problem") && f.contains("/wrong/go1.22.5.linux-amd64.tar.gz")
+        ),
+        "{wrong}"
+    );
+    let good = by_id("download.mirror.2.http");
+    assert_eq!(good["status"], "ok", "{good}");
+    assert!(
+        good["finding"]
+            .as_str()
+            .is_some_and(|f| f.starts_with("HEAD ")),
+        "{good}"
+    );
+    let liar_check = by_id("download.mirror.3.http");
+    assert_eq!(liar_check["status"], "problem", "{liar_check}");
+    assert!(
+        liar_check["finding"]
+            .as_str()
+            .is_some_and(|f| f.contains("5 bytes, the index says")),
+        "{liar_check}"
+    );
+    assert_eq!(out.status.code(), Some(1), "problems make doctor exit 1");
+}

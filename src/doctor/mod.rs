@@ -14,6 +14,7 @@
 //!                 "ms": 12 | null } ] }
 //! ```
 
+mod download;
 mod environment;
 mod layers;
 pub mod network;
@@ -132,6 +133,7 @@ pub fn diagnose(app: &App, offline: bool) -> Report {
     } else {
         let settings = environment::effective_settings(&app.layout);
         checks.extend(network::checks(&settings, network::stage_timeout()));
+        checks.extend(download::checks(&app.layout, network::stage_timeout()));
     }
     Report::new(checks)
 }
