@@ -97,10 +97,9 @@ fn system_scope_covers_zsh_and_fish_where_installed() {
     let r = root.display().to_string();
     sb.ok(&["persist", "--system", "--root", &r]);
     let zp = std::fs::read_to_string(root.join("etc/zsh/zprofile")).unwrap_or_default();
-    assert!(
-        zp.starts_with("# distro\n") && zp.contains(&sb.bin().display().to_string()),
-        "{zp}"
-    );
+    // The system layer's entry points (GOV_SYSTEM_BIN_DIR).
+    let sysbin = sb.dir.path().join("sysbin").display().to_string();
+    assert!(zp.starts_with("# distro\n") && zp.contains(&sysbin), "{zp}");
     assert!(
         !root.join("etc/fish").exists(),
         "fish not installed: nothing written"
