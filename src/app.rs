@@ -2,7 +2,7 @@
 //! client, built only when a command needs the network (a warm `list-remote`
 //! never pays for TLS setup).
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::sync::Arc;
 
 use reqwest::blocking::Client;
@@ -20,6 +20,8 @@ pub struct App {
     pub layout: Layout,
     pub ui: Arc<dyn Reporter>,
     client: OnceCell<Client>,
+    /// `--refresh`: the first index load of this run revalidates.
+    refresh: Cell<bool>,
 }
 
 impl App {
@@ -28,6 +30,7 @@ impl App {
             layout,
             ui,
             client: OnceCell::new(),
+            refresh: Cell::new(false),
         }
     }
 
@@ -65,6 +68,11 @@ impl App {
 
     /// The release index, warning when a stale cached copy had to do.
     pub fn index(&self, freshness: Freshness) -> Result<Index> {
+        let freshness = if self.refresh.replace(false) {
+            Freshness::Revalidate
+        } else {
+            freshness
+        };
         let idx = index::load(&self.layout, &|| self.client(), freshness)?;
         if let IndexSource::Stale { age, why } = &idx.source {
             self.ui.warn(&format!(
@@ -73,6 +81,11 @@ impl App {
             ));
         }
         Ok(idx)
+    }
+
+    /// Makes the next index load revalidate with the server (`--refresh`).
+    pub fn refresh_index(&self) {
+        self.refresh.set(true);
     }
 
     /// Resolves against the index; a miss in a cached copy revalidates once,

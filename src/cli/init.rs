@@ -50,10 +50,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             let completions = if a.shell == "bash" {
                 completion_script("bash")?
             } else {
-                format!(
-                    "if (( $+functions[compdef] )); then\n{}\nfi",
-                    completion_script("zsh")?.trim_end()
-                )
+                zsh_completions(&completion_script("zsh")?)
             };
             format!(
                 r#"# gov shell setup ({shell}): eval "$(gov init {shell})"
@@ -128,6 +125,31 @@ pub fn shell(app: &App, a: ShellArgs) -> Result<()> {
     let found = super::exec::find_installed(app, &v)?;
     println!("{}", found.version);
     Ok(())
+}
+
+/// zsh's completion registration, working whether `gov init zsh` comes
+/// before or after `compinit`: with compdef already there it registers at
+/// once, otherwise at the first prompt (a one-shot precmd hook), by which
+/// time ~/.zshrc has run compinit.
+fn zsh_completions(script: &str) -> String {
+    format!(
+        r#"__gov_register_completion() {{
+{script}
+}}
+if (( $+functions[compdef] )); then
+  __gov_register_completion
+  unfunction __gov_register_completion
+else
+  __gov_completion_hook() {{
+    add-zsh-hook -d precmd __gov_completion_hook
+    (( $+functions[compdef] )) && __gov_register_completion
+    unfunction __gov_register_completion __gov_completion_hook 2>/dev/null
+  }}
+  autoload -Uz add-zsh-hook
+  add-zsh-hook precmd __gov_completion_hook
+fi"#,
+        script = script.trim_end()
+    )
 }
 
 /// The registration script of gov's dynamic completions for `shell`.

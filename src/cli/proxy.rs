@@ -46,7 +46,11 @@ enum Cmd {
     },
     /// Set KEY=VALUE pairs (validated as cmd/go would).
     Set {
-        #[arg(required = true, value_name = "KEY=VALUE")]
+        #[arg(
+            required = true,
+            value_name = "KEY=VALUE",
+            add = clap_complete::ArgValueCandidates::new(crate::cli::complete::proxy_keys)
+        )]
         pairs: Vec<String>,
     },
     /// Check the configured proxies and every preset from this machine,
@@ -155,9 +159,19 @@ fn use_preset(
             ));
         }
         proxy::preset(&name).ok_or_else(|| {
-            let names: Vec<&str> = proxy::presets().iter().map(|p| p.name).collect();
-            Error::invalid(format!("unknown preset `{name}`"))
-                .with_advice(format!("presets: corp, {}", names.join(", ")))
+            let mut names: Vec<&str> = vec!["corp"];
+            names.extend(proxy::presets().iter().map(|p| p.name));
+            let all = format!("presets: {}", names.join(", "));
+            let shown: String = name
+                .chars()
+                .take(64)
+                .flat_map(char::escape_default)
+                .collect();
+            let advice = match crate::core::suggest::closest(&name, &names) {
+                Some(s) => format!("did you mean `gov proxy use {s}`? {all}"),
+                None => all,
+            };
+            Error::invalid(format!("unknown preset `{shown}`")).with_advice(advice)
         })?
     };
     let changes = preset
@@ -307,8 +321,14 @@ fn check(app: &App, json_out: bool) -> Result<()> {
             .collect();
         return super::print_json(&json!(items));
     }
+    use std::io::IsTerminal;
+    let style = crate::core::style::Style::detect(std::io::stdout().is_terminal());
     for (i, r) in rows.iter().enumerate() {
-        let mark = if r.2 { "✓" } else { "✗" };
+        let mark = if r.2 {
+            style.paint(crate::core::style::Tone::Good, style.ok_mark())
+        } else {
+            style.paint(crate::core::style::Tone::Bad, style.fail_mark())
+        };
         println!(
             "{:>2}. {mark} {:<45} {:>6} ms  [{}] {}",
             i + 1,

@@ -16,5 +16,7 @@ pub mod perms;
 pub mod quote;
 pub mod report;
 pub mod safe_read;
+pub mod style;
+pub mod suggest;
 pub mod template;
 pub mod version;

@@ -169,7 +169,7 @@ pub enum VersionRequest {
 }
 
 const VERSION_FORMS: &str =
-    "versions look like 1.22.5, go1.22.5, 1.22 (the newest 1.22.x), 1.23rc1 or latest";
+    "versions look like 1.22.5, go1.22.5, v1.22.5, 1.22 (the newest 1.22.x), 1.23rc1 or latest";
 
 impl VersionRequest {
     pub fn parse(input: &str) -> Result<VersionRequest> {
@@ -177,7 +177,11 @@ impl VersionRequest {
         if text.eq_ignore_ascii_case("latest") || text.eq_ignore_ascii_case("stable") {
             return Ok(VersionRequest::Latest);
         }
-        let bare = text.strip_prefix("go").unwrap_or(text);
+        // `go1.22.5` (Go's own name) and `v1.22.5` (module and tag style).
+        let bare = text
+            .strip_prefix("go")
+            .or_else(|| text.strip_prefix('v'))
+            .unwrap_or(text);
         // gover accepts any lowercase pre-release word; Go only ever
         // publishes alpha, beta and rc, and anything else is a typo.
         let real_kind = |v: &GoVersion| matches!(v.kind.as_str(), "" | "alpha" | "beta" | "rc");

@@ -67,7 +67,7 @@ pub struct Stage {
     pub ms: Option<u64>,
 }
 
-fn ok(name: &'static str, finding: impl Into<String>, since: Instant) -> Stage {
+pub(super) fn ok(name: &'static str, finding: impl Into<String>, since: Instant) -> Stage {
     Stage {
         name,
         status: Status::Ok,
@@ -77,7 +77,7 @@ fn ok(name: &'static str, finding: impl Into<String>, since: Instant) -> Stage {
     }
 }
 
-fn fail(
+pub(super) fn fail(
     name: &'static str,
     finding: impl Into<String>,
     advice: impl Into<String>,
@@ -318,7 +318,7 @@ fn connect_tunnel(
     }
 }
 
-fn http_client(timeout: Duration) -> Result<reqwest::blocking::Client, String> {
+pub(super) fn http_client(timeout: Duration) -> Result<reqwest::blocking::Client, String> {
     reqwest::blocking::Client::builder()
         .user_agent(crate::net::http::user_agent())
         .connect_timeout(timeout)
@@ -330,7 +330,7 @@ fn http_client(timeout: Duration) -> Result<reqwest::blocking::Client, String> {
 
 /// Runs DNS, TCP and TLS for `u`; returns the stages, and whether the
 /// chain may continue to HTTP.
-fn transport_stages(u: &url::Url, timeout: Duration) -> (Vec<Stage>, bool) {
+pub(super) fn transport_stages(u: &url::Url, timeout: Duration) -> (Vec<Stage>, bool) {
     let mut stages = Vec::new();
     let host = u.host_str().unwrap_or("").to_string();
     let port = u.port_or_known_default().unwrap_or(443);

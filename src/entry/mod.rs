@@ -8,6 +8,7 @@
 //! per-version env shims. Uses `core` and `settings` only.
 
 pub mod entrypoints;
+pub mod foreign;
 pub mod select;
 pub mod shim;
 
@@ -79,7 +80,9 @@ fn exec_selected(
             let Some(own) = layers.own() else {
                 return Err(no_layer_for_auto_install(e));
             };
-            auto_install(own, &sel)?;
+            // The selection, or the release line of go.mod's go line when
+            // the selection is older than it.
+            auto_install(own, &select::install_target(&layers, &sel))?;
             select::resolve_installed(&layers, &sel)?
         }
         Err(e) => return Err(e),

@@ -11,7 +11,9 @@
 //! `gov import`, and gov's own self-update. Uses `core`, `net`, `settings`
 //! and `entry::shim` (every install writes its shims).
 
+pub mod cache;
 pub mod import;
+pub mod migrate;
 
 pub mod pipeline;
 pub mod self_update;
@@ -432,10 +434,11 @@ fn fetch_into(app: &App, plan: &Plan, stage: &Path) -> Result<Fetched> {
     let mut failures: Vec<String> = Vec::new();
     let mut next = 0;
     while next < http_urls.len() {
-        let body = match MirroredBody::open(
+        let body = match MirroredBody::open_reporting(
             &client,
             http_urls[next..].to_vec(),
             RetryPolicy::from_env(),
+            &|line| app.ui.warn(line),
         ) {
             Ok(b) => b,
             Err(e) if failures.is_empty() => return Err(e),

@@ -161,7 +161,15 @@ fn allow_http() -> bool {
 /// Advice for a failed request, by what failed.
 pub fn advice_for(why: &str) -> &'static str {
     let w = why.to_ascii_lowercase();
-    if w.contains("certificate") || w.contains("unknownissuer") || w.contains("tls") {
+    if w.contains("connect refused") {
+        "the proxy refuses to tunnel to that host: have it allowed there, or list the host in NO_PROXY if it is reachable directly"
+    } else if w.contains("proxy")
+        && (w.contains("refused the connection") || w.contains("does not resolve"))
+    {
+        "the proxy is not reachable: check that it runs at that address, or fix (or unset) the variable named above"
+    } else if w.contains("path problem") {
+        "check the path of GOV_MIRROR / GOV_INDEX_URL: a mirror base is the folder holding go1.x.y.linux-*.tar.gz (like https://dl.google.com/go)"
+    } else if w.contains("certificate") || w.contains("unknownissuer") || w.contains("tls") {
         "TLS verification failed: if a corporate proxy or private CA signs this host's certificate, \
          point SSL_CERT_FILE (or SSL_CERT_DIR) at that CA's PEM bundle"
     } else if w.contains("401") || w.contains("403") {
@@ -248,15 +256,15 @@ fn attempt(client: &Client, url: &str, headers: &HeaderMap) -> Attempt {
             if status.is_success() || status == StatusCode::NOT_MODIFIED {
                 Attempt::Done(resp)
             } else if is_transient_status(status) {
-                Attempt::Transient(format!("HTTP {status}"))
+                Attempt::Transient(crate::net::explain::explain_status(status, url))
             } else {
-                Attempt::Skip(format!("HTTP {status}"))
+                Attempt::Skip(crate::net::explain::explain_status(status, url))
             }
         }
         Err(e) if is_transient_error(&e) && !is_unknown_host(&e) => {
-            Attempt::Transient(describe(&e))
+            Attempt::Transient(crate::net::explain::explain(&e, url))
         }
-        Err(e) => Attempt::Skip(describe(&e)),
+        Err(e) => Attempt::Skip(crate::net::explain::explain(&e, url)),
     }
 }
 
@@ -303,8 +311,26 @@ pub struct MirroredBody {
 impl MirroredBody {
     /// `urls` are the full URLs of the same file on each mirror, in order.
     pub fn open(client: &Client, urls: Vec<String>, policy: RetryPolicy) -> Result<MirroredBody> {
-        let mut failures = Vec::new();
+        Self::open_reporting(client, urls, policy, &|_| {})
+    }
+
+    /// `open`, telling `fallback` in one line each time a mirror fails and
+    /// the next one is tried.
+    pub fn open_reporting(
+        client: &Client,
+        urls: Vec<String>,
+        policy: RetryPolicy,
+        fallback: &dyn Fn(&str),
+    ) -> Result<MirroredBody> {
+        let mut failures: Vec<String> = Vec::new();
         for (i, url) in urls.iter().enumerate() {
+            if let (Some(last), Some(prev)) = (failures.last(), i.checked_sub(1)) {
+                fallback(&format!(
+                    "mirror {} failed ({last}); trying {}",
+                    host_of(&urls[prev]),
+                    host_of(url)
+                ));
+            }
             match get_with_retries(client, url, &HeaderMap::new(), &policy) {
                 Ok(resp) => {
                     let total = resp.content_length();
@@ -322,10 +348,15 @@ impl MirroredBody {
                         resumes_left,
                     });
                 }
-                Err(why) => failures.push(format!("{url}: {why}")),
+                Err(why) => failures.push(why),
             }
         }
-        let all = failures.join("\n    ");
+        let all = urls
+            .iter()
+            .zip(&failures)
+            .map(|(u, why)| format!("{u}: {why}"))
+            .collect::<Vec<_>>()
+            .join("\n    ");
         Err(Error::new(
             ErrorKind::Network,
             format!("could not download from any mirror:\n    {all}"),

@@ -315,6 +315,12 @@ pub fn load(
     Ok(Index::new(releases, IndexSource::Fresh, url))
 }
 
+/// The cache files of the current GOV_INDEX_URL (data, meta): what
+/// `gov cache clean` keeps.
+pub fn current_cache_files(layout: &Layout) -> (PathBuf, PathBuf) {
+    cache_paths(layout, &index_url())
+}
+
 /// The index without any network access, for shell completion: the cached
 /// copy for the current GOV_INDEX_URL however old, or the file itself for a
 /// file:// URL. `None` when there is nothing local to read.

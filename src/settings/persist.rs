@@ -25,7 +25,8 @@ pub enum Scope {
     /// <root>/etc/environment.d/gov.conf (systemd user managers).
     System,
     /// This user: a marked block in ~/.profile (and ~/.bash_profile,
-    /// ~/.bash_login, ~/.zprofile where they exist) and
+    /// ~/.bash_login where they exist; ~/.zprofile for zsh users, created if
+    /// needed), fish's conf.d/gov.fish for fish users, and
     /// ~/.config/environment.d/gov.conf (systemd user services).
     User,
 }
@@ -173,6 +174,46 @@ pub fn with_block(text: &str, body: Option<&str>) -> Result<String> {
     }
 }
 
+/// fish's own syntax for the same: a conf.d file (fish reads no profile).
+pub fn fish_lines(layout: &Layout) -> String {
+    let bin = sh_quote(&layout.bin_dir().to_string_lossy());
+    let mut out = format!("if not contains -- {bin} $PATH\n    set -gx PATH {bin} $PATH\nend\n");
+    for (k, v) in exports(layout) {
+        out.push_str(&format!("set -gx {k} {}\n", sh_quote(&v)));
+    }
+    out
+}
+
+/// The user's login shell, by name (`zsh`, `fish`, `bash`...), from $SHELL.
+pub fn login_shell() -> String {
+    std::env::var("SHELL")
+        .ok()
+        .and_then(|s| s.rsplit('/').next().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Does this user use zsh (login shell, or its startup files exist)? zsh
+/// login shells read ~/.zprofile, never ~/.profile.
+fn uses_zsh(h: &Path) -> bool {
+    login_shell() == "zsh"
+        || [".zprofile", ".zshrc", ".zshenv"]
+            .iter()
+            .any(|f| h.join(f).exists())
+}
+
+/// fish's config directory: $XDG_CONFIG_HOME/fish, else ~/.config/fish.
+fn fish_config_dir(h: &Path) -> PathBuf {
+    std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| h.join(".config"))
+        .join("fish")
+}
+
+fn uses_fish(h: &Path) -> bool {
+    login_shell() == "fish" || fish_config_dir(h).is_dir()
+}
+
 fn home() -> PathBuf {
     dirs::home_dir().unwrap_or_else(|| PathBuf::from("/"))
 }
@@ -257,16 +298,39 @@ pub fn persist(layout: &Layout, scope: Scope, root: &Path, remove: bool) -> Resu
                 manager.as_deref(),
                 &mut changed,
             )?;
+            // Where those shells are installed: zsh logins read
+            // /etc/zsh/zprofile (not profile.d), fish its conf.d.
+            if root.join("etc/zsh").is_dir() {
+                update_block(&root.join("etc/zsh/zprofile"), sh, &mut changed)?;
+            }
+            if root.join("etc/fish").is_dir() {
+                let fish = (!remove).then(|| fish_lines(layout));
+                update_file(
+                    &root.join("etc/fish/conf.d/gov.fish"),
+                    fish.as_deref(),
+                    &mut changed,
+                )?;
+            }
         }
         Scope::User => {
             let h = home();
             update_block(&h.join(".profile"), sh, &mut changed)?;
-            // bash reads only the first of these it finds; zsh its own.
-            for f in [".bash_profile", ".bash_login", ".zprofile"] {
+            // bash reads only the first of these it finds.
+            for f in [".bash_profile", ".bash_login"] {
                 let p = h.join(f);
                 if p.exists() {
                     update_block(&p, sh, &mut changed)?;
                 }
+            }
+            // zsh logins read ~/.zprofile only: created for zsh users.
+            let zprofile = h.join(".zprofile");
+            if zprofile.exists() || (uses_zsh(&h) && !remove) {
+                update_block(&zprofile, sh, &mut changed)?;
+            }
+            let fish_file = fish_config_dir(&h).join("conf.d/gov.fish");
+            if uses_fish(&h) || fish_file.exists() {
+                let fish = (!remove).then(|| fish_lines(layout));
+                update_file(&fish_file, fish.as_deref(), &mut changed)?;
             }
             update_file(
                 &h.join(".config/environment.d/gov.conf"),
