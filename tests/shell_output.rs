@@ -68,20 +68,21 @@ fn run_shell(sb: &Sandbox, shell: &str, home: &Path, bin: &Path, script: &str) -
 fn gov_env_is_read_back_exactly_by_every_shell() {
     for name in HOSTILE {
         let (sb, home, bin) = hostile_world(name);
-        let goroot = home.join("versions/1.22.5");
+        // `gov env` hands the shell to gov's selection: GOV_VERSION, and
+        // the (hostile) GOV_BIN_DIR first on PATH.
         for shell in ["sh", "dash", "bash", "zsh", "fish"] {
             let script = if shell == "fish" {
-                "gov env --shell fish 1.22.5 | source; printf '%s\\n' $GOROOT $PATH[1]"
+                "gov env --shell fish 1.22.5 | source; printf '%s\\n' $GOV_VERSION $PATH[1]"
             } else {
                 &format!(
-                    "eval \"$(gov env --shell {shell} 1.22.5)\"; printf '%s\\n' \"$GOROOT\" \"${{PATH%%:*}}\""
+                    "eval \"$(gov env --shell {shell} 1.22.5)\"; printf '%s\\n' \"$GOV_VERSION\" \"${{PATH%%:*}}\""
                 )
             };
             let (out, pwned) = run_shell(&sb, shell, &home, &bin, script);
             assert!(!pwned, "{shell} ran code from {name}");
             assert_eq!(
                 out,
-                format!("{}\n{}\n", goroot.display(), goroot.join("bin").display()),
+                format!("1.22.5\n{}\n", bin.display()),
                 "{shell} with {name}"
             );
         }
