@@ -14,6 +14,7 @@ mod list;
 mod list_remote;
 mod local;
 mod man;
+mod mirror;
 mod persist;
 mod proxy;
 mod self_update;
@@ -68,6 +69,7 @@ pub enum Command {
     Config(config::Args),
     #[command(hide = true)]
     Man(man::Args),
+    Mirror(mirror::Args),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -105,6 +107,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::SelfUpdate(a) => self_update::run(&app, a),
         Command::Config(a) => config::run(&app, a),
         Command::Man(a) => man::run(a),
+        Command::Mirror(a) => mirror::run(&app, a),
     }
 }
 

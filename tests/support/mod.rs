@@ -6,8 +6,10 @@
 //! subset, hence the allows below.
 #![allow(dead_code, unused_imports)]
 
+pub mod account;
 pub mod archive;
 pub mod forward_proxy;
+pub mod nginx;
 pub mod sandbox;
 pub mod server;
 pub mod tls;
