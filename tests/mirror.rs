@@ -270,12 +270,6 @@ fn a_fleet_bootstraps_and_installs_from_the_mirror_through_nginx() {
             .put(&format!("/dl/{}", a.filename), a.bytes.clone());
     }
     std::fs::create_dir_all(&w.mirror).unwrap_or_else(|e| panic!("mkdir: {e}"));
-    if is_root() {
-        // The hosts' user reads nothing here directly, but nginx's workers
-        // and the sync must agree on the tree being readable.
-        let (uid, gid) = test_user();
-        chown_tree(&w.mirror, uid, gid);
-    }
     let nginx = Nginx::serve(&w.mirror);
     let url = nginx.url();
 
@@ -730,7 +724,7 @@ fn upstream_entries_that_name_paths_or_lie_about_checksums_are_not_mirrored() {
 }
 
 #[test]
-fn truncated_transfers_resume_within_a_sync_and_across_syncs() {
+fn truncated_transfers_resume_within_a_sync_and_across_syncs_with_failover() {
     let w = World::new();
     let a = toolchain_archive("1.22.5", "amd64", 3 << 20);
     let b = toolchain_archive("1.21.13", "amd64", 3 << 20);
@@ -746,7 +740,19 @@ fn truncated_transfers_resume_within_a_sync_and_across_syncs() {
         .unwrap_or_else(|e| panic!("write: {e}"));
     drop(part);
 
-    let report = w.sync_ok(&["--versions", "1.22.5,1.21.13"]);
+    // The first upstream mirror refuses connections: the next one serves.
+    let dead = format!("http://127.0.0.1:{}/dl", support::start_refusing_port());
+    let mut c = w.sb.cmd();
+    let out = c
+        .args(["mirror", "sync"])
+        .arg(&w.mirror)
+        .args(["--versions", "1.22.5,1.21.13", "--json"])
+        .env("GOV_RELEASE_BASE", w.sb.server.url_for("/release"))
+        .env("GOV_MIRROR", format!("{dead},{}", w.sb.mirror()))
+        .output()
+        .unwrap_or_else(|e| panic!("sync: {e}"));
+    assert!(out.status.success(), "{}", describe(&out));
+    let report = json(&out);
     let files = report["files"].as_array().cloned().unwrap_or_default();
     let entry = |n: &str| {
         files

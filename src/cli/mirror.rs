@@ -52,13 +52,23 @@ struct SyncArgs {
     /// The mirror directory (created if missing).
     dir: PathBuf,
     /// Versions as `gov install` takes them, comma-separated: 1.22.10, 1.22 (newest 1.22.x), latest.
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        add = clap_complete::ArgValueCandidates::new(crate::cli::complete::remote_versions)
+    )]
     versions: Option<Vec<String>>,
     /// The newest patch of each of the N newest minor lines.
     #[arg(long, value_name = "N")]
     lines: Option<usize>,
     /// Go architectures, comma-separated (default: this host's).
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        add = clap_complete::ArgValueCandidates::new(crate::cli::complete::architectures)
+    )]
     arch: Option<Vec<String>>,
     /// Where hosts reach this directory (https); written into install.sh.
     #[arg(long, value_name = "URL")]

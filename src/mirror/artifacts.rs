@@ -202,6 +202,7 @@ mod tests {
             "https://m.example/\"x",
             "file:///srv/go",
             "ftp://m/x",
+            "http://m.example/go",
         ] {
             assert!(check_stamp_url(bad).is_err(), "{bad}");
         }

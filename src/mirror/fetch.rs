@@ -20,6 +20,9 @@ use crate::core::report::Progress;
 use crate::mirror::{hex, partial_name};
 use crate::net::http::{MirroredBody, RetryPolicy};
 
+/// Bytes written between two writeback kicks.
+const WRITEBACK_EVERY: u64 = 8 * 1024 * 1024;
+
 /// What one download cost.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Fetched {
@@ -114,6 +117,7 @@ fn attempt(
             ));
         }
         let mut buf = vec![0u8; 256 * 1024];
+        let mut unflushed = 0u64;
         loop {
             let n = match body.read(&mut buf) {
                 Ok(0) => break,
@@ -147,6 +151,13 @@ fn attempt(
             have += n as u64;
             downloaded += n as u64;
             progress.advance(n as u64);
+            // Writeback starts while the download goes on, so the fsync
+            // before the rename finds little left to flush.
+            unflushed += n as u64;
+            if unflushed >= WRITEBACK_EVERY {
+                crate::core::fsutil::start_writeback(&out);
+                unflushed = 0;
+            }
         }
     }
     if have != t.size {

@@ -689,6 +689,36 @@ mod tests {
     }
 
     #[test]
+    fn server_max_age_shortens_the_ttl_but_not_below_the_floor() {
+        let headers = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(CACHE_CONTROL, v.parse().unwrap_or_else(|e| panic!("{e}")));
+            h
+        };
+        assert_eq!(
+            cache_max_age(&headers("public, max-age=60, must-revalidate")),
+            Some(60)
+        );
+        assert_eq!(cache_max_age(&headers("no-cache")), Some(0));
+        assert_eq!(cache_max_age(&headers("private, max-age=\"90\"")), Some(90));
+        assert_eq!(cache_max_age(&headers("public")), None);
+        assert_eq!(cache_max_age(&HeaderMap::new()), None);
+        let meta = |max_age| CacheMeta {
+            url: String::new(),
+            etag: None,
+            last_modified: None,
+            checked_at: 0,
+            max_age,
+        };
+        if std::env::var_os("GOV_INDEX_TTL").is_none() {
+            assert_eq!(meta(None).ttl(), Duration::from_secs(3600));
+            assert_eq!(meta(Some(60)).ttl(), Duration::from_secs(60));
+            assert_eq!(meta(Some(0)).ttl(), Duration::from_secs(MIN_SERVER_TTL));
+            assert_eq!(meta(Some(86_400)).ttl(), Duration::from_secs(3600));
+        }
+    }
+
+    #[test]
     fn not_found_suggests() {
         let i = index();
         let e = i.resolve(&req("1.22.99"), "amd64").expect_err("missing");
