@@ -541,6 +541,18 @@ fn a_tampered_archive_is_named_by_verify_refused_by_hosts_and_repaired_by_sync()
         actions(&report).get(&gov_artifact()).map(String::as_str),
         Some("added")
     );
+    // --dist is remembered: the release base is not asked again.
+    w.sb.server.clear_requests();
+    let again = w.sync_ok(&[]);
+    assert_eq!(
+        actions(&again).get(&gov_artifact()).map(String::as_str),
+        Some("kept")
+    );
+    assert_eq!(
+        w.sb.server
+            .hits(&format!("/release/{}.sha256", gov_artifact())),
+        0
+    );
     let nginx = Nginx::serve(&w.mirror);
 
     // Same size, one byte changed.

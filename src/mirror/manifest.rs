@@ -5,7 +5,7 @@
 //! the mirror; a file whose stat changed is re-hashed. `gov mirror verify`
 //! never trusts the manifest: it re-hashes everything.
 //!
-//! It also remembers the last selection and `--url`, so a scheduled
+//! It also remembers the last selection, `--url` and `--dist`, so a scheduled
 //! `gov mirror sync <dir>` repeats what the operator chose.
 
 use std::collections::BTreeMap;
@@ -26,6 +26,9 @@ pub struct Manifest {
     pub url: Option<String>,
     #[serde(default)]
     pub selection: Option<StoredSelection>,
+    /// `--dist`, when gov's artifacts come from a local scripts/dist output.
+    #[serde(default)]
+    pub dist: Option<PathBuf>,
     /// By file name.
     #[serde(default)]
     pub files: BTreeMap<String, Entry>,

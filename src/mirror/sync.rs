@@ -50,7 +50,8 @@ pub struct Options {
     pub dry_run: bool,
     /// Lets a prune remove more than half of the archives.
     pub force: bool,
-    /// gov's artifacts from this scripts/dist output instead of GOV_RELEASE_BASE.
+    /// gov's artifacts from this scripts/dist output instead of GOV_RELEASE_BASE
+    /// (remembered for later syncs).
     pub dist: Option<PathBuf>,
     pub jobs: usize,
 }
@@ -248,6 +249,7 @@ pub fn sync(app: &App, opts: &Options) -> Result<Report> {
             lines: sel.lines,
             arches: sel.arches.clone(),
         }),
+        dist: opts.dist.clone().or_else(|| old.dist.clone()),
         files: BTreeMap::new(),
     };
     let mut to_fetch: Vec<Planned> = Vec::new();
@@ -344,7 +346,7 @@ pub fn sync(app: &App, opts: &Options) -> Result<Report> {
     }
 
     // gov's own artifacts: the published digests decide whether to fetch.
-    let source = match &opts.dist {
+    let source = match &next.dist {
         Some(d) => Source::Dist(d.clone()),
         None => Source::Base(install::self_update::release_base_from_env()),
     };
