@@ -871,3 +871,40 @@ fn usage_errors_exit_2() {
     let out = w.verify();
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
 }
+
+#[test]
+fn verify_refuses_an_index_that_names_paths_or_is_not_an_index() {
+    let w = World::new();
+    let a = toolchain_archive("1.22.5", "amd64", 0);
+    w.publish(&[&a]);
+    w.sync_ok(&["--versions", "1.22.5"]);
+    let index = w.mirror.join("index.json");
+    let good = std::fs::read_to_string(&index).unwrap_or_default();
+    // A file outside the directory that does hash right must still be refused.
+    std::fs::write(w.sb.dir.path().join(&a.filename), &a.bytes).unwrap_or_else(|e| panic!("{e}"));
+    let hostile = good.replace(
+        &format!("\"filename\": \"{}\"", a.filename),
+        &format!("\"filename\": \"../{}\"", a.filename),
+    );
+    assert_ne!(hostile, good);
+    std::fs::write(&index, hostile).unwrap_or_else(|e| panic!("{e}"));
+    let out = w.verify();
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("unsafe-name"),
+        "{}",
+        describe(&out)
+    );
+    std::fs::write(&index, "<html>").unwrap_or_else(|e| panic!("{e}"));
+    let out = w.verify();
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("is not a release index"),
+        "{}",
+        describe(&out)
+    );
+    // A sync puts the real one back.
+    w.sync_ok(&[]);
+    assert_eq!(std::fs::read_to_string(&index).unwrap_or_default(), good);
+    assert!(w.verify().status.success());
+}
