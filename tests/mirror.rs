@@ -200,11 +200,14 @@ impl World {
     }
 }
 
-/// (inode, mtime, ctime, size) of every entry, dot files included.
+/// (inode, mtime, ctime, size) of every entry, dot files included, but
+/// the sync's lock file (core::lock sets its mode on every open, which
+/// moves its ctime; it holds no content).
 fn snapshot(dir: &Path) -> BTreeMap<String, (u64, i64, i64, u64)> {
     std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .flatten()
+        .filter(|e| e.file_name() != ".gov-mirror.lock")
         .filter_map(|e| {
             let m = e.metadata().ok()?;
             let t = |s: i64, n: i64| s * 1_000_000_000 + n;
