@@ -14,6 +14,7 @@
 //!   env shims.
 //! - `install`: putting trees under `versions/` (release archives, import)
 //!   and gov's own self-update.
+//! - `mirror`: a static mirror for a fleet (sync from upstream, verify).
 //! - `doctor`: checks with findings and advice.
 //! - `cli`: argument parsing, completions and all terminal output.
 //!
@@ -26,6 +27,7 @@ pub mod core;
 pub mod doctor;
 pub mod entry;
 pub mod install;
+pub mod mirror;
 pub mod net;
 pub mod settings;
 pub mod trust;

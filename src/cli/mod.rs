@@ -16,6 +16,7 @@ mod list;
 mod list_remote;
 mod local;
 mod man;
+mod mirror;
 mod persist;
 mod proxy;
 mod self_update;
@@ -76,6 +77,7 @@ pub enum Command {
     Man(man::Args),
     Use(use_::Args),
     Cache(cache::Args),
+    Mirror(mirror::Args),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -138,6 +140,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Man(a) => man::run(a),
         Command::Use(a) => use_::run(&app, a),
         Command::Cache(a) => cache::run(&app, a),
+        Command::Mirror(a) => mirror::run(&app, a),
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod account;
 pub mod archive;
 pub mod forward_proxy;
+pub mod nginx;
 pub mod sandbox;
 pub mod server;
 pub mod tls;
