@@ -14,11 +14,14 @@ mod list;
 mod list_remote;
 mod local;
 mod man;
+mod outdated;
 mod persist;
 mod proxy;
+mod prune;
 mod self_update;
 pub mod terminal;
 mod uninstall;
+mod upgrade;
 
 use clap::{Parser, Subcommand};
 
@@ -68,6 +71,9 @@ pub enum Command {
     Config(config::Args),
     #[command(hide = true)]
     Man(man::Args),
+    Outdated(outdated::Args),
+    Upgrade(upgrade::Args),
+    Prune(prune::Args),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -105,6 +111,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::SelfUpdate(a) => self_update::run(&app, a),
         Command::Config(a) => config::run(&app, a),
         Command::Man(a) => man::run(a),
+        Command::Outdated(a) => outdated::run(&app, a),
+        Command::Upgrade(a) => upgrade::run(&app, a),
+        Command::Prune(a) => prune::run(&app, a),
     }
 }
 

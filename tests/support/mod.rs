@@ -11,6 +11,7 @@ pub mod forward_proxy;
 pub mod sandbox;
 pub mod server;
 pub mod tls;
+pub mod vulndb;
 
 pub use archive::{
     ARCHIVE_MTIME, Hostile, IndexBuilder, IndexFile, ToolchainArchive, archive_filename,
@@ -20,3 +21,4 @@ pub use forward_proxy::ForwardProxy;
 pub use sandbox::{Sandbox, list_dir, run_program};
 pub use server::{RecordedRequest, TestServer, http_date, parse_http_date, start_refusing_port};
 pub use tls::TlsServer;
+pub use vulndb::{OsvEntry, VulnDb, range};
