@@ -13,7 +13,8 @@ pub const EXIT_UNKNOWN: i32 = 4;
 
 /// Show installed versions behind their line's newest patch, and known vulnerabilities.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Vulnerability data: the Go vulnerability database (GOV_VULNDB, else \
+#[command(
+    after_help = "Vulnerability data: the Go vulnerability database (GOV_VULNDB, else \
 GOVULNDB, else https://vuln.go.dev), entries of `stdlib` and `toolchain`.
 
 Exit status: 0, or with --exit-code: 0 nothing to do, 3 something is outdated or has a known \
@@ -24,7 +25,8 @@ Examples:
   gov outdated
   gov outdated --json
   gov outdated --exit-code -q   # for monitoring: 0 / 3 / 4
-  GOV_VULNDB=file:///srv/vulndb gov outdated")]
+  GOV_VULNDB=file:///srv/vulndb gov outdated"
+)]
 pub struct Args {
     /// Machine-readable report (schema: see README).
     #[arg(long)]
@@ -175,7 +177,10 @@ pub fn render(r: &Report) -> String {
         if list.is_empty() {
             continue;
         }
-        out.push_str(&format!("\nGo {} ({}) is affected by:\n", v.version, v.layer));
+        out.push_str(&format!(
+            "\nGo {} ({}) is affected by:\n",
+            v.version, v.layer
+        ));
         for x in list {
             let aliases = if x.aliases.is_empty() {
                 String::new()
@@ -241,7 +246,8 @@ pub fn render(r: &Report) -> String {
         .filter(|v| {
             !v.outdated
                 && v.vulnerabilities.as_ref().is_some_and(|l| {
-                    l.iter().any(|x| x.fixed_in_newest_patch == Some(false) || x.fixed.is_none())
+                    l.iter()
+                        .any(|x| x.fixed_in_newest_patch == Some(false) || x.fixed.is_none())
                 })
         })
         .map(|v| v.version.as_str())

@@ -5,7 +5,8 @@ use crate::lifecycle::prune::{self, Options, Report};
 
 /// Remove superseded patch versions that nothing selects.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Kept: the newest installed patch of every line (and the --keep N newest), \
+#[command(
+    after_help = "Kept: the newest installed patch of every line (and the --keep N newest), \
 the global selection, GOV_VERSION and the working directory's selection; with --keep-pinned also \
 every version a .go-version file under the working directory pins.
 
@@ -13,7 +14,8 @@ Examples:
   gov prune --dry-run
   gov prune
   gov prune --keep 2              # two patches per line
-  cd ~/src && gov prune --keep-pinned")]
+  cd ~/src && gov prune --keep-pinned"
+)]
 pub struct Args {
     /// Say what would be removed, remove nothing.
     #[arg(long, short = 'n')]
@@ -31,9 +33,7 @@ pub struct Args {
 
 pub fn run(app: &App, a: Args) -> Result<()> {
     let pins_under = if a.keep_pinned {
-        Some(std::env::current_dir().map_err(|e| {
-            Error::io("reading the working directory", e)
-        })?)
+        Some(std::env::current_dir().map_err(|e| Error::io("reading the working directory", e))?)
     } else {
         None
     };
@@ -59,7 +59,12 @@ pub fn run(app: &App, a: Args) -> Result<()> {
 pub(crate) fn print_report(r: &Report) {
     let verb = if r.dry_run { "would remove" } else { "removed" };
     for x in &r.removed {
-        println!("{verb} Go {} ({}, {})", x.version, x.layer, human_bytes(x.bytes));
+        println!(
+            "{verb} Go {} ({}, {})",
+            x.version,
+            x.layer,
+            human_bytes(x.bytes)
+        );
     }
     for k in &r.kept {
         println!("kept Go {}: {}", k.version, k.why);
@@ -68,6 +73,10 @@ pub(crate) fn print_report(r: &Report) {
         println!("nothing to remove");
     } else {
         let verb = if r.dry_run { "would free" } else { "freed" };
-        println!("{verb} {} in {} version(s)", human_bytes(r.freed_bytes), r.removed.len());
+        println!(
+            "{verb} {} in {} version(s)",
+            human_bytes(r.freed_bytes),
+            r.removed.len()
+        );
     }
 }

@@ -4,7 +4,8 @@ use crate::lifecycle::upgrade::{self, Options};
 
 /// Install the newest patch of installed lines and move the global selection to it.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "The global selection moves within its line (1.22.1 -> 1.22.10); \
+#[command(
+    after_help = "The global selection moves within its line (1.22.1 -> 1.22.10); \
 .go-version files are never changed: the ones under the working directory that pin an older \
 patch are listed.
 
@@ -12,7 +13,8 @@ Examples:
   gov upgrade                # every installed line that is behind
   gov upgrade 1.22           # only the 1.22 line
   gov upgrade --prune        # and remove the patches it replaced
-  gov upgrade --dry-run")]
+  gov upgrade --dry-run"
+)]
 pub struct Args {
     /// Lines to upgrade (1.22, or an installed version such as 1.22.1); default: all installed.
     #[arg(value_name = "LINE", add = clap_complete::ArgValueCandidates::new(crate::cli::complete::installed_versions))]
@@ -47,12 +49,20 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     let would = if r.dry_run { "would " } else { "" };
     for u in &r.upgraded {
         if u.installed {
-            println!("{}: {would}install {} (installed: {})", u.line, u.to, u.from.join(", "));
+            println!(
+                "{}: {would}install {} (installed: {})",
+                u.line,
+                u.to,
+                u.from.join(", ")
+            );
         } else {
             println!("{}: {} is installed already", u.line, u.to);
         }
         if let Some(from) = &u.global_moved_from {
-            println!("{}: {would}move the global selection {from} -> {}", u.line, u.to);
+            println!(
+                "{}: {would}move the global selection {from} -> {}",
+                u.line, u.to
+            );
         }
     }
     for l in &r.up_to_date {

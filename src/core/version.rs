@@ -127,7 +127,11 @@ impl GoVersion {
     /// (a language version, below every 1.21 release) is `1.21.0-0`, so the
     /// SemVer order of the results is exactly Go's order.
     pub fn to_semver(&self) -> String {
-        let patch = if self.patch.is_empty() { "0" } else { &self.patch };
+        let patch = if self.patch.is_empty() {
+            "0"
+        } else {
+            &self.patch
+        };
         let mut s = format!("{}.{}.{patch}", self.major, self.minor);
         if !self.kind.is_empty() {
             s.push('-');

@@ -17,6 +17,7 @@
 mod environment;
 mod layers;
 pub mod network;
+mod vulnerable;
 
 use serde::Serialize;
 
@@ -102,6 +103,7 @@ pub fn diagnose(app: &App, offline: bool) -> Report {
     let mut checks = environment::checks(&app.layout);
     checks.extend(environment::version_checks(&app.layout));
     checks.extend(layers::checks(&app.layout));
+    checks.extend(vulnerable::checks(app));
     if offline {
         checks.push(Check::new(
             "network",

@@ -417,7 +417,11 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     };
     let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') || b[13] != b':' || b[16] != b':'
+    if b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't')
+        || b[13] != b':'
+        || b[16] != b':'
     {
         return None;
     }
@@ -527,9 +531,15 @@ mod tests {
     fn refuses_malformed_entries() {
         let cases = [
             ("{", "JSON"),
-            (r#"{"id":5,"modified":"2024-01-01T00:00:00Z"}"#, "invalid type"),
+            (
+                r#"{"id":5,"modified":"2024-01-01T00:00:00Z"}"#,
+                "invalid type",
+            ),
             (r#"{"id":"GO-1","modified":"yesterday"}"#, "RFC 3339"),
-            (r#"{"id":"GO-2","modified":"2024-01-01T00:00:00Z"}"#, "not `GO-1`"),
+            (
+                r#"{"id":"GO-2","modified":"2024-01-01T00:00:00Z"}"#,
+                "not `GO-1`",
+            ),
             (
                 r#"{"id":"GO-1","modified":"2024-01-01T00:00:00Z","affected":[{"package":{"name":"stdlib"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.22"}]}]}]}"#,
                 "not a SemVer",

@@ -141,12 +141,21 @@ pub fn newest_of_line(idx: &Index, v: &GoVersion) -> Option<GoVersion> {
         .filter(|c| fam.matches(c))
         .max();
     stable
-        .or_else(|| idx.releases().map(|(v, _)| v).filter(|c| fam.matches(c)).max())
+        .or_else(|| {
+            idx.releases()
+                .map(|(v, _)| v)
+                .filter(|c| fam.matches(c))
+                .max()
+        })
         .cloned()
 }
 
 /// The vulnerabilities of `entries` that affect `v`.
-pub fn affecting(entries: &[Entry], v: &GoVersion, newest: Option<&GoVersion>) -> Vec<Vulnerability> {
+pub fn affecting(
+    entries: &[Entry],
+    v: &GoVersion,
+    newest: Option<&GoVersion>,
+) -> Vec<Vulnerability> {
     let sv = SemVer::of_go(v);
     let newest_sv = newest.map(SemVer::of_go);
     let mut out = Vec::new();
@@ -216,7 +225,10 @@ pub fn compute(app: &App, mode: Mode) -> Result<Report> {
 
     let mut versions = Vec::new();
     for i in &all {
-        let newest = idx.as_ref().ok().and_then(|x| newest_of_line(x, &i.version));
+        let newest = idx
+            .as_ref()
+            .ok()
+            .and_then(|x| newest_of_line(x, &i.version));
         let selected_by = selectors(i, &globals, here.as_ref());
         versions.push(VersionStatus {
             version: i.version.to_string(),
@@ -224,9 +236,7 @@ pub fn compute(app: &App, mode: Mode) -> Result<Report> {
             goroot: i.goroot.clone(),
             line: i.version.line(),
             outdated: newest.as_ref().is_some_and(|n| *n > i.version),
-            supported: supported
-                .as_ref()
-                .map(|s| s.contains(&i.version.family())),
+            supported: supported.as_ref().map(|s| s.contains(&i.version.family())),
             vulnerabilities: any_db.then(|| affecting(&db.entries, &i.version, newest.as_ref())),
             newest_patch: newest.map(|n| n.to_string()),
             selected_by,

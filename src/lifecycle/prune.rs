@@ -74,10 +74,7 @@ pub fn disk_usage(path: &Path) -> u64 {
 }
 
 /// Why a version must stay, if it must.
-fn protected(
-    v: &GoVersion,
-    selected: &[(GoVersion, String)],
-) -> Option<String> {
+fn protected(v: &GoVersion, selected: &[(GoVersion, String)]) -> Option<String> {
     selected
         .iter()
         .find(|(s, _)| s == v)
@@ -98,12 +95,11 @@ pub fn selected_versions(
             out.push((v, format!("the global version of the {layer} layer")));
         }
     }
-    if let Ok(cwd) = std::env::current_dir() {
-        if let Some(h) = layers::here(&app.layout, &cwd, all)
-            && let Some(v) = h.resolved
-        {
-            out.push((v, format!("selected here ({})", h.selection.source)));
-        }
+    if let Ok(cwd) = std::env::current_dir()
+        && let Some(h) = layers::here(&app.layout, &cwd, all)
+        && let Some(v) = h.resolved
+    {
+        out.push((v, format!("selected here ({})", h.selection.source)));
     }
     if let Some(root) = pins_under {
         for p in layers::pins_under(root, all) {
@@ -132,7 +128,11 @@ pub fn prune(app: &App, opts: &Options) -> Result<Report> {
             .collect();
     let mut removed = Vec::new();
     let mut kept = Vec::new();
-    let writable: Vec<&'static str> = layers.iter().filter(|l| l.writable).map(|l| l.name).collect();
+    let writable: Vec<&'static str> = layers
+        .iter()
+        .filter(|l| l.writable)
+        .map(|l| l.name)
+        .collect();
     for layer in &writable {
         // Newest first, so the first `keep` of each line are the newest.
         let mine: Vec<&InstalledIn> = all.iter().filter(|i| i.layer == *layer).collect();
@@ -155,7 +155,10 @@ pub fn prune(app: &App, opts: &Options) -> Result<Report> {
                 } else if rank == 0 {
                     Some(format!("the newest installed patch of {line}"))
                 } else if rank < opts.keep {
-                    Some(format!("one of the {} newest of {line} (--keep)", opts.keep))
+                    Some(format!(
+                        "one of the {} newest of {line} (--keep)",
+                        opts.keep
+                    ))
                 } else {
                     protected(v, &selected)
                 };

@@ -76,7 +76,11 @@ fn line_of(arg: &str) -> Result<String> {
 pub fn upgrade(app: &App, opts: &Options) -> Result<Report> {
     let layers = layers::layers(app);
     let all = layers::installed(&layers)?;
-    let writable: Vec<&'static str> = layers.iter().filter(|l| l.writable).map(|l| l.name).collect();
+    let writable: Vec<&'static str> = layers
+        .iter()
+        .filter(|l| l.writable)
+        .map(|l| l.name)
+        .collect();
     let mine: Vec<&InstalledIn> = all.iter().filter(|i| writable.contains(&i.layer)).collect();
 
     let mut lines: Vec<String> = Vec::new();
@@ -162,7 +166,12 @@ pub fn upgrade(app: &App, opts: &Options) -> Result<Report> {
             }
         }
         moved_from.extend(moves_global.clone());
-        replaced.extend(in_line.iter().filter(|v| ***v < newest).map(|v| (*v).clone()));
+        replaced.extend(
+            in_line
+                .iter()
+                .filter(|v| ***v < newest)
+                .map(|v| (*v).clone()),
+        );
         report.upgraded.push(LineReport {
             line: line.clone(),
             from: in_line.iter().map(|v| v.to_string()).collect(),

@@ -47,7 +47,10 @@ const WORKERS: usize = 8;
 pub fn sources() -> Result<(Vec<String>, &'static str)> {
     let (raw, from) = match crate::core::config::get("GOV_VULNDB") {
         Some(v) => (v, "GOV_VULNDB"),
-        None => match std::env::var("GOVULNDB").ok().filter(|v| !v.trim().is_empty()) {
+        None => match std::env::var("GOVULNDB")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+        {
             Some(v) => (v, "GOVULNDB"),
             None => (DEFAULT_VULNDB.to_string(), "default"),
         },
@@ -58,8 +61,11 @@ pub fn sources() -> Result<(Vec<String>, &'static str)> {
         .filter(|s| !s.is_empty())
         .collect();
     if list.is_empty() {
-        return Err(Error::invalid(format!("{from} names no database URL"))
-            .with_advice(format!("set it to a URL such as {DEFAULT_VULNDB}, or unset it")));
+        return Err(
+            Error::invalid(format!("{from} names no database URL")).with_advice(format!(
+                "set it to a URL such as {DEFAULT_VULNDB}, or unset it"
+            )),
+        );
     }
     for url in &list {
         http::check_url(url, &format!("vulnerability database ({from})"))?;
@@ -266,7 +272,10 @@ trait Fetch: Sync {
     fn get(&self, endpoint: &str, limit: u64) -> std::result::Result<Vec<u8>, String>;
 }
 
-fn open(url: &str, client: &dyn Fn() -> Result<Client>) -> std::result::Result<Box<dyn Fetch>, String> {
+fn open(
+    url: &str,
+    client: &dyn Fn() -> Result<Client>,
+) -> std::result::Result<Box<dyn Fetch>, String> {
     let parsed = reqwest::Url::parse(url).map_err(|e| e.to_string())?;
     if parsed.scheme() == "file" {
         let dir = parsed
@@ -329,15 +338,15 @@ impl HttpSource {
         limit: u64,
     ) -> std::result::Result<reqwest::blocking::Response, String> {
         let url = format!("{}/{file}", self.base);
-        http::get_with_retries(&self.client, &url, headers, &self.policy).and_then(|resp| {
-            match resp.content_length() {
+        http::get_with_retries(&self.client, &url, headers, &self.policy).and_then(
+            |resp| match resp.content_length() {
                 Some(n) if n > limit => Err(format!(
                     "{file} is larger than {} (refused)",
                     crate::core::report::human_bytes(limit)
                 )),
                 _ => Ok(resp),
-            }
-        })
+            },
+        )
     }
 }
 
@@ -352,7 +361,9 @@ impl Fetch for HttpSource {
                 headers.insert(IF_MODIFIED_SINCE, t);
             }
         }
-        let resp = self.fetch("index/db.json", &headers, MAX_DB)?;
+        let resp = self
+            .fetch("index/db.json", &headers, MAX_DB)
+            .map_err(|w| format!("index/db.json: {w}"))?;
         if resp.status() == StatusCode::NOT_MODIFIED {
             return Ok(DbAnswer::NotModified);
         }
@@ -450,8 +461,7 @@ fn refresh(src: &dyn Fetch, cached: Option<&CacheFile>) -> std::result::Result<C
         return Ok(same);
     }
     let modules = src.get("index/modules", MAX_MODULES)?;
-    let listed =
-        osv::parse_modules(&modules).map_err(|e| format!("index/modules.json: {e}"))?;
+    let listed = osv::parse_modules(&modules).map_err(|e| format!("index/modules.json: {e}"))?;
     let old = |id: &str| cached.and_then(|c| c.entries.iter().find(|e| e.id == id));
     let need: Vec<&Listed> = listed
         .iter()

@@ -34,7 +34,7 @@ impl OsvEntry {
             .iter()
             .flat_map(|r| r["events"].as_array().cloned().unwrap_or_default())
             .filter_map(|e| e["fixed"].as_str().map(str::to_string))
-            .last();
+            .next_back();
         let modified = "2024-06-04T17:18:22Z".to_string();
         let body = json!({
             "schema_version": "1.3.1",
