@@ -603,6 +603,18 @@ fn upgrade_moves_the_global_and_lists_pins() {
     let (out, _) = w.ok(&[], &["upgrade", "--dry-run"]);
     assert!(out.contains("1.22: would install 1.22.10"), "{out}");
     assert_eq!(w.global(), "1.22.5", "a dry run changes nothing");
+    // From below the pinned project, the pin that selects there is named too.
+    let below = project.join("cmd/server");
+    std::fs::create_dir_all(&below).unwrap_or_else(|e| panic!("{e}"));
+    let o = w.run_in(&below, &[], &["upgrade", "--dry-run"]);
+    assert!(
+        text(&o.stdout).contains(&format!(
+            "pinned, left as is: {} says 1.22.5",
+            project.join(".go-version").display()
+        )),
+        "{}",
+        show(&o)
+    );
     assert_eq!(w.sb.installed(), vec!["1.22.5", "1.21.13"]);
 
     let (out, err) = w.ok(&[], &["upgrade"]);

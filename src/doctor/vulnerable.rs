@@ -5,7 +5,7 @@
 use crate::app::App;
 use crate::doctor::{Check, Status};
 use crate::lifecycle::layers;
-use crate::lifecycle::outdated::{affecting, newest_of_line};
+use crate::lifecycle::outdated::{Evaluator, newest_of_line};
 use crate::lifecycle::vulndb::{self, Mode};
 
 const V: &str = "versions";
@@ -46,7 +46,7 @@ pub fn checks(app: &App) -> Vec<Check> {
     let age = vulndb::describe_age(src.age_seconds.unwrap_or(0));
     let idx = crate::net::index::load_cached_only(&app.layout);
     let newest = idx.as_ref().and_then(|i| newest_of_line(i, &version));
-    let found = affecting(&db.entries, &version, newest.as_ref());
+    let found = Evaluator::new(&db.entries).affecting(&version, newest.as_ref());
     if found.is_empty() {
         return vec![Check::new(
             V,

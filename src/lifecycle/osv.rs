@@ -336,13 +336,6 @@ fn clip_words(s: &str, max: usize) -> String {
     out
 }
 
-fn lower(e: &Event) -> Option<SemVer> {
-    match e {
-        Event::Introduced(None) => None,
-        Event::Introduced(Some(v)) | Event::Fixed(v) | Event::LastAffected(v) => SemVer::parse(v),
-    }
-}
-
 /// How a range that contains a version ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fix {
@@ -352,36 +345,94 @@ pub enum Fix {
     None,
 }
 
-/// Does one range (events in any order) contain `v`, and where does its
-/// affected stretch end?
-fn range_contains(events: &[Event], v: &SemVer) -> Option<Fix> {
-    let mut sorted: Vec<&Event> = events.iter().collect();
-    // The beginning of time first, then by version (as govulncheck sorts).
-    sorted.sort_by(|a, b| match (lower(a), lower(b)) {
-        (None, None) => Ordering::Equal,
-        (None, _) => Ordering::Less,
-        (_, None) => Ordering::Greater,
-        (Some(x), Some(y)) => x.cmp(&y),
-    });
+/// A range event with its version parsed; `Start(None)` is the beginning
+/// of time.
+#[derive(Debug, Clone)]
+enum Bound {
+    Start(Option<SemVer>),
+    Fixed(SemVer),
+    Last(SemVer),
+}
+
+impl Bound {
+    fn version(&self) -> Option<&SemVer> {
+        match self {
+            Bound::Start(v) => v.as_ref(),
+            Bound::Fixed(v) | Bound::Last(v) => Some(v),
+        }
+    }
+}
+
+/// An [`Affected`] ready to answer many versions: versions parsed once,
+/// events sorted once (the beginning of time first, then by version, as
+/// govulncheck sorts them).
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    pub module: String,
+    pub packages: Vec<String>,
+    all_versions: bool,
+    ranges: Vec<Vec<Bound>>,
+}
+
+impl Affected {
+    pub fn compile(&self) -> Compiled {
+        let ranges = self
+            .ranges
+            .iter()
+            .map(|events| {
+                // Versions were validated when the entry was read; an event
+                // that still fails to parse is dropped, not guessed at.
+                let mut bounds: Vec<Bound> = events
+                    .iter()
+                    .filter_map(|e| match e {
+                        Event::Introduced(None) => Some(Bound::Start(None)),
+                        Event::Introduced(Some(v)) => {
+                            SemVer::parse(v).map(|v| Bound::Start(Some(v)))
+                        }
+                        Event::Fixed(v) => SemVer::parse(v).map(Bound::Fixed),
+                        Event::LastAffected(v) => SemVer::parse(v).map(Bound::Last),
+                    })
+                    .collect();
+                bounds.sort_by(|a, b| match (a.version(), b.version()) {
+                    (None, None) => Ordering::Equal,
+                    (None, _) => Ordering::Less,
+                    (_, None) => Ordering::Greater,
+                    (Some(x), Some(y)) => x.cmp(y),
+                });
+                bounds
+            })
+            .collect();
+        Compiled {
+            module: self.module.clone(),
+            packages: self.packages.clone(),
+            all_versions: self.all_versions,
+            ranges,
+        }
+    }
+
+    /// `Some(fix)` when `v` is affected.
+    pub fn affects(&self, v: &SemVer) -> Option<Fix> {
+        self.compile().affects(v)
+    }
+}
+
+/// Does one sorted range contain `v`, and where does its affected
+/// stretch end?
+fn range_contains(bounds: &[Bound], v: &SemVer) -> Option<Fix> {
     let mut inside = false;
-    for e in sorted {
-        match e {
-            Event::Introduced(start) if !inside => {
-                inside = match start.as_deref().and_then(SemVer::parse) {
-                    None => true,
-                    Some(s) => *v >= s,
-                };
+    for b in bounds {
+        match b {
+            Bound::Start(start) if !inside => {
+                inside = start.as_ref().is_none_or(|s| v >= s);
             }
-            Event::Fixed(f) if inside => {
-                let f = SemVer::parse(f)?;
-                if *v < f {
-                    return Some(Fix::In(f));
+            Bound::Fixed(f) if inside => {
+                if v < f {
+                    return Some(Fix::In(f.clone()));
                 }
                 inside = false;
             }
-            Event::LastAffected(l) if inside => {
-                let l = SemVer::parse(l)?;
-                if *v <= l {
+            Bound::Last(l) if inside => {
+                if v <= l {
                     return Some(Fix::None);
                 }
                 inside = false;
@@ -392,7 +443,7 @@ fn range_contains(events: &[Event], v: &SemVer) -> Option<Fix> {
     inside.then_some(Fix::None)
 }
 
-impl Affected {
+impl Compiled {
     /// `Some(fix)` when `v` is affected.
     pub fn affects(&self, v: &SemVer) -> Option<Fix> {
         if self.all_versions {

@@ -15,7 +15,7 @@ use crate::app::App;
 use crate::core::error::Result;
 use crate::core::version::{GoVersion, VersionRequest};
 use crate::lifecycle::layers::{self, InstalledIn, SelectedBy};
-use crate::lifecycle::osv::{Entry, Fix};
+use crate::lifecycle::osv::{Compiled, Entry, Fix};
 use crate::lifecycle::semver::SemVer;
 use crate::lifecycle::vulndb::{self, Mode, SourceStatus, VulnDb};
 use crate::net::index::{Freshness, Index, IndexSource};
@@ -150,63 +150,78 @@ pub fn newest_of_line(idx: &Index, v: &GoVersion) -> Option<GoVersion> {
         .cloned()
 }
 
-/// The vulnerabilities of `entries` that affect `v`.
-pub fn affecting(
-    entries: &[Entry],
-    v: &GoVersion,
-    newest: Option<&GoVersion>,
-) -> Vec<Vulnerability> {
-    let sv = SemVer::of_go(v);
-    let newest_sv = newest.map(SemVer::of_go);
-    let mut out = Vec::new();
-    for e in entries.iter().filter(|e| !e.withdrawn) {
-        let mut modules = Vec::new();
-        let mut packages: Vec<String> = Vec::new();
-        let mut fixed: Option<SemVer> = None;
-        let mut unfixed = false;
-        let mut newest_affected = false;
-        for a in &e.affected {
-            let Some(fix) = a.affects(&sv) else { continue };
-            if !modules.contains(&a.module) {
-                modules.push(a.module.clone());
-            }
-            for p in &a.packages {
-                if !packages.contains(p) {
-                    packages.push(p.clone());
+/// Entries ready to be asked about many versions (ranges parsed and
+/// sorted once; withdrawn entries dropped).
+pub struct Evaluator<'a> {
+    entries: Vec<(&'a Entry, Vec<Compiled>)>,
+}
+
+impl<'a> Evaluator<'a> {
+    pub fn new(entries: &'a [Entry]) -> Evaluator<'a> {
+        Evaluator {
+            entries: entries
+                .iter()
+                .filter(|e| !e.withdrawn)
+                .map(|e| (e, e.affected.iter().map(|a| a.compile()).collect()))
+                .collect(),
+        }
+    }
+
+    /// The vulnerabilities that affect `v`; `newest` is its line's newest
+    /// patch, to say whether that one is free of each.
+    pub fn affecting(&self, v: &GoVersion, newest: Option<&GoVersion>) -> Vec<Vulnerability> {
+        let sv = SemVer::of_go(v);
+        let newest_sv = newest.map(SemVer::of_go);
+        let mut out = Vec::new();
+        for (e, affected) in &self.entries {
+            let mut modules: Vec<String> = Vec::new();
+            let mut packages: Vec<String> = Vec::new();
+            let mut fixed: Option<SemVer> = None;
+            let mut unfixed = false;
+            let mut newest_affected = false;
+            for a in affected {
+                let Some(fix) = a.affects(&sv) else { continue };
+                if !modules.contains(&a.module) {
+                    modules.push(a.module.clone());
                 }
-            }
-            match fix {
-                Fix::In(f) => {
-                    if fixed.as_ref().is_none_or(|cur| f > *cur) {
-                        fixed = Some(f);
+                for p in &a.packages {
+                    if !packages.contains(p) {
+                        packages.push(p.clone());
                     }
                 }
-                Fix::None => unfixed = true,
+                match fix {
+                    Fix::In(f) => {
+                        if fixed.as_ref().is_none_or(|cur| f > *cur) {
+                            fixed = Some(f);
+                        }
+                    }
+                    Fix::None => unfixed = true,
+                }
+                if let Some(n) = &newest_sv
+                    && a.affects(n).is_some()
+                {
+                    newest_affected = true;
+                }
             }
-            if let Some(n) = &newest_sv
-                && a.affects(n).is_some()
-            {
-                newest_affected = true;
+            if modules.is_empty() {
+                continue;
             }
+            out.push(Vulnerability {
+                id: e.id.clone(),
+                aliases: e.aliases.clone(),
+                summary: e.summary.clone(),
+                fixed: if unfixed {
+                    None
+                } else {
+                    fixed.map(|f| f.go_spelling())
+                },
+                modules,
+                packages,
+                fixed_in_newest_patch: newest_sv.as_ref().map(|_| !newest_affected),
+            });
         }
-        if modules.is_empty() {
-            continue;
-        }
-        out.push(Vulnerability {
-            id: e.id.clone(),
-            aliases: e.aliases.clone(),
-            summary: e.summary.clone(),
-            fixed: if unfixed {
-                None
-            } else {
-                fixed.map(|f| f.go_spelling())
-            },
-            modules,
-            packages,
-            fixed_in_newest_patch: newest_sv.as_ref().map(|_| !newest_affected),
-        });
+        out
     }
-    out
 }
 
 /// Builds the report. `mode` says whether the network may be used for the
@@ -222,6 +237,7 @@ pub fn compute(app: &App, mode: Mode) -> Result<Report> {
         .and_then(|cwd| layers::here(&app.layout, &cwd, &all));
     let supported = idx.as_ref().ok().map(Index::supported_families);
     let any_db = db.sources.iter().any(SourceStatus::available);
+    let eval = Evaluator::new(&db.entries);
 
     let mut versions = Vec::new();
     for i in &all {
@@ -237,7 +253,7 @@ pub fn compute(app: &App, mode: Mode) -> Result<Report> {
             line: i.version.line(),
             outdated: newest.as_ref().is_some_and(|n| *n > i.version),
             supported: supported.as_ref().map(|s| s.contains(&i.version.family())),
-            vulnerabilities: any_db.then(|| affecting(&db.entries, &i.version, newest.as_ref())),
+            vulnerabilities: any_db.then(|| eval.affecting(&i.version, newest.as_ref())),
             newest_patch: newest.map(|n| n.to_string()),
             selected_by,
         });

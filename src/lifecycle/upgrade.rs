@@ -182,7 +182,22 @@ pub fn upgrade(app: &App, opts: &Options) -> Result<Report> {
     }
 
     if let Ok(cwd) = std::env::current_dir() {
-        for p in layers::pins_under(&cwd, &all) {
+        // The pins below the working directory, and the one above it that
+        // selects here.
+        let mut pins = layers::pins_under(&cwd, &all);
+        if let Some(h) = layers::here(&app.layout, &cwd, &all)
+            && h.by.kind == "version-file"
+            && let Some(path) = h.by.path.clone()
+            && !pins.iter().any(|p| p.path == path)
+        {
+            pins.push(layers::Pin {
+                path,
+                raw: h.selection.raw.clone(),
+                request: h.selection.request.clone(),
+                resolved: h.resolved.clone(),
+            });
+        }
+        for p in pins {
             let VersionRequest::Exact(v) = &p.request else {
                 continue;
             };
