@@ -617,6 +617,15 @@ fn upgrade_moves_the_global_and_lists_pins() {
     );
     assert_eq!(w.sb.installed(), vec!["1.22.5", "1.21.13"]);
 
+    let plan = w.json(&[], &["upgrade", "--dry-run", "--json"]);
+    assert_eq!(plan["dry_run"], true);
+    assert_eq!(plan["upgraded"][0]["line"], "1.22");
+    assert_eq!(plan["upgraded"][0]["to"], "1.22.10");
+    assert_eq!(plan["upgraded"][0]["installed"], true);
+    assert_eq!(plan["upgraded"][0]["global_moved_from"], "1.22.5");
+    assert_eq!(plan["up_to_date"][0], "1.21");
+    assert_eq!(plan["pinned"][0]["pinned"], "1.22.5");
+
     let (out, err) = w.ok(&[], &["upgrade"]);
     assert!(out.contains("1.22: install 1.22.10"), "{out}");
     assert!(
@@ -721,6 +730,20 @@ fn prune_keeps_newest_and_selected_and_reports_space() {
     assert!(out.contains("one of the 2 newest of 1.22"), "{out}");
     let o = w.run(&[], &["prune", "--keep", "0"]);
     assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+
+    // A symlink loop in the tree is not followed.
+    std::os::unix::fs::symlink(&w.work, w.work.join("old/loop")).unwrap_or_else(|e| panic!("{e}"));
+    let (out, _) = w.ok(&[], &["prune", "--dry-run", "--keep-pinned"]);
+    assert!(out.contains("kept Go 1.22.1: pinned by"), "{out}");
+
+    // A corrupt global file stops a prune: nothing is removed on a guess.
+    let global = w.sb.home().join("global");
+    std::fs::write(&global, "one point twenty-two\n").unwrap_or_else(|e| panic!("{e}"));
+    let o = w.run(&[], &["prune"]);
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    assert!(text(&o.stderr).contains("is corrupt"), "{}", show(&o));
+    assert_eq!(w.sb.installed().len(), 4);
+    std::fs::write(&global, "1.22.5\n").unwrap_or_else(|e| panic!("{e}"));
 
     let goroot = w.sb.goroot("1.22.1");
     let (out, _) = w.ok(&[], &["prune"]);
