@@ -1,3 +1,4 @@
+use std::fmt::Write as _;
 use std::io::Write;
 
 use crate::app::App;
@@ -177,26 +178,22 @@ pub fn render(r: &Report) -> String {
         if list.is_empty() {
             continue;
         }
-        out.push_str(&format!(
-            "\nGo {} ({}) is affected by:\n",
-            v.version, v.layer
-        ));
+        // Thousands of lines on an old fleet: written in place, not
+        // formatted into temporaries.
+        let _ = writeln!(out, "\nGo {} ({}) is affected by:", v.version, v.layer);
         for x in list {
-            let aliases = if x.aliases.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", x.aliases.join(", "))
-            };
-            let fixed = match &x.fixed {
-                Some(f) => format!("fixed in {f}"),
-                None => "no fix for this line".into(),
-            };
-            out.push_str(&format!(
-                "  {}{aliases} [{}] {fixed}\n    {}\n",
-                x.id,
-                x.modules.join(", "),
-                x.summary
-            ));
+            let _ = write!(out, "  {}", x.id);
+            if !x.aliases.is_empty() {
+                let _ = write!(out, " ({})", x.aliases.join(", "));
+            }
+            let _ = write!(out, " [{}] ", x.modules.join(", "));
+            match &x.fixed {
+                Some(f) => {
+                    let _ = write!(out, "fixed in {f}");
+                }
+                None => out.push_str("no fix for this line"),
+            }
+            let _ = writeln!(out, "\n    {}", x.summary);
         }
     }
     out.push('\n');

@@ -58,7 +58,7 @@ pub fn checks(app: &App) -> Vec<Check> {
             ),
         )];
     }
-    let ids: Vec<&str> = found.iter().map(|v| v.id.as_str()).collect();
+    let ids: Vec<&str> = found.iter().map(|v| &*v.id).collect();
     let finding = format!(
         "Go {version} ({}) has {} known vulnerabilit{}: {} (data checked {age} ago)",
         sel.source,

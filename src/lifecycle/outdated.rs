@@ -7,6 +7,7 @@
 //! are unknown, without the vulnerability database the vulnerabilities are;
 //! both say why in the report.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -15,7 +16,7 @@ use crate::app::App;
 use crate::core::error::Result;
 use crate::core::version::{GoVersion, VersionRequest};
 use crate::lifecycle::layers::{self, InstalledIn, SelectedBy};
-use crate::lifecycle::osv::{Compiled, Entry, Fix};
+use crate::lifecycle::osv::{Compiled, Entry, Fix, GO_MODULES};
 use crate::lifecycle::semver::SemVer;
 use crate::lifecycle::vulndb::{self, Mode, SourceStatus, VulnDb};
 use crate::net::index::{Freshness, Index, IndexSource};
@@ -53,16 +54,18 @@ pub struct VersionStatus {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Vulnerability {
-    pub id: String,
-    pub aliases: Vec<String>,
-    pub summary: String,
+    // Shared with every version the entry affects: a fleet report can hold
+    // thousands of these.
+    pub id: Arc<str>,
+    pub aliases: Arc<[String]>,
+    pub summary: Arc<str>,
     /// The release that fixes it for this version's line (`null`: no fix
     /// published for it).
     pub fixed: Option<String>,
     /// `stdlib`, `toolchain` or both.
-    pub modules: Vec<String>,
+    pub modules: Vec<&'static str>,
     /// Affected import paths, when the entry names them.
-    pub packages: Vec<String>,
+    pub packages: Arc<[String]>,
     /// Whether the newest patch of the line is free of it.
     pub fixed_in_newest_patch: Option<bool>,
 }
@@ -150,21 +153,50 @@ pub fn newest_of_line(idx: &Index, v: &GoVersion) -> Option<GoVersion> {
         .cloned()
 }
 
-/// Entries ready to be asked about many versions (ranges parsed and
-/// sorted once; withdrawn entries dropped).
-pub struct Evaluator<'a> {
-    entries: Vec<(&'a Entry, Vec<Compiled>)>,
+/// One entry ready to be asked about many versions.
+struct Ready {
+    id: Arc<str>,
+    aliases: Arc<[String]>,
+    summary: Arc<str>,
+    packages: Arc<[String]>,
+    affected: Vec<(&'static str, Compiled)>,
 }
 
-impl<'a> Evaluator<'a> {
-    pub fn new(entries: &'a [Entry]) -> Evaluator<'a> {
-        Evaluator {
-            entries: entries
-                .iter()
-                .filter(|e| !e.withdrawn)
-                .map(|e| (e, e.affected.iter().map(|a| a.compile()).collect()))
-                .collect(),
-        }
+/// Entries ready to be asked about many versions (ranges parsed and
+/// sorted once; withdrawn entries dropped).
+pub struct Evaluator {
+    entries: Vec<Ready>,
+}
+
+impl Evaluator {
+    pub fn new(entries: &[Entry]) -> Evaluator {
+        let ready = entries
+            .iter()
+            .filter(|e| !e.withdrawn)
+            .map(|e| {
+                let mut packages: Vec<String> = Vec::new();
+                for p in e.affected.iter().flat_map(|a| &a.packages) {
+                    if !packages.contains(p) {
+                        packages.push(p.clone());
+                    }
+                }
+                Ready {
+                    id: e.id.as_str().into(),
+                    aliases: e.aliases.clone().into(),
+                    summary: e.summary.as_str().into(),
+                    packages: packages.into(),
+                    affected: e
+                        .affected
+                        .iter()
+                        .filter_map(|a| {
+                            let m = GO_MODULES.iter().find(|m| **m == a.module)?;
+                            Some((*m, a.compile()))
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        Evaluator { entries: ready }
     }
 
     /// The vulnerabilities that affect `v`; `newest` is its line's newest
@@ -173,21 +205,15 @@ impl<'a> Evaluator<'a> {
         let sv = SemVer::of_go(v);
         let newest_sv = newest.map(SemVer::of_go);
         let mut out = Vec::new();
-        for (e, affected) in &self.entries {
-            let mut modules: Vec<String> = Vec::new();
-            let mut packages: Vec<String> = Vec::new();
+        for e in &self.entries {
+            let mut modules: Vec<&'static str> = Vec::new();
             let mut fixed: Option<SemVer> = None;
             let mut unfixed = false;
             let mut newest_affected = false;
-            for a in affected {
+            for (module, a) in &e.affected {
                 let Some(fix) = a.affects(&sv) else { continue };
-                if !modules.contains(&a.module) {
-                    modules.push(a.module.clone());
-                }
-                for p in &a.packages {
-                    if !packages.contains(p) {
-                        packages.push(p.clone());
-                    }
+                if !modules.contains(module) {
+                    modules.push(module);
                 }
                 match fix {
                     Fix::In(f) => {
@@ -216,7 +242,7 @@ impl<'a> Evaluator<'a> {
                     fixed.map(|f| f.go_spelling())
                 },
                 modules,
-                packages,
+                packages: e.packages.clone(),
                 fixed_in_newest_patch: newest_sv.as_ref().map(|_| !newest_affected),
             });
         }

@@ -11,26 +11,24 @@ use crate::core::version::GoVersion;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Ident {
-    Num(String),
+    Num(u64),
     Alnum(String),
 }
 
+/// Numbers are kept as `u64`: a version part beyond that is refused as
+/// malformed (no Go release comes near), and comparisons stay cheap, which
+/// matters when hundreds of entries meet every installed version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SemVer {
-    core: [String; 3],
+    core: [u64; 3],
     pre: Vec<Ident>,
-    text: String,
 }
 
-fn numeric(s: &str) -> Option<String> {
+fn numeric(s: &str) -> Option<u64> {
     let ok = !s.is_empty()
         && s.bytes().all(|b| b.is_ascii_digit())
         && (s.len() == 1 || !s.starts_with('0'));
-    ok.then(|| s.to_string())
-}
-
-fn cmp_num(a: &str, b: &str) -> Ordering {
-    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+    if ok { s.parse().ok() } else { None }
 }
 
 impl SemVer {
@@ -77,43 +75,28 @@ impl SemVer {
                 }
             }
         }
-        Some(SemVer {
-            core,
-            pre: idents,
-            text: text.to_string(),
-        })
+        Some(SemVer { core, pre: idents })
     }
 
     pub fn of_go(v: &GoVersion) -> SemVer {
-        // to_semver always produces a valid SemVer; the fallback keeps
-        // this total without an unwrap.
+        // to_semver always produces a valid SemVer (numbers beyond u64
+        // aside); the fallback keeps this total without an unwrap.
         SemVer::parse(&v.to_semver()).unwrap_or(SemVer {
-            core: ["0".into(), "0".into(), "0".into()],
+            core: [u64::MAX; 3],
             pre: Vec::new(),
-            text: v.to_semver(),
         })
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.text
-    }
-
     /// The Go release this names, for messages: `1.22.4`, `1.23rc2`; the
-    /// SemVer text itself when no Go release is spelled that way.
+    /// SemVer spelling itself when no Go release is spelled that way.
     pub fn go_spelling(&self) -> String {
-        let [maj, min, patch] = &self.core;
+        let [maj, min, patch] = self.core;
         match self.pre.as_slice() {
-            [] => {
-                // Before 1.21 the .0 release is named without its patch.
-                let old = min.len() < 2 || (min.len() == 2 && min.as_str() < "21");
-                if patch == "0" && maj == "1" && old {
-                    format!("{maj}.{min}")
-                } else {
-                    format!("{maj}.{min}.{patch}")
-                }
-            }
-            [Ident::Alnum(kind), Ident::Num(n)] if patch == "0" => format!("{maj}.{min}{kind}{n}"),
-            _ => self.text.clone(),
+            // Before 1.21 the .0 release is named without its patch.
+            [] if maj == 1 && min < 21 && patch == 0 => format!("{maj}.{min}"),
+            [] => format!("{maj}.{min}.{patch}"),
+            [Ident::Alnum(kind), Ident::Num(n)] if patch == 0 => format!("{maj}.{min}{kind}{n}"),
+            _ => self.to_string(),
         }
     }
 }
@@ -124,11 +107,9 @@ fn valid_ident_chars(id: &str) -> bool {
 
 impl Ord for SemVer {
     fn cmp(&self, other: &Self) -> Ordering {
-        for i in 0..3 {
-            let c = cmp_num(&self.core[i], &other.core[i]);
-            if c != Ordering::Equal {
-                return c;
-            }
+        let c = self.core.cmp(&other.core);
+        if c != Ordering::Equal {
+            return c;
         }
         // A version without pre-release sorts after every pre-release.
         match (self.pre.is_empty(), other.pre.is_empty()) {
@@ -139,7 +120,7 @@ impl Ord for SemVer {
         }
         for (a, b) in self.pre.iter().zip(&other.pre) {
             let c = match (a, b) {
-                (Ident::Num(x), Ident::Num(y)) => cmp_num(x, y),
+                (Ident::Num(x), Ident::Num(y)) => x.cmp(y),
                 (Ident::Num(_), Ident::Alnum(_)) => Ordering::Less,
                 (Ident::Alnum(_), Ident::Num(_)) => Ordering::Greater,
                 (Ident::Alnum(x), Ident::Alnum(y)) => x.cmp(y),
@@ -158,9 +139,19 @@ impl PartialOrd for SemVer {
     }
 }
 
+/// The canonical spelling (no `v`, no build metadata).
 impl fmt::Display for SemVer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        let [a, b, c] = self.core;
+        write!(f, "{a}.{b}.{c}")?;
+        for (i, id) in self.pre.iter().enumerate() {
+            f.write_str(if i == 0 { "-" } else { "." })?;
+            match id {
+                Ident::Num(n) => write!(f, "{n}")?,
+                Ident::Alnum(s) => f.write_str(s)?,
+            }
+        }
+        Ok(())
     }
 }
 
@@ -190,6 +181,9 @@ mod tests {
         }
         assert_eq!(s("1.2.3+build.5").cmp(&s("1.2.3")), Ordering::Equal);
         assert!(s("1.10.0") > s("1.9.0"));
+        assert_eq!(s("1.22.0-rc.1").to_string(), "1.22.0-rc.1");
+        // Beyond u64: refused, not wrapped.
+        assert!(SemVer::parse("1.99999999999999999999.0").is_none());
     }
 
     #[test]
