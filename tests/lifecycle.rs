@@ -881,3 +881,83 @@ fn upgrade_installs_a_real_release_and_go_follows_the_global() {
     let o = c.output().unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
 }
+
+#[test]
+fn both_layers_are_reported_and_only_the_own_layer_is_changed() {
+    let w = World::new(&["1.22.1", "1.22.5"], "");
+    // The system layer (root's): 1.22.1 and 1.21.13, its global 1.22.1.
+    for args in [
+        &["install", "--system", "1.22.1"][..],
+        &["install", "--system", "1.21.13"],
+        &["global", "--system", "1.22.1"],
+    ] {
+        w.ok(&[], args);
+    }
+    let r = w.json(&[], &["outdated", "--json"]);
+    let layers: Vec<(String, String)> = r["versions"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|v| {
+                    (
+                        v["version"].as_str().unwrap_or_default().to_string(),
+                        v["layer"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let pairs: Vec<(&str, &str)> = layers
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    assert_eq!(
+        pairs,
+        vec![
+            ("1.22.5", "user"),
+            ("1.22.1", "user"),
+            ("1.22.1", "system"),
+            ("1.21.13", "system")
+        ]
+    );
+    let sys = r["versions"]
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .find(|v| v["version"] == "1.22.1" && v["layer"] == "system")
+        })
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(sys["selected_by"][0]["kind"], "global", "{sys}");
+    assert_eq!(sys["selected_by"][0]["layer"], "system", "{sys}");
+    assert_eq!(
+        ids(&sys),
+        vec!["GO-2024-0001", "GO-2024-0002", "GO-2024-0003"]
+    );
+    let (out, _) = w.ok(&[], &["outdated"]);
+    assert!(out.contains("global (system)"), "{out}");
+
+    // The system layer's global protects the user's copy of 1.22.1.
+    let (out, _) = w.ok(&[], &["prune", "--dry-run"]);
+    assert!(
+        out.contains("kept Go 1.22.1: the global version of the system layer"),
+        "{out}"
+    );
+    assert!(out.contains("nothing to remove"), "{out}");
+
+    // Upgrade works on the user's own lines; the system layer is not touched.
+    let (out, _) = w.ok(&[], &["upgrade"]);
+    assert!(out.contains("1.22: install 1.22.10"), "{out}");
+    assert!(
+        !out.contains("1.21"),
+        "the system's 1.21 is root's to upgrade: {out}"
+    );
+    assert_eq!(
+        support::list_dir(&w.sb.system_home().join("versions")),
+        vec!["1.21.13", "1.22.1"]
+    );
+    assert_eq!(
+        std::fs::read_to_string(w.sb.system_home().join("global")).unwrap_or_default(),
+        "1.22.1\n"
+    );
+}

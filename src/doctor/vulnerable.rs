@@ -17,7 +17,7 @@ pub fn checks(app: &App) -> Vec<Check> {
     };
     let layers = layers::layers(app);
     let all = layers::installed(&layers).unwrap_or_default();
-    let Some(sel) = crate::entry::select::select(&app.layout, &cwd)
+    let Some(sel) = crate::entry::select::select(&app.layers(), &cwd)
         .ok()
         .flatten()
     else {

@@ -1,7 +1,8 @@
 //! The state layers the lifecycle commands look at, and the one place they
-//! read "what is installed" and "what the global files select" from. Today
-//! that is the account's own GOV_HOME (`user`); a system layer read below
-//! it slots in here without touching the commands.
+//! read "what is installed" and "what the global files select" from: the
+//! account's own layer (GOV_HOME, `user`, where upgrade and prune write)
+//! and the system layer below it (GOV_SYSTEM_HOME, `system`, read-only for
+//! everyone but root). For root, by default, they are one layer, `system`.
 
 use std::path::{Path, PathBuf};
 
@@ -21,13 +22,16 @@ pub struct Layer {
     pub writable: bool,
 }
 
-/// The layers, nearest first.
+/// The layers, nearest first. Only the caller's own layer is writable.
 pub fn layers(app: &App) -> Vec<Layer> {
-    vec![Layer {
-        name: "user",
-        layout: app.layout.clone(),
-        writable: true,
-    }]
+    app.layers()
+        .search()
+        .map(|(layer, layout)| Layer {
+            name: layer.name(),
+            writable: layout.home() == app.layout.home(),
+            layout: layout.clone(),
+        })
+        .collect()
 }
 
 /// An installed version and the layer holding it.
@@ -83,7 +87,7 @@ fn by_of(sel: &Selection, layer: Option<&'static str>) -> SelectedBy {
         Source::Env => ("env", None),
         Source::VersionFile(p) => ("version-file", Some(p.clone())),
         Source::Toolchain(p) => ("toolchain", Some(p.clone())),
-        Source::Global(p) => ("global", Some(p.clone())),
+        Source::Global(p) | Source::SystemGlobal(p) => ("global", Some(p.clone())),
     };
     SelectedBy { kind, layer, path }
 }
@@ -106,9 +110,9 @@ pub fn globals(layers: &[Layer], all: &[InstalledIn]) -> Result<Vec<Selected>> {
 
 /// What selects a version in `cwd` when that is not a global file
 /// (GOV_VERSION, a `.go-version` above, a go.mod `toolchain` line).
-pub fn here(layout: &Layout, cwd: &Path, all: &[InstalledIn]) -> Option<Selected> {
-    let sel = select::select(layout, cwd).ok().flatten()?;
-    if matches!(sel.source, Source::Global(_)) {
+pub fn here(app: &App, cwd: &Path, all: &[InstalledIn]) -> Option<Selected> {
+    let sel = select::select(&app.layers(), cwd).ok().flatten()?;
+    if matches!(sel.source, Source::Global(_) | Source::SystemGlobal(_)) {
         return None;
     }
     Some(Selected {

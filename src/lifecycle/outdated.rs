@@ -260,7 +260,7 @@ pub fn compute(app: &App, mode: Mode) -> Result<Report> {
     let globals = layers::globals(&layers, &all)?;
     let here = std::env::current_dir()
         .ok()
-        .and_then(|cwd| layers::here(&app.layout, &cwd, &all));
+        .and_then(|cwd| layers::here(app, &cwd, &all));
     let supported = idx.as_ref().ok().map(Index::supported_families);
     let any_db = db.sources.iter().any(SourceStatus::available);
     let eval = Evaluator::new(&db.entries);

@@ -96,7 +96,7 @@ pub fn selected_versions(
         }
     }
     if let Ok(cwd) = std::env::current_dir()
-        && let Some(h) = layers::here(&app.layout, &cwd, all)
+        && let Some(h) = layers::here(app, &cwd, all)
         && let Some(v) = h.resolved
     {
         out.push((v, format!("selected here ({})", h.selection.source)));

@@ -185,7 +185,7 @@ pub fn upgrade(app: &App, opts: &Options) -> Result<Report> {
         // The pins below the working directory, and the one above it that
         // selects here.
         let mut pins = layers::pins_under(&cwd, &all);
-        if let Some(h) = layers::here(&app.layout, &cwd, &all)
+        if let Some(h) = layers::here(app, &cwd, &all)
             && h.by.kind == "version-file"
             && let Some(path) = h.by.path.clone()
             && !pins.iter().any(|p| p.path == path)
