@@ -17,12 +17,15 @@ mod list_remote;
 mod local;
 mod man;
 mod mirror;
+mod outdated;
 mod persist;
 mod proxy;
+mod prune;
 mod self_update;
 pub mod terminal;
 mod uninstall;
 mod use_;
+mod upgrade;
 
 use clap::{Parser, Subcommand};
 
@@ -78,6 +81,9 @@ pub enum Command {
     Use(use_::Args),
     Cache(cache::Args),
     Mirror(mirror::Args),
+    Outdated(outdated::Args),
+    Upgrade(upgrade::Args),
+    Prune(prune::Args),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -141,6 +147,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Use(a) => use_::run(&app, a),
         Command::Cache(a) => cache::run(&app, a),
         Command::Mirror(a) => mirror::run(&app, a),
+        Command::Outdated(a) => outdated::run(&app, a),
+        Command::Upgrade(a) => upgrade::run(&app, a),
+        Command::Prune(a) => prune::run(&app, a),
     }
 }
 
