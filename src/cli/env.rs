@@ -79,10 +79,7 @@ impl Syntax {
     }
     fn whole_path(&self, dirs: &[PathBuf]) -> String {
         if self.fish {
-            let list: Vec<String> = dirs
-                .iter()
-                .map(|d| self.q(&d.to_string_lossy()))
-                .collect();
+            let list: Vec<String> = dirs.iter().map(|d| self.q(&d.to_string_lossy())).collect();
             format!("set -gx PATH {}\n", list.join(" "))
         } else {
             let joined = std::env::join_paths(dirs).unwrap_or_default();

@@ -24,8 +24,8 @@ mod prune;
 mod self_update;
 pub mod terminal;
 mod uninstall;
-mod use_;
 mod upgrade;
+mod use_;
 
 use clap::{Parser, Subcommand};
 

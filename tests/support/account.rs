@@ -122,7 +122,6 @@ fn describe(out: &Output) -> String {
     )
 }
 
-
 /// The unprivileged user's uid and gid, creating the user if needed.
 pub fn test_user() -> (u32, u32) {
     static IDS: OnceLock<(u32, u32)> = OnceLock::new();
