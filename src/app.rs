@@ -2,7 +2,7 @@
 //! client, built only when a command needs the network (a warm `list-remote`
 //! never pays for TLS setup).
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::sync::Arc;
 
 use reqwest::blocking::Client;
@@ -19,6 +19,8 @@ pub struct App {
     /// are written (the system layer for root).
     pub layout: Layout,
     pub ui: Arc<dyn Reporter>,
+    /// A dry run: read what is there, write nothing (not even caches).
+    read_only: Cell<bool>,
     client: OnceCell<Client>,
 }
 
@@ -27,8 +29,14 @@ impl App {
         App {
             layout,
             ui,
+            read_only: Cell::new(false),
             client: OnceCell::new(),
         }
+    }
+
+    /// From now on this run is a dry run: caches are read, not written.
+    pub fn set_read_only(&self) {
+        self.read_only.set(true);
     }
 
     pub fn from_env(ui: Arc<dyn Reporter>) -> Result<App> {
@@ -65,7 +73,12 @@ impl App {
 
     /// The release index, warning when a stale cached copy had to do.
     pub fn index(&self, freshness: Freshness) -> Result<Index> {
-        let idx = index::load(&self.layout, &|| self.client(), freshness)?;
+        let idx = index::load_with(
+            &self.layout,
+            &|| self.client(),
+            freshness,
+            !self.read_only.get(),
+        )?;
         if let IndexSource::Stale { age, why } = &idx.source {
             self.ui.warn(&format!(
                 "using the release index cached {} ago ({why})",

@@ -1,5 +1,7 @@
 use std::path::PathBuf;
 
+use serde_json::json;
+
 use crate::app::App;
 use crate::core::arch;
 use crate::core::error::{Error, Result};
@@ -9,7 +11,7 @@ use crate::install::{self, InstallOptions, Origin};
 /// Download, verify and unpack a Go release.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  gov install 1.22.5\n  gov install 1.22        # newest 1.22.x\n  gov install latest\n  gov install --file go1.22.5.linux-amd64.tar.gz   # air-gapped hosts\n  sudo gov install --system 1.22.5   # for every account"
+    after_help = "Examples:\n  gov install 1.22.5\n  gov install 1.22        # newest 1.22.x\n  gov install latest\n  gov install --file go1.22.5.linux-amd64.tar.gz   # air-gapped hosts\n  sudo gov install --system 1.22.5   # for every account\n  gov install 1.22 --dry-run --json                # what would change, for orchestrators"
 )]
 pub struct Args {
     /// 1.22.5, go1.22.5, 1.22 (newest 1.22.x), 1.23rc1 or latest.
@@ -41,6 +43,12 @@ pub struct Args {
     /// Install into the system layer, for every account (root only).
     #[arg(long)]
     system: bool,
+    /// Answer with one JSON document (schema: see README).
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Resolve and report what would be installed; write nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 pub fn run(app: &App, a: Args) -> Result<()> {
@@ -61,14 +69,45 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         (None, Some(v)) => Origin::Remote(VersionRequest::parse(&v)?),
         (None, None) => return Err(Error::invalid("name a version to install, or --file")),
     };
-    let report = install::install(
-        app,
-        &InstallOptions {
-            origin,
-            arch,
-            force: a.force,
-        },
-    )?;
+    let requested = match &origin {
+        Origin::Remote(req) => req.to_string(),
+        Origin::File { path, .. } => path.display().to_string(),
+    };
+    let opts = InstallOptions {
+        origin,
+        arch,
+        force: a.force,
+    };
+    let report = if a.dry_run {
+        install::preview(app, &opts)?
+    } else {
+        install::install(app, &opts)?
+    };
+    if a.json {
+        return crate::cli::machine::answer(json!({
+            "changed": report.action != install::Action::AlreadyInstalled,
+            "dry_run": a.dry_run,
+            "action": action_name(&report.action),
+            "requested": requested,
+            "version": report.version.as_str(),
+            "arch": opts.arch,
+            "goroot": report.goroot,
+            "downloaded": report.downloaded,
+            "from_cache": report.from_cache,
+            "verified": report.verified,
+        }));
+    }
+    if a.dry_run {
+        let what = match report.action {
+            install::Action::AlreadyInstalled => {
+                format!("Go {} is already installed; nothing to do", report.version)
+            }
+            install::Action::Installed => format!("would install Go {}", report.version),
+            install::Action::Reinstalled => format!("would reinstall Go {}", report.version),
+        };
+        crate::cli::machine::would(app, &what);
+        return Ok(());
+    }
     app.ui.status(&install::summary(&report));
     if crate::entry::select::layered_global(&app.layers())?.is_none() {
         app.ui.status(&format!(
@@ -77,6 +116,15 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The `action` field of `gov install --json`.
+fn action_name(a: &install::Action) -> &'static str {
+    match a {
+        install::Action::Installed => "installed",
+        install::Action::Reinstalled => "reinstalled",
+        install::Action::AlreadyInstalled => "already-installed",
+    }
 }
 
 /// GOV_AUTO_INSTALL=1 from a `go` entry point: install the selected version

@@ -8,11 +8,13 @@ mod doctor;
 mod exec;
 mod global;
 mod import;
+mod info;
 mod init;
 pub mod install;
 mod list;
 mod list_remote;
 mod local;
+mod machine;
 mod man;
 mod persist;
 mod proxy;
@@ -68,22 +70,45 @@ pub enum Command {
     Config(config::Args),
     #[command(hide = true)]
     Man(man::Args),
+    Info(info::Args),
 }
 
 /// Runs the CLI and returns the process exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
-    match run(cli) {
+    let json = machine_output(&cli.command);
+    match run(cli, json) {
         Ok(()) => 0,
         Err(e) => {
+            if json {
+                let _ = print_json(&machine::failure(&e));
+            }
             eprintln!("{}", e.report());
             e.kind().exit_code()
         }
     }
 }
 
-fn run(cli: Cli) -> Result<()> {
-    let app = App::from_env(terminal::Terminal::shared(cli.quiet))?;
+/// Commands answering through `cli::machine`: their warnings are collected
+/// into the JSON document instead of going to stderr.
+fn machine_output(cmd: &Command) -> bool {
+    match cmd {
+        Command::Install(a) => a.json,
+        Command::Uninstall(a) => a.json,
+        Command::Global(a) => a.json,
+        Command::Proxy(a) => a.machine(),
+        Command::Info(a) => a.json,
+        _ => false,
+    }
+}
+
+fn run(cli: Cli, json: bool) -> Result<()> {
+    let ui = if json {
+        machine::collector()
+    } else {
+        terminal::Terminal::shared(cli.quiet)
+    };
+    let app = App::from_env(ui)?;
     match cli.command {
         Command::Install(a) => install::run(&app, a),
         Command::Uninstall(a) => uninstall::run(&app, a),
@@ -105,6 +130,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::SelfUpdate(a) => self_update::run(&app, a),
         Command::Config(a) => config::run(&app, a),
         Command::Man(a) => man::run(a),
+        Command::Info(a) => info::run(&app, a),
     }
 }
 
@@ -114,6 +140,12 @@ pub(crate) fn print_json(value: &serde_json::Value) -> Result<()> {
         crate::core::error::Error::new(crate::core::error::ErrorKind::Io, "cannot encode JSON")
             .with_source(e)
     })?;
-    println!("{text}");
-    Ok(())
+    use std::io::Write;
+    match writeln!(std::io::stdout().lock(), "{text}") {
+        // A reader that went away (`| head`) is not gov's failure.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(crate::core::error::Error::io("cannot write to stdout", e))
+        }
+        _ => Ok(()),
+    }
 }

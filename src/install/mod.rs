@@ -210,6 +210,35 @@ fn plan(app: &App, opts: &InstallOptions) -> Result<(Plan, Option<String>)> {
     }
 }
 
+/// What [`install`] would do, without taking locks or writing anything
+/// (the index is read but not cached): the resolved version and whether it
+/// would be installed, reinstalled or left as it is.
+pub fn preview(app: &App, opts: &InstallOptions) -> Result<Report> {
+    app.set_read_only();
+    let started = Instant::now();
+    let (plan, note) = plan(app, opts)?;
+    if let Some(n) = &note {
+        app.ui.status(n);
+    }
+    let exists = installed::is_installed(&app.layout, plan.version.as_str());
+    Ok(Report {
+        goroot: app.layout.version_dir(plan.version.as_str()),
+        action: match (exists, opts.force) {
+            (false, _) => Action::Installed,
+            (true, true) => Action::Reinstalled,
+            (true, false) => Action::AlreadyInstalled,
+        },
+        downloaded: 0,
+        from_cache: plan
+            .sha256
+            .as_deref()
+            .is_some_and(|sha| !exists && app.layout.cached_archive(sha).is_file()),
+        verified: plan.sha256.is_some(),
+        version: plan.version,
+        elapsed: started.elapsed(),
+    })
+}
+
 /// Installs a version. Safe to run concurrently with itself.
 pub fn install(app: &App, opts: &InstallOptions) -> Result<Report> {
     let started = Instant::now();
@@ -604,6 +633,15 @@ pub fn summary(r: &Report) -> String {
 /// Removes an installed version: it disappears with one rename, then its
 /// files are deleted from tmp/.
 pub fn uninstall(app: &App, req: &VersionRequest) -> Result<GoVersion> {
+    let version = check_uninstall(app, req)?;
+    remove(app, &version)?;
+    Ok(version)
+}
+
+/// The exact installed version an uninstall of `req` would remove, or the
+/// reason it would be refused (not installed, ambiguous, the global one).
+/// Reads only: this is also the dry run.
+pub fn check_uninstall(app: &App, req: &VersionRequest) -> Result<GoVersion> {
     let layout = &app.layout;
     let Some(found) = installed::find(layout, req)? else {
         let have: Vec<String> = installed::list(layout)?
@@ -658,7 +696,12 @@ pub fn uninstall(app: &App, req: &VersionRequest) -> Result<GoVersion> {
                 None => "install and select another version first (`gov install latest && gov global latest`)".into(),
             }));
     }
-    let version = found.version.as_str().to_string();
+    Ok(found.version)
+}
+
+fn remove(app: &App, found: &GoVersion) -> Result<()> {
+    let layout = &app.layout;
+    let version = found.as_str().to_string();
     let _guard = lock::acquire(
         &installed::version_lock(layout, &version),
         &format!("to finish with Go {version}"),
@@ -674,8 +717,7 @@ pub fn uninstall(app: &App, req: &VersionRequest) -> Result<GoVersion> {
     std::fs::rename(&goroot, &trash).context(|| format!("removing {}", goroot.display()))?;
     fsutil::fsync_dir(&layout.versions_dir())?;
     fsutil::remove_tree(&layout.shim_dir(&version))?;
-    fsutil::remove_tree(&trash)?;
-    Ok(found.version)
+    fsutil::remove_tree(&trash)
 }
 
 #[cfg(test)]
