@@ -248,6 +248,10 @@ fn proxy_changes_report_before_and_after() {
     let v = json(&sb, &["proxy", "use", "cn", "--dry-run", "--json"], 0);
     assert_eq!(v["changed"], true, "{v}");
     assert_eq!(v["after"]["GOSUMDB"], "sum.golang.google.cn", "{v}");
+    assert_eq!(
+        v["requested"]["GOPROXY"], "https://goproxy.cn,direct",
+        "{v}"
+    );
     assert!(!profile.exists(), "a dry run wrote the profile");
 
     let v = json(&sb, &["proxy", "use", "cn", "--json"], 0);
@@ -281,6 +285,11 @@ fn proxy_changes_report_before_and_after() {
         0,
     );
     assert_eq!(v["changed_keys"], serde_json::json!(["GOPRIVATE"]), "{v}");
+    assert_eq!(
+        v["requested"],
+        serde_json::json!({"GOPRIVATE": null, "GONOSUMDB": null}),
+        "{v}"
+    );
     let v = json(&sb, &["proxy", "unset", "GOPRIVATE", "--json"], 0);
     assert_eq!(v["changed"], false, "{v}");
 

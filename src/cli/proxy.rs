@@ -243,6 +243,9 @@ fn apply(
     preset: Option<&str>,
 ) -> Result<()> {
     let layout = &app.layout;
+    // What was asked for: a value to set, or null to unset.
+    let requested: serde_json::Map<String, serde_json::Value> =
+        changes.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
     let answer = |before: &BTreeMap<String, String>, after: &BTreeMap<String, String>| {
         let keys: Vec<&String> = before
             .keys()
@@ -256,6 +259,7 @@ fn apply(
             "dry_run": out.dry_run,
             "action": if before == after { "unchanged" } else { "updated" },
             "preset": preset,
+            "requested": requested,
             "changed_keys": keys,
             "before": before,
             "after": after,
