@@ -17,7 +17,20 @@ description:
     from (environment, user, system, default).
 extends_documentation_fragment:
   - gov.toolchain.gov
-options: {}
+options:
+  outdated:
+    description:
+      - Also report, as C(gov.outdated), what C(gov outdated --json) says, each installed version against its
+        line's newest patch release and the known vulnerabilities affecting it.
+      - This asks the release index and the Go vulnerability database (network), unless O(offline=true).
+      - Needs a gov that has C(gov outdated).
+    type: bool
+    default: false
+  offline:
+    description:
+      - With O(outdated=true), use only the vulnerability data gov has cached, however old.
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -33,6 +46,10 @@ EXAMPLES = r"""
 - name: What gov has on each host
   gov.toolchain.gov_info:
   register: gov_facts
+
+- name: Versions behind their newest patch, or with known vulnerabilities
+  gov.toolchain.gov_info:
+    outdated: true
 
 - name: Hosts still without Go 1.22
   ansible.builtin.debug:
@@ -69,6 +86,10 @@ gov:
       description: gov's own settings (C(settings), each with C(key), C(value), C(origin), C(file)) and its
         config C(files) per layer.
       type: dict
+    outdated:
+      description: The C(gov outdated --json) report, with O(outdated=true).
+      type: dict
+      returned: when outdated=true
 ansible_facts:
   description: The same document as the C(gov) fact.
   returned: always
@@ -85,11 +106,20 @@ from ansible_collections.gov.toolchain.plugins.module_utils.gov import COMMON_AR
 
 
 def main():
-    module = AnsibleModule(argument_spec=dict(COMMON_ARGS), supports_check_mode=True)
+    argument_spec = dict(
+        outdated=dict(type='bool', default=False),
+        offline=dict(type='bool', default=False),
+    )
+    argument_spec.update(COMMON_ARGS)
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     gov = Gov(module)
     doc = gov.run(['info'])
     doc.pop('schema', None)
     doc.pop('warnings', None)
+    if module.params['outdated']:
+        report = gov.run(['outdated'] + (['--offline'] if module.params['offline'] else []))
+        report.pop('warnings', None)
+        doc['outdated'] = report
     gov.exit(changed=False, gov=doc, ansible_facts=dict(gov=doc))
 
 
