@@ -40,10 +40,20 @@ fn describe(out: &Output) -> String {
     )
 }
 
-/// An Ansible program on PATH, or a loud failure naming the fix.
+/// An Ansible program on PATH or beside python3's scripts (where pip puts
+/// them), or a loud failure naming the fix.
 fn tool(name: &str) -> PathBuf {
     let path = std::env::var_os("PATH").unwrap_or_default();
+    let scripts = Command::new("python3")
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_path('scripts'))",
+        ])
+        .output()
+        .map(|o| PathBuf::from(text(&o.stdout).trim()))
+        .ok();
     std::env::split_paths(&path)
+        .chain(scripts)
         .map(|d| d.join(name))
         .find(|p| p.is_file())
         .unwrap_or_else(|| {
