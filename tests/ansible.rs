@@ -94,6 +94,8 @@ fn ansible_cmd(program: &str, root: &Path) -> Command {
         .env("ANSIBLE_REMOTE_TEMP", root.join("ansible-tmp"))
         .env("ANSIBLE_NOCOLOR", "1")
         .env("ANSIBLE_RETRY_FILES_ENABLED", "0")
+        // Modules go over stdin instead of temp files: fewer steps per task.
+        .env("ANSIBLE_PIPELINING", "1")
         .env("ANSIBLE_DEPRECATION_WARNINGS", "0")
         .env("NO_PROXY", "*")
         .current_dir(root);
@@ -587,6 +589,14 @@ fn role_bootstraps_gov_from_a_release_folder_verified_then_rolls_out_a_real_go()
     f.sb.server
         .put(&format!("/tampered/{}.sha256", artifact()), sums.clone());
 
+    // A release folder whose digest file is an error page.
+    f.sb.server
+        .put(&format!("/junk/{}", artifact()), tarball.clone());
+    f.sb.server.put(
+        &format!("/junk/{}.sha256", artifact()),
+        b"<html><body>Not Found</body></html>\n".to_vec(),
+    );
+
     let vars = f.root.join("role-vars.yml");
     std::fs::write(&vars, ROLE_VARS).unwrap_or_else(|e| panic!("{e}"));
     let extra = format!("@{}", vars.display());
@@ -607,8 +617,12 @@ fn role_bootstraps_gov_from_a_release_folder_verified_then_rolls_out_a_real_go()
     let app1 = host("app1", "/release", &[]);
     let bad1 = host("bad1", "/tampered", &[]);
     let pin1 = host("pin1", "/release", &[&pinned_wrong]);
-    let (a, b, p) = (strs(&app1), strs(&bad1), strs(&pin1));
-    let inv = f.inventory("role.ini", &[("app1", &a), ("bad1", &b), ("pin1", &p)]);
+    let junk1 = host("junk1", "/junk", &[]);
+    let (a, b, p, j) = (strs(&app1), strs(&bad1), strs(&pin1), strs(&junk1));
+    let inv = f.inventory(
+        "role.ini",
+        &[("app1", &a), ("bad1", &b), ("pin1", &p), ("junk1", &j)],
+    );
 
     let out = f.run(&inv, &play, &["-e", &extra]);
     let stdout = text(&out.stdout);
@@ -636,6 +650,11 @@ fn role_bootstraps_gov_from_a_release_folder_verified_then_rolls_out_a_real_go()
             .join(artifact())
             .exists()
     );
+
+    // A digest file that holds no digest: stopped, nothing downloaded.
+    assert_eq!(count(&r, "junk1", "failed"), 1, "{stdout}");
+    assert!(stdout.contains("which is not a sha256 digest"), "{stdout}");
+    assert_eq!(f.sb.server.hits(&format!("/junk/{}", artifact())), 0);
 
     // app1 runs the released gov, byte for byte, and a real Go through it.
     let installed = f.host_dir("app1").join("opt/bin/gov");
