@@ -200,6 +200,18 @@ fn global_set_already_set_dry_run_and_read() {
     assert_eq!(v["error"]["kind"], "not-found", "{v}");
     let v = json(&sb, &["global", "--json"], 0);
     assert_eq!(v["global"], "1.22.5", "{v}");
+    let v = json(&sb, &["global", "--unset", "--json"], 0);
+    assert_eq!(
+        (&v["changed"], &v["action"], &v["global"]),
+        (&Value::Bool(true), &"unset".into(), &Value::Null),
+        "{v}"
+    );
+    let v = json(&sb, &["global", "--unset", "--json"], 0);
+    assert_eq!(
+        (&v["changed"], &v["action"]),
+        (&Value::Bool(false), &"not-set".into()),
+        "{v}"
+    );
 }
 
 #[test]
@@ -361,6 +373,12 @@ fn info_collects_facts_even_from_a_damaged_home() {
         .unwrap_or_default();
     assert_eq!(index["origin"], "environment", "{v}");
     assert!(v["config"]["files"].is_array(), "{v}");
+    let layers: Vec<&str> = v["layers"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|l| l["layer"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(layers, vec!["user", "system"], "{v}");
+    assert_eq!(v["layers"][0]["global"], "1.21.13", "{v}");
 
     // A corrupt global file and a foreign `go` in GOV_BIN_DIR are reported.
     std::fs::write(sb.home().join("global"), "not a version\n").unwrap_or_else(|e| panic!("{e}"));

@@ -12,7 +12,7 @@ version_added: 0.1.0
 description:
   - Reads C(gov info --json) (local state only, no network) and returns it, also as the C(gov) fact, for reports
     and conditionals.
-  - The facts hold the installed versions, the global version, the entry points in E(GOV_BIN_DIR), gov's module
+  - The facts hold the installed versions (per layer, this account's and the system's), the global version, the entry points in E(GOV_BIN_DIR), gov's module
     proxy profile with each effective setting and its source, and gov's own settings with the layer each comes
     from (environment, user, system, default).
 extends_documentation_fragment:
@@ -72,9 +72,17 @@ gov:
       type: list
       elements: dict
     global:
-      description: The global version, or V(null).
+      description: The global version C(go) falls back to on this account, or V(null).
       type: str
       sample: 1.22.10
+    global_source:
+      description: Where that global version is set (the account's layer or the system layer).
+      type: str
+    layers:
+      description: The state layers this account reads, nearest first, each with C(layer) (V(user) or V(system)),
+        C(home), C(bin_dir), C(installed) and its own C(global).
+      type: list
+      elements: dict
     entry_points:
       description: C(go) and C(gofmt) in E(GOV_BIN_DIR), each with C(path) and C(state) (V(gov), V(other-gov),
         V(foreign), V(missing)).
