@@ -153,10 +153,9 @@ def main():
 
     if p['global']:
         if check and not was_installed:
-            # A dry run cannot select what is not installed yet: compare
-            # with the current global instead.
-            current = gov.run(['global']).get('global')
-            selection = dict(changed=current != version, before=current)
+            # A dry run cannot select what is not installed yet; selecting
+            # it will be a change (the current global is shown in the diff).
+            selection = dict(changed=True, before=gov.run(['global']).get('global'))
         else:
             selection = gov.run(['global', version], dry_run=check)
         result['changed'] = result['changed'] or bool(selection['changed'])
