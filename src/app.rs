@@ -22,6 +22,8 @@ pub struct App {
     /// A dry run: read what is there, write nothing (not even caches).
     read_only: Cell<bool>,
     client: OnceCell<Client>,
+    /// `--refresh`: the first index load of this run revalidates.
+    refresh: Cell<bool>,
 }
 
 impl App {
@@ -31,6 +33,7 @@ impl App {
             ui,
             read_only: Cell::new(false),
             client: OnceCell::new(),
+            refresh: Cell::new(false),
         }
     }
 
@@ -73,6 +76,11 @@ impl App {
 
     /// The release index, warning when a stale cached copy had to do.
     pub fn index(&self, freshness: Freshness) -> Result<Index> {
+        let freshness = if self.refresh.replace(false) {
+            Freshness::Revalidate
+        } else {
+            freshness
+        };
         let idx = index::load_with(
             &self.layout,
             &|| self.client(),
@@ -86,6 +94,11 @@ impl App {
             ));
         }
         Ok(idx)
+    }
+
+    /// Makes the next index load revalidate with the server (`--refresh`).
+    pub fn refresh_index(&self) {
+        self.refresh.set(true);
     }
 
     /// Resolves against the index; a miss in a cached copy revalidates once,

@@ -321,6 +321,14 @@ fn bad_modes(root: &Path) -> Vec<String> {
             continue;
         }
         let mode = meta.mode() & 0o7777;
+        // The locks folder is the one private part of a layer: an account
+        // that could open a lock file could flock it and stall gov.
+        if meta.is_dir() && p.file_name().is_some_and(|n| n == "locks") {
+            if mode != 0o700 {
+                bad.push(format!("{:o} {} (locks must be 0700)", mode, p.display()));
+            }
+            continue;
+        }
         let readable = if meta.is_dir() {
             mode & 0o005 == 0o005
         } else {
@@ -582,10 +590,20 @@ fn the_system_layer_serves_every_account_and_each_keeps_its_own() {
         alice.go(&w, &["version"]),
         "go version go1.22.5 linux/amd64"
     );
-    // A root-owned file in her layer (a `sudo gov` that kept her GOV_HOME).
+    // A `sudo gov` that kept her GOV_HOME is refused: root does not run
+    // from state another account owns.
     let mut c = w.root_cmd("022", "gov", &["proxy", "set", "GOFLAGS=-mod=mod"]);
     c.env("GOV_HOME", &alice_layer);
-    assert!(run_program(&mut c).status.success());
+    let out = run_program(&mut c);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("refusing to run as root"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A root-owned file in her layer (left by an older gov run that way).
+    let _ = std::fs::remove_file(alice_layer.join("env"));
+    std::fs::write(alice_layer.join("env"), "GOFLAGS=-mod=mod\n").unwrap_or_else(|e| panic!("{e}"));
     let (st, finding) = doctor(&w, &alice, "layers.user");
     assert_eq!(st, "problem", "{finding}");
     assert!(finding.contains("owned by someone else"), "{finding}");

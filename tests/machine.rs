@@ -392,3 +392,139 @@ fn info_collects_facts_even_from_a_damaged_home() {
     );
     assert_eq!(v["entry_points"]["go"]["state"], "foreign", "{v}");
 }
+
+#[test]
+fn several_versions_answer_one_result_each() {
+    let sb = Sandbox::new();
+    sb.publish_versions(&["1.22.5", "1.21.13"]);
+    json(&sb, &["install", "1.21.13", "--json"], 0);
+
+    // Dry run of several: one result per version, nothing written.
+    let before = world(&sb);
+    let v = json(
+        &sb,
+        &["install", "1.22", "1.21.13", "--dry-run", "--json"],
+        0,
+    );
+    assert_eq!(
+        (&v["changed"], &v["dry_run"]),
+        (&true.into(), &true.into()),
+        "{v}"
+    );
+    assert!(
+        v["action"].is_null(),
+        "several versions: no top-level action: {v}"
+    );
+    let r = &v["results"];
+    assert_eq!(r.as_array().map(Vec::len), Some(2), "{v}");
+    assert_eq!(
+        (&r[0]["action"], &r[0]["version"], &r[0]["requested"]),
+        (&"installed".into(), &"1.22.5".into(), &"1.22".into()),
+        "{v}"
+    );
+    assert_eq!(
+        (&r[1]["action"], &r[1]["changed"]),
+        (&"already-installed".into(), &false.into()),
+        "{v}"
+    );
+    assert_eq!(
+        world(&sb),
+        before,
+        "a dry run of several wrote under GOV_HOME"
+    );
+    assert_eq!(sb.server.hits("/dl/go1.22.5.linux-amd64.tar.gz"), 0);
+
+    // One missing among several: the others install; the failure document
+    // carries every result, the missing one with its error.
+    let v = json(&sb, &["install", "1.22", "1.99.1", "1.21.13", "--json"], 1);
+    assert_eq!(v["error"]["kind"], "not-found", "{v}");
+    assert_eq!(v["changed"], true, "{v}");
+    let r = &v["results"];
+    assert_eq!(r.as_array().map(Vec::len), Some(3), "{v}");
+    assert_eq!(r[0]["action"], "installed", "{v}");
+    assert_eq!(
+        (&r[1]["requested"], &r[1]["error"]["kind"]),
+        (&"1.99.1".into(), &"not-found".into()),
+        "{v}"
+    );
+    assert_eq!(r[2]["action"], "already-installed", "{v}");
+    assert_eq!(sb.installed(), vec!["1.22.5", "1.21.13"]);
+
+    // One version named: its fields stay at the top level, next to results.
+    let v = json(&sb, &["install", "1.22", "--json"], 0);
+    assert_eq!(
+        (&v["action"], &v["version"], &v["results"][0]["version"]),
+        (
+            &"already-installed".into(),
+            &"1.22.5".into(),
+            &"1.22.5".into()
+        ),
+        "{v}"
+    );
+    // None named: what the directory selects, reported the same way.
+    let proj = sb.home().with_file_name("proj");
+    std::fs::create_dir_all(&proj).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(proj.join(".go-version"), "1.21.13\n").unwrap_or_else(|e| panic!("{e}"));
+    let out = sb
+        .cmd()
+        .current_dir(&proj)
+        .args(["install", "--json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert_eq!(
+        (&v["action"], &v["version"]),
+        (&"already-installed".into(), &"1.21.13".into()),
+        "{v}"
+    );
+
+    // Uninstall of several, dry run first: nothing removed.
+    let before = world(&sb);
+    let v = json(
+        &sb,
+        &[
+            "uninstall",
+            "1.22.5",
+            "1.21.13",
+            "1.20.3",
+            "--missing-ok",
+            "--dry-run",
+            "--json",
+        ],
+        0,
+    );
+    let actions: Vec<&Value> = v["results"]
+        .as_array()
+        .map(|r| r.iter().map(|x| &x["action"]).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        actions,
+        vec![
+            &Value::from("uninstalled"),
+            &"uninstalled".into(),
+            &"not-installed".into()
+        ],
+        "{v}"
+    );
+    assert!(v["action"].is_null(), "{v}");
+    assert_eq!(world(&sb), before, "a dry-run uninstall wrote or removed");
+    assert_eq!(sb.installed(), vec!["1.22.5", "1.21.13"]);
+
+    // A missing one without --missing-ok: the others go, exit 1.
+    let v = json(&sb, &["uninstall", "1.22.5", "1.20.3", "--json"], 1);
+    assert_eq!(v["error"]["kind"], "not-found", "{v}");
+    assert_eq!(v["results"][0]["action"], "uninstalled", "{v}");
+    assert_eq!(v["results"][1]["error"]["kind"], "not-found", "{v}");
+    assert_eq!(sb.installed(), vec!["1.21.13"]);
+
+    let v = json(&sb, &["uninstall", "--all", "--json"], 0);
+    assert_eq!(v["results"][0]["version"], "1.21.13", "{v}");
+    assert!(sb.installed().is_empty());
+    let v = json(&sb, &["uninstall", "--all", "--json"], 0);
+    assert_eq!(
+        (&v["changed"], &v["results"]),
+        (&false.into(), &Value::Array(vec![])),
+        "{v}"
+    );
+}

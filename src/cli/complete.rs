@@ -399,6 +399,87 @@ pub fn init_shells() -> Vec<CompletionCandidate> {
         .collect()
 }
 
+/// Commands for `gov exec <version> <command>`: the selected Go's tools,
+/// then the executables on PATH.
+pub fn commands() -> Vec<CompletionCandidate> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut names = std::collections::BTreeSet::new();
+    let mut dirs: Vec<std::path::PathBuf> = Vec::new();
+    if let Some(p) = std::env::var_os("PATH") {
+        dirs.extend(std::env::split_paths(&p));
+    }
+    for d in dirs {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let executable = e
+                .metadata()
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+            if executable && let Some(n) = e.file_name().to_str() {
+                names.insert(n.to_string());
+            }
+        }
+    }
+    let mut out: Vec<CompletionCandidate> = ["go", "gofmt"]
+        .iter()
+        .map(|t| candidate(*t, Some("the selected Go")))
+        .collect();
+    out.extend(
+        names
+            .into_iter()
+            .filter(|n| n != "go" && n != "gofmt")
+            .map(|n| candidate(&n, None)),
+    );
+    out
+}
+
+/// `gov proxy set <KEY>=`: the keys gov manages, each with its current
+/// value as the description.
+pub fn proxy_keys() -> Vec<CompletionCandidate> {
+    let profile = layout()
+        .map(|l| crate::settings::proxy::read_profile(&l))
+        .unwrap_or_default();
+    crate::settings::proxy::KEYS
+        .iter()
+        .map(|k| {
+            let help = profile.get(*k).map(|v| format!("now {v}"));
+            candidate(format!("{k}="), help.as_deref())
+        })
+        .collect()
+}
+
+/// `gov list-remote <line>`: the release lines of the cached index,
+/// newest first.
+pub fn remote_lines() -> Vec<CompletionCandidate> {
+    let Some(idx) = layout().and_then(|l| crate::net::index::load_cached_only(&l)) else {
+        return Vec::new();
+    };
+    let supported = idx.supported_families();
+    let mut lines: Vec<(String, String)> = Vec::new();
+    for (v, _) in idx.releases() {
+        let f = v.family();
+        if !lines.contains(&f) {
+            lines.push(f);
+        }
+    }
+    lines
+        .into_iter()
+        .map(|f| {
+            let help = supported.contains(&f).then_some("supported");
+            candidate(format!("{}.{}", f.0, f.1), help)
+        })
+        .collect()
+}
+
+/// Shells `gov env --shell` writes for.
+pub fn env_shells() -> Vec<CompletionCandidate> {
+    ["bash", "zsh", "sh", "fish", "dash", "ksh"]
+        .iter()
+        .map(|s| candidate(*s, None))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

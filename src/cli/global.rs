@@ -13,8 +13,10 @@ use crate::entry::select;
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "An account's own global comes before the system layer's; `--system` (root)\n\
-sets the one every account falls back to.\n\n\
-Examples:\n  gov global 1.22.5\n  gov global 1.22     # the newest installed 1.22.x\n  gov global          # print it\n  gov global --unset  # follow the system layer's\n  sudo gov global --system 1.22.5\n  gov global 1.22.5 --dry-run --json"
+sets the one every account falls back to.\n\
+The global names one exact version: `gov global 1.22` pins the newest 1.22.x installed now\n\
+and does not move when a newer 1.22.x is installed (`gov local 1.22` writes a .go-version that floats).\n\n\
+Examples:\n  gov global 1.22.5\n  gov global 1.22     # pins the newest installed 1.22.x\n  gov global          # print it\n  gov global --unset  # follow the system layer's\n  sudo gov global --system 1.22.5\n  gov global 1.22.5 --dry-run --json"
 )]
 pub struct Args {
     /// An installed version; omit to print the current global version.
@@ -35,6 +37,22 @@ pub struct Args {
     /// Report what would change; write nothing.
     #[arg(long, requires = "version")]
     dry_run: bool,
+}
+
+/// `gov use` and `gov import`: `gov global <version>` in this account's
+/// layer once the version is installed.
+pub(crate) fn set(app: &App, version: &str) -> Result<()> {
+    run(
+        app,
+        Args {
+            version: Some(version.to_string()),
+            force: false,
+            system: false,
+            unset: false,
+            json: false,
+            dry_run: false,
+        },
+    )
 }
 
 pub fn run(app: &App, a: Args) -> Result<()> {
@@ -167,8 +185,14 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     } else {
         ""
     };
-    app.ui
-        .status(&format!("Global Go version{whose}: {}", found.version));
+    let pinned = match req {
+        VersionRequest::Exact(_) => String::new(),
+        _ => format!(" (pinned: {req} resolved to the newest installed match)"),
+    };
+    app.ui.status(&format!(
+        "Global Go version{whose}: {}{pinned}",
+        found.version
+    ));
     if !entrypoints::on_path(layout.bin_dir()) {
         app.ui.warn(&format!(
             "{} is not on PATH; add it (e.g. `eval \"$(gov init bash)\"` in ~/.bashrc)",

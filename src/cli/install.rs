@@ -4,23 +4,26 @@ use serde_json::json;
 
 use crate::app::App;
 use crate::core::arch;
-use crate::core::error::{Error, Result};
+use crate::core::error::{Error, ErrorKind, Result};
 use crate::core::version::VersionRequest;
+use crate::entry::select;
 use crate::install::{self, InstallOptions, Origin};
+use crate::net::index::IndexSource;
 
-/// Download, verify and unpack a Go release.
+/// Download, verify and unpack Go releases.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  gov install 1.22.5\n  gov install 1.22        # newest 1.22.x\n  gov install latest\n  gov install --file go1.22.5.linux-amd64.tar.gz   # air-gapped hosts\n  sudo gov install --system 1.22.5   # for every account\n  gov install 1.22 --dry-run --json                # what would change, for orchestrators"
+    after_help = "Without a version, installs what this directory selects (.go-version, go.work/go.mod, else the global).\n\nExamples:\n  gov install                 # what this directory selects\n  gov install 1.22.5\n  gov install 1.22            # newest 1.22.x\n  gov install 1.21.13 1.22.10 # several\n  gov install latest --refresh   # ask the server for the newest index first\n  gov install --file go1.22.5.linux-amd64.tar.gz   # air-gapped hosts\n  sudo gov install --system 1.22.5   # for every account\n  gov install 1.22 --dry-run --json  # what would change, for orchestrators"
 )]
 pub struct Args {
-    /// 1.22.5, go1.22.5, 1.22 (newest 1.22.x), 1.23rc1 or latest.
+    /// 1.22.5, go1.22.5, v1.22.5, 1.22 (newest 1.22.x), 1.23rc1 or latest;
+    /// several at once; none: the version selected here.
     #[arg(
         value_name = "VERSION",
-        required_unless_present = "file",
+        conflicts_with = "file",
         add = clap_complete::ArgValueCandidates::new(crate::cli::complete::remote_versions)
     )]
-    version: Option<String>,
+    versions: Vec<String>,
     /// Target architecture in Go's naming (amd64, arm64, 386, armv6l, ...).
     #[arg(
         long,
@@ -31,8 +34,11 @@ pub struct Args {
     /// Reinstall even if the version is installed.
     #[arg(long)]
     force: bool,
+    /// Revalidate the cached release index with the server now.
+    #[arg(long)]
+    refresh: bool,
     /// Install from a local archive instead of downloading.
-    #[arg(long, value_name = "ARCHIVE", conflicts_with = "version")]
+    #[arg(long, value_name = "ARCHIVE")]
     file: Option<PathBuf>,
     /// Expected sha256 of --file (when the release index is unreachable).
     #[arg(long, value_name = "HEX", requires = "file")]
@@ -51,6 +57,23 @@ pub struct Args {
     dry_run: bool,
 }
 
+/// What to install when no version is named: the selection here (raised to
+/// go.mod's go line when it is older).
+fn selected_request(app: &App) -> Result<VersionRequest> {
+    let cwd = std::env::current_dir().map_err(|e| {
+        Error::new(ErrorKind::Io, "cannot read the working directory").with_source(e)
+    })?;
+    let layers = app.layers();
+    let sel = select::select(&layers, &cwd)?.ok_or_else(|| {
+        Error::invalid("nothing selects a Go version here, so there is nothing to install")
+            .with_advice("name one: `gov install 1.22` (or `gov use 1.22` to install it and make it the global)")
+    })?;
+    let target = select::install_target(&layers, &sel);
+    app.ui
+        .status(&format!("Go {} is {}", target.raw, target.source));
+    Ok(target.request)
+}
+
 pub fn run(app: &App, a: Args) -> Result<()> {
     let sys;
     let app = if a.system {
@@ -60,60 +83,172 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         app
     };
     let arch = arch::parse(&a.arch)?;
-    let origin = match (a.file, a.version) {
-        (Some(path), _) => Origin::File {
+    if a.refresh {
+        app.refresh_index();
+    }
+    let origins: Vec<Origin> = match a.file {
+        Some(path) => vec![Origin::File {
             path,
             sha256: a.sha256,
             no_verify: a.no_verify,
-        },
-        (None, Some(v)) => Origin::Remote(VersionRequest::parse(&v)?),
-        (None, None) => return Err(Error::invalid("name a version to install, or --file")),
+        }],
+        None if a.versions.is_empty() => vec![Origin::Remote(selected_request(app)?)],
+        None => a
+            .versions
+            .iter()
+            .map(|v| VersionRequest::parse(v).map(Origin::Remote))
+            .collect::<Result<_>>()?,
     };
-    let requested = match &origin {
-        Origin::Remote(req) => req.to_string(),
-        Origin::File { path, .. } => path.display().to_string(),
-    };
-    let opts = InstallOptions {
-        origin,
-        arch,
-        force: a.force,
-    };
-    let report = if a.dry_run {
-        install::preview(app, &opts)?
-    } else {
-        install::install(app, &opts)?
-    };
-    if a.json {
-        return crate::cli::machine::answer(json!({
-            "changed": report.action != install::Action::AlreadyInstalled,
-            "dry_run": a.dry_run,
-            "action": action_name(&report.action),
-            "requested": requested,
-            "version": report.version.as_str(),
-            "arch": opts.arch,
-            "goroot": report.goroot,
-            "downloaded": report.downloaded,
-            "from_cache": report.from_cache,
-            "verified": report.verified,
-        }));
-    }
-    if a.dry_run {
-        let what = match report.action {
-            install::Action::AlreadyInstalled => {
-                format!("Go {} is already installed; nothing to do", report.version)
-            }
-            install::Action::Installed => format!("would install Go {}", report.version),
-            install::Action::Reinstalled => format!("would reinstall Go {}", report.version),
+    let several = origins.len() > 1;
+    let mut installed = Vec::new();
+    let mut failed: Vec<(String, Error)> = Vec::new();
+    let mut results = Vec::new();
+    for origin in origins {
+        let what = match &origin {
+            Origin::Remote(r) => r.to_string(),
+            Origin::File { path, .. } => path.display().to_string(),
         };
-        crate::cli::machine::would(app, &what);
+        let opts = InstallOptions {
+            origin,
+            arch: arch.clone(),
+            force: a.force,
+        };
+        let done = if a.dry_run {
+            install::preview(app, &opts)
+        } else {
+            install::install(app, &opts)
+        };
+        match done {
+            Ok(report) => {
+                if a.json {
+                    results.push(result_fields(&what, &opts.arch, &report));
+                } else if a.dry_run {
+                    crate::cli::machine::would(app, &would_text(&report));
+                } else {
+                    app.ui.status(&summary_with_index_age(app, &report));
+                }
+                installed.push(report.version);
+            }
+            Err(e) if !several => return Err(e),
+            Err(e) => {
+                app.ui.warn(&format!(
+                    "Go {what}: {}",
+                    e.report().trim_start_matches("error: ")
+                ));
+                results.push(json!({
+                    "changed": false,
+                    "requested": what,
+                    "error": crate::cli::machine::error_fields(&e),
+                }));
+                failed.push((what, e));
+            }
+        }
+    }
+    if a.json {
+        let changed = results.iter().any(|r| r["changed"] == json!(true));
+        // One version: the document is that install's (its fields at the
+        // top level, as before several were possible), plus `results`.
+        let mut doc = match (several, results.first()) {
+            (false, Some(serde_json::Value::Object(one))) => one.clone(),
+            _ => serde_json::Map::new(),
+        };
+        doc.insert("changed".into(), json!(changed));
+        doc.insert("dry_run".into(), json!(a.dry_run));
+        doc.insert("results".into(), json!(results));
+        if failed.is_empty() {
+            return crate::cli::machine::answer(serde_json::Value::Object(doc));
+        }
+        crate::cli::machine::partial(serde_json::Value::Object(doc));
+    } else if let Some(first) = installed.first()
+        && !a.dry_run
+    {
+        first_install_hint(app, first)?;
+    }
+    match failed.len() {
+        0 => Ok(()),
+        n => {
+            let names: Vec<String> = failed.iter().map(|(w, _)| w.clone()).collect();
+            let (_, first) = failed.swap_remove(0);
+            let advice = if a.dry_run {
+                "see the messages above for each failure"
+            } else {
+                "the others are installed; see the messages above for each failure"
+            };
+            Err(Error::new(
+                first.kind(),
+                format!(
+                    "{n} of {} installs failed: {}",
+                    n + installed.len(),
+                    names.join(", ")
+                ),
+            )
+            .with_source(first)
+            .with_advice(advice))
+        }
+    }
+}
+
+/// One install's fields in `gov install --json` (`results[]`, and the top
+/// level when one version is named).
+fn result_fields(requested: &str, arch: &str, report: &install::Report) -> serde_json::Value {
+    json!({
+        "changed": report.action != install::Action::AlreadyInstalled,
+        "action": action_name(&report.action),
+        "requested": requested,
+        "version": report.version.as_str(),
+        "arch": arch,
+        "goroot": report.goroot,
+        "downloaded": report.downloaded,
+        "from_cache": report.from_cache,
+        "verified": report.verified,
+    })
+}
+
+/// `--dry-run` without `--json`: what the install would do.
+fn would_text(report: &install::Report) -> String {
+    match report.action {
+        install::Action::AlreadyInstalled => {
+            format!("Go {} is already installed; nothing to do", report.version)
+        }
+        install::Action::Installed => format!("would install Go {}", report.version),
+        install::Action::Reinstalled => format!("would reinstall Go {}", report.version),
+    }
+}
+
+/// The install summary; "already installed" also says how old the release
+/// index it was checked against is, since that decides what `1.22` or
+/// `latest` mean.
+fn summary_with_index_age(app: &App, report: &install::Report) -> String {
+    let line = install::summary(report);
+    if report.action != install::Action::AlreadyInstalled {
+        return line;
+    }
+    match crate::net::index::load_cached_only(&app.layout).map(|i| i.source) {
+        Some(IndexSource::Cache { age }) => format!(
+            "{line}; release index checked {} ago (--refresh revalidates it)",
+            crate::net::index::describe_age(age)
+        ),
+        _ => line,
+    }
+}
+
+/// After the first install on a machine with nothing selected: gov does not
+/// pick a global on its own (a server's default should be a decision), it
+/// says how.
+fn first_install_hint(app: &App, version: &crate::core::version::GoVersion) -> Result<()> {
+    let layers = app.layers();
+    if select::layered_global(&layers)?.is_some() {
         return Ok(());
     }
-    app.ui.status(&install::summary(&report));
-    if crate::entry::select::layered_global(&app.layers())?.is_none() {
+    let cwd = std::env::current_dir().ok();
+    let here = cwd.and_then(|c| select::select(&layers, &c).ok().flatten());
+    if here.is_none() {
         app.ui.status(&format!(
-            "make it the default with `gov global {}`",
-            report.version
+            "nothing selects a Go version yet: `gov global {version}` makes it the default (or `gov use {version}` next time), `gov local {version}` pins this directory"
         ));
+    } else {
+        app.ui
+            .status(&format!("make it the default with `gov global {version}`"));
     }
     Ok(())
 }

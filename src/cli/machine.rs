@@ -18,6 +18,10 @@ pub const SCHEMA: u64 = 1;
 
 static COLLECTED: OnceLock<Arc<Collect>> = OnceLock::new();
 
+/// What a command did before it failed (e.g. `results` of several
+/// installs), merged into its failure document.
+static PARTIAL: OnceLock<Map<String, Value>> = OnceLock::new();
+
 /// The reporter for a `--json` run: everything is kept for the answer.
 pub fn collector() -> Arc<dyn Reporter> {
     COLLECTED
@@ -42,17 +46,34 @@ pub fn answer(fields: Value) -> Result<()> {
 
 /// The document for a failed `--json` run.
 pub fn failure(e: &Error) -> Value {
+    let mut doc = Map::new();
+    doc.insert("schema".into(), json!(SCHEMA));
+    doc.insert("changed".into(), json!(false));
+    if let Some(partial) = PARTIAL.get() {
+        doc.extend(partial.clone());
+    }
+    doc.insert("error".into(), error_fields(e));
+    doc.insert("exit_code".into(), json!(e.kind().exit_code()));
+    doc.insert("warnings".into(), json!(warnings()));
+    Value::Object(doc)
+}
+
+/// Keeps what a command did before failing for its failure document: the
+/// error is still the answer (and the exit code), these fields say what
+/// was done anyway.
+pub fn partial(fields: Value) {
+    if let Value::Object(m) = fields {
+        let _ = PARTIAL.set(m);
+    }
+}
+
+/// An error as the `error` object of a document.
+pub fn error_fields(e: &Error) -> Value {
     json!({
-        "schema": SCHEMA,
-        "changed": false,
-        "error": {
-            "kind": e.kind().name(),
-            "message": e.message(),
-            "causes": e.causes(),
-            "advice": e.advice(),
-        },
-        "exit_code": e.kind().exit_code(),
-        "warnings": warnings(),
+        "kind": e.kind().name(),
+        "message": e.message(),
+        "causes": e.causes(),
+        "advice": e.advice(),
     })
 }
 

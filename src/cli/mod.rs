@@ -1,10 +1,12 @@
 //! Command-line interface: parse with clap, call the library, print.
 //! Status goes to stderr, data (lists, JSON) to stdout.
 
+mod cache;
 pub mod complete;
 mod config;
 mod current;
 mod doctor;
+mod env;
 mod exec;
 mod global;
 mod import;
@@ -21,6 +23,7 @@ mod proxy;
 mod self_update;
 pub mod terminal;
 mod uninstall;
+mod use_;
 
 use clap::{Parser, Subcommand};
 
@@ -50,15 +53,18 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Install(install::Args),
+    #[command(visible_alias = "rm")]
     Uninstall(uninstall::Args),
+    #[command(visible_alias = "ls")]
     List(list::Args),
+    #[command(visible_alias = "ls-remote")]
     ListRemote(list_remote::Args),
     Global(global::Args),
     Local(local::Args),
     Current(current::Args),
     Which(current::WhichArgs),
     Exec(exec::Args),
-    Env(exec::EnvArgs),
+    Env(env::EnvArgs),
     Import(import::Args),
     Init(init::Args),
     Shell(init::ShellArgs),
@@ -71,6 +77,8 @@ pub enum Command {
     #[command(hide = true)]
     Man(man::Args),
     Info(info::Args),
+    Use(use_::Args),
+    Cache(cache::Args),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -83,7 +91,16 @@ pub fn main() -> i32 {
             if json {
                 let _ = print_json(&machine::failure(&e));
             }
-            eprintln!("{}", e.report());
+            use std::io::IsTerminal;
+            let style = crate::core::style::Style::detect(std::io::stderr().is_terminal());
+            let report = e.report();
+            match report.strip_prefix("error:") {
+                Some(rest) if style.colour => eprintln!(
+                    "{}{rest}",
+                    style.paint(crate::core::style::Tone::Bad, "error:")
+                ),
+                _ => eprintln!("{report}"),
+            }
             e.kind().exit_code()
         }
     }
@@ -109,6 +126,20 @@ fn run(cli: Cli, json: bool) -> Result<()> {
         terminal::Terminal::shared(cli.quiet)
     };
     let app = App::from_env(ui)?;
+    // As root, state another account can change is refused; doctor still
+    // runs to report it, and commands that read no state stay usable.
+    if !matches!(
+        cli.command,
+        Command::Doctor(_) | Command::Completions(_) | Command::Man(_)
+    ) {
+        crate::core::perms::guard_state(&app.layout)?;
+        // gov writes these paths into scripts and configuration files.
+        crate::core::quote::check_no_control("GOV_HOME", &app.layout.home().to_string_lossy())?;
+        crate::core::quote::check_no_control(
+            "GOV_BIN_DIR",
+            &app.layout.bin_dir().to_string_lossy(),
+        )?;
+    }
     match cli.command {
         Command::Install(a) => install::run(&app, a),
         Command::Uninstall(a) => uninstall::run(&app, a),
@@ -119,7 +150,7 @@ fn run(cli: Cli, json: bool) -> Result<()> {
         Command::Current(a) => current::run(&app, a),
         Command::Which(a) => current::which(&app, a),
         Command::Exec(a) => exec::run(&app, a),
-        Command::Env(a) => exec::env(&app, a),
+        Command::Env(a) => env::run(&app, a),
         Command::Import(a) => import::run(&app, a),
         Command::Init(a) => init::run(&app, a),
         Command::Shell(a) => init::shell(&app, a),
@@ -131,6 +162,8 @@ fn run(cli: Cli, json: bool) -> Result<()> {
         Command::Config(a) => config::run(&app, a),
         Command::Man(a) => man::run(a),
         Command::Info(a) => info::run(&app, a),
+        Command::Use(a) => use_::run(&app, a),
+        Command::Cache(a) => cache::run(&app, a),
     }
 }
 

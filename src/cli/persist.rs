@@ -15,7 +15,9 @@ use crate::settings::persist::{self, Scope};
 points: /etc/profile.d/gov.sh for login shells, /etc/environment.d/60-gov.conf for\n\
 systemd user managers and, when system services would not find them on their\n\
 default PATH, /etc/systemd/system.conf.d/60-gov.conf. --user writes a marked block\n\
-in ~/.profile and ~/.config/environment.d/gov.conf.\n\n\
+in ~/.profile and ~/.config/environment.d/gov.conf. zsh users also get a block in\n\
+~/.zprofile (created; zsh logins skip ~/.profile), fish users conf.d/gov.fish; --system\n\
+also writes /etc/zsh/zprofile and /etc/fish/conf.d/gov.fish where those shells exist.\n\n\
 gov's own settings given in the environment (GOV_MIRROR, GOV_INDEX_URL, ...) are\n\
 saved in the layer's config file, so cron jobs and services keep using them.\n\n\
 Examples:\n  sudo gov persist --system\n  GOV_MIRROR=https://mirror.example/go gov persist\n  gov persist --user\n  gov persist --remove"
@@ -68,7 +70,14 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         app.ui
             .status("system services see it after `systemctl daemon-reexec` (or a reboot)");
     }
-    app.ui.status("new login shells and services will find go and gofmt; this shell: `eval \"$(gov init bash)\"`");
+    let this_shell = match persist::login_shell().as_str() {
+        "fish" => "gov init fish | source".to_string(),
+        "zsh" => "eval \"$(gov init zsh)\"".to_string(),
+        _ => "eval \"$(gov init bash)\"".to_string(),
+    };
+    app.ui.status(&format!(
+        "new login shells and services will find go and gofmt; this shell: `{this_shell}`"
+    ));
     Ok(())
 }
 

@@ -50,7 +50,11 @@ enum Cmd {
     },
     /// Set KEY=VALUE pairs (validated as cmd/go would).
     Set {
-        #[arg(required = true, value_name = "KEY=VALUE")]
+        #[arg(
+            required = true,
+            value_name = "KEY=VALUE",
+            add = clap_complete::ArgValueCandidates::new(crate::cli::complete::proxy_keys)
+        )]
         pairs: Vec<String>,
         #[command(flatten)]
         out: Change,
@@ -134,7 +138,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
                     return Err(Error::invalid(format!("`{p}` is not KEY=VALUE")));
                 };
                 let k = k.trim().to_ascii_uppercase();
-                proxy::validate(&k, v.trim())?;
+                proxy::validate(&k, v)?;
                 changes.push((k, Some(v.trim().to_string())));
             }
             apply(app, changes, out, None)
@@ -144,8 +148,11 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             for k in keys {
                 let k = k.trim().to_ascii_uppercase();
                 if !KEYS.contains(&k.as_str()) {
-                    return Err(Error::invalid(format!("gov does not manage `{k}`"))
-                        .with_advice(format!("keys: {}", KEYS.join(", "))));
+                    return Err(Error::invalid(format!(
+                        "gov does not manage `{}`",
+                        crate::core::quote::shown(&k)
+                    ))
+                    .with_advice(format!("keys: {}", KEYS.join(", "))));
                 }
                 changes.push((k, None));
             }
@@ -199,9 +206,19 @@ fn use_preset(
             ));
         }
         proxy::preset(&name).ok_or_else(|| {
-            let names: Vec<&str> = proxy::presets().iter().map(|p| p.name).collect();
-            Error::invalid(format!("unknown preset `{name}`"))
-                .with_advice(format!("presets: corp, {}", names.join(", ")))
+            let mut names: Vec<&str> = vec!["corp"];
+            names.extend(proxy::presets().iter().map(|p| p.name));
+            let all = format!("presets: {}", names.join(", "));
+            let shown: String = name
+                .chars()
+                .take(64)
+                .flat_map(char::escape_default)
+                .collect();
+            let advice = match crate::core::suggest::closest(&name, &names) {
+                Some(s) => format!("did you mean `gov proxy use {s}`? {all}"),
+                None => all,
+            };
+            Error::invalid(format!("unknown preset `{shown}`")).with_advice(advice)
         })?
     };
     let changes = preset
@@ -412,8 +429,14 @@ fn check(app: &App, json_out: bool) -> Result<()> {
             .collect();
         return super::print_json(&json!(items));
     }
+    use std::io::IsTerminal;
+    let style = crate::core::style::Style::detect(std::io::stdout().is_terminal());
     for (i, r) in rows.iter().enumerate() {
-        let mark = if r.2 { "✓" } else { "✗" };
+        let mark = if r.2 {
+            style.paint(crate::core::style::Tone::Good, style.ok_mark())
+        } else {
+            style.paint(crate::core::style::Tone::Bad, style.fail_mark())
+        };
         println!(
             "{:>2}. {mark} {:<45} {:>6} ms  [{}] {}",
             i + 1,

@@ -1,21 +1,29 @@
 use serde_json::json;
 
 use crate::app::App;
-use crate::core::error::{ErrorKind, Result};
+use crate::core::error::{Error, ErrorKind, Result};
+use crate::core::installed;
 use crate::core::version::VersionRequest;
 use crate::install;
 
-/// Remove an installed version.
+/// Remove installed versions.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Removes it from this account's own layer; root's `--system` removes it from\n\
-the system layer.\n\nExamples:\n  gov uninstall 1.21.13\n  sudo gov uninstall --system 1.21.13\n  gov uninstall 1.21.13 --missing-ok --json   # idempotent, for orchestrators"
+    after_help = "Removes them from this account's own layer; root's `--system` removes them from\n\
+the system layer.\n\nExamples:\n  gov uninstall 1.21.13\n  gov rm 1.21.13 1.22.1\n  gov uninstall --all      # every version of this layer but its global\n  sudo gov uninstall --system 1.21.13\n  gov uninstall 1.21.13 --missing-ok --json   # idempotent, for orchestrators"
 )]
 pub struct Args {
-    /// The installed version to remove.
-    #[arg(add = clap_complete::ArgValueCandidates::new(crate::cli::complete::installed_versions))]
-    version: String,
-    /// Remove it from the system layer (root only).
+    /// The installed versions to remove.
+    #[arg(
+        required_unless_present = "all",
+        conflicts_with = "all",
+        add = clap_complete::ArgValueCandidates::new(crate::cli::complete::installed_versions)
+    )]
+    versions: Vec<String>,
+    /// Every installed version of this layer except its global one.
+    #[arg(long)]
+    all: bool,
+    /// Remove from the system layer (root only).
     #[arg(long)]
     system: bool,
     /// A version that is not installed is not an error (nothing to do).
@@ -37,41 +45,97 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     } else {
         app
     };
-    let req = VersionRequest::parse(&a.version)?;
-    let checked = install::check_uninstall(app, &req);
-    let version = match checked {
-        Err(e) if a.missing_ok && e.kind() == ErrorKind::NotFound => {
-            if a.json {
-                return crate::cli::machine::answer(json!({
+    let requests: Vec<VersionRequest> = if a.all {
+        let global = crate::entry::select::global(&app.layout)?;
+        let all: Vec<VersionRequest> = installed::list(&app.layout)?
+            .into_iter()
+            .filter(|i| {
+                !global
+                    .as_ref()
+                    .is_some_and(|g| g.request.matches(&i.version))
+            })
+            .map(|i| VersionRequest::Exact(i.version))
+            .collect();
+        if all.is_empty() && !a.json {
+            app.ui.status("nothing to uninstall");
+            return Ok(());
+        }
+        all
+    } else {
+        // Parse every name before removing anything.
+        a.versions
+            .iter()
+            .map(|v| VersionRequest::parse(v))
+            .collect::<Result<_>>()?
+    };
+    let several = requests.len() > 1;
+    let mut results = Vec::new();
+    let mut first_err: Option<Error> = None;
+    for req in &requests {
+        let done = if a.dry_run {
+            install::check_uninstall(app, req)
+        } else {
+            install::uninstall(app, req)
+        };
+        match done {
+            Ok(version) => {
+                results.push(json!({
+                    "changed": true,
+                    "action": "uninstalled",
+                    "requested": req.to_string(),
+                    "version": version.as_str(),
+                }));
+                if a.dry_run {
+                    crate::cli::machine::would(app, &format!("would uninstall Go {version}"));
+                } else {
+                    app.ui.status(&format!("Uninstalled Go {version}"));
+                }
+            }
+            Err(e) if a.missing_ok && e.kind() == ErrorKind::NotFound => {
+                results.push(json!({
                     "changed": false,
-                    "dry_run": a.dry_run,
                     "action": "not-installed",
                     "requested": req.to_string(),
                     "version": null,
                 }));
+                app.ui
+                    .status(&format!("Go {req} is not installed; nothing to do"));
             }
-            app.ui
-                .status(&format!("Go {req} is not installed; nothing to do"));
-            return Ok(());
+            Err(e) if !several => return Err(e),
+            Err(e) => {
+                app.ui.warn(&format!(
+                    "Go {req}: {}",
+                    e.report().trim_start_matches("error: ")
+                ));
+                results.push(json!({
+                    "changed": false,
+                    "requested": req.to_string(),
+                    "error": crate::cli::machine::error_fields(&e),
+                }));
+                first_err.get_or_insert(e);
+            }
         }
-        other => other?,
-    };
-    if !a.dry_run {
-        install::uninstall(app, &VersionRequest::Exact(version.clone()))?;
     }
     if a.json {
-        return crate::cli::machine::answer(json!({
-            "changed": true,
-            "dry_run": a.dry_run,
-            "action": "uninstalled",
-            "requested": req.to_string(),
-            "version": version.as_str(),
-        }));
+        let changed = results.iter().any(|r| r["changed"] == json!(true));
+        // One version named: its fields at the top level (as before several
+        // were possible), plus `results`.
+        let mut doc = match (a.versions.len(), results.first()) {
+            (1, Some(serde_json::Value::Object(one))) => one.clone(),
+            _ => serde_json::Map::new(),
+        };
+        doc.insert("changed".into(), json!(changed));
+        doc.insert("dry_run".into(), json!(a.dry_run));
+        doc.insert("results".into(), json!(results));
+        if first_err.is_none() {
+            return crate::cli::machine::answer(serde_json::Value::Object(doc));
+        }
+        crate::cli::machine::partial(serde_json::Value::Object(doc));
     }
-    if a.dry_run {
-        crate::cli::machine::would(app, &format!("would uninstall Go {version}"));
-    } else {
-        app.ui.status(&format!("Uninstalled Go {version}"));
+    match first_err {
+        None => Ok(()),
+        Some(e) => Err(Error::new(e.kind(), "some versions were not uninstalled")
+            .with_source(e)
+            .with_advice("see the messages above for each one")),
     }
-    Ok(())
 }

@@ -25,27 +25,9 @@ pub const EXEC_MODE: u32 = 0o755;
 
 /// Creates `dir` and its missing parents, each new one with exactly
 /// [`DIR_MODE`]; directories that already exist keep their mode.
+/// (Set on the descriptor, never left to the umask: see `perms`.)
 pub fn create_dir_all(dir: &Path) -> Result<()> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    let mut missing = Vec::new();
-    let mut cur = Some(dir);
-    while let Some(d) = cur {
-        if d.as_os_str().is_empty() || std::fs::symlink_metadata(d).is_ok() {
-            break;
-        }
-        missing.push(d);
-        cur = d.parent();
-    }
-    for d in missing.into_iter().rev() {
-        create_dir_mode(d, DIR_MODE)?;
-    }
-    if dir.is_dir() {
-        Ok(())
-    } else {
-        fs_err::create_dir_all(dir).context(|| format!("creating {}", dir.display()))
-    }
+    crate::core::perms::create_dir_all(dir, DIR_MODE)
 }
 
 /// Creates one directory with exactly `mode`; one that appeared meanwhile

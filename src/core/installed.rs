@@ -97,7 +97,7 @@ pub fn tmp_name(version: &str, what: &str) -> String {
 
 fn owner_version(name: &str) -> Option<&str> {
     // Versions contain dots: split before the `.what-` tag.
-    let tags = [".stage-", ".trash-", ".download-"];
+    let tags = [".stage-", ".trash-", ".download-", ".shims-"];
     tags.iter()
         .find_map(|t| name.find(t).map(|i| &name[..i]))
         .filter(|v| GoVersion::parse(v).is_some())
@@ -129,7 +129,63 @@ pub fn cleanup_leftovers(layout: &Layout, held: Option<&str>) -> Result<usize> {
             removed += 1;
         }
     }
+    removed += remove_orphan_shims(layout, held)?;
     Ok(removed)
+}
+
+/// Shims of versions that are not installed (an older gov killed between
+/// removing a tree and its shims left them) point at nothing: removed.
+fn remove_orphan_shims(layout: &Layout, held: Option<&str>) -> Result<usize> {
+    let Ok(rd) = std::fs::read_dir(layout.shims_dir()) else {
+        return Ok(0);
+    };
+    let mut removed = 0;
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if GoVersion::parse(&name).is_none() || is_installed(layout, &name) {
+            continue;
+        }
+        let guard = if Some(name.as_str()) == held {
+            None
+        } else {
+            match lock::try_acquire(&version_lock(layout, &name))? {
+                Some(g) => Some(g),
+                None => continue,
+            }
+        };
+        // Checked again under the lock: an install may have just finished.
+        if !is_installed(layout, &name) {
+            fsutil::remove_tree(&e.path())?;
+            removed += 1;
+        }
+        drop(guard);
+    }
+    Ok(removed)
+}
+
+/// Processes running a program from `goroot` or working inside it (a build
+/// under way), from /proc: (pid, command name).
+pub fn processes_using(goroot: &Path) -> Vec<(u32, String)> {
+    let Ok(root) = goroot.canonicalize() else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    let Ok(rd) = std::fs::read_dir("/proc") else {
+        return found;
+    };
+    for e in rd.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        let uses = ["exe", "cwd"]
+            .iter()
+            .any(|l| std::fs::read_link(e.path().join(l)).is_ok_and(|t| t.starts_with(&root)));
+        if uses {
+            let name = std::fs::read_to_string(e.path().join("comm")).unwrap_or_default();
+            found.push((pid, name.trim().to_string()));
+        }
+    }
+    found
 }
 
 /// Leftovers of interrupted runs that no running gov owns (for doctor;

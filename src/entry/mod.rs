@@ -8,6 +8,7 @@
 //! per-version env shims. Uses `core` and `settings` only.
 
 pub mod entrypoints;
+pub mod foreign;
 pub mod select;
 pub mod shim;
 
@@ -79,12 +80,20 @@ fn exec_selected(
             let Some(own) = layers.own() else {
                 return Err(no_layer_for_auto_install(e));
             };
-            auto_install(own, &sel)?;
+            // The selection, or the release line of go.mod's go line when
+            // the selection is older than it.
+            auto_install(own, &select::install_target(&layers, &sel))?;
             select::resolve_installed(&layers, &sel)?
         }
         Err(e) => return Err(e),
     };
     let exe = found.goroot.join("bin").join(tool);
+    // Root runs only what no other account can have changed (no-op for
+    // other accounts, so their hot path pays nothing).
+    for (_, layout) in layers.search() {
+        crate::core::perms::guard_state(layout)?;
+    }
+    crate::core::perms::guard_tree(&found.goroot, &exe)?;
     let profile = crate::settings::proxy::layered_profile(&layers);
     let env = goenv::tool_env(&found.goroot, &profile, &args);
     let mut cmd = Command::new(&exe);

@@ -9,7 +9,7 @@ use std::path::Path;
 use crate::core::error::Result;
 use crate::core::fsutil;
 use crate::core::layout::Layout;
-use crate::core::quote::sh_quote;
+use crate::core::quote::{check_no_control, sh_quote};
 use crate::core::template;
 
 /// The tools every installed version gets a shim for.
@@ -69,6 +69,8 @@ fn render_for(layout: &Layout, version: &str, tool: &str) -> String {
 
 /// Writes (or rewrites) the shims of `version`, each atomically.
 pub fn write(layout: &Layout, version: &str) -> Result<()> {
+    // Shims are scripts: no control characters in the paths they hold.
+    check_no_control("GOV_HOME", &layout.home().to_string_lossy())?;
     let dir = layout.shim_dir(version);
     fsutil::create_dir_all(&dir)?;
     for tool in TOOLS {

@@ -34,7 +34,11 @@ const KNOWN_SUMDB: &[(&str, &str)] = &[(
 )];
 
 fn bad(key: &str, value: &str, why: impl Into<String>) -> Error {
-    Error::invalid(format!("invalid {key}={value:?}: {}", why.into()))
+    Error::invalid(format!(
+        "invalid {key}=\"{}\": {}",
+        crate::core::quote::shown(value),
+        why.into()
+    ))
 }
 
 /// GOPROXY: entries split by `,` (fall through on 404/410) or `|` (on any
@@ -234,15 +238,15 @@ fn check_glob(p: &str) -> std::result::Result<(), &'static str> {
     Ok(())
 }
 
-/// GOFLAGS: space-separated flags, each starting with `-`.
+/// GOFLAGS: space-separated flags that cmd/go knows, with values it
+/// accepts (see `goflags`).
 pub fn validate_goflags(value: &str) -> Result<()> {
-    for f in value.split_whitespace() {
-        if !f.starts_with('-') {
-            return Err(bad("GOFLAGS", value, format!("`{f}` is not a flag"))
-                .with_advice("GOFLAGS holds flags like -mod=mod -trimpath, separated by spaces"));
-        }
-    }
-    Ok(())
+    crate::settings::goflags::check(value).map_err(|why| {
+        bad("GOFLAGS", value, why).with_advice(
+            "GOFLAGS holds flags like -mod=mod -trimpath, separated by spaces; \
+             a flag only a newer Go knows can be set with `go env -w GOFLAGS=...`",
+        )
+    })
 }
 
 /// GOTOOLCHAIN: local, auto, path, goX[.Y[.Z]], optionally +auto / +path.
@@ -281,8 +285,22 @@ fn validate_abs_path(key: &str, value: &str) -> Result<()> {
     }
 }
 
-/// Validates one KEY=VALUE as cmd/go would.
+/// Validates one KEY=VALUE as cmd/go would. The raw value is checked for
+/// control characters first (a carriage return or escape stored in the
+/// profile would reach every go command); the rest sees it trimmed.
 pub fn validate(key: &str, value: &str) -> Result<()> {
+    if let Some(c) = value.chars().find(|c| c.is_control()) {
+        return Err(bad(
+            key,
+            value,
+            format!(
+                "the control character {} has no place in it",
+                c.escape_default()
+            ),
+        )
+        .with_advice("write the value on one line, without carriage returns, tabs or escapes"));
+    }
+    let value = value.trim();
     match key {
         "GOPROXY" => validate_goproxy(value),
         "GOSUMDB" => parse_gosumdb(value).map(|_| ()),
@@ -290,8 +308,11 @@ pub fn validate(key: &str, value: &str) -> Result<()> {
         "GOFLAGS" => validate_goflags(value),
         "GOTOOLCHAIN" => validate_gotoolchain(value),
         "GOMODCACHE" | "GOCACHE" => validate_abs_path(key, value),
-        other => Err(Error::invalid(format!("gov does not manage `{other}`"))
-            .with_advice(format!("settable keys: {}", KEYS.join(", ")))),
+        other => Err(Error::invalid(format!(
+            "gov does not manage `{}`",
+            crate::core::quote::shown(other)
+        ))
+        .with_advice(format!("settable keys: {}", KEYS.join(", ")))),
     }
 }
 
