@@ -18,11 +18,15 @@ mod list_remote;
 mod local;
 mod machine;
 mod man;
+mod mirror;
+mod outdated;
 mod persist;
 mod proxy;
+mod prune;
 mod self_update;
 pub mod terminal;
 mod uninstall;
+mod upgrade;
 mod use_;
 
 use clap::{Parser, Subcommand};
@@ -79,6 +83,10 @@ pub enum Command {
     Info(info::Args),
     Use(use_::Args),
     Cache(cache::Args),
+    Mirror(mirror::Args),
+    Outdated(outdated::Args),
+    Upgrade(upgrade::Args),
+    Prune(prune::Args),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -164,6 +172,10 @@ fn run(cli: Cli, json: bool) -> Result<()> {
         Command::Info(a) => info::run(&app, a),
         Command::Use(a) => use_::run(&app, a),
         Command::Cache(a) => cache::run(&app, a),
+        Command::Mirror(a) => mirror::run(&app, a),
+        Command::Outdated(a) => outdated::run(&app, a),
+        Command::Upgrade(a) => upgrade::run(&app, a),
+        Command::Prune(a) => prune::run(&app, a),
     }
 }
 

@@ -102,6 +102,18 @@ pub const KEYS: &[Key] = &[
         default: "60",
         help: "seconds without data before a transfer counts as stalled",
     },
+    Key {
+        name: "GOV_VULNDB",
+        kind: Kind::UrlList,
+        default: "https://vuln.go.dev",
+        help: "Go vulnerability database URL(s), comma-separated (https, http or file); else GOVULNDB",
+    },
+    Key {
+        name: "GOV_VULNDB_TTL",
+        kind: Kind::Number,
+        default: "3600",
+        help: "seconds cached vulnerability data is used before revalidation",
+    },
 ];
 
 pub fn key(name: &str) -> Option<&'static Key> {

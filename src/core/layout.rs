@@ -6,6 +6,7 @@
 //! $GOV_HOME/shims/<v>/{go,gofmt}   env shims of that version
 //! $GOV_HOME/cache/index/           release index cache (per index URL)
 //! $GOV_HOME/cache/downloads/       verified archives, named by sha256
+//! $GOV_HOME/cache/vulndb/          vulnerability database cache (per database URL)
 //! $GOV_HOME/tmp/                   staging and trash, same filesystem as versions/
 //! $GOV_HOME/locks/                 OS file locks
 //! $GOV_HOME/config                 gov's own settings for this layer (core::config)
@@ -120,6 +121,10 @@ impl Layout {
     }
     pub fn index_cache_dir(&self) -> PathBuf {
         self.cache_dir().join("index")
+    }
+    /// Cached entries of the Go vulnerability database, one folder per URL.
+    pub fn vulndb_cache_dir(&self) -> PathBuf {
+        self.cache_dir().join("vulndb")
     }
     pub fn downloads_dir(&self) -> PathBuf {
         self.cache_dir().join("downloads")

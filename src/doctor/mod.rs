@@ -19,6 +19,7 @@ mod environment;
 mod layers;
 pub mod network;
 mod permissions;
+mod vulnerable;
 
 use serde::Serialize;
 
@@ -125,6 +126,7 @@ pub fn diagnose(app: &App, offline: bool) -> Report {
     checks.extend(permissions::checks(&app.layout));
     checks.extend(environment::version_checks(&app.layout));
     checks.extend(layers::checks(&app.layout));
+    checks.extend(vulnerable::checks(app));
     if offline {
         checks.push(Check::new(
             "network",

@@ -9,9 +9,11 @@
 pub mod account;
 pub mod archive;
 pub mod forward_proxy;
+pub mod nginx;
 pub mod sandbox;
 pub mod server;
 pub mod tls;
+pub mod vulndb;
 
 pub use account::Account;
 pub use archive::{
@@ -22,3 +24,4 @@ pub use forward_proxy::ForwardProxy;
 pub use sandbox::{Sandbox, list_dir, run_program};
 pub use server::{RecordedRequest, TestServer, http_date, parse_http_date, start_refusing_port};
 pub use tls::TlsServer;
+pub use vulndb::{OsvEntry, VulnDb, range};
