@@ -19,6 +19,8 @@ pub struct App {
     /// are written (the system layer for root).
     pub layout: Layout,
     pub ui: Arc<dyn Reporter>,
+    /// A dry run: read what is there, write nothing (not even caches).
+    read_only: Cell<bool>,
     client: OnceCell<Client>,
     /// `--refresh`: the first index load of this run revalidates.
     refresh: Cell<bool>,
@@ -29,9 +31,15 @@ impl App {
         App {
             layout,
             ui,
+            read_only: Cell::new(false),
             client: OnceCell::new(),
             refresh: Cell::new(false),
         }
+    }
+
+    /// From now on this run is a dry run: caches are read, not written.
+    pub fn set_read_only(&self) {
+        self.read_only.set(true);
     }
 
     pub fn from_env(ui: Arc<dyn Reporter>) -> Result<App> {
@@ -73,7 +81,12 @@ impl App {
         } else {
             freshness
         };
-        let idx = index::load(&self.layout, &|| self.client(), freshness)?;
+        let idx = index::load_with(
+            &self.layout,
+            &|| self.client(),
+            freshness,
+            !self.read_only.get(),
+        )?;
         if let IndexSource::Stale { age, why } = &idx.source {
             self.ui.warn(&format!(
                 "using the release index cached {} ago ({why})",

@@ -244,9 +244,11 @@ fn rows() -> Vec<Row> {
         .collect()
 }
 
-fn show(json: bool) -> Result<()> {
+/// `{"settings": [...], "files": [...]}` as `gov config show --json` prints
+/// it (also part of `gov info --json`).
+pub(crate) fn document() -> serde_json::Value {
     let rows = rows();
-    if json {
+    {
         let settings: Vec<serde_json::Value> = rows
             .iter()
             .map(|r| {
@@ -268,12 +270,22 @@ fn show(json: bool) -> Result<()> {
                 })
             })
             .collect();
-        return super::print_json(&serde_json::json!({
-            "schema": 1,
+        serde_json::json!({
             "settings": settings,
             "files": files,
-        }));
+        })
     }
+}
+
+fn show(json: bool) -> Result<()> {
+    if json {
+        let mut doc = serde_json::json!({ "schema": 1 });
+        if let (Some(d), serde_json::Value::Object(m)) = (doc.as_object_mut(), document()) {
+            d.extend(m);
+        }
+        return super::print_json(&doc);
+    }
+    let rows = rows();
     let width = rows.iter().map(|r| r.key.len()).max().unwrap_or(0);
     for r in &rows {
         let from = match &r.file {

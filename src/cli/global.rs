@@ -1,3 +1,5 @@
+use serde_json::json;
+
 use crate::app::App;
 use crate::core::error::{Error, ErrorKind, Result};
 use crate::core::installed;
@@ -14,7 +16,7 @@ use crate::entry::select;
 sets the one every account falls back to.\n\
 The global names one exact version: `gov global 1.22` pins the newest 1.22.x installed now\n\
 and does not move when a newer 1.22.x is installed (`gov local 1.22` writes a .go-version that floats).\n\n\
-Examples:\n  gov global 1.22.5\n  gov global 1.22     # pins the newest installed 1.22.x\n  gov global          # print it\n  gov global --unset  # follow the system layer's\n  sudo gov global --system 1.22.5"
+Examples:\n  gov global 1.22.5\n  gov global 1.22     # pins the newest installed 1.22.x\n  gov global          # print it\n  gov global --unset  # follow the system layer's\n  sudo gov global --system 1.22.5\n  gov global 1.22.5 --dry-run --json"
 )]
 pub struct Args {
     /// An installed version; omit to print the current global version.
@@ -29,6 +31,12 @@ pub struct Args {
     /// Drop this layer's global, so the one below applies (the system's).
     #[arg(long, conflicts_with = "version")]
     unset: bool,
+    /// Answer with one JSON document (schema: see README).
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Report what would change; write nothing.
+    #[arg(long, requires = "version")]
+    dry_run: bool,
 }
 
 /// `gov use` and `gov import`: `gov global <version>` in this account's
@@ -41,6 +49,8 @@ pub(crate) fn set(app: &App, version: &str) -> Result<()> {
             force: false,
             system: false,
             unset: false,
+            json: false,
+            dry_run: false,
         },
     )
 }
@@ -58,10 +68,21 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         let _guard = lock::acquire(&layout.state_lock(), "to change the selection", |m| {
             app.ui.status(m)
         })?;
-        if !select::unset_global(layout)? {
+        let removed = select::unset_global(layout)?;
+        if !removed {
             app.ui.status("no global is set in this layer");
         }
-        match select::layered_global(&app.layers())? {
+        let now = select::layered_global(&app.layers())?;
+        if a.json {
+            return crate::cli::machine::answer(json!({
+                "changed": removed,
+                "dry_run": false,
+                "action": if removed { "unset" } else { "not-set" },
+                "global": now.as_ref().map(|s| s.raw.clone()),
+                "source": now.as_ref().map(|s| s.source.to_string()),
+            }));
+        }
+        match now {
             Some(sel) => app
                 .ui
                 .status(&format!("global now: {} ({})", sel.raw, sel.source)),
@@ -76,6 +97,13 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         } else {
             select::layered_global(&app.layers())?
         };
+        if a.json {
+            return crate::cli::machine::answer(json!({
+                "global": found.as_ref().map(|s| s.raw.clone()),
+                "source": found.as_ref().map(|s| s.source.to_string()),
+                "file": layout.global_file(),
+            }));
+        }
         return match found {
             Some(sel) => {
                 if select::global_layer(&sel.source) == Some(Layer::System) && !layout.is_system() {
@@ -109,6 +137,36 @@ pub fn run(app: &App, a: Args) -> Result<()> {
                 .with_advice(advice),
         );
     };
+    let before = select::global(layout)?;
+    let same = before
+        .as_ref()
+        .is_some_and(|s| s.request == VersionRequest::Exact(found.version.clone()));
+    let links = entrypoints::pending(layout, a.force)?;
+    let changed = !same || !links.is_empty();
+    let answer = || {
+        crate::cli::machine::answer(json!({
+            "changed": changed,
+            "dry_run": a.dry_run,
+            "action": if same { "already-set" } else { "set" },
+            "requested": req.to_string(),
+            "version": found.version.as_str(),
+            "before": before.as_ref().map(|s| s.raw.clone()),
+            "after": found.version.as_str(),
+            "entry_points": links,
+        }))
+    };
+    if a.dry_run {
+        if a.json {
+            return answer();
+        }
+        let what = match (same, links.is_empty()) {
+            (true, true) => format!("Go {} is already the global version", found.version),
+            (true, false) => format!("would link the entry points for Go {}", found.version),
+            (false, _) => format!("would make Go {} the global version", found.version),
+        };
+        crate::cli::machine::would(app, &what);
+        return Ok(());
+    }
     let _guard = lock::acquire(&layout.state_lock(), "to change the selection", |m| {
         app.ui.status(m)
     })?;
@@ -119,7 +177,9 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             to.display()
         ));
     }
-    select::set_global(layout, &found.version)?;
+    if !same {
+        select::set_global(layout, &found.version)?;
+    }
     let whose = if layout.is_system() {
         " (system layer)"
     } else {
@@ -145,6 +205,9 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     {
         app.ui
             .status(&format!("note: here Go {} is {}", sel.raw, sel.source));
+    }
+    if a.json {
+        return answer();
     }
     Ok(())
 }

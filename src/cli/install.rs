@@ -1,5 +1,7 @@
 use std::path::PathBuf;
 
+use serde_json::json;
+
 use crate::app::App;
 use crate::core::arch;
 use crate::core::error::{Error, ErrorKind, Result};
@@ -11,7 +13,7 @@ use crate::net::index::IndexSource;
 /// Download, verify and unpack Go releases.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Without a version, installs what this directory selects (.go-version, go.work/go.mod, else the global).\n\nExamples:\n  gov install                 # what this directory selects\n  gov install 1.22.5\n  gov install 1.22            # newest 1.22.x\n  gov install 1.21.13 1.22.10 # several\n  gov install latest --refresh   # ask the server for the newest index first\n  gov install --file go1.22.5.linux-amd64.tar.gz   # air-gapped hosts\n  sudo gov install --system 1.22.5   # for every account"
+    after_help = "Without a version, installs what this directory selects (.go-version, go.work/go.mod, else the global).\n\nExamples:\n  gov install                 # what this directory selects\n  gov install 1.22.5\n  gov install 1.22            # newest 1.22.x\n  gov install 1.21.13 1.22.10 # several\n  gov install latest --refresh   # ask the server for the newest index first\n  gov install --file go1.22.5.linux-amd64.tar.gz   # air-gapped hosts\n  sudo gov install --system 1.22.5   # for every account\n  gov install 1.22 --dry-run --json  # what would change, for orchestrators"
 )]
 pub struct Args {
     /// 1.22.5, go1.22.5, v1.22.5, 1.22 (newest 1.22.x), 1.23rc1 or latest;
@@ -47,6 +49,12 @@ pub struct Args {
     /// Install into the system layer, for every account (root only).
     #[arg(long)]
     system: bool,
+    /// Answer with one JSON document (schema: see README).
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Resolve and report what would be installed; write nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 /// What to install when no version is named: the selection here (raised to
@@ -91,8 +99,10 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             .map(|v| VersionRequest::parse(v).map(Origin::Remote))
             .collect::<Result<_>>()?,
     };
+    let several = origins.len() > 1;
     let mut installed = Vec::new();
     let mut failed: Vec<(String, Error)> = Vec::new();
+    let mut results = Vec::new();
     for origin in origins {
         let what = match &origin {
             Origin::Remote(r) => r.to_string(),
@@ -103,24 +113,55 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             arch: arch.clone(),
             force: a.force,
         };
-        match install::install(app, &opts) {
+        let done = if a.dry_run {
+            install::preview(app, &opts)
+        } else {
+            install::install(app, &opts)
+        };
+        match done {
             Ok(report) => {
-                app.ui.status(&summary_with_index_age(app, &report));
+                if a.json {
+                    results.push(result_fields(&what, &opts.arch, &report));
+                } else if a.dry_run {
+                    crate::cli::machine::would(app, &would_text(&report));
+                } else {
+                    app.ui.status(&summary_with_index_age(app, &report));
+                }
                 installed.push(report.version);
             }
-            Err(e) if failed.is_empty() && installed.is_empty() && a.versions.len() <= 1 => {
-                return Err(e);
-            }
+            Err(e) if !several => return Err(e),
             Err(e) => {
                 app.ui.warn(&format!(
                     "Go {what}: {}",
                     e.report().trim_start_matches("error: ")
                 ));
+                results.push(json!({
+                    "changed": false,
+                    "requested": what,
+                    "error": crate::cli::machine::error_fields(&e),
+                }));
                 failed.push((what, e));
             }
         }
     }
-    if let Some(first) = installed.first() {
+    if a.json {
+        let changed = results.iter().any(|r| r["changed"] == json!(true));
+        // One version: the document is that install's (its fields at the
+        // top level, as before several were possible), plus `results`.
+        let mut doc = match (several, results.first()) {
+            (false, Some(serde_json::Value::Object(one))) => one.clone(),
+            _ => serde_json::Map::new(),
+        };
+        doc.insert("changed".into(), json!(changed));
+        doc.insert("dry_run".into(), json!(a.dry_run));
+        doc.insert("results".into(), json!(results));
+        if failed.is_empty() {
+            return crate::cli::machine::answer(serde_json::Value::Object(doc));
+        }
+        crate::cli::machine::partial(serde_json::Value::Object(doc));
+    } else if let Some(first) = installed.first()
+        && !a.dry_run
+    {
         first_install_hint(app, first)?;
     }
     match failed.len() {
@@ -128,6 +169,11 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         n => {
             let names: Vec<String> = failed.iter().map(|(w, _)| w.clone()).collect();
             let (_, first) = failed.swap_remove(0);
+            let advice = if a.dry_run {
+                "see the messages above for each failure"
+            } else {
+                "the others are installed; see the messages above for each failure"
+            };
             Err(Error::new(
                 first.kind(),
                 format!(
@@ -137,8 +183,35 @@ pub fn run(app: &App, a: Args) -> Result<()> {
                 ),
             )
             .with_source(first)
-            .with_advice("the others are installed; see the messages above for each failure"))
+            .with_advice(advice))
         }
+    }
+}
+
+/// One install's fields in `gov install --json` (`results[]`, and the top
+/// level when one version is named).
+fn result_fields(requested: &str, arch: &str, report: &install::Report) -> serde_json::Value {
+    json!({
+        "changed": report.action != install::Action::AlreadyInstalled,
+        "action": action_name(&report.action),
+        "requested": requested,
+        "version": report.version.as_str(),
+        "arch": arch,
+        "goroot": report.goroot,
+        "downloaded": report.downloaded,
+        "from_cache": report.from_cache,
+        "verified": report.verified,
+    })
+}
+
+/// `--dry-run` without `--json`: what the install would do.
+fn would_text(report: &install::Report) -> String {
+    match report.action {
+        install::Action::AlreadyInstalled => {
+            format!("Go {} is already installed; nothing to do", report.version)
+        }
+        install::Action::Installed => format!("would install Go {}", report.version),
+        install::Action::Reinstalled => format!("would reinstall Go {}", report.version),
     }
 }
 
@@ -178,6 +251,15 @@ fn first_install_hint(app: &App, version: &crate::core::version::GoVersion) -> R
             .status(&format!("make it the default with `gov global {version}`"));
     }
     Ok(())
+}
+
+/// The `action` field of `gov install --json`.
+fn action_name(a: &install::Action) -> &'static str {
+    match a {
+        install::Action::Installed => "installed",
+        install::Action::Reinstalled => "reinstalled",
+        install::Action::AlreadyInstalled => "already-installed",
+    }
 }
 
 /// GOV_AUTO_INSTALL=1 from a `go` entry point: install the selected version

@@ -10,11 +10,13 @@ mod env;
 mod exec;
 mod global;
 mod import;
+mod info;
 mod init;
 pub mod install;
 mod list;
 mod list_remote;
 mod local;
+mod machine;
 mod man;
 mod mirror;
 mod outdated;
@@ -78,6 +80,7 @@ pub enum Command {
     Config(config::Args),
     #[command(hide = true)]
     Man(man::Args),
+    Info(info::Args),
     Use(use_::Args),
     Cache(cache::Args),
     Mirror(mirror::Args),
@@ -89,9 +92,13 @@ pub enum Command {
 /// Runs the CLI and returns the process exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
-    match run(cli) {
+    let json = machine_output(&cli.command);
+    match run(cli, json) {
         Ok(()) => 0,
         Err(e) => {
+            if json {
+                let _ = print_json(&machine::failure(&e));
+            }
             use std::io::IsTerminal;
             let style = crate::core::style::Style::detect(std::io::stderr().is_terminal());
             let report = e.report();
@@ -107,8 +114,26 @@ pub fn main() -> i32 {
     }
 }
 
-fn run(cli: Cli) -> Result<()> {
-    let app = App::from_env(terminal::Terminal::shared(cli.quiet))?;
+/// Commands answering through `cli::machine`: their warnings are collected
+/// into the JSON document instead of going to stderr.
+fn machine_output(cmd: &Command) -> bool {
+    match cmd {
+        Command::Install(a) => a.json,
+        Command::Uninstall(a) => a.json,
+        Command::Global(a) => a.json,
+        Command::Proxy(a) => a.machine(),
+        Command::Info(a) => a.json,
+        _ => false,
+    }
+}
+
+fn run(cli: Cli, json: bool) -> Result<()> {
+    let ui = if json {
+        machine::collector()
+    } else {
+        terminal::Terminal::shared(cli.quiet)
+    };
+    let app = App::from_env(ui)?;
     // As root, state another account can change is refused; doctor still
     // runs to report it, and commands that read no state stay usable.
     if !matches!(
@@ -144,6 +169,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::SelfUpdate(a) => self_update::run(&app, a),
         Command::Config(a) => config::run(&app, a),
         Command::Man(a) => man::run(a),
+        Command::Info(a) => info::run(&app, a),
         Command::Use(a) => use_::run(&app, a),
         Command::Cache(a) => cache::run(&app, a),
         Command::Mirror(a) => mirror::run(&app, a),
@@ -159,6 +185,12 @@ pub(crate) fn print_json(value: &serde_json::Value) -> Result<()> {
         crate::core::error::Error::new(crate::core::error::ErrorKind::Io, "cannot encode JSON")
             .with_source(e)
     })?;
-    println!("{text}");
-    Ok(())
+    use std::io::Write;
+    match writeln!(std::io::stdout().lock(), "{text}") {
+        // A reader that went away (`| head`) is not gov's failure.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(crate::core::error::Error::io("cannot write to stdout", e))
+        }
+        _ => Ok(()),
+    }
 }

@@ -1,3 +1,5 @@
+use std::collections::BTreeMap;
+
 use serde_json::json;
 
 use crate::app::App;
@@ -13,7 +15,7 @@ use crate::settings::proxy::{self, KEYS};
     after_help = "Settings come from the environment, then `go env -w`, then this account's\n\
 profile ($GOV_HOME/env), then the system profile ($GOV_SYSTEM_HOME/env, root's:\n\
 `--system`), then $GOROOT/go.env. `show` says which layer each value came from.\n\n\
-Examples:\n  gov proxy show\n  sudo gov proxy use cn --system   # every account\n  gov proxy use cn\n  gov proxy use corp --url https://goproxy.corp.example --private 'git.corp.example/*'\n  gov proxy set GOPRIVATE=github.com/acme GOMODCACHE=/data/gomod\n  gov proxy unset GOPRIVATE"
+Examples:\n  gov proxy show\n  sudo gov proxy use cn --system   # every account\n  gov proxy use cn\n  gov proxy use corp --url https://goproxy.corp.example --private 'git.corp.example/*'\n  gov proxy set GOPRIVATE=github.com/acme GOMODCACHE=/data/gomod\n  gov proxy unset GOPRIVATE\n  gov proxy use cn --dry-run --json   # what would change, for orchestrators"
 )]
 pub struct Args {
     #[command(subcommand)]
@@ -43,6 +45,8 @@ enum Cmd {
         /// corp: fall back to proxy.golang.org when the company proxy lacks a module.
         #[arg(long)]
         fallback: bool,
+        #[command(flatten)]
+        out: Change,
     },
     /// Set KEY=VALUE pairs (validated as cmd/go would).
     Set {
@@ -52,6 +56,8 @@ enum Cmd {
             add = clap_complete::ArgValueCandidates::new(crate::cli::complete::proxy_keys)
         )]
         pairs: Vec<String>,
+        #[command(flatten)]
+        out: Change,
     },
     /// Check the configured proxies and every preset from this machine,
     /// ranked by success and latency.
@@ -67,7 +73,30 @@ enum Cmd {
             add = clap_complete::ArgValueCandidates::new(crate::cli::complete::profile_keys)
         )]
         keys: Vec<String>,
+        #[command(flatten)]
+        out: Change,
     },
+}
+
+/// How a change is carried out and answered.
+#[derive(Debug, Clone, Copy, clap::Args)]
+struct Change {
+    /// Answer with one JSON document (schema: see README).
+    #[arg(long)]
+    json: bool,
+    /// Report what would change; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+impl Args {
+    /// Whether this run answers in JSON through the machine interface.
+    pub(crate) fn machine(&self) -> bool {
+        match &self.cmd {
+            Cmd::Use { out, .. } | Cmd::Set { out, .. } | Cmd::Unset { out, .. } => out.json,
+            Cmd::Show { .. } | Cmd::Check { .. } => false,
+        }
+    }
 }
 
 pub fn run(app: &App, a: Args) -> Result<()> {
@@ -100,8 +129,9 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             url,
             private,
             fallback,
-        } => use_preset(app, preset, url, private, fallback),
-        Cmd::Set { pairs } => {
+            out,
+        } => use_preset(app, preset, url, private, fallback, out),
+        Cmd::Set { pairs, out } => {
             let mut changes = Vec::new();
             for p in &pairs {
                 let Some((k, v)) = p.split_once('=') else {
@@ -111,9 +141,9 @@ pub fn run(app: &App, a: Args) -> Result<()> {
                 proxy::validate(&k, v)?;
                 changes.push((k, Some(v.trim().to_string())));
             }
-            apply(app, changes)
+            apply(app, changes, out, None)
         }
-        Cmd::Unset { keys } => {
+        Cmd::Unset { keys, out } => {
             let mut changes = Vec::new();
             for k in keys {
                 let k = k.trim().to_ascii_uppercase();
@@ -126,7 +156,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
                 }
                 changes.push((k, None));
             }
-            apply(app, changes)
+            apply(app, changes, out, None)
         }
     }
 }
@@ -137,8 +167,25 @@ fn use_preset(
     url: Option<String>,
     private: Option<String>,
     fallback: bool,
+    out: Change,
 ) -> Result<()> {
     let Some(name) = name else {
+        if out.json {
+            let mut items = vec![json!({
+                "name": "corp",
+                "about": "a company proxy: --url URL [--private PATTERNS] [--fallback]",
+                "settings": null,
+            })];
+            for p in proxy::presets() {
+                let settings: serde_json::Map<String, serde_json::Value> = p
+                    .settings
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), json!(v)))
+                    .collect();
+                items.push(json!({"name": p.name, "about": p.about, "settings": settings}));
+            }
+            return crate::cli::machine::answer(json!({ "presets": items }));
+        }
         println!("corp         a company proxy: --url URL [--private PATTERNS] [--fallback]");
         for p in proxy::presets() {
             let s: Vec<String> = p.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -179,35 +226,93 @@ fn use_preset(
         .iter()
         .map(|(k, v)| (k.to_string(), Some(v.clone())))
         .collect();
-    apply(app, changes)?;
-    app.ui.status(&format!(
-        "using the {} preset: {}",
-        preset.name, preset.about
-    ));
+    apply(app, changes, out, Some(preset.name))?;
+    if !out.json && !out.dry_run {
+        app.ui.status(&format!(
+            "using the {} preset: {}",
+            preset.name, preset.about
+        ));
+    }
     Ok(())
 }
 
-/// Writes the profile in one atomic step and warns about user settings
-/// that will keep overriding it.
-fn apply(app: &App, changes: Vec<(String, Option<String>)>) -> Result<()> {
+/// The profile with `changes` applied.
+fn changed_profile(
+    profile: &BTreeMap<String, String>,
+    changes: &[(String, Option<String>)],
+) -> BTreeMap<String, String> {
+    let mut out = profile.clone();
+    for (k, v) in changes {
+        match v {
+            Some(v) => out.insert(k.clone(), v.clone()),
+            None => out.remove(k),
+        };
+    }
+    out
+}
+
+/// Writes the profile in one atomic step (only when it changes) and warns
+/// about user settings that will keep overriding it.
+fn apply(
+    app: &App,
+    changes: Vec<(String, Option<String>)>,
+    out: Change,
+    preset: Option<&str>,
+) -> Result<()> {
     let layout = &app.layout;
+    // What was asked for: a value to set, or null to unset.
+    let requested: serde_json::Map<String, serde_json::Value> =
+        changes.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+    let answer = |before: &BTreeMap<String, String>, after: &BTreeMap<String, String>| {
+        let keys: Vec<&String> = before
+            .keys()
+            .chain(after.keys())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .filter(|k| before.get(*k) != after.get(*k))
+            .collect();
+        crate::cli::machine::answer(json!({
+            "changed": before != after,
+            "dry_run": out.dry_run,
+            "action": if before == after { "unchanged" } else { "updated" },
+            "preset": preset,
+            "requested": requested,
+            "changed_keys": keys,
+            "before": before,
+            "after": after,
+            "profile": proxy::profile_path(layout),
+        }))
+    };
+    if out.dry_run {
+        let before = proxy::read_profile(layout);
+        let after = changed_profile(&before, &changes);
+        if out.json {
+            return answer(&before, &after);
+        }
+        for (k, v) in &changes {
+            let now = before.get(k);
+            match v {
+                Some(v) if now != Some(v) => {
+                    crate::cli::machine::would(app, &format!("would set {k}={v}"))
+                }
+                None if now.is_some() => {
+                    crate::cli::machine::would(app, &format!("would unset {k}"))
+                }
+                _ => crate::cli::machine::would(app, &format!("{k} is already as asked")),
+            }
+        }
+        return Ok(());
+    }
     let _guard = lock::acquire(&layout.state_lock(), "to change the settings", |m| {
         app.ui.status(m)
     })?;
-    let mut profile = proxy::read_profile(layout);
-    for (k, v) in &changes {
-        match v {
-            Some(v) => {
-                profile.insert(k.clone(), v.clone());
-            }
-            None => {
-                profile.remove(k);
-            }
+    let before = proxy::read_profile(layout);
+    let profile = changed_profile(&before, &changes);
+    if profile != before {
+        proxy::write_profile(layout, &profile)?;
+        for inst in crate::core::installed::list(layout)? {
+            shim::write(layout, inst.version.as_str())?;
         }
-    }
-    proxy::write_profile(layout, &profile)?;
-    for inst in crate::core::installed::list(layout)? {
-        shim::write(layout, inst.version.as_str())?;
     }
     let user_file = goenv::user_env_file();
     let user = user_file
@@ -229,6 +334,9 @@ fn apply(app: &App, changes: Vec<(String, Option<String>)>) -> Result<()> {
                 user_file.as_deref().map(|p| p.display().to_string()).unwrap_or_default()
             ));
         }
+    }
+    if out.json {
+        return answer(&before, &profile);
     }
     Ok(())
 }

@@ -1,5 +1,7 @@
+use serde_json::json;
+
 use crate::app::App;
-use crate::core::error::{Error, Result};
+use crate::core::error::{Error, ErrorKind, Result};
 use crate::core::installed;
 use crate::core::version::VersionRequest;
 use crate::install;
@@ -8,7 +10,7 @@ use crate::install;
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Removes them from this account's own layer; root's `--system` removes them from\n\
-the system layer.\n\nExamples:\n  gov uninstall 1.21.13\n  gov rm 1.21.13 1.22.1\n  gov uninstall --all      # every version of this layer but its global\n  sudo gov uninstall --system 1.21.13"
+the system layer.\n\nExamples:\n  gov uninstall 1.21.13\n  gov rm 1.21.13 1.22.1\n  gov uninstall --all      # every version of this layer but its global\n  sudo gov uninstall --system 1.21.13\n  gov uninstall 1.21.13 --missing-ok --json   # idempotent, for orchestrators"
 )]
 pub struct Args {
     /// The installed versions to remove.
@@ -24,6 +26,15 @@ pub struct Args {
     /// Remove from the system layer (root only).
     #[arg(long)]
     system: bool,
+    /// A version that is not installed is not an error (nothing to do).
+    #[arg(long)]
+    missing_ok: bool,
+    /// Answer with one JSON document (schema: see README).
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Report what would be removed; remove nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 pub fn run(app: &App, a: Args) -> Result<()> {
@@ -45,7 +56,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             })
             .map(|i| VersionRequest::Exact(i.version))
             .collect();
-        if all.is_empty() {
+        if all.is_empty() && !a.json {
             app.ui.status("nothing to uninstall");
             return Ok(());
         }
@@ -57,19 +68,69 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             .map(|v| VersionRequest::parse(v))
             .collect::<Result<_>>()?
     };
+    let several = requests.len() > 1;
+    let mut results = Vec::new();
     let mut first_err: Option<Error> = None;
     for req in &requests {
-        match install::uninstall(app, req) {
-            Ok(removed) => app.ui.status(&format!("Uninstalled Go {removed}")),
-            Err(e) if requests.len() == 1 => return Err(e),
+        let done = if a.dry_run {
+            install::check_uninstall(app, req)
+        } else {
+            install::uninstall(app, req)
+        };
+        match done {
+            Ok(version) => {
+                results.push(json!({
+                    "changed": true,
+                    "action": "uninstalled",
+                    "requested": req.to_string(),
+                    "version": version.as_str(),
+                }));
+                if a.dry_run {
+                    crate::cli::machine::would(app, &format!("would uninstall Go {version}"));
+                } else {
+                    app.ui.status(&format!("Uninstalled Go {version}"));
+                }
+            }
+            Err(e) if a.missing_ok && e.kind() == ErrorKind::NotFound => {
+                results.push(json!({
+                    "changed": false,
+                    "action": "not-installed",
+                    "requested": req.to_string(),
+                    "version": null,
+                }));
+                app.ui
+                    .status(&format!("Go {req} is not installed; nothing to do"));
+            }
+            Err(e) if !several => return Err(e),
             Err(e) => {
                 app.ui.warn(&format!(
                     "Go {req}: {}",
                     e.report().trim_start_matches("error: ")
                 ));
+                results.push(json!({
+                    "changed": false,
+                    "requested": req.to_string(),
+                    "error": crate::cli::machine::error_fields(&e),
+                }));
                 first_err.get_or_insert(e);
             }
         }
+    }
+    if a.json {
+        let changed = results.iter().any(|r| r["changed"] == json!(true));
+        // One version named: its fields at the top level (as before several
+        // were possible), plus `results`.
+        let mut doc = match (a.versions.len(), results.first()) {
+            (1, Some(serde_json::Value::Object(one))) => one.clone(),
+            _ => serde_json::Map::new(),
+        };
+        doc.insert("changed".into(), json!(changed));
+        doc.insert("dry_run".into(), json!(a.dry_run));
+        doc.insert("results".into(), json!(results));
+        if first_err.is_none() {
+            return crate::cli::machine::answer(serde_json::Value::Object(doc));
+        }
+        crate::cli::machine::partial(serde_json::Value::Object(doc));
     }
     match first_err {
         None => Ok(()),

@@ -33,6 +33,20 @@ impl ErrorKind {
             _ => 1,
         }
     }
+
+    /// The kind's stable name in machine output (`--json` errors).
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidInput => "invalid-input",
+            ErrorKind::NotFound => "not-found",
+            ErrorKind::Network => "network",
+            ErrorKind::Checksum => "checksum",
+            ErrorKind::BadArchive => "bad-archive",
+            ErrorKind::Io => "io",
+            ErrorKind::State => "state",
+            ErrorKind::Permission => "permission",
+        }
+    }
 }
 
 type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;

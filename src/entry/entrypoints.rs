@@ -73,13 +73,45 @@ fn aside_name(path: &Path) -> PathBuf {
     candidate
 }
 
+/// The entry points [`ensure`] would create or replace, without touching
+/// anything; the same refusal as `ensure` for foreign files without force.
+pub fn pending(layout: &Layout, force: bool) -> Result<Vec<PathBuf>> {
+    refuse_foreign(layout, force)?;
+    let gov = gov_binary()?;
+    Ok(TOOLS
+        .iter()
+        .map(|tool| layout.bin_dir().join(tool))
+        .filter(|path| !matches!(inspect(path), Existing::Ours(t) if t == gov))
+        .collect())
+}
+
 /// Makes sure `go` and `gofmt` in GOV_BIN_DIR run gov. Returns what was
 /// moved aside (with --force), for the user to read.
 pub fn ensure(layout: &Layout, force: bool) -> Result<Vec<(PathBuf, PathBuf)>> {
     let bin = layout.bin_dir();
     fsutil::create_dir_all(bin)?;
     let gov = gov_binary()?;
-    // Check everything before changing anything.
+    let foreign = refuse_foreign(layout, force)?;
+    let mut moved = Vec::new();
+    for (path, _) in foreign {
+        let aside = aside_name(&path);
+        std::fs::rename(&path, &aside).context(|| format!("moving {} aside", path.display()))?;
+        moved.push((path, aside));
+    }
+    for tool in TOOLS {
+        let path = bin.join(tool);
+        match inspect(&path) {
+            Existing::Ours(t) if t == gov => {}
+            _ => replace_link(&gov, &path)?,
+        }
+    }
+    Ok(moved)
+}
+
+/// The foreign files at the entry points' paths; an error unless `force`
+/// (check everything before changing anything).
+fn refuse_foreign(layout: &Layout, force: bool) -> Result<Vec<(PathBuf, String)>> {
+    let bin = layout.bin_dir();
     let mut foreign = Vec::new();
     for tool in TOOLS {
         let path = bin.join(tool);
@@ -102,20 +134,7 @@ pub fn ensure(layout: &Layout, force: bool) -> Result<Vec<(PathBuf, PathBuf)>> {
             bin.display()
         )));
     }
-    let mut moved = Vec::new();
-    for (path, _) in foreign {
-        let aside = aside_name(&path);
-        std::fs::rename(&path, &aside).context(|| format!("moving {} aside", path.display()))?;
-        moved.push((path, aside));
-    }
-    for tool in TOOLS {
-        let path = bin.join(tool);
-        match inspect(&path) {
-            Existing::Ours(t) if t == gov => {}
-            _ => replace_link(&gov, &path)?,
-        }
-    }
-    Ok(moved)
+    Ok(foreign)
 }
 
 /// Is `dir` on PATH?

@@ -212,6 +212,35 @@ fn plan(app: &App, opts: &InstallOptions) -> Result<(Plan, Option<String>)> {
     }
 }
 
+/// What [`install`] would do, without taking locks or writing anything
+/// (the index is read but not cached): the resolved version and whether it
+/// would be installed, reinstalled or left as it is.
+pub fn preview(app: &App, opts: &InstallOptions) -> Result<Report> {
+    app.set_read_only();
+    let started = Instant::now();
+    let (plan, note) = plan(app, opts)?;
+    if let Some(n) = &note {
+        app.ui.status(n);
+    }
+    let exists = installed::is_installed(&app.layout, plan.version.as_str());
+    Ok(Report {
+        goroot: app.layout.version_dir(plan.version.as_str()),
+        action: match (exists, opts.force) {
+            (false, _) => Action::Installed,
+            (true, true) => Action::Reinstalled,
+            (true, false) => Action::AlreadyInstalled,
+        },
+        downloaded: 0,
+        from_cache: plan
+            .sha256
+            .as_deref()
+            .is_some_and(|sha| !exists && app.layout.cached_archive(sha).is_file()),
+        verified: plan.sha256.is_some(),
+        version: plan.version,
+        elapsed: started.elapsed(),
+    })
+}
+
 /// Installs a version. Safe to run concurrently with itself.
 pub fn install(app: &App, opts: &InstallOptions) -> Result<Report> {
     let started = Instant::now();
@@ -666,23 +695,38 @@ pub fn summary(r: &Report) -> String {
 /// Removes an installed version: it disappears with one rename, then its
 /// files are deleted from tmp/.
 pub fn uninstall(app: &App, req: &VersionRequest) -> Result<GoVersion> {
-    let layout = &app.layout;
-    // One rule: removal names an exact version. `latest` and `1.22` both
-    // mean "whatever is newest", which is never what a removal should guess.
-    if !matches!(req, VersionRequest::Exact(_)) {
-        let hint = installed::find(layout, req)?
-            .map(|f| format!("did you mean `gov uninstall {}`?", f.version))
-            .unwrap_or_else(|| "see `gov list` for the installed versions".into());
-        return Err(Error::invalid(format!(
-            "`{req}` is ambiguous for uninstall: name the exact version"
-        ))
-        .with_advice(hint));
-    }
+    refuse_ambiguous(&app.layout, req)?;
     // The global check and the removal happen under the state lock, so a
     // racing `gov global` cannot select the version being removed.
-    let _state = lock::acquire(&layout.state_lock(), "to change the selection", |m| {
+    let _state = lock::acquire(&app.layout.state_lock(), "to change the selection", |m| {
         app.ui.status(m)
     })?;
+    let version = check_uninstall(app, req)?;
+    remove(app, &version)?;
+    Ok(version)
+}
+
+/// One rule: removal names an exact version. `latest` and `1.22` both mean
+/// "whatever is newest", which is never what a removal should guess.
+fn refuse_ambiguous(layout: &crate::core::layout::Layout, req: &VersionRequest) -> Result<()> {
+    if matches!(req, VersionRequest::Exact(_)) {
+        return Ok(());
+    }
+    let hint = installed::find(layout, req)?
+        .map(|f| format!("did you mean `gov uninstall {}`?", f.version))
+        .unwrap_or_else(|| "see `gov list` for the installed versions".into());
+    Err(Error::invalid(format!(
+        "`{req}` is ambiguous for uninstall: name the exact version"
+    ))
+    .with_advice(hint))
+}
+
+/// The exact installed version an uninstall of `req` would remove, or the
+/// reason it would be refused (ambiguous, not installed, the global one).
+/// Reads only, takes no lock: this is also the dry run.
+pub fn check_uninstall(app: &App, req: &VersionRequest) -> Result<GoVersion> {
+    let layout = &app.layout;
+    refuse_ambiguous(layout, req)?;
     let Some(found) = installed::find(layout, req)? else {
         let have: Vec<String> = installed::list(layout)?
             .iter()
@@ -730,7 +774,12 @@ pub fn uninstall(app: &App, req: &VersionRequest) -> Result<GoVersion> {
                 None => "install and select another version first (`gov install latest && gov global latest`)".into(),
             }));
     }
-    let version = found.version.as_str().to_string();
+    Ok(found.version)
+}
+
+fn remove(app: &App, found: &GoVersion) -> Result<()> {
+    let layout = &app.layout;
+    let version = found.as_str().to_string();
     let _guard = lock::acquire(
         &installed::version_lock(layout, &version),
         &format!("to finish with Go {version}"),
@@ -761,8 +810,7 @@ pub fn uninstall(app: &App, req: &VersionRequest) -> Result<GoVersion> {
     std::fs::rename(&goroot, &trash).context(|| format!("removing {}", goroot.display()))?;
     fsutil::fsync_dir(&layout.versions_dir())?;
     fsutil::remove_tree(&shim_trash)?;
-    fsutil::remove_tree(&trash)?;
-    Ok(found.version)
+    fsutil::remove_tree(&trash)
 }
 
 #[cfg(test)]

@@ -315,6 +315,17 @@ pub fn load(
     client: &dyn Fn() -> Result<reqwest::blocking::Client>,
     freshness: Freshness,
 ) -> Result<Index> {
+    load_with(layout, client, freshness, true)
+}
+
+/// [`load`], optionally without writing the cache (a dry run must leave
+/// GOV_HOME exactly as it was).
+pub fn load_with(
+    layout: &Layout,
+    client: &dyn Fn() -> Result<reqwest::blocking::Client>,
+    freshness: Freshness,
+    store: bool,
+) -> Result<Index> {
     let url = index_url();
     let parsed = http::check_url(&url, "release index (GOV_INDEX_URL)")?;
     if parsed.scheme() == "file" {
@@ -400,7 +411,9 @@ pub fn load(
             meta.max_age = Some(n);
         }
         // A failed timestamp update only costs a revalidation next time.
-        let _ = write_cache(layout, &data_path, &meta_path, &releases, &meta);
+        if store {
+            let _ = write_cache(layout, &data_path, &meta_path, &releases, &meta);
+        }
         return Ok(Index::new(releases, IndexSource::Fresh, url));
     }
     let etag = resp
@@ -426,7 +439,9 @@ pub fn load(
         checked_at: now,
         max_age,
     };
-    write_cache(layout, &data_path, &meta_path, &releases, &meta)?;
+    if store {
+        write_cache(layout, &data_path, &meta_path, &releases, &meta)?;
+    }
     Ok(Index::new(releases, IndexSource::Fresh, url))
 }
 

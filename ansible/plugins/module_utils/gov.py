@@ -1,0 +1,86 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) gov maintainers
+# SPDX-License-Identifier: MIT OR Apache-2.0
+
+"""Runs gov's machine interface for the gov.toolchain modules.
+
+Every call is `gov <args> --json [--dry-run]` through module.run_command
+with a list argv (no shell). gov answers one JSON document on stdout, also
+when it fails; a failure becomes fail_json with gov's message, advice,
+error kind and exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+COMMON_ARGS = dict(
+    gov_path=dict(type='path'),
+    gov_home=dict(type='path'),
+    gov_bin_dir=dict(type='path'),
+)
+
+# Where install.sh and the gov role put gov, for hosts whose PATH (a
+# non-interactive ssh session) lacks them.
+EXTRA_DIRS = ['/usr/local/bin', os.path.expanduser('~/.local/bin')]
+
+
+class Gov(object):
+    def __init__(self, module):
+        self.module = module
+        self.warnings = []
+        path = module.params.get('gov_path')
+        if path:
+            if not os.access(path, os.X_OK):
+                module.fail_json(msg='gov_path %s is not an executable file' % path)
+            self.binary = path
+        else:
+            self.binary = module.get_bin_path('gov', required=False, opt_dirs=EXTRA_DIRS)
+            if not self.binary:
+                module.fail_json(
+                    msg='gov is not installed on this host (not on PATH, nor in %s)' % ', '.join(EXTRA_DIRS),
+                    advice='put it there with the gov.toolchain.gov role, or set gov_path',
+                )
+        self.environ = {}
+        for key, option in (('GOV_HOME', 'gov_home'), ('GOV_BIN_DIR', 'gov_bin_dir')):
+            if module.params.get(option):
+                self.environ[key] = module.params[option]
+
+    def run(self, args, dry_run=False):
+        """Runs gov with --json (and --dry-run) and returns its document."""
+        argv = [self.binary] + list(args) + ['--json']
+        if dry_run:
+            argv.append('--dry-run')
+        rc, out, err = self.module.run_command(argv, environ_update=self.environ)
+        doc = None
+        try:
+            doc = json.loads(out)
+        except ValueError:
+            pass
+        if not isinstance(doc, dict):
+            self.module.fail_json(
+                msg='gov did not answer with JSON (exit %d): %s' % (rc, (err or out).strip()),
+                rc=rc, cmd=argv, stdout=out, stderr=err,
+            )
+        self.warnings.extend(doc.get('warnings') or [])
+        error = doc.get('error')
+        if rc != 0 or error:
+            error = error or {}
+            msg = error.get('message') or (err or out).strip() or 'gov failed'
+            advice = error.get('advice')
+            self.module.fail_json(
+                msg=msg if not advice else '%s (hint: %s)' % (msg, advice),
+                gov_error=error,
+                rc=doc.get('exit_code', rc),
+                cmd=argv,
+                stderr=err,
+                gov_warnings=self.warnings,
+            )
+        return doc
+
+    def exit(self, **result):
+        for w in self.warnings:
+            self.module.warn('gov: %s' % w)
+        result['gov_warnings'] = self.warnings
+        self.module.exit_json(**result)
