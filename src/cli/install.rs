@@ -9,7 +9,7 @@ use crate::install::{self, InstallOptions, Origin};
 /// Download, verify and unpack a Go release.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  gov install 1.22.5\n  gov install 1.22        # newest 1.22.x\n  gov install latest\n  gov install --file go1.22.5.linux-amd64.tar.gz   # air-gapped hosts"
+    after_help = "Sources (--source, GOV_SOURCE): release = the release index and archive mirrors; proxy = the module proxy (GOPROXY) as golang.org/toolchain, verified by the checksum database (GOSUMDB); auto (default) = release, then the proxy when release downloads are unreachable.\n\nExamples:\n  gov install 1.22.5\n  gov install 1.22        # newest 1.22.x\n  gov install latest\n  gov install 1.22.5 --source proxy   # through GOPROXY, like GOTOOLCHAIN does\n  gov install --file go1.22.5.linux-amd64.tar.gz   # air-gapped hosts"
 )]
 pub struct Args {
     /// 1.22.5, go1.22.5, 1.22 (newest 1.22.x), 1.23rc1 or latest.
@@ -38,6 +38,10 @@ pub struct Args {
     /// Install --file without verifying its checksum.
     #[arg(long, requires = "file", conflicts_with = "sha256")]
     no_verify: bool,
+    /// Where the toolchain comes from: release, proxy or auto (default:
+    /// GOV_SOURCE, else auto).
+    #[arg(long, value_name = "SOURCE", value_parser = ["release", "proxy", "auto"], conflicts_with = "file")]
+    source: Option<String>,
 }
 
 pub fn run(app: &App, a: Args) -> Result<()> {
@@ -51,12 +55,14 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         (None, Some(v)) => Origin::Remote(VersionRequest::parse(&v)?),
         (None, None) => return Err(Error::invalid("name a version to install, or --file")),
     };
+    let source = install::Source::from_flag_or_config(a.source.as_deref())?;
     let report = install::install(
         app,
         &InstallOptions {
             origin,
             arch,
             force: a.force,
+            source,
         },
     )?;
     app.ui.status(&install::summary(&report));
@@ -90,6 +96,7 @@ pub fn auto_install(
             origin: Origin::Remote(sel.request.clone()),
             arch: arch::host().to_string(),
             force: false,
+            source: install::Source::from_flag_or_config(None)?,
         },
     )?;
     if report.action != install::Action::AlreadyInstalled {

@@ -102,6 +102,10 @@ pub const KEYS: &[Key] = &[
         default: "60",
         help: "seconds without data before a transfer counts as stalled",
     },
+    Key {
+        name: "GOV_SOURCE",
+        help: "where toolchains come from: release, proxy (GOPROXY + GOSUMDB) or auto",
+    },
 ];
 
 pub fn key(name: &str) -> Option<&'static Key> {

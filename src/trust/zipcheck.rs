@@ -103,6 +103,32 @@ pub fn check_zip_with_limits<R: Read + Seek>(
     version: &str,
     limits: Limits,
 ) -> Result<CheckedZip> {
+    check_zip_into(r, module, version, limits, None)
+}
+
+/// Checks the zip and, in the same pass, writes its files through `sink`
+/// (prefix stripped): one inflate per entry, and what is written is exactly
+/// what is hashed. Names, sizes and collisions are checked before the first
+/// byte reaches the sink; CRCs, sizes against the bytes and overlaps as the
+/// entries are read. On any error the sink may hold partial output, which
+/// the caller discards; the returned `h1` must still be compared with the
+/// checksum database's before the output is trusted.
+pub fn check_and_unpack<R: Read + Seek>(
+    r: &mut R,
+    module: &str,
+    version: &str,
+    sink: &mut dyn UnpackSink,
+) -> Result<CheckedZip> {
+    check_zip_into(r, module, version, Limits::default(), Some(sink))
+}
+
+fn check_zip_into<R: Read + Seek>(
+    r: &mut R,
+    module: &str,
+    version: &str,
+    limits: Limits,
+    mut sink: Option<&mut dyn UnpackSink>,
+) -> Result<CheckedZip> {
     if module.is_empty()
         || version.is_empty()
         || module.contains(['@', ' ', '\n'])
@@ -179,9 +205,16 @@ pub fn check_zip_with_limits<R: Read + Seek>(
     let mut ranges = Vec::with_capacity(entries.len());
     let mut hash = Hash1::new();
     for e in &mut entries {
-        let (start, end) = read_entry(r, e, cd_offset, &mut |content| {
-            io::copy(content, &mut io::sink()).map(|_| ())
-        })?;
+        let mut sink_err = None;
+        let (path, mode, is_dir) = (e.path.clone(), e.mode, e.is_dir);
+        let (start, end) = read_entry(r, e, cd_offset, &mut |content| match sink.as_mut() {
+            Some(s) if !is_dir => s.file(&path, mode, content).map_err(|err| {
+                sink_err = Some(err);
+                io::Error::other("sink failed")
+            }),
+            _ => io::copy(content, &mut io::sink()).map(|_| ()),
+        })
+        .map_err(|err| sink_err.take().unwrap_or(err))?;
         ranges.push((e.header_offset, start, end));
         hash.add(&e.name, e.sha256)?;
     }
