@@ -10,6 +10,7 @@ pub mod archive;
 pub mod forward_proxy;
 pub mod sandbox;
 pub mod server;
+pub mod sumdb;
 pub mod tls;
 
 pub use archive::{
