@@ -511,3 +511,88 @@ fn real_go_switches_toolchains_through_the_fixture() {
     assert!(reqs.iter().any(|r| r.contains("/tile/8/")));
     assert!(home.join(format!("gopath/pkg/sumdb/{DB}/latest")).is_file());
 }
+
+fn doctor_checks(out: &Output) -> Vec<serde_json::Value> {
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("doctor --json: {e}: {}", text(&out.stdout)));
+    v["checks"].as_array().cloned().unwrap_or_default()
+}
+
+fn by_id<'a>(checks: &'a [serde_json::Value], id: &str) -> &'a serde_json::Value {
+    checks
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id} in {checks:?}"))
+}
+
+/// doctor's toolchains section: release, proxy only, or neither, and how
+/// the checksum database is reached.
+#[test]
+fn doctor_says_where_toolchains_can_come_from() {
+    let fx = fixture();
+    let sb = Sandbox::new();
+    let dead = format!("http://127.0.0.1:{}/dl/index.json", start_refusing_port());
+    let env = [
+        ("GOV_INDEX_URL", dead.as_str()),
+        ("GOV_DOCTOR_TIMEOUT", "2"),
+    ];
+
+    let out = gov_via(&sb, &fx, &["doctor", "--json"], &env);
+    let checks = doctor_checks(&out);
+    let release = by_id(&checks, "toolchains.release");
+    assert_eq!(release["status"], "warning", "{release}");
+    assert_eq!(release["section"], "toolchains");
+    let proxy = by_id(&checks, "toolchains.proxy");
+    assert_eq!(proxy["status"], "ok", "{proxy}");
+    assert!(proxy["finding"].as_str().unwrap_or("").contains(&fx.base));
+    let sumdb = by_id(&checks, "toolchains.sumdb");
+    assert_eq!(sumdb["status"], "ok", "{sumdb}");
+    assert!(
+        sumdb["finding"]
+            .as_str()
+            .unwrap_or("")
+            .contains("reachable through the module proxy"),
+        "{sumdb}"
+    );
+    let summary = by_id(&checks, "toolchains");
+    assert_eq!(summary["status"], "warning", "{summary}");
+    assert!(
+        summary["finding"]
+            .as_str()
+            .unwrap_or("")
+            .contains("only through the module proxy"),
+        "{summary}"
+    );
+
+    // Neither: the proxy refuses connections too.
+    let refused = format!("http://127.0.0.1:{}", start_refusing_port());
+    let out = gov_via(
+        &sb,
+        &fx,
+        &["doctor", "--json"],
+        &[
+            env[0],
+            env[1],
+            ("GOPROXY", &refused),
+            ("GOSUMDB", &format!("{} {}", fx.vkey(), fx.sumdb_url())),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let checks = doctor_checks(&out);
+    assert_eq!(by_id(&checks, "toolchains")["status"], "problem");
+    let sumdb = by_id(&checks, "toolchains.sumdb");
+    assert!(
+        sumdb["finding"]
+            .as_str()
+            .unwrap_or("")
+            .contains("at the URL GOSUMDB names"),
+        "{sumdb}"
+    );
+
+    // Release downloads work: ok, whatever the proxy does.
+    sb.publish_versions(&["1.22.10"]);
+    let out = gov_via(&sb, &fx, &["doctor", "--json"], &[env[1]]);
+    let checks = doctor_checks(&out);
+    assert_eq!(by_id(&checks, "toolchains.release")["status"], "ok");
+    assert_eq!(by_id(&checks, "toolchains")["status"], "ok");
+}

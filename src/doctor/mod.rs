@@ -5,7 +5,7 @@
 //!
 //! ```json
 //! { "schema": 1, "healthy": true, "problems": 0, "warnings": 1,
-//!   "checks": [ { "section": "environment" | "versions" | "network",
+//!   "checks": [ { "section": "environment" | "versions" | "network" | "toolchains",
 //!                 "id": "path.go",            // stable identifier
 //!                 "target": "https://goproxy.cn", // network checks: the endpoint
 //!                 "stage": "dns" | "tcp" | "tls" | "http" | "sumdb" | null,
@@ -13,9 +13,14 @@
 //!                 "finding": "...", "advice": "..." | null,
 //!                 "ms": 12 | null } ] }
 //! ```
+//!
+//! The `toolchains` section: `toolchains.release`, `toolchains.proxy`,
+//! `toolchains.sumdb`, then the summary `toolchains` (ok: release downloads
+//! work; warning: only the module proxy does; problem: neither).
 
 mod environment;
 pub mod network;
+pub mod toolchains;
 
 use serde::Serialize;
 
@@ -110,6 +115,7 @@ pub fn diagnose(app: &App, offline: bool) -> Report {
     } else {
         let settings = environment::effective_settings(&app.layout);
         checks.extend(network::checks(&settings, network::stage_timeout()));
+        checks.extend(toolchains::checks(app, network::stage_timeout()));
     }
     Report::new(checks)
 }
@@ -136,6 +142,7 @@ pub fn render_text(r: &Report) -> String {
             let title = match section {
                 "environment" => "Environment",
                 "versions" => "Installed versions",
+                "toolchains" => "Toolchains",
                 _ => "Network",
             };
             out.push_str(&format!(

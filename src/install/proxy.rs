@@ -259,8 +259,43 @@ fn check_base(url: &str) -> Result<()> {
     http::check_url(url, "module proxy (GOPROXY)").map(|_| ())
 }
 
+/// The HTTP client and retry policy the proxy code uses: the app's for
+/// installs; a short-timeout one without retries for doctor's probes.
+pub struct Http {
+    pub client: reqwest::blocking::Client,
+    pub policy: RetryPolicy,
+}
+
+impl Http {
+    pub fn for_app(app: &App) -> Result<Http> {
+        Ok(Http {
+            client: app.client()?,
+            policy: RetryPolicy::from_env(),
+        })
+    }
+
+    /// One attempt per request, each bounded by `timeout`.
+    pub fn probe(timeout: std::time::Duration) -> Result<Http> {
+        let client = reqwest::blocking::Client::builder()
+            .user_agent(http::user_agent())
+            .connect_timeout(timeout)
+            .timeout(timeout)
+            .build()
+            .map_err(|e| {
+                Error::new(ErrorKind::Network, "cannot set up the HTTP client").with_source(e)
+            })?;
+        Ok(Http {
+            client,
+            policy: RetryPolicy {
+                retries: 0,
+                backoff: std::time::Duration::ZERO,
+            },
+        })
+    }
+}
+
 /// GET `url` and read it whole (bounded), over http(s) or file.
-fn get_small(app: &App, url: &str) -> Result<Got<Vec<u8>>> {
+fn get_small(net: &Http, url: &str) -> Result<Got<Vec<u8>>> {
     if let Some(path) = file_url_path(url) {
         return Ok(match std::fs::read(&path) {
             Ok(b) if b.len() as u64 <= MAX_SMALL_BODY => Got::Found(b),
@@ -272,8 +307,7 @@ fn get_small(app: &App, url: &str) -> Result<Got<Vec<u8>>> {
         });
     }
     check_base(url)?;
-    let client = app.client()?;
-    match http::get_or_failure(&client, url, &HeaderMap::new(), &RetryPolicy::from_env()) {
+    match http::get_or_failure(&net.client, url, &HeaderMap::new(), &net.policy) {
         Ok(resp) => {
             let mut body = Vec::new();
             let read = resp.take(MAX_SMALL_BODY + 1).read_to_end(&mut body);
@@ -364,8 +398,18 @@ fn try_proxies<T>(
 /// (`@v/list` is in no particular order).
 pub fn list_versions(app: &App, arch: &str) -> Result<Vec<GoVersion>> {
     let ps = resolve_settings(app)?;
-    let (body, _) = try_proxies(&ps, &format!("{TOOLCHAIN_MODULE}/@v/list"), |base| {
-        get_small(app, &format!("{base}/{TOOLCHAIN_MODULE}/@v/list"))
+    list_versions_with(&Http::for_app(app)?, &ps, arch).map(|(v, _)| v)
+}
+
+/// The same with given settings and client; also returns the proxy that
+/// answered.
+pub fn list_versions_with(
+    net: &Http,
+    ps: &ProxySettings,
+    arch: &str,
+) -> Result<(Vec<GoVersion>, String)> {
+    let (body, base) = try_proxies(ps, &format!("{TOOLCHAIN_MODULE}/@v/list"), |base| {
+        get_small(net, &format!("{base}/{TOOLCHAIN_MODULE}/@v/list"))
     })?;
     let text = String::from_utf8_lossy(&body);
     let mut out: Vec<GoVersion> = text
@@ -374,13 +418,13 @@ pub fn list_versions(app: &App, arch: &str) -> Result<Vec<GoVersion>> {
         .collect();
     out.sort();
     out.dedup();
-    Ok(out)
+    Ok((out, base))
 }
 
 /// Where the checksum database is reached: GOSUMDB's URL; else the first
 /// proxy (before `direct`/`off`) answering 200 for `/sumdb/<name>/supported`;
 /// 404/410 asks the next; no proxy left means `https://<name>` directly.
-pub fn sumdb_base(app: &App, ps: &ProxySettings) -> Result<String> {
+pub fn sumdb_base(net: &Http, ps: &ProxySettings) -> Result<String> {
     if let Some(u) = &ps.sumdb_url {
         return Ok(u.trim_end_matches('/').to_string());
     }
@@ -389,7 +433,7 @@ pub fn sumdb_base(app: &App, ps: &ProxySettings) -> Result<String> {
         let ProxyEntry::Url { url, .. } = entry else {
             break;
         };
-        match get_small(app, &format!("{url}/sumdb/{name}/supported"))? {
+        match get_small(net, &format!("{url}/sumdb/{name}/supported"))? {
             Got::Found(_) => return Ok(format!("{url}/sumdb/{name}")),
             Got::NotFound(_) => continue,
             Got::Failed(why) => {
@@ -408,15 +452,15 @@ pub fn sumdb_base(app: &App, ps: &ProxySettings) -> Result<String> {
 }
 
 /// The checksum database over HTTP: 404/410 is "missing" to the client.
-struct HttpFetch<'a> {
-    app: &'a App,
-    base: String,
+pub struct HttpFetch<'a> {
+    pub net: &'a Http,
+    pub base: String,
 }
 
 impl Fetch for HttpFetch<'_> {
     fn get(&self, path: &str) -> std::result::Result<Vec<u8>, TrustError> {
         let url = format!("{}/{path}", self.base);
-        match get_small(self.app, &url) {
+        match get_small(self.net, &url) {
             Ok(Got::Found(b)) => Ok(b),
             Ok(Got::NotFound(why)) => Err(TrustError::missing(why)),
             Ok(Got::Failed(why)) => Err(TrustError::io(why)),
@@ -427,9 +471,10 @@ impl Fetch for HttpFetch<'_> {
 
 /// Looks the toolchain up in the checksum database.
 pub fn lookup(app: &App, ps: &ProxySettings, modver: &str) -> Result<(Lookup, String)> {
-    let base = sumdb_base(app, ps)?;
+    let net = Http::for_app(app)?;
+    let base = sumdb_base(&net, ps)?;
     let fetch = HttpFetch {
-        app,
+        net: &net,
         base: base.clone(),
     };
     let store = DiskStore::new(&app.layout, ps.verifier.name());
