@@ -32,7 +32,12 @@ fn gov_via(sb: &Sandbox, fx: &Fixture, args: &[&str], env: &[(&str, &str)]) -> O
     let mut c = sb.cmd();
     c.env("GOPROXY", &fx.base).env("GOSUMDB", fx.vkey());
     for (k, v) in env {
-        c.env(k, v);
+        // An empty value removes the sandbox's own setting.
+        if v.is_empty() {
+            c.env_remove(k);
+        } else {
+            c.env(k, v);
+        }
     }
     c.args(args)
         .output()
@@ -338,8 +343,8 @@ fn verification_cannot_be_turned_off() {
     assert!(sb.installed().is_empty());
 }
 
-/// auto: the release index refuses connections, so the proxy is used, and
-/// gov says so; GOV_SOURCE=release does not fall back.
+/// auto (the default): the release index refuses connections, so the proxy
+/// is used, and gov says so; GOV_SOURCE=release does not fall back.
 #[test]
 fn auto_falls_back_when_release_downloads_are_unreachable() {
     let fx = fixture();
@@ -355,7 +360,18 @@ fn auto_falls_back_when_release_downloads_are_unreachable() {
     assert_exit(&out, 1, "GOV_SOURCE=release with the index down");
     assert!(fx.requests().is_empty(), "{:?}", fx.requests());
 
-    let out = gov_via(&sb, &fx, &["install", V], &[("GOV_INDEX_URL", &dead)]);
+    let t = std::time::Instant::now();
+    let out = gov_via(
+        &sb,
+        &fx,
+        &["install", V],
+        &[
+            ("GOV_INDEX_URL", &dead),
+            ("GOV_SOURCE", ""),
+            ("GOV_TRACE", "1"),
+        ],
+    );
+    eprintln!("TIMING {:?} {}", t.elapsed(), text(&out.stderr));
     let err = assert_ok(&out, "auto install with the index down");
     assert!(
         err.contains("release downloads are unreachable") && err.contains("from the module proxy"),
@@ -382,7 +398,7 @@ fn auto_does_not_fall_back_on_a_checksum_mismatch() {
     altered[last] ^= 0x01;
     sb.publish(&[(&honest, true)]);
     sb.server.put(&format!("/dl/{}", honest.filename), altered);
-    let out = gov_via(&sb, &fx, &["install", V], &[]);
+    let out = gov_via(&sb, &fx, &["install", V], &[("GOV_SOURCE", "auto")]);
     let err = assert_exit(&out, 1, "release archive with a wrong sha256");
     assert!(err.contains("checksum mismatch"), "{err}");
     assert!(!err.contains("module proxy"), "{err}");
@@ -595,4 +611,42 @@ fn doctor_says_where_toolchains_can_come_from() {
     let checks = doctor_checks(&out);
     assert_eq!(by_id(&checks, "toolchains.release")["status"], "ok");
     assert_eq!(by_id(&checks, "toolchains")["status"], "ok");
+}
+
+/// `gov proxy use cn` is the one-line setup for a host that cannot reach
+/// Google: module settings in gov's profile, GOV_SOURCE=proxy in gov's
+/// config, so installs go to the proxy without trying release downloads.
+#[test]
+fn the_china_preset_sends_toolchains_through_the_proxy() {
+    let fx = fixture();
+    let sb = Sandbox::new();
+    sb.ok(&["proxy", "use", "cn"]);
+    let profile = std::fs::read_to_string(sb.home().join("env")).unwrap_or_default();
+    assert!(
+        profile.contains("GOPROXY=https://goproxy.cn,direct\n")
+            && profile.contains("GOSUMDB=sum.golang.google.cn\n"),
+        "{profile}"
+    );
+    let config = std::fs::read_to_string(sb.home().join("config")).unwrap_or_default();
+    assert!(config.contains("GOV_SOURCE=proxy\n"), "{config}");
+
+    // The environment still wins over the profile (GOPROXY/GOSUMDB at the
+    // fixture); the source order comes from the preset's config.
+    fx.set_tamper(Tamper {
+        missing_record: true,
+        ..Tamper::default()
+    });
+    let out = gov_via(&sb, &fx, &["install", V], &[("GOV_SOURCE", "")]);
+    assert_exit(&out, 1, "install with the cn preset");
+    assert!(
+        fx.requests().iter().any(|r| r.contains("/lookup/")),
+        "{:?}",
+        fx.requests()
+    );
+    let release: Vec<String> = sb.server.requests().into_iter().map(|r| r.path).collect();
+    assert!(
+        release.is_empty(),
+        "release sources were tried: {release:?}"
+    );
+    fx.set_tamper(Tamper::default());
 }

@@ -107,7 +107,12 @@ fn use_preset(
     let Some(name) = name else {
         println!("corp         a company proxy: --url URL [--private PATTERNS] [--fallback]");
         for p in proxy::presets() {
-            let s: Vec<String> = p.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let s: Vec<String> = p
+                .settings
+                .iter()
+                .chain(&p.gov)
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
             println!("{:<12} {} ({})", p.name, p.about, s.join(" "));
         }
         return Ok(());
@@ -136,6 +141,14 @@ fn use_preset(
         .map(|(k, v)| (k.to_string(), Some(v.clone())))
         .collect();
     apply(app, changes)?;
+    if !preset.gov.is_empty() {
+        let gov = preset
+            .gov
+            .iter()
+            .map(|(k, v)| (k.to_string(), Some(v.clone())))
+            .collect();
+        crate::cli::config::update(app, false, gov)?;
+    }
     app.ui.status(&format!(
         "using the {} preset: {}",
         preset.name, preset.about

@@ -104,7 +104,9 @@ pub const KEYS: &[Key] = &[
     },
     Key {
         name: "GOV_SOURCE",
-        help: "where toolchains come from: release, proxy (GOPROXY + GOSUMDB) or auto",
+        kind: Kind::Word(&["release", "proxy", "auto"]),
+        default: "auto",
+        help: "where toolchains come from: release archives, the module proxy (GOPROXY, verified by GOSUMDB), or auto (release, then the proxy when unreachable)",
     },
 ];
 

@@ -284,22 +284,35 @@ pub fn install(app: &App, opts: &InstallOptions) -> Result<Report> {
                     e.message().lines().next().unwrap_or(""),
                     cause.map(|c| format!(": {c}")).unwrap_or_default()
                 ));
-                proxy::install(app, req, &opts.arch, opts.force).map_err(|pe| {
-                    let advice = pe.advice().map(str::to_string);
-                    let msg = format!(
-                        "{} (release downloads failed first: {})",
-                        pe.message(),
-                        e.message().lines().next().unwrap_or("")
-                    );
-                    let out = Error::new(pe.kind(), msg).with_source(pe);
-                    match advice {
-                        Some(a) => out.with_advice(a),
-                        None => out,
-                    }
-                })
+                proxy::install(app, req, &opts.arch, opts.force)
+                    .map_err(|pe| fallback_failed(e, pe))
             }
             r => r,
         },
+    }
+}
+
+/// Both sources failed: the release error first (it is the preferred
+/// source, and its advice is about this host's network), the proxy's after
+/// it. A forged or corrupt proxy answer keeps its own kind.
+fn fallback_failed(release: Error, proxy: Error) -> Error {
+    let kind = match proxy.kind() {
+        ErrorKind::Network | ErrorKind::NotFound | ErrorKind::InvalidInput => release.kind(),
+        k => k,
+    };
+    let advice = match (release.advice(), proxy.advice()) {
+        (Some(a), Some(b)) => Some(format!("{a}; for the module proxy: {b}")),
+        (a, b) => a.or(b).map(str::to_string),
+    };
+    let msg = format!(
+        "{}\n  and the module proxy fallback failed too: {}",
+        release.message(),
+        proxy.message()
+    );
+    let err = Error::new(kind, msg).with_source(proxy);
+    match advice {
+        Some(a) => err.with_advice(a),
+        None => err,
     }
 }
 

@@ -13,7 +13,7 @@
 //! the same finish path as release archives.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -700,7 +700,10 @@ pub fn install(app: &App, req: &VersionRequest, arch: &str, force: bool) -> Resu
                 go_mods: Vec::new(),
                 bytes: 0,
             };
-            let mut reader = BufReader::with_capacity(256 * 1024, file);
+            // The File itself: entries are read after a seek each, and the
+            // inflater buffers on its own (a BufReader would refill on
+            // every seek).
+            let mut reader = file;
             let checked =
                 zipcheck::check_and_unpack(&mut reader, TOOLCHAIN_MODULE, &modver, &mut sink)
                     .map_err(|e| Error::from(e.context(format!("module zip from {url}"))))?;

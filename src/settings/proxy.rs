@@ -297,6 +297,9 @@ pub struct Preset {
     pub name: &'static str,
     pub about: &'static str,
     pub settings: Vec<(&'static str, String)>,
+    /// gov's own settings (GOV_*) the preset also writes, into the layer's
+    /// config file: the China preset makes toolchains come from the proxy.
+    pub gov: Vec<(&'static str, String)>,
 }
 
 /// The presets `gov proxy use` knows (corp is built from its flags).
@@ -308,7 +311,15 @@ pub fn presets() -> Vec<Preset> {
             ("GOPROXY", proxy.to_string()),
             ("GOSUMDB", sumdb.to_string()),
         ],
+        gov: Vec::new(),
     };
+    let mut cn = p(
+        "cn",
+        "mainland China, no Google needed: goproxy.cn for modules and toolchains, checksums via sum.golang.google.cn",
+        "https://goproxy.cn,direct",
+        "sum.golang.google.cn",
+    );
+    cn.gov.push(("GOV_SOURCE", "proxy".to_string()));
     vec![
         p(
             "official",
@@ -316,12 +327,7 @@ pub fn presets() -> Vec<Preset> {
             "https://proxy.golang.org,direct",
             "sum.golang.org",
         ),
-        p(
-            "cn",
-            "mainland China: goproxy.cn, checksums via sum.golang.google.cn",
-            "https://goproxy.cn,direct",
-            "sum.golang.google.cn",
-        ),
+        cn,
         p(
             "cn-aliyun",
             "mainland China: Alibaba Cloud's proxy",
@@ -380,6 +386,7 @@ pub fn corp_preset(url: &str, private: Option<&str>, fallback: bool) -> Result<P
         name: "corp",
         about: "a company proxy; private modules skip the public proxy and checksum database",
         settings,
+        gov: Vec::new(),
     })
 }
 
