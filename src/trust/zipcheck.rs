@@ -815,6 +815,25 @@ mod tests {
         let err = unpack(&mut Cursor::new(&z), &c, &mut Failing).unwrap_err();
         assert_eq!(err.message(), "disk full");
 
+        // Checked and unpacked in one pass: the same files, the same hash,
+        // and a name that fails the checks reaches the sink not at all.
+        let mut one = Mem(Vec::new());
+        let c1 = check_and_unpack(&mut Cursor::new(&z), M, V, &mut one).unwrap();
+        assert_eq!(c1.h1, c.h1);
+        assert_eq!(one.0, sink.0);
+        let bad = TestZip::new()
+            .file(&format!("{P}VERSION"), b"go1.22.10\n")
+            .file(&format!("{P}../escape"), b"x")
+            .finish();
+        let mut none = Mem(Vec::new());
+        assert!(check_and_unpack(&mut Cursor::new(&bad), M, V, &mut none).is_err());
+        assert!(
+            none.0.is_empty(),
+            "nothing written before the names are checked"
+        );
+        let err = check_and_unpack(&mut Cursor::new(&z), M, V, &mut Failing).unwrap_err();
+        assert_eq!(err.message(), "disk full");
+
         // The zip changing between check and unpack is caught.
         let mut z2 = z.clone();
         let c2 = c.clone();
