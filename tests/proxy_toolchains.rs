@@ -468,6 +468,15 @@ fn list_remote_from_the_proxy() {
         "refused , fixture",
     );
     assert!(err.contains("Connection refused"), "{err}");
+    // A file:// proxy (a directory in the GOPROXY layout) works too.
+    let dir = sb.dir.path().join("fileproxy/golang.org/toolchain/@v");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("list"), "v0.0.1-go1.21.13.linux-amd64\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("file://{}", sb.dir.path().join("fileproxy").display());
+    let out = list(&url);
+    assert_ok(&out, "file:// GOPROXY");
+    assert_eq!(text(&out.stdout), "1.21.13\n");
     let err = assert_exit(&list("off"), 2, "GOPROXY=off");
     assert!(err.contains("disabled by GOPROXY=off"), "{err}");
 }

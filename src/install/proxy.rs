@@ -256,7 +256,11 @@ enum Got<T> {
 }
 
 fn check_base(url: &str) -> Result<()> {
-    http::check_url(url, "module proxy (GOPROXY)").map(|_| ())
+    http::check_url(
+        url,
+        "module proxy or checksum database URL (GOPROXY, GOSUMDB)",
+    )
+    .map(|_| ())
 }
 
 /// The HTTP client and retry policy the proxy code uses: the app's for
