@@ -547,6 +547,8 @@ impl UnpackSink for StageSink<'_> {
             f.write_all(&self.buf[..n]).map_err(|e| io("writing", e))?;
             self.bytes += n as u64;
         }
+        // The final sync then finds most data already on its way to disk.
+        crate::core::fsutil::start_writeback(&f);
         if path.rsplit('/').next() == Some("_go.mod") {
             self.go_mods.push(path.to_string());
         }
