@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::io::{self, Read, Seek, SeekFrom};
 
-use flate2::read::DeflateDecoder;
+use flate2::{Decompress, FlushDecompress, Status};
 use sha2::{Digest, Sha256};
 
 use super::dirhash::Hash1;
@@ -450,6 +450,81 @@ fn read_central_directory<R: Read + Seek>(
     Ok(entries)
 }
 
+thread_local! {
+    /// One raw-deflate state and input buffer per thread, reset for every
+    /// entry: a decoder per entry (thousands in a toolchain) left the heap
+    /// growing by ~12 KiB an entry.
+    static INFLATE: std::cell::RefCell<(Decompress, Vec<u8>)> =
+        std::cell::RefCell::new((Decompress::new(false), vec![0u8; 64 * 1024]));
+}
+
+/// Raw deflate over `src`, on the thread's reusable state.
+struct Inflate<R> {
+    src: R,
+    pos: usize,
+    end: usize,
+    eof: bool,
+    done: bool,
+}
+
+impl<R: Read> Inflate<R> {
+    fn new(src: R) -> Self {
+        INFLATE.with(|s| s.borrow_mut().0.reset(false));
+        Inflate {
+            src,
+            pos: 0,
+            end: 0,
+            eof: false,
+            done: false,
+        }
+    }
+}
+
+impl<R: Read> Read for Inflate<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if out.is_empty() {
+            return Ok(0);
+        }
+        INFLATE.with(|state| {
+            let mut state = state.borrow_mut();
+            let (z, buf) = &mut *state;
+            loop {
+                if self.done {
+                    return Ok(0);
+                }
+                if self.pos == self.end && !self.eof {
+                    self.end = self.src.read(buf)?;
+                    self.pos = 0;
+                    self.eof = self.end == 0;
+                }
+                let (in0, out0) = (z.total_in(), z.total_out());
+                let flush = if self.eof {
+                    FlushDecompress::Finish
+                } else {
+                    FlushDecompress::None
+                };
+                let status = z
+                    .decompress(&buf[self.pos..self.end], out, flush)
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+                self.pos += (z.total_in() - in0) as usize;
+                let produced = (z.total_out() - out0) as usize;
+                if status == Status::StreamEnd {
+                    self.done = true;
+                }
+                if produced > 0 || self.done {
+                    return Ok(produced);
+                }
+                if self.eof {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "deflate stream ends early",
+                    ));
+                }
+            }
+        })
+    }
+}
+
 /// Counts, CRCs and hashes what passes through, and fails as soon as more
 /// than the declared size comes out of the decompressor.
 struct Meter<R> {
@@ -509,7 +584,7 @@ fn read_entry<R: Read + Seek>(
         .map_err(io_err("seeking zip"))?;
     let raw = Read::take(&mut *r, e.compressed_size);
     let inner: Box<dyn Read + '_> = match e.method {
-        METHOD_DEFLATE => Box::new(DeflateDecoder::new(raw)),
+        METHOD_DEFLATE => Box::new(Inflate::new(raw)),
         _ => Box::new(raw),
     };
     let mut m = Meter {
