@@ -34,7 +34,9 @@ environment:
                      for a loopback address)
   GOV_BIN_DIR        where gov, go and gofmt go (root: /usr/local/bin,
                      others: ~/.local/bin)
-  GOV_HOME, GOV_INDEX_URL, GOV_MIRROR are passed on to gov.
+  GOV_HOME, GOV_INDEX_URL, GOV_MIRROR are passed on to gov; GOV_INDEX_URL,
+  GOV_MIRROR and GOV_RELEASE_BASE are also saved in gov's config (gov config
+  show), for root in the system layer every account reads.
 EOF
 }
 
@@ -192,7 +194,9 @@ pick_downloader() {
     fi
 }
 
-# download <url> <file>: https only (TLS 1.2+), with retries.
+# download <url> <file>: https only (TLS 1.2+), with retries. Every
+# redirect hop is held to the same rule as the first URL: https, or plain
+# http to loopback when GOV_RELEASE_BASE is a loopback http URL.
 download() {
     if [ "$downloader" = curl ]; then
         if [ "$plain_http" = 1 ]; then
@@ -204,14 +208,76 @@ download() {
             --fail --silent --show-error --location \
             --retry 3 --retry-delay 1 --connect-timeout 20 \
             --output "$2" "$1"
-    elif [ "$plain_http" = 1 ]; then
-        wget --quiet --tries=3 --waitretry=1 --retry-connrefused --timeout=30 \
-            --output-document="$2" "$1"
     else
-        wget --quiet --https-only --secure-protocol=TLSv1_2 \
-            --tries=3 --waitretry=1 --retry-connrefused --timeout=30 \
-            --output-document="$2" "$1"
+        wget_download "$1" "$2"
     fi
+}
+
+# hop_allowed <url>: may a download (or a redirect) go there?
+hop_allowed() {
+    case $1 in
+        https://?*) return 0 ;;
+        http://?*) [ "$plain_http" = 1 ] && is_loopback_url "$1" ;;
+        *) return 1 ;;
+    esac
+}
+
+# wget_download <url> <file>: wget's --https-only does not cover
+# redirects, so wget follows none; each Location is checked, then fetched.
+wget_download() {
+    dl_url=$1
+    dl_file=$2
+    dl_first=$1
+    dl_hops=0
+    while :; do
+        if [ "$plain_http" = 1 ]; then
+            set -- --max-redirect=0
+        else
+            set -- --max-redirect=0 --https-only --secure-protocol=TLSv1_2
+        fi
+        if dl_log=$(wget "$@" --server-response --tries=3 --waitretry=1 \
+            --retry-connrefused --timeout=30 --output-document="$dl_file.part" "$dl_url" 2>&1); then
+            mv "$dl_file.part" "$dl_file"
+            return 0
+        fi
+        # The last Location header wget printed (shell only: no sed here).
+        dl_next=
+        dl_lines=$(printf '%s\n' "$dl_log" | tr -d '\r')
+        while IFS= read -r dl_line; do
+            dl_line=${dl_line#"${dl_line%%[! ]*}"}
+            case $dl_line in
+                [Ll]ocation:*)
+                    dl_next=${dl_line#*:}
+                    dl_next=${dl_next#"${dl_next%%[! ]*}"}
+                    dl_next=${dl_next%% *}
+                    ;;
+            esac
+        done <<EOF_LOG
+$dl_lines
+EOF_LOG
+        if [ -z "$dl_next" ]; then
+            printf '%s\n' "$dl_log" >&2
+            rm -f "$dl_file.part"
+            return 1
+        fi
+        case $dl_next in
+            /*)
+                dl_rest=${dl_url#*://}
+                dl_next=${dl_url%%://*}://${dl_rest%%/*}$dl_next
+                ;;
+        esac
+        if ! hop_allowed "$dl_next"; then
+            rm -f "$dl_file.part"
+            die "refusing a redirect from $dl_url to $dl_next: downloads stay on https" \
+                "point GOV_RELEASE_BASE at an https URL that serves the files without leaving https"
+        fi
+        dl_hops=$((dl_hops + 1))
+        if [ "$dl_hops" -gt 10 ]; then
+            rm -f "$dl_file.part"
+            die "more than 10 redirects from $dl_first" "check GOV_RELEASE_BASE"
+        fi
+        dl_url=$dl_next
+    done
 }
 
 # sha256_of <file>: prints the lowercase hex digest.
@@ -451,6 +517,20 @@ main() {
     # gov puts go and gofmt beside itself.
     GOV_BIN_DIR=$bin_dir
     export GOV_BIN_DIR
+    # Where releases come from, as given: kept in gov's config (root: the
+    # system layer's, read by every account), so later logins, cron jobs
+    # and services use it without this environment.
+    set --
+    for key in GOV_INDEX_URL GOV_MIRROR GOV_RELEASE_BASE; do
+        eval "val=\${$key:-}"
+        if [ -n "$val" ]; then
+            set -- "$@" "$key=$val"
+        fi
+    done
+    if [ $# -gt 0 ]; then
+        "$dest" --quiet config set "$@" ||
+            die "gov config set failed (gov itself is installed)" "see gov's message above"
+    fi
     if [ -n "$proxy_preset" ]; then
         "$dest" proxy use "$proxy_preset" ||
             die "gov proxy use $proxy_preset failed (gov itself is installed)" \

@@ -3,7 +3,8 @@
 GOROOT=@GOROOT@
 export GOROOT
 # Precedence, as Go's own: the environment, then the user's `go env -w`
-# file, then gov's profile, then $GOROOT/go.env.
+# file, then the account's gov profile, then the system layer's profile,
+# then $GOROOT/go.env. Nothing here writes a file.
 gov_u=${GOENV:-${XDG_CONFIG_HOME:-${HOME:-/nonexistent}/.config}/go/env}
 gov_k=' '
 if [ "$gov_u" != off ] && [ -r "$gov_u" ]; then
@@ -18,13 +19,19 @@ gov_set() {
   case $gov_k in *" $1 "*) return ;; esac
   export "$1=$2"
 }
+# Nearest profile first: a key it sets is kept by the ones below.
+gov_profile() {
+  [ -r "$1" ] || return 0
+  while IFS= read -r gov_l || [ -n "$gov_l" ]; do
+    case $gov_l in [A-Z]*=*) gov_set "${gov_l%%=*}" "${gov_l#*=}" ;; esac
+  done < "$1"
+}
+# Paths are quoted literally on purpose: a `$` in one is part of the name.
+# shellcheck disable=SC2016
 case "${1-} ${2-}" in
   "env -w"|"env -u") ;;
-  *) if [ -r @PROFILE@ ]; then
-       while IFS= read -r gov_l || [ -n "$gov_l" ]; do
-         case $gov_l in [A-Z]*=*) gov_set "${gov_l%%=*}" "${gov_l#*=}" ;; esac
-       done < @PROFILE@
-     fi ;;
+  *) gov_profile @OWN_PROFILE@
+     gov_profile @SYSTEM_PROFILE@ ;;
 esac
 # Run this toolchain rather than one a go.mod makes Go download, unless
 # GOTOOLCHAIN was chosen in the environment, with `go env -w` or in gov's profile.

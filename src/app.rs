@@ -2,21 +2,26 @@
 //! client, built only when a command needs the network (a warm `list-remote`
 //! never pays for TLS setup).
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::sync::Arc;
 
 use reqwest::blocking::Client;
 
-use crate::core::error::{ErrorKind, Result};
-use crate::core::layout::Layout;
+use crate::core::error::{Error, ErrorKind, Result};
+use crate::core::layers::Layers;
+use crate::core::layout::{Layout, is_root};
 use crate::core::report::Reporter;
 use crate::net::http;
 use crate::net::index::{self, Freshness, Index, IndexSource};
 
 pub struct App {
+    /// The caller's own layer: where its installs, selection and settings
+    /// are written (the system layer for root).
     pub layout: Layout,
     pub ui: Arc<dyn Reporter>,
     client: OnceCell<Client>,
+    /// `--refresh`: the first index load of this run revalidates.
+    refresh: Cell<bool>,
 }
 
 impl App {
@@ -25,11 +30,32 @@ impl App {
             layout,
             ui,
             client: OnceCell::new(),
+            refresh: Cell::new(false),
         }
     }
 
     pub fn from_env(ui: Arc<dyn Reporter>) -> Result<App> {
         Ok(App::new(Layout::from_env()?, ui))
+    }
+
+    /// The layers this account reads, nearest first.
+    pub fn layers(&self) -> Layers {
+        Layers::with_own(Some(self.layout.clone()))
+    }
+
+    /// The same App aimed at the system layer (`--system`): root only.
+    pub fn system(&self, command: &str) -> Result<App> {
+        if !is_root() {
+            return Err(Error::new(
+                ErrorKind::Permission,
+                "the system layer belongs to root",
+            )
+            .with_advice(format!(
+                "run it as root: `sudo gov {command} --system ...`; without --system it acts on your own layer ({})",
+                self.layout.home().display()
+            )));
+        }
+        Ok(App::new(Layout::system(), self.ui.clone()))
     }
 
     pub fn client(&self) -> Result<Client> {
@@ -42,6 +68,11 @@ impl App {
 
     /// The release index, warning when a stale cached copy had to do.
     pub fn index(&self, freshness: Freshness) -> Result<Index> {
+        let freshness = if self.refresh.replace(false) {
+            Freshness::Revalidate
+        } else {
+            freshness
+        };
         let idx = index::load(&self.layout, &|| self.client(), freshness)?;
         if let IndexSource::Stale { age, why } = &idx.source {
             self.ui.warn(&format!(
@@ -50,6 +81,11 @@ impl App {
             ));
         }
         Ok(idx)
+    }
+
+    /// Makes the next index load revalidate with the server (`--refresh`).
+    pub fn refresh_index(&self) {
+        self.refresh.set(true);
     }
 
     /// Resolves against the index; a miss in a cached copy revalidates once,

@@ -400,6 +400,82 @@ ${{registered[gov]}}
     );
 }
 
+/// Values people type after env --shell, exec <v>, proxy set and
+/// list-remote, completed in real bash.
+#[test]
+fn bash_completes_shells_commands_keys_and_lines() {
+    let sb = world();
+    let here = sb.dir.path();
+    assert_eq!(
+        bash_complete_in(&sb, here, SOURCE_BASH, "gov env --shell f"),
+        ["fish"]
+    );
+    // After the version: the selected Go's tools and commands on PATH.
+    let cmds = bash_complete_in(&sb, here, SOURCE_BASH, "gov exec 1.22.5 gof");
+    assert_eq!(cmds, ["gofmt"]);
+    let cmds = bash_complete_in(&sb, here, SOURCE_BASH, "gov exec 1.22.5 bas");
+    assert!(cmds.contains(&"bash".to_string()), "{cmds:?}");
+    sb.ok(&["proxy", "set", "GOPROXY=https://goproxy.cn,direct"]);
+    assert_eq!(
+        bash_complete_in(&sb, here, SOURCE_BASH, "gov proxy set GOPRO"),
+        ["GOPROXY="]
+    );
+    // The lines of the cached index (warmed by the installs of world()).
+    assert_eq!(
+        bash_complete_in(&sb, here, SOURCE_BASH, "gov list-remote 1.2"),
+        ["1.23", "1.22", "1.21", "1.20"]
+    );
+}
+
+/// `gov init zsh` before or after `compinit` (real compinit; the precmd
+/// hooks zsh runs before the first prompt are run by hand, as a
+/// non-interactive zsh shows no prompt).
+#[test]
+fn zsh_init_works_before_and_after_compinit() {
+    let sb = world();
+    let here = sb.dir.path();
+    let zdot = here.join("zdot");
+    std::fs::create_dir_all(&zdot).unwrap_or_else(|e| panic!("{e}"));
+    let first_prompt = "for f in $precmd_functions; do $f; done";
+    for (order, script) in [
+        (
+            "after",
+            format!(
+                "autoload -Uz compinit; compinit -u -d {d}/c1; eval \"$(gov init zsh)\"",
+                d = zdot.display()
+            ),
+        ),
+        (
+            "before",
+            format!(
+                "eval \"$(gov init zsh)\"; autoload -Uz compinit; compinit -u -d {d}/c2; {first_prompt}",
+                d = zdot.display()
+            ),
+        ),
+    ] {
+        let out = run_shell(
+            &sb,
+            "zsh",
+            here,
+            &format!(
+                "{script}; print -r -- \"${{_comps[gov]-none}}\"; print -r -- \"${{precmd_functions[*]-}}\""
+            ),
+        );
+        let o = text(&out.stdout);
+        let lines: Vec<&str> = o.lines().collect();
+        assert_eq!(
+            lines.first().copied(),
+            Some("_clap_dynamic_completer_gov"),
+            "{order} compinit: {o}\n{}",
+            text(&out.stderr)
+        );
+        assert!(
+            !lines.get(1).unwrap_or(&"").contains("__gov"),
+            "the one-shot hook removed itself: {o}"
+        );
+    }
+}
+
 #[test]
 fn fish_scripts_parse_and_complete_live_versions() {
     let sb = world();
@@ -427,7 +503,7 @@ fn fish_scripts_parse_and_complete_live_versions() {
     );
     assert_eq!(
         complete(sourced, "gov uni"),
-        ["uninstall\tRemove an installed version"]
+        ["uninstall\tRemove installed versions"]
     );
     // Through `gov init fish`, where gov is a function.
     let init = "gov init fish | source; functions -q gov; or exit 3";

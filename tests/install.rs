@@ -102,7 +102,7 @@ fn unknown_and_invalid_versions() {
     let err = sb.fails(&["install", "1.24"], 1);
     assert!(err.contains("did you mean 1.22.10"), "{err}");
 
-    for bad in ["1.2x", "go", "1.22.05", "v1.22", "1.21.3rc1", "1"] {
+    for bad in ["1.2x", "go", "1.22.05", "vv1.22", "v", "1.21.3rc1", "1"] {
         let err = sb.fails(&["install", bad], 2);
         assert!(err.contains("hint:"), "{bad}: {err}");
     }
@@ -719,8 +719,8 @@ fn every_subcommand_help_has_an_example() {
     assert!(proxy.contains("gov proxy use cn"), "{proxy}");
 }
 
-/// On a terminal a progress bar (bytes, rate, ETA); otherwise only the one
-/// summary line; `--quiet` prints nothing.
+/// On a terminal a progress bar (bytes, rate, ETA); otherwise a line per
+/// tenth and the summary line; `--quiet` prints nothing.
 #[test]
 fn progress_bar_only_on_a_terminal() {
     let sb = Sandbox::new();
@@ -747,7 +747,23 @@ fn progress_bar_only_on_a_terminal() {
     let out = sb.gov(&["install", "--force", "1.22.5"]);
     let err = stderr(&out);
     assert!(!err.contains("eta"), "no bar without a terminal: {err}");
-    assert_eq!(err.lines().filter(|l| !l.is_empty()).count(), 2, "{err}");
+    // For logs: one line per tenth of the download, then the summary.
+    let progress: Vec<&str> = err.lines().filter(|l| l.contains("% (")).collect();
+    let tenths: Vec<String> = (1..=10)
+        .map(|t| format!("go1.22.5: {}% (", t * 10))
+        .collect();
+    assert_eq!(progress.len(), 10, "{err}");
+    for (line, want) in progress.iter().zip(&tenths) {
+        assert!(line.starts_with(want.as_str()), "{line} vs {want}: {err}");
+    }
+    assert!(!err.contains('\u{1b}'), "no escapes in logs: {err}");
+    assert_eq!(
+        err.lines()
+            .filter(|l| !l.is_empty() && !l.contains("% ("))
+            .count(),
+        2,
+        "{err}"
+    );
     let out = sb.gov(&["install", "--force", "--quiet", "1.22.5"]);
     assert_eq!(stderr(&out), "");
 }

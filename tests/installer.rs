@@ -1102,3 +1102,30 @@ fn shell_scripts_are_shellcheck_clean() {
         });
     assert!(out.status.success(), "{}", describe(&out));
 }
+
+/// wget's --https-only does not cover redirects: each hop is checked by
+/// install.sh itself. A hop that stays within the policy (loopback here)
+/// is followed; one to plain http elsewhere is refused.
+#[test]
+fn wget_redirect_hops_are_held_to_the_policy() {
+    let w = World::new();
+    let path = format!("/release/{}", artifact());
+    w.sb.server.put("/moved/gov.tar.gz", dist().tarball.clone());
+    w.sb.server
+        .redirect(&path, &w.sb.server.url_for("/moved/gov.tar.gz"));
+    let (out, bin) = restricted_run(&w, &["wget", "sha256sum"], "wget -qO-");
+    assert_installed(&out, &bin.display().to_string());
+    assert!(w.sb.server.hits("/moved/gov.tar.gz") > 0);
+
+    let w = World::new();
+    w.sb.server
+        .redirect(&path, "http://gov-release.invalid/gov.tar.gz");
+    let (out, bin) = restricted_run(&w, &["wget", "sha256sum"], "wget -qO-");
+    assert!(!out.status.success(), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("refusing a redirect"),
+        "{}",
+        describe(&out)
+    );
+    assert!(!bin.join("gov").exists());
+}

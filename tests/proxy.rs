@@ -281,7 +281,12 @@ fn persist_for_login_shells_and_systemd() {
     );
     assert!(!home.join(".config/environment.d/gov.conf").exists());
 
-    // System scope, under a chosen root.
+    // System scope, under a chosen root: the system layer's entry points
+    // (set up by root), found by a login shell with nothing of gov's in
+    // its environment but what the snippet exports.
+    sb.ok(&["install", "--system", "1.21.13"]);
+    sb.ok(&["global", "--system", "1.21.13"]);
+    sb.ok(&["proxy", "use", "--system", "cn"]);
     let root = sb.dir.path().join("root");
     sb.ok(&[
         "persist",
@@ -293,18 +298,45 @@ fn persist_for_login_shells_and_systemd() {
     let out = run_program(
         Command::new("sh")
             .arg("-c")
-            .arg(format!(". '{}'; go env GOPROXY", script.display()))
+            .arg(format!(
+                ". '{}'; go version; go env GOPROXY",
+                script.display()
+            ))
             .env_clear()
-            .env("HOME", &home)
+            .env("HOME", sb.dir.path().join("nobody"))
             .env("PATH", "/usr/bin:/bin"),
     );
     assert_eq!(
         text(&out.stdout),
-        "https://goproxy.cn,direct",
+        "go version go1.21.13 linux/amd64\nhttps://goproxy.cn,direct",
         "{}",
         text(&out.stderr)
     );
-    assert!(root.join("etc/environment.d/60-gov.conf").exists());
+    let envd =
+        std::fs::read_to_string(root.join("etc/environment.d/60-gov.conf")).unwrap_or_default();
+    assert!(envd.contains("GOV_SYSTEM_HOME="), "{envd}");
+    assert!(
+        !envd.contains("GOV_HOME="),
+        "never every account's own layer: {envd}"
+    );
+    // System services: the sandbox's system bin dir is not on systemd's
+    // default PATH, so a manager drop-in puts it there.
+    let manager = std::fs::read_to_string(root.join("etc/systemd/system.conf.d/60-gov.conf"))
+        .unwrap_or_default();
+    let sysbin = sb.dir.path().join("sysbin");
+    assert!(
+        manager.contains(&format!(
+            "DefaultEnvironment=\"PATH={}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"",
+            sysbin.display()
+        )),
+        "{manager}"
+    );
+    // What persist was given in the environment is kept in the system config.
+    let cfg = std::fs::read_to_string(sb.system_home().join("config")).unwrap_or_default();
+    assert!(
+        cfg.contains(&format!("GOV_MIRROR={}", sb.mirror())),
+        "{cfg}"
+    );
     sb.ok(&[
         "persist",
         "--system",
@@ -313,6 +345,7 @@ fn persist_for_login_shells_and_systemd() {
         root.to_str().unwrap_or_default(),
     ]);
     assert!(!script.exists());
+    assert!(!root.join("etc/systemd/system.conf.d/60-gov.conf").exists());
 }
 
 #[test]
@@ -403,7 +436,12 @@ fn gov_downloads_trust_ssl_cert_file() {
     let out = run(None);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains("UnknownIssuer"), "{err}");
+    // Plain words for rustls' UnknownIssuer, with the stage.
+    assert!(
+        err.contains("TLS with localhost:")
+            && err.contains("signed by an authority this machine does not trust"),
+        "{err}"
+    );
     assert!(
         err.contains("SSL_CERT_FILE"),
         "advice on corporate CAs: {err}"

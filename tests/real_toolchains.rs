@@ -442,3 +442,114 @@ fn real_module_download_through_the_configured_proxy() {
         "downloaded through the HTTP proxy"
     );
 }
+
+/// go.mod's `go` line is a minimum, as for Go itself. With only an older
+/// Go installed, the `go` call fails with gov's own error naming the
+/// install; GOV_AUTO_INSTALL installs the newest patch of that line; once
+/// installed, the newer version builds the module, `gov current` and
+/// doctor say why. GOV_VERSION is the one explicit override honoured as is.
+#[test]
+fn go_line_is_a_minimum_over_an_older_selection() {
+    let mirror = fixture_mirror();
+    let sb = Sandbox::new();
+    serve_mirror(&sb, &mirror);
+    sb.ok(&["install", "1.21.13"]);
+    sb.ok(&["global", "1.21.13"]);
+    let work = sb.dir.path().join("min");
+    // Go drops the toolchain line when it equals the go line: the common case.
+    write_module(
+        &work,
+        "module example.com/min\n\ngo 1.22.0\n",
+        "package main\n\nimport (\n\t\"fmt\"\n\t\"runtime\"\n)\n\nfunc main() { fmt.Println(runtime.Version()) }\n",
+    );
+    let build = "go build -o app . && ./app";
+
+    // Nothing installed meets it: gov's error, naming the command.
+    let out = bash_in(&sb, &work, build);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("requires go >= 1.22.0"), "{err}");
+    assert!(err.contains("gov install 1.22"), "{err}");
+    assert!(!err.contains("GOTOOLCHAIN=local"), "not Go's error: {err}");
+
+    // GOV_AUTO_INSTALL installs the newest 1.22.x the index has.
+    let out = bash_in(&sb, &work, &format!("GOV_AUTO_INSTALL=1 {build}"));
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{err}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "go1.22.10");
+    assert!(err.contains("installing Go 1.22"), "{err}");
+    assert_eq!(sb.installed(), vec!["1.22.10", "1.21.13"]);
+
+    // Installed now: the plain call runs it, and gov current says why.
+    let out = bash_in(
+        &sb,
+        &work,
+        &format!("{build} && gov current && gov current --bare"),
+    );
+    let o = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{o}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = o.lines().collect();
+    assert_eq!(lines[0], "go1.22.10");
+    assert!(
+        lines[1].starts_with("1.22.10 (go 1.22.0 in ")
+            && lines[1].contains("the selected 1.21.13 is older"),
+        "{o}"
+    );
+    assert_eq!(lines[2], "1.22.10");
+
+    // Doctor flags the stale selection as a warning with advice.
+    let out = bash_in(&sb, &work, "gov doctor --offline --json");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "doctor --json: {e}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    let check = v["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == "versions.selected"))
+        .unwrap_or_else(|| panic!("no versions.selected in {v}"));
+    assert_eq!(check["status"], "warning", "{check}");
+    assert!(
+        check["advice"]
+            .as_str()
+            .is_some_and(|a| a.contains("gov local 1.22")),
+        "{check}"
+    );
+
+    // A toolchain line older than the go line, and a .go-version, give way too.
+    std::fs::write(
+        work.join("go.mod"),
+        "module example.com/min\n\ngo 1.22.0\n\ntoolchain go1.21.13\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = bash_in(&sb, &work, build);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "go1.22.10");
+    std::fs::write(work.join(".go-version"), "1.21.13\n").unwrap_or_else(|e| panic!("{e}"));
+    let out = bash_in(&sb, &work, build);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "go1.22.10");
+
+    // `go env -w GOTOOLCHAIN=...` through gov: no conflict warning, and
+    // the user's choice then stands (gov adds no GOTOOLCHAIN=local).
+    let out = bash_in(
+        &sb,
+        &work,
+        "go env -w GOTOOLCHAIN=local && go env -u GOTOOLCHAIN && go env -w GOTOOLCHAIN=path && go env GOTOOLCHAIN && go env -u GOTOOLCHAIN",
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "",
+        "no warning"
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "path");
+
+    // GOV_VERSION is honoured as written: Go itself refuses the module.
+    let out = bash_in(&sb, &work, &format!("GOV_VERSION=1.21.13 {build}"));
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!out.status.success());
+    assert!(err.contains("go.mod requires go >= 1.22.0"), "{err}");
+}

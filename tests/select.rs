@@ -285,7 +285,11 @@ fn import_adopts_an_existing_tree() {
     assert!(tree.join("bin/go").exists(), "the source is left alone");
     let err = sb.fails(&["import", tree.to_str().unwrap_or_default()], 1);
     assert!(err.contains("already installed"), "{err}");
-    sb.fails(&["import", src.to_str().unwrap_or_default()], 2);
+    // A folder of trees imports each one (here: already there, skipped).
+    let out = sb.ok(&["import", src.to_str().unwrap_or_default()]);
+    assert!(out.is_empty());
+    // A file is no Go tree.
+    sb.fails(&["import", tarball.to_str().unwrap_or_default()], 2);
 }
 
 #[test]
@@ -348,10 +352,28 @@ fn local_exec_and_env() {
     );
     let out = shell(&sb, "sh", &proj, "gov env 1.20.14 --shell fish", &[]);
     assert!(
-        text(&out.stdout).contains("set -gx PATH '"),
+        text(&out.stdout).contains("set -gx GOV_VERSION '1.20.14'"),
         "{}",
         text(&out.stdout)
     );
+
+    // exec without a version: the one selected here.
+    let out = shell(
+        &sb,
+        "sh",
+        &proj,
+        "gov exec -- go version && gov exec -- sh -c 'echo $GOROOT'",
+        &[],
+    );
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "go version go1.22.5 linux/amd64\n{}",
+            sb.goroot("1.22.5").display()
+        )
+    );
+    let out = shell(&sb, "sh", &proj, "gov exec --", &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 }
 
 #[test]

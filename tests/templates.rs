@@ -44,19 +44,26 @@ fn has_placeholder(s: &str) -> bool {
 #[test]
 fn env_shims_pass_shellcheck() {
     let home = Path::new(PATHS[0]);
-    for tool in ["go", "gofmt"] {
-        let s = gov::entry::shim::render(
-            "1.22.5",
-            &home.join("versions/1.22.5"),
-            tool,
-            &home.join("env"),
-        );
-        assert!(s.starts_with("#!/bin/sh\n"));
-        assert!(
-            !has_placeholder(&s),
-            "a placeholder was left unrendered:\n{s}"
-        );
-        shellcheck(&format!("the {tool} shim"), &s);
+    let user = Path::new(PATHS[1]);
+    let own = user.join("env");
+    // A user-layer shim names its own profile; a system-layer shim finds
+    // the caller's at run time.
+    for (layer, own) in [("user", Some(own.as_path())), ("system", None)] {
+        for tool in ["go", "gofmt"] {
+            let s = gov::entry::shim::render(
+                "1.22.5",
+                &home.join("versions/1.22.5"),
+                tool,
+                own,
+                &home.join("env"),
+            );
+            assert!(s.starts_with("#!/bin/sh\n"));
+            assert!(
+                !has_placeholder(&s),
+                "a placeholder was left unrendered:\n{s}"
+            );
+            shellcheck(&format!("the {layer} {tool} shim"), &s);
+        }
     }
 }
 
@@ -81,7 +88,8 @@ fn env_shim_runs_under_a_hostile_home() {
         "1.22.5",
         &home.join("versions/1.22.5"),
         "go",
-        &home.join("env"),
+        Some(&home.join("env")),
+        &tmp.path().join("no system profile"),
     );
     let shim = tmp.path().join("shim");
     std::fs::write(&shim, s).expect("write shim");
@@ -105,6 +113,107 @@ fn env_shim_runs_under_a_hostile_home() {
             home.join("versions/1.22.5").display()
         )
     );
+}
+
+/// The layers in sh, as in the Rust entry point: the environment, then
+/// `go env -w`, then the account's profile, then the system profile. A
+/// system-layer shim finds the account's profile from GOV_HOME or HOME when
+/// it runs, and one run with no home at all still applies the system one.
+#[test]
+fn env_shim_applies_the_layers_in_order() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let sys = tmp.path().join("system");
+    let bin = sys.join("versions/1.22.5/bin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    let fake = bin.join("go");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\nprintf '%s|%s|%s|%s' \"$GOPROXY\" \"$GOPRIVATE\" \"$GOSUMDB\" \"$GOFLAGS\"\n",
+    )
+    .expect("write");
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    std::fs::write(
+        sys.join("env"),
+        "GOPROXY=https://sys.example\nGOPRIVATE=sys.example/*\nGOSUMDB=off\nGOFLAGS=-sys\n",
+    )
+    .expect("system profile");
+    let home = tmp.path().join("alice");
+    let own = home.join(".local/share/gov");
+    std::fs::create_dir_all(&own).expect("mkdir");
+    std::fs::write(
+        own.join("env"),
+        "GOPROXY=https://own.example\nGOSUMDB=sum.golang.org\n",
+    )
+    .expect("own profile");
+    std::fs::create_dir_all(home.join(".config/go")).expect("mkdir");
+    std::fs::write(
+        home.join(".config/go/env"),
+        "GOSUMDB=sum.golang.google.cn\n",
+    )
+    .expect("go env -w file");
+    let s = gov::entry::shim::render(
+        "1.22.5",
+        &sys.join("versions/1.22.5"),
+        "go",
+        None,
+        &sys.join("env"),
+    );
+    let shim = tmp.path().join("shim");
+    std::fs::write(&shim, s).expect("write shim");
+    let run = |envs: &[(&str, &Path)], extra: &[(&str, &str)]| {
+        let mut c = Command::new("sh");
+        c.arg(&shim).env_clear().env("PATH", "/usr/bin:/bin");
+        for (k, v) in envs {
+            c.env(k, v);
+        }
+        for (k, v) in extra {
+            c.env(k, v);
+        }
+        let out = c.output().expect("sh runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // The account's profile over the system's; `go env -w` over both
+    // (the shim leaves GOSUMDB to Go, which reads the file); the
+    // environment over all.
+    assert_eq!(
+        run(&[("HOME", &home)], &[("GOFLAGS", "-env")]),
+        "https://own.example|sys.example/*||-env"
+    );
+    // GOV_HOME names the account's layer when set.
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).expect("mkdir");
+    std::fs::write(elsewhere.join("env"), "GOPROXY=https://elsewhere.example\n").expect("profile");
+    assert_eq!(
+        run(&[("HOME", &home), ("GOV_HOME", &elsewhere)], &[]),
+        "https://elsewhere.example|sys.example/*||-sys"
+    );
+    // No home at all: the system profile alone.
+    assert_eq!(run(&[], &[]), "https://sys.example|sys.example/*|off|-sys");
+    // A hostile system profile: values are data, never run; keys that are
+    // not variable names are skipped.
+    let marker = tmp.path().join("ran");
+    std::fs::write(
+        sys.join("env"),
+        format!(
+            "GOPROXY=$(touch {m})`touch {m}`\nA;touch {m}=1\nGOFLAGS=-x ; touch {m}\nGOPRIVATE=*\n",
+            m = marker.display()
+        ),
+    )
+    .expect("hostile profile");
+    assert_eq!(
+        run(&[], &[]),
+        format!(
+            "$(touch {m})`touch {m}`|*||-x ; touch {m}",
+            m = marker.display()
+        )
+    );
+    assert!(!marker.exists(), "a profile value was executed");
 }
 
 #[test]

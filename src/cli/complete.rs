@@ -253,6 +253,10 @@ fn layout() -> Option<Layout> {
     Layout::from_env().ok()
 }
 
+fn layers() -> crate::core::layers::Layers {
+    crate::core::layers::Layers::from_env()
+}
+
 fn candidate(value: impl Into<OsString>, help: Option<&str>) -> CompletionCandidate {
     CompletionCandidate::new(value).help(help.map(|h| h.to_string().into()))
 }
@@ -260,13 +264,13 @@ fn candidate(value: impl Into<OsString>, help: Option<&str>) -> CompletionCandid
 /// Installed versions, newest first; the one selected here is marked
 /// "current".
 pub fn installed_versions() -> Vec<CompletionCandidate> {
-    let Some(layout) = layout() else {
-        return Vec::new();
-    };
-    let all = crate::core::installed::list(&layout).unwrap_or_default();
+    let layers = layers();
+    let mut all = crate::core::installed::list_all(&layers).unwrap_or_default();
+    all.sort_by(|a, b| b.version.cmp(&a.version));
+    all.dedup_by(|a, b| a.version == b.version);
     let current = std::env::current_dir()
         .ok()
-        .and_then(|cwd| crate::entry::select::select(&layout, &cwd).ok().flatten())
+        .and_then(|cwd| crate::entry::select::select(&layers, &cwd).ok().flatten())
         .and_then(|sel| sel.request.pick(all.iter().map(|i| &i.version)).cloned());
     all.iter()
         .map(|i| {
@@ -286,7 +290,7 @@ pub fn remote_versions() -> Vec<CompletionCandidate> {
         return Vec::new();
     };
     let arch = crate::core::arch::host();
-    let installed: Vec<String> = crate::core::installed::list(&layout)
+    let installed: Vec<String> = crate::core::installed::list_all(&layers())
         .unwrap_or_default()
         .into_iter()
         .map(|i| i.version.to_string())
@@ -313,13 +317,11 @@ pub fn remote_versions() -> Vec<CompletionCandidate> {
 /// Tools of the version selected here: `$GOROOT/bin/*` (go, gofmt), then
 /// `$GOROOT/pkg/tool/<os_arch>/*` (vet, compile, cover, ...).
 pub fn selected_tools() -> Vec<CompletionCandidate> {
-    let Some(layout) = layout() else {
-        return Vec::new();
-    };
+    let layers = layers();
     let Some(found) = std::env::current_dir()
         .ok()
-        .and_then(|cwd| crate::entry::select::select(&layout, &cwd).ok().flatten())
-        .and_then(|sel| crate::entry::select::resolve_installed(&layout, &sel).ok())
+        .and_then(|cwd| crate::entry::select::select(&layers, &cwd).ok().flatten())
+        .and_then(|sel| crate::entry::select::resolve_installed(&layers, &sel).ok())
     else {
         return Vec::new();
     };
@@ -392,6 +394,87 @@ pub fn architectures() -> Vec<CompletionCandidate> {
 /// Shells `gov init` supports.
 pub fn init_shells() -> Vec<CompletionCandidate> {
     ["bash", "zsh", "fish"]
+        .iter()
+        .map(|s| candidate(*s, None))
+        .collect()
+}
+
+/// Commands for `gov exec <version> <command>`: the selected Go's tools,
+/// then the executables on PATH.
+pub fn commands() -> Vec<CompletionCandidate> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut names = std::collections::BTreeSet::new();
+    let mut dirs: Vec<std::path::PathBuf> = Vec::new();
+    if let Some(p) = std::env::var_os("PATH") {
+        dirs.extend(std::env::split_paths(&p));
+    }
+    for d in dirs {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let executable = e
+                .metadata()
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+            if executable && let Some(n) = e.file_name().to_str() {
+                names.insert(n.to_string());
+            }
+        }
+    }
+    let mut out: Vec<CompletionCandidate> = ["go", "gofmt"]
+        .iter()
+        .map(|t| candidate(*t, Some("the selected Go")))
+        .collect();
+    out.extend(
+        names
+            .into_iter()
+            .filter(|n| n != "go" && n != "gofmt")
+            .map(|n| candidate(&n, None)),
+    );
+    out
+}
+
+/// `gov proxy set <KEY>=`: the keys gov manages, each with its current
+/// value as the description.
+pub fn proxy_keys() -> Vec<CompletionCandidate> {
+    let profile = layout()
+        .map(|l| crate::settings::proxy::read_profile(&l))
+        .unwrap_or_default();
+    crate::settings::proxy::KEYS
+        .iter()
+        .map(|k| {
+            let help = profile.get(*k).map(|v| format!("now {v}"));
+            candidate(format!("{k}="), help.as_deref())
+        })
+        .collect()
+}
+
+/// `gov list-remote <line>`: the release lines of the cached index,
+/// newest first.
+pub fn remote_lines() -> Vec<CompletionCandidate> {
+    let Some(idx) = layout().and_then(|l| crate::net::index::load_cached_only(&l)) else {
+        return Vec::new();
+    };
+    let supported = idx.supported_families();
+    let mut lines: Vec<(String, String)> = Vec::new();
+    for (v, _) in idx.releases() {
+        let f = v.family();
+        if !lines.contains(&f) {
+            lines.push(f);
+        }
+    }
+    lines
+        .into_iter()
+        .map(|f| {
+            let help = supported.contains(&f).then_some("supported");
+            candidate(format!("{}.{}", f.0, f.1), help)
+        })
+        .collect()
+}
+
+/// Shells `gov env --shell` writes for.
+pub fn env_shells() -> Vec<CompletionCandidate> {
+    ["bash", "zsh", "sh", "fish", "dash", "ksh"]
         .iter()
         .map(|s| candidate(*s, None))
         .collect()

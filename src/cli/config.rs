@@ -88,7 +88,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
 fn escape(s: &str) -> String {
     let mut out: String = s.chars().take(80).flat_map(char::escape_debug).collect();
     if s.chars().count() > 80 {
-        out.push('…');
+        out.push_str(crate::core::style::Style::detect(false).ellipsis());
     }
     out
 }

@@ -5,8 +5,14 @@ use crate::entry::select;
 
 /// Print the selected version and what selected it.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Example:\n  $ gov current\n  1.21.13 (set by /srv/app/.go-version)")]
-pub struct Args {}
+#[command(
+    after_help = "Examples:\n  $ gov current\n  1.21.13 (set by /srv/app/.go-version)\n  $ gov current --bare      # the version alone, for scripts\n  1.21.13"
+)]
+pub struct Args {
+    /// Print only the version.
+    #[arg(long)]
+    bare: bool,
+}
 
 /// Print the real path of a tool of the selected version.
 #[derive(Debug, clap::Args)]
@@ -20,24 +26,38 @@ pub struct WhichArgs {
     tool: String,
 }
 
-fn selected(app: &App) -> Result<(select::Selection, crate::core::installed::Installed)> {
+fn selected(app: &App) -> Result<(select::Selection, select::Resolved)> {
     let cwd = std::env::current_dir().context(|| "reading the working directory".to_string())?;
-    let sel = select::select(&app.layout, &cwd)?.ok_or_else(select::nothing_selected)?;
-    let found = select::resolve_installed(&app.layout, &sel)?;
+    let layers = app.layers();
+    let sel = select::select(&layers, &cwd)?.ok_or_else(select::nothing_selected)?;
+    let found = select::resolve(&layers, &sel)?;
     Ok((sel, found))
 }
 
-pub fn run(app: &App, _a: Args) -> Result<()> {
+pub fn run(app: &App, a: Args) -> Result<()> {
     let (sel, found) = selected(app)?;
-    match sel.request {
-        VersionRequest::Exact(_) => println!("{} ({})", found.version, sel.source),
-        _ => println!("{} ({}, {})", found.version, sel.raw, sel.source),
+    let version = &found.installed.version;
+    if a.bare {
+        println!("{version}");
+        return Ok(());
+    }
+    match (&found.raised, &sel.request) {
+        (Some(min), _) => println!(
+            "{version} (go {} in {} needs it; the selected {} is older, {})",
+            min.version,
+            min.file.display(),
+            sel.raw,
+            sel.source
+        ),
+        (None, VersionRequest::Exact(_)) => println!("{version} ({})", sel.source),
+        (None, _) => println!("{version} ({}, {})", sel.raw, sel.source),
     }
     Ok(())
 }
 
 pub fn which(app: &App, a: WhichArgs) -> Result<()> {
     let (_, found) = selected(app)?;
+    let found = found.installed;
     if a.tool.contains('/') {
         return Err(Error::invalid(format!("`{}` is not a tool name", a.tool)));
     }

@@ -23,7 +23,9 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             .map_err(|e| Error::new(ErrorKind::Io, "cannot encode the report").with_source(e))?;
         super::print_json(&value)?;
     } else {
-        print!("{}", doctor::render_text(&report));
+        use std::io::IsTerminal;
+        let style = crate::core::style::Style::detect(std::io::stdout().is_terminal());
+        print!("{}", doctor::render_styled(&report, &style));
     }
     doctor::verdict(&report)
 }

@@ -4,39 +4,51 @@ use std::os::unix::process::CommandExt;
 use crate::app::App;
 use crate::core::error::{Error, ErrorKind, IoContext, Result};
 use crate::core::installed::{self, Installed};
-use crate::core::quote::sh_quote;
 use crate::core::version::VersionRequest;
 use crate::settings::goenv;
 
 /// Run a command with a version's environment (its bin first on PATH).
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  gov exec 1.21.13 -- go test ./...\n  gov exec 1.22 -- make build"
+    after_help = "Without a version (`gov exec -- <cmd>`), the version selected here runs.\n\nExamples:\n  gov exec 1.21.13 -- go test ./...\n  gov exec 1.22 -- make build\n  gov exec -- go version      # the selected version"
 )]
 pub struct Args {
-    /// An installed version (1.22.5, or 1.22 for the newest 1.22.x).
+    /// An installed version (1.22.5, or 1.22 for the newest 1.22.x); omit it
+    /// and start with `--` for the selected one.
     #[arg(add = clap_complete::ArgValueCandidates::new(crate::cli::complete::installed_versions))]
-    version: String,
+    version: Option<String>,
     /// The command and its arguments.
-    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        add = clap_complete::ArgValueCandidates::new(crate::cli::complete::commands)
+    )]
     command: Vec<OsString>,
 }
 
-/// Print shell lines that put a version on PATH.
-#[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  eval \"$(gov env 1.22.5)\"\n  gov env --shell fish | source")]
-pub struct EnvArgs {
-    /// An installed version; default: the selected one.
-    #[arg(add = clap_complete::ArgValueCandidates::new(crate::cli::complete::installed_versions))]
-    version: Option<String>,
-    /// bash, zsh, sh or fish (default: from $SHELL).
-    #[arg(long)]
-    shell: Option<String>,
+/// Did the command line put `--` right after `exec` (no version)? clap
+/// assigns the first word after `--` to the version slot, so ask argv.
+fn version_omitted() -> bool {
+    let mut args = std::env::args_os().skip(1);
+    for a in args.by_ref() {
+        if a == "exec" {
+            break;
+        }
+    }
+    for a in args {
+        if a == "--" {
+            return true;
+        }
+        if !a.to_string_lossy().starts_with('-') {
+            return false;
+        }
+    }
+    false
 }
 
 pub(crate) fn find_installed(app: &App, v: &str) -> Result<Installed> {
     let req = VersionRequest::parse(v)?;
-    installed::find(&app.layout, &req)?.ok_or_else(|| {
+    installed::find_in(&app.layers(), &req)?.ok_or_else(|| {
         Error::new(ErrorKind::NotFound, format!("Go {req} is not installed"))
             .with_advice(format!("run `gov install {req}`"))
     })
@@ -51,61 +63,29 @@ fn path_with(goroot: &std::path::Path) -> OsString {
 }
 
 pub fn run(app: &App, a: Args) -> Result<()> {
-    let found = find_installed(app, &a.version)?;
-    let (prog, rest) = a
-        .command
+    let (found, command) = match a.version {
+        Some(v) if !version_omitted() => (find_installed(app, &v)?, a.command),
+        first => {
+            let cwd =
+                std::env::current_dir().context(|| "reading the working directory".to_string())?;
+            let layers = app.layers();
+            let sel = crate::entry::select::select(&layers, &cwd)?
+                .ok_or_else(crate::entry::select::nothing_selected)?;
+            let found = crate::entry::select::resolve_installed(&layers, &sel)?;
+            let mut command: Vec<OsString> = first.map(OsString::from).into_iter().collect();
+            command.extend(a.command);
+            (found, command)
+        }
+    };
+    let (prog, rest) = command
         .split_first()
-        .ok_or_else(|| Error::invalid("name a command to run after --"))?;
+        .ok_or_else(|| Error::invalid("name a command to run: gov exec [VERSION] -- <command>"))?;
     let mut cmd = std::process::Command::new(prog);
     cmd.args(rest).env("PATH", path_with(&found.goroot));
-    let profile = crate::settings::proxy::read_profile(&app.layout);
+    let profile = crate::settings::proxy::layered_profile(&app.layers());
     for (k, v) in goenv::tool_env(&found.goroot, &profile, &[]) {
         cmd.env(k, v);
     }
     let err = cmd.exec();
     Err(err).context(|| format!("running {}", prog.to_string_lossy()))
-}
-
-pub fn env(app: &App, a: EnvArgs) -> Result<()> {
-    let found = match &a.version {
-        Some(v) => find_installed(app, v)?,
-        None => {
-            let cwd =
-                std::env::current_dir().context(|| "reading the working directory".to_string())?;
-            let sel = crate::entry::select::select(&app.layout, &cwd)?
-                .ok_or_else(crate::entry::select::nothing_selected)?;
-            crate::entry::select::resolve_installed(&app.layout, &sel)?
-        }
-    };
-    let shell = a.shell.unwrap_or_else(|| {
-        std::env::var("SHELL")
-            .ok()
-            .and_then(|s| s.rsplit('/').next().map(str::to_string))
-            .unwrap_or_else(|| "sh".into())
-    });
-    let bin = found.goroot.join("bin");
-    let profile = crate::settings::proxy::read_profile(&app.layout);
-    let vars = goenv::tool_env(&found.goroot, &profile, &[]);
-    // How each shell family spells "set this variable" and "prepend to PATH".
-    let (set, path): (fn(&str, &str) -> String, &str) = match shell.as_str() {
-        "fish" => (
-            |k, v| format!("set -gx {k} {v}\n"),
-            "set -gx PATH {} $PATH\n",
-        ),
-        "bash" | "zsh" | "sh" | "dash" | "ash" | "ksh" => (
-            |k, v| format!("export {k}={v}\n"),
-            "export PATH={}:\"$PATH\"\n",
-        ),
-        other => {
-            return Err(Error::invalid(format!("unsupported shell `{other}`"))
-                .with_advice("use --shell bash, zsh, sh or fish"));
-        }
-    };
-    let mut out = String::new();
-    for (k, v) in &vars {
-        out.push_str(&set(&k.to_string_lossy(), &sh_quote(&v.to_string_lossy())));
-    }
-    out.push_str(&path.replace("{}", &sh_quote(&bin.to_string_lossy())));
-    print!("{out}");
-    Ok(())
 }

@@ -1,6 +1,7 @@
 use crate::app::App;
 use crate::core::error::{Error, ErrorKind, Result};
 use crate::core::installed;
+use crate::core::layers::Layer;
 use crate::core::lock;
 use crate::core::version::VersionRequest;
 use crate::entry::entrypoints;
@@ -9,7 +10,11 @@ use crate::entry::select;
 /// Show or set the default Go version.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  gov global 1.22.5\n  gov global 1.22     # the newest installed 1.22.x\n  gov global          # print it"
+    after_help = "An account's own global comes before the system layer's; `--system` (root)\n\
+sets the one every account falls back to.\n\
+The global names one exact version: `gov global 1.22` pins the newest 1.22.x installed now\n\
+and does not move when a newer 1.22.x is installed (`gov local 1.22` writes a .go-version that floats).\n\n\
+Examples:\n  gov global 1.22.5\n  gov global 1.22     # pins the newest installed 1.22.x\n  gov global          # print it\n  gov global --unset  # follow the system layer's\n  sudo gov global --system 1.22.5"
 )]
 pub struct Args {
     /// An installed version; omit to print the current global version.
@@ -18,13 +23,64 @@ pub struct Args {
     /// Move a foreign go/gofmt in GOV_BIN_DIR aside instead of stopping.
     #[arg(long)]
     force: bool,
+    /// The system layer's global, for every account (root only).
+    #[arg(long)]
+    system: bool,
+    /// Drop this layer's global, so the one below applies (the system's).
+    #[arg(long, conflicts_with = "version")]
+    unset: bool,
+}
+
+/// `gov use` and `gov import`: `gov global <version>` in this account's
+/// layer once the version is installed.
+pub(crate) fn set(app: &App, version: &str) -> Result<()> {
+    run(
+        app,
+        Args {
+            version: Some(version.to_string()),
+            force: false,
+            system: false,
+            unset: false,
+        },
+    )
 }
 
 pub fn run(app: &App, a: Args) -> Result<()> {
+    let sys;
+    let app = if a.system {
+        sys = app.system("global")?;
+        &sys
+    } else {
+        app
+    };
     let layout = &app.layout;
+    if a.unset {
+        let _guard = lock::acquire(&layout.state_lock(), "to change the selection", |m| {
+            app.ui.status(m)
+        })?;
+        if !select::unset_global(layout)? {
+            app.ui.status("no global is set in this layer");
+        }
+        match select::layered_global(&app.layers())? {
+            Some(sel) => app
+                .ui
+                .status(&format!("global now: {} ({})", sel.raw, sel.source)),
+            None => app.ui.status("no global Go version is set now"),
+        }
+        return Ok(());
+    }
     let Some(v) = a.version else {
-        return match select::global(layout)? {
+        // Without --system: what `go` falls back to for this account.
+        let found = if a.system {
+            select::global(layout)?
+        } else {
+            select::layered_global(&app.layers())?
+        };
+        return match found {
             Some(sel) => {
+                if select::global_layer(&sel.source) == Some(Layer::System) && !layout.is_system() {
+                    app.ui.status(&format!("({})", sel.source));
+                }
                 println!("{}", sel.raw);
                 Ok(())
             }
@@ -35,10 +91,22 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         };
     };
     let req = VersionRequest::parse(&v)?;
-    let Some(found) = installed::find(layout, &req)? else {
+    // The system global may name only what every account can run: a
+    // version of the system layer. An account's own may name either.
+    let found = if layout.is_system() {
+        installed::find(layout, &req)?
+    } else {
+        installed::find_in(&app.layers(), &req)?
+    };
+    let Some(found) = found else {
+        let advice = if layout.is_system() {
+            format!("install it into the system layer first: `gov install {req}` as root")
+        } else {
+            format!("install it first: `gov install {req}`")
+        };
         return Err(
             Error::new(ErrorKind::NotFound, format!("Go {req} is not installed"))
-                .with_advice(format!("install it first: `gov install {req}`")),
+                .with_advice(advice),
         );
     };
     let _guard = lock::acquire(&layout.state_lock(), "to change the selection", |m| {
@@ -52,8 +120,19 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         ));
     }
     select::set_global(layout, &found.version)?;
-    app.ui
-        .status(&format!("Global Go version: {}", found.version));
+    let whose = if layout.is_system() {
+        " (system layer)"
+    } else {
+        ""
+    };
+    let pinned = match req {
+        VersionRequest::Exact(_) => String::new(),
+        _ => format!(" (pinned: {req} resolved to the newest installed match)"),
+    };
+    app.ui.status(&format!(
+        "Global Go version{whose}: {}{pinned}",
+        found.version
+    ));
     if !entrypoints::on_path(layout.bin_dir()) {
         app.ui.warn(&format!(
             "{} is not on PATH; add it (e.g. `eval \"$(gov init bash)\"` in ~/.bashrc)",
@@ -61,8 +140,8 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         ));
     }
     if let Ok(cwd) = std::env::current_dir()
-        && let Ok(Some(sel)) = select::select(layout, &cwd)
-        && !matches!(sel.source, select::Source::Global(_))
+        && let Ok(Some(sel)) = select::select(&app.layers(), &cwd)
+        && select::global_layer(&sel.source).is_none()
     {
         app.ui
             .status(&format!("note: here Go {} is {}", sel.raw, sel.source));

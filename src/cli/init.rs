@@ -1,6 +1,6 @@
 use crate::app::App;
 use crate::core::error::{Error, ErrorKind, Result};
-use crate::core::quote::sh_quote;
+use crate::core::quote::{check_no_control, for_shell};
 
 /// Print the shell setup: PATH, completions, and the `gov shell` function.
 #[derive(Debug, clap::Args)]
@@ -41,17 +41,16 @@ pub struct CompletionsArgs {
 }
 
 pub fn run(app: &App, a: Args) -> Result<()> {
-    let bin = sh_quote(&app.layout.bin_dir().to_string_lossy());
+    let bin_dir = app.layout.bin_dir().to_string_lossy();
+    check_no_control("GOV_BIN_DIR", &bin_dir)?;
+    let bin = for_shell(&a.shell, &bin_dir);
     let script = match a.shell.as_str() {
         "bash" | "zsh" => {
             // The completion script inline: one gov run at shell start.
             let completions = if a.shell == "bash" {
                 completion_script("bash")?
             } else {
-                format!(
-                    "if (( $+functions[compdef] )); then\n{}\nfi",
-                    completion_script("zsh")?.trim_end()
-                )
+                zsh_completions(&completion_script("zsh")?)
             };
             format!(
                 r#"# gov shell setup ({shell}): eval "$(gov init {shell})"
@@ -126,6 +125,31 @@ pub fn shell(app: &App, a: ShellArgs) -> Result<()> {
     let found = super::exec::find_installed(app, &v)?;
     println!("{}", found.version);
     Ok(())
+}
+
+/// zsh's completion registration, working whether `gov init zsh` comes
+/// before or after `compinit`: with compdef already there it registers at
+/// once, otherwise at the first prompt (a one-shot precmd hook), by which
+/// time ~/.zshrc has run compinit.
+fn zsh_completions(script: &str) -> String {
+    format!(
+        r#"__gov_register_completion() {{
+{script}
+}}
+if (( $+functions[compdef] )); then
+  __gov_register_completion
+  unfunction __gov_register_completion
+else
+  __gov_completion_hook() {{
+    add-zsh-hook -d precmd __gov_completion_hook
+    (( $+functions[compdef] )) && __gov_register_completion
+    unfunction __gov_register_completion __gov_completion_hook 2>/dev/null
+  }}
+  autoload -Uz add-zsh-hook
+  add-zsh-hook precmd __gov_completion_hook
+fi"#,
+        script = script.trim_end()
+    )
 }
 
 /// The registration script of gov's dynamic completions for `shell`.

@@ -2,23 +2,26 @@ use std::path::PathBuf;
 
 use crate::app::App;
 use crate::core::arch;
-use crate::core::error::{Error, Result};
+use crate::core::error::{Error, ErrorKind, Result};
 use crate::core::version::VersionRequest;
+use crate::entry::select;
 use crate::install::{self, InstallOptions, Origin};
+use crate::net::index::IndexSource;
 
-/// Download, verify and unpack a Go release.
+/// Download, verify and unpack Go releases.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Sources (--source, GOV_SOURCE): release = the release index and archive mirrors; proxy = the module proxy (GOPROXY) as golang.org/toolchain, verified by the checksum database (GOSUMDB); auto (default) = release, then the proxy when release downloads are unreachable.\n\nExamples:\n  gov install 1.22.5\n  gov install 1.22        # newest 1.22.x\n  gov install latest\n  gov install 1.22.5 --source proxy   # through GOPROXY, like GOTOOLCHAIN does\n  gov install --file go1.22.5.linux-amd64.tar.gz   # air-gapped hosts"
+    after_help = "Without a version, installs what this directory selects (.go-version, go.work/go.mod, else the global).\n\nSources (--source, GOV_SOURCE; for every version named): release = the release index and archive mirrors; proxy = the module proxy (GOPROXY) as golang.org/toolchain, verified by the checksum database (GOSUMDB); auto (default) = release, then the proxy when release downloads are unreachable.\n\nExamples:\n  gov install                 # what this directory selects\n  gov install 1.22.5\n  gov install 1.22            # newest 1.22.x\n  gov install 1.21.13 1.22.10 # several\n  gov install latest --refresh   # ask the server for the newest index first\n  gov install 1.22.5 --source proxy   # through GOPROXY, like GOTOOLCHAIN does\n  gov install --file go1.22.5.linux-amd64.tar.gz   # air-gapped hosts\n  sudo gov install --system 1.22.5   # for every account"
 )]
 pub struct Args {
-    /// 1.22.5, go1.22.5, 1.22 (newest 1.22.x), 1.23rc1 or latest.
+    /// 1.22.5, go1.22.5, v1.22.5, 1.22 (newest 1.22.x), 1.23rc1 or latest;
+    /// several at once; none: the version selected here.
     #[arg(
         value_name = "VERSION",
-        required_unless_present = "file",
+        conflicts_with = "file",
         add = clap_complete::ArgValueCandidates::new(crate::cli::complete::remote_versions)
     )]
-    version: Option<String>,
+    versions: Vec<String>,
     /// Target architecture in Go's naming (amd64, arm64, 386, armv6l, ...).
     #[arg(
         long,
@@ -29,8 +32,11 @@ pub struct Args {
     /// Reinstall even if the version is installed.
     #[arg(long)]
     force: bool,
+    /// Revalidate the cached release index with the server now.
+    #[arg(long)]
+    refresh: bool,
     /// Install from a local archive instead of downloading.
-    #[arg(long, value_name = "ARCHIVE", conflicts_with = "version")]
+    #[arg(long, value_name = "ARCHIVE")]
     file: Option<PathBuf>,
     /// Expected sha256 of --file (when the release index is unreachable).
     #[arg(long, value_name = "HEX", requires = "file")]
@@ -42,35 +48,140 @@ pub struct Args {
     /// GOV_SOURCE, else auto).
     #[arg(long, value_name = "SOURCE", value_parser = ["release", "proxy", "auto"], conflicts_with = "file")]
     source: Option<String>,
+    /// Install into the system layer, for every account (root only).
+    #[arg(long)]
+    system: bool,
+}
+
+/// What to install when no version is named: the selection here (raised to
+/// go.mod's go line when it is older).
+fn selected_request(app: &App) -> Result<VersionRequest> {
+    let cwd = std::env::current_dir().map_err(|e| {
+        Error::new(ErrorKind::Io, "cannot read the working directory").with_source(e)
+    })?;
+    let layers = app.layers();
+    let sel = select::select(&layers, &cwd)?.ok_or_else(|| {
+        Error::invalid("nothing selects a Go version here, so there is nothing to install")
+            .with_advice("name one: `gov install 1.22` (or `gov use 1.22` to install it and make it the global)")
+    })?;
+    let target = select::install_target(&layers, &sel);
+    app.ui
+        .status(&format!("Go {} is {}", target.raw, target.source));
+    Ok(target.request)
 }
 
 pub fn run(app: &App, a: Args) -> Result<()> {
+    let sys;
+    let app = if a.system {
+        sys = app.system("install")?;
+        &sys
+    } else {
+        app
+    };
     let arch = arch::parse(&a.arch)?;
-    let origin = match (a.file, a.version) {
-        (Some(path), _) => Origin::File {
+    let source = install::Source::from_flag_or_config(a.source.as_deref())?;
+    if a.refresh {
+        app.refresh_index();
+    }
+    let origins: Vec<Origin> = match a.file {
+        Some(path) => vec![Origin::File {
             path,
             sha256: a.sha256,
             no_verify: a.no_verify,
-        },
-        (None, Some(v)) => Origin::Remote(VersionRequest::parse(&v)?),
-        (None, None) => return Err(Error::invalid("name a version to install, or --file")),
+        }],
+        None if a.versions.is_empty() => vec![Origin::Remote(selected_request(app)?)],
+        None => a
+            .versions
+            .iter()
+            .map(|v| VersionRequest::parse(v).map(Origin::Remote))
+            .collect::<Result<_>>()?,
     };
-    let source = install::Source::from_flag_or_config(a.source.as_deref())?;
-    let report = install::install(
-        app,
-        &InstallOptions {
+    let mut installed = Vec::new();
+    let mut failed: Vec<(String, Error)> = Vec::new();
+    for origin in origins {
+        let what = match &origin {
+            Origin::Remote(r) => r.to_string(),
+            Origin::File { path, .. } => path.display().to_string(),
+        };
+        let opts = InstallOptions {
             origin,
-            arch,
+            arch: arch.clone(),
             force: a.force,
             source,
-        },
-    )?;
-    app.ui.status(&install::summary(&report));
-    if crate::entry::select::global(&app.layout)?.is_none() {
+        };
+        match install::install(app, &opts) {
+            Ok(report) => {
+                app.ui.status(&summary_with_index_age(app, &report));
+                installed.push(report.version);
+            }
+            Err(e) if failed.is_empty() && installed.is_empty() && a.versions.len() <= 1 => {
+                return Err(e);
+            }
+            Err(e) => {
+                app.ui.warn(&format!(
+                    "Go {what}: {}",
+                    e.report().trim_start_matches("error: ")
+                ));
+                failed.push((what, e));
+            }
+        }
+    }
+    if let Some(first) = installed.first() {
+        first_install_hint(app, first)?;
+    }
+    match failed.len() {
+        0 => Ok(()),
+        n => {
+            let names: Vec<String> = failed.iter().map(|(w, _)| w.clone()).collect();
+            let (_, first) = failed.swap_remove(0);
+            Err(Error::new(
+                first.kind(),
+                format!(
+                    "{n} of {} installs failed: {}",
+                    n + installed.len(),
+                    names.join(", ")
+                ),
+            )
+            .with_source(first)
+            .with_advice("the others are installed; see the messages above for each failure"))
+        }
+    }
+}
+
+/// The install summary; "already installed" also says how old the release
+/// index it was checked against is, since that decides what `1.22` or
+/// `latest` mean.
+fn summary_with_index_age(app: &App, report: &install::Report) -> String {
+    let line = install::summary(report);
+    if report.action != install::Action::AlreadyInstalled {
+        return line;
+    }
+    match crate::net::index::load_cached_only(&app.layout).map(|i| i.source) {
+        Some(IndexSource::Cache { age }) => format!(
+            "{line}; release index checked {} ago (--refresh revalidates it)",
+            crate::net::index::describe_age(age)
+        ),
+        _ => line,
+    }
+}
+
+/// After the first install on a machine with nothing selected: gov does not
+/// pick a global on its own (a server's default should be a decision), it
+/// says how.
+fn first_install_hint(app: &App, version: &crate::core::version::GoVersion) -> Result<()> {
+    let layers = app.layers();
+    if select::layered_global(&layers)?.is_some() {
+        return Ok(());
+    }
+    let cwd = std::env::current_dir().ok();
+    let here = cwd.and_then(|c| select::select(&layers, &c).ok().flatten());
+    if here.is_none() {
         app.ui.status(&format!(
-            "make it the default with `gov global {}`",
-            report.version
+            "nothing selects a Go version yet: `gov global {version}` makes it the default (or `gov use {version}` next time), `gov local {version}` pins this directory"
         ));
+    } else {
+        app.ui
+            .status(&format!("make it the default with `gov global {version}`"));
     }
     Ok(())
 }

@@ -7,7 +7,10 @@ use crate::entry::select;
 
 /// List installed versions.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Example:\n  gov list --json")]
+#[command(
+    after_help = "Both layers are listed: this account's own versions first, then the system\n\
+layer's (marked [system]); `go` looks in the same order.\n\nExamples:\n  gov list\n  gov list --json"
+)]
 pub struct Args {
     /// Machine-readable output.
     #[arg(long)]
@@ -15,25 +18,28 @@ pub struct Args {
 }
 
 pub fn run(app: &App, a: Args) -> Result<()> {
-    let list = installed::list(&app.layout)?;
+    let layers = app.layers();
+    let list = installed::list_all(&layers)?;
     // The selection for this directory; a broken one must not hide the list.
     let selection = std::env::current_dir()
         .ok()
-        .and_then(|cwd| select::select(&app.layout, &cwd).ok().flatten());
+        .and_then(|cwd| select::select(&layers, &cwd).ok().flatten());
     let selected = selection
         .as_ref()
-        .and_then(|s| select::resolve_installed(&app.layout, s).ok())
-        .map(|i| i.version);
+        .and_then(|s| select::resolve_installed(&layers, s).ok())
+        .map(|i| i.goroot);
+    let two_layers = layers.user().is_some();
     if a.json {
         let items: Vec<_> = list
             .iter()
             .map(|i| {
-                let is_sel = selected.as_ref() == Some(&i.version);
+                let is_sel = selected.as_ref() == Some(&i.goroot);
                 json!({
                     "version": i.version.as_str(),
                     "goroot": i.goroot,
                     "selected": is_sel,
                     "selected_by": selection.as_ref().filter(|_| is_sel).map(|s| s.source.to_string()),
+                    "layer": i.layer.name(),
                 })
             })
             .collect();
@@ -45,9 +51,16 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         return Ok(());
     }
     for i in &list {
-        match (&selected, &selection) {
-            (Some(v), Some(sel)) if *v == i.version => println!("* {} ({})", i.version, sel.source),
-            _ => println!("  {}", i.version),
+        let mark = if two_layers && i.layer == crate::core::layers::Layer::System {
+            " [system]"
+        } else {
+            ""
+        };
+        match &selection {
+            Some(sel) if selected.as_ref() == Some(&i.goroot) => {
+                println!("* {}{mark} ({})", i.version, sel.source)
+            }
+            _ => println!("  {}{mark}", i.version),
         }
     }
     Ok(())

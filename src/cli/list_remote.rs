@@ -2,7 +2,7 @@ use serde_json::json;
 
 use crate::app::App;
 use crate::core::arch;
-use crate::core::error::Result;
+use crate::core::error::{Error, ErrorKind, Result};
 use crate::core::installed;
 use crate::core::version::VersionRequest;
 use crate::net::index::Freshness;
@@ -10,10 +10,11 @@ use crate::net::index::Freshness;
 /// List the releases available for download.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "By default: the stable releases of the two supported Go lines.\n\nExamples:\n  gov list-remote\n  gov list-remote 1.21\n  gov list-remote --all --json\n  gov list-remote --source proxy   # golang.org/toolchain versions on GOPROXY"
+    after_help = "By default: the stable releases of the two supported Go lines.\n\nExamples:\n  gov list-remote\n  gov list-remote 1.21\n  gov list-remote --all --json\n  gov ls-remote --refresh\n  gov list-remote --source proxy   # golang.org/toolchain versions on GOPROXY"
 )]
 pub struct Args {
     /// Only this family (1.22) or version.
+    #[arg(add = clap_complete::ArgValueCandidates::new(crate::cli::complete::remote_lines))]
     filter: Option<String>,
     /// Include pre-releases and archived (unsupported) lines.
     #[arg(long)]
@@ -24,6 +25,9 @@ pub struct Args {
     /// Machine-readable output.
     #[arg(long)]
     json: bool,
+    /// Revalidate the cached release index with the server now.
+    #[arg(long)]
+    refresh: bool,
     /// release: the release index; proxy: the module proxy's
     /// golang.org/toolchain versions (`@v/list`).
     #[arg(long, value_name = "SOURCE", value_parser = ["release", "proxy"], default_value = "release")]
@@ -36,9 +40,14 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     if a.source == "proxy" {
         return run_proxy(app, &a, &arch, filter.as_ref());
     }
-    let idx = app.index(Freshness::Normal)?;
+    let freshness = if a.refresh {
+        Freshness::Revalidate
+    } else {
+        Freshness::Normal
+    };
+    let idx = app.index(freshness)?;
     let supported = idx.supported_families();
-    let installed: Vec<String> = installed::list(&app.layout)?
+    let installed: Vec<String> = installed::list_all(&app.layers())?
         .into_iter()
         .map(|i| i.version.to_string())
         .collect();
@@ -94,11 +103,14 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     }
     print!("{out}");
     if rows.is_empty() {
-        app.ui.status("no matching releases");
+        return Err(no_match(&idx, filter.as_ref(), &arch, a.all));
     }
     if hidden > 0 && !a.all && filter.is_none() {
+        let example = newest_hidden_line(&idx, &supported, &arch)
+            .map(|l| format!(", `gov list-remote {l}` that line"))
+            .unwrap_or_default();
         app.ui.status(&format!(
-            "({hidden} older or pre-release versions hidden; --all lists them, `gov list-remote 1.20` one line)"
+            "({hidden} older or pre-release versions hidden; --all lists them{example})"
         ));
     }
     Ok(())
@@ -109,7 +121,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
 fn run_proxy(app: &App, a: &Args, arch: &str, filter: Option<&VersionRequest>) -> Result<()> {
     let mut versions = crate::install::proxy::list_versions(app, arch)?;
     versions.reverse();
-    let installed: Vec<String> = installed::list(&app.layout)?
+    let installed: Vec<String> = installed::list_all(&app.layers())?
         .into_iter()
         .map(|i| i.version.to_string())
         .collect();
@@ -178,4 +190,49 @@ fn run_proxy(app: &App, a: &Args, arch: &str, filter: Option<&VersionRequest>) -
         ));
     }
     Ok(())
+}
+
+/// The newest release line that the default listing hides (an archived
+/// line with stable releases for this architecture).
+fn newest_hidden_line(
+    idx: &crate::net::index::Index,
+    supported: &[(String, String)],
+    arch: &str,
+) -> Option<String> {
+    idx.releases()
+        .filter(|(v, r)| {
+            r.stable && !supported.contains(&v.family()) && r.files.iter().any(|f| f.arch == arch)
+        })
+        .map(|(v, _)| v)
+        .max()
+        .map(|v| {
+            let (major, minor) = v.family();
+            format!("{major}.{minor}")
+        })
+}
+
+/// Nothing matched: exit 1, pointing at `--all` when pre-releases would.
+fn no_match(
+    idx: &crate::net::index::Index,
+    filter: Option<&VersionRequest>,
+    arch: &str,
+    all: bool,
+) -> Error {
+    let what = filter.map_or("no releases are listed".to_string(), |f| {
+        format!("no release matches {f}")
+    });
+    let unstable = filter.map_or(0, |f| {
+        idx.releases()
+            .filter(|(v, r)| !r.stable && f.matches(v) && r.files.iter().any(|x| x.arch == arch))
+            .count()
+    });
+    let advice = if unstable > 0 && !all {
+        format!(
+            "{unstable} pre-release(s) match: `gov list-remote --all{}` lists them",
+            filter.map(|f| format!(" {f}")).unwrap_or_default()
+        )
+    } else {
+        "`gov list-remote --all` lists every release; `--refresh` revalidates the index".to_string()
+    };
+    Error::new(ErrorKind::NotFound, format!("{what} for linux/{arch}")).with_advice(advice)
 }

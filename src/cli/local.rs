@@ -39,10 +39,12 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         let mut dir = Some(cwd.as_path());
         while let Some(d) = dir {
             let f = d.join(VERSION_FILE);
-            if let Ok(text) = std::fs::read_to_string(&f)
+            if let Some(text) =
+                crate::core::safe_read::read_text(&f, crate::core::safe_read::MAX_VERSION_FILE)?
                 && let Some(line) = select::parse_version_file(&text)
             {
-                println!("{line} ({})", f.display());
+                use crate::core::quote::{excerpt, shown};
+                println!("{} ({})", excerpt(line, 64), shown(&f.to_string_lossy()));
                 return Ok(());
             }
             dir = d.parent();
@@ -55,7 +57,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     let req = VersionRequest::parse(&v)?;
     fsutil::write_atomic(&file, format!("{req}\n").as_bytes())?;
     app.ui.status(&format!("wrote {} ({req})", file.display()));
-    if installed::find(&app.layout, &req)?.is_none() {
+    if installed::find_in(&app.layers(), &req)?.is_none() {
         app.ui.warn(&format!(
             "Go {req} is not installed; run `gov install {req}` (or set GOV_AUTO_INSTALL=1)"
         ));

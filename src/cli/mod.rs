@@ -1,10 +1,12 @@
 //! Command-line interface: parse with clap, call the library, print.
 //! Status goes to stderr, data (lists, JSON) to stdout.
 
+mod cache;
 pub mod complete;
 mod config;
 mod current;
 mod doctor;
+mod env;
 mod exec;
 mod global;
 mod import;
@@ -19,6 +21,7 @@ mod proxy;
 mod self_update;
 pub mod terminal;
 mod uninstall;
+mod use_;
 
 use clap::{Parser, Subcommand};
 
@@ -32,7 +35,9 @@ use crate::core::error::Result;
     about = "Go toolchain manager: verified installs, atomic switches, module proxy settings",
     long_about = None,
     after_help = "State lives in GOV_HOME (root: /usr/local/gov, others: ~/.local/share/gov); \
-entry points in GOV_BIN_DIR. Release index: GOV_INDEX_URL; archive mirrors: GOV_MIRROR."
+entry points in GOV_BIN_DIR. Every account also reads the system layer below its own \
+(GOV_SYSTEM_HOME, default /usr/local/gov; GOV_SYSTEM_BIN_DIR, default /usr/local/bin). \
+Release index: GOV_INDEX_URL; archive mirrors: GOV_MIRROR."
 )]
 pub struct Cli {
     /// Print only warnings and errors.
@@ -46,15 +51,18 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Install(install::Args),
+    #[command(visible_alias = "rm")]
     Uninstall(uninstall::Args),
+    #[command(visible_alias = "ls")]
     List(list::Args),
+    #[command(visible_alias = "ls-remote")]
     ListRemote(list_remote::Args),
     Global(global::Args),
     Local(local::Args),
     Current(current::Args),
     Which(current::WhichArgs),
     Exec(exec::Args),
-    Env(exec::EnvArgs),
+    Env(env::EnvArgs),
     Import(import::Args),
     Init(init::Args),
     Shell(init::ShellArgs),
@@ -66,6 +74,8 @@ pub enum Command {
     Config(config::Args),
     #[command(hide = true)]
     Man(man::Args),
+    Use(use_::Args),
+    Cache(cache::Args),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -74,7 +84,16 @@ pub fn main() -> i32 {
     match run(cli) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("{}", e.report());
+            use std::io::IsTerminal;
+            let style = crate::core::style::Style::detect(std::io::stderr().is_terminal());
+            let report = e.report();
+            match report.strip_prefix("error:") {
+                Some(rest) if style.colour => eprintln!(
+                    "{}{rest}",
+                    style.paint(crate::core::style::Tone::Bad, "error:")
+                ),
+                _ => eprintln!("{report}"),
+            }
             e.kind().exit_code()
         }
     }
@@ -82,6 +101,20 @@ pub fn main() -> i32 {
 
 fn run(cli: Cli) -> Result<()> {
     let app = App::from_env(terminal::Terminal::shared(cli.quiet))?;
+    // As root, state another account can change is refused; doctor still
+    // runs to report it, and commands that read no state stay usable.
+    if !matches!(
+        cli.command,
+        Command::Doctor(_) | Command::Completions(_) | Command::Man(_)
+    ) {
+        crate::core::perms::guard_state(&app.layout)?;
+        // gov writes these paths into scripts and configuration files.
+        crate::core::quote::check_no_control("GOV_HOME", &app.layout.home().to_string_lossy())?;
+        crate::core::quote::check_no_control(
+            "GOV_BIN_DIR",
+            &app.layout.bin_dir().to_string_lossy(),
+        )?;
+    }
     match cli.command {
         Command::Install(a) => install::run(&app, a),
         Command::Uninstall(a) => uninstall::run(&app, a),
@@ -92,7 +125,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Current(a) => current::run(&app, a),
         Command::Which(a) => current::which(&app, a),
         Command::Exec(a) => exec::run(&app, a),
-        Command::Env(a) => exec::env(&app, a),
+        Command::Env(a) => env::run(&app, a),
         Command::Import(a) => import::run(&app, a),
         Command::Init(a) => init::run(&app, a),
         Command::Shell(a) => init::shell(&app, a),
@@ -103,6 +136,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::SelfUpdate(a) => self_update::run(&app, a),
         Command::Config(a) => config::run(&app, a),
         Command::Man(a) => man::run(a),
+        Command::Use(a) => use_::run(&app, a),
+        Command::Cache(a) => cache::run(&app, a),
     }
 }
 

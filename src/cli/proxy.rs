@@ -10,11 +10,17 @@ use crate::settings::proxy::{self, KEYS};
 /// Module proxy settings carried by every shim and entry point.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  gov proxy show\n  gov proxy use cn\n  gov proxy use corp --url https://goproxy.corp.example --private 'git.corp.example/*'\n  gov proxy set GOPRIVATE=github.com/acme GOMODCACHE=/data/gomod\n  gov proxy unset GOPRIVATE"
+    after_help = "Settings come from the environment, then `go env -w`, then this account's\n\
+profile ($GOV_HOME/env), then the system profile ($GOV_SYSTEM_HOME/env, root's:\n\
+`--system`), then $GOROOT/go.env. `show` says which layer each value came from.\n\n\
+Examples:\n  gov proxy show\n  sudo gov proxy use cn --system   # every account\n  gov proxy use cn\n  gov proxy use corp --url https://goproxy.corp.example --private 'git.corp.example/*'\n  gov proxy set GOPRIVATE=github.com/acme GOMODCACHE=/data/gomod\n  gov proxy unset GOPRIVATE"
 )]
 pub struct Args {
     #[command(subcommand)]
     cmd: Cmd,
+    /// Change the system layer's profile, read by every account (root only).
+    #[arg(long, global = true)]
+    system: bool,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -40,7 +46,11 @@ enum Cmd {
     },
     /// Set KEY=VALUE pairs (validated as cmd/go would).
     Set {
-        #[arg(required = true, value_name = "KEY=VALUE")]
+        #[arg(
+            required = true,
+            value_name = "KEY=VALUE",
+            add = clap_complete::ArgValueCandidates::new(crate::cli::complete::proxy_keys)
+        )]
         pairs: Vec<String>,
     },
     /// Check the configured proxies and every preset from this machine,
@@ -61,6 +71,27 @@ enum Cmd {
 }
 
 pub fn run(app: &App, a: Args) -> Result<()> {
+    let writes = matches!(
+        a.cmd,
+        Cmd::Use {
+            preset: Some(_),
+            ..
+        } | Cmd::Set { .. }
+            | Cmd::Unset { .. }
+    );
+    let sys;
+    let app = if a.system && writes {
+        sys = app.system("proxy")?;
+        &sys
+    } else if a.system {
+        return Err(
+            Error::invalid("--system applies to `gov proxy use`, `set` and `unset`").with_advice(
+                "`gov proxy show` shows every layer, each value with the one it came from",
+            ),
+        );
+    } else {
+        app
+    };
     match a.cmd {
         Cmd::Show { json } => show(app, json),
         Cmd::Check { json } => check(app, json),
@@ -77,7 +108,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
                     return Err(Error::invalid(format!("`{p}` is not KEY=VALUE")));
                 };
                 let k = k.trim().to_ascii_uppercase();
-                proxy::validate(&k, v.trim())?;
+                proxy::validate(&k, v)?;
                 changes.push((k, Some(v.trim().to_string())));
             }
             apply(app, changes)
@@ -87,8 +118,11 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             for k in keys {
                 let k = k.trim().to_ascii_uppercase();
                 if !KEYS.contains(&k.as_str()) {
-                    return Err(Error::invalid(format!("gov does not manage `{k}`"))
-                        .with_advice(format!("keys: {}", KEYS.join(", "))));
+                    return Err(Error::invalid(format!(
+                        "gov does not manage `{}`",
+                        crate::core::quote::shown(&k)
+                    ))
+                    .with_advice(format!("keys: {}", KEYS.join(", "))));
                 }
                 changes.push((k, None));
             }
@@ -130,9 +164,19 @@ fn use_preset(
             ));
         }
         proxy::preset(&name).ok_or_else(|| {
-            let names: Vec<&str> = proxy::presets().iter().map(|p| p.name).collect();
-            Error::invalid(format!("unknown preset `{name}`"))
-                .with_advice(format!("presets: corp, {}", names.join(", ")))
+            let mut names: Vec<&str> = vec!["corp"];
+            names.extend(proxy::presets().iter().map(|p| p.name));
+            let all = format!("presets: {}", names.join(", "));
+            let shown: String = name
+                .chars()
+                .take(64)
+                .flat_map(char::escape_default)
+                .collect();
+            let advice = match crate::core::suggest::closest(&name, &names) {
+                Some(s) => format!("did you mean `gov proxy use {s}`? {all}"),
+                None => all,
+            };
+            Error::invalid(format!("unknown preset `{shown}`")).with_advice(advice)
         })?
     };
     let changes = preset
@@ -203,21 +247,27 @@ fn apply(app: &App, changes: Vec<(String, Option<String>)>) -> Result<()> {
 }
 
 fn show(app: &App, json_out: bool) -> Result<()> {
-    let rows: Vec<(String, String, String)> = proxy::effective(
-        &app.layout,
-        crate::entry::select::current_goroot(&app.layout).as_deref(),
-    )
-    .into_iter()
-    .map(|s| (s.key.to_string(), s.value, s.source))
-    .collect();
+    let layers = app.layers();
+    let rows = proxy::effective(
+        &layers,
+        crate::entry::select::current_goroot(&layers).as_deref(),
+    );
     if json_out {
         let items: Vec<_> = rows
             .iter()
-            .map(|(k, v, s)| json!({"key": k, "value": v, "source": s}))
+            .map(
+                |e| json!({"key": e.key, "value": e.value, "source": e.source, "origin": e.origin}),
+            )
             .collect();
         return super::print_json(&json!(items));
     }
-    for (k, v, s) in rows {
+    for proxy::Effective {
+        key: k,
+        value: v,
+        source: s,
+        ..
+    } in rows
+    {
         let shown = if v.is_empty() {
             "(empty)".to_string()
         } else {
@@ -234,9 +284,10 @@ fn check(app: &App, json_out: bool) -> Result<()> {
     use crate::doctor::Status;
     use crate::doctor::network::{self, Endpoint};
     let mut candidates: Vec<(String, String)> = Vec::new();
+    let layers = app.layers();
     let configured = proxy::effective(
-        &app.layout,
-        crate::entry::select::current_goroot(&app.layout).as_deref(),
+        &layers,
+        crate::entry::select::current_goroot(&layers).as_deref(),
     )
     .into_iter()
     .find(|e| e.key == "GOPROXY")
@@ -283,8 +334,14 @@ fn check(app: &App, json_out: bool) -> Result<()> {
             .collect();
         return super::print_json(&json!(items));
     }
+    use std::io::IsTerminal;
+    let style = crate::core::style::Style::detect(std::io::stdout().is_terminal());
     for (i, r) in rows.iter().enumerate() {
-        let mark = if r.2 { "✓" } else { "✗" };
+        let mark = if r.2 {
+            style.paint(crate::core::style::Tone::Good, style.ok_mark())
+        } else {
+            style.paint(crate::core::style::Tone::Bad, style.fail_mark())
+        };
         println!(
             "{:>2}. {mark} {:<45} {:>6} ms  [{}] {}",
             i + 1,

@@ -6,9 +6,12 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::core::report::{NoProgress, Progress, Reporter};
+use crate::core::report::{NoProgress, Progress, Reporter, human_bytes};
+use crate::core::style::{Style, Tone};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Terminal {
@@ -44,6 +47,53 @@ impl Progress for Bar {
     }
 }
 
+/// Progress for logs (CI, `| tee`): a line at each tenth of a known
+/// total, or every 32 MiB of an unknown one. No redraws, no escapes.
+struct Lines {
+    label: String,
+    total: Option<u64>,
+    done: AtomicU64,
+    /// The next tenth (1..=10) or 32 MiB step to report.
+    next: AtomicU64,
+}
+
+const UNKNOWN_STEP: u64 = 32 << 20;
+
+impl Progress for Lines {
+    fn advance(&self, bytes: u64) {
+        let done = self.done.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        let step = self.next.load(Ordering::Relaxed);
+        let (reached, line) = match self.total {
+            Some(total) if total > 0 => {
+                let tenths = (done.saturating_mul(10) / total).min(10);
+                (
+                    tenths,
+                    format!(
+                        "{}: {}% ({} of {})",
+                        self.label,
+                        tenths * 10,
+                        human_bytes(done),
+                        human_bytes(total)
+                    ),
+                )
+            }
+            _ => (
+                done / UNKNOWN_STEP,
+                format!("{}: {}", self.label, human_bytes(done)),
+            ),
+        };
+        if reached >= step
+            && self
+                .next
+                .compare_exchange(step, reached + 1, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            eprintln!("{line}");
+        }
+    }
+    fn finish(&self) {}
+}
+
 impl Reporter for Terminal {
     fn status(&self, msg: &str) {
         if !self.quiet {
@@ -52,13 +102,22 @@ impl Reporter for Terminal {
     }
 
     fn warn(&self, msg: &str) {
-        eprintln!("warning: {msg}");
+        let prefix = Style::detect(self.tty).paint(Tone::Warn, "warning:");
+        eprintln!("{prefix} {msg}");
     }
 
-    /// Hidden when quiet or when stderr is not a terminal.
+    /// A bar on a terminal; a line per tenth otherwise; nothing when quiet.
     fn progress(&self, total: Option<u64>, label: &str) -> Arc<dyn Progress> {
-        if self.quiet || !self.tty {
+        if self.quiet {
             return Arc::new(NoProgress);
+        }
+        if !self.tty {
+            return Arc::new(Lines {
+                label: label.to_string(),
+                total,
+                done: AtomicU64::new(0),
+                next: AtomicU64::new(1),
+            });
         }
         let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr_with_hz(10));
         let style = ProgressStyle::with_template(

@@ -1,5 +1,11 @@
 //! Filesystem primitives for crash safety: atomic file replacement, durable
 //! renames, whole-filesystem sync, and atomic exchange of two paths.
+//!
+//! Modes are explicit, never left to the umask: gov's state is shared
+//! (the system layer is read by every account), so what gov creates is
+//! readable by all and writable by its owner only, whether root runs
+//! under umask 077 or 000. Directories are [`DIR_MODE`], files
+//! [`FILE_MODE`] or [`EXEC_MODE`].
 
 use std::ffi::CString;
 use std::io::Write;
@@ -10,8 +16,80 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::core::error::{Error, IoContext, Result};
 
+/// Directories gov creates.
+pub const DIR_MODE: u32 = 0o755;
+/// Files gov creates.
+pub const FILE_MODE: u32 = 0o644;
+/// Executables gov creates (shims).
+pub const EXEC_MODE: u32 = 0o755;
+
+/// Creates `dir` and its missing parents, each new one with exactly
+/// [`DIR_MODE`]; directories that already exist keep their mode.
+/// (Set on the descriptor, never left to the umask: see `perms`.)
 pub fn create_dir_all(dir: &Path) -> Result<()> {
-    fs_err::create_dir_all(dir).context(|| format!("creating {}", dir.display()))
+    crate::core::perms::create_dir_all(dir, DIR_MODE)
+}
+
+/// Creates one directory with exactly `mode`; one that appeared meanwhile
+/// (another gov) is fine and left as it is.
+pub fn create_dir_mode(dir: &Path, mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    match std::fs::create_dir(dir) {
+        Ok(()) => std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode))
+            .context(|| format!("setting the mode of {}", dir.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+        Err(e) => Err(e).context(|| format!("creating {}", dir.display())),
+    }
+}
+
+/// Creates (or truncates) a file for writing with exactly `mode`.
+pub fn create_file_mode(path: &Path, mode: u32) -> Result<std::fs::File> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(mode)
+        .open(path)
+        .context(|| format!("creating {}", path.display()))?;
+    f.set_permissions(std::fs::Permissions::from_mode(mode))
+        .context(|| format!("setting the mode of {}", path.display()))?;
+    Ok(f)
+}
+
+/// The error for a file or directory this account may not read: a
+/// permission problem, with advice naming who can fix it.
+pub fn permission_denied(path: &Path, cause: std::io::Error) -> Error {
+    let system = path.starts_with(crate::core::layout::system_home());
+    let advice = if system {
+        "the system layer must be readable by every account: as root, run `gov doctor` and          `chmod -R a+rX` the path (gov itself writes it readable by all)"
+    } else {
+        "check the owner and mode of the path (`ls -ld`), or run as the account that owns it"
+    };
+    Error::new(
+        crate::core::error::ErrorKind::Permission,
+        format!("permission denied reading {}", path.display()),
+    )
+    .with_source(cause)
+    .with_advice(advice)
+}
+
+/// A small file's text; `None` when it does not exist (also when a parent
+/// is not a directory). Unreadable is an error, never "absent".
+pub fn read_optional(path: &Path) -> Result<Option<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok(Some(t)),
+        Err(e)
+            if e.kind() == std::io::ErrorKind::NotFound
+                || e.kind() == std::io::ErrorKind::NotADirectory =>
+        {
+            Ok(None)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            Err(permission_denied(path, e))
+        }
+        Err(e) => Err(e).context(|| format!("reading {}", path.display())),
+    }
 }
 
 /// A name unique to this process and call, for temporary siblings.
@@ -34,7 +112,7 @@ pub fn fsync_dir(dir: &Path) -> Result<()> {
 /// Replaces `path` with `bytes` atomically and durably: a reader sees the
 /// old content or the new, never a mix, even across a crash.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_atomic_mode(path, bytes, 0o644)
+    write_atomic_mode(path, bytes, FILE_MODE)
 }
 
 pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {

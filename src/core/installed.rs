@@ -1,10 +1,11 @@
-//! What is installed under GOV_HOME, and the cleanup of what interrupted
-//! runs left behind in `tmp/`.
+//! What is installed in each layer (the account's own, then the system
+//! layer), and the cleanup of what interrupted runs left behind in `tmp/`.
 
 use std::path::{Path, PathBuf};
 
 use crate::core::error::{IoContext, Result};
 use crate::core::fsutil;
+use crate::core::layers::{Layer, Layers};
 use crate::core::layout::Layout;
 use crate::core::lock;
 use crate::core::version::{GoVersion, VersionRequest};
@@ -13,6 +14,8 @@ use crate::core::version::{GoVersion, VersionRequest};
 pub struct Installed {
     pub version: GoVersion,
     pub goroot: PathBuf,
+    /// The layer it is installed in.
+    pub layer: Layer,
 }
 
 /// The lock that guards one version's directory, shims and staging files.
@@ -26,9 +29,18 @@ pub fn list(layout: &Layout) -> Result<Vec<Installed>> {
     let dir = layout.versions_dir();
     let rd = match std::fs::read_dir(&dir) {
         Ok(rd) => rd,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e)
+            if e.kind() == std::io::ErrorKind::NotFound
+                || e.kind() == std::io::ErrorKind::NotADirectory =>
+        {
+            return Ok(Vec::new());
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            return Err(fsutil::permission_denied(&dir, e));
+        }
         Err(e) => return Err(e).context(|| format!("reading {}", dir.display())),
     };
+    let layer = Layer::of(layout);
     let mut out: Vec<Installed> = rd
         .flatten()
         .filter_map(|e| {
@@ -37,6 +49,7 @@ pub fn list(layout: &Layout) -> Result<Vec<Installed>> {
             e.file_type().ok()?.is_dir().then(|| Installed {
                 version,
                 goroot: e.path(),
+                layer,
             })
         })
         .collect();
@@ -52,6 +65,26 @@ pub fn find(layout: &Layout, req: &VersionRequest) -> Result<Option<Installed>> 
     Ok(picked.and_then(|v| all.into_iter().find(|i| i.version == v)))
 }
 
+/// Installed versions of every layer, nearest layer first, each layer's
+/// newest first.
+pub fn list_all(layers: &Layers) -> Result<Vec<Installed>> {
+    let mut out = Vec::new();
+    for (_, layout) in layers.search() {
+        out.extend(list(layout)?);
+    }
+    Ok(out)
+}
+
+/// The installed version a request means across the layers: an exact
+/// version from the nearest layer that has it; a family's newest release
+/// in any layer (the nearest layer's copy when both have it).
+pub fn find_in(layers: &Layers, req: &VersionRequest) -> Result<Option<Installed>> {
+    let all = list_all(layers)?;
+    let picked = req.pick(all.iter().map(|i| &i.version)).cloned();
+    // `all` is nearest layer first, so the first match is the nearest copy.
+    Ok(picked.and_then(|v| all.into_iter().find(|i| i.version == v)))
+}
+
 pub fn is_installed(layout: &Layout, version: &str) -> bool {
     layout.version_dir(version).join("bin").is_dir()
 }
@@ -64,7 +97,7 @@ pub fn tmp_name(version: &str, what: &str) -> String {
 
 fn owner_version(name: &str) -> Option<&str> {
     // Versions contain dots: split before the `.what-` tag.
-    let tags = [".stage-", ".trash-", ".download-"];
+    let tags = [".stage-", ".trash-", ".download-", ".shims-"];
     tags.iter()
         .find_map(|t| name.find(t).map(|i| &name[..i]))
         .filter(|v| GoVersion::parse(v).is_some())
@@ -96,7 +129,63 @@ pub fn cleanup_leftovers(layout: &Layout, held: Option<&str>) -> Result<usize> {
             removed += 1;
         }
     }
+    removed += remove_orphan_shims(layout, held)?;
     Ok(removed)
+}
+
+/// Shims of versions that are not installed (an older gov killed between
+/// removing a tree and its shims left them) point at nothing: removed.
+fn remove_orphan_shims(layout: &Layout, held: Option<&str>) -> Result<usize> {
+    let Ok(rd) = std::fs::read_dir(layout.shims_dir()) else {
+        return Ok(0);
+    };
+    let mut removed = 0;
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if GoVersion::parse(&name).is_none() || is_installed(layout, &name) {
+            continue;
+        }
+        let guard = if Some(name.as_str()) == held {
+            None
+        } else {
+            match lock::try_acquire(&version_lock(layout, &name))? {
+                Some(g) => Some(g),
+                None => continue,
+            }
+        };
+        // Checked again under the lock: an install may have just finished.
+        if !is_installed(layout, &name) {
+            fsutil::remove_tree(&e.path())?;
+            removed += 1;
+        }
+        drop(guard);
+    }
+    Ok(removed)
+}
+
+/// Processes running a program from `goroot` or working inside it (a build
+/// under way), from /proc: (pid, command name).
+pub fn processes_using(goroot: &Path) -> Vec<(u32, String)> {
+    let Ok(root) = goroot.canonicalize() else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    let Ok(rd) = std::fs::read_dir("/proc") else {
+        return found;
+    };
+    for e in rd.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        let uses = ["exe", "cwd"]
+            .iter()
+            .any(|l| std::fs::read_link(e.path().join(l)).is_ok_and(|t| t.starts_with(&root)));
+        if uses {
+            let name = std::fs::read_to_string(e.path().join("comm")).unwrap_or_default();
+            found.push((pid, name.trim().to_string()));
+        }
+    }
+    found
 }
 
 /// Leftovers of interrupted runs that no running gov owns (for doctor;

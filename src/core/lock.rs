@@ -2,12 +2,12 @@
 //! kernel drops the lock when its holder dies, so a killed gov never leaves
 //! a lock that blocks; no pid files.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::core::error::{Error, ErrorKind, IoContext, Result};
-use crate::core::fsutil;
+use crate::core::perms;
 
 /// Held until dropped (closing the file releases the lock).
 #[derive(Debug)]
@@ -15,16 +15,13 @@ pub struct LockGuard {
     _file: File,
 }
 
+/// Lock files live in a 0700 folder and are 0600 themselves: an account
+/// that could open one could `flock` it and stall gov.
 fn open(path: &Path) -> Result<File> {
     if let Some(dir) = path.parent() {
-        fsutil::create_dir_all(dir)?;
+        perms::private_dir(dir)?;
     }
-    OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-        .context(|| format!("opening the lock file {}", path.display()))
+    perms::open_private(path)
 }
 
 fn timeout() -> Duration {

@@ -1,5 +1,5 @@
 //! Core types every other folder builds on: Go versions and their order,
-//! architectures, the typed on-disk layout, errors (kind, cause chain,
+//! architectures, the typed on-disk layout and its layers (the account's own, the system's), errors (kind, cause chain,
 //! advice), crash-safe filesystem primitives and OS file locks, the inventory
 //! of installed trees, shell quoting, and the reporting interface.
 //! Uses nothing else in gov.
@@ -9,9 +9,14 @@ pub mod config;
 pub mod error;
 pub mod fsutil;
 pub mod installed;
+pub mod layers;
 pub mod layout;
 pub mod lock;
+pub mod perms;
 pub mod quote;
 pub mod report;
+pub mod safe_read;
+pub mod style;
+pub mod suggest;
 pub mod template;
 pub mod version;

@@ -5,6 +5,7 @@
 //! `1.21 < 1.21rc1 < 1.21.0 < 1.21.1`; before 1.21 a missing patch means `.0`
 //! (`1.20 == 1.20.0`); `1.19alpha3 < 1.19beta2 < 1.19rc1 < 1.19`.
 
+use crate::core::quote::excerpt;
 use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
@@ -168,7 +169,7 @@ pub enum VersionRequest {
 }
 
 const VERSION_FORMS: &str =
-    "versions look like 1.22.5, go1.22.5, 1.22 (the newest 1.22.x), 1.23rc1 or latest";
+    "versions look like 1.22.5, go1.22.5, v1.22.5, 1.22 (the newest 1.22.x), 1.23rc1 or latest";
 
 impl VersionRequest {
     pub fn parse(input: &str) -> Result<VersionRequest> {
@@ -176,13 +177,18 @@ impl VersionRequest {
         if text.eq_ignore_ascii_case("latest") || text.eq_ignore_ascii_case("stable") {
             return Ok(VersionRequest::Latest);
         }
-        let bare = text.strip_prefix("go").unwrap_or(text);
+        // `go1.22.5` (Go's own name) and `v1.22.5` (module and tag style).
+        let bare = text
+            .strip_prefix("go")
+            .or_else(|| text.strip_prefix('v'))
+            .unwrap_or(text);
         // gover accepts any lowercase pre-release word; Go only ever
         // publishes alpha, beta and rc, and anything else is a typo.
         let real_kind = |v: &GoVersion| matches!(v.kind.as_str(), "" | "alpha" | "beta" | "rc");
         let Some(v) = GoVersion::parse(bare).filter(real_kind) else {
             return Err(
-                Error::invalid(format!("`{input}` is not a Go version")).with_advice(VERSION_FORMS)
+                Error::invalid(format!("`{}` is not a Go version", excerpt(input, 64)))
+                    .with_advice(VERSION_FORMS),
             );
         };
         let parts = bare.split('.').count();
@@ -192,7 +198,8 @@ impl VersionRequest {
         }
         if parts == 1 {
             return Err(Error::invalid(format!(
-                "`{input}` is too vague: name at least a minor version"
+                "`{}` is too vague: name at least a minor version",
+                excerpt(input, 64)
             ))
             .with_advice(VERSION_FORMS));
         }

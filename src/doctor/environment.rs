@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::{Check, Status};
 use crate::core::installed;
+use crate::core::layers::Layers;
 use crate::core::layout::Layout;
 use crate::entry::entrypoints::{self, Existing};
 use crate::entry::select;
@@ -18,9 +19,10 @@ const ENV: &str = "environment";
 
 /// Effective module settings (key -> value), as the tools will see them.
 pub fn effective_settings(layout: &Layout) -> BTreeMap<String, (String, String)> {
+    let layers = Layers::with_own(Some(layout.clone()));
     proxy::effective(
-        layout,
-        crate::entry::select::current_goroot(layout).as_deref(),
+        &layers,
+        crate::entry::select::current_goroot(&layers).as_deref(),
     )
     .into_iter()
     .map(|e| (e.key.to_string(), (e.value, e.source)))
@@ -38,8 +40,34 @@ fn is_executable(p: &Path) -> bool {
     std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
+/// The version of gov's own tree `p` lies in, if it does.
+fn gov_tree_version(layout: &Layout, p: &Path) -> Option<String> {
+    let versions = layout.versions_dir();
+    let versions = std::fs::canonicalize(&versions).unwrap_or(versions);
+    let target = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let rest = target.strip_prefix(&versions).ok()?;
+    let v = rest.components().next()?.as_os_str().to_str()?;
+    crate::core::version::GoVersion::parse(v).map(|v| v.to_string())
+}
+
+/// goenv's shim directory (`~/.goenv/shims`, or `$GOENV_ROOT/shims`).
+fn is_goenv_shim(p: &Path) -> bool {
+    let in_root = std::env::var_os("GOENV_ROOT")
+        .filter(|r| !r.is_empty())
+        .is_some_and(|r| p.starts_with(Path::new(&r).join("shims")));
+    in_root || p.to_string_lossy().contains("/.goenv/shims/")
+}
+
 /// Where a `go` binary most likely comes from, for people.
-pub fn origin_of(p: &Path) -> String {
+pub fn origin_of(layout: &Layout, p: &Path) -> String {
+    if let Some(v) = gov_tree_version(layout, p) {
+        return format!(
+            "gov's own Go {v} tree, on PATH directly so it bypasses the selection (what an older `gov env` did)"
+        );
+    }
+    if is_goenv_shim(p) {
+        return "goenv's shims".to_string();
+    }
     let target = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let t = target.to_string_lossy();
     let link = std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
@@ -70,8 +98,31 @@ pub fn origin_of(p: &Path) -> String {
     format!("{what}{via}")
 }
 
-/// Files where people usually export variables, with the line setting `var`.
-fn who_sets(var: &str) -> Vec<String> {
+/// The startup-file lines that set `var` to `value` (quotes ignored), or
+/// that eval gov's or goenv's shell code, which may have set it; lines
+/// setting it to something else are not what is in effect.
+fn who_sets_value(var: &str, value: &str) -> Vec<String> {
+    who_sets_by(|line| {
+        let assigned = [format!("export {var}="), format!("{var}=")]
+            .iter()
+            .find_map(|p| line.strip_prefix(p.as_str()).map(str::to_string))
+            .or_else(|| {
+                line.strip_prefix(&format!("set -gx {var} "))
+                    .map(str::to_string)
+            });
+        match assigned {
+            Some(v) => {
+                let v = v.trim().trim_matches(|c| c == '"' || c == '\'');
+                v == value || v.contains('$')
+            }
+            None => line.contains("gov env") || line.contains("goenv init"),
+        }
+    })
+}
+
+/// Lines of the files where people usually export variables that `sets`
+/// accepts, as `file:line`.
+fn who_sets_by(sets: impl Fn(&str) -> bool) -> Vec<String> {
     let home = dirs::home_dir().unwrap_or_default();
     let mut files: Vec<PathBuf> = [
         ".bashrc",
@@ -102,10 +153,7 @@ fn who_sets(var: &str) -> Vec<String> {
             if l.starts_with('#') {
                 continue;
             }
-            let sets = l.starts_with(&format!("{var}="))
-                || l.contains(&format!("export {var}="))
-                || l.contains(&format!("set -gx {var} "));
-            if sets {
+            if sets(l) {
                 found.push(format!("{}:{}", f.display(), i + 1));
             }
         }
@@ -168,29 +216,59 @@ fn path_checks(layout: &Layout, out: &mut Vec<Check>) {
                 out.push(Check::new(ENV, id, Status::Ok, msg));
             }
             Some(_) => {
-                let before: Vec<String> = found
+                let shadowing: Vec<&PathBuf> = found.iter().take_while(|p| **p != ours).collect();
+                let before: Vec<String> = shadowing
                     .iter()
-                    .take_while(|p| **p != ours)
-                    .map(|p| format!("{} ({})", p.display(), origin_of(p)))
+                    .map(|p| format!("{} ({})", p.display(), origin_of(layout, p)))
                     .collect();
+                let advice = shadow_advice(layout, &shadowing, bin);
                 out.push(
                     Check::new(
                         ENV,
                         id,
                         Status::Problem,
-                        format!("`{tool}` on PATH is not gov's: shadowed by {}", before.join(", then ")),
+                        format!(
+                            "`{tool}` on PATH is not gov's: shadowed by {}",
+                            before.join(", then ")
+                        ),
                     )
-                    .advice(format!(
-                        "put {} before them on PATH, or remove them (a distro package: `apt remove golang-go`; a hand install: `rm -rf /usr/local/go` after `gov import /usr/local/go`)",
-                        bin.display()
-                    )),
+                    .advice(advice),
                 );
             }
         }
     }
 }
 
-fn goroot_checks(selected: Option<&Path>, installed_roots: &[PathBuf], out: &mut Vec<Check>) {
+/// What to do about the `go` binaries found before gov's entry point,
+/// specific to where they come from.
+fn shadow_advice(layout: &Layout, shadowing: &[&PathBuf], bin: &Path) -> String {
+    if shadowing.iter().any(|p| is_goenv_shim(p)) {
+        return format!(
+            "goenv's shims come first: remove `eval \"$(goenv init -)\"` (and goenv's PATH lines) from your shell startup files, \
+             run `gov import ~/.goenv` to keep its versions and its global, then open a new shell with {} on PATH",
+            bin.display()
+        );
+    }
+    if shadowing
+        .iter()
+        .any(|p| gov_tree_version(layout, p).is_some())
+    {
+        return "run `eval \"$(gov env --unset)\"` (or open a new shell) to drop the tree's bin from PATH; \
+                `eval \"$(gov env)\"` now follows the selection instead of copying it"
+            .to_string();
+    }
+    format!(
+        "put {} before them on PATH, or remove them (a distro package: `apt remove golang-go`; a hand install: `rm -rf /usr/local/go` after `gov import /usr/local/go`)",
+        bin.display()
+    )
+}
+
+fn goroot_checks(
+    layout: &Layout,
+    selected: Option<&Path>,
+    installed_roots: &[PathBuf],
+    out: &mut Vec<Check>,
+) {
     match std::env::var("GOROOT").ok().filter(|v| !v.is_empty()) {
         None => out.push(Check::new(
             ENV,
@@ -199,12 +277,24 @@ fn goroot_checks(selected: Option<&Path>, installed_roots: &[PathBuf], out: &mut
             "GOROOT is not set in the environment",
         )),
         Some(v) => {
-            let setters = who_sets("GOROOT");
+            let setters = who_sets_value("GOROOT", &v);
             let by = if setters.is_empty() {
                 String::new()
             } else {
                 format!(" (set in {})", setters.join(", "))
             };
+            if let Some(tree) = gov_tree_version(layout, Path::new(&v)) {
+                out.push(
+                    Check::new(
+                        ENV,
+                        "env.goroot",
+                        Status::Warning,
+                        format!("GOROOT={v} is set in the environment: gov's own Go {tree} tree, a copy an older `gov env` made{by}"),
+                    )
+                    .advice("run `eval \"$(gov env --unset)\"` or open a new shell; gov sets GOROOT itself at each call, and this copy pins every `go` to that tree's standard library"),
+                );
+                return goroot_path_checks(installed_roots, out);
+            }
             let matches_selected = selected.is_some_and(|s| Path::new(&v) == s);
             let status = if matches_selected {
                 Status::Warning
@@ -217,6 +307,10 @@ fn goroot_checks(selected: Option<&Path>, installed_roots: &[PathBuf], out: &mut
             );
         }
     }
+    goroot_path_checks(installed_roots, out);
+}
+
+fn goroot_path_checks(installed_roots: &[PathBuf], out: &mut Vec<Check>) {
     let gopath = std::env::var("GOPATH")
         .ok()
         .filter(|v| !v.is_empty())
@@ -444,15 +538,16 @@ fn persistence_check(layout: &Layout, out: &mut Vec<Check>) {
 pub fn checks(layout: &Layout) -> Vec<Check> {
     let mut out = Vec::new();
     path_checks(layout, &mut out);
+    let layers = Layers::with_own(Some(layout.clone()));
     let selected = std::env::current_dir()
         .ok()
-        .and_then(|cwd| select::select(layout, &cwd).ok().flatten())
-        .and_then(|s| select::resolve_installed(layout, &s).ok())
+        .and_then(|cwd| select::select(&layers, &cwd).ok().flatten())
+        .and_then(|s| select::resolve_installed(&layers, &s).ok())
         .map(|i| i.goroot);
-    let roots: Vec<PathBuf> = installed::list(layout)
+    let roots: Vec<PathBuf> = installed::list_all(&layers)
         .map(|l| l.into_iter().map(|i| i.goroot).collect())
         .unwrap_or_default();
-    goroot_checks(selected.as_deref(), &roots, &mut out);
+    goroot_checks(layout, selected.as_deref(), &roots, &mut out);
     settings_checks(layout, &mut out);
     persistence_check(layout, &mut out);
     out
@@ -571,17 +666,13 @@ pub fn version_checks(layout: &Layout) -> Vec<Check> {
             .advice("the next `gov install` removes them"),
         );
     }
+    let layers = Layers::with_own(Some(layout.clone()));
     match std::env::current_dir()
         .ok()
-        .map(|cwd| select::select(layout, &cwd))
+        .map(|cwd| select::select(&layers, &cwd))
     {
-        Some(Ok(Some(sel))) => match select::resolve_installed(layout, &sel) {
-            Ok(i) => out.push(Check::new(
-                V,
-                "versions.selected",
-                Status::Ok,
-                format!("selected here: {} ({})", i.version, sel.source),
-            )),
+        Some(Ok(Some(sel))) => match select::resolve(&layers, &sel) {
+            Ok(r) => out.push(selected_check(&sel, &r)),
             Err(e) => out.push(
                 Check::new(
                     V,
@@ -613,4 +704,35 @@ pub fn version_checks(layout: &Layout) -> Vec<Check> {
         None => {}
     }
     out
+}
+
+/// The selection here, flagged when go.mod's go line overrode it (the
+/// selection file is stale for this module).
+fn selected_check(sel: &select::Selection, r: &select::Resolved) -> Check {
+    const V: &str = "versions";
+    let v = &r.installed.version;
+    match &r.raised {
+        None => Check::new(
+            V,
+            "versions.selected",
+            Status::Ok,
+            format!("selected here: {v} ({})", sel.source),
+        ),
+        Some(min) => Check::new(
+            V,
+            "versions.selected",
+            Status::Warning,
+            format!(
+                "the selected Go {} ({}) is older than `go {}` in {}; Go {v} runs instead",
+                sel.raw,
+                sel.source,
+                min.version,
+                min.file.display()
+            ),
+        )
+        .advice(format!(
+            "select a version that meets it (`gov local {}` in the module), or lower the go line",
+            min.line()
+        )),
+    }
 }

@@ -5,8 +5,8 @@
 //!
 //! ```json
 //! { "schema": 1, "healthy": true, "problems": 0, "warnings": 1,
-//!   "checks": [ { "section": "environment" | "versions" | "network" | "toolchains",
-//!                 "id": "path.go",            // stable identifier
+//!   "checks": [ { "section": "environment" | "versions" | "layers" | "network" | "toolchains",
+//!                 "id": "path.go",            // unique, stable identifier
 //!                 "target": "https://goproxy.cn", // network checks: the endpoint
 //!                 "stage": "dns" | "tcp" | "tls" | "http" | "sumdb" | null,
 //!                 "status": "ok" | "warning" | "problem" | "skipped",
@@ -18,14 +18,18 @@
 //! `toolchains.sumdb`, then the summary `toolchains` (ok: release downloads
 //! work; warning: only the module proxy does; problem: neither).
 
+mod download;
 mod environment;
+mod layers;
 pub mod network;
+mod permissions;
 pub mod toolchains;
 
 use serde::Serialize;
 
 use crate::app::App;
 use crate::core::error::{Error, ErrorKind, Result};
+use crate::core::style::{Style, Tone};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -81,8 +85,27 @@ pub struct Report {
     pub checks: Vec<Check>,
 }
 
+/// Makes every id unique: the first check keeps its id, later ones with
+/// the same id (a second proxy in GOPROXY, a second mirror) get `.2`, `.3`
+/// inserted before the last part (`goproxy.2.tls`), so scripts can address
+/// each one.
+fn unique_ids(checks: &mut [Check]) {
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for c in checks.iter_mut() {
+        let n = seen.entry(c.id.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            c.id = match c.id.rsplit_once('.') {
+                Some((head, last)) => format!("{head}.{n}.{last}"),
+                None => format!("{}.{n}", c.id),
+            };
+        }
+    }
+}
+
 impl Report {
-    fn new(checks: Vec<Check>) -> Report {
+    fn new(mut checks: Vec<Check>) -> Report {
+        unique_ids(&mut checks);
         let problems = checks
             .iter()
             .filter(|c| c.status == Status::Problem)
@@ -104,7 +127,9 @@ impl Report {
 /// Runs every check. `offline` skips the network chain.
 pub fn diagnose(app: &App, offline: bool) -> Report {
     let mut checks = environment::checks(&app.layout);
+    checks.extend(permissions::checks(&app.layout));
     checks.extend(environment::version_checks(&app.layout));
+    checks.extend(layers::checks(&app.layout));
     if offline {
         checks.push(Check::new(
             "network",
@@ -115,23 +140,35 @@ pub fn diagnose(app: &App, offline: bool) -> Report {
     } else {
         let settings = environment::effective_settings(&app.layout);
         checks.extend(network::checks(&settings, network::stage_timeout()));
+        checks.extend(download::checks(&app.layout, network::stage_timeout()));
         checks.extend(toolchains::checks(app, network::stage_timeout()));
     }
     Report::new(checks)
 }
 
-fn mark(s: Status) -> &'static str {
+fn mark(s: Status, style: &Style) -> String {
     match s {
-        Status::Ok => "✓",
-        Status::Warning => "!",
-        Status::Problem => "✗",
-        Status::Skipped => "-",
+        Status::Ok => style.paint(Tone::Good, style.ok_mark()),
+        Status::Warning => style.paint(Tone::Warn, "!"),
+        Status::Problem => style.paint(Tone::Bad, style.fail_mark()),
+        Status::Skipped => "-".to_string(),
     }
+}
+
+/// The report for people, without colour.
+pub fn render_text(r: &Report) -> String {
+    render_styled(
+        r,
+        &Style {
+            colour: false,
+            unicode: crate::core::style::utf8_locale(),
+        },
+    )
 }
 
 /// The report for people: sections with a mark per check, then numbered
 /// problems and warnings with their advice.
-pub fn render_text(r: &Report) -> String {
+pub fn render_styled(r: &Report, style: &Style) -> String {
     let mut out = String::new();
     let mut section = "";
     let mut target: Option<&str> = None;
@@ -142,6 +179,7 @@ pub fn render_text(r: &Report) -> String {
             let title = match section {
                 "environment" => "Environment",
                 "versions" => "Installed versions",
+                "layers" => "Layers (this account's, then the system's)",
                 "toolchains" => "Toolchains",
                 _ => "Network",
             };
@@ -160,10 +198,10 @@ pub fn render_text(r: &Report) -> String {
         match c.stage {
             Some(stage) => out.push_str(&format!(
                 "{indent}{} {stage:<6} {}",
-                mark(c.status),
+                mark(c.status, style),
                 c.finding
             )),
-            None => out.push_str(&format!("{indent}{} {}", mark(c.status), c.finding)),
+            None => out.push_str(&format!("{indent}{} {}", mark(c.status, style), c.finding)),
         }
         if let Some(ms) = c.ms {
             out.push_str(&format!(" ({ms} ms)"));

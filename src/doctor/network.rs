@@ -68,7 +68,7 @@ pub struct Stage {
     pub ms: Option<u64>,
 }
 
-fn ok(name: &'static str, finding: impl Into<String>, since: Instant) -> Stage {
+pub(super) fn ok(name: &'static str, finding: impl Into<String>, since: Instant) -> Stage {
     Stage {
         name,
         status: Status::Ok,
@@ -78,7 +78,7 @@ fn ok(name: &'static str, finding: impl Into<String>, since: Instant) -> Stage {
     }
 }
 
-fn fail(
+pub(super) fn fail(
     name: &'static str,
     finding: impl Into<String>,
     advice: impl Into<String>,
@@ -319,19 +319,19 @@ fn connect_tunnel(
     }
 }
 
-fn http_client(timeout: Duration) -> Result<reqwest::blocking::Client, String> {
+pub(super) fn http_client(timeout: Duration) -> Result<reqwest::blocking::Client, String> {
     reqwest::blocking::Client::builder()
         .user_agent(crate::net::http::user_agent())
         .connect_timeout(timeout)
         .timeout(timeout)
-        .redirect(reqwest::redirect::Policy::limited(5))
+        .redirect(crate::net::http::redirect_policy())
         .build()
         .map_err(|e| e.to_string())
 }
 
 /// Runs DNS, TCP and TLS for `u`; returns the stages, and whether the
 /// chain may continue to HTTP.
-fn transport_stages(u: &url::Url, timeout: Duration) -> (Vec<Stage>, bool) {
+pub(super) fn transport_stages(u: &url::Url, timeout: Duration) -> (Vec<Stage>, bool) {
     let mut stages = Vec::new();
     let host = u.host_str().unwrap_or("").to_string();
     let port = u.port_or_known_default().unwrap_or(443);
@@ -481,7 +481,7 @@ pub fn probe(ep: &Endpoint, timeout: Duration) -> Vec<Stage> {
     };
     let t = Instant::now();
     let mut req = client.get(&target);
-    if let Some(c) = u.host_str().and_then(crate::net::netrc::lookup) {
+    if let Some(c) = crate::net::http::netrc_for(&target) {
         req = req.basic_auth(c.login, Some(c.password));
     }
     let resp = match req.send() {
@@ -504,7 +504,10 @@ pub fn probe(ep: &Endpoint, timeout: Duration) -> Vec<Stage> {
     } else {
         String::new()
     };
-    let body = resp.text().unwrap_or_default();
+    // A probe needs a version list or a tree head: cap what is read.
+    let body = crate::net::http::read_capped(resp, 1 << 20, "the answer")
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
     let ms = t;
     match (ep, status) {
         (Endpoint::Proxy { .. }, 200) => {

@@ -8,6 +8,7 @@
 //! per-version env shims. Uses `core` and `settings` only.
 
 pub mod entrypoints;
+pub mod foreign;
 pub mod select;
 pub mod shim;
 
@@ -16,7 +17,8 @@ use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
 
-use crate::core::error::{ErrorKind, IoContext, Result};
+use crate::core::error::{Error, ErrorKind, IoContext, Result};
+use crate::core::layers::Layers;
 use crate::core::layout::Layout;
 use crate::entry::shim::TOOLS;
 use crate::settings::goenv;
@@ -39,6 +41,17 @@ fn auto_install_enabled() -> bool {
 /// builds no installer, HTTP client or terminal unless one is needed.
 pub type AutoInstall = fn(&Layout, &select::Selection) -> Result<()>;
 
+fn no_layer_for_auto_install(missing: Error) -> Error {
+    Error::new(
+        ErrorKind::NotFound,
+        format!(
+            "{}; GOV_AUTO_INSTALL cannot install it: this account has no home for a layer of its own",
+            missing.message()
+        ),
+    )
+    .with_advice("set GOV_HOME to a directory this account owns, or have root install it: `sudo gov install <version>`")
+}
+
 /// Runs `tool` of the selected version with `args`. Only returns on error,
 /// after printing the one-line error (the entry point's only output).
 pub fn run(tool: &str, args: Vec<OsString>, auto_install: AutoInstall) -> i32 {
@@ -56,19 +69,32 @@ fn exec_selected(
     args: Vec<OsString>,
     auto_install: AutoInstall,
 ) -> Result<std::convert::Infallible> {
-    let layout = Layout::from_env()?;
+    // An account without a home still runs the system layer's Go.
+    let layers = Layers::from_env();
     let cwd = std::env::current_dir().context(|| "reading the working directory".to_string())?;
-    let sel = select::select(&layout, &cwd)?.ok_or_else(select::nothing_selected)?;
-    let found = match select::resolve_installed(&layout, &sel) {
+    let sel = select::select(&layers, &cwd)?.ok_or_else(select::nothing_selected)?;
+    let found = match select::resolve_installed(&layers, &sel) {
         Ok(found) => found,
         Err(e) if e.kind() == ErrorKind::NotFound && auto_install_enabled() => {
-            auto_install(&layout, &sel)?;
-            select::resolve_installed(&layout, &sel)?
+            // Into the account's own layer: the system layer is root's.
+            let Some(own) = layers.own() else {
+                return Err(no_layer_for_auto_install(e));
+            };
+            // The selection, or the release line of go.mod's go line when
+            // the selection is older than it.
+            auto_install(own, &select::install_target(&layers, &sel))?;
+            select::resolve_installed(&layers, &sel)?
         }
         Err(e) => return Err(e),
     };
     let exe = found.goroot.join("bin").join(tool);
-    let profile = crate::settings::proxy::read_profile(&layout);
+    // Root runs only what no other account can have changed (no-op for
+    // other accounts, so their hot path pays nothing).
+    for (_, layout) in layers.search() {
+        crate::core::perms::guard_state(layout)?;
+    }
+    crate::core::perms::guard_tree(&found.goroot, &exe)?;
+    let profile = crate::settings::proxy::layered_profile(&layers);
     let env = goenv::tool_env(&found.goroot, &profile, &args);
     let mut cmd = Command::new(&exe);
     cmd.arg0(tool).args(args);

@@ -14,8 +14,10 @@ use crate::core::version::GoVersion;
 use crate::entry::shim;
 
 /// Copies `src` (a GOROOT) into the staging dir `dst`, keeping modes and
-/// symlinks, without following links out of the tree.
-fn copy_tree(src: &Path, dst: &Path) -> Result<u64> {
+/// the symlinks that resolve inside `root` (the canonical tree); an
+/// absolute link, or one that leads out (directly or through other links),
+/// is refused rather than copied into gov's state.
+fn copy_tree(root: &Path, src: &Path, dst: &Path) -> Result<u64> {
     use std::os::unix::fs::PermissionsExt;
     let mut files = 0;
     let rd = std::fs::read_dir(src).context(|| format!("reading {}", src.display()))?;
@@ -29,11 +31,23 @@ fn copy_tree(src: &Path, dst: &Path) -> Result<u64> {
         if ft.is_symlink() {
             let target =
                 std::fs::read_link(&from).context(|| format!("reading {}", from.display()))?;
+            let inside = !target.is_absolute()
+                && std::fs::canonicalize(&from).is_ok_and(|t| t.starts_with(root));
+            if !inside {
+                return Err(Error::invalid(format!(
+                    "{} is a symlink to {}, outside the Go tree",
+                    from.display(),
+                    target.display()
+                ))
+                .with_advice(
+                    "a genuine Go tree has no such link; remove it, or import a clean copy (or `gov install` the version)",
+                ));
+            }
             std::os::unix::fs::symlink(&target, &to)
                 .context(|| format!("creating {}", to.display()))?;
         } else if ft.is_dir() {
-            std::fs::create_dir(&to).context(|| format!("creating {}", to.display()))?;
-            files += copy_tree(&from, &to)?;
+            crate::core::perms::make_dir(&to, crate::core::perms::DIR)?;
+            files += copy_tree(root, &from, &to)?;
             std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o755))
                 .context(|| format!("setting the mode of {}", to.display()))?;
         } else if ft.is_file() {
@@ -100,8 +114,8 @@ pub fn import(app: &App, src: &Path, force: bool) -> Result<GoVersion> {
     fsutil::create_dir_all(&layout.versions_dir())?;
     let stage = layout.tmp_dir().join(installed::tmp_name(&v, "stage"));
     let result = (|| {
-        std::fs::create_dir(&stage).context(|| format!("creating {}", stage.display()))?;
-        copy_tree(&src, &stage)?;
+        crate::core::perms::make_dir(&stage, crate::core::perms::DIR)?;
+        copy_tree(&src, &src, &stage)?;
         crate::install::check_go_version(&stage, &version.go_name())?;
         fsutil::sync_filesystem(&stage)?;
         if exists {

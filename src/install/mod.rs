@@ -11,7 +11,9 @@
 //! `gov import`, and gov's own self-update. Uses `core`, `net`, `settings`
 //! and `entry::shim` (every install writes its shims).
 
+pub mod cache;
 pub mod import;
+pub mod migrate;
 
 pub mod pipeline;
 pub mod proxy;
@@ -318,6 +320,7 @@ fn fallback_failed(release: Error, proxy: Error) -> Error {
 
 fn install_release(app: &App, opts: &InstallOptions) -> Result<Report> {
     let started = Instant::now();
+    ensure_layer_writable(&app.layout)?;
     let (plan, note) = plan(app, opts)?;
     if let Some(n) = &note {
         app.ui.status(n);
@@ -428,6 +431,34 @@ pub(crate) fn publish_with(
     Ok((action, Some(staged)))
 }
 
+/// Creates the layer's home, explaining an account that cannot have one
+/// (`nobody`, a service without a home, a read-only home).
+fn ensure_layer_writable(layout: &crate::core::layout::Layout) -> Result<()> {
+    let home = layout.home();
+    let probe = fsutil::create_dir_all(home).and_then(|()| {
+        let f = home.join(format!(".write-test-{}", fsutil::unique_suffix()));
+        fsutil::create_file_mode(&f, fsutil::FILE_MODE)?;
+        let _ = std::fs::remove_file(&f);
+        Ok(())
+    });
+    probe.map_err(|e| {
+        let advice = if layout.is_system() {
+            "the system layer belongs to root: run it as root (`sudo gov install ...`)".to_string()
+        } else {
+            format!(
+                "set GOV_HOME to a directory this account owns, or have root install it for every account: `sudo gov install --system <version>` (HOME is {})",
+                std::env::var("HOME").unwrap_or_else(|_| "unset".into())
+            )
+        };
+        Error::new(
+            ErrorKind::Permission,
+            format!("cannot write gov's layer at {}", home.display()),
+        )
+        .with_source(e)
+        .with_advice(advice)
+    })
+}
+
 struct Fetched {
     downloaded: u64,
     from_cache: bool,
@@ -437,7 +468,13 @@ struct Fetched {
 
 fn fresh_stage(stage: &Path) -> Result<()> {
     fsutil::remove_tree(stage)?;
-    std::fs::create_dir(stage).context(|| format!("creating {}", stage.display()))
+    // The staged tree's root becomes versions/<v>: exact mode, not umask.
+    crate::core::perms::make_dir(stage, crate::core::perms::DIR)
+}
+
+/// A local archive's size, which bounds what it may unpack to.
+fn file_len(path: &Path) -> u64 {
+    std::fs::metadata(path).map_or(u64::MAX, |m| m.len())
 }
 
 fn open_file(path: &Path) -> Result<Box<dyn Read + Send>> {
@@ -454,7 +491,7 @@ fn fetch_into(app: &App, plan: &Plan, stage: &Path) -> Result<Fetched> {
     if let Some(path) = &plan.local {
         fresh_stage(stage)?;
         let bar = app.ui.progress(plan.size, &plan.version.go_name());
-        let out = pipeline::run(open_file(path)?, None, bar.clone(), u64::MAX, stage)?;
+        let out = pipeline::run(open_file(path)?, None, bar.clone(), file_len(path), stage)?;
         bar.finish();
         check(plan, out, &path.display().to_string())?;
         return Ok(Fetched {
@@ -502,6 +539,7 @@ fn fetch_into(app: &App, plan: &Plan, stage: &Path) -> Result<Fetched> {
             .and_then(|u| u.to_file_path().ok());
         if let Some(path) = path.filter(|p| p.is_file()) {
             let bar = app.ui.progress(plan.size, &plan.version.go_name());
+            let max = plan.size.unwrap_or_else(|| file_len(&path));
             let out = pipeline::run(open_file(&path)?, None, bar.clone(), max, stage)?;
             bar.finish();
             check(plan, out, url)?;
@@ -525,7 +563,59 @@ fn fetch_into(app: &App, plan: &Plan, stage: &Path) -> Result<Fetched> {
             ),
         ));
     }
-    let body = MirroredBody::open(&app.client()?, http_urls, RetryPolicy::from_env())?;
+    // A mirror that answers 200 with the wrong bytes (a login page, a stale
+    // or tampered file) is passed over for the next one; every failure is
+    // reported if none serves the right file.
+    let client = app.client()?;
+    let mut failures: Vec<String> = Vec::new();
+    let mut next = 0;
+    while next < http_urls.len() {
+        let body = match MirroredBody::open_reporting(
+            &client,
+            http_urls[next..].to_vec(),
+            RetryPolicy::from_env(),
+            &|line| app.ui.warn(line),
+        ) {
+            Ok(b) => b,
+            Err(e) if failures.is_empty() => return Err(e),
+            Err(e) => {
+                failures.push(e.to_string());
+                break;
+            }
+        };
+        let served_by = body.url().to_string();
+        next = http_urls
+            .iter()
+            .position(|u| *u == served_by)
+            .map_or(http_urls.len(), |i| i + 1);
+        match fetch_from(app, plan, stage, body) {
+            Ok(f) => return Ok(f),
+            Err(e) if matches!(e.kind(), ErrorKind::Checksum | ErrorKind::BadArchive) => {
+                app.ui
+                    .warn(&format!("{served_by}: {e}; trying the next mirror"));
+                failures.push(format!("{served_by}: {e}"));
+                fresh_stage(stage)?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(Error::new(
+        ErrorKind::Checksum,
+        format!(
+            "no mirror served the right {}:\n    {}",
+            plan.filename,
+            failures.join("\n    ")
+        ),
+    )
+    .with_advice(
+        "nothing was installed; the mirrors in GOV_MIRROR serve different or tampered files \
+         (an HTML login page, a stale copy): fix them or point GOV_MIRROR at https://dl.google.com/go",
+    ))
+}
+
+/// One mirror's answer, streamed into `stage` and checked.
+fn fetch_from(app: &App, plan: &Plan, stage: &Path, body: MirroredBody) -> Result<Fetched> {
+    let layout = &app.layout;
     if let (Some(announced), Some(size)) = (body.content_length(), plan.size)
         && announced != size
     {
@@ -539,11 +629,13 @@ fn fetch_into(app: &App, plan: &Plan, stage: &Path) -> Result<Fetched> {
         )
         .with_advice("the mirror serves a different file; try another mirror (GOV_MIRROR)"));
     }
+    let max = plan.size.or(body.content_length()).unwrap_or(u64::MAX);
     let source_url = body.url().to_string();
     let download = layout
         .tmp_dir()
         .join(installed::tmp_name(plan.version.as_str(), "download"));
-    let tee = File::create(&download).context(|| format!("creating {}", download.display()))?;
+    let _ = std::fs::remove_file(&download);
+    let tee = crate::core::perms::create_file(&download, crate::core::perms::FILE)?;
     let bar = app
         .ui
         .progress(plan.size.or(body.content_length()), &plan.version.go_name());
@@ -718,11 +810,42 @@ pub fn summary(r: &Report) -> String {
 /// files are deleted from tmp/.
 pub fn uninstall(app: &App, req: &VersionRequest) -> Result<GoVersion> {
     let layout = &app.layout;
+    // One rule: removal names an exact version. `latest` and `1.22` both
+    // mean "whatever is newest", which is never what a removal should guess.
+    if !matches!(req, VersionRequest::Exact(_)) {
+        let hint = installed::find(layout, req)?
+            .map(|f| format!("did you mean `gov uninstall {}`?", f.version))
+            .unwrap_or_else(|| "see `gov list` for the installed versions".into());
+        return Err(Error::invalid(format!(
+            "`{req}` is ambiguous for uninstall: name the exact version"
+        ))
+        .with_advice(hint));
+    }
+    // The global check and the removal happen under the state lock, so a
+    // racing `gov global` cannot select the version being removed.
+    let _state = lock::acquire(&layout.state_lock(), "to change the selection", |m| {
+        app.ui.status(m)
+    })?;
     let Some(found) = installed::find(layout, req)? else {
         let have: Vec<String> = installed::list(layout)?
             .iter()
             .map(|i| i.version.to_string())
             .collect();
+        if !layout.is_system()
+            && let Some(sys) = installed::find(&crate::core::layout::Layout::system(), req)?
+        {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!(
+                    "Go {} is installed in the system layer, not in yours",
+                    sys.version
+                ),
+            )
+            .with_advice(format!(
+                "the system layer belongs to root: `sudo gov uninstall --system {}`",
+                sys.version
+            )));
+        }
         return Err(
             Error::new(ErrorKind::NotFound, format!("Go {req} is not installed")).with_advice(
                 if have.is_empty() {
@@ -733,12 +856,6 @@ pub fn uninstall(app: &App, req: &VersionRequest) -> Result<GoVersion> {
             ),
         );
     };
-    if let VersionRequest::Family { .. } = req {
-        return Err(Error::invalid(format!(
-            "`{req}` is ambiguous for uninstall: name the exact version"
-        ))
-        .with_advice(format!("did you mean `gov uninstall {}`?", found.version)));
-    }
     if let Some(global) = crate::entry::select::global(layout)?
         && global.request.matches(&found.version)
     {
@@ -762,16 +879,31 @@ pub fn uninstall(app: &App, req: &VersionRequest) -> Result<GoVersion> {
         &format!("to finish with Go {version}"),
         |m| app.ui.status(m),
     )?;
+    let goroot = layout.version_dir(&version);
+    for (pid, what) in installed::processes_using(&goroot) {
+        app.ui.warn(&format!(
+            "Go {version} is in use by process {pid} ({what}); it keeps running from the removed files until it exits"
+        ));
+    }
     fsutil::create_dir_all(&layout.tmp_dir())?;
     let trash = layout
         .tmp_dir()
         .join(installed::tmp_name(&version, "trash"));
-    // The tree goes first, in one rename: from then on the version is not
-    // listed; its shims and files are removed after.
-    let goroot = layout.version_dir(&version);
+    let shim_trash = layout
+        .tmp_dir()
+        .join(installed::tmp_name(&version, "shims"));
+    // Shims go first, then the tree, each in one rename into tmp/: a kill at
+    // any point leaves either an installed version (whose shims the next
+    // install or `gov doctor` restores) or nothing, never shims without a
+    // tree; what is in tmp/ is removed by the next run.
+    let shims = layout.shim_dir(&version);
+    if shims.exists() {
+        std::fs::rename(&shims, &shim_trash).context(|| format!("removing {}", shims.display()))?;
+        fsutil::fsync_dir(&layout.shims_dir())?;
+    }
     std::fs::rename(&goroot, &trash).context(|| format!("removing {}", goroot.display()))?;
     fsutil::fsync_dir(&layout.versions_dir())?;
-    fsutil::remove_tree(&layout.shim_dir(&version))?;
+    fsutil::remove_tree(&shim_trash)?;
     fsutil::remove_tree(&trash)?;
     Ok(found.version)
 }

@@ -208,7 +208,8 @@ pub fn run(
         .context(|| "starting the decompression thread".to_string())?;
 
     let mut reader = ChannelReader::new(tar_rx);
-    let extracted = unpack::unpack(&mut reader, dest, Limits::default());
+    let known = (max_bytes != u64::MAX).then_some(max_bytes);
+    let extracted = unpack::unpack(&mut reader, dest, Limits::for_archive(known));
     if extracted.is_ok() {
         // Trailing zero blocks after the tar end marker.
         reader.drain();

@@ -189,7 +189,7 @@ pub struct ProxySettings {
 /// for this account: environment > `go env -w` > gov's profile > Go's
 /// defaults. GOSUMDB=off is refused, as cmd/go refuses it for toolchains.
 pub fn resolve_settings(app: &App) -> Result<ProxySettings> {
-    let eff = settings::effective(&app.layout, None);
+    let eff = settings::effective(&app.layers(), None);
     let get = |k: &str| {
         eff.iter()
             .find(|e| e.key == k)
@@ -284,6 +284,8 @@ impl Http {
             .user_agent(http::user_agent())
             .connect_timeout(timeout)
             .timeout(timeout)
+            // The same https policy on every redirect hop as installs.
+            .redirect(http::redirect_policy())
             .build()
             .map_err(|e| {
                 Error::new(ErrorKind::Network, "cannot set up the HTTP client").with_source(e)
@@ -312,17 +314,10 @@ fn get_small(net: &Http, url: &str) -> Result<Got<Vec<u8>>> {
     }
     check_base(url)?;
     match http::get_or_failure(&net.client, url, &HeaderMap::new(), &net.policy) {
-        Ok(resp) => {
-            let mut body = Vec::new();
-            let read = resp.take(MAX_SMALL_BODY + 1).read_to_end(&mut body);
-            match read {
-                Ok(_) if body.len() as u64 > MAX_SMALL_BODY => Ok(Got::Failed(format!(
-                    "{url}: answer larger than {MAX_SMALL_BODY} bytes"
-                ))),
-                Ok(_) => Ok(Got::Found(body)),
-                Err(e) => Ok(Got::Failed(format!("{url}: {e}"))),
-            }
-        }
+        Ok(resp) => match http::read_capped(resp, MAX_SMALL_BODY, "the answer") {
+            Ok(body) => Ok(Got::Found(body)),
+            Err(why) => Ok(Got::Failed(format!("{url}: {why}"))),
+        },
         Err(f) if f.is_not_found() => Ok(Got::NotFound(format!("{url}: {}", f.why))),
         Err(f) => Ok(Got::Failed(format!("{url}: {}", f.why))),
     }

@@ -5,10 +5,11 @@
 //! dropped. Symlinks are created last, and no entry may pass through one,
 //! so an archive cannot write through a link it planted.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::ffi::OsString;
 use std::fs::OpenOptions;
 use std::io::{Read, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -16,18 +17,42 @@ use crate::core::error::{Error, ErrorKind, IoContext, Result};
 use crate::core::fsutil;
 
 /// Upper bounds that stop a decompression bomb long before the disk fills.
-/// A Go release is ~250 MB in ~15 000 entries.
+/// A Go release is ~250 MB in ~15 000 entries, unpacked from ~70 MB: about
+/// 3.5 bytes per archive byte and one entry per 4 KiB of archive.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub max_bytes: u64,
     pub max_entries: u64,
 }
 
+/// Ceilings whatever the archive's size: several times any real release.
+const CEILING_BYTES: u64 = 2 << 30;
+const CEILING_ENTRIES: u64 = 200_000;
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_bytes: 8 << 30,
-            max_entries: 1_000_000,
+            max_bytes: CEILING_BYTES,
+            max_entries: CEILING_ENTRIES,
+        }
+    }
+}
+
+impl Limits {
+    /// Bounds for an archive of `archive_bytes` (when known): ten times a
+    /// real release's ratios plus some slack for tiny archives, so a 3 MB
+    /// answer from a hostile mirror can never write gigabytes before the
+    /// checksum verdict.
+    pub fn for_archive(archive_bytes: Option<u64>) -> Limits {
+        match archive_bytes {
+            None => Limits::default(),
+            Some(n) => Limits {
+                max_bytes: n
+                    .saturating_mul(10)
+                    .saturating_add(64 << 20)
+                    .min(CEILING_BYTES),
+                max_entries: (n / 400).saturating_add(5_000).min(CEILING_ENTRIES),
+            },
         }
     }
 }
@@ -92,6 +117,53 @@ fn symlink_stays_inside(link: &Path, target: &Path) -> bool {
             Component::Normal(_) => depth += 1,
             Component::CurDir => {}
             Component::RootDir | Component::Prefix(_) => return false,
+        }
+    }
+    true
+}
+
+/// Resolves the symlink at `link` to `target` the way the kernel will once
+/// every planned link exists, following links through links (`a/b -> ..`
+/// then `c -> a/b/..`), and tells whether it stays inside the tree. A
+/// lexical check of each link alone misses such chains.
+fn resolves_inside(link: &Path, target: &Path, links: &HashMap<PathBuf, PathBuf>) -> bool {
+    let parts = |p: &Path| -> Option<Vec<OsString>> {
+        p.components()
+            .map(|c| match c {
+                Component::Normal(n) => Some(n.to_owned()),
+                Component::ParentDir => Some(OsString::from("..")),
+                Component::CurDir => Some(OsString::from(".")),
+                Component::RootDir | Component::Prefix(_) => None,
+            })
+            .collect()
+    };
+    let mut cur: Vec<OsString> = link.parent().and_then(parts).unwrap_or_default();
+    let Some(start) = parts(target) else {
+        return false;
+    };
+    let mut queue: VecDeque<OsString> = start.into();
+    let mut budget = 64;
+    while let Some(c) = queue.pop_front() {
+        if c == "." {
+            continue;
+        }
+        if c == ".." {
+            if cur.pop().is_none() {
+                return false;
+            }
+            continue;
+        }
+        cur.push(c);
+        let here: PathBuf = cur.iter().collect();
+        if let Some(t) = links.get(&here) {
+            budget -= 1;
+            let Some(more) = parts(t).filter(|_| budget > 0) else {
+                return false;
+            };
+            cur.pop();
+            for m in more.into_iter().rev() {
+                queue.push_front(m);
+            }
         }
     }
     true
@@ -162,7 +234,7 @@ pub fn unpack(tar_stream: impl Read, dest: &Path, limits: Limits) -> Result<Stat
                     return Err(refuse(&shown, "replaces a symlink"));
                 }
                 if made_dirs.insert(rel.clone()) {
-                    match std::fs::create_dir(&out) {
+                    match std::fs::DirBuilder::new().mode(0o755).create(&out) {
                         Ok(()) => {}
                         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                             if !out.symlink_metadata().is_ok_and(|m| m.is_dir()) {
@@ -215,7 +287,17 @@ pub fn unpack(tar_stream: impl Read, dest: &Path, limits: Limits) -> Result<Stat
         }
     }
 
+    let planned: HashMap<PathBuf, PathBuf> = links.iter().cloned().collect();
     for (rel, target) in links {
+        if !resolves_inside(&rel, &target, &planned) {
+            return Err(refuse(
+                &rel.display().to_string(),
+                &format!(
+                    "symlink to {} leaves the tree through other links",
+                    target.display()
+                ),
+            ));
+        }
         for anc in rel.ancestors().skip(1) {
             if link_paths.contains(anc) {
                 return Err(refuse(
@@ -382,6 +464,35 @@ mod tests {
             Path::new("a/b/c"),
             Path::new("../../x/../y")
         ));
+    }
+
+    #[test]
+    fn symlink_chains() {
+        let links: HashMap<PathBuf, PathBuf> = [
+            (PathBuf::from("a/b"), PathBuf::from("..")),
+            (PathBuf::from("c"), PathBuf::from("a/b/..")),
+            (PathBuf::from("misc/link"), PathBuf::from("../VERSION")),
+            (PathBuf::from("loop1"), PathBuf::from("loop2")),
+            (PathBuf::from("loop2"), PathBuf::from("loop1")),
+        ]
+        .into_iter()
+        .collect();
+        let ok = |l: &str| resolves_inside(Path::new(l), &links[Path::new(l)], &links);
+        assert!(ok("a/b"));
+        assert!(ok("misc/link"));
+        // Each is lexically inside; through a/b it is the tree's parent.
+        assert!(symlink_stays_inside(Path::new("c"), Path::new("a/b/..")));
+        assert!(!ok("c"));
+        assert!(!ok("loop1"));
+    }
+
+    #[test]
+    fn entry_limits_follow_the_archive_size() {
+        let real = Limits::for_archive(Some(70 << 20));
+        assert!(real.max_bytes >= 600 << 20 && real.max_entries >= 50_000);
+        let small = Limits::for_archive(Some(3 << 20));
+        assert!(small.max_bytes < 128 << 20, "{}", small.max_bytes);
+        assert!(small.max_entries < 20_000);
     }
 
     #[test]

@@ -56,6 +56,7 @@ pub fn build_client() -> Result<Client> {
         // In the blocking client this bounds each read of a body, not the
         // whole transfer: a slow but live download is never cut off.
         .timeout(Duration::from_secs(read))
+        .redirect(redirect_policy())
         .build()
         .map_err(|e| Error::new(ErrorKind::Network, "cannot set up the HTTP client").with_source(e))
 }
@@ -70,13 +71,7 @@ pub fn check_url(url: &str, what: &str) -> Result<reqwest::Url> {
     match parsed.scheme() {
         "https" | "file" => Ok(parsed),
         "http" => {
-            let loopback = match parsed.host() {
-                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-                None => false,
-            };
-            if loopback || allow_http() {
+            if is_loopback(&parsed) || allow_http() {
                 Ok(parsed)
             } else {
                 Err(Error::invalid(format!(
@@ -94,6 +89,68 @@ pub fn check_url(url: &str, what: &str) -> Result<reqwest::Url> {
     }
 }
 
+/// The URL policy applied to every redirect hop, not only the first URL:
+/// an https index (the checksums) or a self-update that redirects to plain
+/// http on a remote host is refused, as is any scheme but http(s).
+pub fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() >= 10 {
+            return attempt.error("more than 10 redirects");
+        }
+        let url = attempt.url().as_str().to_string();
+        if !matches!(attempt.url().scheme(), "http" | "https") {
+            return attempt.error(format!("refusing a redirect to {url}"));
+        }
+        match check_url(&url, "the redirect target") {
+            Ok(_) => attempt.follow(),
+            Err(e) => attempt.error(e.to_string()),
+        }
+    })
+}
+
+/// Plain http only to this machine: the one place credentials may travel
+/// unencrypted.
+pub fn is_loopback(u: &reqwest::Url) -> bool {
+    match u.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// ~/.netrc credentials for `url`: only over https, or to loopback (never
+/// over plain http to a remote host, even with GOV_ALLOW_HTTP=1), and not
+/// when the URL carries its own.
+pub fn netrc_for(url: &str) -> Option<crate::net::netrc::Credentials> {
+    let u = reqwest::Url::parse(url).ok()?;
+    if !u.username().is_empty() || !(u.scheme() == "https" || is_loopback(&u)) {
+        return None;
+    }
+    u.host_str().and_then(crate::net::netrc::lookup)
+}
+
+/// Reads at most `limit` bytes of a body; more is an error, not a longer
+/// wait: a hostile server cannot make gov hold gigabytes in memory.
+pub fn read_capped(
+    mut body: impl Read,
+    limit: u64,
+    what: &str,
+) -> std::result::Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    (&mut body)
+        .take(limit + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("reading {what}: {e}"))?;
+    if out.len() as u64 > limit {
+        return Err(format!(
+            "{what} is larger than {} MiB, far more than a genuine one",
+            limit >> 20
+        ));
+    }
+    Ok(out)
+}
+
 fn allow_http() -> bool {
     matches!(
         crate::core::config::get("GOV_ALLOW_HTTP").as_deref(),
@@ -104,7 +161,15 @@ fn allow_http() -> bool {
 /// Advice for a failed request, by what failed.
 pub fn advice_for(why: &str) -> &'static str {
     let w = why.to_ascii_lowercase();
-    if w.contains("certificate") || w.contains("unknownissuer") || w.contains("tls") {
+    if w.contains("connect refused") {
+        "the proxy refuses to tunnel to that host: have it allowed there, or list the host in NO_PROXY if it is reachable directly"
+    } else if w.contains("proxy")
+        && (w.contains("refused the connection") || w.contains("does not resolve"))
+    {
+        "the proxy is not reachable: check that it runs at that address, or fix (or unset) the variable named above"
+    } else if w.contains("path problem") {
+        "check the path of GOV_MIRROR / GOV_INDEX_URL: a mirror base is the folder holding go1.x.y.linux-*.tar.gz (like https://dl.google.com/go)"
+    } else if w.contains("certificate") || w.contains("unknownissuer") || w.contains("tls") {
         "TLS verification failed: if a corporate proxy or private CA signs this host's certificate, \
          point SSL_CERT_FILE (or SSL_CERT_DIR) at that CA's PEM bundle"
     } else if w.contains("401") || w.contains("403") {
@@ -191,14 +256,10 @@ impl Failure {
     }
 }
 
-/// Adds ~/.netrc credentials for the URL's host, unless the URL carries
-/// its own. Never over plain http to a remote host (checked earlier).
+/// Adds ~/.netrc credentials for the URL's host (see `netrc_for`).
 fn request(client: &Client, url: &str, headers: &HeaderMap) -> reqwest::blocking::RequestBuilder {
     let mut req = client.get(url).headers(headers.clone());
-    if let Ok(u) = reqwest::Url::parse(url)
-        && u.username().is_empty()
-        && let Some(c) = u.host_str().and_then(crate::net::netrc::lookup)
-    {
+    if let Some(c) = netrc_for(url) {
         req = req.basic_auth(c.login, Some(c.password));
     }
     req
@@ -211,15 +272,21 @@ fn attempt(client: &Client, url: &str, headers: &HeaderMap) -> Attempt {
             if status.is_success() || status == StatusCode::NOT_MODIFIED {
                 Attempt::Done(resp)
             } else if is_transient_status(status) {
-                Attempt::Transient(format!("HTTP {status}"), Some(status.as_u16()))
+                Attempt::Transient(
+                    crate::net::explain::explain_status(status, url),
+                    Some(status.as_u16()),
+                )
             } else {
-                Attempt::Skip(format!("HTTP {status}"), Some(status.as_u16()))
+                Attempt::Skip(
+                    crate::net::explain::explain_status(status, url),
+                    Some(status.as_u16()),
+                )
             }
         }
         Err(e) if is_transient_error(&e) && !is_unknown_host(&e) => {
-            Attempt::Transient(describe(&e), None)
+            Attempt::Transient(crate::net::explain::explain(&e, url), None)
         }
-        Err(e) => Attempt::Skip(describe(&e), None),
+        Err(e) => Attempt::Skip(crate::net::explain::explain(&e, url), None),
     }
 }
 
@@ -279,8 +346,26 @@ pub struct MirroredBody {
 impl MirroredBody {
     /// `urls` are the full URLs of the same file on each mirror, in order.
     pub fn open(client: &Client, urls: Vec<String>, policy: RetryPolicy) -> Result<MirroredBody> {
-        let mut failures = Vec::new();
+        Self::open_reporting(client, urls, policy, &|_| {})
+    }
+
+    /// `open`, telling `fallback` in one line each time a mirror fails and
+    /// the next one is tried.
+    pub fn open_reporting(
+        client: &Client,
+        urls: Vec<String>,
+        policy: RetryPolicy,
+        fallback: &dyn Fn(&str),
+    ) -> Result<MirroredBody> {
+        let mut failures: Vec<String> = Vec::new();
         for (i, url) in urls.iter().enumerate() {
+            if let (Some(last), Some(prev)) = (failures.last(), i.checked_sub(1)) {
+                fallback(&format!(
+                    "mirror {} failed ({last}); trying {}",
+                    host_of(&urls[prev]),
+                    host_of(url)
+                ));
+            }
             match get_with_retries(client, url, &HeaderMap::new(), &policy) {
                 Ok(resp) => {
                     let total = resp.content_length();
@@ -298,10 +383,15 @@ impl MirroredBody {
                         resumes_left,
                     });
                 }
-                Err(why) => failures.push(format!("{url}: {why}")),
+                Err(why) => failures.push(why),
             }
         }
-        let all = failures.join("\n    ");
+        let all = urls
+            .iter()
+            .zip(&failures)
+            .map(|(u, why)| format!("{u}: {why}"))
+            .collect::<Vec<_>>()
+            .join("\n    ");
         Err(Error::new(
             ErrorKind::Network,
             format!("could not download from any mirror:\n    {all}"),

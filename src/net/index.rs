@@ -88,6 +88,9 @@ pub fn index_url() -> String {
         .unwrap_or_else(|| DEFAULT_INDEX_URL.to_string())
 }
 
+/// Cap on a release index body (go.dev's complete index is about 3 MB).
+pub const MAX_INDEX_BYTES: u64 = 64 << 20;
+
 fn ttl() -> Duration {
     let secs = crate::core::config::get("GOV_INDEX_TTL")
         .and_then(|v| v.trim().parse().ok())
@@ -136,7 +139,7 @@ fn slim(releases: Vec<Release>) -> Vec<Release> {
         .collect()
 }
 
-fn parse_releases(bytes: &[u8], url: &str) -> Result<Vec<Release>> {
+pub fn parse_releases(bytes: &[u8], url: &str) -> Result<Vec<Release>> {
     serde_json::from_slice::<Vec<Release>>(bytes).map_err(|e| {
         Error::new(
             ErrorKind::Network,
@@ -286,17 +289,18 @@ pub fn load(
         .get(LAST_MODIFIED)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let body = match resp.bytes() {
+    // go.dev's full index is a few MB; the cap keeps a hostile answer from
+    // taking gigabytes of memory.
+    let body = match http::read_capped(resp, MAX_INDEX_BYTES, "the release index") {
         Ok(b) => b,
-        Err(e) => {
+        Err(why) => {
             let err = Error::new(
                 ErrorKind::Network,
                 format!(
-                    "the release index download from {} failed",
+                    "the release index download from {} failed: {why}",
                     http::host_of(&url)
                 ),
-            )
-            .with_source(e);
+            );
             return fail(err, cached);
         }
     };
@@ -309,6 +313,12 @@ pub fn load(
     };
     write_cache(layout, &data_path, &meta_path, &releases, &meta)?;
     Ok(Index::new(releases, IndexSource::Fresh, url))
+}
+
+/// The cache files of the current GOV_INDEX_URL (data, meta): what
+/// `gov cache clean` keeps.
+pub fn current_cache_files(layout: &Layout) -> (PathBuf, PathBuf) {
+    cache_paths(layout, &index_url())
 }
 
 /// The index without any network access, for shell completion: the cached

@@ -3,6 +3,7 @@
 //! bodies) and the release index with its revalidated cache.
 //! Uses `core` only.
 
+pub mod explain;
 pub mod http;
 pub mod index;
 pub mod netrc;

@@ -93,7 +93,9 @@ pub fn tool_env(
             }
         }
     }
-    if !user.has("GOTOOLCHAIN") && !profile.contains_key("GOTOOLCHAIN") {
+    // Under `go env -w GOTOOLCHAIN=...` an exported GOTOOLCHAIN would make
+    // Go warn that the environment overrides what the user is writing.
+    if !is_env_write(args) && !user.has("GOTOOLCHAIN") && !profile.contains_key("GOTOOLCHAIN") {
         env.push(("GOTOOLCHAIN".into(), "local".into()));
     }
     env

@@ -4,5 +4,6 @@
 //! systemd. Uses `core` (and `trust` for verifier keys' notes).
 
 pub mod goenv;
+pub mod goflags;
 pub mod persist;
 pub mod proxy;

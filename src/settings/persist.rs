@@ -1,15 +1,17 @@
 //! Persisting gov's environment for login shells and services: the PATH to
 //! the entry points (which carry the module settings themselves, so Go's
-//! precedence stays intact), and GOV_HOME / GOV_BIN_DIR when they differ
-//! from the defaults. Idempotent and removable; system paths are taken
-//! relative to a chosen root so tests never touch the real /etc.
+//! precedence stays intact), and the layer locations when they differ from
+//! the defaults (for the system scope GOV_SYSTEM_HOME / GOV_SYSTEM_BIN_DIR,
+//! never GOV_HOME, which would take every account's own layer away; for an
+//! account GOV_HOME / GOV_BIN_DIR). Idempotent and removable; system paths
+//! are taken relative to a chosen root so tests never touch the real /etc.
 
 use std::path::{Path, PathBuf};
 
-use crate::core::error::{IoContext, Result};
+use crate::core::error::{Error, ErrorKind, IoContext, Result};
 use crate::core::fsutil;
 use crate::core::layout::Layout;
-use crate::core::quote::sh_quote;
+use crate::core::quote::{check_no_control, environment_d_quote, sh_quote};
 use crate::core::template;
 
 pub const BEGIN: &str =
@@ -23,26 +25,71 @@ pub enum Scope {
     /// <root>/etc/environment.d/gov.conf (systemd user managers).
     System,
     /// This user: a marked block in ~/.profile (and ~/.bash_profile,
-    /// ~/.bash_login, ~/.zprofile where they exist) and
+    /// ~/.bash_login where they exist; ~/.zprofile for zsh users, created if
+    /// needed), fish's conf.d/gov.fish for fish users, and
     /// ~/.config/environment.d/gov.conf (systemd user services).
     User,
 }
 
+fn set(name: &str) -> bool {
+    std::env::var_os(name).is_some_and(|x| !x.is_empty())
+}
+
 fn exports(layout: &Layout) -> Vec<(&'static str, String)> {
     let mut v = Vec::new();
-    if std::env::var_os("GOV_HOME").is_some_and(|x| !x.is_empty()) {
+    if layout.is_system() {
+        if set("GOV_SYSTEM_HOME") {
+            v.push(("GOV_SYSTEM_HOME", layout.home().display().to_string()));
+        }
+        if set("GOV_SYSTEM_BIN_DIR") {
+            v.push(("GOV_SYSTEM_BIN_DIR", layout.bin_dir().display().to_string()));
+        }
+        return v;
+    }
+    if set("GOV_HOME") {
         v.push(("GOV_HOME", layout.home().display().to_string()));
     }
-    if std::env::var_os("GOV_BIN_DIR").is_some_and(|x| !x.is_empty()) {
+    if set("GOV_BIN_DIR") {
         v.push(("GOV_BIN_DIR", layout.bin_dir().display().to_string()));
     }
     v
+}
+
+/// systemd's PATH for system services (`systemd-path search-binaries-default`).
+const SYSTEMD_DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// The system manager's drop-in (`shims/system.conf`): every system
+/// service gets the entry points on PATH. `None` when services already
+/// find them (the default /usr/local/bin and a default system layer).
+pub fn system_manager_lines(layout: &Layout) -> Option<String> {
+    let bin = layout.bin_dir().display().to_string();
+    let on_default = SYSTEMD_DEFAULT_PATH.split(':').any(|d| d == bin);
+    let exports = exports(layout);
+    if on_default && exports.is_empty() {
+        return None;
+    }
+    let mut words = Vec::new();
+    if !on_default {
+        words.push(format!("PATH={bin}:{SYSTEMD_DEFAULT_PATH}"));
+    }
+    words.extend(exports.into_iter().map(|(k, v)| format!("{k}={v}")));
+    // systemd splits on spaces and honours double quotes.
+    let value: Vec<String> = words
+        .iter()
+        .map(|w| format!("\"{}\"", w.replace('\\', "\\\\").replace('"', "\\\"")))
+        .collect();
+    Some(template::render(
+        SYSTEM_MANAGER_TEMPLATE,
+        &[("ENVIRONMENT", &value.join(" "))],
+    ))
 }
 
 /// The profile.d snippet and the block in `~/.profile` (`shims/profile.sh`).
 const PROFILE_TEMPLATE: &str = include_str!("../../shims/profile.sh");
 /// systemd's environment.d file (`shims/environment.conf`).
 const ENVIRONMENT_D_TEMPLATE: &str = include_str!("../../shims/environment.conf");
+/// systemd's system manager drop-in (`shims/system.conf`).
+const SYSTEM_MANAGER_TEMPLATE: &str = include_str!("../../shims/system.conf");
 
 /// The sh lines for profile files.
 pub fn sh_lines(layout: &Layout) -> String {
@@ -57,12 +104,13 @@ pub fn sh_lines(layout: &Layout) -> String {
     )
 }
 
-/// systemd environment.d lines (KEY=VALUE, ${VAR} expanded by systemd).
+/// systemd environment.d lines (KEY=VALUE; values quoted by systemd's
+/// rules so a `$` in a path is not expanded).
 pub fn environment_d_lines(layout: &Layout) -> String {
-    let bin = layout.bin_dir().display().to_string();
+    let bin = environment_d_quote(&layout.bin_dir().to_string_lossy());
     let exports: String = exports(layout)
         .into_iter()
-        .map(|(k, v)| format!("{k}={v}\n"))
+        .map(|(k, v)| format!("{k}={}\n", environment_d_quote(&v)))
         .collect();
     template::render(
         ENVIRONMENT_D_TEMPLATE,
@@ -70,39 +118,100 @@ pub fn environment_d_lines(layout: &Layout) -> String {
     )
 }
 
-/// Replaces (or removes, with `body = None`) gov's marked block in `text`.
-pub fn with_block(text: &str, body: Option<&str>) -> String {
-    let mut out = String::new();
-    let mut skipping = false;
-    for line in text.lines() {
-        if line.trim_end() == BEGIN {
-            // Drop the blank line gov put before its block.
-            if out.ends_with("\n\n") {
-                out.pop();
-            }
-            skipping = true;
-            continue;
+/// Where gov's block sits in `text`: the byte range from the start of its
+/// BEGIN line to the end of its END line (line ending included).
+fn find_block(text: &str) -> Result<Option<(usize, usize)>> {
+    let mut pos = 0;
+    let mut begin = None;
+    for line in text.split_inclusive('\n') {
+        let bare = line.trim_end_matches(['\n', '\r']).trim_end();
+        match begin {
+            None if bare == BEGIN => begin = Some(pos),
+            Some(b) if bare == END => return Ok(Some((b, pos + line.len()))),
+            _ => {}
         }
-        if skipping {
-            if line.trim_end() == END {
-                skipping = false;
-            }
-            continue;
-        }
-        out.push_str(line);
-        out.push('\n');
+        pos += line.len();
     }
-    if let Some(body) = body {
-        if !out.is_empty() && !out.ends_with("\n\n") {
-            out.push('\n');
+    match begin {
+        None => Ok(None),
+        // Without its end the block's extent is unknown: deleting "to the
+        // end" would take the user's lines with it.
+        Some(_) => Err(Error::new(
+            ErrorKind::State,
+            "gov's block has a start marker but no end marker",
+        )
+        .with_advice(format!(
+            "nothing was changed; add the line `{END}` where gov's block ends (or delete the block by hand), then run again"
+        ))),
+    }
+}
+
+/// Replaces (or removes, with `body = None`) gov's marked block in `text`,
+/// touching no other byte: line endings, a missing final newline and blank
+/// lines elsewhere stay as they are, and removing what was added gives back
+/// the original bytes exactly.
+pub fn with_block(text: &str, body: Option<&str>) -> Result<String> {
+    let block = body.map(|b| format!("{BEGIN}\n{b}{END}\n"));
+    match (find_block(text)?, block) {
+        // Replaced in place.
+        (Some((b, e)), Some(block)) => Ok(format!("{}{block}{}", &text[..b], &text[e..])),
+        (Some((b, e)), None) => {
+            // gov appends its block after one newline (ending the last line,
+            // or making a blank line); take that newline back with it when
+            // the block is still last, or the blank line it made otherwise.
+            let at_end = e == text.len();
+            let before = &text[..b];
+            let start = if (at_end && before.ends_with('\n')) || before.ends_with("\n\n") {
+                b - 1
+            } else {
+                b
+            };
+            Ok(format!("{}{}", &text[..start], &text[e..]))
         }
-        out.push_str(BEGIN);
-        out.push('\n');
-        out.push_str(body);
-        out.push_str(END);
-        out.push('\n');
+        (None, Some(block)) if text.is_empty() => Ok(block),
+        (None, Some(block)) => Ok(format!("{text}\n{block}")),
+        (None, None) => Ok(text.to_string()),
+    }
+}
+
+/// fish's own syntax for the same: a conf.d file (fish reads no profile).
+pub fn fish_lines(layout: &Layout) -> String {
+    let bin = sh_quote(&layout.bin_dir().to_string_lossy());
+    let mut out = format!("if not contains -- {bin} $PATH\n    set -gx PATH {bin} $PATH\nend\n");
+    for (k, v) in exports(layout) {
+        out.push_str(&format!("set -gx {k} {}\n", sh_quote(&v)));
     }
     out
+}
+
+/// The user's login shell, by name (`zsh`, `fish`, `bash`...), from $SHELL.
+pub fn login_shell() -> String {
+    std::env::var("SHELL")
+        .ok()
+        .and_then(|s| s.rsplit('/').next().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Does this user use zsh (login shell, or its startup files exist)? zsh
+/// login shells read ~/.zprofile, never ~/.profile.
+fn uses_zsh(h: &Path) -> bool {
+    login_shell() == "zsh"
+        || [".zprofile", ".zshrc", ".zshenv"]
+            .iter()
+            .any(|f| h.join(f).exists())
+}
+
+/// fish's config directory: $XDG_CONFIG_HOME/fish, else ~/.config/fish.
+fn fish_config_dir(h: &Path) -> PathBuf {
+    std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| h.join(".config"))
+        .join("fish")
+}
+
+fn uses_fish(h: &Path) -> bool {
+    login_shell() == "fish" || fish_config_dir(h).is_dir()
 }
 
 fn home() -> PathBuf {
@@ -120,12 +229,19 @@ fn update_block(path: &Path, body: Option<&str>, changed: &mut Vec<PathBuf>) -> 
         }
         Err(e) => return Err(e).context(|| format!("reading {}", path.display())),
     };
-    let new = with_block(&old, body);
+    let new = with_block(&old, body).map_err(|e| {
+        Error::new(
+            ErrorKind::State,
+            format!("cannot update {}", path.display()),
+        )
+        .with_source(e)
+    })?;
     if new != old {
         if let Some(dir) = path.parent() {
             fsutil::create_dir_all(dir)?;
         }
-        fsutil::write_atomic(path, new.as_bytes())?;
+        // Through a symlink (dotfiles managers), keeping mode and owner.
+        crate::core::perms::replace_keeping(path, new.as_bytes())?;
         changed.push(path.to_path_buf());
     }
     Ok(())
@@ -155,6 +271,10 @@ fn update_file(path: &Path, body: Option<&str>, changed: &mut Vec<PathBuf>) -> R
 
 /// Writes (or removes) the persisted environment. Returns the files changed.
 pub fn persist(layout: &Layout, scope: Scope, root: &Path, remove: bool) -> Result<Vec<PathBuf>> {
+    // A newline in a path would end the quoted value and start a line of
+    // the user's choosing (`LD_PRELOAD=...`) in every login's environment.
+    check_no_control("GOV_BIN_DIR", &layout.bin_dir().to_string_lossy())?;
+    check_no_control("GOV_HOME", &layout.home().to_string_lossy())?;
     let sh = sh_lines(layout);
     let envd = environment_d_lines(layout);
     let (sh, envd) = if remove {
@@ -171,16 +291,46 @@ pub fn persist(layout: &Layout, scope: Scope, root: &Path, remove: bool) -> Resu
                 envd,
                 &mut changed,
             )?;
+            // A stale drop-in (the entry points moved back) goes too.
+            let manager = system_manager_lines(layout).filter(|_| !remove);
+            update_file(
+                &root.join("etc/systemd/system.conf.d/60-gov.conf"),
+                manager.as_deref(),
+                &mut changed,
+            )?;
+            // Where those shells are installed: zsh logins read
+            // /etc/zsh/zprofile (not profile.d), fish its conf.d.
+            if root.join("etc/zsh").is_dir() {
+                update_block(&root.join("etc/zsh/zprofile"), sh, &mut changed)?;
+            }
+            if root.join("etc/fish").is_dir() {
+                let fish = (!remove).then(|| fish_lines(layout));
+                update_file(
+                    &root.join("etc/fish/conf.d/gov.fish"),
+                    fish.as_deref(),
+                    &mut changed,
+                )?;
+            }
         }
         Scope::User => {
             let h = home();
             update_block(&h.join(".profile"), sh, &mut changed)?;
-            // bash reads only the first of these it finds; zsh its own.
-            for f in [".bash_profile", ".bash_login", ".zprofile"] {
+            // bash reads only the first of these it finds.
+            for f in [".bash_profile", ".bash_login"] {
                 let p = h.join(f);
                 if p.exists() {
                     update_block(&p, sh, &mut changed)?;
                 }
+            }
+            // zsh logins read ~/.zprofile only: created for zsh users.
+            let zprofile = h.join(".zprofile");
+            if zprofile.exists() || (uses_zsh(&h) && !remove) {
+                update_block(&zprofile, sh, &mut changed)?;
+            }
+            let fish_file = fish_config_dir(&h).join("conf.d/gov.fish");
+            if uses_fish(&h) || fish_file.exists() {
+                let fish = (!remove).then(|| fish_lines(layout));
+                update_file(&fish_file, fish.as_deref(), &mut changed)?;
             }
             update_file(
                 &h.join(".config/environment.d/gov.conf"),
@@ -196,15 +346,51 @@ pub fn persist(layout: &Layout, scope: Scope, root: &Path, remove: bool) -> Resu
 mod tests {
     use super::*;
 
+    fn add(t: &str, b: &str) -> String {
+        with_block(t, Some(b)).unwrap_or_else(|e| panic!("{e}"))
+    }
+    fn remove(t: &str) -> String {
+        with_block(t, None).unwrap_or_else(|e| panic!("{e}"))
+    }
+
     #[test]
     fn blocks_are_idempotent_and_removable() {
         let base = "export EDITOR=vi\n";
-        let once = with_block(base, Some("PATH=x\n"));
-        assert_eq!(with_block(&once, Some("PATH=x\n")), once);
+        let once = add(base, "PATH=x\n");
+        assert_eq!(add(&once, "PATH=x\n"), once);
         assert!(once.starts_with(base));
         assert!(once.contains(BEGIN) && once.contains("PATH=x\n") && once.contains(END));
-        assert_eq!(with_block(&once, None).trim_end(), base.trim_end());
-        let changed = with_block(&once, Some("PATH=y\n"));
+        assert_eq!(remove(&once), base);
+        let changed = add(&once, "PATH=y\n");
         assert!(changed.contains("PATH=y") && !changed.contains("PATH=x"));
+    }
+
+    #[test]
+    fn removal_gives_back_the_exact_bytes() {
+        for base in [
+            "",
+            "a",
+            "a\n",
+            "a\n\n",
+            "a\n\n\n",
+            "a\r\nb\r\n",
+            "a\r\nno-final-newline",
+            "\n",
+        ] {
+            let with = add(base, "PATH=x\n");
+            assert_eq!(remove(&with), base, "{base:?} -> {with:?}");
+            // Replacing the body and removing again: still exact.
+            assert_eq!(remove(&add(&with, "PATH=y\n")), base, "{base:?}");
+        }
+        // A block the user moved above their own lines leaves them intact.
+        let moved = format!("a\n\n{BEGIN}\nPATH=x\n{END}\nb\n");
+        assert_eq!(remove(&moved), "a\nb\n");
+    }
+
+    #[test]
+    fn a_missing_end_marker_changes_nothing() {
+        let t = format!("a\n{BEGIN}\nPATH=x\nimportant\n");
+        assert!(with_block(&t, None).is_err());
+        assert!(with_block(&t, Some("PATH=y\n")).is_err());
     }
 }

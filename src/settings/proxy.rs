@@ -1,14 +1,15 @@
 //! Module proxy settings: validation as cmd/go parses them, presets for
-//! the usual setups, and gov's profile (`$GOV_HOME/env`, go env format),
-//! which every shim and entry point applies below the user's own settings:
-//! environment > `go env -w` file > gov's profile > `$GOROOT/go.env` >
-//! Go's defaults.
+//! the usual setups, and gov's profiles (`env` in each layer, go env
+//! format), which every shim and entry point applies below the user's own
+//! settings: environment > `go env -w` file > the account's gov profile >
+//! the system layer's profile > `$GOROOT/go.env` > Go's defaults.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::core::error::{Error, Result};
 use crate::core::fsutil;
+use crate::core::layers::{Layer, Layers};
 use crate::core::layout::Layout;
 use crate::settings::goenv;
 
@@ -33,7 +34,11 @@ const KNOWN_SUMDB: &[(&str, &str)] = &[(
 )];
 
 fn bad(key: &str, value: &str, why: impl Into<String>) -> Error {
-    Error::invalid(format!("invalid {key}={value:?}: {}", why.into()))
+    Error::invalid(format!(
+        "invalid {key}=\"{}\": {}",
+        crate::core::quote::shown(value),
+        why.into()
+    ))
 }
 
 /// GOPROXY: entries split by `,` (fall through on 404/410) or `|` (on any
@@ -230,15 +235,15 @@ fn check_glob(p: &str) -> std::result::Result<(), &'static str> {
     Ok(())
 }
 
-/// GOFLAGS: space-separated flags, each starting with `-`.
+/// GOFLAGS: space-separated flags that cmd/go knows, with values it
+/// accepts (see `goflags`).
 pub fn validate_goflags(value: &str) -> Result<()> {
-    for f in value.split_whitespace() {
-        if !f.starts_with('-') {
-            return Err(bad("GOFLAGS", value, format!("`{f}` is not a flag"))
-                .with_advice("GOFLAGS holds flags like -mod=mod -trimpath, separated by spaces"));
-        }
-    }
-    Ok(())
+    crate::settings::goflags::check(value).map_err(|why| {
+        bad("GOFLAGS", value, why).with_advice(
+            "GOFLAGS holds flags like -mod=mod -trimpath, separated by spaces; \
+             a flag only a newer Go knows can be set with `go env -w GOFLAGS=...`",
+        )
+    })
 }
 
 /// GOTOOLCHAIN: local, auto, path, goX[.Y[.Z]], optionally +auto / +path.
@@ -277,8 +282,22 @@ fn validate_abs_path(key: &str, value: &str) -> Result<()> {
     }
 }
 
-/// Validates one KEY=VALUE as cmd/go would.
+/// Validates one KEY=VALUE as cmd/go would. The raw value is checked for
+/// control characters first (a carriage return or escape stored in the
+/// profile would reach every go command); the rest sees it trimmed.
 pub fn validate(key: &str, value: &str) -> Result<()> {
+    if let Some(c) = value.chars().find(|c| c.is_control()) {
+        return Err(bad(
+            key,
+            value,
+            format!(
+                "the control character {} has no place in it",
+                c.escape_default()
+            ),
+        )
+        .with_advice("write the value on one line, without carriage returns, tabs or escapes"));
+    }
+    let value = value.trim();
     match key {
         "GOPROXY" => validate_goproxy(value),
         "GOSUMDB" => parse_gosumdb(value).map(|_| ()),
@@ -286,8 +305,11 @@ pub fn validate(key: &str, value: &str) -> Result<()> {
         "GOFLAGS" => validate_goflags(value),
         "GOTOOLCHAIN" => validate_gotoolchain(value),
         "GOMODCACHE" | "GOCACHE" => validate_abs_path(key, value),
-        other => Err(Error::invalid(format!("gov does not manage `{other}`"))
-            .with_advice(format!("settable keys: {}", KEYS.join(", ")))),
+        other => Err(Error::invalid(format!(
+            "gov does not manage `{}`",
+            crate::core::quote::shown(other)
+        ))
+        .with_advice(format!("settable keys: {}", KEYS.join(", ")))),
     }
 }
 
@@ -395,7 +417,11 @@ pub fn corp_preset(url: &str, private: Option<&str>, fallback: bool) -> Result<P
 pub struct Effective {
     pub key: &'static str,
     pub value: String,
+    /// Where it comes from, for people (with the file's path).
     pub source: String,
+    /// The layer, for machines: `environment`, `go-env`, `user`, `system`,
+    /// `policy`, `goroot` or `default`.
+    pub origin: &'static str,
 }
 
 /// Go's built-in defaults, for the bottom layer.
@@ -425,9 +451,11 @@ fn go_default(key: &str, effective: &BTreeMap<String, String>) -> String {
 /// Every managed setting as the tools gov starts here will see it:
 /// environment > `go env -w` file > gov's profile > gov's GOTOOLCHAIN
 /// policy > `$GOROOT/go.env` of the selected version > Go's defaults.
-pub fn effective(layout: &Layout, goroot: Option<&Path>) -> Vec<Effective> {
-    let profile = read_profile(layout);
-    let profile_path = profile_path(layout);
+pub fn effective(layers: &Layers, goroot: Option<&Path>) -> Vec<Effective> {
+    let profiles: Vec<(Layer, PathBuf, BTreeMap<String, String>)> = layers
+        .search()
+        .map(|(layer, l)| (layer, profile_path(l), read_profile(l)))
+        .collect();
     let user_file = goenv::user_env_file();
     let user = user_file
         .as_deref()
@@ -439,39 +467,58 @@ pub fn effective(layout: &Layout, goroot: Option<&Path>) -> Vec<Effective> {
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     let mut out = Vec::new();
     for key in KEYS {
-        let (value, source) = if let Some(v) = std::env::var(key).ok().filter(|v| !v.is_empty()) {
-            (v, "environment".to_string())
-        } else if let Some(v) = user.get(*key) {
-            let p = user_file
-                .as_deref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default();
-            (v.clone(), format!("go env -w ({p})"))
-        } else if let Some(v) = profile.get(*key) {
-            (
-                v.clone(),
-                format!("gov profile ({})", profile_path.display()),
-            )
-        } else if *key == "GOTOOLCHAIN" {
-            ("local".to_string(), "gov's policy".to_string())
-        } else if let Some(v) = goroot_env.get(*key) {
-            let g = goroot
-                .as_ref()
-                .map(|g| g.join("go.env").display().to_string())
-                .unwrap_or_default();
-            (v.clone(), format!("$GOROOT/go.env ({g})"))
-        } else if matches!(*key, "GONOPROXY" | "GONOSUMDB")
-            && seen.get("GOPRIVATE").is_some_and(|v| !v.is_empty())
-        {
-            (
-                go_default(key, &seen),
-                "Go's default (GOPRIVATE)".to_string(),
-            )
-        } else {
-            (go_default(key, &seen), "Go's default".to_string())
-        };
+        let in_profile = profiles
+            .iter()
+            .find_map(|(layer, path, map)| map.get(*key).map(|v| (*layer, path, v)));
+        let (value, source, origin) =
+            if let Some(v) = std::env::var(key).ok().filter(|v| !v.is_empty()) {
+                (v, "environment".to_string(), "environment")
+            } else if let Some(v) = user.get(*key) {
+                let p = user_file
+                    .as_deref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default();
+                (v.clone(), format!("go env -w ({p})"), "go-env")
+            } else if let Some((layer, path, v)) = in_profile {
+                let what = match layer {
+                    Layer::User => "gov profile",
+                    Layer::System => "system profile",
+                };
+                (
+                    v.clone(),
+                    format!("{what} ({})", path.display()),
+                    layer.name(),
+                )
+            } else if *key == "GOTOOLCHAIN" {
+                ("local".to_string(), "gov's policy".to_string(), "policy")
+            } else if let Some(v) = goroot_env.get(*key) {
+                let g = goroot
+                    .as_ref()
+                    .map(|g| g.join("go.env").display().to_string())
+                    .unwrap_or_default();
+                (v.clone(), format!("$GOROOT/go.env ({g})"), "goroot")
+            } else if matches!(*key, "GONOPROXY" | "GONOSUMDB")
+                && seen.get("GOPRIVATE").is_some_and(|v| !v.is_empty())
+            {
+                (
+                    go_default(key, &seen),
+                    "Go's default (GOPRIVATE)".to_string(),
+                    "default",
+                )
+            } else {
+                (
+                    go_default(key, &seen),
+                    "Go's default".to_string(),
+                    "default",
+                )
+            };
         seen.insert(key.to_string(), value.clone());
-        out.push(Effective { key, value, source });
+        out.push(Effective {
+            key,
+            value,
+            source,
+            origin,
+        });
     }
     out
 }
@@ -483,6 +530,18 @@ pub fn profile_path(layout: &Layout) -> PathBuf {
 
 pub fn read_profile(layout: &Layout) -> BTreeMap<String, String> {
     goenv::read_env_file(&profile_path(layout))
+}
+
+/// The profiles of every layer merged: a key from the account's own
+/// profile wins over the system profile's.
+pub fn layered_profile(layers: &Layers) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (_, layout) in layers.search() {
+        for (k, v) in read_profile(layout) {
+            out.entry(k).or_insert(v);
+        }
+    }
+    out
 }
 
 /// Replaces the profile atomically: every shim and entry point sees the old

@@ -80,7 +80,7 @@ impl ToolchainArchive {
         path
     }
 
-    fn finish(version: &str, arch: &str, bytes: Vec<u8>) -> ToolchainArchive {
+    pub fn finish(version: &str, arch: &str, bytes: Vec<u8>) -> ToolchainArchive {
         ToolchainArchive {
             version: version.to_string(),
             arch: arch.to_string(),

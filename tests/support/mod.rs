@@ -6,6 +6,7 @@
 //! subset, hence the allows below.
 #![allow(dead_code, unused_imports)]
 
+pub mod account;
 pub mod archive;
 pub mod forward_proxy;
 pub mod sandbox;
@@ -13,6 +14,7 @@ pub mod server;
 pub mod sumdb;
 pub mod tls;
 
+pub use account::Account;
 pub use archive::{
     ARCHIVE_MTIME, Hostile, IndexBuilder, IndexFile, ToolchainArchive, archive_filename,
     hostile_archive, sha256_hex, toolchain_archive,

@@ -100,6 +100,7 @@ struct Resource {
 struct State {
     resources: HashMap<String, Resource>,
     fail: HashMap<String, (u16, usize)>,
+    redirect: HashMap<String, String>,
     truncate: HashMap<String, (u64, usize)>,
     delay: HashMap<String, Duration>,
     requests: Vec<RecordedRequest>,
@@ -111,6 +112,7 @@ impl State {
     fn is_registered(&self, key: &str) -> bool {
         self.resources.contains_key(key)
             || self.fail.contains_key(key)
+            || self.redirect.contains_key(key)
             || self.truncate.contains_key(key)
             || self.delay.contains_key(key)
     }
@@ -236,7 +238,9 @@ impl TestServer {
 
     /// Stop serving `path` (it answers 404 from now on).
     pub fn remove(&self, path: &str) {
-        self.shared.lock().resources.remove(path);
+        let mut st = self.shared.lock();
+        st.resources.remove(path);
+        st.redirect.remove(path);
     }
 
     /// The next `times` GETs of `path` answer `status` with a small text
@@ -271,6 +275,15 @@ impl TestServer {
         } else {
             st.delay.insert(path.to_string(), per_chunk);
         }
+    }
+
+    /// GETs of `path` answer `302 Found` with `Location: location` until
+    /// [`TestServer::remove`] is called for the path.
+    pub fn redirect(&self, path: &str, location: &str) {
+        self.shared
+            .lock()
+            .redirect
+            .insert(path.to_string(), location.to_string());
     }
 
     /// Requests received (any method, any outcome) whose matched route or
@@ -650,6 +663,7 @@ fn etag_matches(list: &str, etag: &str) -> bool {
 /// What to do with one request, decided under the state lock.
 enum Plan {
     Simple(u16, String),
+    Redirect(String),
     NotModified(Resource),
     Unsatisfiable(Resource),
     Send {
@@ -676,6 +690,18 @@ fn respond(shared: &Shared, req: &Request, w: &mut BufWriter<TcpStream>) -> io::
         plan_response(&mut st, req, &route, is_get)
     };
     let (res, range, truncate_at, delay) = match plan {
+        Plan::Redirect(location) => {
+            write!(
+                w,
+                "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n"
+            )?;
+            if close {
+                w.write_all(b"Connection: close\r\n")?;
+            }
+            w.write_all(b"\r\n")?;
+            w.flush()?;
+            return Ok(!close);
+        }
         Plan::Simple(status, body) => {
             write_simple(w, status, &body, close)?;
             return Ok(!close);
@@ -811,6 +837,9 @@ fn plan_response(st: &mut State, req: &Request, route: &str, is_get: bool) -> Pl
             status,
             format!("test server: injected failure {status} for {route}\n"),
         );
+    }
+    if let Some(location) = st.redirect.get(route) {
+        return Plan::Redirect(location.clone());
     }
     let Some(res) = st.resources.get(route).cloned() else {
         return Plan::Simple(404, format!("test server: no such path {route}\n"));

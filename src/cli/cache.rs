@@ -1,0 +1,59 @@
+//! `gov cache clean`.
+
+use serde_json::json;
+
+use crate::app::App;
+use crate::core::error::Result;
+use crate::install::cache;
+
+/// Manage gov's caches (downloaded archives, release index copies).
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  gov cache clean             # drop cached archives and stale index copies\n  gov cache clean --dry-run   # only say what it would free\n  gov cache clean --json"
+)]
+pub struct Args {
+    #[command(subcommand)]
+    command: CacheCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum CacheCommand {
+    /// Remove cached archives and index copies of other index URLs.
+    #[command(
+        after_help = "Installed versions are not touched; the current release index copy is kept.\n\nExamples:\n  gov cache clean\n  gov cache clean --dry-run"
+    )]
+    Clean {
+        /// Count, remove nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Machine-readable result: {"archives", "index_copies", "bytes", "dry_run"}.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(app: &App, a: Args) -> Result<()> {
+    match a.command {
+        CacheCommand::Clean { dry_run, json } => {
+            let c = cache::clean(&app.layout, dry_run)?;
+            if json {
+                return super::print_json(&json!({
+                    "archives": c.archives,
+                    "index_copies": c.index_copies,
+                    "bytes": c.bytes,
+                    "dry_run": dry_run,
+                }));
+            }
+            let verb = if dry_run { "Would free" } else { "Freed" };
+            app.ui.status(&format!(
+                "{verb} {} ({} cached archive{}, {} stale index cop{})",
+                crate::core::report::human_bytes(c.bytes),
+                c.archives,
+                if c.archives == 1 { "" } else { "s" },
+                c.index_copies,
+                if c.index_copies == 1 { "y" } else { "ies" },
+            ));
+            Ok(())
+        }
+    }
+}

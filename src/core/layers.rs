@@ -1,0 +1,76 @@
+//! The state layers one account sees, nearest first: its own (GOV_HOME,
+//! where its writes go) and the system layer (GOV_SYSTEM_HOME, root's,
+//! read by everyone). For root, by default, they are the same directory
+//! and there is one layer. An account without any home has no layer of
+//! its own and reads the system layer only.
+
+use crate::core::layout::Layout;
+
+/// Which layer something lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Layer {
+    User,
+    System,
+}
+
+impl Layer {
+    /// The name used in text and JSON (`"user"`, `"system"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Layer::User => "user",
+            Layer::System => "system",
+        }
+    }
+
+    pub fn of(layout: &Layout) -> Layer {
+        if layout.is_system() {
+            Layer::System
+        } else {
+            Layer::User
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Layers {
+    own: Option<Layout>,
+    system: Layout,
+}
+
+impl Layers {
+    /// This process's layers from GOV_HOME / GOV_SYSTEM_HOME. Never fails:
+    /// without a home the account reads the system layer alone.
+    pub fn from_env() -> Layers {
+        Layers::with_own(Layout::from_env().ok())
+    }
+
+    /// The layers above and below `own` (the caller's layer).
+    pub fn with_own(own: Option<Layout>) -> Layers {
+        Layers {
+            own,
+            system: Layout::system(),
+        }
+    }
+
+    /// The caller's own layer (the system layer for root by default).
+    pub fn own(&self) -> Option<&Layout> {
+        self.own.as_ref()
+    }
+
+    pub fn system(&self) -> &Layout {
+        &self.system
+    }
+
+    /// The account's layer when it is not the system layer.
+    pub fn user(&self) -> Option<&Layout> {
+        self.own.as_ref().filter(|l| l.home() != self.system.home())
+    }
+
+    /// The layers to read, nearest first.
+    pub fn search(&self) -> impl Iterator<Item = (Layer, &Layout)> {
+        self.user()
+            .map(|l| (Layer::User, l))
+            .into_iter()
+            .chain(std::iter::once((Layer::System, &self.system)))
+    }
+}

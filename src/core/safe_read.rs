@@ -1,0 +1,170 @@
+//! Reading small files that anyone may have put in a checkout or a parent
+//! directory (`.go-version`, go.mod, go.work): regular files only, opened
+//! without blocking, bounded in size, decoded strictly. A FIFO must not hang
+//! every `go` below it, `/dev/zero` or a sparse 2 GB file must not fill
+//! memory, and a link to `/proc/self/environ` must not end up in a CI log.
+
+use std::fs::{File, OpenOptions};
+use std::io::Read;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use crate::core::error::{Error, Result};
+use crate::core::quote::shown;
+
+/// `.go-version` and the global selection hold one line.
+pub const MAX_VERSION_FILE: u64 = 4 << 10;
+/// go.mod / go.work of real projects stay far below this.
+pub const MAX_MODULE_FILE: u64 = 1 << 20;
+
+fn refuse(path: &Path, why: &str) -> Error {
+    Error::invalid(format!("{} {why}", shown(&path.to_string_lossy())))
+}
+
+fn open_nofollow(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY | libc::O_CLOEXEC)
+        .open(path)
+}
+
+/// A symlinked selection file is followed only to a file of the same name
+/// (a monorepo's shared `.go-version`), never to `/etc/shadow` or
+/// `/proc/self/environ`.
+fn follow_link(path: &Path) -> Result<Option<PathBuf>> {
+    let target = match std::fs::canonicalize(path) {
+        Ok(t) => t,
+        // A dangling link selects nothing, as a missing file.
+        Err(_) => return Ok(None),
+    };
+    if target.file_name() != path.file_name() {
+        return Err(refuse(
+            path,
+            &format!(
+                "is a link to {}, not to another {}",
+                shown(&target.to_string_lossy()),
+                shown(&path.file_name().unwrap_or_default().to_string_lossy())
+            ),
+        )
+        .with_advice("replace the link with the file itself, or link to a file of the same name"));
+    }
+    Ok(Some(target))
+}
+
+/// Reads `path` if it is a small regular file. `Ok(None)` when it does not
+/// exist, or when it sits in a folder every account can write (`/tmp`) and
+/// another account owns it: such a file was not put there by this user.
+pub fn read_text(path: &Path, max: u64) -> Result<Option<String>> {
+    let (file, opened) = match open_nofollow(path) {
+        Ok(f) => (f, path.to_path_buf()),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            let Some(target) = follow_link(path)? else {
+                return Ok(None);
+            };
+            match open_nofollow(&target) {
+                Ok(f) => (f, target),
+                Err(_) => return Ok(None),
+            }
+        }
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return Ok(None);
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            return Err(crate::core::fsutil::permission_denied(path, e));
+        }
+        // Anything else unopenable (a directory...) selects nothing.
+        Err(_) => return Ok(None),
+    };
+    let meta = file
+        .metadata()
+        .map_err(|e| refuse(path, "cannot be inspected").with_source(e))?;
+    let ft = meta.file_type();
+    if ft.is_dir() {
+        return Ok(None);
+    }
+    if !ft.is_file() {
+        use std::os::unix::fs::FileTypeExt;
+        let what = if ft.is_fifo() {
+            "a FIFO"
+        } else if ft.is_char_device() || ft.is_block_device() {
+            "a device"
+        } else if ft.is_socket() {
+            "a socket"
+        } else {
+            "not a regular file"
+        };
+        return Err(refuse(path, &format!("is {what}, not a regular file"))
+            .with_advice("remove it, or replace it with a plain file naming one Go version"));
+    }
+    if planted_in_shared_dir(&opened, &meta) {
+        return Ok(None);
+    }
+    if meta.len() > max {
+        return Err(too_big(path, max));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // The size can change after fstat (or lie, as in /proc): read one byte
+    // more than allowed to notice.
+    (&file)
+        .take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| refuse(path, "cannot be read").with_source(e))?;
+    if bytes.len() as u64 > max {
+        return Err(too_big(path, max));
+    }
+    decode(path, bytes).map(Some)
+}
+
+fn too_big(path: &Path, max: u64) -> Error {
+    refuse(path, &format!("is larger than {} KiB", max >> 10))
+        .with_advice("a selection file names one version; remove or fix this one")
+}
+
+/// UTF-8 only (with or without a byte-order mark, as Windows editors write).
+pub fn decode(path: &Path, mut bytes: Vec<u8>) -> Result<String> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        refuse(path, "is not UTF-8 text")
+            .with_advice("write the version as plain text, like 1.22.5")
+    })
+}
+
+/// A file in a world-writable folder (`/tmp`, `/var/tmp`, `/dev/shm`)
+/// that another account owns, or any file in such a folder without the
+/// sticky bit (anyone could have replaced it).
+fn planted_in_shared_dir(path: &Path, meta: &std::fs::Metadata) -> bool {
+    let Some(dir) = path.parent() else {
+        return false;
+    };
+    let Ok(d) = std::fs::metadata(dir) else {
+        return false;
+    };
+    if d.mode() & 0o002 == 0 {
+        return false;
+    }
+    let sticky = d.mode() & 0o1000 != 0;
+    let owner = meta.uid();
+    !sticky || (owner != crate::core::perms::euid() && owner != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bom_and_invalid_utf8() {
+        let p = Path::new(".go-version");
+        assert_eq!(
+            decode(p, b"\xEF\xBB\xBF1.22.5\n".to_vec()).ok().as_deref(),
+            Some("1.22.5\n")
+        );
+        assert!(decode(p, b"1.22\xFF".to_vec()).is_err());
+    }
+}

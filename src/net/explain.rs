@@ -1,0 +1,178 @@
+//! Network failures in plain words: which stage failed (DNS, connect, the
+//! proxy's CONNECT tunnel, TLS, HTTP), where (the host, or the proxy and the
+//! variable it came from), and what to do. reqwest's innermost error is
+//! resolver or TLS debug text (`Query { name: Name("x."), query_type: AAAA
+//! ... }`); people get a sentence instead.
+
+use reqwest::StatusCode;
+
+/// The proxy a request to `url` goes through, as reqwest's system-proxy
+/// rules pick it: the scheme's variable (either case), then ALL_PROXY,
+/// unless NO_PROXY covers the host. Returns (variable, host:port).
+pub fn proxy_for(url: &str) -> Option<(String, String)> {
+    let u = reqwest::Url::parse(url).ok()?;
+    let host = u.host_str()?.trim_start_matches('[').trim_end_matches(']');
+    if no_proxy_covers(host) {
+        return None;
+    }
+    let names: &[&str] = if u.scheme() == "https" {
+        &["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+    } else {
+        &["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+    };
+    names.iter().find_map(|n| {
+        let v = std::env::var(n).ok().filter(|v| !v.trim().is_empty())?;
+        Some((n.to_string(), proxy_host(&v)))
+    })
+}
+
+/// `http://user:secret@proxy:3128/` -> `proxy:3128` (no credentials in
+/// messages).
+fn proxy_host(v: &str) -> String {
+    let with_scheme = if v.contains("://") {
+        v.to_string()
+    } else {
+        format!("http://{v}")
+    };
+    match reqwest::Url::parse(&with_scheme) {
+        Ok(u) => {
+            let h = u.host_str().unwrap_or("?");
+            match u.port_or_known_default() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_string(),
+            }
+        }
+        Err(_) => "an unparsable value".to_string(),
+    }
+}
+
+fn no_proxy_covers(host: &str) -> bool {
+    let Some(list) = ["NO_PROXY", "no_proxy"]
+        .iter()
+        .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
+    else {
+        return false;
+    };
+    list.split(',').map(str::trim).any(|entry| {
+        let e = entry.trim_start_matches('.');
+        entry == "*" || (!e.is_empty() && (host == e || host.ends_with(&format!(".{e}"))))
+    })
+}
+
+/// The error chain as one lowercase text, for classifying.
+fn chain(e: &reqwest::Error) -> String {
+    let mut all = e.to_string();
+    let mut cur: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(c) = cur {
+        all.push_str(" | ");
+        all.push_str(&c.to_string());
+        cur = c.source();
+    }
+    all.to_ascii_lowercase()
+}
+
+/// One sentence for a failed request to `url`.
+pub fn explain(e: &reqwest::Error, url: &str) -> String {
+    let host = crate::net::http::host_of(url);
+    let text = chain(e);
+    let proxy = proxy_for(url);
+    let via = |p: &(String, String)| format!("the proxy {} from {}", p.1, p.0);
+    let dns = text.contains("dns error")
+        || text.contains("failed to lookup")
+        || text.contains("name or service not known")
+        || text.contains("no records found")
+        || text.contains("nxdomain")
+        || text.contains("no address associated");
+    if dns {
+        return match &proxy {
+            Some(p) => format!("DNS: {} does not resolve", via(p)),
+            None => format!("DNS: the name {host} does not resolve"),
+        };
+    }
+    if text.contains("connection refused") {
+        return match &proxy {
+            Some(p) => format!("connect: {} refused the connection", via(p)),
+            None => format!("connect: {host} refused the connection"),
+        };
+    }
+    // A proxy that answered CONNECT with an error (checked after the
+    // failures to reach the proxy itself, which reqwest also calls tunnel
+    // errors).
+    if text.contains("unsuccessful tunnel")
+        || text.contains("tunnel error")
+        || text.contains("proxy authentication")
+    {
+        let status = text
+            .contains("proxy authentication")
+            .then(|| "it wants credentials".to_string());
+        return match &proxy {
+            Some(p) => format!(
+                "CONNECT refused: {} would not open a tunnel to {host}{}",
+                via(p),
+                status.map(|s| format!(" ({s})")).unwrap_or_default()
+            ),
+            None => format!("CONNECT refused: the proxy would not open a tunnel to {host}"),
+        };
+    }
+    if e.is_timeout() || text.contains("timed out") {
+        return match &proxy {
+            Some(p) => format!("timeout: no answer from {host} through {}", via(p)),
+            None => format!("timeout: no answer from {host}"),
+        };
+    }
+    if text.contains("certificate") || text.contains("tls") || text.contains("handshake") {
+        let detail = if text.contains("unknownissuer") || text.contains("unknown issuer") {
+            "its certificate is signed by an authority this machine does not trust"
+        } else if text.contains("notvalidforname") || text.contains("not valid for name") {
+            "its certificate is for another name"
+        } else if text.contains("expired") {
+            "its certificate has expired"
+        } else {
+            "the secure connection could not be set up"
+        };
+        return format!("TLS with {host}: {detail}");
+    }
+    if text.contains("connection reset") || text.contains("connection closed") {
+        return format!("connect: {host} closed the connection");
+    }
+    // Something else: the innermost cause, on one line and cut short.
+    let inner = crate::net::http::describe(e);
+    let short: String = inner
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(160)
+        .collect();
+    format!("{host}: {short}")
+}
+
+/// One sentence for an HTTP error status from `url`; a 404 or 410 from a
+/// mirror or index is a path problem, not a network one.
+pub fn explain_status(status: StatusCode, url: &str) -> String {
+    let host = crate::net::http::host_of(url);
+    match status {
+        StatusCode::NOT_FOUND | StatusCode::GONE => {
+            let path = reqwest::Url::parse(url)
+                .map(|u| u.path().to_string())
+                .unwrap_or_default();
+            format!(
+                "HTTP {status}: {host} has nothing at {path} (a path problem: the base URL must be the folder that holds the files)"
+            )
+        }
+        _ => format!("HTTP {status} from {host}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_hosts_hide_credentials() {
+        assert_eq!(
+            proxy_host("http://u:secret@proxy.corp:3128/"),
+            "proxy.corp:3128"
+        );
+        assert_eq!(proxy_host("127.0.0.1:3"), "127.0.0.1:3");
+        assert_eq!(proxy_host("https://p.example"), "p.example:443");
+    }
+}

@@ -1,0 +1,277 @@
+//! Day-one commands people bring from goenv, mise and g: bare and multiple
+//! installs, `gov use`, `current --bare`, `--refresh`, pinning globals,
+//! `--unset`, `cache clean`, multi-uninstall, aliases, `v`-prefixed
+//! versions, preset suggestions and list-remote's exit status.
+
+mod support;
+
+use support::{Sandbox, list_dir, run_program};
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).trim().to_string()
+}
+
+fn sh(sb: &Sandbox, cwd: &std::path::Path, script: &str) -> std::process::Output {
+    let mut cmd = sb.env_cmd("sh");
+    cmd.current_dir(cwd).arg("-c").arg(script);
+    run_program(&mut cmd)
+}
+
+#[test]
+fn bare_and_multiple_installs_use_and_scripts() {
+    let sb = Sandbox::new();
+    sb.publish_versions(&["1.22.5", "1.22.1", "1.21.13", "1.20.14"]);
+    let proj = sb.dir.path().join("proj");
+    std::fs::create_dir_all(&proj).unwrap_or_else(|e| panic!("{e}"));
+
+    // Nothing selected anywhere: bare install is a usage error with advice.
+    let out = sh(&sb, &proj, "gov install");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("gov install 1.22"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Bare install installs what .go-version selects; `v` prefix accepted.
+    std::fs::write(proj.join(".go-version"), "v1.21.13\n").unwrap_or_else(|e| panic!("{e}"));
+    let out = sh(&sb, &proj, "gov install");
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("Installed Go 1.21.13"), "{err}");
+    // First install with no global: says how to select it, selects nothing.
+    assert!(err.contains("gov global 1.21.13"), "{err}");
+    sb.fails(&["global"], 1);
+
+    // Several at once; one bad name fails before anything is installed.
+    sb.fails(&["install", "1.20.14", "banana"], 2);
+    assert_eq!(sb.installed(), vec!["1.21.13"]);
+    // One missing release among several: the others install, exit 1.
+    let err = sb.fails(&["install", "1.20.14", "1.19.99", "1.22.1"], 1);
+    assert!(err.contains("1 of 3 installs failed: 1.19.99"), "{err}");
+    assert_eq!(sb.installed(), vec!["1.22.1", "1.21.13", "1.20.14"]);
+
+    // gov use: installs and makes it the global.
+    let out = sb.gov(&["use", "v1.22.5"]);
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("Installed Go 1.22.5") && err.contains("Global Go version: 1.22.5"),
+        "{err}"
+    );
+    assert_eq!(sb.ok(&["global"]).trim(), "1.22.5");
+
+    // current --bare and which, for scripts; exec -- uses the selection.
+    let out = sh(
+        &sb,
+        &proj,
+        "gov current --bare && gov which && gov exec -- go version",
+    );
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "1.21.13\n{}\ngo version go1.21.13 linux/amd64",
+            sb.goroot("1.21.13").join("bin/go").display()
+        )
+    );
+}
+
+#[test]
+fn refresh_and_index_age_on_already_installed() {
+    let sb = Sandbox::with_installed(&["1.22.5"], "1.22.5");
+    let hits = sb.server.hits("/dl/index.json");
+    let err = sb.fails(&["install", "1.22.5", "--refresh"], 0);
+    assert!(err.contains("already installed"), "{err}");
+    assert_eq!(
+        sb.server.hits("/dl/index.json"),
+        hits + 1,
+        "--refresh asked the server"
+    );
+    // Within the TTL without --refresh: no request, and the age is stated.
+    let err = sb.fails(&["install", "1.22"], 0);
+    assert_eq!(sb.server.hits("/dl/index.json"), hits + 1);
+    assert!(err.contains("release index checked"), "{err}");
+    assert!(err.contains("--refresh"), "{err}");
+    sb.ok(&["list-remote", "--refresh"]);
+    assert_eq!(sb.server.hits("/dl/index.json"), hits + 2);
+}
+
+#[test]
+fn global_pins_unset_and_uninstall_many() {
+    let sb = Sandbox::new();
+    sb.publish_versions(&["1.22.5", "1.22.1", "1.21.13", "1.20.14"]);
+    for v in ["1.22.1", "1.21.13", "1.20.14"] {
+        sb.ok(&["install", v]);
+    }
+    // `gov global 1.22` pins the newest installed 1.22.x, and says so.
+    let err = sb.fails(&["global", "1.22"], 0);
+    assert!(err.contains("Global Go version: 1.22.1 (pinned"), "{err}");
+    sb.ok(&["install", "1.22.5"]);
+    assert_eq!(sb.ok(&["global"]).trim(), "1.22.1", "a pin does not float");
+
+    // --unset: no default; `go` then says what to do.
+    sb.ok(&["global", "--unset"]);
+    sb.fails(&["global"], 1);
+    let out = sh(&sb, sb.dir.path(), "go version");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("no Go version is selected"),
+        "{}",
+        text(&out.stderr)
+    );
+    sb.ok(&["global", "--unset"]); // idempotent
+    sb.ok(&["global", "1.22.5"]);
+
+    // ls / rm aliases; several at once; a missing one among them exits 1.
+    let ls = sb.ok(&["ls"]);
+    assert!(ls.contains("1.20.14"), "{ls}");
+    let err = sb.fails(&["rm", "1.20.14", "1.18.1"], 1);
+    assert!(err.contains("Uninstalled Go 1.20.14"), "{err}");
+    assert_eq!(sb.installed(), vec!["1.22.5", "1.22.1", "1.21.13"]);
+    // --all keeps the global.
+    sb.ok(&["uninstall", "--all"]);
+    assert_eq!(sb.installed(), vec!["1.22.5"]);
+    sb.fails(&["uninstall"], 2);
+}
+
+#[test]
+fn cache_clean_reports_what_it_freed_and_keeps_the_current_index() {
+    let sb = Sandbox::with_installed(&["1.22.5", "1.21.13"], "1.22.5");
+    let downloads = sb.home().join("cache/downloads");
+    let index_dir = sb.home().join("cache/index");
+    assert_eq!(
+        list_dir(&downloads).len(),
+        2,
+        "installs fill the download cache"
+    );
+    let current = list_dir(&index_dir);
+    assert!(!current.is_empty());
+    std::fs::write(index_dir.join("0123456789abcdef.json"), vec![b'x'; 1000])
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Hostile: a symlink in the cache pointing at a user's file is removed as
+    // a link; its target survives.
+    let precious = sb.dir.path().join("precious");
+    std::fs::write(&precious, "keep").unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink(&precious, downloads.join("evil.tar.gz"))
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let dry: serde_json::Value =
+        serde_json::from_str(&sb.ok(&["cache", "clean", "--dry-run", "--json"]))
+            .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(dry["archives"], 2);
+    assert_eq!(dry["index_copies"], 1);
+    assert_eq!(list_dir(&downloads).len(), 3, "dry run removes nothing");
+
+    let err = sb.fails(&["cache", "clean"], 0);
+    assert!(
+        err.contains("Freed ") && err.contains("stale index copy"),
+        "{err}"
+    );
+    assert!(list_dir(&downloads).is_empty());
+    assert_eq!(
+        list_dir(&index_dir),
+        current,
+        "the current index copy stays"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&precious).unwrap_or_default(),
+        "keep"
+    );
+    assert_eq!(sb.installed(), vec!["1.22.5", "1.21.13"]);
+    // Nothing left: still success, zero freed.
+    let v: serde_json::Value = serde_json::from_str(&sb.ok(&["cache", "clean", "--json"]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(v["bytes"], 0);
+}
+
+#[test]
+fn list_remote_no_match_presets_and_aliases() {
+    let sb = Sandbox::new();
+    sb.publish_versions(&["1.23rc1", "1.22.5", "1.21.13", "1.19.5"]);
+    // No stable 1.23: exit 1, pointing at --all for the pre-release.
+    let err = sb.fails(&["ls-remote", "1.23"], 1);
+    assert!(err.contains("no release matches 1.23"), "{err}");
+    assert!(err.contains("gov list-remote --all 1.23"), "{err}");
+    let all = sb.ok(&["list-remote", "--all", "1.23"]);
+    assert!(all.contains("1.23rc1"), "{all}");
+    sb.fails(&["list-remote", "1.17"], 1);
+    // The hint names a line that really is hidden by default.
+    let out = sb.gov(&["list-remote"]);
+    let listed = text(&out.stdout);
+    let err = text(&out.stderr);
+    assert!(!listed.contains("1.19.5"), "{listed}");
+    assert!(err.contains("`gov list-remote 1.19` that line"), "{err}");
+    assert!(sb.ok(&["list-remote", "1.19"]).contains("1.19.5"));
+
+    // A preset typo gets a suggestion; hostile names are escaped.
+    let err = sb.fails(&["proxy", "use", "cn-aliyn"], 2);
+    assert!(
+        err.contains("did you mean `gov proxy use cn-aliyun`"),
+        "{err}"
+    );
+    let err = sb.fails(&["proxy", "use", "\u{1b}[31mred"], 2);
+    assert!(!err.contains('\u{1b}'), "{err}");
+}
+
+/// The README's removal steps (with the sandbox's paths) leave nothing of
+/// gov behind, and the user's own `go env -w` file stays.
+#[test]
+fn documented_full_removal_leaves_nothing() {
+    let sb = Sandbox::with_installed(&["1.22.5"], "1.22.5");
+    sb.ok(&["persist", "--user"]);
+    let goenv = sb.dir.path().join("user/.config/go/env");
+    std::fs::create_dir_all(goenv.parent().unwrap_or(sb.dir.path()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&goenv, "GOFLAGS=-mod=mod\n").unwrap_or_else(|e| panic!("{e}"));
+    let gov_copy = sb.dir.path().join("user/gov");
+    std::fs::copy(assert_cmd::cargo::cargo_bin("gov"), &gov_copy).unwrap_or_else(|e| panic!("{e}"));
+    let script = format!(
+        "gov persist --remove --user && rm -f \"$GOV_BIN_DIR/go\" \"$GOV_BIN_DIR/gofmt\" && rm -rf \"$GOV_HOME\" && rm -f {}",
+        gov_copy.display()
+    );
+    let out = sh(&sb, sb.dir.path(), &script);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!sb.home().exists());
+    assert!(list_dir(&sb.bin()).is_empty(), "{:?}", list_dir(&sb.bin()));
+    let profile = std::fs::read_to_string(sb.dir.path().join("user/.profile")).unwrap_or_default();
+    assert!(!profile.contains("gov"), "{profile}");
+    assert!(!gov_copy.exists());
+    assert_eq!(
+        std::fs::read_to_string(&goenv).unwrap_or_default(),
+        "GOFLAGS=-mod=mod\n"
+    );
+}
+
+/// Colour only on a terminal and never with NO_COLOR; ASCII marks outside
+/// UTF-8 locales (LC_ALL=C).
+#[test]
+fn colour_and_ascii_follow_the_terminal_and_locale() {
+    let sb = Sandbox::with_installed(&["1.22.5"], "1.22.5");
+    let gov = assert_cmd::cargo::cargo_bin("gov");
+    let in_pty = |env: &[(&str, &str)]| {
+        let mut c = sb.env_cmd("script");
+        c.args([
+            "-qec",
+            &format!("{} doctor --offline", gov.display()),
+            "/dev/null",
+        ]);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        String::from_utf8_lossy(&run_program(&mut c).stdout).to_string()
+    };
+    let coloured = in_pty(&[("LANG", "C.UTF-8")]);
+    assert!(coloured.contains("\u{1b}[32m✓\u{1b}[0m"), "{coloured}");
+    let plain = in_pty(&[("LANG", "C.UTF-8"), ("NO_COLOR", "1")]);
+    assert!(!plain.contains("\u{1b}["), "{plain}");
+    assert!(plain.contains("✓"), "{plain}");
+    let ascii = in_pty(&[("LANG", "C.UTF-8"), ("LC_ALL", "C"), ("NO_COLOR", "1")]);
+    assert!(ascii.is_ascii(), "{ascii}");
+    assert!(ascii.contains("  + "), "{ascii}");
+    // Not a terminal: no colour even without NO_COLOR.
+    let mut c = sb.env_cmd("sh");
+    c.args(["-c", "gov doctor --offline"])
+        .env("LANG", "C.UTF-8");
+    let piped = String::from_utf8_lossy(&run_program(&mut c).stdout).to_string();
+    assert!(!piped.contains('\u{1b}') && piped.contains("✓"), "{piped}");
+}

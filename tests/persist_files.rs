@@ -1,0 +1,93 @@
+//! `gov persist` edits files that belong to the user: it changes only the
+//! bytes of its own block, writes through a symlinked ~/.profile (dotfile
+//! managers), keeps mode and owner, gives back the exact bytes on
+//! `--remove`, and never drops lines when its end marker is missing.
+
+mod support;
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
+
+use support::{Account, Sandbox};
+
+fn read(p: &Path) -> Vec<u8> {
+    std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[test]
+fn a_symlinked_private_profile_stays_a_link_keeps_its_mode_and_comes_back_exact() {
+    let sb = Sandbox::new();
+    let user = sb.dir.path().join("user");
+    let dotfiles = sb.dir.path().join("dotfiles");
+    std::fs::create_dir_all(&dotfiles).unwrap_or_else(|e| panic!("{e}"));
+    let target = dotfiles.join("profile");
+    let link = user.join(".profile");
+    std::os::unix::fs::symlink(&target, &link).unwrap_or_else(|e| panic!("{e}"));
+    for original in [
+        &b"export EDITOR=vi"[..],
+        b"export EDITOR=vi\r\numask 077\r\n",
+        b"export EDITOR=vi\n\n\n",
+        b"",
+    ] {
+        std::fs::write(&target, original).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600))
+            .unwrap_or_else(|e| panic!("{e}"));
+        sb.ok(&["persist", "--user"]);
+        let meta = std::fs::symlink_metadata(&link).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            meta.file_type().is_symlink(),
+            "~/.profile was replaced by a file"
+        );
+        let with = read(&target);
+        assert!(
+            with.starts_with(original),
+            "{:?}",
+            String::from_utf8_lossy(&with)
+        );
+        assert!(String::from_utf8_lossy(&with).contains("# >>> gov >>>"));
+        assert_eq!(
+            std::fs::metadata(&target).map(|m| m.mode() & 0o777).ok(),
+            Some(0o600)
+        );
+        sb.ok(&["persist", "--user", "--remove"]);
+        assert_eq!(
+            read(&target),
+            original,
+            "--remove of {:?}",
+            String::from_utf8_lossy(original)
+        );
+        assert!(std::fs::symlink_metadata(&link).is_ok_and(|m| m.file_type().is_symlink()));
+    }
+}
+
+#[test]
+fn a_missing_end_marker_loses_no_line() {
+    let sb = Sandbox::new();
+    let profile = sb.dir.path().join("user/.profile");
+    let text = "export A=1\n# >>> gov >>> (managed by `gov persist`; remove with `gov persist --remove`)\nPATH=/old:$PATH\nexport IMPORTANT=keep-me\n";
+    std::fs::write(&profile, text).unwrap_or_else(|e| panic!("{e}"));
+    for args in [
+        &["persist", "--user"][..],
+        &["persist", "--user", "--remove"],
+    ] {
+        let err = sb.fails(args, 1);
+        assert!(err.contains("no end marker"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(&profile).ok().as_deref(),
+            Some(text)
+        );
+    }
+}
+
+#[test]
+fn root_editing_a_users_profile_leaves_it_theirs() {
+    let sb = Sandbox::new();
+    let other = Account::create();
+    let profile = sb.dir.path().join("user/.profile");
+    std::fs::write(&profile, "export A=1\n").unwrap_or_else(|e| panic!("{e}"));
+    other.chown(&profile);
+    sb.ok(&["persist", "--user"]);
+    let m = std::fs::metadata(&profile).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((m.uid(), m.gid()), (other.uid, other.gid));
+    assert_eq!(m.mode() & 0o777, 0o644);
+}

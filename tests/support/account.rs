@@ -1,0 +1,103 @@
+//! Real local accounts for tests of what another user can do to gov's
+//! state: created with useradd under a unique name, removed on drop.
+//! Needs root (CI runs as root); a test that needs one fails loudly
+//! without it rather than passing silently.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+pub struct Account {
+    pub name: String,
+    pub uid: u32,
+    pub gid: u32,
+}
+
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+fn id(flag: &str, name: &str) -> Option<u32> {
+    let o = Command::new("id").args([flag, name]).output().ok()?;
+    if !o.status.success() {
+        return None;
+    }
+    String::from_utf8_lossy(&o.stdout).trim().parse().ok()
+}
+
+impl Account {
+    /// A fresh system account with its own group and no home directory.
+    pub fn create() -> Account {
+        assert!(
+            is_root(),
+            "this test creates a real account and needs root (CI runs as root)"
+        );
+        static N: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "govt{}x{}",
+            std::process::id() % 100_000,
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        // useradd refuses while another holds /etc/passwd's lock: retry.
+        let mut last = None;
+        for _ in 0..50 {
+            let out = Command::new("useradd")
+                .args(["--system", "--user-group", "--no-create-home"])
+                .args(["--shell", "/bin/sh", &name])
+                .output()
+                .unwrap_or_else(|e| panic!("useradd: {e}"));
+            if out.status.success() {
+                last = None;
+                break;
+            }
+            last = Some(String::from_utf8_lossy(&out.stderr).into_owned());
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        if let Some(err) = last {
+            panic!("useradd {name}: {err}");
+        }
+        let uid = id("-u", &name).unwrap_or_else(|| panic!("no uid for {name}"));
+        let gid = id("-g", &name).unwrap_or_else(|| panic!("no gid for {name}"));
+        Account { name, uid, gid }
+    }
+
+    /// `program` run as this account (no supplementary groups).
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut c = Command::new("setpriv");
+        c.arg(format!("--reuid={}", self.uid))
+            .arg(format!("--regid={}", self.gid))
+            .arg("--clear-groups")
+            .arg(program);
+        c
+    }
+
+    /// Runs `sh -c script` as this account.
+    pub fn sh(&self, script: &str) -> Output {
+        self.command("sh")
+            .args(["-c", script])
+            .current_dir("/")
+            .output()
+            .unwrap_or_else(|e| panic!("setpriv: {e}"))
+    }
+
+    pub fn chown(&self, path: &Path) {
+        std::os::unix::fs::chown(path, Some(self.uid), Some(self.gid))
+            .unwrap_or_else(|e| panic!("chown {}: {e}", path.display()));
+    }
+}
+
+impl Drop for Account {
+    fn drop(&mut self) {
+        for _ in 0..50 {
+            let ok = Command::new("userdel")
+                .arg(&self.name)
+                .output()
+                .is_ok_and(|o| o.status.success());
+            if ok {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+}
