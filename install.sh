@@ -321,6 +321,10 @@ cleanup() {
 main() {
     # Stamped by scripts/dist (GOV_DIST_RELEASE_BASE); GOV_RELEASE_BASE overrides it.
     default_base="https://github.com/gov-dev/gov/releases/latest/download"
+    # Stamped by `gov mirror sync --url`: the mirror this copy is served
+    # from. gov is then configured to take releases, the index and its own
+    # updates from there.
+    mirror=""
 
     yes=0
     persist=0
@@ -517,6 +521,14 @@ main() {
     # gov puts go and gofmt beside itself.
     GOV_BIN_DIR=$bin_dir
     export GOV_BIN_DIR
+    # A mirror's copy (stamped by `gov mirror sync --url`) points gov at
+    # that mirror unless the environment says otherwise.
+    if [ -n "$mirror" ]; then
+        GOV_MIRROR=${GOV_MIRROR:-$mirror}
+        GOV_INDEX_URL=${GOV_INDEX_URL:-$mirror/index.json}
+        GOV_RELEASE_BASE=${GOV_RELEASE_BASE:-$mirror}
+        say "gov takes Go releases from the mirror $mirror"
+    fi
     # Where releases come from, as given: kept in gov's config (root: the
     # system layer's, read by every account), so later logins, cron jobs
     # and services use it without this environment.

@@ -14,6 +14,9 @@
 //!   env shims.
 //! - `install`: putting trees under `versions/` (release archives, import)
 //!   and gov's own self-update.
+//! - `lifecycle`: outdated, upgrade and prune; the Go vulnerability
+//!   database.
+//! - `mirror`: a static mirror for a fleet (sync from upstream, verify).
 //! - `doctor`: checks with findings and advice.
 //! - `cli`: argument parsing, completions and all terminal output.
 //!
@@ -26,6 +29,8 @@ pub mod core;
 pub mod doctor;
 pub mod entry;
 pub mod install;
+pub mod lifecycle;
+pub mod mirror;
 pub mod net;
 pub mod settings;
 pub mod trust;

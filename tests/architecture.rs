@@ -6,7 +6,16 @@ use std::path::{Path, PathBuf};
 
 /// Lowest first; a folder may use the ones before it.
 const LAYERS: &[&str] = &[
-    "core", "net", "trust", "settings", "entry", "install", "doctor", "cli",
+    "core",
+    "net",
+    "trust",
+    "settings",
+    "entry",
+    "install",
+    "lifecycle",
+    "mirror",
+    "doctor",
+    "cli",
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

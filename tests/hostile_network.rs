@@ -131,7 +131,7 @@ fn an_oversized_index_body_is_refused() {
     body.push(close);
     sb.server.put("/dl/index.json", body);
     let err = sb.fails(&["list-remote"], 1);
-    assert!(err.contains("larger than 64 MiB"), "{err}");
+    assert!(err.contains("larger than 32 MiB"), "{err}");
 }
 
 #[test]

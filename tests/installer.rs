@@ -24,11 +24,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+use support::account::{USER, chown_tree, is_root, test_user};
 use support::{Sandbox, list_dir, run_program};
 
 const GO: &str = "1.22.5";
 const TRIPLE: &str = "x86_64-unknown-linux-gnu";
-const USER: &str = "govtest";
 const SYSTEM_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 fn artifact() -> String {
@@ -278,11 +278,6 @@ fn assert_installed(out: &Output, bin: &str) {
     );
 }
 
-fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
-}
-
 /// Whether this host lets root make a private mount namespace.
 fn can_unshare() -> bool {
     static OK: OnceLock<bool> = OnceLock::new();
@@ -293,49 +288,6 @@ fn can_unshare() -> bool {
                 .output()
                 .is_ok_and(|o| o.status.success())
     })
-}
-
-/// The unprivileged user's uid and gid, creating the user if needed.
-fn test_user() -> (u32, u32) {
-    static IDS: OnceLock<(u32, u32)> = OnceLock::new();
-    *IDS.get_or_init(|| {
-        let ids = || -> Option<(u32, u32)> {
-            let id = |flag: &str| {
-                let o = Command::new("id").args([flag, USER]).output().ok()?;
-                o.status
-                    .success()
-                    .then(|| text(&o.stdout).trim().parse().ok())
-                    .flatten()
-            };
-            Some((id("-u")?, id("-g")?))
-        };
-        if let Some(v) = ids() {
-            return v;
-        }
-        let out = Command::new("useradd")
-            .args([
-                "--system",
-                "--user-group",
-                "--no-create-home",
-                "--shell",
-                "/bin/sh",
-                USER,
-            ])
-            .output()
-            .unwrap_or_else(|e| panic!("useradd: {e}"));
-        // Another test process may have created it meanwhile.
-        ids().unwrap_or_else(|| panic!("cannot create the user {USER}:\n{}", describe(&out)))
-    })
-}
-
-fn chown_tree(dir: &Path, uid: u32, gid: u32) {
-    let out = Command::new("chown")
-        .arg("-R")
-        .arg(format!("{uid}:{gid}"))
-        .arg(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("chown: {e}"));
-    assert!(out.status.success(), "chown: {}", describe(&out));
 }
 
 // ---------------------------------------------------------------------------

@@ -16,11 +16,15 @@ mod list;
 mod list_remote;
 mod local;
 mod man;
+mod mirror;
+mod outdated;
 mod persist;
 mod proxy;
+mod prune;
 mod self_update;
 pub mod terminal;
 mod uninstall;
+mod upgrade;
 mod use_;
 
 use clap::{Parser, Subcommand};
@@ -76,6 +80,10 @@ pub enum Command {
     Man(man::Args),
     Use(use_::Args),
     Cache(cache::Args),
+    Mirror(mirror::Args),
+    Outdated(outdated::Args),
+    Upgrade(upgrade::Args),
+    Prune(prune::Args),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -138,6 +146,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Man(a) => man::run(a),
         Command::Use(a) => use_::run(&app, a),
         Command::Cache(a) => cache::run(&app, a),
+        Command::Mirror(a) => mirror::run(&app, a),
+        Command::Outdated(a) => outdated::run(&app, a),
+        Command::Upgrade(a) => upgrade::run(&app, a),
+        Command::Prune(a) => prune::run(&app, a),
     }
 }
 

@@ -20,7 +20,9 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         .base
         .map(|b| b.trim().to_string())
         .filter(|b| !b.is_empty())
-        .unwrap_or_else(|| self_update::DEFAULT_RELEASE_BASE.to_string());
+        // GOV_RELEASE_BASE from gov's config files too (a mirror's
+        // install.sh writes it there).
+        .unwrap_or_else(self_update::release_base_from_env);
     let exe = std::env::current_exe()
         .map_err(|e| Error::io("cannot find the running gov executable", e))?;
     app.ui.status(&format!(

@@ -108,6 +108,18 @@ pub const KEYS: &[Key] = &[
         default: "auto",
         help: "where toolchains come from: release archives, the module proxy (GOPROXY, verified by GOSUMDB), or auto (release, then the proxy when unreachable)",
     },
+    Key {
+        name: "GOV_VULNDB",
+        kind: Kind::UrlList,
+        default: "https://vuln.go.dev",
+        help: "Go vulnerability database URL(s), comma-separated (https, http or file); else GOVULNDB",
+    },
+    Key {
+        name: "GOV_VULNDB_TTL",
+        kind: Kind::Number,
+        default: "3600",
+        help: "seconds cached vulnerability data is used before revalidation",
+    },
 ];
 
 pub fn key(name: &str) -> Option<&'static Key> {

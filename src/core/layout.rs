@@ -10,6 +10,7 @@
 //!                                  again on every use
 //! $GOV_HOME/sumdb/<db>/latest      newest verified signed tree head of a
 //!                                  checksum database, replaced atomically
+//! $GOV_HOME/cache/vulndb/          vulnerability database cache (per database URL)
 //! $GOV_HOME/tmp/                   staging and trash, same filesystem as versions/
 //! $GOV_HOME/locks/                 OS file locks
 //! $GOV_HOME/config                 gov's own settings for this layer (core::config)
@@ -124,6 +125,10 @@ impl Layout {
     }
     pub fn index_cache_dir(&self) -> PathBuf {
         self.cache_dir().join("index")
+    }
+    /// Cached entries of the Go vulnerability database, one folder per URL.
+    pub fn vulndb_cache_dir(&self) -> PathBuf {
+        self.cache_dir().join("vulndb")
     }
     pub fn downloads_dir(&self) -> PathBuf {
         self.cache_dir().join("downloads")

@@ -118,6 +118,35 @@ impl GoVersion {
         (self.major.clone(), self.minor.clone())
     }
 
+    /// The release line, `1.22` for `1.22.5` and `1.22rc1`.
+    pub fn line(&self) -> String {
+        format!("{}.{}", self.major, self.minor)
+    }
+
+    /// The SemVer spelling Go's vulnerability database uses for this version
+    /// (no `v`): `1.22.5`, `1.22.0-rc.1`, `1.20.0` for `1.20`. A bare `1.21`
+    /// (a language version, below every 1.21 release) is `1.21.0-0`, so the
+    /// SemVer order of the results is exactly Go's order.
+    pub fn to_semver(&self) -> String {
+        let patch = if self.patch.is_empty() {
+            "0"
+        } else {
+            &self.patch
+        };
+        let mut s = format!("{}.{}.{patch}", self.major, self.minor);
+        if !self.kind.is_empty() {
+            s.push('-');
+            s.push_str(&self.kind);
+            if !self.pre.is_empty() {
+                s.push('.');
+                s.push_str(&self.pre);
+            }
+        } else if self.patch.is_empty() {
+            s.push_str("-0");
+        }
+        s
+    }
+
     /// Major and minor as numbers, for display and near-match suggestions.
     pub fn minor_number(&self) -> u64 {
         self.minor.parse().unwrap_or(u64::MAX)
@@ -288,6 +317,22 @@ mod tests {
             assert_eq!(v(a).cmp(&v(b)), want, "{a} vs {b}");
             assert_eq!(v(b).cmp(&v(a)), want.reverse(), "{b} vs {a}");
         }
+    }
+
+    #[test]
+    fn semver_spellings() {
+        for (go, sem) in [
+            ("1.22.5", "1.22.5"),
+            ("1.22.0", "1.22.0"),
+            ("1.22rc1", "1.22.0-rc.1"),
+            ("1.19beta2", "1.19.0-beta.2"),
+            ("1.20", "1.20.0"),
+            ("1.21", "1.21.0-0"),
+            ("1.21rc", "1.21.0-rc"),
+        ] {
+            assert_eq!(v(go).to_semver(), sem, "{go}");
+        }
+        assert_eq!(v("1.22rc2").line(), "1.22");
     }
 
     #[test]

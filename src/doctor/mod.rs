@@ -24,6 +24,7 @@ mod layers;
 pub mod network;
 mod permissions;
 pub mod toolchains;
+mod vulnerable;
 
 use serde::Serialize;
 
@@ -130,6 +131,7 @@ pub fn diagnose(app: &App, offline: bool) -> Report {
     checks.extend(permissions::checks(&app.layout));
     checks.extend(environment::version_checks(&app.layout));
     checks.extend(layers::checks(&app.layout));
+    checks.extend(vulnerable::checks(app));
     if offline {
         checks.push(Check::new(
             "network",

@@ -23,7 +23,7 @@ use crate::net::http::{self, RetryPolicy};
 pub const DEFAULT_RELEASE_BASE: &str = "https://github.com/gov-dev/gov/releases/latest/download";
 
 /// Release artifacts are a few MiB; anything far larger is not one.
-const MAX_ARTIFACT_BYTES: u64 = 256 * 1024 * 1024;
+pub const MAX_ARTIFACT_BYTES: u64 = 256 * 1024 * 1024;
 
 /// The Rust target triple release artifacts are named after.
 pub fn target_triple() -> String {
@@ -113,7 +113,7 @@ pub fn update(
 }
 
 /// GET of a whole (small) body, with retries; `file://` reads the file.
-fn fetch(
+pub fn fetch(
     client: &dyn Fn() -> Result<reqwest::blocking::Client>,
     url: &str,
     limit: u64,

@@ -424,6 +424,81 @@ impl MirroredBody {
         }
     }
 
+    /// Opens the body from byte `start` on (a partial file kept from an
+    /// earlier run): `Range: bytes=start-` on each mirror in order. A
+    /// server that ignores the range and sends the whole file has the
+    /// first `start` bytes skipped, so the reader always begins at `start`.
+    /// `content_length` is then the size of the whole file.
+    pub fn open_from(
+        client: &Client,
+        urls: Vec<String>,
+        policy: RetryPolicy,
+        start: u64,
+    ) -> Result<MirroredBody> {
+        if start == 0 {
+            return MirroredBody::open(client, urls, policy);
+        }
+        let mut headers = HeaderMap::new();
+        if let Ok(v) = format!("bytes={start}-").parse() {
+            headers.insert(RANGE, v);
+        }
+        let mut failures = Vec::new();
+        for (i, url) in urls.iter().enumerate() {
+            let mut resp = match get_with_retries(client, url, &headers, &policy) {
+                Ok(r) => r,
+                Err(why) => {
+                    failures.push(format!("{url}: {why}"));
+                    continue;
+                }
+            };
+            let total = match resp.status() {
+                StatusCode::PARTIAL_CONTENT => {
+                    let range = header_str(resp.headers(), CONTENT_RANGE);
+                    if range.as_deref().and_then(parse_content_range_start) != Some(start) {
+                        failures.push(format!("{url}: unexpected Content-Range"));
+                        continue;
+                    }
+                    range
+                        .as_deref()
+                        .and_then(parse_content_range_total)
+                        .or_else(|| resp.content_length().map(|n| n + start))
+                }
+                StatusCode::OK => {
+                    let skipped = std::io::copy(&mut (&mut resp).take(start), &mut std::io::sink())
+                        .unwrap_or(0);
+                    if skipped != start {
+                        failures.push(format!("{url}: short body while skipping"));
+                        continue;
+                    }
+                    resp.content_length()
+                }
+                other => {
+                    failures.push(format!("{url}: HTTP {other}"));
+                    continue;
+                }
+            };
+            let etag = header_str(resp.headers(), ETAG);
+            let resumes_left = policy.retries.max(1) * urls.len() as u32;
+            return Ok(MirroredBody {
+                client: client.clone(),
+                urls,
+                current: i,
+                resp,
+                etag,
+                pos: start,
+                total,
+                policy,
+                resumes_left,
+            });
+        }
+        let all = failures.join("\n    ");
+        Err(Error::new(
+            ErrorKind::Network,
+            format!("could not resume the download from any mirror:\n    {all}"),
+        )
+        .with_advice(advice_for(&all)))
+    }
+
     /// The URL currently serving bytes.
     pub fn url(&self) -> &str {
         &self.urls[self.current]
@@ -506,6 +581,11 @@ fn header_str(h: &HeaderMap, name: reqwest::header::HeaderName) -> Option<String
         .map(str::to_string)
 }
 
+/// `bytes 100-199/200` -> 200.
+fn parse_content_range_total(v: &str) -> Option<u64> {
+    v.rsplit_once('/')?.1.trim().parse().ok()
+}
+
 /// `bytes 100-199/200` -> 100.
 fn parse_content_range_start(v: &str) -> Option<u64> {
     let rest = v.trim().strip_prefix("bytes")?.trim_start();
@@ -570,5 +650,7 @@ mod tests {
     fn content_range() {
         assert_eq!(parse_content_range_start("bytes 100-199/200"), Some(100));
         assert_eq!(parse_content_range_start("bytes */200"), None);
+        assert_eq!(parse_content_range_total("bytes 100-199/200"), Some(200));
+        assert_eq!(parse_content_range_total("bytes 100-199/*"), None);
     }
 }

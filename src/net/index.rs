@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::StatusCode;
-use reqwest::header::{ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
+use reqwest::header::{
+    CACHE_CONTROL, ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -18,6 +20,15 @@ use crate::net::http;
 
 pub const DEFAULT_INDEX_URL: &str = "https://go.dev/dl/?mode=json&include=all";
 
+/// The largest release index gov reads. go.dev's full index (every release
+/// since 1.2, every platform) is a few MiB; a body far beyond that is not a
+/// release index, and reading it would only cost memory.
+pub const MAX_INDEX_BYTES: u64 = 32 * 1024 * 1024;
+
+/// However short a server's `Cache-Control: max-age`, a cached index is
+/// used this long, so a burst of gov commands costs one revalidation.
+const MIN_SERVER_TTL: u64 = 30;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Release {
     pub version: String,
@@ -27,7 +38,7 @@ pub struct Release {
     pub files: Vec<ReleaseFile>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReleaseFile {
     pub filename: String,
     #[serde(default)]
@@ -80,6 +91,119 @@ struct CacheMeta {
     last_modified: Option<String>,
     /// Unix seconds of the last successful fetch or revalidation.
     checked_at: u64,
+    /// The server's `Cache-Control: max-age` (0 for `no-cache`), which
+    /// shortens GOV_INDEX_TTL for this URL.
+    #[serde(default)]
+    max_age: Option<u64>,
+}
+
+impl CacheMeta {
+    /// How long this copy is used without asking the server: GOV_INDEX_TTL,
+    /// shortened to the server's max-age (but never below 30 s).
+    fn ttl(&self) -> Duration {
+        let ttl = ttl();
+        match self.max_age {
+            Some(n) => ttl.min(Duration::from_secs(n.max(MIN_SERVER_TTL))),
+            None => ttl,
+        }
+    }
+}
+
+/// `max-age=N` (or 0 for `no-cache` / `no-store`) from a Cache-Control
+/// header; `None` when the server says nothing about freshness.
+pub fn cache_max_age(headers: &HeaderMap) -> Option<u64> {
+    let value = headers.get(CACHE_CONTROL)?.to_str().ok()?;
+    let mut max_age = None;
+    for d in value.split(',').map(|d| d.trim().to_ascii_lowercase()) {
+        if d == "no-cache" || d == "no-store" {
+            return Some(0);
+        }
+        if let Some(n) = d.strip_prefix("max-age=") {
+            max_age = n.trim_matches('"').parse().ok().or(max_age);
+        }
+    }
+    max_age
+}
+
+/// Reads a whole index body, refusing one larger than [`MAX_INDEX_BYTES`]
+/// before and while reading it.
+pub fn read_body(mut resp: reqwest::blocking::Response, url: &str) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let too_big = || {
+        Error::new(
+            ErrorKind::Network,
+            format!(
+                "the release index at {url} is larger than {} MiB: that is not a release index",
+                MAX_INDEX_BYTES >> 20
+            ),
+        )
+        .with_advice("check GOV_INDEX_URL: it must serve the format of https://go.dev/dl/?mode=json&include=all")
+    };
+    if resp.content_length().is_some_and(|n| n > MAX_INDEX_BYTES) {
+        return Err(too_big());
+    }
+    let mut body = Vec::new();
+    (&mut resp)
+        .take(MAX_INDEX_BYTES + 1)
+        .read_to_end(&mut body)
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::Network,
+                format!(
+                    "the release index download from {} failed",
+                    http::host_of(url)
+                ),
+            )
+            .with_source(e)
+        })?;
+    if body.len() as u64 > MAX_INDEX_BYTES {
+        return Err(too_big());
+    }
+    Ok(body)
+}
+
+/// The whole upstream index, every platform and kind, fetched now (no
+/// cache): what `gov mirror sync` selects from.
+pub fn fetch_full(client: &reqwest::blocking::Client, url: &str) -> Result<Vec<Release>> {
+    let parsed = http::check_url(url, "release index (GOV_INDEX_URL)")?;
+    let bytes = if parsed.scheme() == "file" {
+        let path = parsed.to_file_path().map_err(|_| {
+            Error::invalid(format!("GOV_INDEX_URL `{url}` is not a usable file URL"))
+        })?;
+        let len = std::fs::metadata(&path)
+            .context(|| format!("reading the release index {}", path.display()))?
+            .len();
+        if len > MAX_INDEX_BYTES {
+            return Err(Error::new(
+                ErrorKind::Network,
+                format!(
+                    "the release index {} is larger than {} MiB",
+                    path.display(),
+                    MAX_INDEX_BYTES >> 20
+                ),
+            ));
+        }
+        std::fs::read(&path).context(|| format!("reading the release index {}", path.display()))?
+    } else {
+        let resp = http::get_with_retries(
+            client,
+            url,
+            &HeaderMap::new(),
+            &http::RetryPolicy::from_env(),
+        )
+        .map_err(|why| {
+            Error::new(
+                ErrorKind::Network,
+                format!(
+                    "cannot fetch the release index from {}: {why}",
+                    http::host_of(url)
+                ),
+            )
+            .with_advice(http::advice_for(&why))
+        })?;
+        read_body(resp, url)?
+    };
+    parse_releases(&bytes, url)
 }
 
 pub fn index_url() -> String {
@@ -87,9 +211,6 @@ pub fn index_url() -> String {
         .filter(|s| !s.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_INDEX_URL.to_string())
 }
-
-/// Cap on a release index body (go.dev's complete index is about 3 MB).
-pub const MAX_INDEX_BYTES: u64 = 64 << 20;
 
 fn ttl() -> Duration {
     let secs = crate::core::config::get("GOV_INDEX_TTL")
@@ -211,7 +332,7 @@ pub fn load(
     let now = now_secs();
     if let Some((releases, meta)) = &cached {
         let age = Duration::from_secs(now.saturating_sub(meta.checked_at));
-        if freshness == Freshness::Normal && age < ttl() {
+        if freshness == Freshness::Normal && age < meta.ttl() {
             return Ok(Index::new(
                 releases.clone(),
                 IndexSource::Cache { age },
@@ -275,6 +396,9 @@ pub fn load(
         && let Some((releases, mut meta)) = cached
     {
         meta.checked_at = now;
+        if let Some(n) = cache_max_age(resp.headers()) {
+            meta.max_age = Some(n);
+        }
         // A failed timestamp update only costs a revalidation next time.
         let _ = write_cache(layout, &data_path, &meta_path, &releases, &meta);
         return Ok(Index::new(releases, IndexSource::Fresh, url));
@@ -289,20 +413,10 @@ pub fn load(
         .get(LAST_MODIFIED)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    // go.dev's full index is a few MB; the cap keeps a hostile answer from
-    // taking gigabytes of memory.
-    let body = match http::read_capped(resp, MAX_INDEX_BYTES, "the release index") {
+    let max_age = cache_max_age(resp.headers());
+    let body = match read_body(resp, &url) {
         Ok(b) => b,
-        Err(why) => {
-            let err = Error::new(
-                ErrorKind::Network,
-                format!(
-                    "the release index download from {} failed: {why}",
-                    http::host_of(&url)
-                ),
-            );
-            return fail(err, cached);
-        }
+        Err(e) => return fail(e, cached),
     };
     let releases = slim(parse_releases(&body, &url)?);
     let meta = CacheMeta {
@@ -310,6 +424,7 @@ pub fn load(
         etag,
         last_modified,
         checked_at: now,
+        max_age,
     };
     write_cache(layout, &data_path, &meta_path, &releases, &meta)?;
     Ok(Index::new(releases, IndexSource::Fresh, url))
@@ -577,6 +692,36 @@ mod tests {
             i.supported_families(),
             vec![("1".into(), "22".into()), ("1".into(), "21".into())]
         );
+    }
+
+    #[test]
+    fn server_max_age_shortens_the_ttl_but_not_below_the_floor() {
+        let headers = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(CACHE_CONTROL, v.parse().unwrap_or_else(|e| panic!("{e}")));
+            h
+        };
+        assert_eq!(
+            cache_max_age(&headers("public, max-age=60, must-revalidate")),
+            Some(60)
+        );
+        assert_eq!(cache_max_age(&headers("no-cache")), Some(0));
+        assert_eq!(cache_max_age(&headers("private, max-age=\"90\"")), Some(90));
+        assert_eq!(cache_max_age(&headers("public")), None);
+        assert_eq!(cache_max_age(&HeaderMap::new()), None);
+        let meta = |max_age| CacheMeta {
+            url: String::new(),
+            etag: None,
+            last_modified: None,
+            checked_at: 0,
+            max_age,
+        };
+        if std::env::var_os("GOV_INDEX_TTL").is_none() {
+            assert_eq!(meta(None).ttl(), Duration::from_secs(3600));
+            assert_eq!(meta(Some(60)).ttl(), Duration::from_secs(60));
+            assert_eq!(meta(Some(0)).ttl(), Duration::from_secs(MIN_SERVER_TTL));
+            assert_eq!(meta(Some(86_400)).ttl(), Duration::from_secs(3600));
+        }
     }
 
     #[test]

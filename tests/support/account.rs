@@ -1,10 +1,13 @@
 //! Real local accounts for tests of what another user can do to gov's
-//! state: created with useradd under a unique name, removed on drop.
+//! state: created with useradd under a unique name, removed on drop; and
+//! one shared unprivileged user (`USER`) for tests that only need to run
+//! something as somebody other than root.
 //! Needs root (CI runs as root); a test that needs one fails loudly
 //! without it rather than passing silently.
 
 use std::path::Path;
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 pub struct Account {
@@ -100,4 +103,79 @@ impl Drop for Account {
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
     }
+}
+
+// One shared unprivileged account, created on first use.
+
+pub const USER: &str = "govtest";
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn describe(out: &Output) -> String {
+    format!(
+        "status: {}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    )
+}
+
+/// The unprivileged user's uid and gid, creating the user if needed.
+pub fn test_user() -> (u32, u32) {
+    static IDS: OnceLock<(u32, u32)> = OnceLock::new();
+    *IDS.get_or_init(|| {
+        let ids = || -> Option<(u32, u32)> {
+            let id = |flag: &str| {
+                let o = Command::new("id").args([flag, USER]).output().ok()?;
+                o.status
+                    .success()
+                    .then(|| text(&o.stdout).trim().parse().ok())
+                    .flatten()
+            };
+            Some((id("-u")?, id("-g")?))
+        };
+        if let Some(v) = ids() {
+            return v;
+        }
+        let out = Command::new("useradd")
+            .args([
+                "--system",
+                "--user-group",
+                "--no-create-home",
+                "--shell",
+                "/bin/sh",
+                USER,
+            ])
+            .output()
+            .unwrap_or_else(|e| panic!("useradd: {e}"));
+        // Another test process may have created it meanwhile.
+        ids().unwrap_or_else(|| panic!("cannot create the user {USER}:\n{}", describe(&out)))
+    })
+}
+
+pub fn chown_tree(dir: &Path, uid: u32, gid: u32) {
+    let out = Command::new("chown")
+        .arg("-R")
+        .arg(format!("{uid}:{gid}"))
+        .arg(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("chown: {e}"));
+    assert!(out.status.success(), "chown: {}", describe(&out));
+}
+
+/// The command prefix that runs a program as the test user when root
+/// (`setpriv`), or nothing (already unprivileged).
+pub fn as_test_user() -> Vec<String> {
+    if !is_root() {
+        return Vec::new();
+    }
+    let (uid, gid) = test_user();
+    vec![
+        "setpriv".to_string(),
+        format!("--reuid={uid}"),
+        format!("--regid={gid}"),
+        "--clear-groups".to_string(),
+    ]
 }

@@ -9,10 +9,12 @@
 pub mod account;
 pub mod archive;
 pub mod forward_proxy;
+pub mod nginx;
 pub mod sandbox;
 pub mod server;
 pub mod sumdb;
 pub mod tls;
+pub mod vulndb;
 
 pub use account::Account;
 pub use archive::{
@@ -23,3 +25,4 @@ pub use forward_proxy::ForwardProxy;
 pub use sandbox::{Sandbox, list_dir, run_program};
 pub use server::{RecordedRequest, TestServer, http_date, parse_http_date, start_refusing_port};
 pub use tls::TlsServer;
+pub use vulndb::{OsvEntry, VulnDb, range};

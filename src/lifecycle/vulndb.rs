@@ -1,0 +1,541 @@
+//! The Go vulnerability database client (go.dev/security/vulndb/api): a
+//! tree of static files, `index/db.json` (when the database last changed),
+//! `index/modules.json` (which entry ids concern which module, each with
+//! its `modified` time) and `ID/<id>.json`, each also as `.json.gz`.
+//!
+//! gov reads only the entries of `stdlib` and `toolchain`. Per database URL
+//! it keeps one cache file under `$GOV_HOME/cache/vulndb/`: within
+//! GOV_VULNDB_TTL it is used as is; after that `index/db.json` is asked for
+//! with ETag / Last-Modified, and only when the database changed is the
+//! modules index read and the entries whose `modified` moved fetched again.
+//! Offline, or when the database answers with something malformed, the
+//! cached copy is used and its age reported; nothing malformed is cached.
+//!
+//! Where: GOV_VULNDB (gov's config), else GOVULNDB (as govulncheck reads
+//! it), else https://vuln.go.dev; a comma-separated list of http, https or
+//! file URLs whose entries are merged.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use reqwest::StatusCode;
+use reqwest::blocking::Client;
+use reqwest::header::{ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::core::error::{Error, Result};
+use crate::core::fsutil;
+use crate::core::layout::Layout;
+use crate::lifecycle::osv::{self, Entry, Listed};
+use crate::net::http::{self, RetryPolicy};
+
+pub const DEFAULT_VULNDB: &str = "https://vuln.go.dev";
+
+/// Largest `index/db.json` accepted (it holds one timestamp).
+const MAX_DB: u64 = 64 * 1024;
+/// Largest `index/modules.json` accepted, uncompressed (vuln.go.dev's is
+/// about 1 MiB).
+const MAX_MODULES: u64 = 64 * 1024 * 1024;
+/// Largest single entry accepted, uncompressed (real ones are a few KiB).
+const MAX_ENTRY: u64 = 2 * 1024 * 1024;
+/// Entries fetched at once on a first fill.
+const WORKERS: usize = 8;
+
+/// The database URLs in effect and the setting that named them.
+pub fn sources() -> Result<(Vec<String>, &'static str)> {
+    let (raw, from) = match crate::core::config::get("GOV_VULNDB") {
+        Some(v) => (v, "GOV_VULNDB"),
+        None => match std::env::var("GOVULNDB")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+        {
+            Some(v) => (v, "GOVULNDB"),
+            None => (DEFAULT_VULNDB.to_string(), "default"),
+        },
+    };
+    let list: Vec<String> = raw
+        .split(',')
+        .map(|s| s.trim().trim_end_matches('/').to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if list.is_empty() {
+        return Err(
+            Error::invalid(format!("{from} names no database URL")).with_advice(format!(
+                "set it to a URL such as {DEFAULT_VULNDB}, or unset it"
+            )),
+        );
+    }
+    for url in &list {
+        http::check_url(url, &format!("vulnerability database ({from})"))?;
+    }
+    Ok((list, from))
+}
+
+fn ttl() -> Duration {
+    let secs = crate::core::config::get("GOV_VULNDB_TTL")
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(3600);
+    Duration::from_secs(secs)
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// How one database answered this time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// Fetched or revalidated just now.
+    Fresh,
+    /// The cached copy, within its TTL.
+    Cached,
+    /// The cached copy, because the database could not be read (or served
+    /// something malformed).
+    Stale,
+    /// Nothing: no cached copy and no answer.
+    Unavailable,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceStatus {
+    pub url: String,
+    pub state: State,
+    /// Seconds since the data in hand was last checked against the database.
+    pub age_seconds: Option<u64>,
+    /// The database's own last modification (`index/db.json`).
+    pub modified: Option<String>,
+    /// Entries of stdlib and toolchain in hand.
+    pub entries: usize,
+    /// Why the database could not be used, if it could not.
+    pub error: Option<String>,
+}
+
+impl SourceStatus {
+    pub fn available(&self) -> bool {
+        self.state != State::Unavailable
+    }
+}
+
+/// The merged entries of every database, and how each one answered.
+#[derive(Debug, Clone)]
+pub struct VulnDb {
+    pub entries: Vec<Entry>,
+    pub sources: Vec<SourceStatus>,
+}
+
+impl VulnDb {
+    /// True when every database gave data (of any age).
+    pub fn available(&self) -> bool {
+        self.sources.iter().all(SourceStatus::available)
+    }
+}
+
+/// Whether the network may be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    /// Cached copies only, however old (doctor --offline, completions).
+    CachedOnly,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct CacheFile {
+    url: String,
+    db_modified: String,
+    etag: Option<String>,
+    last_modified: Option<String>,
+    checked_at: u64,
+    entries: Vec<Entry>,
+}
+
+fn cache_path(layout: &Layout, url: &str) -> PathBuf {
+    let digest = Sha256::digest(url.as_bytes());
+    let key: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    layout.vulndb_cache_dir().join(format!("{key}.json"))
+}
+
+fn read_cache(path: &Path, url: &str) -> Option<CacheFile> {
+    let c: CacheFile = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    (c.url == url).then_some(c)
+}
+
+fn write_cache(layout: &Layout, path: &Path, c: &CacheFile) -> Result<()> {
+    fsutil::create_dir_all(&layout.vulndb_cache_dir())?;
+    let body = serde_json::to_vec(c).map_err(|e| {
+        Error::new(
+            crate::core::error::ErrorKind::Io,
+            "cannot encode the vulnerability cache",
+        )
+        .with_source(e)
+    })?;
+    fsutil::write_atomic(path, &body)
+}
+
+/// Loads every configured database. Never fails for a database that is
+/// down or broken (that is reported in its status); fails only for a
+/// setting that names no usable URL.
+pub fn load(layout: &Layout, client: &dyn Fn() -> Result<Client>, mode: Mode) -> Result<VulnDb> {
+    let (urls, _) = sources()?;
+    let mut merged: Vec<Entry> = Vec::new();
+    let mut statuses = Vec::new();
+    for url in urls {
+        let (entries, status) = load_one(layout, client, &url, mode);
+        for e in entries {
+            match merged.iter_mut().find(|m| m.id == e.id) {
+                Some(m) if osv::newer(&e.modified, &m.modified) => *m = e,
+                Some(_) => {}
+                None => merged.push(e),
+            }
+        }
+        statuses.push(status);
+    }
+    merged.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(VulnDb {
+        entries: merged,
+        sources: statuses,
+    })
+}
+
+fn status(url: &str, state: State, c: Option<&CacheFile>, error: Option<String>) -> SourceStatus {
+    let now = now_secs();
+    SourceStatus {
+        url: url.to_string(),
+        state,
+        age_seconds: c.map(|c| now.saturating_sub(c.checked_at)),
+        modified: c.map(|c| c.db_modified.clone()),
+        entries: c.map_or(0, |c| c.entries.len()),
+        error,
+    }
+}
+
+fn load_one(
+    layout: &Layout,
+    client: &dyn Fn() -> Result<Client>,
+    url: &str,
+    mode: Mode,
+) -> (Vec<Entry>, SourceStatus) {
+    let path = cache_path(layout, url);
+    let cached = read_cache(&path, url);
+    let is_file = url.starts_with("file:");
+    if let Some(c) = &cached {
+        let age = Duration::from_secs(now_secs().saturating_sub(c.checked_at));
+        // A local database is cheap to revalidate (one small file), so
+        // it is checked every time.
+        if mode == Mode::CachedOnly || (!is_file && age < ttl()) {
+            let s = status(url, State::Cached, Some(c), None);
+            return (cached.map(|c| c.entries).unwrap_or_default(), s);
+        }
+    }
+    if mode == Mode::CachedOnly {
+        let why = "not cached yet (run `gov outdated` while online)".to_string();
+        return (Vec::new(), status(url, State::Unavailable, None, Some(why)));
+    }
+    let fetched = open(url, client).and_then(|src| refresh(src.as_ref(), cached.as_ref()));
+    match fetched {
+        Ok(mut fresh) => {
+            fresh.checked_at = now_secs();
+            fresh.url = url.to_string();
+            // A cache that cannot be written costs a refetch next time only.
+            let _ = write_cache(layout, &path, &fresh);
+            let s = status(url, State::Fresh, Some(&fresh), None);
+            (fresh.entries, s)
+        }
+        Err(why) => match cached {
+            Some(c) => {
+                let s = status(url, State::Stale, Some(&c), Some(why));
+                (c.entries, s)
+            }
+            None => (Vec::new(), status(url, State::Unavailable, None, Some(why))),
+        },
+    }
+}
+
+/// What `index/db.json` said.
+enum DbAnswer {
+    NotModified,
+    Body {
+        bytes: Vec<u8>,
+        etag: Option<String>,
+        last_modified: Option<String>,
+    },
+}
+
+/// Reads one database's files. `get` takes an endpoint without extension
+/// (`index/modules`, `ID/GO-2024-2887`).
+trait Fetch: Sync {
+    fn db(&self, cached: Option<&CacheFile>) -> std::result::Result<DbAnswer, String>;
+    fn get(&self, endpoint: &str, limit: u64) -> std::result::Result<Vec<u8>, String>;
+}
+
+fn open(
+    url: &str,
+    client: &dyn Fn() -> Result<Client>,
+) -> std::result::Result<Box<dyn Fetch>, String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| e.to_string())?;
+    if parsed.scheme() == "file" {
+        let dir = parsed
+            .to_file_path()
+            .map_err(|_| format!("`{url}` is not a usable file URL"))?;
+        if !dir.is_dir() {
+            return Err(format!("{} is not a directory", dir.display()));
+        }
+        return Ok(Box::new(FileSource { dir }));
+    }
+    let client = client().map_err(|e| e.to_string())?;
+    Ok(Box::new(HttpSource {
+        client,
+        base: url.to_string(),
+        policy: RetryPolicy::from_env(),
+    }))
+}
+
+/// Reads at most `limit` bytes, refusing a longer body outright.
+fn read_limited(r: impl Read, limit: u64, what: &str) -> std::result::Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    r.take(limit + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("reading {what}: {e}"))?;
+    if out.len() as u64 > limit {
+        return Err(format!(
+            "{what} is larger than {} (refused)",
+            crate::core::report::human_bytes(limit)
+        ));
+    }
+    Ok(out)
+}
+
+fn gunzip(bytes: &[u8], limit: u64, what: &str) -> std::result::Result<Vec<u8>, String> {
+    read_limited(flate2::read::GzDecoder::new(bytes), limit, what)
+        .map_err(|e| format!("{e} (as gzip)"))
+}
+
+struct HttpSource {
+    client: Client,
+    base: String,
+    policy: RetryPolicy,
+}
+
+fn header(h: &HeaderMap, name: reqwest::header::HeaderName) -> Option<String> {
+    h.get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+fn is_missing(why: &str) -> bool {
+    why.starts_with("HTTP 404") || why.starts_with("HTTP 410")
+}
+
+impl HttpSource {
+    fn fetch(
+        &self,
+        file: &str,
+        headers: &HeaderMap,
+        limit: u64,
+    ) -> std::result::Result<reqwest::blocking::Response, String> {
+        let url = format!("{}/{file}", self.base);
+        http::get_with_retries(&self.client, &url, headers, &self.policy).and_then(
+            |resp| match resp.content_length() {
+                Some(n) if n > limit => Err(format!(
+                    "{file} is larger than {} (refused)",
+                    crate::core::report::human_bytes(limit)
+                )),
+                _ => Ok(resp),
+            },
+        )
+    }
+}
+
+impl Fetch for HttpSource {
+    fn db(&self, cached: Option<&CacheFile>) -> std::result::Result<DbAnswer, String> {
+        let mut headers = HeaderMap::new();
+        if let Some(c) = cached {
+            if let Some(t) = c.etag.as_deref().and_then(|t| t.parse().ok()) {
+                headers.insert(IF_NONE_MATCH, t);
+            }
+            if let Some(t) = c.last_modified.as_deref().and_then(|t| t.parse().ok()) {
+                headers.insert(IF_MODIFIED_SINCE, t);
+            }
+        }
+        let resp = self
+            .fetch("index/db.json", &headers, MAX_DB)
+            .map_err(|w| format!("index/db.json: {w}"))?;
+        if resp.status() == StatusCode::NOT_MODIFIED {
+            return Ok(DbAnswer::NotModified);
+        }
+        let etag = header(resp.headers(), ETAG);
+        let last_modified = header(resp.headers(), LAST_MODIFIED);
+        let bytes = read_limited(resp, MAX_DB, "index/db.json")?;
+        Ok(DbAnswer::Body {
+            bytes,
+            etag,
+            last_modified,
+        })
+    }
+
+    /// The `.json.gz` form first (what govulncheck reads, a tenth of the
+    /// bytes), the plain `.json` when a server has only that.
+    fn get(&self, endpoint: &str, limit: u64) -> std::result::Result<Vec<u8>, String> {
+        let gz = format!("{endpoint}.json.gz");
+        match self.fetch(&gz, &HeaderMap::new(), limit) {
+            Ok(resp) => {
+                let raw = read_limited(resp, limit, &gz)?;
+                gunzip(&raw, limit, &gz)
+            }
+            Err(why) if is_missing(&why) => {
+                let plain = format!("{endpoint}.json");
+                let resp = self
+                    .fetch(&plain, &HeaderMap::new(), limit)
+                    .map_err(|w| format!("{plain}: {w}"))?;
+                read_limited(resp, limit, &plain)
+            }
+            Err(why) => Err(format!("{gz}: {why}")),
+        }
+    }
+}
+
+struct FileSource {
+    dir: PathBuf,
+}
+
+impl FileSource {
+    fn read(&self, rel: &str, limit: u64) -> std::io::Result<std::result::Result<Vec<u8>, String>> {
+        let f = std::fs::File::open(self.dir.join(rel))?;
+        Ok(read_limited(f, limit, rel))
+    }
+}
+
+impl Fetch for FileSource {
+    fn db(&self, _cached: Option<&CacheFile>) -> std::result::Result<DbAnswer, String> {
+        let bytes = self.get("index/db", MAX_DB)?;
+        Ok(DbAnswer::Body {
+            bytes,
+            etag: None,
+            last_modified: None,
+        })
+    }
+
+    /// The plain `.json` first (what govulncheck reads from a directory),
+    /// else the `.json.gz`.
+    fn get(&self, endpoint: &str, limit: u64) -> std::result::Result<Vec<u8>, String> {
+        let plain = format!("{endpoint}.json");
+        match self.read(&plain, limit) {
+            Ok(r) => r,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let gz = format!("{endpoint}.json.gz");
+                match self.read(&gz, limit) {
+                    Ok(r) => gunzip(&r?, limit, &gz),
+                    Err(e) => Err(format!("{}: {e}", self.dir.join(&plain).display())),
+                }
+            }
+            Err(e) => Err(format!("{}: {e}", self.dir.join(&plain).display())),
+        }
+    }
+}
+
+/// Brings a cache up to date: unchanged when the database did not move,
+/// else the entries listed now, fetching only new or modified ones.
+fn refresh(src: &dyn Fetch, cached: Option<&CacheFile>) -> std::result::Result<CacheFile, String> {
+    let (bytes, etag, last_modified) = match src.db(cached)? {
+        DbAnswer::NotModified => match cached {
+            Some(c) => return Ok(copy_of(c)),
+            None => return Err("index/db.json: 304 Not Modified without a cached copy".into()),
+        },
+        DbAnswer::Body {
+            bytes,
+            etag,
+            last_modified,
+        } => (bytes, etag, last_modified),
+    };
+    let db_modified = osv::parse_db(&bytes).map_err(|e| format!("index/db.json: {e}"))?;
+    if let Some(c) = cached
+        && c.db_modified == db_modified
+    {
+        let mut same = copy_of(c);
+        same.etag = etag;
+        same.last_modified = last_modified;
+        return Ok(same);
+    }
+    let modules = src.get("index/modules", MAX_MODULES)?;
+    let listed = osv::parse_modules(&modules).map_err(|e| format!("index/modules.json: {e}"))?;
+    let old = |id: &str| cached.and_then(|c| c.entries.iter().find(|e| e.id == id));
+    let need: Vec<&Listed> = listed
+        .iter()
+        .filter(|l| old(&l.id).is_none_or(|e| e.modified != l.modified))
+        .collect();
+    let mut fetched = fetch_entries(src, &need)?;
+    let mut entries = Vec::with_capacity(listed.len());
+    for l in &listed {
+        if let Some(i) = fetched.iter().position(|e| e.id == l.id) {
+            entries.push(fetched.swap_remove(i));
+        } else if let Some(e) = old(&l.id) {
+            entries.push(e.clone());
+        }
+    }
+    Ok(CacheFile {
+        url: String::new(),
+        db_modified,
+        etag,
+        last_modified,
+        checked_at: 0,
+        entries,
+    })
+}
+
+fn copy_of(c: &CacheFile) -> CacheFile {
+    CacheFile {
+        url: c.url.clone(),
+        db_modified: c.db_modified.clone(),
+        etag: c.etag.clone(),
+        last_modified: c.last_modified.clone(),
+        checked_at: c.checked_at,
+        entries: c.entries.clone(),
+    }
+}
+
+fn fetch_entries(src: &dyn Fetch, need: &[&Listed]) -> std::result::Result<Vec<Entry>, String> {
+    let one = |l: &Listed| -> std::result::Result<Entry, String> {
+        let endpoint = format!("ID/{}", l.id);
+        let bytes = src.get(&endpoint, MAX_ENTRY)?;
+        osv::parse_entry(&bytes, &l.id).map_err(|e| format!("{endpoint}.json: {e}"))
+    };
+    if need.len() <= 1 {
+        return need.iter().map(|l| one(l)).collect();
+    }
+    let workers = WORKERS.min(need.len());
+    let results: Vec<std::result::Result<Vec<Entry>, String>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let one = &one;
+                s.spawn(move || {
+                    need.iter()
+                        .skip(w)
+                        .step_by(workers)
+                        .map(|l| one(l))
+                        .collect::<std::result::Result<Vec<Entry>, String>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err("a fetch thread panicked".into()))
+            })
+            .collect()
+    });
+    let mut out = Vec::with_capacity(need.len());
+    for r in results {
+        out.extend(r?);
+    }
+    Ok(out)
+}
+
+/// Human age, as the release index says it.
+pub fn describe_age(secs: u64) -> String {
+    crate::net::index::describe_age(Duration::from_secs(secs))
+}

@@ -1,0 +1,258 @@
+//! One archive into the mirror: streamed from the upstream mirrors (with
+//! failover and in-transfer resume from `net::http`) into `.<name>.partial`,
+//! hashed as it arrives, and renamed to its release name only when size and
+//! sha256 equal the upstream index's. A partial left by an interrupted sync
+//! is continued with a Range request; its bytes are hashed again first, and
+//! if the whole then does not match, the download starts over once (the
+//! partial may have come from a file upstream has since replaced).
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::sync::Arc;
+
+use reqwest::blocking::Client;
+use sha2::{Digest, Sha256};
+
+use crate::core::error::{Error, ErrorKind, IoContext, Result};
+use crate::core::report::Progress;
+use crate::mirror::{hex, partial_name};
+use crate::net::http::{MirroredBody, RetryPolicy};
+
+/// Bytes written between two writeback kicks.
+const WRITEBACK_EVERY: u64 = 8 * 1024 * 1024;
+
+/// What one download cost.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Fetched {
+    /// Bytes that came over the network.
+    pub downloaded: u64,
+    /// Bytes a partial from an earlier run already held.
+    pub resumed_from: u64,
+}
+
+/// What to fetch and what it must be.
+pub struct Target<'a> {
+    pub name: &'a str,
+    pub sha256: &'a str,
+    pub size: u64,
+    /// The file's URL on each upstream mirror, in order.
+    pub urls: Vec<String>,
+}
+
+/// Fetches `t` into `dir` under its name. On error nothing is left under
+/// the final name; a partial that may be continued is kept only after a
+/// network failure (never after a checksum mismatch).
+pub fn fetch(
+    client: &Client,
+    dir: &Path,
+    t: &Target,
+    progress: &Arc<dyn Progress>,
+) -> Result<Fetched> {
+    let partial = dir.join(partial_name(t.name));
+    match attempt(client, &partial, t, progress) {
+        Ok(f) => publish(dir, &partial, t.name).map(|()| f),
+        Err((e, resumed)) if e.kind() == ErrorKind::Checksum && resumed > 0 => {
+            let _ = std::fs::remove_file(&partial);
+            let f = attempt(client, &partial, t, progress).map_err(|(e, _)| e)?;
+            publish(dir, &partial, t.name).map(|()| f)
+        }
+        Err((e, _)) => Err(e),
+    }
+}
+
+fn publish(dir: &Path, partial: &Path, name: &str) -> Result<()> {
+    let dest = dir.join(name);
+    std::fs::rename(partial, &dest).context(|| format!("renaming {} into place", partial.display()))
+}
+
+/// One pass; the error carries how many bytes came from an old partial.
+fn attempt(
+    client: &Client,
+    partial: &Path,
+    t: &Target,
+    progress: &Arc<dyn Progress>,
+) -> std::result::Result<Fetched, (Error, u64)> {
+    let mut hasher = Sha256::new();
+    let mut have = match std::fs::symlink_metadata(partial) {
+        Ok(m) if m.is_file() && m.len() <= t.size => m.len(),
+        Ok(_) => {
+            fresh(partial).map_err(|e| (e, 0))?;
+            0
+        }
+        Err(_) => 0,
+    };
+    if have > 0 && hash_prefix(partial, &mut hasher).is_err() {
+        fresh(partial).map_err(|e| (e, 0))?;
+        hasher = Sha256::new();
+        have = 0;
+    }
+    let resumed_from = have;
+    let fail = |e: Error| (e, resumed_from);
+    let mut out = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(partial)
+        .context(|| format!("creating {}", partial.display()))
+        .map_err(fail)?;
+    progress.advance(have);
+
+    let mut downloaded = 0u64;
+    if have < t.size {
+        let (mut body, total, url) = open_source(client, &t.urls, have).map_err(fail)?;
+        if let Some(total) = total
+            && total != t.size
+        {
+            let _ = std::fs::remove_file(partial);
+            return Err(fail(
+                Error::new(
+                    ErrorKind::Checksum,
+                    format!(
+                        "{url} serves {total} bytes for {}, but the upstream index says {}",
+                        t.name, t.size
+                    ),
+                )
+                .with_advice("that server holds a different file; fix or drop it from GOV_MIRROR"),
+            ));
+        }
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut unflushed = 0u64;
+        loop {
+            let n = match body.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    // The partial is kept: the next sync continues it.
+                    return Err(fail(
+                        Error::new(
+                            ErrorKind::Network,
+                            format!("the download of {} failed after {} bytes", t.name, have),
+                        )
+                        .with_source(e),
+                    ));
+                }
+            };
+            if have + n as u64 > t.size {
+                let _ = std::fs::remove_file(partial);
+                return Err(fail(Error::new(
+                    ErrorKind::Checksum,
+                    format!(
+                        "{url} sends more than the {} bytes the upstream index gives {}",
+                        t.size, t.name
+                    ),
+                )));
+            }
+            hasher.update(&buf[..n]);
+            out.write_all(&buf[..n])
+                .context(|| format!("writing {}", partial.display()))
+                .map_err(fail)?;
+            have += n as u64;
+            downloaded += n as u64;
+            progress.advance(n as u64);
+            // Writeback starts while the download goes on, so the fsync
+            // before the rename finds little left to flush.
+            unflushed += n as u64;
+            if unflushed >= WRITEBACK_EVERY {
+                crate::core::fsutil::start_writeback(&out);
+                unflushed = 0;
+            }
+        }
+    }
+    if have != t.size {
+        return Err(fail(Error::new(
+            ErrorKind::Network,
+            format!(
+                "the download of {} ended after {have} of {} bytes",
+                t.name, t.size
+            ),
+        )));
+    }
+    let got = hex(&hasher.finalize());
+    if got != t.sha256 {
+        let _ = std::fs::remove_file(partial);
+        return Err(fail(
+            Error::new(
+                ErrorKind::Checksum,
+                format!(
+                    "checksum mismatch for {}: the upstream index says sha256 {}, the bytes served hash to {got}",
+                    t.name, t.sha256
+                ),
+            )
+            .with_advice("nothing was published for it; the upstream mirror serves a corrupt or altered file"),
+        ));
+    }
+    out.set_permissions(std::fs::Permissions::from_mode(0o644))
+        .and_then(|()| out.sync_all())
+        .context(|| format!("syncing {}", partial.display()))
+        .map_err(fail)?;
+    Ok(Fetched {
+        downloaded,
+        resumed_from,
+    })
+}
+
+/// The bytes from `start` on: a `file://` mirror that has the file is read
+/// directly; the http(s) ones go through `MirroredBody` (failover, retries,
+/// resume). Returns the reader, the whole file's size if known, and the URL.
+fn open_source(
+    client: &Client,
+    urls: &[String],
+    start: u64,
+) -> Result<(Box<dyn Read>, Option<u64>, String)> {
+    use std::io::{Seek, SeekFrom};
+    for url in urls.iter().filter(|u| u.starts_with("file:")) {
+        let path = reqwest::Url::parse(url)
+            .ok()
+            .and_then(|u| u.to_file_path().ok())
+            .filter(|p| p.is_file());
+        if let Some(path) = path {
+            let mut f = File::open(&path).context(|| format!("opening {}", path.display()))?;
+            let len = f.metadata().ok().map(|m| m.len());
+            f.seek(SeekFrom::Start(start))
+                .context(|| format!("reading {}", path.display()))?;
+            return Ok((Box::new(f), len, url.clone()));
+        }
+    }
+    let http: Vec<String> = urls
+        .iter()
+        .filter(|u| !u.starts_with("file:"))
+        .cloned()
+        .collect();
+    if http.is_empty() {
+        return Err(Error::new(
+            ErrorKind::NotFound,
+            format!(
+                "{} is on none of the file:// mirrors in GOV_MIRROR",
+                urls.join(", ")
+            ),
+        ));
+    }
+    let body = MirroredBody::open_from(client, http, RetryPolicy::from_env(), start)?;
+    let total = body.content_length();
+    let url = body.url().to_string();
+    Ok((Box::new(body), total, url))
+}
+
+fn fresh(partial: &Path) -> Result<()> {
+    crate::core::fsutil::remove_tree(partial)
+}
+
+fn hash_prefix(path: &Path, hasher: &mut Sha256) -> std::io::Result<()> {
+    let mut f = File::open(path)?;
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        match f.read(&mut buf)? {
+            0 => return Ok(()),
+            n => hasher.update(&buf[..n]),
+        }
+    }
+}
+
+/// The sha256 of a whole file.
+pub fn hash_file(path: &Path) -> std::io::Result<String> {
+    let mut h = Sha256::new();
+    hash_prefix(path, &mut h)?;
+    Ok(hex(&h.finalize()))
+}

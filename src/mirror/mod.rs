@@ -1,0 +1,43 @@
+//! A static mirror of Go releases for a fleet: one directory that any web
+//! server (or object store) serves as it is, built and checked by
+//! `gov mirror sync` and `gov mirror verify`.
+//!
+//! ```text
+//! <dir>/index.json                    go.dev's index format, listing exactly the archives held
+//! <dir>/go<v>.linux-<arch>.tar.gz     release archives under their release file names
+//! <dir>/gov-<triple>.tar.gz(.sha256)  gov's own release artifacts (self-update, install.sh)
+//! <dir>/install.sh                    the installer, stamped with the mirror's URL
+//! <dir>/.gov-mirror.json              the manifest: what sync wrote and how it looked on disk
+//! <dir>/.<name>.partial               a download in progress, resumed by the next sync
+//! ```
+//!
+//! Invariants: `index.json` is replaced last, by one rename, and names only
+//! files that are complete and verified, so a host never sees an index
+//! naming a missing file; pruned files go only after the index that no
+//! longer names them is published. Checksums come from the upstream index,
+//! never from the server that sent the bytes.
+//!
+//! Uses `core`, `net` and `install` (archive names, gov's release artifacts).
+
+pub mod artifacts;
+pub mod fetch;
+pub mod manifest;
+pub mod select;
+pub mod sync;
+pub mod verify;
+
+/// The published index's file name.
+pub const INDEX: &str = "index.json";
+/// The installer's file name.
+pub const INSTALLER: &str = "install.sh";
+
+/// The temporary name of a download of `name` (hidden: web servers are told
+/// not to serve dot files).
+pub fn partial_name(name: &str) -> String {
+    format!(".{name}.partial")
+}
+
+/// Lowercase hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,166 @@
+//! `gov mirror verify`: re-hash everything the mirror publishes, offline,
+//! against its own `index.json` (whose digests came from upstream's index)
+//! and gov's artifacts against their `.sha256` files. The manifest is not
+//! trusted here: every byte is read.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+use crate::core::error::{Error, ErrorKind, IoContext, Result};
+use crate::install::self_update;
+use crate::mirror::fetch::hash_file;
+use crate::mirror::select::safe_name;
+use crate::mirror::{INDEX, INSTALLER};
+use crate::net::index::Release;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    pub name: String,
+    /// `missing`, `size`, `checksum`, `unsafe-name` or `unreadable`.
+    pub problem: &'static str,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub dir: String,
+    pub ok: bool,
+    pub checked: usize,
+    pub bytes: u64,
+    pub problems: Vec<Problem>,
+}
+
+struct Check {
+    name: String,
+    sha256: String,
+    size: Option<u64>,
+}
+
+pub fn verify(dir: &Path, jobs: usize) -> Result<Report> {
+    let index_path = dir.join(INDEX);
+    let bytes = std::fs::read(&index_path)
+        .context(|| format!("reading {}", index_path.display()))
+        .map_err(|e| e.with_advice("is this a mirror `gov mirror sync` built?"))?;
+    let releases: Vec<Release> = serde_json::from_slice(&bytes).map_err(|e| {
+        Error::new(
+            ErrorKind::State,
+            format!("{} is not a release index", index_path.display()),
+        )
+        .with_source(e)
+        .with_advice("run `gov mirror sync` to rebuild it")
+    })?;
+    let mut problems = Vec::new();
+    let mut checks = Vec::new();
+    for f in releases.iter().flat_map(|r| r.files.iter()) {
+        if !safe_name(&f.filename) {
+            problems.push(Problem {
+                name: f.filename.clone(),
+                problem: "unsafe-name",
+                detail: "index.json names a file outside the mirror's directory".into(),
+            });
+            continue;
+        }
+        checks.push(Check {
+            name: f.filename.clone(),
+            sha256: f.sha256.to_ascii_lowercase(),
+            size: Some(f.size),
+        });
+    }
+    // gov's artifacts, each named by its .sha256.
+    let mut sums: Vec<String> = std::fs::read_dir(dir)
+        .context(|| format!("listing {}", dir.display()))?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("gov-") && n.ends_with(".tar.gz.sha256"))
+        .collect();
+    sums.sort();
+    for sum in sums {
+        let name = sum.trim_end_matches(".sha256").to_string();
+        match std::fs::read(dir.join(&sum))
+            .ok()
+            .and_then(|b| self_update::parse_sha256_file(&b))
+        {
+            Some(sha256) => checks.push(Check {
+                name,
+                sha256,
+                size: None,
+            }),
+            None => problems.push(Problem {
+                name: sum,
+                problem: "unreadable",
+                detail: "holds no sha256 digest".into(),
+            }),
+        }
+    }
+    if !dir.join(INSTALLER).is_file() {
+        problems.push(Problem {
+            name: INSTALLER.into(),
+            problem: "missing",
+            detail: "hosts cannot bootstrap from this mirror".into(),
+        });
+    }
+
+    let found = Mutex::new(Vec::new());
+    let total = Mutex::new(0u64);
+    let next = Mutex::new(0usize);
+    std::thread::scope(|s| {
+        for _ in 0..jobs.max(1).min(checks.len().max(1)) {
+            s.spawn(|| {
+                loop {
+                    let i = {
+                        let mut g = next.lock().unwrap_or_else(|p| p.into_inner());
+                        *g += 1;
+                        *g - 1
+                    };
+                    let Some(c) = checks.get(i) else { break };
+                    let p = check(dir, c, &total);
+                    if let Some(p) = p {
+                        found.lock().unwrap_or_else(|p| p.into_inner()).push((i, p));
+                    }
+                }
+            });
+        }
+    });
+    let mut found = found.into_inner().unwrap_or_else(|p| p.into_inner());
+    found.sort_by_key(|(i, _)| *i);
+    problems.extend(found.into_iter().map(|(_, p)| p));
+    Ok(Report {
+        dir: dir.display().to_string(),
+        ok: problems.is_empty(),
+        checked: checks.len(),
+        bytes: total.into_inner().unwrap_or_else(|p| p.into_inner()),
+        problems,
+    })
+}
+
+fn check(dir: &Path, c: &Check, total: &Mutex<u64>) -> Option<Problem> {
+    let path = dir.join(&c.name);
+    let problem = |problem, detail: String| {
+        Some(Problem {
+            name: c.name.clone(),
+            problem,
+            detail,
+        })
+    };
+    let meta = match std::fs::symlink_metadata(&path) {
+        Ok(m) if m.is_file() => m,
+        Ok(_) => return problem("missing", "not a regular file".into()),
+        Err(_) => return problem("missing", "named by the index but not in the mirror".into()),
+    };
+    if let Some(size) = c.size
+        && meta.len() != size
+    {
+        return problem(
+            "size",
+            format!("{} bytes, the index says {size}", meta.len()),
+        );
+    }
+    *total.lock().unwrap_or_else(|p| p.into_inner()) += meta.len();
+    match hash_file(&path) {
+        Ok(got) if got == c.sha256 => None,
+        Ok(got) => problem("checksum", format!("sha256 {got}, expected {}", c.sha256)),
+        Err(e) => problem("unreadable", e.to_string()),
+    }
+}
