@@ -176,7 +176,12 @@ fn target(app: &App, system: bool) -> Result<Layout> {
     Ok(Layout::system())
 }
 
-fn update(app: &App, system: bool, changes: Vec<(String, Option<String>)>) -> Result<()> {
+/// Changes keys of one layer's config file in one atomic write.
+pub(crate) fn update(
+    app: &App,
+    system: bool,
+    changes: Vec<(String, Option<String>)>,
+) -> Result<()> {
     let layout = target(app, system)?;
     let path = layout.config_file();
     let mut values: BTreeMap<String, String> = match std::fs::read_to_string(&path) {

@@ -13,7 +13,7 @@ use crate::net::index::IndexSource;
 /// Download, verify and unpack Go releases.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Without a version, installs what this directory selects (.go-version, go.work/go.mod, else the global).\n\nExamples:\n  gov install                 # what this directory selects\n  gov install 1.22.5\n  gov install 1.22            # newest 1.22.x\n  gov install 1.21.13 1.22.10 # several\n  gov install latest --refresh   # ask the server for the newest index first\n  gov install --file go1.22.5.linux-amd64.tar.gz   # air-gapped hosts\n  sudo gov install --system 1.22.5   # for every account\n  gov install 1.22 --dry-run --json  # what would change, for orchestrators"
+    after_help = "Without a version, installs what this directory selects (.go-version, go.work/go.mod, else the global).\n\nSources (--source, GOV_SOURCE; for every version named): release = the release index and archive mirrors; proxy = the module proxy (GOPROXY) as golang.org/toolchain, verified by the checksum database (GOSUMDB); auto (default) = release, then the proxy when release downloads are unreachable.\n\nExamples:\n  gov install                 # what this directory selects\n  gov install 1.22.5\n  gov install 1.22            # newest 1.22.x\n  gov install 1.21.13 1.22.10 # several\n  gov install latest --refresh   # ask the server for the newest index first\n  gov install 1.22.5 --source proxy   # through GOPROXY, like GOTOOLCHAIN does\n  gov install --file go1.22.5.linux-amd64.tar.gz   # air-gapped hosts\n  sudo gov install --system 1.22.5   # for every account\n  gov install 1.22 --dry-run --json  # what would change, for orchestrators"
 )]
 pub struct Args {
     /// 1.22.5, go1.22.5, v1.22.5, 1.22 (newest 1.22.x), 1.23rc1 or latest;
@@ -46,6 +46,10 @@ pub struct Args {
     /// Install --file without verifying its checksum.
     #[arg(long, requires = "file", conflicts_with = "sha256")]
     no_verify: bool,
+    /// Where the toolchain comes from: release, proxy or auto (default:
+    /// GOV_SOURCE, else auto).
+    #[arg(long, value_name = "SOURCE", value_parser = ["release", "proxy", "auto"], conflicts_with = "file")]
+    source: Option<String>,
     /// Install into the system layer, for every account (root only).
     #[arg(long)]
     system: bool,
@@ -83,6 +87,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         app
     };
     let arch = arch::parse(&a.arch)?;
+    let source = install::Source::from_flag_or_config(a.source.as_deref())?;
     if a.refresh {
         app.refresh_index();
     }
@@ -112,6 +117,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             origin,
             arch: arch.clone(),
             force: a.force,
+            source,
         };
         let done = if a.dry_run {
             install::preview(app, &opts)
@@ -283,6 +289,7 @@ pub fn auto_install(
             origin: Origin::Remote(sel.request.clone()),
             arch: arch::host().to_string(),
             force: false,
+            source: install::Source::from_flag_or_config(None)?,
         },
     )?;
     if report.action != install::Action::AlreadyInstalled {

@@ -10,7 +10,7 @@ use crate::net::index::Freshness;
 /// List the releases available for download.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "By default: the stable releases of the two supported Go lines.\n\nExamples:\n  gov list-remote\n  gov list-remote 1.21\n  gov list-remote --all --json\n  gov ls-remote --refresh"
+    after_help = "By default: the stable releases of the two supported Go lines.\n\nExamples:\n  gov list-remote\n  gov list-remote 1.21\n  gov list-remote --all --json\n  gov ls-remote --refresh\n  gov list-remote --source proxy   # golang.org/toolchain versions on GOPROXY"
 )]
 pub struct Args {
     /// Only this family (1.22) or version.
@@ -28,11 +28,18 @@ pub struct Args {
     /// Revalidate the cached release index with the server now.
     #[arg(long)]
     refresh: bool,
+    /// release: the release index; proxy: the module proxy's
+    /// golang.org/toolchain versions (`@v/list`).
+    #[arg(long, value_name = "SOURCE", value_parser = ["release", "proxy"], default_value = "release")]
+    source: String,
 }
 
 pub fn run(app: &App, a: Args) -> Result<()> {
     let arch = arch::parse(&a.arch)?;
     let filter = a.filter.as_deref().map(VersionRequest::parse).transpose()?;
+    if a.source == "proxy" {
+        return run_proxy(app, &a, &arch, filter.as_ref());
+    }
     let freshness = if a.refresh {
         Freshness::Revalidate
     } else {
@@ -104,6 +111,82 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             .unwrap_or_default();
         app.ui.status(&format!(
             "({hidden} older or pre-release versions hidden; --all lists them{example})"
+        ));
+    }
+    Ok(())
+}
+
+/// The module proxy's toolchains for `arch`, newest first in Go's version
+/// order, with the same filters as the release index.
+fn run_proxy(app: &App, a: &Args, arch: &str, filter: Option<&VersionRequest>) -> Result<()> {
+    let mut versions = crate::install::proxy::list_versions(app, arch)?;
+    versions.reverse();
+    let installed: Vec<String> = installed::list_all(&app.layers())?
+        .into_iter()
+        .map(|i| i.version.to_string())
+        .collect();
+    let mut supported: Vec<(String, String)> = Vec::new();
+    for v in versions.iter().filter(|v| !v.is_prerelease()) {
+        if supported.len() < 2 && !supported.contains(&v.family()) {
+            supported.push(v.family());
+        }
+    }
+    let latest = versions.iter().find(|v| !v.is_prerelease());
+    let mut hidden = 0usize;
+    let rows: Vec<_> = versions
+        .iter()
+        .filter(|v| {
+            let stable = !v.is_prerelease();
+            let shown = match filter {
+                Some(VersionRequest::Latest) => Some(*v) == latest,
+                Some(f) => {
+                    f.matches(v) && (a.all || stable || matches!(f, VersionRequest::Exact(_)))
+                }
+                None => a.all || (stable && supported.contains(&v.family())),
+            };
+            if !shown {
+                hidden += 1;
+            }
+            shown
+        })
+        .collect();
+    if a.json {
+        let items: Vec<_> = rows
+            .iter()
+            .map(|v| {
+                json!({
+                    "version": v.as_str(),
+                    "stable": !v.is_prerelease(),
+                    "installed": installed.iter().any(|i| i == v.as_str()),
+                    "module": crate::install::proxy::TOOLCHAIN_MODULE,
+                    "module_version": crate::install::proxy::module_version(v, arch),
+                })
+            })
+            .collect();
+        return super::print_json(&json!(items));
+    }
+    let mut out = String::new();
+    for v in &rows {
+        let mut notes = Vec::new();
+        if installed.iter().any(|i| i == v.as_str()) {
+            notes.push("installed");
+        }
+        if v.is_prerelease() {
+            notes.push("unstable");
+        }
+        if notes.is_empty() {
+            out.push_str(&format!("{v}\n"));
+        } else {
+            out.push_str(&format!("{v:<12} {}\n", notes.join(", ")));
+        }
+    }
+    print!("{out}");
+    if rows.is_empty() {
+        app.ui.status("no matching toolchains on the module proxy");
+    }
+    if hidden > 0 && !a.all && filter.is_none() {
+        app.ui.status(&format!(
+            "({hidden} older or pre-release versions hidden; --all lists them)"
         ));
     }
     Ok(())

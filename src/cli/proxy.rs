@@ -188,7 +188,12 @@ fn use_preset(
         }
         println!("corp         a company proxy: --url URL [--private PATTERNS] [--fallback]");
         for p in proxy::presets() {
-            let s: Vec<String> = p.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let s: Vec<String> = p
+                .settings
+                .iter()
+                .chain(&p.gov)
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
             println!("{:<12} {} ({})", p.name, p.about, s.join(" "));
         }
         return Ok(());
@@ -227,6 +232,16 @@ fn use_preset(
         .map(|(k, v)| (k.to_string(), Some(v.clone())))
         .collect();
     apply(app, changes, out, Some(preset.name))?;
+    // Presets may also set gov's own settings (cn: toolchains through the
+    // proxy); a dry run writes nothing.
+    if !preset.gov.is_empty() && !out.dry_run {
+        let gov = preset
+            .gov
+            .iter()
+            .map(|(k, v)| (k.to_string(), Some(v.clone())))
+            .collect();
+        crate::cli::config::update(app, false, gov)?;
+    }
     if !out.json && !out.dry_run {
         app.ui.status(&format!(
             "using the {} preset: {}",

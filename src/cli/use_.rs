@@ -25,6 +25,8 @@ pub struct Args {
 
 pub fn run(app: &App, a: Args) -> Result<()> {
     let request = VersionRequest::parse(&a.version)?;
+    // GOV_SOURCE decides here as it does for `gov install`.
+    let source = install::Source::from_flag_or_config(None)?;
     if a.refresh {
         app.refresh_index();
     }
@@ -34,6 +36,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             origin: Origin::Remote(request),
             arch: arch::host().to_string(),
             force: false,
+            source,
         },
     )?;
     app.ui.status(&install::summary(&report));

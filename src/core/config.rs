@@ -103,6 +103,12 @@ pub const KEYS: &[Key] = &[
         help: "seconds without data before a transfer counts as stalled",
     },
     Key {
+        name: "GOV_SOURCE",
+        kind: Kind::Word(&["release", "proxy", "auto"]),
+        default: "auto",
+        help: "where toolchains come from: release archives, the module proxy (GOPROXY, verified by GOSUMDB), or auto (release, then the proxy when unreachable)",
+    },
+    Key {
         name: "GOV_VULNDB",
         kind: Kind::UrlList,
         default: "https://vuln.go.dev",

@@ -6,6 +6,10 @@
 //! $GOV_HOME/shims/<v>/{go,gofmt}   env shims of that version
 //! $GOV_HOME/cache/index/           release index cache (per index URL)
 //! $GOV_HOME/cache/downloads/       verified archives, named by sha256
+//! $GOV_HOME/cache/sumdb/<db>/tile/  checksum-database tiles, authenticated
+//!                                  again on every use
+//! $GOV_HOME/sumdb/<db>/latest      newest verified signed tree head of a
+//!                                  checksum database, replaced atomically
 //! $GOV_HOME/cache/vulndb/          vulnerability database cache (per database URL)
 //! $GOV_HOME/tmp/                   staging and trash, same filesystem as versions/
 //! $GOV_HOME/locks/                 OS file locks
@@ -133,6 +137,18 @@ impl Layout {
     pub fn cached_archive(&self, sha256: &str) -> PathBuf {
         self.downloads_dir().join(format!("{sha256}.tar.gz"))
     }
+    /// State kept for one checksum database: its newest verified tree head.
+    pub fn sumdb_latest(&self, db: &str) -> PathBuf {
+        self.home.join("sumdb").join(path_safe(db)).join("latest")
+    }
+    /// Tiles of one checksum database; `tile` is the tile's own path
+    /// (`tile/8/0/x001/234.p/5`), already in canonical form.
+    pub fn sumdb_tile(&self, db: &str, tile: &str) -> PathBuf {
+        self.cache_dir()
+            .join("sumdb")
+            .join(path_safe(db))
+            .join(tile)
+    }
     /// Staging and trash; on the same filesystem as `versions/` so that a
     /// finished tree appears with one rename.
     pub fn tmp_dir(&self) -> PathBuf {
@@ -154,6 +170,22 @@ impl Layout {
     }
 }
 
+/// A database name (`host[/path]`) as one path component: bytes outside
+/// `[A-Za-z0-9._-]` and a leading dot are %-escaped, so no name can climb
+/// out of its folder or collide with another.
+fn path_safe(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for (i, b) in name.bytes().enumerate() {
+        let plain = b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || (b == b'.' && i > 0);
+        if plain {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 fn no_home() -> Error {
     Error::new(
         crate::core::error::ErrorKind::State,
@@ -168,4 +200,26 @@ fn absolute(p: PathBuf) -> Result<PathBuf> {
     }
     std::path::absolute(&p)
         .map_err(|e| Error::invalid(format!("cannot make {} absolute", p.display())).with_source(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_names_stay_in_their_folder() {
+        let l = Layout::new("/g".into(), "/b".into());
+        assert_eq!(
+            l.sumdb_latest("sum.golang.org"),
+            Path::new("/g/sumdb/sum.golang.org/latest")
+        );
+        assert_eq!(
+            l.sumdb_latest("../x/y"),
+            Path::new("/g/sumdb/%2E.%2Fx%2Fy/latest")
+        );
+        assert_eq!(
+            l.sumdb_tile("a.example/db", "tile/8/0/000"),
+            Path::new("/g/cache/sumdb/a.example%2Fdb/tile/8/0/000")
+        );
+    }
 }

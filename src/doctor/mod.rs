@@ -5,7 +5,7 @@
 //!
 //! ```json
 //! { "schema": 1, "healthy": true, "problems": 0, "warnings": 1,
-//!   "checks": [ { "section": "environment" | "versions" | "layers" | "network",
+//!   "checks": [ { "section": "environment" | "versions" | "layers" | "network" | "toolchains",
 //!                 "id": "path.go",            // unique, stable identifier
 //!                 "target": "https://goproxy.cn", // network checks: the endpoint
 //!                 "stage": "dns" | "tcp" | "tls" | "http" | "sumdb" | null,
@@ -13,12 +13,17 @@
 //!                 "finding": "...", "advice": "..." | null,
 //!                 "ms": 12 | null } ] }
 //! ```
+//!
+//! The `toolchains` section: `toolchains.release`, `toolchains.proxy`,
+//! `toolchains.sumdb`, then the summary `toolchains` (ok: release downloads
+//! work; warning: only the module proxy does; problem: neither).
 
 mod download;
 mod environment;
 mod layers;
 pub mod network;
 mod permissions;
+pub mod toolchains;
 mod vulnerable;
 
 use serde::Serialize;
@@ -138,6 +143,7 @@ pub fn diagnose(app: &App, offline: bool) -> Report {
         let settings = environment::effective_settings(&app.layout);
         checks.extend(network::checks(&settings, network::stage_timeout()));
         checks.extend(download::checks(&app.layout, network::stage_timeout()));
+        checks.extend(toolchains::checks(app, network::stage_timeout()));
     }
     Report::new(checks)
 }
@@ -176,6 +182,7 @@ pub fn render_styled(r: &Report, style: &Style) -> String {
                 "environment" => "Environment",
                 "versions" => "Installed versions",
                 "layers" => "Layers (this account's, then the system's)",
+                "toolchains" => "Toolchains",
                 _ => "Network",
             };
             out.push_str(&format!(

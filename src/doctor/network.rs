@@ -15,7 +15,8 @@ use base64::Engine;
 
 use super::{Check, Status};
 use crate::settings::proxy::{self, SumDb};
-use crate::trust::note::{self, NoteCheck};
+use crate::trust::error::ErrorKind as TrustKind;
+use crate::trust::note;
 
 const NET: &str = "network";
 
@@ -39,7 +40,7 @@ pub enum Endpoint {
     SumDb {
         name: String,
         url: String,
-        key: proxy::VerifierKey,
+        key: note::Verifier,
     },
 }
 
@@ -527,29 +528,29 @@ pub fn probe(ep: &Endpoint, timeout: Duration) -> Vec<Stage> {
         (Endpoint::SumDb { key, .. }, 200) => {
             stages.push(ok("http", format!("GET /latest: 200{redirected}"), ms));
             let t = Instant::now();
-            let vkey = format!("{}+{:08x}", key.name, key.key_hash);
-            match note::verify(&body, key) {
-                NoteCheck::Verified { text } => stages.push(ok(
+            let vkey = key.id();
+            match note::open(body.as_bytes(), key) {
+                Ok(n) => stages.push(ok(
                     "sumdb",
                     format!(
                         "signed tree head verified with key {vkey} (tree size {})",
-                        note::tree_size(&text).map_or("?".into(), |n| n.to_string())
+                        note::parse_tree(&n.text).map_or("?".into(), |t| t.n.to_string())
                     ),
                     t,
                 )),
-                NoteCheck::BadSignature => stages.push(fail(
+                Err(e) if e.kind() == TrustKind::Forged => stages.push(fail(
                     "sumdb",
                     format!("the signed tree head carries a signature by {vkey} that does not verify: this answer did not come from the database that key names"),
                     "do not trust this endpoint: something between you and the database (a proxy, a mirror) alters its answers; use GOSUMDB=sum.golang.google.cn or another network",
                     Some(t),
                 )),
-                NoteCheck::NoSignatureByKey => stages.push(fail(
+                Err(e) if e.kind() == TrustKind::Missing => stages.push(fail(
                     "sumdb",
                     format!("the tree head is not signed by {vkey}: this answer did not come from the database that key names"),
                     "check GOSUMDB: the URL must serve the database whose key it names",
                     Some(t),
                 )),
-                NoteCheck::Malformed(why) => stages.push(fail(
+                Err(why) => stages.push(fail(
                     "sumdb",
                     format!("/latest is not a signed tree head ({why})"),
                     "the URL does not serve a checksum database (a captive portal or a web page?)",
@@ -613,8 +614,8 @@ pub fn endpoints(settings: &BTreeMap<String, (String, String)>) -> (Vec<Endpoint
             "GOSUMDB=off: no checksum database to check",
         )),
         Ok(SumDb::On { key, url }) => eps.push(Endpoint::SumDb {
-            name: key.name.clone(),
-            url: url.unwrap_or_else(|| format!("https://{}", key.name)),
+            name: key.name().to_string(),
+            url: url.unwrap_or_else(|| format!("https://{}", key.name())),
             key,
         }),
         Err(e) => notes.push(

@@ -16,6 +16,7 @@ pub mod import;
 pub mod migrate;
 
 pub mod pipeline;
+pub mod proxy;
 pub mod self_update;
 pub mod unpack;
 
@@ -56,6 +57,8 @@ pub struct InstallOptions {
     pub origin: Origin,
     pub arch: String,
     pub force: bool,
+    /// Ignored for `Origin::File`.
+    pub source: Source,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +77,8 @@ pub struct Report {
     pub downloaded: u64,
     pub from_cache: bool,
     pub verified: bool,
+    /// How it was verified, for the summary ("sha256 verified").
+    pub verification: String,
     pub elapsed: Duration,
 }
 
@@ -236,42 +241,185 @@ pub fn preview(app: &App, opts: &InstallOptions) -> Result<Report> {
             .as_deref()
             .is_some_and(|sha| !exists && app.layout.cached_archive(sha).is_file()),
         verified: plan.sha256.is_some(),
+        verification: if plan.sha256.is_some() {
+            "sha256 verified".into()
+        } else {
+            "not verified".into()
+        },
         version: plan.version,
         elapsed: started.elapsed(),
     })
 }
 
+/// Where toolchains come from (`--source`, GOV_SOURCE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Source {
+    /// The release index and archive mirrors (go.dev, GOV_MIRROR).
+    Release,
+    /// The module proxy Go would use, verified by the checksum database.
+    Proxy,
+    /// Release sources first; the module proxy when they are unreachable.
+    #[default]
+    Auto,
+}
+
+impl Source {
+    pub fn parse(text: &str) -> Result<Source> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "release" => Ok(Source::Release),
+            "proxy" => Ok(Source::Proxy),
+            "auto" | "" => Ok(Source::Auto),
+            other => Err(
+                Error::invalid(format!("unknown toolchain source `{other}`"))
+                    .with_advice("use release, proxy or auto (GOV_SOURCE or --source)"),
+            ),
+        }
+    }
+
+    /// `--source` if given, else GOV_SOURCE (environment or gov's config),
+    /// else auto.
+    pub fn from_flag_or_config(flag: Option<&str>) -> Result<Source> {
+        match flag {
+            Some(f) => Source::parse(f),
+            None => crate::core::config::get("GOV_SOURCE")
+                .map_or(Ok(Source::Auto), |v| Source::parse(&v)),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Release => "release",
+            Source::Proxy => "proxy",
+            Source::Auto => "auto",
+        }
+    }
+}
+
+/// Would the module proxy help after this release-source failure? Only
+/// when the release sources could not be reached (DNS, connect, TLS,
+/// timeout, HTTP 403/5xx, all of them `Network`); a checksum mismatch or a
+/// bad archive is an attack or corruption and stops, and an unknown
+/// version stays unknown.
+pub fn release_unreachable(e: &Error) -> bool {
+    e.kind() == ErrorKind::Network
+}
+
 /// Installs a version. Safe to run concurrently with itself.
 pub fn install(app: &App, opts: &InstallOptions) -> Result<Report> {
+    let Origin::Remote(req) = &opts.origin else {
+        return install_release(app, opts);
+    };
+    match opts.source {
+        Source::Release => install_release(app, opts),
+        Source::Proxy => proxy::install(app, req, &opts.arch, opts.force),
+        Source::Auto => match install_release(app, opts) {
+            Err(e) if release_unreachable(&e) => {
+                let cause = e.causes().into_iter().next();
+                app.ui.warn(&format!(
+                    "release downloads are unreachable ({}{}); installing Go {req} from the module proxy instead",
+                    e.message().lines().next().unwrap_or(""),
+                    cause.map(|c| format!(": {c}")).unwrap_or_default()
+                ));
+                proxy::install(app, req, &opts.arch, opts.force)
+                    .map_err(|pe| fallback_failed(e, pe))
+            }
+            r => r,
+        },
+    }
+}
+
+/// Both sources failed: the release error first (it is the preferred
+/// source, and its advice is about this host's network), the proxy's after
+/// it. A forged or corrupt proxy answer keeps its own kind.
+fn fallback_failed(release: Error, proxy: Error) -> Error {
+    let kind = match proxy.kind() {
+        ErrorKind::Network | ErrorKind::NotFound | ErrorKind::InvalidInput => release.kind(),
+        k => k,
+    };
+    let advice = match (release.advice(), proxy.advice()) {
+        (Some(a), Some(b)) => Some(format!("{a}; for the module proxy: {b}")),
+        (a, b) => a.or(b).map(str::to_string),
+    };
+    let msg = format!(
+        "{}\n  and the module proxy fallback failed too: {}",
+        release.message(),
+        proxy.message()
+    );
+    let err = Error::new(kind, msg).with_source(proxy);
+    match advice {
+        Some(a) => err.with_advice(a),
+        None => err,
+    }
+}
+
+fn install_release(app: &App, opts: &InstallOptions) -> Result<Report> {
     let started = Instant::now();
     ensure_layer_writable(&app.layout)?;
     let (plan, note) = plan(app, opts)?;
     if let Some(n) = &note {
         app.ui.status(n);
     }
-    let version = plan.version.as_str().to_string();
+    let verified = plan.sha256.is_some();
+    let (action, staged) =
+        publish_with(app, &plan.version, &plan.arch, opts.force, &mut |stage| {
+            let fetched = fetch_into(app, &plan, stage)?;
+            Ok(Staged {
+                downloaded: fetched.downloaded,
+                from_cache: fetched.from_cache,
+                keep: match (fetched.download, &plan.sha256) {
+                    (Some(tmp), Some(sha)) => Some((tmp, app.layout.cached_archive(sha))),
+                    (Some(tmp), None) => Some((tmp.clone(), tmp)),
+                    _ => None,
+                },
+            })
+        })?;
+    Ok(Report {
+        goroot: app.layout.version_dir(plan.version.as_str()),
+        version: plan.version,
+        downloaded: staged.as_ref().map_or(0, |s| s.downloaded),
+        from_cache: staged.as_ref().is_some_and(|s| s.from_cache),
+        verified: verified && staged.is_some(),
+        verification: "sha256 verified".into(),
+        action,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// What a source left in the staging directory, and for the caller.
+pub(crate) struct Staged {
+    pub downloaded: u64,
+    pub from_cache: bool,
+    /// A verified download in tmp/ and where to keep it once the tree is
+    /// published (the same path twice: remove it).
+    pub keep: Option<(PathBuf, PathBuf)>,
+}
+
+/// The part every source shares: the version lock, leftovers of killed
+/// runs removed, `fill` streaming into a fresh staging directory, then
+/// [`finish`] (VERSION and `go version` checks, sync, one rename) and the
+/// shims. `None` when the version was installed already (and not forced).
+pub(crate) fn publish_with(
+    app: &App,
+    version: &GoVersion,
+    arch: &str,
+    force: bool,
+    fill: &mut dyn FnMut(&Path) -> Result<Staged>,
+) -> Result<(Action, Option<Staged>)> {
+    let version_s = version.as_str().to_string();
     let layout = &app.layout;
-    let goroot = layout.version_dir(&version);
+    let goroot = layout.version_dir(&version_s);
 
     let _guard = lock::acquire(
-        &installed::version_lock(layout, &version),
-        &format!("to finish with Go {version}"),
+        &installed::version_lock(layout, &version_s),
+        &format!("to finish with Go {version_s}"),
         |m| app.ui.status(m),
     )?;
-    installed::cleanup_leftovers(layout, Some(&version))?;
+    installed::cleanup_leftovers(layout, Some(&version_s))?;
 
-    let exists = installed::is_installed(layout, &version);
-    if exists && !opts.force {
-        shim::write(layout, &version)?;
-        return Ok(Report {
-            version: plan.version,
-            goroot,
-            action: Action::AlreadyInstalled,
-            downloaded: 0,
-            from_cache: false,
-            verified: false,
-            elapsed: started.elapsed(),
-        });
+    let exists = installed::is_installed(layout, &version_s);
+    if exists && !force {
+        shim::write(layout, &version_s)?;
+        return Ok((Action::AlreadyInstalled, None));
     }
 
     for d in [
@@ -283,45 +431,38 @@ pub fn install(app: &App, opts: &InstallOptions) -> Result<Report> {
     }
     let stage = layout
         .tmp_dir()
-        .join(installed::tmp_name(&version, "stage"));
+        .join(installed::tmp_name(&version_s, "stage"));
     let t = Instant::now();
-    let result = fetch_into(app, &plan, &stage);
+    let result = fill(&stage);
     app.ui.trace("download and unpack", t.elapsed());
-    let fetched = match result {
+    let staged = match result {
         Ok(f) => f,
         Err(e) => {
             let _ = fsutil::remove_tree(&stage);
             return Err(e);
         }
     };
-    let published = finish(app, &plan, &stage, &goroot, exists);
+    let published = finish(app, version, arch, &stage, &goroot, exists);
     if let Err(e) = published {
         let _ = fsutil::remove_tree(&stage);
-        if let Some(d) = &fetched.download {
-            let _ = std::fs::remove_file(d);
+        if let Some((tmp, _)) = &staged.keep {
+            let _ = std::fs::remove_file(tmp);
         }
         return Err(e);
     }
-    // The archive verified: keep it so a reinstall costs no download.
-    if let (Some(tmp), Some(sha)) = (&fetched.download, &plan.sha256)
-        && std::fs::rename(tmp, layout.cached_archive(sha)).is_err()
+    // The download verified: keep it so a reinstall costs no download.
+    if let Some((tmp, dest)) = &staged.keep
+        && (tmp == dest || std::fs::rename(tmp, dest).is_err())
     {
         let _ = std::fs::remove_file(tmp);
     }
-    shim::write(layout, &version)?;
-    Ok(Report {
-        version: plan.version,
-        goroot,
-        action: if exists {
-            Action::Reinstalled
-        } else {
-            Action::Installed
-        },
-        downloaded: fetched.downloaded,
-        from_cache: fetched.from_cache,
-        verified: plan.sha256.is_some(),
-        elapsed: started.elapsed(),
-    })
+    shim::write(layout, &version_s)?;
+    let action = if exists {
+        Action::Reinstalled
+    } else {
+        Action::Installed
+    };
+    Ok((action, Some(staged)))
 }
 
 /// Creates the layer's home, explaining an account that cannot have one
@@ -576,8 +717,15 @@ fn check(plan: &Plan, out: pipeline::Outcome, from: &str) -> Result<()> {
 
 /// Checks the unpacked tree is the version it claims, makes it durable, and
 /// publishes it with one rename (or one atomic exchange on --force).
-fn finish(app: &App, plan: &Plan, stage: &Path, goroot: &Path, replace: bool) -> Result<()> {
-    let want = plan.version.go_name();
+fn finish(
+    app: &App,
+    version: &GoVersion,
+    arch: &str,
+    stage: &Path,
+    goroot: &Path,
+    replace: bool,
+) -> Result<()> {
+    let want = version.go_name();
     let found = installed::read_version_file(stage);
     if found.as_deref() != Some(want.as_str()) {
         return Err(Error::new(
@@ -590,12 +738,12 @@ fn finish(app: &App, plan: &Plan, stage: &Path, goroot: &Path, replace: bool) ->
         .with_advice("this archive is not the release it is named after; nothing was installed"));
     }
     let t = Instant::now();
-    if arch::runs_on_host(&plan.arch) {
+    if arch::runs_on_host(arch) {
         check_go_version(stage, &want)?;
     } else {
         app.ui.status(&format!(
             "not running the {} toolchain on this {} host; checked go/VERSION only",
-            plan.arch,
+            arch,
             arch::host()
         ));
     }
@@ -610,7 +758,7 @@ fn finish(app: &App, plan: &Plan, stage: &Path, goroot: &Path, replace: bool) ->
         let trash = app
             .layout
             .tmp_dir()
-            .join(installed::tmp_name(plan.version.as_str(), "trash"));
+            .join(installed::tmp_name(version.as_str(), "trash"));
         std::fs::rename(stage, &trash).context(|| format!("moving aside {}", stage.display()))?;
         fsutil::fsync_dir(&versions)?;
         fsutil::remove_tree(&trash)?;
@@ -680,7 +828,7 @@ pub fn summary(r: &Report) -> String {
                 "from a local archive".to_string()
             };
             let check = if r.verified {
-                "sha256 verified"
+                r.verification.as_str()
             } else {
                 "NOT verified"
             };

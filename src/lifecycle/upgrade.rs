@@ -148,6 +148,8 @@ pub fn upgrade(app: &App, opts: &Options) -> Result<Report> {
                     origin: Origin::Remote(VersionRequest::Exact(newest.clone())),
                     arch: arch::host().to_string(),
                     force: false,
+                    // GOV_SOURCE decides here as it does for `gov install`.
+                    source: install::Source::from_flag_or_config(None)?,
                 },
             )?;
             app.ui.status(&install::summary(&r));

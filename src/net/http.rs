@@ -235,9 +235,25 @@ pub fn describe(e: &reqwest::Error) -> String {
 enum Attempt {
     Done(Response),
     /// Worth retrying on the same server.
-    Transient(String),
+    Transient(String, Option<u16>),
     /// Try the next mirror (404, 410, other client errors).
-    Skip(String),
+    Skip(String, Option<u16>),
+}
+
+/// Why a GET failed after its retries: the HTTP status when there was one
+/// (a module proxy's 404/410 means "not here, ask the next"), else a
+/// transport failure (DNS, connect, TLS, timeout).
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub status: Option<u16>,
+    pub why: String,
+}
+
+impl Failure {
+    /// 404 or 410: the server answered that it does not have it.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self.status, Some(404 | 410))
+    }
 }
 
 /// Adds ~/.netrc credentials for the URL's host (see `netrc_for`).
@@ -256,15 +272,21 @@ fn attempt(client: &Client, url: &str, headers: &HeaderMap) -> Attempt {
             if status.is_success() || status == StatusCode::NOT_MODIFIED {
                 Attempt::Done(resp)
             } else if is_transient_status(status) {
-                Attempt::Transient(crate::net::explain::explain_status(status, url))
+                Attempt::Transient(
+                    crate::net::explain::explain_status(status, url),
+                    Some(status.as_u16()),
+                )
             } else {
-                Attempt::Skip(crate::net::explain::explain_status(status, url))
+                Attempt::Skip(
+                    crate::net::explain::explain_status(status, url),
+                    Some(status.as_u16()),
+                )
             }
         }
         Err(e) if is_transient_error(&e) && !is_unknown_host(&e) => {
-            Attempt::Transient(crate::net::explain::explain(&e, url))
+            Attempt::Transient(crate::net::explain::explain(&e, url), None)
         }
-        Err(e) => Attempt::Skip(crate::net::explain::explain(&e, url)),
+        Err(e) => Attempt::Skip(crate::net::explain::explain(&e, url), None),
     }
 }
 
@@ -276,14 +298,27 @@ pub fn get_with_retries(
     headers: &HeaderMap,
     policy: &RetryPolicy,
 ) -> std::result::Result<Response, String> {
+    get_or_failure(client, url, headers, policy).map_err(|f| f.why)
+}
+
+/// GET with retries on one URL, keeping the failure's HTTP status.
+pub fn get_or_failure(
+    client: &Client,
+    url: &str,
+    headers: &HeaderMap,
+    policy: &RetryPolicy,
+) -> std::result::Result<Response, Failure> {
     let mut tries = 0;
     loop {
         match attempt(client, url, headers) {
             Attempt::Done(resp) => return Ok(resp),
-            Attempt::Skip(why) => return Err(why),
-            Attempt::Transient(why) => {
+            Attempt::Skip(why, status) => return Err(Failure { status, why }),
+            Attempt::Transient(why, status) => {
                 if tries >= policy.retries {
-                    return Err(format!("{why} (after {} attempts)", tries + 1));
+                    return Err(Failure {
+                        status,
+                        why: format!("{why} (after {} attempts)", tries + 1),
+                    });
                 }
                 std::thread::sleep(policy.delay(tries));
                 tries += 1;
@@ -365,6 +400,28 @@ impl MirroredBody {
             "{}; or point GOV_MIRROR at reachable mirrors (comma-separated, tried in order), e.g. GOV_MIRROR=https://golang.google.cn/dl",
             advice_for(&all)
         )))
+    }
+
+    /// A body of one URL whose response is already open (resumes on it).
+    pub fn from_response(
+        client: &Client,
+        url: String,
+        resp: Response,
+        policy: RetryPolicy,
+    ) -> MirroredBody {
+        let total = resp.content_length();
+        let etag = header_str(resp.headers(), ETAG);
+        MirroredBody {
+            client: client.clone(),
+            urls: vec![url],
+            current: 0,
+            resp,
+            etag,
+            pos: 0,
+            total,
+            resumes_left: policy.retries.max(1),
+            policy,
+        }
     }
 
     /// Opens the body from byte `start` on (a partial file kept from an
@@ -476,7 +533,7 @@ impl MirroredBody {
                 }
                 let resp = match attempt(&self.client, &self.urls[i], &headers) {
                     Attempt::Done(r) => r,
-                    Attempt::Transient(w) | Attempt::Skip(w) => {
+                    Attempt::Transient(w, _) | Attempt::Skip(w, _) => {
                         last = format!("{}: {w}", self.urls[i]);
                         continue;
                     }

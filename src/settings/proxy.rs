@@ -93,16 +93,13 @@ pub fn validate_goproxy(value: &str) -> Result<()> {
     Ok(())
 }
 
-pub use crate::trust::key::{VerifierKey, parse_verifier_key};
+pub use crate::trust::note::Verifier;
 
 /// A parsed GOSUMDB: the verifier key and where to reach the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SumDb {
     Off,
-    On {
-        key: VerifierKey,
-        url: Option<String>,
-    },
+    On { key: Verifier, url: Option<String> },
 }
 
 /// GOSUMDB: `off`, a known name, a verifier key, or `<name-or-key> <url>`;
@@ -152,11 +149,11 @@ pub fn parse_gosumdb(value: &str) -> Result<SumDb> {
         .find(|(n, _)| *n == fields[0])
         .map(|(_, k)| k.to_string())
         .unwrap_or_else(|| fields[0].to_string());
-    let key = parse_verifier_key(&key_text).map_err(|why| {
+    let key = Verifier::parse(&key_text).map_err(|why| {
         bad("GOSUMDB", value, format!("{why}: `{}` is neither a known database name nor a verifier key", fields[0]))
             .with_advice("known names: sum.golang.org, sum.golang.google.cn; other databases need their key: <name>+<hash>+<base64 key>")
     })?;
-    if key.name.ends_with('/') || key.name.contains(['?', '#', '@']) {
+    if key.name().ends_with('/') || key.name().contains(['?', '#', '@']) {
         return Err(bad(
             "GOSUMDB",
             value,
@@ -322,6 +319,9 @@ pub struct Preset {
     pub name: &'static str,
     pub about: &'static str,
     pub settings: Vec<(&'static str, String)>,
+    /// gov's own settings (GOV_*) the preset also writes, into the layer's
+    /// config file: the China preset makes toolchains come from the proxy.
+    pub gov: Vec<(&'static str, String)>,
 }
 
 /// The presets `gov proxy use` knows (corp is built from its flags).
@@ -333,7 +333,15 @@ pub fn presets() -> Vec<Preset> {
             ("GOPROXY", proxy.to_string()),
             ("GOSUMDB", sumdb.to_string()),
         ],
+        gov: Vec::new(),
     };
+    let mut cn = p(
+        "cn",
+        "mainland China, no Google needed: goproxy.cn for modules and toolchains, checksums via sum.golang.google.cn",
+        "https://goproxy.cn,direct",
+        "sum.golang.google.cn",
+    );
+    cn.gov.push(("GOV_SOURCE", "proxy".to_string()));
     vec![
         p(
             "official",
@@ -341,12 +349,7 @@ pub fn presets() -> Vec<Preset> {
             "https://proxy.golang.org,direct",
             "sum.golang.org",
         ),
-        p(
-            "cn",
-            "mainland China: goproxy.cn, checksums via sum.golang.google.cn",
-            "https://goproxy.cn,direct",
-            "sum.golang.google.cn",
-        ),
+        cn,
         p(
             "cn-aliyun",
             "mainland China: Alibaba Cloud's proxy",
@@ -405,6 +408,7 @@ pub fn corp_preset(url: &str, private: Option<&str>, fallback: bool) -> Result<P
         name: "corp",
         about: "a company proxy; private modules skip the public proxy and checksum database",
         settings,
+        gov: Vec::new(),
     })
 }
 
@@ -588,14 +592,14 @@ mod tests {
         let SumDb::On { key, url } = parse_gosumdb("sum.golang.org").unwrap_or(SumDb::Off) else {
             panic!("sum.golang.org");
         };
-        assert_eq!(key.name, "sum.golang.org");
+        assert_eq!(key.name(), "sum.golang.org");
         assert_eq!(url, None);
         let SumDb::On { key, url } = parse_gosumdb("sum.golang.google.cn").unwrap_or(SumDb::Off)
         else {
             panic!("alias");
         };
         assert_eq!(
-            (key.name.as_str(), url.as_deref()),
+            (key.name(), url.as_deref()),
             ("sum.golang.org", Some("https://sum.golang.google.cn"))
         );
         assert!(parse_gosumdb("sum.golang.org https://sum.golang.google.cn").is_ok());
@@ -622,23 +626,18 @@ mod tests {
     #[test]
     fn verifier_keys_from_x_mod_note() {
         // golang.org/x/mod/sumdb/note's example key.
-        let k = parse_verifier_key(
-            "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(k.name, "PeterNeumann");
-        assert_eq!(k.key_hash, 0xc74f20a3);
+        let k =
+            Verifier::parse("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW")
+                .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(k.name(), "PeterNeumann");
+        assert_eq!(k.key_hash(), 0xc74f20a3);
         assert!(
-            parse_verifier_key(
-                "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
-            )
-            .is_err()
+            Verifier::parse("PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW")
+                .is_err()
         );
         assert!(
-            parse_verifier_key(
-                "PeterNeumann+c74f20a3+BRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
-            )
-            .is_err()
+            Verifier::parse("PeterNeumann+c74f20a3+BRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW")
+                .is_err()
         );
     }
 

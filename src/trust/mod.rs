@@ -1,6 +1,15 @@
 //! Trust in what the network hands over beyond a checksum from the index:
-//! checksum-database verifier keys and signed notes (and the proofs over
-//! its log). Pure functions over bytes; uses `core` only.
+//! the checksum database's verifier keys and signed notes, its transparency
+//! log (RFC 6962 hashes, tiles, inclusion and consistency proofs), the
+//! `h1:` directory hash, module zip checks, a lookup client independent of
+//! HTTP, and the tree heads and tiles it keeps on disk. Uses `core` only.
 
-pub mod key;
+pub mod client;
+pub mod dirhash;
+pub mod error;
 pub mod note;
+pub mod store;
+pub mod tlog;
+pub mod zipcheck;
+
+pub use error::TrustError;

@@ -12,6 +12,7 @@ pub mod forward_proxy;
 pub mod nginx;
 pub mod sandbox;
 pub mod server;
+pub mod sumdb;
 pub mod tls;
 pub mod vulndb;
 

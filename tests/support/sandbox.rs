@@ -126,6 +126,9 @@ impl Sandbox {
             .env("GOV_SYSTEM_BIN_DIR", self.dir.path().join("sysbin"))
             .env("GOV_INDEX_URL", self.index_url())
             .env("GOV_MIRROR", self.mirror())
+            // Release sources only unless a test asks for auto or proxy: a
+            // test's unreachable mirror must not send gov to proxy.golang.org.
+            .env("GOV_SOURCE", "release")
             .env("GOV_HTTP_BACKOFF_MS", "5")
             .env("NO_PROXY", "*");
         c

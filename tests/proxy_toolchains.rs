@@ -1,0 +1,655 @@
+//! Toolchains through the module proxy: gov against a loopback module proxy
+//! and checksum database (tests/support/sumdb.rs) serving the real go1.22.10
+//! packed as cmd/distpack packs it. The fixture itself is checked by real
+//! Go: go1.21.13 switching to go1.22.10 through it must work.
+
+mod support;
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
+use std::process::{Command, Output};
+
+use support::sumdb::{Fixture, Tamper, go_fixture_tarball, go1_22_10};
+use support::{Sandbox, run_program, start_refusing_port, toolchain_archive};
+
+const DB: &str = "sum.fixture.test";
+const SEED: [u8; 32] = [0x5a; 32];
+const V: &str = "1.22.10";
+const MODVER: &str = "v0.0.1-go1.22.10.linux-amd64";
+
+/// 300 records of other modules around go1.22.10's.
+fn fixture() -> Fixture {
+    Fixture::start(DB, SEED, vec![go1_22_10().clone()], 300)
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// gov with GOPROXY at the fixture and GOSUMDB naming only its key, so the
+/// database's URL is found through the proxy's /sumdb/<name>/supported.
+fn gov_via(sb: &Sandbox, fx: &Fixture, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = sb.cmd();
+    c.env("GOPROXY", &fx.base).env("GOSUMDB", fx.vkey());
+    for (k, v) in env {
+        // An empty value removes the sandbox's own setting.
+        if v.is_empty() {
+            c.env_remove(k);
+        } else {
+            c.env(k, v);
+        }
+    }
+    c.args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("running gov: {e}"))
+}
+
+fn assert_ok(out: &Output, what: &str) -> String {
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\nstdout: {}\nstderr: {}",
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stderr)
+}
+
+fn assert_exit(out: &Output, code: i32, what: &str) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{what}: expected exit {code}:\nstdout: {}\nstderr: {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stderr)
+}
+
+fn zip_requested(fx: &Fixture) -> bool {
+    fx.requests()
+        .iter()
+        .any(|r| r.ends_with(&format!("{MODVER}.zip")))
+}
+
+/// A Go command run with the sandbox's toolchain and shared build cache,
+/// no network for modules.
+fn go_cmd(sb: &Sandbox, program: &Path, work: &Path) -> Command {
+    let cache = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/go-fixtures/gocache");
+    let mut c = Command::new(program);
+    c.current_dir(work)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", sb.dir.path().join("user"))
+        .env("GOCACHE", cache)
+        .env("GOPATH", sb.dir.path().join("gopath"))
+        .env("GOPROXY", "off")
+        .env("GOFLAGS", "-modcacherw");
+    c
+}
+
+fn mode(p: &Path) -> u32 {
+    std::fs::metadata(p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
+#[test]
+fn proxy_install_then_go_version_build_and_vet() {
+    let fx = fixture();
+    let sb = Sandbox::new();
+    let out = gov_via(&sb, &fx, &["install", V, "--source", "proxy"], &[]);
+    let err = assert_ok(&out, "gov install --source proxy");
+    assert!(
+        err.contains(&format!("h1 verified by checksum database {DB}")),
+        "{err}"
+    );
+    let reqs = fx.requests();
+    assert!(
+        reqs.iter()
+            .any(|r| r.starts_with(&format!("/sumdb/{DB}/tile/8/0/"))),
+        "{reqs:?}"
+    );
+    for want in [
+        format!("/sumdb/{DB}/supported"),
+        format!("/sumdb/{DB}/lookup/golang.org/toolchain@{MODVER}"),
+        format!("/golang.org/toolchain/@v/{MODVER}.zip"),
+    ] {
+        assert!(reqs.contains(&want), "no request {want}: {reqs:?}");
+    }
+
+    // The verified tree head is kept per database; tiles are cached.
+    let latest = sb.home().join(format!("sumdb/{DB}/latest"));
+    assert_eq!(
+        std::fs::read(&latest).unwrap_or_else(|e| panic!("{}: {e}", latest.display())),
+        fx.latest_note()
+    );
+    let tiles = sb.home().join(format!("cache/sumdb/{DB}/tile/8/0"));
+    assert!(!support::list_dir(&tiles).is_empty(), "no cached tiles");
+
+    // Unpacked as cmd/go unpacks: exec bits restored, go.mod files back.
+    let goroot = sb.goroot(V);
+    for exe in ["bin/go", "bin/gofmt", "pkg/tool/linux_amd64/compile"] {
+        assert_eq!(mode(&goroot.join(exe)), 0o755, "{exe}");
+    }
+    assert_eq!(mode(&goroot.join("src/fmt/print.go")), 0o644);
+    assert_eq!(
+        std::fs::read(goroot.join("src/go.mod")).ok(),
+        std::fs::read(goroot.join("src/_go.mod")).ok()
+    );
+    assert!(goroot.join("src/cmd/go.mod").is_file());
+    assert!(!goroot.join("api").exists() && !goroot.join("test").exists());
+    assert!(sb.tmp_entries().is_empty(), "{:?}", sb.tmp_entries());
+    assert_eq!(sb.installed(), vec![V]);
+
+    // The toolchain works: version, build and vet of a module.
+    let work = sb.dir.path().join("hello");
+    std::fs::create_dir_all(&work).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(work.join("go.mod"), "module example.com/hello\n\ngo 1.22\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        work.join("main.go"),
+        "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hello from proxy\") }\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let shim = sb.shim(V, "go");
+    let out = run_program(go_cmd(&sb, &shim, &work).arg("version"));
+    assert_eq!(text(&out.stdout).trim(), "go version go1.22.10 linux/amd64");
+    let out = run_program(go_cmd(&sb, &shim, &work).args(["build", "-o", "hello", "."]));
+    assert_ok(&out, "go build");
+    let out = run_program(&mut Command::new(work.join("hello")));
+    assert_eq!(text(&out.stdout).trim(), "hello from proxy");
+    let out = run_program(go_cmd(&sb, &shim, &work).args(["vet", "./..."]));
+    assert_ok(&out, "go vet");
+    // vet really runs its analyzers (pkg/tool/.../vet): a bad Printf fails.
+    std::fs::write(
+        work.join("bad.go"),
+        "package main\n\nimport \"fmt\"\n\nfunc bad() { fmt.Printf(\"%d\\n\", \"x\") }\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = run_program(go_cmd(&sb, &shim, &work).args(["vet", "./..."]));
+    assert!(
+        !out.status.success() && text(&out.stderr).contains("Printf format %d"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// Every forged or missing answer is refused: exit 1, nothing installed,
+/// nothing left in tmp/; answers refused at lookup cost no download.
+#[test]
+fn forged_answers_are_refused() {
+    let fx = fixture();
+    let cases = [
+        (
+            Tamper {
+                zip: true,
+                ..Tamper::default()
+            },
+            "checksum mismatch for golang.org/toolchain@v0.0.1-go1.22.10.linux-amd64",
+            true,
+        ),
+        (
+            Tamper {
+                wrong_record: true,
+                ..Tamper::default()
+            },
+            "record text is not record",
+            false,
+        ),
+        (
+            Tamper {
+                bad_signature: true,
+                ..Tamper::default()
+            },
+            "invalid signature for key sum.fixture.test+",
+            false,
+        ),
+        (
+            Tamper {
+                other_module_record: true,
+                ..Tamper::default()
+            },
+            "record is not for golang.org/toolchain v0.0.1-go1.22.10.linux-amd64",
+            false,
+        ),
+        (
+            Tamper {
+                missing_record: true,
+                ..Tamper::default()
+            },
+            "HTTP 404",
+            false,
+        ),
+    ];
+    for (tamper, want, downloads) in cases {
+        let sb = Sandbox::new();
+        fx.set_tamper(tamper);
+        fx.clear_requests();
+        let out = gov_via(&sb, &fx, &["install", V, "--source", "proxy"], &[]);
+        let err = assert_exit(&out, 1, &format!("{tamper:?}"));
+        assert!(err.contains(want), "{tamper:?}: {err}");
+        assert!(err.contains("hint:"), "{tamper:?}: no advice: {err}");
+        assert!(sb.installed().is_empty(), "{tamper:?}");
+        assert!(
+            sb.tmp_entries().is_empty(),
+            "{tamper:?}: {:?}",
+            sb.tmp_entries()
+        );
+        assert!(!sb.home().join("shims").join(V).exists(), "{tamper:?}");
+        assert_eq!(
+            zip_requested(&fx),
+            downloads,
+            "{tamper:?}: {:?}",
+            fx.requests()
+        );
+        if tamper.bad_signature {
+            assert!(!sb.home().join(format!("sumdb/{DB}/latest")).exists());
+        }
+    }
+    fx.set_tamper(Tamper::default());
+}
+
+/// Seen tree A, then a bigger tree B inconsistent with it: a security
+/// error naming both heads; the installed tree and the stored head stay.
+#[test]
+fn a_forked_log_is_a_security_error() {
+    let fx = fixture();
+    let sb = Sandbox::new();
+    assert_ok(
+        &gov_via(&sb, &fx, &["install", V, "--source", "proxy"], &[]),
+        "first install",
+    );
+    let latest = sb.home().join(format!("sumdb/{DB}/latest"));
+    let head_a = std::fs::read(&latest).unwrap_or_else(|e| panic!("{e}"));
+    let goroot = sb.goroot(V);
+    let ino = std::fs::metadata(&goroot).map(|m| m.ino()).unwrap_or(0);
+
+    fx.set_tamper(Tamper {
+        forked: true,
+        ..Tamper::default()
+    });
+    fx.clear_requests();
+    let out = gov_via(
+        &sb,
+        &fx,
+        &["install", V, "--source", "proxy", "--force"],
+        &[],
+    );
+    let err = assert_exit(&out, 1, "install against a forked log");
+    assert!(err.contains("SECURITY ERROR"), "{err}");
+    assert!(
+        err.contains("tree #301 ") && err.contains("tree #321 "),
+        "both tree heads are named: {err}"
+    );
+    assert!(!zip_requested(&fx), "{:?}", fx.requests());
+    assert_eq!(
+        std::fs::read(&latest).ok(),
+        Some(head_a),
+        "stored head kept"
+    );
+    assert_eq!(std::fs::metadata(&goroot).map(|m| m.ino()).ok(), Some(ino));
+    assert!(sb.tmp_entries().is_empty(), "{:?}", sb.tmp_entries());
+}
+
+/// GOSUMDB=off refuses, from the environment or from `go env -w`;
+/// GONOSUMDB and GOPRIVATE never skip verification.
+#[test]
+fn verification_cannot_be_turned_off() {
+    let fx = fixture();
+    let sb = Sandbox::new();
+    let out = gov_via(
+        &sb,
+        &fx,
+        &["install", V, "--source", "proxy"],
+        &[("GOSUMDB", "off")],
+    );
+    let err = assert_exit(&out, 2, "GOSUMDB=off");
+    assert!(
+        err.contains("checksum database disabled by GOSUMDB=off (environment)"),
+        "{err}"
+    );
+    assert!(fx.requests().is_empty(), "{:?}", fx.requests());
+
+    // The `go env -w` file counts as Go counts it.
+    let goenv = sb.dir.path().join("user/.config/go/env");
+    std::fs::create_dir_all(goenv.parent().unwrap_or(Path::new("/")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&goenv, "GOSUMDB=off\n").unwrap_or_else(|e| panic!("{e}"));
+    let mut c = sb.cmd();
+    c.env("GOPROXY", &fx.base)
+        .args(["install", V, "--source", "proxy"]);
+    let out = c.output().unwrap_or_else(|e| panic!("{e}"));
+    let err = assert_exit(&out, 2, "GOSUMDB=off in go env -w");
+    assert!(err.contains("go env -w"), "{err}");
+    std::fs::remove_file(&goenv).unwrap_or_else(|e| panic!("{e}"));
+
+    fx.set_tamper(Tamper {
+        wrong_record: true,
+        ..Tamper::default()
+    });
+    let out = gov_via(
+        &sb,
+        &fx,
+        &["install", V, "--source", "proxy"],
+        &[("GONOSUMDB", "golang.org")],
+    );
+    let err = assert_exit(&out, 1, "GONOSUMDB does not skip");
+    assert!(err.contains("does not apply to toolchains"), "{err}");
+    assert!(err.contains("record text is not record"), "{err}");
+    fx.set_tamper(Tamper::default());
+    assert!(sb.installed().is_empty());
+}
+
+/// auto (the default): the release index refuses connections, so the proxy
+/// is used, and gov says so; GOV_SOURCE=release does not fall back.
+#[test]
+fn auto_falls_back_when_release_downloads_are_unreachable() {
+    let fx = fixture();
+    let sb = Sandbox::new();
+    let dead = format!("http://127.0.0.1:{}/dl/index.json", start_refusing_port());
+
+    let out = gov_via(
+        &sb,
+        &fx,
+        &["install", V],
+        &[("GOV_INDEX_URL", &dead), ("GOV_SOURCE", "release")],
+    );
+    assert_exit(&out, 1, "GOV_SOURCE=release with the index down");
+    assert!(fx.requests().is_empty(), "{:?}", fx.requests());
+
+    let out = gov_via(
+        &sb,
+        &fx,
+        &["install", V],
+        &[("GOV_INDEX_URL", &dead), ("GOV_SOURCE", "")],
+    );
+    let err = assert_ok(&out, "auto install with the index down");
+    assert!(
+        err.contains("release downloads are unreachable") && err.contains("from the module proxy"),
+        "{err}"
+    );
+    assert!(
+        err.contains("refused the connection"),
+        "the cause is named: {err}"
+    );
+    assert!(zip_requested(&fx));
+    assert_eq!(sb.installed(), vec![V]);
+}
+
+/// A checksum mismatch on the release path is an attack or corruption:
+/// auto stops there and never asks the proxy.
+#[test]
+fn auto_does_not_fall_back_on_a_checksum_mismatch() {
+    let fx = fixture();
+    let sb = Sandbox::new();
+    let honest = toolchain_archive(V, "amd64", 0);
+    // Same size, one byte different (in gzip's trailer).
+    let mut altered = honest.bytes.clone();
+    let last = altered.len() - 5;
+    altered[last] ^= 0x01;
+    sb.publish(&[(&honest, true)]);
+    sb.server.put(&format!("/dl/{}", honest.filename), altered);
+    let out = gov_via(&sb, &fx, &["install", V], &[("GOV_SOURCE", "auto")]);
+    let err = assert_exit(&out, 1, "release archive with a wrong sha256");
+    assert!(err.contains("checksum mismatch"), "{err}");
+    assert!(!err.contains("module proxy"), "{err}");
+    assert!(fx.requests().is_empty(), "{:?}", fx.requests());
+    assert!(sb.installed().is_empty());
+}
+
+/// `@v/list` in Go's version order, other architectures dropped; GOPROXY's
+/// `,` falls through on 404 only, `|` on any error; `off` refuses.
+#[test]
+fn list_remote_from_the_proxy() {
+    let fx = fixture();
+    fx.list_also(&[
+        "v0.0.1-go1.21rc2.linux-amd64",
+        "v0.0.1-go1.22.9.linux-amd64",
+        "v0.0.1-go1.21.0.linux-amd64",
+        "v0.0.1-go1.22.2.linux-amd64",
+        "v0.0.1-go1.21.13.linux-amd64",
+        "v0.0.1-go1.23.0.linux-arm64",
+        "v0.0.1-go1.22.10.darwin-amd64",
+        "not a version",
+    ]);
+    let sb = Sandbox::new();
+    let out = gov_via(
+        &sb,
+        &fx,
+        &["list-remote", "--source", "proxy", "--all"],
+        &[],
+    );
+    assert_ok(&out, "list-remote --all");
+    let lines: Vec<String> = text(&out.stdout)
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "1.22.10", "1.22.9", "1.22.2", "1.21.13", "1.21.0", "1.21rc2"
+        ]
+    );
+    let out = gov_via(&sb, &fx, &["list-remote", "--source", "proxy", "1.21"], &[]);
+    assert_eq!(text(&out.stdout), "1.21.13\n1.21.0\n");
+    let out = gov_via(
+        &sb,
+        &fx,
+        &["list-remote", "--source", "proxy", "--json", "latest"],
+        &[],
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(v[0]["version"], "1.22.10");
+    assert_eq!(v[0]["module_version"], MODVER);
+    assert_eq!(v[0]["stable"], true);
+
+    let refused = format!("http://127.0.0.1:{}", start_refusing_port());
+    let missing = sb.server.url_for("/nothing-here");
+    let list = |goproxy: &str| {
+        gov_via(
+            &sb,
+            &fx,
+            &["list-remote", "--source", "proxy"],
+            &[("GOPROXY", goproxy)],
+        )
+    };
+    assert_ok(&list(&format!("{missing},{}", fx.base)), "404 then fixture");
+    assert_ok(
+        &list(&format!("{refused}|{}", fx.base)),
+        "refused | fixture",
+    );
+    let err = assert_exit(
+        &list(&format!("{refused},{}", fx.base)),
+        1,
+        "refused , fixture",
+    );
+    assert!(err.contains("refused the connection"), "{err}");
+    // A file:// proxy (a directory in the GOPROXY layout) works too.
+    let dir = sb.dir.path().join("fileproxy/golang.org/toolchain/@v");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("list"), "v0.0.1-go1.21.13.linux-amd64\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("file://{}", sb.dir.path().join("fileproxy").display());
+    let out = list(&url);
+    assert_ok(&out, "file:// GOPROXY");
+    assert_eq!(text(&out.stdout), "1.21.13\n");
+    let err = assert_exit(&list("off"), 2, "GOPROXY=off");
+    assert!(err.contains("disabled by GOPROXY=off"), "{err}");
+}
+
+/// The fixture is what real Go accepts: go1.21.13 (installed by gov from
+/// the release tarball) switches to go1.22.10 through it.
+#[test]
+fn real_go_switches_toolchains_through_the_fixture() {
+    let fx = fixture();
+    let sb = Sandbox::new();
+    let tarball = go_fixture_tarball("1.21.13");
+    let out = sb
+        .cmd()
+        .args(["install", "--file"])
+        .arg(&tarball)
+        .args([
+            "--sha256",
+            &support::sha256_hex(&std::fs::read(&tarball).unwrap_or_default()),
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_ok(&out, "installing go1.21.13 from its tarball");
+    let go = sb.goroot("1.21.13").join("bin/go");
+    let home = sb.dir.path().join("gohome");
+    std::fs::create_dir_all(home.join("work")).unwrap_or_else(|e| panic!("{e}"));
+    let out = run_program(
+        Command::new(&go)
+            .arg("version")
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", &home)
+            .env("GOPATH", home.join("gopath"))
+            .env("GOCACHE", home.join("cache"))
+            .env("GOENV", home.join("goenv"))
+            .env("GOFLAGS", "-modcacherw")
+            .env("GOTOOLCHAIN", "go1.22.10")
+            .env("GOPROXY", &fx.base)
+            .env("GOSUMDB", format!("{} {}", fx.vkey(), fx.sumdb_url()))
+            .current_dir(home.join("work")),
+    );
+    assert!(
+        out.status.success() && text(&out.stdout).contains("go version go1.22.10 linux/amd64"),
+        "real Go rejected the fixture:\nstdout: {}\nstderr: {}\nrequests: {:?}",
+        text(&out.stdout),
+        text(&out.stderr),
+        fx.requests()
+    );
+    let reqs = fx.requests();
+    assert!(reqs.iter().any(|r| r.ends_with(&format!("{MODVER}.zip"))));
+    assert!(reqs.iter().any(|r| r.contains("/lookup/")));
+    assert!(reqs.iter().any(|r| r.contains("/tile/8/")));
+    assert!(home.join(format!("gopath/pkg/sumdb/{DB}/latest")).is_file());
+}
+
+fn doctor_checks(out: &Output) -> Vec<serde_json::Value> {
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("doctor --json: {e}: {}", text(&out.stdout)));
+    v["checks"].as_array().cloned().unwrap_or_default()
+}
+
+fn by_id<'a>(checks: &'a [serde_json::Value], id: &str) -> &'a serde_json::Value {
+    checks
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id} in {checks:?}"))
+}
+
+/// doctor's toolchains section: release, proxy only, or neither, and how
+/// the checksum database is reached.
+#[test]
+fn doctor_says_where_toolchains_can_come_from() {
+    let fx = fixture();
+    let sb = Sandbox::new();
+    let dead = format!("http://127.0.0.1:{}/dl/index.json", start_refusing_port());
+    let env = [
+        ("GOV_INDEX_URL", dead.as_str()),
+        ("GOV_DOCTOR_TIMEOUT", "2"),
+    ];
+
+    let out = gov_via(&sb, &fx, &["doctor", "--json"], &env);
+    let checks = doctor_checks(&out);
+    let release = by_id(&checks, "toolchains.release");
+    assert_eq!(release["status"], "warning", "{release}");
+    assert_eq!(release["section"], "toolchains");
+    let proxy = by_id(&checks, "toolchains.proxy");
+    assert_eq!(proxy["status"], "ok", "{proxy}");
+    assert!(proxy["finding"].as_str().unwrap_or("").contains(&fx.base));
+    let sumdb = by_id(&checks, "toolchains.sumdb");
+    assert_eq!(sumdb["status"], "ok", "{sumdb}");
+    assert!(
+        sumdb["finding"]
+            .as_str()
+            .unwrap_or("")
+            .contains("reachable through the module proxy"),
+        "{sumdb}"
+    );
+    let summary = by_id(&checks, "toolchains");
+    assert_eq!(summary["status"], "warning", "{summary}");
+    assert!(
+        summary["finding"]
+            .as_str()
+            .unwrap_or("")
+            .contains("only through the module proxy"),
+        "{summary}"
+    );
+
+    // Neither: the proxy refuses connections too.
+    let refused = format!("http://127.0.0.1:{}", start_refusing_port());
+    let out = gov_via(
+        &sb,
+        &fx,
+        &["doctor", "--json"],
+        &[
+            env[0],
+            env[1],
+            ("GOPROXY", &refused),
+            ("GOSUMDB", &format!("{} {}", fx.vkey(), fx.sumdb_url())),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let checks = doctor_checks(&out);
+    assert_eq!(by_id(&checks, "toolchains")["status"], "problem");
+    let sumdb = by_id(&checks, "toolchains.sumdb");
+    assert!(
+        sumdb["finding"]
+            .as_str()
+            .unwrap_or("")
+            .contains("at the URL GOSUMDB names"),
+        "{sumdb}"
+    );
+
+    // Release downloads work: ok, whatever the proxy does.
+    sb.publish_versions(&["1.22.10"]);
+    let out = gov_via(&sb, &fx, &["doctor", "--json"], &[env[1]]);
+    let checks = doctor_checks(&out);
+    assert_eq!(by_id(&checks, "toolchains.release")["status"], "ok");
+    assert_eq!(by_id(&checks, "toolchains")["status"], "ok");
+}
+
+/// `gov proxy use cn` is the one-line setup for a host that cannot reach
+/// Google: module settings in gov's profile, GOV_SOURCE=proxy in gov's
+/// config, so installs go to the proxy without trying release downloads.
+#[test]
+fn the_china_preset_sends_toolchains_through_the_proxy() {
+    let fx = fixture();
+    let sb = Sandbox::new();
+    sb.ok(&["proxy", "use", "cn"]);
+    let profile = std::fs::read_to_string(sb.home().join("env")).unwrap_or_default();
+    assert!(
+        profile.contains("GOPROXY=https://goproxy.cn,direct\n")
+            && profile.contains("GOSUMDB=sum.golang.google.cn\n"),
+        "{profile}"
+    );
+    let config = std::fs::read_to_string(sb.home().join("config")).unwrap_or_default();
+    assert!(config.contains("GOV_SOURCE=proxy\n"), "{config}");
+
+    // The environment still wins over the profile (GOPROXY/GOSUMDB at the
+    // fixture); the source order comes from the preset's config.
+    fx.set_tamper(Tamper {
+        missing_record: true,
+        ..Tamper::default()
+    });
+    let out = gov_via(&sb, &fx, &["install", V], &[("GOV_SOURCE", "")]);
+    assert_exit(&out, 1, "install with the cn preset");
+    assert!(
+        fx.requests().iter().any(|r| r.contains("/lookup/")),
+        "{:?}",
+        fx.requests()
+    );
+    let release: Vec<String> = sb.server.requests().into_iter().map(|r| r.path).collect();
+    assert!(
+        release.is_empty(),
+        "release sources were tried: {release:?}"
+    );
+    fx.set_tamper(Tamper::default());
+}
