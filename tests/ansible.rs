@@ -98,6 +98,10 @@ fn ansible_cmd(program: &str, root: &Path) -> Command {
         .env("ANSIBLE_PIPELINING", "1")
         .env("ANSIBLE_DEPRECATION_WARNINGS", "0")
         .env("NO_PROXY", "*")
+        // Toolchains come from the loopback release mirror; the cn preset
+        // the plays apply would otherwise route them through the
+        // (unreachable) module proxy, as it does on a real host.
+        .env("GOV_SOURCE", "release")
         .current_dir(root);
     for k in [
         "PIP_CERT",
@@ -850,4 +854,100 @@ fn modules_fail_with_gov_s_message_and_absent_removes_only_what_is_theirs() {
     assert_eq!(count(&recap(&out), "edge1", "failed"), 0, "{stdout}");
     assert!(!stdout.contains("Traceback"), "{stdout}");
     assert!(!f.home("edge1").join("versions/1.21.13").exists());
+}
+
+/// A gov mirror (`gov mirror sync` with gov's own artifacts from dist/),
+/// served on loopback: the role installs gov and a real Go from it alone,
+/// and a re-run changes nothing.
+#[test]
+fn role_bootstraps_gov_from_a_gov_mirror() {
+    let f = Fleet::new();
+    serve_real_go(&f.sb);
+    let dir = f.sb.dir.path().join("mirror");
+    let out = run_program(
+        Command::new(gov())
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", f.sb.dir.path().join("user"))
+            .env("GOV_HOME", f.sb.dir.path().join("mirror-home"))
+            .env("GOV_SYSTEM_HOME", f.sb.dir.path().join("system"))
+            .env("GOV_INDEX_URL", f.sb.index_url())
+            .env("GOV_MIRROR", f.sb.mirror())
+            .env("NO_PROXY", "*")
+            .args(["mirror", "sync"])
+            .arg(&dir)
+            .args(["--versions", "1.22.10", "--arch", "amd64", "--dist"])
+            .arg(dist())
+            .args(["--url", &f.sb.server.url_for("/mirror")]),
+    );
+    assert!(out.status.success(), "gov mirror sync: {}", describe(&out));
+    for name in std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+    {
+        f.sb.server
+            .put_file(&format!("/mirror/{name}"), &dir.join(&name));
+    }
+    let vars = f.root.join("role-vars.yml");
+    std::fs::write(&vars, ROLE_VARS).unwrap_or_else(|e| panic!("{e}"));
+    let extra = format!("@{}", vars.display());
+    let play = f.playbook("role.yml", ROLE);
+    let m1: Vec<String> = vec![
+        format!("gov_mirror={}", f.sb.server.url_for("/mirror/")),
+        format!(
+            "gov_install_dir={}",
+            f.host_dir("m1").join("opt/bin").display()
+        ),
+        format!("gov_cache_dir={}", f.host_dir("m1").join("cache").display()),
+    ];
+    let m = strs(&m1);
+    let inv = f.inventory("mirror.ini", &[("m1", &m)]);
+    let go_hits = f.sb.server.hits("/dl/go1.22.10.linux-amd64.tar.gz");
+
+    let out = f.run(&inv, &play, &["-e", &extra]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        count(&recap(&out), "m1", "changed") >= 6,
+        "{}",
+        text(&out.stdout)
+    );
+    // Everything came from the mirror: gov, the index and the Go archive.
+    assert_eq!(f.sb.server.hits(&format!("/mirror/{}", artifact())), 1);
+    assert_eq!(f.sb.server.hits("/mirror/go1.22.10.linux-amd64.tar.gz"), 1);
+    assert_eq!(
+        f.sb.server.hits("/dl/go1.22.10.linux-amd64.tar.gz"),
+        go_hits,
+        "Go came from upstream, not the mirror"
+    );
+    let go = run_program(
+        Command::new(f.bin("m1").join("go"))
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", f.host_dir("m1"))
+            .env("GOV_HOME", f.home("m1"))
+            .env("GOV_BIN_DIR", f.bin("m1"))
+            .env("GOV_SYSTEM_HOME", f.host_dir("m1").join("system"))
+            .arg("version"),
+    );
+    assert_eq!(
+        text(&go.stdout).trim(),
+        "go version go1.22.10 linux/amd64",
+        "{}",
+        describe(&go)
+    );
+
+    let out = f.run(&inv, &play, &["-e", &extra]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(
+        count(&recap(&out), "m1", "changed"),
+        0,
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(
+        f.sb.server.hits(&format!("/mirror/{}", artifact())),
+        1,
+        "a re-run downloaded gov again"
+    );
 }

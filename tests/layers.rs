@@ -94,6 +94,10 @@ impl World {
             ),
             ("GOV_HTTP_BACKOFF_MS".into(), "5".into()),
             ("NO_PROXY".into(), "*".into()),
+            // Toolchains come from the loopback release mirror; root's
+            // `gov proxy use cn` would otherwise route them through the
+            // (unreachable) module proxy, as it does on a real host.
+            ("GOV_SOURCE".into(), "release".into()),
         ]
     }
 

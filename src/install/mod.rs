@@ -309,6 +309,11 @@ pub fn install(app: &App, opts: &InstallOptions) -> Result<Report> {
     let Origin::Remote(req) = &opts.origin else {
         return install_release(app, opts);
     };
+    // Before any source is tried: an account that cannot have a layer gets
+    // that explained, not a network error from whichever source ran last.
+    if opts.source != Source::Release {
+        ensure_layer_writable(&app.layout)?;
+    }
     match opts.source {
         Source::Release => install_release(app, opts),
         Source::Proxy => proxy::install(app, req, &opts.arch, opts.force),
