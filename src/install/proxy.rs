@@ -693,20 +693,22 @@ pub fn install(app: &App, req: &VersionRequest, arch: &str, force: bool) -> Resu
             let t = Instant::now();
             crate::core::fsutil::remove_tree(stage)?;
             std::fs::create_dir(stage).context(|| format!("creating {}", stage.display()))?;
-            let file =
-                File::open(&zip_path).context(|| format!("opening {}", zip_path.display()))?;
-            let mut sink = StageSink {
-                root: stage,
-                buf: vec![0u8; 256 * 1024],
-                go_mods: Vec::new(),
-                bytes: 0,
-            };
-            // The File itself: entries are read after a seek each, and the
-            // inflater buffers on its own (a BufReader would refill on
-            // every seek).
-            let mut reader = file;
+            // Entries are independent: inflate, hash and write them on
+            // every core, each worker with its own handle of the zip. Its
+            // reads are positioned, and the inflater buffers on its own (a
+            // BufReader would refill on every seek).
+            let workers = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
+            let mut sinks: Vec<StageSink> = (0..workers)
+                .map(|_| StageSink {
+                    root: stage,
+                    buf: vec![0u8; 256 * 1024],
+                    go_mods: Vec::new(),
+                    bytes: 0,
+                })
+                .collect();
+            let open = || File::open(&zip_path);
             let checked =
-                zipcheck::check_and_unpack(&mut reader, TOOLCHAIN_MODULE, &modver, &mut sink)
+                zipcheck::check_and_unpack_parallel(&open, TOOLCHAIN_MODULE, &modver, &mut sinks)
                     .map_err(|e| Error::from(e.context(format!("module zip from {url}"))))?;
             app.ui.trace("check and unpack", t.elapsed());
             if checked.h1 != found.zip_hash {
@@ -724,7 +726,8 @@ pub fn install(app: &App, req: &VersionRequest, arch: &str, force: bool) -> Resu
                      checksum database does not vouch for (tampered or corrupt): use another GOPROXY",
                 ));
             }
-            restore_go_mods(stage, &sink.go_mods)?;
+            let go_mods: Vec<String> = sinks.into_iter().flat_map(|s| s.go_mods).collect();
+            restore_go_mods(stage, &go_mods)?;
             Ok(downloaded)
         })();
         let _ = std::fs::remove_file(&zip_path);

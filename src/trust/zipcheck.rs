@@ -122,6 +122,103 @@ pub fn check_and_unpack<R: Read + Seek>(
     check_zip_into(r, module, version, Limits::default(), Some(sink))
 }
 
+/// [`check_and_unpack`] over `sinks.len()` threads: each opens its own
+/// handle of the zip with `open` and inflates, hashes and writes a share of
+/// the entries (balanced by size) into its own sink. The checks are the
+/// same; on an error the other workers stop at their next entry, and the
+/// error of the earliest failing entry is returned.
+pub fn check_and_unpack_parallel<R, S>(
+    open: &(dyn Fn() -> io::Result<R> + Sync),
+    module: &str,
+    version: &str,
+    sinks: &mut [S],
+) -> Result<CheckedZip>
+where
+    R: Read + Seek,
+    S: UnpackSink + Send,
+{
+    let mut r = open().map_err(io_err("opening zip"))?;
+    let mut plan = plan_zip(&mut r, module, version, Limits::default())?;
+    drop(r);
+    let workers = sinks.len().max(1);
+    // Greedy by size, with a per-file cost for the create and the metadata.
+    let mut shares: Vec<Vec<(usize, &mut ZipEntry)>> = (0..workers).map(|_| Vec::new()).collect();
+    let mut load = vec![0u64; workers];
+    let mut order: Vec<(usize, &mut ZipEntry)> = plan.entries.iter_mut().enumerate().collect();
+    order.sort_by_key(|(_, e)| std::cmp::Reverse(e.size));
+    for (i, e) in order {
+        let w = (0..workers).min_by_key(|&w| load[w]).unwrap_or(0);
+        load[w] += e.size + 16 * 1024;
+        shares[w].push((i, e));
+    }
+    for share in &mut shares {
+        // Zip order within a share: reads go forward through the file.
+        share.sort_by_key(|(i, _)| *i);
+    }
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let cd_offset = plan.cd_offset;
+    let outcomes: Vec<WorkerOutcome> = std::thread::scope(|scope| {
+        let handles: Vec<_> = shares
+            .into_iter()
+            .zip(sinks.iter_mut())
+            .map(|(share, sink)| {
+                let stop = &stop;
+                scope.spawn(move || {
+                    let mut r = open().map_err(|e| (0, io_err("opening zip")(e)))?;
+                    let mut ranges = Vec::with_capacity(share.len());
+                    for (i, e) in share {
+                        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                            break;
+                        }
+                        match read_one(&mut r, e, cd_offset, Some(&mut *sink)) {
+                            Ok(range) => ranges.push(range),
+                            Err(err) => {
+                                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                                return Err((i, err));
+                            }
+                        }
+                    }
+                    Ok(ranges)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err((0, TrustError::io("a zip worker thread panicked"))))
+            })
+            .collect()
+    });
+    let mut ranges = Vec::with_capacity(plan.entries.len());
+    let mut first_err: Option<(usize, TrustError)> = None;
+    for outcome in outcomes {
+        match outcome {
+            Ok(r) => ranges.extend(r),
+            Err((i, e)) => {
+                if first_err.as_ref().is_none_or(|(j, _)| i < *j) {
+                    first_err = Some((i, e));
+                }
+            }
+        }
+    }
+    if let Some((_, e)) = first_err {
+        return Err(e);
+    }
+    finish_zip(plan, ranges)
+}
+
+/// A worker's entry ranges, or the index of the entry it failed on.
+type WorkerOutcome = std::result::Result<Vec<(u64, u64, u64)>, (usize, TrustError)>;
+
+/// What the central directory promises, checked before any content is read.
+struct Plan {
+    prefix: String,
+    entries: Vec<ZipEntry>,
+    cd_offset: u64,
+    content_size: u64,
+}
+
 fn check_zip_into<R: Read + Seek>(
     r: &mut R,
     module: &str,
@@ -129,6 +226,22 @@ fn check_zip_into<R: Read + Seek>(
     limits: Limits,
     mut sink: Option<&mut dyn UnpackSink>,
 ) -> Result<CheckedZip> {
+    let mut plan = plan_zip(r, module, version, limits)?;
+    // Read every entry: this checks CRCs and sizes against the bytes, and
+    // gives the hashes.
+    let mut ranges = Vec::with_capacity(plan.entries.len());
+    for e in &mut plan.entries {
+        ranges.push(read_one(r, e, plan.cd_offset, sink.as_deref_mut())?);
+    }
+    finish_zip(plan, ranges)
+}
+
+fn plan_zip<R: Read + Seek>(
+    r: &mut R,
+    module: &str,
+    version: &str,
+    limits: Limits,
+) -> Result<Plan> {
     if module.is_empty()
         || version.is_empty()
         || module.contains(['@', ' ', '\n'])
@@ -200,35 +313,53 @@ fn check_zip_into<R: Read + Seek>(
             })?;
     }
 
-    // Read every entry: this checks CRCs and sizes against the bytes, and
-    // gives the hashes. Ranges are checked so no byte serves two entries.
-    let mut ranges = Vec::with_capacity(entries.len());
-    let mut hash = Hash1::new();
-    for e in &mut entries {
-        let mut sink_err = None;
-        let (path, mode, is_dir) = (e.path.clone(), e.mode, e.is_dir);
-        let (start, end) = read_entry(r, e, cd_offset, &mut |content| match sink.as_mut() {
-            Some(s) if !is_dir => s.file(&path, mode, content).map_err(|err| {
-                sink_err = Some(err);
-                io::Error::other("sink failed")
-            }),
-            _ => io::copy(content, &mut io::sink()).map(|_| ()),
-        })
-        .map_err(|err| sink_err.take().unwrap_or(err))?;
-        ranges.push((e.header_offset, start, end));
-        hash.add(&e.name, e.sha256)?;
-    }
+    Ok(Plan {
+        prefix,
+        entries,
+        cd_offset,
+        content_size,
+    })
+}
+
+/// Reads one entry into the sink (files only) or into nothing, checking it;
+/// returns (header offset, data start, data end).
+fn read_one<R: Read + Seek>(
+    r: &mut R,
+    e: &mut ZipEntry,
+    cd_offset: u64,
+    sink: Option<&mut (dyn UnpackSink + '_)>,
+) -> Result<(u64, u64, u64)> {
+    let mut sink_err = None;
+    let (path, mode, is_dir) = (e.path.clone(), e.mode, e.is_dir);
+    let mut sink = sink;
+    let (start, end) = read_entry(r, e, cd_offset, &mut |content| match sink.as_mut() {
+        Some(s) if !is_dir => s.file(&path, mode, content).map_err(|err| {
+            sink_err = Some(err);
+            io::Error::other("sink failed")
+        }),
+        _ => io::copy(content, &mut io::sink()).map(|_| ()),
+    })
+    .map_err(|err| sink_err.take().unwrap_or(err))?;
+    Ok((e.header_offset, start, end))
+}
+
+/// Checks that no byte serves two entries and computes `h1:`.
+fn finish_zip(plan: Plan, mut ranges: Vec<(u64, u64, u64)>) -> Result<CheckedZip> {
     ranges.sort_unstable();
     for pair in ranges.windows(2) {
         if pair[1].0 < pair[0].2 {
             return Err(TrustError::malformed("zip entries overlap"));
         }
     }
+    let mut hash = Hash1::new();
+    for e in &plan.entries {
+        hash.add(&e.name, e.sha256)?;
+    }
     Ok(CheckedZip {
-        prefix,
-        entries,
+        prefix: plan.prefix,
+        entries: plan.entries,
         h1: hash.finish(),
-        content_size,
+        content_size: plan.content_size,
     })
 }
 
@@ -915,6 +1046,68 @@ mod tests {
         let pos = z2.windows(10).position(|w| w == b"module std").unwrap();
         z2[pos] = b'M';
         assert!(unpack(&mut Cursor::new(&z2), &c2, &mut Mem(Vec::new())).is_err());
+    }
+
+    #[test]
+    fn parallel_matches_serial() {
+        #[derive(Default)]
+        struct Mem(Vec<(String, Vec<u8>)>);
+        impl UnpackSink for Mem {
+            fn file(&mut self, path: &str, _: Option<u32>, r: &mut dyn Read) -> Result<()> {
+                let mut v = Vec::new();
+                r.read_to_end(&mut v)
+                    .map_err(|e| TrustError::io(e.to_string()))?;
+                self.0.push((path.to_string(), v));
+                Ok(())
+            }
+        }
+        let mut t = TestZip::new();
+        let bodies: Vec<Vec<u8>> = (0..40)
+            .map(|i| vec![b'a' + (i % 26) as u8; 100 * i])
+            .collect();
+        let names: Vec<String> = (0..40).map(|i| format!("{P}pkg/f{i:02}")).collect();
+        for i in 0..40 {
+            // f25 stored, so a test below can flip one of its bytes.
+            t.add(Entry {
+                deflate: i != 25,
+                ..Entry::new(&names[i], &bodies[i])
+            });
+        }
+        t.file(&format!("{P}pkg/"), b"");
+        let z = t.finish();
+        let serial = check(&z).unwrap();
+        let open = || Ok(Cursor::new(z.as_slice()));
+        for workers in [1, 2, 3, 7] {
+            let mut sinks: Vec<Mem> = (0..workers).map(|_| Mem::default()).collect();
+            let c = check_and_unpack_parallel(&open, M, V, &mut sinks).unwrap();
+            assert_eq!(c.h1, serial.h1, "{workers} workers");
+            let mut got: Vec<_> = sinks.into_iter().flat_map(|s| s.0).collect();
+            got.sort();
+            assert_eq!(got.len(), 40);
+            assert_eq!(got[3], ("pkg/f03".to_string(), vec![b'd'; 300]));
+            assert!(
+                got.iter()
+                    .all(|(n, v)| v.len() == 100 * n[5..].parse::<usize>().unwrap())
+            );
+        }
+
+        // A corrupt entry fails the whole zip whichever worker reads it,
+        // and the others stop; names are refused before any worker starts.
+        let mut bad = z.clone();
+        let pos = bad.windows(3).position(|w| w == b"zzz").unwrap() + 100;
+        bad[pos] ^= 1;
+        let open_bad = || Ok(Cursor::new(bad.as_slice()));
+        let mut sinks: Vec<Mem> = (0..2).map(|_| Mem::default()).collect();
+        let err = check_and_unpack_parallel(&open_bad, M, V, &mut sinks).unwrap_err();
+        assert!(err.message().contains("f25"), "{}", err.message());
+        let escape = TestZip::new()
+            .file(&format!("{P}VERSION"), b"go1.22.10\n")
+            .file(&format!("{P}../escape"), b"x")
+            .finish();
+        let open_esc = || Ok(Cursor::new(escape.as_slice()));
+        let mut sinks: Vec<Mem> = (0..2).map(|_| Mem::default()).collect();
+        assert!(check_and_unpack_parallel(&open_esc, M, V, &mut sinks).is_err());
+        assert!(sinks.iter().all(|s| s.0.is_empty()));
     }
 
     #[test]
