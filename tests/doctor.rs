@@ -566,3 +566,33 @@ fn settings_conflicts_are_warnings() {
     );
     assert!(v["warnings"].as_u64().unwrap_or(0) >= 3);
 }
+
+#[test]
+fn an_endless_probe_answer_is_a_problem_and_is_not_read_whole() {
+    let sb = world();
+    let gp = TestServer::start();
+    let db = test_db("sum.test.example", 7);
+    // 256 MiB where a version list or a tree head of a few hundred bytes
+    // belongs (a misconfigured endpoint serving a download, or a hostile
+    // one): streamed from a sparse file, never built in memory.
+    let big = sb.dir.path().join("big");
+    std::fs::File::create(&big)
+        .and_then(|f| f.set_len(256 << 20))
+        .unwrap_or_else(|e| panic!("{e}"));
+    gp.put_file("/golang.org/x/text/@v/list", &big);
+    gp.put_file("/sumdb/latest", &big);
+    sb.ok(&[
+        "proxy",
+        "set",
+        &format!("GOPROXY={}", gp.url()),
+        &format!("GOSUMDB={} {}/sumdb", db.vkey, gp.url()),
+    ]);
+    let (out, v) = doctor(&sb, &[], &[]);
+    assert_eq!(out.status.code(), Some(1), "{v:#}");
+    for id in ["goproxy.http", "gosumdb.http"] {
+        let c = check(&v, id, None);
+        assert_eq!(c["status"], "problem", "{c:#}");
+        let finding = c["finding"].as_str().unwrap_or("");
+        assert!(finding.contains("larger than 1 MiB"), "{c:#}");
+    }
+}

@@ -505,9 +505,19 @@ pub fn probe(ep: &Endpoint, timeout: Duration) -> Vec<Stage> {
         String::new()
     };
     // A probe needs a version list or a tree head: cap what is read.
-    let body = crate::net::http::read_capped(resp, 1 << 20, "the answer")
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default();
+    let body = match crate::net::http::read_capped(resp, 1 << 20, "the answer") {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(why) => {
+            stages.push(fail(
+                "http",
+                format!("GET {target}: {status}{redirected}, but {why}"),
+                "this endpoint is not a module proxy or checksum database (or something in \
+                 between replaces its answers); use another one",
+                Some(t),
+            ));
+            return stages;
+        }
+    };
     let ms = t;
     match (ep, status) {
         (Endpoint::Proxy { .. }, 200) => {
