@@ -653,3 +653,71 @@ fn the_china_preset_sends_toolchains_through_the_proxy() {
     );
     fx.set_tamper(Tamper::default());
 }
+
+/// `--dry-run` asks the source the install would use: a range resolves
+/// against the proxy's `@v/list`, auto previews the proxy when release
+/// downloads are unreachable, GOSUMDB=off is refused as it is for the
+/// install, and nothing is downloaded or written.
+#[test]
+fn dry_run_previews_the_proxy_source() {
+    let fx = fixture();
+    let sb = Sandbox::new();
+    let out = gov_via(
+        &sb,
+        &fx,
+        &[
+            "install",
+            "1.22",
+            "--source",
+            "proxy",
+            "--dry-run",
+            "--json",
+        ],
+        &[],
+    );
+    assert_ok(&out, "dry run through the proxy");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)));
+    assert_eq!(v["version"], V, "{v:#}");
+    assert_eq!(v["action"], "installed", "{v:#}");
+    assert_eq!(v["dry_run"], true, "{v:#}");
+    assert!(
+        fx.requests().iter().any(|r| r.ends_with("/@v/list")),
+        "{:?}",
+        fx.requests()
+    );
+    assert!(!zip_requested(&fx));
+
+    let dead = format!("http://127.0.0.1:{}/dl/index.json", start_refusing_port());
+    let out = gov_via(
+        &sb,
+        &fx,
+        &["install", V, "--dry-run"],
+        &[("GOV_INDEX_URL", &dead), ("GOV_SOURCE", "auto")],
+    );
+    let err = assert_ok(&out, "auto dry run with the index down");
+    assert!(err.contains("would come from the module proxy"), "{err}");
+    assert!(err.contains("dry run: would install Go 1.22.10"), "{err}");
+
+    let out = gov_via(
+        &sb,
+        &fx,
+        &["install", V, "--source", "proxy", "--dry-run"],
+        &[("GOSUMDB", "off")],
+    );
+    let err = assert_exit(&out, 2, "dry run with GOSUMDB=off");
+    assert!(err.contains("GOSUMDB=off"), "{err}");
+
+    // A range the proxy does not list is "not found" (exit 1).
+    let out = gov_via(
+        &sb,
+        &fx,
+        &["install", "1.19", "--source", "proxy", "--dry-run"],
+        &[],
+    );
+    let err = assert_exit(&out, 1, "dry run of an unlisted range");
+    assert!(err.contains("lists no Go 1.19 toolchain"), "{err}");
+    assert!(!zip_requested(&fx));
+    assert!(sb.installed().is_empty());
+    assert!(!sb.home().join("versions").join(V).exists());
+}

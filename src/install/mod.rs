@@ -222,6 +222,27 @@ fn plan(app: &App, opts: &InstallOptions) -> Result<(Plan, Option<String>)> {
 /// would be installed, reinstalled or left as it is.
 pub fn preview(app: &App, opts: &InstallOptions) -> Result<Report> {
     app.set_read_only();
+    let Origin::Remote(req) = &opts.origin else {
+        return preview_release(app, opts);
+    };
+    match opts.source {
+        Source::Release => preview_release(app, opts),
+        Source::Proxy => proxy::preview(app, req, &opts.arch, opts.force),
+        Source::Auto => match preview_release(app, opts) {
+            Err(e) if release_unreachable(&e) => {
+                app.ui.warn(&format!(
+                    "release downloads are unreachable ({}); Go {req} would come from the module proxy",
+                    e.message().lines().next().unwrap_or("")
+                ));
+                proxy::preview(app, req, &opts.arch, opts.force)
+                    .map_err(|pe| fallback_failed(e, pe))
+            }
+            r => r,
+        },
+    }
+}
+
+fn preview_release(app: &App, opts: &InstallOptions) -> Result<Report> {
     let started = Instant::now();
     let (plan, note) = plan(app, opts)?;
     if let Some(n) = &note {

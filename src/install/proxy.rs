@@ -648,14 +648,9 @@ fn copy_bounded(
     result
 }
 
-/// Installs a toolchain from the module proxy.
-pub fn install(app: &App, req: &VersionRequest, arch: &str, force: bool) -> Result<Report> {
-    let started = Instant::now();
-    let ps = resolve_settings(app)?;
-    for n in &ps.notes {
-        app.ui.status(n);
-    }
-    let version = match req {
+/// An exact version as it is; a range or `latest` from the proxy's list.
+fn resolve_request(app: &App, req: &VersionRequest, arch: &str) -> Result<GoVersion> {
+    Ok(match req {
         VersionRequest::Exact(v) => v.clone(),
         _ => {
             let listed = list_versions(app, arch)?;
@@ -673,7 +668,48 @@ pub fn install(app: &App, req: &VersionRequest, arch: &str, force: bool) -> Resu
                 .status(&format!("resolved {req} to {v} (module proxy)"));
             v
         }
-    };
+    })
+}
+
+/// What [`install`] would do, writing nothing: the settings are resolved
+/// (so GOSUMDB=off is refused here too) and a range like `1.22` is resolved
+/// against the proxy's `@v/list`; an exact version is not looked up, as
+/// the install itself does not list first.
+pub fn preview(app: &App, req: &VersionRequest, arch: &str, force: bool) -> Result<Report> {
+    let started = Instant::now();
+    let ps = resolve_settings(app)?;
+    for n in &ps.notes {
+        app.ui.status(n);
+    }
+    let version = resolve_request(app, req, arch)?;
+    let exists = installed::is_installed(&app.layout, version.as_str());
+    Ok(Report {
+        goroot: app.layout.version_dir(version.as_str()),
+        action: match (exists, force) {
+            (false, _) => Action::Installed,
+            (true, true) => Action::Reinstalled,
+            (true, false) => Action::AlreadyInstalled,
+        },
+        version,
+        downloaded: 0,
+        from_cache: false,
+        verified: true,
+        verification: format!(
+            "h1 to be verified by checksum database {}",
+            ps.verifier.name()
+        ),
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Installs a toolchain from the module proxy.
+pub fn install(app: &App, req: &VersionRequest, arch: &str, force: bool) -> Result<Report> {
+    let started = Instant::now();
+    let ps = resolve_settings(app)?;
+    for n in &ps.notes {
+        app.ui.status(n);
+    }
+    let version = resolve_request(app, req, arch)?;
     let modver = module_version(&version, arch);
     let label = version.go_name();
     let mut db_name = String::new();
