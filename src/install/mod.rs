@@ -68,6 +68,17 @@ pub enum Action {
     AlreadyInstalled,
 }
 
+impl Action {
+    /// What an install would do, given whether the version is there.
+    pub fn planned(exists: bool, force: bool) -> Action {
+        match (exists, force) {
+            (false, _) => Action::Installed,
+            (true, true) => Action::Reinstalled,
+            (true, false) => Action::AlreadyInstalled,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Report {
     pub version: GoVersion,
@@ -251,11 +262,7 @@ fn preview_release(app: &App, opts: &InstallOptions) -> Result<Report> {
     let exists = installed::is_installed(&app.layout, plan.version.as_str());
     Ok(Report {
         goroot: app.layout.version_dir(plan.version.as_str()),
-        action: match (exists, opts.force) {
-            (false, _) => Action::Installed,
-            (true, true) => Action::Reinstalled,
-            (true, false) => Action::AlreadyInstalled,
-        },
+        action: Action::planned(exists, opts.force),
         downloaded: 0,
         from_cache: plan
             .sha256

@@ -685,11 +685,7 @@ pub fn preview(app: &App, req: &VersionRequest, arch: &str, force: bool) -> Resu
     let exists = installed::is_installed(&app.layout, version.as_str());
     Ok(Report {
         goroot: app.layout.version_dir(version.as_str()),
-        action: match (exists, force) {
-            (false, _) => Action::Installed,
-            (true, true) => Action::Reinstalled,
-            (true, false) => Action::AlreadyInstalled,
-        },
+        action: Action::planned(exists, force),
         version,
         downloaded: 0,
         from_cache: false,

@@ -968,6 +968,20 @@ mod tests {
         check(zip).unwrap_err()
     }
 
+    /// A sink that keeps every file in memory.
+    #[derive(Default)]
+    struct Mem(Vec<(String, Vec<u8>)>);
+
+    impl UnpackSink for Mem {
+        fn file(&mut self, path: &str, _: Option<u32>, r: &mut dyn Read) -> Result<()> {
+            let mut v = Vec::new();
+            r.read_to_end(&mut v)
+                .map_err(|e| TrustError::io(e.to_string()))?;
+            self.0.push((path.to_string(), v));
+            Ok(())
+        }
+    }
+
     #[test]
     fn good_zip_and_hash() {
         let z = TestZip::new()
@@ -994,16 +1008,6 @@ mod tests {
         }
         assert_eq!(c.h1, h.finish());
 
-        struct Mem(Vec<(String, Vec<u8>)>);
-        impl UnpackSink for Mem {
-            fn file(&mut self, path: &str, _: Option<u32>, r: &mut dyn Read) -> Result<()> {
-                let mut v = Vec::new();
-                r.read_to_end(&mut v)
-                    .map_err(|e| TrustError::io(e.to_string()))?;
-                self.0.push((path.to_string(), v));
-                Ok(())
-            }
-        }
         let mut sink = Mem(Vec::new());
         unpack(&mut Cursor::new(&z), &c, &mut sink).unwrap();
         let names: Vec<&str> = sink.0.iter().map(|f| f.0.as_str()).collect();
@@ -1050,17 +1054,6 @@ mod tests {
 
     #[test]
     fn parallel_matches_serial() {
-        #[derive(Default)]
-        struct Mem(Vec<(String, Vec<u8>)>);
-        impl UnpackSink for Mem {
-            fn file(&mut self, path: &str, _: Option<u32>, r: &mut dyn Read) -> Result<()> {
-                let mut v = Vec::new();
-                r.read_to_end(&mut v)
-                    .map_err(|e| TrustError::io(e.to_string()))?;
-                self.0.push((path.to_string(), v));
-                Ok(())
-            }
-        }
         let mut t = TestZip::new();
         let bodies: Vec<Vec<u8>> = (0..40)
             .map(|i| vec![b'a' + (i % 26) as u8; 100 * i])
