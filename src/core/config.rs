@@ -216,6 +216,22 @@ pub fn get(key: &str) -> Option<String> {
     lookup(key).map(|(v, _)| v)
 }
 
+/// A duration in seconds from `key` (a cache's TTL), else `default_secs`.
+pub fn seconds(key: &str, default_secs: u64) -> std::time::Duration {
+    let secs = get(key)
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default_secs);
+    std::time::Duration::from_secs(secs)
+}
+
+/// Seconds since the epoch, as cache metadata records them (0 if the clock
+/// is before 1970).
+pub fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 /// Renders a config file: a header, then the keys sorted.
 pub fn render(values: &BTreeMap<String, String>) -> String {
     let mut s =

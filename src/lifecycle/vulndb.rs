@@ -17,7 +17,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
@@ -25,6 +25,7 @@ use reqwest::header::{ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MO
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::core::config::now_secs;
 use crate::core::error::{Error, Result};
 use crate::core::fsutil;
 use crate::core::layout::Layout;
@@ -74,16 +75,7 @@ pub fn sources() -> Result<(Vec<String>, &'static str)> {
 }
 
 fn ttl() -> Duration {
-    let secs = crate::core::config::get("GOV_VULNDB_TTL")
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(3600);
-    Duration::from_secs(secs)
-}
-
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    crate::core::config::seconds("GOV_VULNDB_TTL", 3600)
 }
 
 /// How one database answered this time.

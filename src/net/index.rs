@@ -3,7 +3,7 @@
 //! (resolve a request, list releases, find a file's checksum).
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::{
@@ -12,6 +12,7 @@ use reqwest::header::{
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::core::config::now_secs;
 use crate::core::error::{Error, ErrorKind, IoContext, Result};
 use crate::core::fsutil;
 use crate::core::layout::Layout;
@@ -213,16 +214,7 @@ pub fn index_url() -> String {
 }
 
 fn ttl() -> Duration {
-    let secs = crate::core::config::get("GOV_INDEX_TTL")
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(3600);
-    Duration::from_secs(secs)
-}
-
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    crate::core::config::seconds("GOV_INDEX_TTL", 3600)
 }
 
 /// Human age: "42 s", "5 min", "3 h", "2 days".
