@@ -213,3 +213,88 @@ fn hostile_and_mistaken_values_are_refused() {
         "{text}"
     );
 }
+
+fn json_of(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// `set`/`unset --json [--dry-run]`: what changed, for orchestrators; a dry
+/// run writes nothing; a refused value is a failure document, exit 2.
+#[test]
+fn set_and_unset_answer_in_json() {
+    let sb = Sandbox::new();
+    let run = |args: &[&str]| {
+        sb.cmd()
+            .env_remove("GOV_MIRROR")
+            .args(args)
+            .output()
+            .expect("gov runs")
+    };
+    let config = sb.home().join("config");
+
+    let out = run(&[
+        "config",
+        "set",
+        "GOV_MIRROR=https://m.example/go",
+        "--json",
+        "--dry-run",
+    ]);
+    assert!(out.status.success());
+    let v = json_of(&out);
+    assert_eq!(v["schema"], 1);
+    assert_eq!(v["changed"], true, "{v:#}");
+    assert_eq!(v["dry_run"], true);
+    assert_eq!(v["action"], "updated");
+    assert_eq!(v["changed_keys"], serde_json::json!(["GOV_MIRROR"]));
+    assert_eq!(v["after"]["GOV_MIRROR"], "https://m.example/go");
+    assert!(!config.exists(), "a dry run writes nothing");
+
+    let out = run(&["config", "set", "GOV_MIRROR=https://m.example/go", "--json"]);
+    let v = json_of(&out);
+    assert_eq!(
+        (v["changed"].clone(), v["dry_run"].clone()),
+        (true.into(), false.into())
+    );
+    assert_eq!(v["layer"], "user");
+    assert_eq!(v["file"], config.display().to_string());
+    let text = std::fs::read_to_string(&config).expect("written");
+    assert!(text.contains("GOV_MIRROR=https://m.example/go\n"), "{text}");
+
+    // Again: nothing changes, and the answer says so.
+    let v = json_of(&run(&[
+        "config",
+        "set",
+        "GOV_MIRROR=https://m.example/go",
+        "--json",
+    ]));
+    assert_eq!(v["changed"], false, "{v:#}");
+    assert_eq!(v["action"], "unchanged");
+    assert_eq!(v["changed_keys"], serde_json::json!([]));
+
+    let v = json_of(&run(&["config", "unset", "GOV_MIRROR", "--json"]));
+    assert_eq!(v["changed"], true, "{v:#}");
+    assert_eq!(v["requested"]["GOV_MIRROR"], serde_json::Value::Null);
+    assert_eq!(v["before"]["GOV_MIRROR"], "https://m.example/go");
+    assert!(v["after"].get("GOV_MIRROR").is_none(), "{v:#}");
+
+    // A hostile value: a failure document, nothing written.
+    let out = run(&[
+        "config",
+        "set",
+        "GOV_MIRROR=https://x/go\nLD_PRELOAD=/x.so",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let v = json_of(&out);
+    assert_eq!(v["changed"], false);
+    assert_eq!(v["exit_code"], 2);
+    assert_eq!(v["error"]["kind"], "invalid-input", "{v:#}");
+    let text = std::fs::read_to_string(&config).unwrap_or_default();
+    assert!(!text.contains("LD_PRELOAD"), "{text}");
+}

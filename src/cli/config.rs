@@ -13,7 +13,7 @@ use crate::core::layout::{Layout, is_root};
     after_help = "Values come from the environment (GOV_*), else this account's config file\n\
 ($GOV_HOME/config), else the system layer's ($GOV_SYSTEM_HOME/config), else\n\
 the built-in default. Root's changes reach every account.\n\n\
-Examples:\n  gov config show\n  gov config set GOV_MIRROR=https://mirror.example/go GOV_INDEX_URL=https://mirror.example/go/index.json\n  sudo gov config set --system GOV_MIRROR=https://mirror.example/go\n  gov config get GOV_MIRROR\n  gov config unset GOV_MIRROR\n  gov config show --json"
+Examples:\n  gov config show\n  gov config set GOV_MIRROR=https://mirror.example/go GOV_INDEX_URL=https://mirror.example/go/index.json\n  sudo gov config set --system GOV_MIRROR=https://mirror.example/go\n  gov config get GOV_MIRROR\n  gov config unset GOV_MIRROR\n  gov config set GOV_MIRROR=https://mirror.example/go --json --dry-run   # for orchestrators\n  gov config show --json"
 )]
 pub struct Args {
     #[command(subcommand)]
@@ -40,6 +40,8 @@ enum Sub {
         /// Write the system layer (root only).
         #[arg(long)]
         system: bool,
+        #[command(flatten)]
+        out: ChangeOutput,
     },
     /// Remove settings from this account's layer (or the system layer).
     Unset {
@@ -48,7 +50,30 @@ enum Sub {
         /// Write the system layer (root only).
         #[arg(long)]
         system: bool,
+        #[command(flatten)]
+        out: ChangeOutput,
     },
+}
+
+/// `--json` and `--dry-run` of `set` and `unset`.
+#[derive(Debug, Clone, Copy, Default, clap::Args)]
+pub(crate) struct ChangeOutput {
+    /// Machine-readable output (schema: see README).
+    #[arg(long)]
+    pub json: bool,
+    /// Say what would change; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+impl Args {
+    /// Whether this run answers with a JSON document.
+    pub fn machine(&self) -> bool {
+        match &self.command {
+            Sub::Set { out, .. } | Sub::Unset { out, .. } => out.json,
+            _ => false,
+        }
+    }
 }
 
 pub fn run(app: &App, a: Args) -> Result<()> {
@@ -62,7 +87,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             println!("{value}");
             Ok(())
         }
-        Sub::Set { pairs, system } => {
+        Sub::Set { pairs, system, out } => {
             let mut changes = Vec::new();
             for p in &pairs {
                 let Some((k, v)) = p.split_once('=') else {
@@ -72,13 +97,18 @@ pub fn run(app: &App, a: Args) -> Result<()> {
                 known(k)?;
                 changes.push((k.to_string(), Some(validate(k, v.trim())?)));
             }
-            update(app, system, changes)
+            answer(app, system, changes, out)
         }
-        Sub::Unset { keys, system } => {
+        Sub::Unset { keys, system, out } => {
             for k in &keys {
                 known(k)?;
             }
-            update(app, system, keys.into_iter().map(|k| (k, None)).collect())
+            answer(
+                app,
+                system,
+                keys.into_iter().map(|k| (k, None)).collect(),
+                out,
+            )
         }
     }
 }
@@ -176,12 +206,67 @@ fn target(app: &App, system: bool) -> Result<Layout> {
     Ok(Layout::system())
 }
 
+/// What a change to one layer's config file did (or would do).
+pub(crate) struct Updated {
+    pub path: PathBuf,
+    pub before: BTreeMap<String, String>,
+    pub after: BTreeMap<String, String>,
+}
+
+impl Updated {
+    fn changed_keys(&self) -> Vec<&String> {
+        let mut keys: Vec<&String> = self.before.keys().chain(self.after.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        keys.retain(|k| self.before.get(*k) != self.after.get(*k));
+        keys
+    }
+}
+
+/// `set`/`unset`: the change, then the text or the JSON document.
+fn answer(
+    app: &App,
+    system: bool,
+    changes: Vec<(String, Option<String>)>,
+    out: ChangeOutput,
+) -> Result<()> {
+    let requested: serde_json::Map<String, serde_json::Value> = changes
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::json!(v)))
+        .collect();
+    let u = change(app, system, changes, out)?;
+    if !out.json {
+        return Ok(());
+    }
+    let changed = u.before != u.after;
+    crate::cli::machine::answer(serde_json::json!({
+        "changed": changed,
+        "dry_run": out.dry_run,
+        "action": if changed { "updated" } else { "unchanged" },
+        "layer": if system { "system" } else { "user" },
+        "file": u.path,
+        "requested": requested,
+        "changed_keys": u.changed_keys(),
+        "before": u.before,
+        "after": u.after,
+    }))
+}
+
 /// Changes keys of one layer's config file in one atomic write.
 pub(crate) fn update(
     app: &App,
     system: bool,
     changes: Vec<(String, Option<String>)>,
 ) -> Result<()> {
+    change(app, system, changes, ChangeOutput::default()).map(|_| ())
+}
+
+fn change(
+    app: &App,
+    system: bool,
+    changes: Vec<(String, Option<String>)>,
+    out: ChangeOutput,
+) -> Result<Updated> {
     let layout = target(app, system)?;
     let path = layout.config_file();
     let mut values: BTreeMap<String, String> = match std::fs::read_to_string(&path) {
@@ -196,16 +281,37 @@ pub(crate) fn update(
             None => values.remove(k),
         };
     }
-    if values == before {
-        app.ui.status("nothing to change");
-        return Ok(());
+    let u = Updated {
+        path,
+        before,
+        after: values,
+    };
+    if u.after == u.before {
+        if !out.json {
+            app.ui.status("nothing to change");
+        }
+        return Ok(u);
+    }
+    if out.dry_run {
+        if !out.json {
+            for k in u.changed_keys() {
+                let what = match u.after.get(k) {
+                    Some(v) => format!("would set {k}={v} ({})", u.path.display()),
+                    None => format!("would unset {k} ({})", u.path.display()),
+                };
+                crate::cli::machine::would(app, &what);
+            }
+        }
+        return Ok(u);
     }
     fsutil::create_dir_all(layout.home())?;
-    fsutil::write_atomic(&path, config::render(&values).as_bytes())?;
+    fsutil::write_atomic(&u.path, config::render(&u.after).as_bytes())?;
     for (k, v) in &changes {
-        match v {
-            Some(v) => app.ui.status(&format!("{k}={v} ({})", path.display())),
-            None => app.ui.status(&format!("{k} unset ({})", path.display())),
+        if !out.json {
+            match v {
+                Some(v) => app.ui.status(&format!("{k}={v} ({})", u.path.display())),
+                None => app.ui.status(&format!("{k} unset ({})", u.path.display())),
+            }
         }
         if std::env::var(k).is_ok_and(|e| !e.trim().is_empty()) {
             app.ui.warn(&format!(
@@ -213,7 +319,7 @@ pub(crate) fn update(
             ));
         }
     }
-    Ok(())
+    Ok(u)
 }
 
 struct Row {

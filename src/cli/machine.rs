@@ -1,8 +1,8 @@
 //! The machine interface of the commands that change state (`install`,
-//! `uninstall`, `global`, `proxy use|set|unset`) and of `gov info`: one JSON
-//! document on stdout, `"schema": 1`, what changed next to what was already
-//! so, and the warnings the run collected (through `core::report::Collect`)
-//! instead of text on stderr. A failure is a JSON document too, with the
+//! `uninstall`, `global`, `proxy use|set|unset`, `config set|unset`) and
+//! of `gov info`: one JSON document on stdout, `"schema": 1`, what changed
+//! next to what was already so, and the warnings the run collected (through
+//! `core::report::Collect`) instead of text on stderr. A failure is a JSON document too, with the
 //! error's kind, message, causes, advice and exit code, so an orchestrator
 //! never has to read screen text.
 

@@ -123,6 +123,7 @@ fn machine_output(cmd: &Command) -> bool {
         Command::Global(a) => a.json,
         Command::Proxy(a) => a.machine(),
         Command::Info(a) => a.json,
+        Command::Config(a) => a.machine(),
         _ => false,
     }
 }
