@@ -937,6 +937,30 @@ fn role_bootstraps_gov_from_a_gov_mirror() {
         describe(&go)
     );
 
+    // The mirror stays in gov's settings on the host: a later `gov` run
+    // with no GOV_* variable uses it.
+    let mirror = f.sb.server.url_for("/mirror");
+    let config = std::fs::read_to_string(f.home("m1").join("config"))
+        .unwrap_or_else(|e| panic!("gov's config on the host: {e}"));
+    assert!(
+        config.contains(&format!("GOV_MIRROR={mirror}\n")),
+        "{config}"
+    );
+    assert!(
+        config.contains(&format!("GOV_INDEX_URL={mirror}/index.json\n")),
+        "{config}"
+    );
+    let got = run_program(
+        Command::new(f.host_dir("m1").join("opt/bin/gov"))
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", f.host_dir("m1"))
+            .env("GOV_HOME", f.home("m1"))
+            .env("GOV_SYSTEM_HOME", f.host_dir("m1").join("system"))
+            .args(["config", "get", "GOV_MIRROR"]),
+    );
+    assert_eq!(text(&got.stdout).trim(), mirror, "{}", describe(&got));
+
     let out = f.run(&inv, &play, &["-e", &extra]);
     assert!(out.status.success(), "{}", describe(&out));
     assert_eq!(
