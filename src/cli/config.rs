@@ -116,11 +116,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
 /// A value as it may be shown in a message: short, control characters
 /// escaped.
 fn escape(s: &str) -> String {
-    let mut out: String = s.chars().take(80).flat_map(char::escape_debug).collect();
-    if s.chars().count() > 80 {
-        out.push_str(crate::core::style::Style::detect(false).ellipsis());
-    }
-    out
+    crate::core::quote::excerpt(s, 80)
 }
 
 fn known(key: &str) -> Result<()> {

@@ -6,7 +6,8 @@
 //! These files come from repositories gov did not write, so reading is
 //! bounded: regular files only (no FIFOs or devices that would block),
 //! at most `MAX_BYTES`, symlinks only when they stay inside the directory
-//! that holds them, and excerpts in messages are escaped and cut short.
+//! that holds them, and excerpts in messages are escaped and cut short
+//! (`core::quote::excerpt`).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -18,16 +19,6 @@ pub const FILES: &[&str] = &[".tool-versions", "mise.toml", ".mise.toml"];
 
 /// Selection files are a few lines; anything bigger is not one.
 pub const MAX_BYTES: u64 = 64 * 1024;
-
-/// A line of text safe to show: control characters escaped, cut at 80
-/// (the ellipsis is ASCII outside UTF-8 locales).
-pub fn excerpt(s: &str) -> String {
-    let mut out: String = s.chars().take(80).flat_map(char::escape_default).collect();
-    if s.chars().count() > 80 {
-        out.push_str(crate::core::style::Style::detect(false).ellipsis());
-    }
-    out
-}
 
 /// Reads `path` if it is a small regular file (directly, or through a
 /// symlink that stays inside its own directory). `Ok(None)` when absent.
@@ -248,11 +239,5 @@ mod tests {
         );
         assert_eq!(parse_mise_toml("[tools]\ngolangci-lint = \"1\"\n"), None);
         assert_eq!(parse_mise_toml("go = \"1.22\"\n"), None, "outside [tools]");
-    }
-
-    #[test]
-    fn excerpts_are_escaped() {
-        assert_eq!(excerpt("a\u{1b}[31m"), "a\\u{1b}[31m");
-        assert!(excerpt(&"x".repeat(500)).chars().count() <= 81);
     }
 }
