@@ -13,6 +13,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::core::error::{Error, Result};
+use crate::core::quote::shown;
 
 /// Files read at each directory level, after `.go-version`.
 pub const FILES: &[&str] = &[".tool-versions", "mise.toml", ".mise.toml"];
@@ -35,17 +36,18 @@ pub fn read_bounded(path: &Path) -> Result<Option<String>> {
         if !inside {
             return Err(Error::invalid(format!(
                 "{} is a link out of its directory; gov does not follow it",
-                path.display()
+                shown(&path.to_string_lossy())
             ))
             .with_advice("replace the link with the file itself, or remove it"));
         }
     }
     let meta = std::fs::metadata(path).ok();
     if !meta.as_ref().is_some_and(|m| m.is_file()) {
-        return Err(
-            Error::invalid(format!("{} is not a regular file", path.display()))
-                .with_advice("a selection file holds a few lines of text; remove whatever this is"),
-        );
+        return Err(Error::invalid(format!(
+            "{} is not a regular file",
+            shown(&path.to_string_lossy())
+        ))
+        .with_advice("a selection file holds a few lines of text; remove whatever this is"));
     }
     if meta.is_some_and(|m| m.len() > MAX_BYTES) {
         return Err(too_big(path));
@@ -66,7 +68,7 @@ pub fn read_bounded(path: &Path) -> Result<Option<String>> {
 fn too_big(path: &Path) -> Error {
     Error::invalid(format!(
         "{} is larger than {} KiB, so it is not read as a version selection",
-        path.display(),
+        shown(&path.to_string_lossy()),
         MAX_BYTES / 1024
     ))
     .with_advice("keep it to its tool lines, or remove it")
