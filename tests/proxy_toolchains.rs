@@ -721,3 +721,51 @@ fn dry_run_previews_the_proxy_source() {
     assert!(sb.installed().is_empty());
     assert!(!sb.home().join("versions").join(V).exists());
 }
+
+/// Every folder and file of a proxy install gets an exact mode, whatever
+/// the umask: nothing group- or world-writable under `umask 000` (another
+/// account could swap the `go` root runs), and everything readable by every
+/// account under `umask 077` (a system layer is shared).
+#[test]
+fn proxy_installs_ignore_the_umask() {
+    use std::os::unix::process::CommandExt;
+    let fx = fixture();
+    for umask in [0o000, 0o077] {
+        let sb = Sandbox::new();
+        let mut c = sb.std_cmd();
+        c.env("GOPROXY", &fx.base)
+            .env("GOSUMDB", fx.vkey())
+            .args(["install", V, "--source", "proxy"]);
+        // SAFETY: umask is async-signal-safe and touches only this process.
+        unsafe {
+            c.pre_exec(move || {
+                libc::umask(umask);
+                Ok(())
+            });
+        }
+        let out = run_program(&mut c);
+        assert_ok(&out, &format!("proxy install under umask {umask:03o}"));
+        let goroot = sb.home().join("versions").join(V);
+        let mut stack = vec![goroot.clone()];
+        let mut seen = 0;
+        while let Some(p) = stack.pop() {
+            let m = std::fs::symlink_metadata(&p).unwrap_or_else(|e| panic!("{e}"));
+            let bits = m.mode() & 0o7777;
+            seen += 1;
+            if m.is_dir() {
+                assert_eq!(bits, 0o755, "umask {umask:03o}: {}", p.display());
+                for e in std::fs::read_dir(&p).unwrap_or_else(|e| panic!("{e}")) {
+                    stack.push(e.unwrap_or_else(|e| panic!("{e}")).path());
+                }
+            } else {
+                assert!(
+                    bits == 0o644 || bits == 0o755,
+                    "umask {umask:03o}: {} has mode {bits:o}",
+                    p.display()
+                );
+            }
+        }
+        assert!(seen > 1000, "walked {seen} entries");
+        assert_eq!(mode(&goroot.join("bin/go")), 0o755);
+    }
+}

@@ -12,9 +12,8 @@
 //! tree; the tree is published only if the `h1:` equals the database's, by
 //! the same finish path as release archives.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -23,6 +22,7 @@ use reqwest::header::HeaderMap;
 use crate::app::App;
 use crate::core::error::{Error, ErrorKind, IoContext, Result};
 use crate::core::installed;
+use crate::core::perms;
 use crate::core::version::{GoVersion, VersionRequest};
 use crate::install::{Action, Report, Staged, publish_with};
 use crate::net::http::{self, MirroredBody, RetryPolicy};
@@ -521,16 +521,14 @@ impl UnpackSink for StageSink<'_> {
         let io = |what: &str, e: std::io::Error| {
             TrustError::io(format!("{what} {}: {e}", out.display()))
         };
+        // Exact modes, never the umask's (see core::perms); folders another
+        // worker is creating at the same moment are fine.
+        let mode_err = |e: crate::core::error::Error| TrustError::io(e.to_string());
         if let Some(dir) = out.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| io("creating the folder of", e))?;
+            perms::create_dir_all(dir, perms::DIR).map_err(mode_err)?;
         }
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(if exec { 0o755 } else { 0o644 })
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&out)
-            .map_err(|e| io("creating", e))?;
+        let mut f = perms::create_file(&out, if exec { perms::EXEC } else { perms::FILE })
+            .map_err(mode_err)?;
         loop {
             let n = match content.read(&mut self.buf) {
                 Ok(0) => break,
@@ -618,7 +616,8 @@ fn copy_bounded(
     if size.is_some_and(|s| s > MAX_ZIP_SIZE) {
         return Err(too_big());
     }
-    let mut out = File::create(dest).context(|| format!("creating {}", dest.display()))?;
+    // Only this account may touch the bytes before they are checked.
+    let mut out = perms::create_file(dest, perms::PRIVATE_FILE)?;
     let bar = app.ui.progress(size, label);
     let mut buf = vec![0u8; 256 * 1024];
     let mut total = 0u64;
@@ -724,7 +723,7 @@ pub fn install(app: &App, req: &VersionRequest, arch: &str, force: bool) -> Resu
             app.ui.trace("download", t.elapsed());
             let t = Instant::now();
             crate::core::fsutil::remove_tree(stage)?;
-            std::fs::create_dir(stage).context(|| format!("creating {}", stage.display()))?;
+            perms::make_dir(stage, perms::DIR)?;
             // Entries are independent: inflate, hash and write them on
             // every core, each worker with its own handle of the zip. Its
             // reads are positioned, and the inflater buffers on its own (a
