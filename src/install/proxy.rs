@@ -504,7 +504,6 @@ struct StageSink<'a> {
     root: &'a Path,
     buf: Vec<u8>,
     go_mods: Vec<String>,
-    bytes: u64,
 }
 
 impl UnpackSink for StageSink<'_> {
@@ -538,7 +537,6 @@ impl UnpackSink for StageSink<'_> {
                 Err(e) => return Err(TrustError::malformed(e.to_string())),
             };
             f.write_all(&self.buf[..n]).map_err(|e| io("writing", e))?;
-            self.bytes += n as u64;
         }
         // The final sync then finds most data already on its way to disk.
         crate::core::fsutil::start_writeback(&f);
@@ -734,7 +732,6 @@ pub fn install(app: &App, req: &VersionRequest, arch: &str, force: bool) -> Resu
                     root: stage,
                     buf: vec![0u8; 256 * 1024],
                     go_mods: Vec::new(),
-                    bytes: 0,
                 })
                 .collect();
             let open = || File::open(&zip_path);

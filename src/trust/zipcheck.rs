@@ -103,30 +103,20 @@ pub fn check_zip_with_limits<R: Read + Seek>(
     version: &str,
     limits: Limits,
 ) -> Result<CheckedZip> {
-    check_zip_into(r, module, version, limits, None)
+    check_zip_into(r, module, version, limits)
 }
 
-/// Checks the zip and, in the same pass, writes its files through `sink`
-/// (prefix stripped): one inflate per entry, and what is written is exactly
-/// what is hashed. Names, sizes and collisions are checked before the first
-/// byte reaches the sink; CRCs, sizes against the bytes and overlaps as the
-/// entries are read. On any error the sink may hold partial output, which
-/// the caller discards; the returned `h1` must still be compared with the
-/// checksum database's before the output is trusted.
-pub fn check_and_unpack<R: Read + Seek>(
-    r: &mut R,
-    module: &str,
-    version: &str,
-    sink: &mut dyn UnpackSink,
-) -> Result<CheckedZip> {
-    check_zip_into(r, module, version, Limits::default(), Some(sink))
-}
-
-/// [`check_and_unpack`] over `sinks.len()` threads: each opens its own
-/// handle of the zip with `open` and inflates, hashes and writes a share of
-/// the entries (balanced by size) into its own sink. The checks are the
-/// same; on an error the other workers stop at their next entry, and the
-/// error of the earliest failing entry is returned.
+/// Checks the zip and, in the same pass, writes its files (prefix
+/// stripped) through `sinks.len()` threads: each opens its own handle of
+/// the zip with `open` and inflates, hashes and writes a share of the
+/// entries (balanced by size) into its own sink, so what is written is
+/// exactly what is hashed. Names, sizes and collisions are checked before
+/// the first byte reaches a sink; CRCs, sizes against the bytes and
+/// overlaps as the entries are read. On an error the other workers stop at
+/// their next entry, the error of the earliest failing entry is returned,
+/// and the sinks may hold partial output, which the caller discards; the
+/// returned `h1` must still be compared with the checksum database's
+/// before the output is trusted.
 pub fn check_and_unpack_parallel<R, S>(
     open: &(dyn Fn() -> io::Result<R> + Sync),
     module: &str,
@@ -224,14 +214,13 @@ fn check_zip_into<R: Read + Seek>(
     module: &str,
     version: &str,
     limits: Limits,
-    mut sink: Option<&mut dyn UnpackSink>,
 ) -> Result<CheckedZip> {
     let mut plan = plan_zip(r, module, version, limits)?;
     // Read every entry: this checks CRCs and sizes against the bytes, and
     // gives the hashes.
     let mut ranges = Vec::with_capacity(plan.entries.len());
     for e in &mut plan.entries {
-        ranges.push(read_one(r, e, plan.cd_offset, sink.as_deref_mut())?);
+        ranges.push(read_one(r, e, plan.cd_offset, None)?);
     }
     finish_zip(plan, ranges)
 }
@@ -1027,21 +1016,23 @@ mod tests {
 
         // Checked and unpacked in one pass: the same files, the same hash,
         // and a name that fails the checks reaches the sink not at all.
-        let mut one = Mem(Vec::new());
-        let c1 = check_and_unpack(&mut Cursor::new(&z), M, V, &mut one).unwrap();
+        let open = || Ok(Cursor::new(z.as_slice()));
+        let mut one = [Mem(Vec::new())];
+        let c1 = check_and_unpack_parallel(&open, M, V, &mut one).unwrap();
         assert_eq!(c1.h1, c.h1);
-        assert_eq!(one.0, sink.0);
+        assert_eq!(one[0].0, sink.0);
         let bad = TestZip::new()
             .file(&format!("{P}VERSION"), b"go1.22.10\n")
             .file(&format!("{P}../escape"), b"x")
             .finish();
-        let mut none = Mem(Vec::new());
-        assert!(check_and_unpack(&mut Cursor::new(&bad), M, V, &mut none).is_err());
+        let open_bad = || Ok(Cursor::new(bad.as_slice()));
+        let mut none = [Mem(Vec::new())];
+        assert!(check_and_unpack_parallel(&open_bad, M, V, &mut none).is_err());
         assert!(
-            none.0.is_empty(),
+            none[0].0.is_empty(),
             "nothing written before the names are checked"
         );
-        let err = check_and_unpack(&mut Cursor::new(&z), M, V, &mut Failing).unwrap_err();
+        let err = check_and_unpack_parallel(&open, M, V, &mut [Failing]).unwrap_err();
         assert_eq!(err.message(), "disk full");
 
         // The zip changing between check and unpack is caught.
