@@ -753,56 +753,7 @@ impl HashReader for TileHashReader<'_> {
                 )));
             }
         }
-
-        // The right-edge tiles must hash to the signed root. Together the
-        // root hashes use every byte of these tiles, so nothing in them
-        // escapes the check.
-        let mut root: Option<Hash> = None;
-        for &(pos, x) in p.root_hashes.iter().rev() {
-            let h = hash_from_tile(&p.tiles[pos], &data[pos], x)?;
-            root = Some(match root {
-                None => h,
-                Some(r) => node_hash(&h, &r),
-            });
-        }
-        if root != Some(self.tree.hash) {
-            return Err(TrustError::inconsistent(format!(
-                "downloaded tiles do not hash to the signed {}",
-                self.tree
-            )));
-        }
-        let roots: std::collections::HashSet<usize> =
-            p.root_hashes.iter().map(|&(pos, _)| pos).collect();
-
-        // Every other tile is full and must hash to its entry in its
-        // parent, which comes earlier and is already authenticated.
-        let positions: HashMap<Tile, usize> =
-            p.tiles.iter().enumerate().map(|(i, t)| (*t, i)).collect();
-        for (i, tile) in p.tiles.iter().enumerate() {
-            if roots.contains(&i) {
-                continue;
-            }
-            let parent = tile
-                .parent(1, n)
-                .ok_or_else(|| TrustError::malformed("tile without a parent"))?;
-            let j = *positions
-                .get(&parent)
-                .filter(|&&j| j < i)
-                .ok_or_else(|| TrustError::malformed("tile planned before its parent"))?;
-            let want = hash_from_tile(
-                &parent,
-                &data[j],
-                stored_hash_index(parent.l * parent.h, tile.n),
-            )?;
-            if tile_hash(&data[i]) != want {
-                return Err(TrustError::inconsistent(format!(
-                    "tile {} does not hash to its entry in {} of the signed {}",
-                    tile.path(),
-                    parent.path(),
-                    self.tree
-                )));
-            }
-        }
+        authenticate(&self.tree, &p, &data)?;
         self.source.save_tiles(&p.tiles, &data);
 
         indexes
@@ -811,6 +762,74 @@ impl HashReader for TileHashReader<'_> {
             .map(|(&x, &pos)| hash_from_tile(&p.tiles[pos], &data[pos], x))
             .collect()
     }
+}
+
+/// Authenticates every planned tile against the signed `tree`, or fails.
+///
+/// A tile becomes trusted in one of two ways only: it lies on the tree's
+/// right edge and its hashes, every byte of them, combine into the signed
+/// root; or its own hash equals its entry in a parent tile trusted already.
+/// The chain is followed however tall the tree is, so a forged tile cannot
+/// hide below a forged parent (Go's client before x/mod v0.40.0 skipped
+/// some tiles when the right edge shared tiles, CVE-2026-56865).
+fn authenticate(tree: &Tree, p: &TilePlan, data: &[Vec<u8>]) -> Result<()> {
+    let mut trusted = vec![false; p.tiles.len()];
+
+    // The right-edge tiles: the root hashes use all of their bytes.
+    let mut root: Option<Hash> = None;
+    for &(pos, x) in p.root_hashes.iter().rev() {
+        let h = hash_from_tile(&p.tiles[pos], &data[pos], x)?;
+        root = Some(match root {
+            None => h,
+            Some(r) => node_hash(&h, &r),
+        });
+    }
+    if root != Some(tree.hash) {
+        return Err(TrustError::inconsistent(format!(
+            "downloaded tiles do not hash to the signed {tree}"
+        )));
+    }
+    for &(pos, _) in &p.root_hashes {
+        trusted[pos] = true;
+    }
+
+    // Every other tile is full and hashes to its entry in its parent,
+    // which the plan puts earlier, so it is trusted by the time it is used.
+    let n = tree.n;
+    let positions: HashMap<Tile, usize> =
+        p.tiles.iter().enumerate().map(|(i, t)| (*t, i)).collect();
+    for (i, tile) in p.tiles.iter().enumerate() {
+        if trusted[i] {
+            continue;
+        }
+        if !tile.is_full() {
+            return Err(TrustError::malformed(format!(
+                "partial tile {} is not on the right edge of the {tree}",
+                tile.path()
+            )));
+        }
+        let parent = tile
+            .parent(1, n)
+            .ok_or_else(|| TrustError::malformed("tile without a parent"))?;
+        let j = *positions
+            .get(&parent)
+            .filter(|&&j| trusted[j])
+            .ok_or_else(|| TrustError::malformed("tile planned before its parent"))?;
+        let want = hash_from_tile(
+            &parent,
+            &data[j],
+            stored_hash_index(parent.l * parent.h, tile.n),
+        )?;
+        if tile_hash(&data[i]) != want {
+            return Err(TrustError::inconsistent(format!(
+                "tile {} does not hash to its entry in {} of the signed {tree}",
+                tile.path(),
+                parent.path(),
+            )));
+        }
+        trusted[i] = true;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -1016,6 +1035,8 @@ mod tests {
         h: u32,
         corrupt: Option<Tile>,
         short: Option<Tile>,
+        /// Tiles served instead of the log's, as a lying proxy would.
+        forged: HashMap<Tile, Vec<u8>>,
         served: Vec<Tile>,
         saved: usize,
     }
@@ -1026,6 +1047,9 @@ mod tests {
             tiles
                 .iter()
                 .map(|t| {
+                    if let Some(d) = self.forged.get(t) {
+                        return Ok(d.clone());
+                    }
                     let mut d = read_tile_data(t, &mut self.log.stored)?;
                     if self.corrupt == Some(*t) {
                         let k = d.len() - 1;
@@ -1050,6 +1074,7 @@ mod tests {
             h,
             corrupt: None,
             short: None,
+            forged: HashMap::new(),
             served: Vec::new(),
             saved: 0,
         }
@@ -1112,6 +1137,104 @@ mod tests {
                     assert_eq!(src.saved, 0);
                 }
             }
+        }
+    }
+
+    /// The tiles a lying proxy forges so that record i of the tree of size
+    /// n reads as `leaf`: the record's tile with that entry replaced, then
+    /// every full ancestor with the entry of the tile below replaced by its
+    /// new hash. It stops at the first tile on the tree's right edge, which
+    /// the signed root pins; every forged tile hashes into its forged
+    /// parent, so only a check that reaches that pinned tile sees the lie.
+    fn forge_record(log: &mut Log, h: u32, n: u64, i: u64, leaf: Hash) -> Vec<(Tile, Vec<u8>)> {
+        let mut forged = Vec::new();
+        let (tile, _, _) = Tile::for_index(h, stored_hash_index(0, i));
+        let mut tile = tile.parent(0, n).unwrap();
+        let (mut entry, mut hash) = (i, leaf);
+        while tile.is_full() {
+            let mut d = read_tile_data(&tile, &mut log.stored).unwrap();
+            let at = (entry % (1 << h)) as usize * HASH_SIZE;
+            d[at..at + HASH_SIZE].copy_from_slice(&hash.0);
+            (entry, hash) = (tile.n, tile_hash(&d));
+            forged.push((tile, d));
+            tile = tile.parent(1, n).unwrap();
+        }
+        forged
+    }
+
+    /// Reads record i's hash with `forged` served in place of the log's
+    /// tiles; returns the error and whether anything was cached.
+    fn read_forged(
+        log: &mut Log,
+        h: u32,
+        n: u64,
+        i: u64,
+        forged: Vec<(Tile, Vec<u8>)>,
+    ) -> (Result<Vec<Hash>>, usize) {
+        let tree = log.tree(n);
+        let mut src = tiles(log, h);
+        src.forged = forged.into_iter().collect();
+        let got = TileHashReader::new(tree, h, &mut src).read_hashes(&[stored_hash_index(0, i)]);
+        (got, src.saved)
+    }
+
+    #[test]
+    fn forged_tiles_are_refused_at_every_height() {
+        // Height 2 gives trees of 100 records four tile levels, so forged
+        // chains of one, two and three tiles all occur.
+        let mut log = Log::new((0..100u32).map(|i| format!("leaf {i}").into_bytes()));
+        let evil = record_hash(b"evil");
+        let mut chains = [0usize; 4];
+        for n in 1..=100u64 {
+            for i in 0..n {
+                let forged = forge_record(&mut log, 2, n, i, evil);
+                chains[forged.len()] += 1;
+                if forged.is_empty() {
+                    continue;
+                }
+                let what = format!(
+                    "n={n} i={i} forged {:?}",
+                    forged.iter().map(|t| t.0.path()).collect::<Vec<_>>()
+                );
+                let (got, saved) = read_forged(&mut log, 2, n, i, forged);
+                assert_eq!(got.unwrap_err().kind(), ErrorKind::Inconsistent, "{what}");
+                assert_eq!(saved, 0, "{what}");
+            }
+        }
+        assert!(chains.iter().all(|&c| c > 0), "{chains:?}");
+    }
+
+    #[test]
+    fn forged_tiles_are_refused_in_a_tree_of_three_levels() {
+        // Height 8, as the Go checksum database serves: over 65536 records
+        // level 1 is not the top, and a record in the first 65536 can be
+        // forged with two tiles (levels 0 and 1) that hash into each other.
+        let n = 70_001u64;
+        let mut log = Log::new((0..n).map(|i| format!("rec {i}").into_bytes()));
+        let evil = record_hash(b"evil");
+        for (i, want) in [
+            (0u64, 2usize),
+            (35_000, 2),
+            (65_535, 2),
+            (65_536, 1),
+            (69_999, 0),
+        ] {
+            let forged = forge_record(&mut log, TILE_HEIGHT, n, i, evil);
+            let paths: Vec<String> = forged.iter().map(|t| t.0.path()).collect();
+            assert_eq!(forged.len(), want, "record {i}: {paths:?}");
+            let (honest, _) = read_forged(&mut log, TILE_HEIGHT, n, i, Vec::new());
+            assert_eq!(honest.unwrap(), [log.leaves[i as usize]]);
+            if want == 0 {
+                continue;
+            }
+            let (got, saved) = read_forged(&mut log, TILE_HEIGHT, n, i, forged);
+            let err = got.unwrap_err();
+            assert_eq!(
+                err.kind(),
+                ErrorKind::Inconsistent,
+                "record {i}: {paths:?}: {err}"
+            );
+            assert_eq!(saved, 0, "record {i}");
         }
     }
 
