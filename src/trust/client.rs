@@ -407,6 +407,8 @@ mod tests {
         corrupt_tile: Option<String>,
         /// Lookup answers by module@version overriding honest ones.
         answers: HashMap<String, Vec<u8>>,
+        /// Tile data by path overriding the log's, as a lying proxy serves.
+        tiles: HashMap<String, Vec<u8>>,
         fetched: RefCell<Vec<String>>,
     }
 
@@ -421,6 +423,7 @@ mod tests {
                 drop_partial: false,
                 corrupt_tile: None,
                 answers: HashMap::new(),
+                tiles: HashMap::new(),
                 fetched: RefCell::new(Vec::new()),
             }
         }
@@ -502,6 +505,9 @@ mod tests {
                     .position(|r| r.starts_with(&prefix))
                     .ok_or_else(|| TrustError::missing("not found"))?;
                 return Ok(db.answer(id as u64));
+            }
+            if let Some(d) = db.tiles.get(path) {
+                return Ok(d.clone());
             }
             let tile = Tile::parse_path(path)?;
             let start = tile.n << tile.h;
@@ -741,6 +747,214 @@ mod tests {
         let fetched = srv.0.borrow().fetched.borrow().len();
         c.lookup(M, V).unwrap();
         assert_eq!(srv.0.borrow().fetched.borrow().len(), fetched + 1);
+    }
+
+    /// 70001 records at height 8, so tile level 2 is the top: records
+    /// before 65536 sit below a full level-1 tile. The toolchain is 35000.
+    fn tall_db() -> Db {
+        let mut db = Db::new("sum.example.test", 3);
+        db.fill(35_000, "a");
+        db.toolchain(V, H_ZIP);
+        db.fill(35_000, "b");
+        db
+    }
+
+    const EVIL_ZIP: &str = "h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+
+    /// The full tile at `path` of `db`, with entry `at` set to `h`.
+    fn forged_tile(db: &mut Db, path: &str, at: u64, h: Hash) -> Vec<u8> {
+        let tile = Tile::parse_path(path).unwrap();
+        let mut d = read_tile_data(&tile, &mut db.stored).unwrap();
+        let at = (at % 256) as usize * HASH_SIZE;
+        d[at..at + HASH_SIZE].copy_from_slice(&h.0);
+        d
+    }
+
+    fn hash_of_tile(d: &[u8]) -> Hash {
+        let mut row: Vec<Hash> = d
+            .chunks(HASH_SIZE)
+            .map(|c| Hash::from_slice(c).unwrap())
+            .collect();
+        while row.len() > 1 {
+            row = row
+                .chunks(2)
+                .map(|p| tlog::node_hash(&p[0], &p[1]))
+                .collect();
+        }
+        row[0]
+    }
+
+    #[test]
+    fn two_forged_tiles_over_a_tall_tree_are_refused() {
+        // A proxy answers the lookup with a record carrying its own zip
+        // hash, and forges the two tiles above it (levels 0 and 1) so that
+        // each hashes into the next; only the level-2 tile, pinned by the
+        // signed root, disagrees. Go's client before x/mod v0.40.0 took it.
+        let mut db = tall_db();
+        let vkey = db.vkey();
+        let text = format!(
+            "{M} {V} {EVIL_ZIP}\n{M} {V}/go.mod {}\n",
+            crate::trust::dirhash::TOOLCHAIN_GO_MOD_H1
+        );
+        let mut answer = format!("35000\n{text}\n").into_bytes();
+        answer.extend(db.signed_tree());
+        let level0 = forged_tile(
+            &mut db,
+            "tile/8/0/136",
+            35_000,
+            tlog::record_hash(text.as_bytes()),
+        );
+        let level1 = forged_tile(&mut db, "tile/8/1/000", 136, hash_of_tile(&level0));
+        db.answers.insert(format!("{M}@{V}"), answer);
+        db.tiles.insert("tile/8/0/136".into(), level0);
+        db.tiles.insert("tile/8/1/000".into(), level1);
+        let srv = Server(RefCell::new(db));
+        let mem = Mem::default();
+        let c = Client::new(&vkey, &srv, &mem, &mem).unwrap();
+        let err = c.lookup(M, V).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Inconsistent, "{err}");
+        assert!(
+            err.to_string()
+                .contains("tile tile/8/1/000 does not hash to its entry in tile/8/2/000.p/1"),
+            "{err}"
+        );
+        assert!(
+            mem.tiles.borrow().keys().all(|t| t.l == 2 || !t.is_full()),
+            "a forged tile was cached: {:?}",
+            mem.tiles
+                .borrow()
+                .keys()
+                .map(Tile::path)
+                .collect::<Vec<_>>()
+        );
+        // The honest answer over the same tiles is still fine.
+        srv.0.borrow_mut().answers.clear();
+        srv.0.borrow_mut().tiles.clear();
+        assert_eq!(c.lookup(M, V).unwrap().zip_hash, H_ZIP);
+    }
+
+    #[test]
+    fn an_older_head_must_be_a_prefix_of_the_stored_one() {
+        let mut db = tall_db();
+        let vkey = db.vkey();
+        // The same log, 10001 records shorter: a mirror that lags.
+        let lagging = {
+            db.size = 60_000;
+            let a = db.answer(35_000);
+            db.size = 70_001;
+            a
+        };
+        // A log signed by the same key whose record 3 differs, 60000 long.
+        let mut fork = Db::new("sum.example.test", 3);
+        for (i, r) in db.records.iter().take(60_000).enumerate() {
+            fork.add(if i == 3 {
+                "evil.example/m v1.0.0 h1:x\n".into()
+            } else {
+                r.clone()
+            });
+        }
+        let forked = fork.answer(35_000);
+        let fork_l8 = tlog::tree_hash(256, &mut fork.stored).unwrap();
+        let fork_l1 = read_tile_data(
+            &Tile::parse_path("tile/8/1/000.p/234").unwrap(),
+            &mut fork.stored,
+        )
+        .unwrap();
+        // The full level-1 tile of the stored tree, rewritten so that the
+        // fork's first 60000 records seem to be its prefix.
+        let level1 = forged_tile(&mut db, "tile/8/1/000", 0, fork_l8);
+        let srv = Server(RefCell::new(db));
+        let mem = Mem::default();
+        let c = Client::new(&vkey, &srv, &NoTileCache, &mem).unwrap();
+        c.lookup(M, V).unwrap();
+        let stored = mem.heads.borrow().clone();
+        assert_eq!(stored_tree(&mem, "sum.example.test"), 70_001);
+
+        let key = format!("{M}@{V}");
+        srv.0.borrow_mut().answers.insert(key.clone(), lagging);
+        let l = c.lookup(M, V).unwrap();
+        assert_eq!((l.tree.n, l.zip_hash.as_str()), (60_000, H_ZIP));
+        assert_eq!(*mem.heads.borrow(), stored, "the newer head is kept");
+
+        // The fork's older head: its tiles are honest for it, but it is not
+        // a prefix of the stored head, with or without forged tiles.
+        srv.0.borrow_mut().answers.insert(key.clone(), forked);
+        srv.0
+            .borrow_mut()
+            .tiles
+            .insert("tile/8/1/000.p/234".into(), fork_l1);
+        let err = c.lookup(M, V).unwrap_err();
+        assert!(err.to_string().contains("SECURITY ERROR"), "{err}");
+        assert!(err.to_string().contains("tree #60000 "), "{err}");
+        srv.0
+            .borrow_mut()
+            .tiles
+            .insert("tile/8/1/000".into(), level1);
+        let err = c.lookup(M, V).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Inconsistent, "{err}");
+        assert!(
+            err.to_string()
+                .contains("tile tile/8/1/000 does not hash to its entry"),
+            "{err}"
+        );
+        assert_eq!(*mem.heads.borrow(), stored, "the newer head is kept");
+    }
+
+    #[test]
+    fn authentic_records_without_the_requested_lines_are_refused() {
+        // Each record is in the log and proven; what it says is not an
+        // answer for M V (the class of CVE-2026-42501).
+        let g = crate::trust::dirhash::TOOLCHAIN_GO_MOD_H1;
+        let cases = [
+            ("empty record", String::new()),
+            ("go.mod line only", format!("{M} {V}/go.mod {g}\n")),
+            ("zip line only", format!("{M} {V} {H_ZIP}\n")),
+            (
+                "another module",
+                format!("example.com/m v1.0.0 {H_ZIP}\nexample.com/m v1.0.0/go.mod {g}\n"),
+            ),
+            (
+                "another version",
+                format!(
+                    "{M} v0.0.1-go1.22.9.linux-amd64 {H_ZIP}\n{M} v0.0.1-go1.22.9.linux-amd64/go.mod {g}\n"
+                ),
+            ),
+            (
+                "a version extending it",
+                format!("{M} {V}.x {H_ZIP}\n{M} {V}.x/go.mod {g}\n"),
+            ),
+            (
+                "an unrelated line too",
+                format!("{M} {V} {H_ZIP}\n{M} {V}/go.mod {g}\nexample.com/m v1.0.0 {H_ZIP}\n"),
+            ),
+        ];
+        for (what, text) in cases {
+            let mut db = Db::new("sum.example.test", 3);
+            db.fill(20, "a");
+            let id = db.add(text);
+            db.fill(5, "b");
+            let vkey = db.vkey();
+            let answer = db.answer(id);
+            db.answers.insert(format!("{M}@{V}"), answer);
+            let srv = Server(RefCell::new(db));
+            let mem = Mem::default();
+            let err = Client::new(&vkey, &srv, &mem, &mem)
+                .unwrap()
+                .lookup(M, V)
+                .unwrap_err();
+            // An empty record cannot even be framed in an answer.
+            assert!(
+                matches!(
+                    err.kind(),
+                    ErrorKind::Forged | ErrorKind::Missing | ErrorKind::Malformed
+                ),
+                "{what}: {err}"
+            );
+            assert!(
+                err.to_string().contains(&format!("{M}@{V}")),
+                "{what}: {err}"
+            );
+        }
     }
 
     #[test]
