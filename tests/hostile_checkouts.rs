@@ -217,3 +217,100 @@ fn files_planted_in_world_writable_folders_are_ignored() {
     std::fs::write(shared.join(".go-version"), "1.21.13\n").unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(go_version(&sb, &shared.join("build"), &[]).stdout, PINNED);
 }
+
+/// One rule for every selection file, before anything else is judged: an
+/// entry another account put in a world-writable sticky folder is absent,
+/// whatever it is (a file of any selection format, a FIFO, a folder, a
+/// link judged by where the link itself lies) and whatever it would do
+/// (steer the version, break every `go` below it, or displace the
+/// checkout's own go.mod with a planted go.work).
+#[test]
+fn planted_entries_of_any_kind_are_absent() {
+    let (sb, work) = world();
+    std::fs::set_permissions(sb.dir.path(), std::fs::Permissions::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(&work, std::fs::Permissions::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let shared = work.join("tmp");
+    let build = shared.join("build");
+    std::fs::create_dir_all(&build).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let other = Account::create();
+    // The other account's own folder (not world-writable) with a
+    // .go-version a planted link points to.
+    let theirs = work.join("theirs");
+    std::fs::create_dir_all(&theirs).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(theirs.join(".go-version"), "1.21.13\n").unwrap_or_else(|e| panic!("{e}"));
+    other.chown(&theirs);
+    other.chown(&theirs.join(".go-version"));
+    let s = shared.display();
+    let cases = [
+        (
+            ".tool-versions",
+            format!("printf 'golang 1.21.13\\n' > {s}/.tool-versions"),
+        ),
+        (
+            "mise.toml",
+            format!("printf '[tools]\\ngo = \"1.21.13\"\\n' > {s}/mise.toml"),
+        ),
+        (
+            ".mise.toml",
+            format!("printf '[tools]\\ngo = \"1.21.13\"\\n' > {s}/.mise.toml"),
+        ),
+        (".go-version", format!("mkfifo {s}/.go-version")),
+        (".tool-versions", format!("mkdir {s}/.tool-versions")),
+        (
+            ".go-version",
+            format!("ln -s {}/.go-version {s}/.go-version", theirs.display()),
+        ),
+        (".go-version", format!("ln -s /etc/passwd {s}/.go-version")),
+        (
+            "mise.toml",
+            format!("ln -s /proc/self/environ {s}/mise.toml"),
+        ),
+    ];
+    for (name, plant) in &cases {
+        let out = other.sh(plant);
+        assert!(
+            out.status.success(),
+            "{plant}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let r = go_version(&sb, &build, &[]);
+        assert_eq!(
+            (r.code, r.stdout.as_str()),
+            (Some(0), GLOBAL),
+            "{plant}: {}",
+            r.err()
+        );
+        let p = shared.join(name);
+        if p.is_dir() && !p.is_symlink() {
+            std::fs::remove_dir(&p).unwrap_or_else(|e| panic!("{e}"));
+        } else {
+            std::fs::remove_file(&p).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    // A planted go.work does not put the checkout's own go.mod aside.
+    std::fs::write(
+        build.join("go.mod"),
+        "module example.com/b\n\ngo 1.21\n\ntoolchain go1.21.13\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(go_version(&sb, &build, &[]).stdout, PINNED);
+    let out = other.sh(&format!("printf 'go 1.21\\n' > {s}/go.work"));
+    assert!(out.status.success());
+    let r = go_version(&sb, &build, &[]);
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (Some(0), PINNED),
+        "{}",
+        r.err()
+    );
+    std::fs::remove_file(shared.join("go.work")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_file(build.join("go.mod")).unwrap_or_else(|e| panic!("{e}"));
+    // What this account put there itself still selects, in every format.
+    std::fs::write(shared.join(".tool-versions"), "golang 1.21.13\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(go_version(&sb, &build, &[]).stdout, PINNED);
+}

@@ -185,7 +185,7 @@ fn hostile_foreign_selection_files() {
     write(&outside, "golang 1.22.5\n");
     std::os::unix::fs::symlink(&outside, link.join(".tool-versions"))
         .unwrap_or_else(|e| panic!("{e}"));
-    fails(&link, "link out of its directory");
+    fails(&link, "outside its own folder");
     // Terminal escapes in a version are shown escaped.
     let esc = mkdirs(&root.join("esc"));
     write(&esc.join(".tool-versions"), "golang \u{1b}[31m1.22\n");

@@ -769,3 +769,63 @@ fn proxy_installs_ignore_the_umask() {
         assert_eq!(mode(&goroot.join("bin/go")), 0o755);
     }
 }
+
+/// A small zip whose few names are 32,000 characters deep (`a/a/a/...`): the
+/// names are refused before any work that grows with them, at a fraction of
+/// a real toolchain's memory, the message is clipped, and nothing is left
+/// in GOV_HOME's tmp.
+#[test]
+fn a_zip_of_deep_names_is_refused_cheaply() {
+    use support::sumdb::{Toolchain, ZipBuilder};
+    const HOSTILE: &str = "go1.22.11";
+    let modver = "v0.0.1-go1.22.11.linux-amd64";
+    let prefix = format!("golang.org/toolchain@{modver}/");
+    let mut zip = ZipBuilder::default();
+    zip.add(
+        &format!("{prefix}VERSION"),
+        b"go1.22.11\n",
+        0o644,
+        (0, 0x21),
+    );
+    for i in 0..4 {
+        let deep = format!("{prefix}{}{i}", "a/".repeat(16_000));
+        zip.add(&deep, b"x", 0o644, (0, 0x21));
+    }
+    let bytes = std::sync::Arc::new(zip.finish());
+    assert!(
+        bytes.len() > 250_000 && bytes.len() < 300_000,
+        "{}",
+        bytes.len()
+    );
+    let hostile = Toolchain {
+        version: HOSTILE.into(),
+        zip: bytes.clone(),
+        tampered_zip: bytes,
+        info: format!("{{\"Version\":\"{modver}\", \"Time\":\"2024-12-03T00:00:00Z\"}}\n"),
+        zip_h1: zip.h1(),
+    };
+    let fx = Fixture::start(DB, SEED, vec![hostile], 50);
+    let sb = Sandbox::new();
+    let mut c = sb.std_cmd();
+    c.env("GOPROXY", &fx.base)
+        .env("GOSUMDB", fx.vkey())
+        .args(["install", "1.22.11", "--source", "proxy"]);
+    let started = std::time::Instant::now();
+    let (out, peak_kib) = support::run_measured(&mut c);
+    let took = started.elapsed();
+    let err = assert_exit(&out, 1, "installing a zip of deep names");
+    assert!(err.contains("path is longer than"), "{err}");
+    assert!(err.contains("hint:"), "no advice: {err}");
+    assert!(
+        err.len() < 2_000,
+        "the message is not clipped: {} bytes",
+        err.len()
+    );
+    assert!(
+        peak_kib < 32 * 1024,
+        "peak RSS {peak_kib} KiB refusing a 257 KB zip"
+    );
+    assert!(took < std::time::Duration::from_secs(10), "took {took:?}");
+    assert!(sb.installed().is_empty());
+    assert!(sb.tmp_entries().is_empty(), "{:?}", sb.tmp_entries());
+}

@@ -55,18 +55,37 @@ pub fn set_dir_mode(dir: &Path, mode: u32) -> Result<()> {
 /// creates gets an exact mode: `mode` for `dir`, [`DIR`] for parents.
 /// Existing directories are left as they are.
 pub fn create_dir_all(dir: &Path, mode: u32) -> Result<()> {
-    if std::fs::metadata(dir).is_ok_and(|m| m.is_dir()) {
-        return Ok(());
+    // A path the kernel would refuse is refused before any work that grows
+    // with its depth.
+    if dir.as_os_str().len() >= libc::PATH_MAX as usize {
+        return Err(std::io::Error::from_raw_os_error(libc::ENAMETOOLONG)).context(|| {
+            format!(
+                "creating {}",
+                crate::core::quote::shown(&dir.to_string_lossy())
+            )
+        });
     }
-    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-        create_dir_all(parent, DIR)?;
+    // Up to the first folder that exists, then down again: a loop, so a
+    // deep path costs no stack.
+    let mut missing = Vec::new();
+    let mut cur = dir;
+    while !std::fs::metadata(cur).is_ok_and(|m| m.is_dir()) {
+        missing.push(cur);
+        match cur.parent().filter(|p| !p.as_os_str().is_empty()) {
+            Some(parent) => cur = parent,
+            None => break,
+        }
     }
-    match std::fs::DirBuilder::new().mode(mode).create(dir) {
-        Ok(()) => set_dir_mode(dir, mode),
-        // Another process made it first: theirs stands.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
-        Err(e) => Err(e).context(|| format!("creating {}", dir.display())),
+    for (i, d) in missing.iter().enumerate().rev() {
+        let m = if i == 0 { mode } else { DIR };
+        match std::fs::DirBuilder::new().mode(m).create(d) {
+            Ok(()) => set_dir_mode(d, m)?,
+            // Another process made it first: theirs stands.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && d.is_dir() => {}
+            Err(e) => return Err(e).context(|| format!("creating {}", d.display())),
+        }
     }
+    Ok(())
 }
 
 /// Creates a new file (never an existing one, never through a symlink)
@@ -314,5 +333,25 @@ mod tests {
         assert_eq!(mode("a/b"), 0o755);
         assert_eq!(mode("a/b/locks"), 0o700);
         assert_eq!(mode("a/f"), 0o644);
+    }
+
+    /// A path far deeper than the system allows fails with an error, on a
+    /// small stack, at once.
+    #[test]
+    fn deep_paths_fail_without_recursion() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let deep = dir.path().join("a/".repeat(40_000));
+        let within = dir.path().join("b/".repeat(100));
+        let made = std::thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(move || (create_dir_all(&deep, DIR), create_dir_all(&within, DIR)))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .join()
+            .unwrap_or_else(|_| panic!("create_dir_all panicked"));
+        let err = made.0.expect_err("a 80,000-byte path");
+        assert!(err.to_string().contains("creating"), "{err}");
+        assert!(err.to_string().len() < 1_000, "{err}");
+        made.1.unwrap_or_else(|e| panic!("{e}"));
+        assert!(dir.path().join("b/".repeat(100)).is_dir());
     }
 }

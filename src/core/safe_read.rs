@@ -1,5 +1,7 @@
 //! Reading small files that anyone may have put in a checkout or a parent
-//! directory (`.go-version`, go.mod, go.work): regular files only, opened
+//! directory (`.go-version`, `.tool-versions`, mise.toml, go.mod, go.work):
+//! one rule for all of them, applied first (an entry planted in a shared
+//! folder is absent), then regular files only, opened
 //! without blocking, bounded in size, decoded strictly. A FIFO must not hang
 //! every `go` below it, `/dev/zero` or a sparse 2 GB file must not fill
 //! memory, and a link to `/proc/self/environ` must not end up in a CI log.
@@ -29,7 +31,8 @@ fn open_nofollow(path: &Path) -> std::io::Result<File> {
 }
 
 /// A symlinked selection file is followed only to a file of the same name
-/// (a monorepo's shared `.go-version`), never to `/etc/shadow` or
+/// (a monorepo's shared `.go-version`) or to one in the link's own folder
+/// (`.tool-versions -> versions.txt`), never to `/etc/shadow` or
 /// `/proc/self/environ`.
 fn follow_link(path: &Path) -> Result<Option<PathBuf>> {
     let target = match std::fs::canonicalize(path) {
@@ -37,34 +40,57 @@ fn follow_link(path: &Path) -> Result<Option<PathBuf>> {
         // A dangling link selects nothing, as a missing file.
         Err(_) => return Ok(None),
     };
-    if target.file_name() != path.file_name() {
+    let same_name = target.file_name() == path.file_name();
+    let same_folder = path
+        .parent()
+        .and_then(|d| std::fs::canonicalize(d).ok())
+        .is_some_and(|d| target.parent() == Some(d.as_path()));
+    if !same_name && !same_folder {
         return Err(refuse(
             path,
             &format!(
-                "is a link to {}, not to another {}",
+                "is a link to {}, outside its own folder and not another {}",
                 shown(&target.to_string_lossy()),
                 shown(&path.file_name().unwrap_or_default().to_string_lossy())
             ),
         )
-        .with_advice("replace the link with the file itself, or link to a file of the same name"));
+        .with_advice(
+            "replace the link with the file itself, or link to a file of the same name or beside it",
+        ));
     }
     Ok(Some(target))
 }
 
 /// Reads `path` if it is a small regular file. `Ok(None)` when it does not
-/// exist, or when it sits in a folder every account can write (`/tmp`) and
-/// another account owns it: such a file was not put there by this user.
+/// exist, or when it was planted: whatever it is (a file, a FIFO, a folder,
+/// a link), an entry another account owns in a folder every account can
+/// write (`/tmp`) was not put there by this user, and is judged before
+/// anything else. A link is judged where it lies, then where it leads.
 pub fn read_text(path: &Path, max: u64) -> Result<Option<String>> {
-    let (file, opened) = match open_nofollow(path) {
-        Ok(f) => (f, path.to_path_buf()),
+    let (file, meta) = match open_nofollow(path) {
+        Ok(f) => {
+            let meta = inspect(path, &f)?;
+            if planted(path, &meta) {
+                return Ok(None);
+            }
+            (f, meta)
+        }
         Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            let link_planted = std::fs::symlink_metadata(path).is_ok_and(|m| planted(path, &m));
+            if link_planted {
+                return Ok(None);
+            }
             let Some(target) = follow_link(path)? else {
                 return Ok(None);
             };
-            match open_nofollow(&target) {
-                Ok(f) => (f, target),
-                Err(_) => return Ok(None),
+            let Ok(f) = open_nofollow(&target) else {
+                return Ok(None);
+            };
+            let meta = inspect(path, &f)?;
+            if planted(&target, &meta) {
+                return Ok(None);
             }
+            (f, meta)
         }
         Err(e)
             if matches!(
@@ -77,12 +103,9 @@ pub fn read_text(path: &Path, max: u64) -> Result<Option<String>> {
         Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
             return Err(crate::core::fsutil::permission_denied(path, e));
         }
-        // Anything else unopenable (a directory...) selects nothing.
+        // Anything else unopenable selects nothing.
         Err(_) => return Ok(None),
     };
-    let meta = file
-        .metadata()
-        .map_err(|e| refuse(path, "cannot be inspected").with_source(e))?;
     let ft = meta.file_type();
     if ft.is_dir() {
         return Ok(None);
@@ -101,9 +124,6 @@ pub fn read_text(path: &Path, max: u64) -> Result<Option<String>> {
         return Err(refuse(path, &format!("is {what}, not a regular file"))
             .with_advice("remove it, or replace it with a plain file naming one Go version"));
     }
-    if planted_in_shared_dir(&opened, &meta) {
-        return Ok(None);
-    }
     if meta.len() > max {
         return Err(too_big(path, max));
     }
@@ -118,6 +138,23 @@ pub fn read_text(path: &Path, max: u64) -> Result<Option<String>> {
         return Err(too_big(path, max));
     }
     decode(path, bytes).map(Some)
+}
+
+fn inspect(path: &Path, f: &File) -> Result<std::fs::Metadata> {
+    f.metadata()
+        .map_err(|e| refuse(path, "cannot be inspected").with_source(e))
+}
+
+/// Whether selection should look at `path` as a go.mod or go.work: it
+/// exists, was not planted (see [`read_text`]) and is, or links to, a
+/// regular file. One `lstat` when absent, as a plain existence test.
+pub fn is_candidate_file(path: &Path) -> bool {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if planted(path, &m) => false,
+        Ok(m) if m.file_type().is_symlink() => path.is_file(),
+        Ok(m) => m.is_file(),
+        Err(_) => false,
+    }
 }
 
 fn too_big(path: &Path, max: u64) -> Error {
@@ -136,11 +173,12 @@ pub fn decode(path: &Path, mut bytes: Vec<u8>) -> Result<String> {
     })
 }
 
-/// A file in a world-writable folder (`/tmp`, `/var/tmp`, `/dev/shm`)
-/// that another account owns, or any file in such a folder without the
-/// sticky bit (anyone could have replaced it).
-fn planted_in_shared_dir(path: &Path, meta: &std::fs::Metadata) -> bool {
-    let Some(dir) = path.parent() else {
+/// An entry in a world-writable folder (`/tmp`, `/var/tmp`, `/dev/shm`)
+/// that another account owns, or any entry in such a folder without the
+/// sticky bit (anyone could have replaced it). `meta` describes the entry
+/// itself (a link, not its target).
+fn planted(path: &Path, meta: &std::fs::Metadata) -> bool {
+    let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else {
         return false;
     };
     let Ok(d) = std::fs::metadata(dir) else {

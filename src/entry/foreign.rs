@@ -3,76 +3,22 @@
 //! `mise.toml` / `.mise.toml` (`[tools]` `go = "1.22"`), plus goenv's
 //! `system`.
 //!
-//! These files come from repositories gov did not write, so reading is
-//! bounded: regular files only (no FIFOs or devices that would block),
-//! at most `MAX_BYTES`, symlinks only when they stay inside the directory
-//! that holds them, and excerpts in messages are escaped and cut short
+//! These files come from repositories gov did not write, so they are read
+//! as gov's own selection files are (`core::safe_read`: planted entries
+//! absent, regular files only, bounded, links only to a file of the same
+//! name or beside them), and excerpts in messages are escaped and cut short
 //! (`core::quote::excerpt`).
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::core::error::{Error, Result};
-use crate::core::quote::shown;
+use crate::core::safe_read;
 
 /// Files read at each directory level, after `.go-version`.
 pub const FILES: &[&str] = &[".tool-versions", "mise.toml", ".mise.toml"];
 
 /// Selection files are a few lines; anything bigger is not one.
 pub const MAX_BYTES: u64 = 64 * 1024;
-
-/// Reads `path` if it is a small regular file (directly, or through a
-/// symlink that stays inside its own directory). `Ok(None)` when absent.
-pub fn read_bounded(path: &Path) -> Result<Option<String>> {
-    let Ok(meta) = std::fs::symlink_metadata(path) else {
-        return Ok(None);
-    };
-    if meta.file_type().is_symlink() {
-        let dir = path.parent().unwrap_or(Path::new("/"));
-        let inside = match (std::fs::canonicalize(path), std::fs::canonicalize(dir)) {
-            (Ok(t), Ok(d)) => t.starts_with(&d),
-            _ => false,
-        };
-        if !inside {
-            return Err(Error::invalid(format!(
-                "{} is a link out of its directory; gov does not follow it",
-                shown(&path.to_string_lossy())
-            ))
-            .with_advice("replace the link with the file itself, or remove it"));
-        }
-    }
-    let meta = std::fs::metadata(path).ok();
-    if !meta.as_ref().is_some_and(|m| m.is_file()) {
-        return Err(Error::invalid(format!(
-            "{} is not a regular file",
-            shown(&path.to_string_lossy())
-        ))
-        .with_advice("a selection file holds a few lines of text; remove whatever this is"));
-    }
-    if meta.is_some_and(|m| m.len() > MAX_BYTES) {
-        return Err(too_big(path));
-    }
-    let Ok(file) = std::fs::File::open(path) else {
-        return Ok(None);
-    };
-    let mut bytes = Vec::new();
-    if file.take(MAX_BYTES + 1).read_to_end(&mut bytes).is_err() {
-        return Ok(None);
-    }
-    if bytes.len() as u64 > MAX_BYTES {
-        return Err(too_big(path));
-    }
-    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
-}
-
-fn too_big(path: &Path) -> Error {
-    Error::invalid(format!(
-        "{} is larger than {} KiB, so it is not read as a version selection",
-        shown(&path.to_string_lossy()),
-        MAX_BYTES / 1024
-    ))
-    .with_advice("keep it to its tool lines, or remove it")
-}
 
 /// The Go version a `.tool-versions` names (the first of `golang` / `go`'s
 /// versions: asdf tries them in order, the first is the preferred one).
@@ -152,7 +98,7 @@ pub fn parse_mise_toml(text: &str) -> Option<&str> {
 /// The Go version named in `file` (by its name: `.tool-versions` or a
 /// mise file), `Ok(None)` when it names none.
 pub fn go_entry(file: &Path) -> Result<Option<String>> {
-    let Some(text) = read_bounded(file)? else {
+    let Some(text) = safe_read::read_text(file, MAX_BYTES)? else {
         return Ok(None);
     };
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");

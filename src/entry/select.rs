@@ -212,13 +212,13 @@ pub fn select(layers: &Layers, cwd: &Path) -> Result<Option<Selection>> {
         if use_gomod {
             if gowork.is_none() && use_gowork {
                 let w = d.join("go.work");
-                if w.is_file() {
+                if safe_read::is_candidate_file(&w) {
                     gowork = Some(w);
                 }
             }
             if gomod.is_none() {
                 let m = d.join("go.mod");
-                if m.is_file() {
+                if safe_read::is_candidate_file(&m) {
                     gomod = Some(m);
                 }
             }

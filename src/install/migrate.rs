@@ -74,7 +74,9 @@ fn trees(dir: &Path) -> Result<(Vec<PathBuf>, Passed)> {
 
 /// goenv's global: `$root/version`, first meaningful line.
 fn goenv_global(dir: &Path) -> Option<String> {
-    let text = crate::entry::foreign::read_bounded(&dir.join("version")).ok()??;
+    let path = dir.join("version");
+    let text = crate::core::safe_read::read_text(&path, crate::core::safe_read::MAX_VERSION_FILE)
+        .ok()??;
     crate::entry::select::parse_version_file(&text).map(str::to_string)
 }
 

@@ -176,7 +176,8 @@ pub fn pins_under(root: &Path, all: &[InstalledIn]) -> Vec<Pin> {
 }
 
 fn read_pin(path: &Path, all: &[InstalledIn]) -> Option<Pin> {
-    let text = std::fs::read_to_string(path).ok()?;
+    let text = crate::core::safe_read::read_text(path, crate::core::safe_read::MAX_VERSION_FILE)
+        .ok()??;
     let raw = select::parse_version_file(&text)?.to_string();
     let request = VersionRequest::parse(&raw).ok()?;
     Some(Pin {

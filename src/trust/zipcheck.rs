@@ -12,6 +12,8 @@
 use std::collections::HashMap;
 use std::io::{self, Read, Seek, SeekFrom};
 
+use crate::core::quote::excerpt;
+
 use flate2::{Decompress, FlushDecompress, Status};
 use sha2::{Digest, Sha256};
 
@@ -23,8 +25,20 @@ pub const MAX_ZIP_SIZE: u64 = 500 << 20;
 pub const MAX_CONTENT_SIZE: u64 = 500 << 20;
 /// Largest go.mod at the module root (x/mod's MaxGoMod).
 const MAX_GO_MOD: u64 = 16 << 20;
-/// The central directory is read into memory; real ones are about 1 MiB.
-const MAX_CENTRAL_DIRECTORY: u64 = 64 << 20;
+/// The central directory is read into memory; a real toolchain's is about
+/// 1.3 MiB.
+const MAX_CENTRAL_DIRECTORY: u64 = 16 << 20;
+/// Bounds on names, a few times what real toolchain zips hold (go1.21.13 and
+/// go1.22.10: about 9,500 files in 1,100 folders, paths below the prefix up
+/// to 108 bytes, 12 elements deep, elements up to 80 bytes). x/mod sets none,
+/// but without them a small zip of deep names costs memory and time that
+/// grow with the square of a name's length.
+pub const MAX_ENTRIES: u64 = 50_000;
+pub const MAX_DIRS: usize = 10_000;
+pub const MAX_PATH_LEN: usize = 512;
+pub const MAX_DEPTH: usize = 32;
+/// NAME_MAX on Linux.
+pub const MAX_ELEM_LEN: usize = 255;
 
 const SIG_LOCAL: u32 = 0x0403_4b50;
 const SIG_CENTRAL: u32 = 0x0201_4b50;
@@ -254,38 +268,29 @@ fn plan_zip<R: Read + Seek>(
     let mut collisions = Collisions::default();
     let mut content_size = 0u64;
     for e in &mut entries {
+        let bad = |why: &str| TrustError::malformed(format!("zip entry {}: {why}", shown(&e.name)));
         let Some(rest) = e.name.strip_prefix(&prefix) else {
-            return Err(TrustError::malformed(format!(
-                "zip entry {:?} does not have prefix {prefix:?}",
-                e.name
-            )));
+            return Err(bad(&format!("does not have prefix {}", shown(&prefix))));
         };
-        e.is_dir = rest.is_empty() || rest.ends_with('/');
-        e.path = rest.strip_suffix('/').unwrap_or(rest).to_string();
-        if e.is_dir && e.size != 0 {
-            return Err(TrustError::malformed(format!(
-                "zip directory entry {:?} has content",
-                e.name
-            )));
+        let is_dir = rest.is_empty() || rest.ends_with('/');
+        let path = rest.strip_suffix('/').unwrap_or(rest);
+        if is_dir && e.size != 0 {
+            return Err(bad("is a directory with content"));
         }
-        if e.path.is_empty() {
+        if path.is_empty() {
+            e.is_dir = true;
             continue;
         }
-        check_file_path(&e.path)
-            .map_err(|why| TrustError::malformed(format!("zip entry {:?}: {why}", e.name)))?;
-        collisions
-            .check(&e.path, e.is_dir)
-            .map_err(|why| TrustError::malformed(format!("zip entry {:?}: {why}", e.name)))?;
+        check_file_path(path).map_err(|why| bad(&why))?;
+        collisions.check(path, is_dir).map_err(|why| bad(&why))?;
+        (e.is_dir, e.path) = (is_dir, path.to_string());
         if e.is_dir {
             continue;
         }
         let base = e.path.rsplit('/').next().unwrap_or(&e.path);
         if base.eq_ignore_ascii_case("go.mod") {
             if e.path != "go.mod" {
-                return Err(TrustError::malformed(format!(
-                    "zip entry {:?}: go.mod file not in module root directory",
-                    e.name
-                )));
+                return Err(bad("go.mod file not in module root directory"));
             }
             if e.size > MAX_GO_MOD {
                 return Err(TrustError::malformed("go.mod file too large"));
@@ -373,8 +378,8 @@ pub fn unpack<R: Read + Seek>(
         .map_err(|err| sink_err.take().unwrap_or(err))?;
         if entry.sha256 != e.sha256 {
             return Err(TrustError::forged(format!(
-                "zip entry {:?} changed since it was checked",
-                e.name
+                "zip entry {} changed since it was checked",
+                shown(&e.name)
             )));
         }
     }
@@ -469,6 +474,11 @@ fn find_central_directory<R: Read + Seek>(r: &mut R, len: u64) -> Result<(u64, u
     if offset.checked_add(size).is_none_or(|e| e > dir_end) {
         return Err(TrustError::malformed("zip central directory out of range"));
     }
+    if count > MAX_ENTRIES {
+        return Err(TrustError::malformed(format!(
+            "zip has {count} entries; a toolchain has about 10,000 and gov accepts at most {MAX_ENTRIES}"
+        )));
+    }
     if size > MAX_CENTRAL_DIRECTORY || count > size / 46 {
         return Err(TrustError::malformed(
             "zip central directory size is implausible",
@@ -514,12 +524,13 @@ fn read_central_directory<R: Read + Seek>(
         let name = std::str::from_utf8(name_bytes)
             .map_err(|_| bad("entry name is not UTF-8"))?
             .to_string();
+        let name_shown = shown(&name);
         if flags & 0x41 != 0 {
-            return Err(bad(&format!("entry {name:?} is encrypted")));
+            return Err(bad(&format!("entry {name_shown} is encrypted")));
         }
         if method != METHOD_STORE && method != METHOD_DEFLATE {
             return Err(bad(&format!(
-                "entry {name:?} uses compression method {method}"
+                "entry {name_shown} uses compression method {method}"
             )));
         }
         // zip64 sizes and offset, present only for fields saturated above.
@@ -545,7 +556,7 @@ fn read_central_directory<R: Read + Seek>(
             x += 4 + len;
         }
         if method == METHOD_STORE && csize != usize_ {
-            return Err(bad(&format!("stored entry {name:?} has two sizes")));
+            return Err(bad(&format!("stored entry {name_shown} has two sizes")));
         }
         // Unix hosts keep the mode in the high half of the attributes.
         let mode = (made_by >> 8 == 3)
@@ -681,7 +692,7 @@ fn read_entry<R: Read + Seek>(
     data_limit: u64,
     consume: &mut dyn FnMut(&mut dyn Read) -> io::Result<()>,
 ) -> Result<(u64, u64)> {
-    let bad = |why: &str| TrustError::malformed(format!("zip entry {:?}: {why}", e.name));
+    let bad = |why: &str| TrustError::malformed(format!("zip entry {}: {why}", shown(&e.name)));
     let h = read_at(r, e.header_offset, 30)?;
     if u32_at(&h, 0) != SIG_LOCAL {
         return Err(bad("bad local header"));
@@ -721,7 +732,7 @@ fn read_entry<R: Read + Seek>(
     }
     if let Err(err) = res {
         return Err(if err.kind() == io::ErrorKind::Other {
-            TrustError::io(format!("zip entry {:?}: {err}", e.name))
+            TrustError::io(format!("zip entry {}: {err}", shown(&e.name)))
         } else {
             bad(&format!("cannot read content: {err}"))
         });
@@ -736,10 +747,26 @@ fn read_entry<R: Read + Seek>(
     Ok((start, end))
 }
 
-/// x/mod's rules for file paths in a module: clean, relative, portable.
+/// A name from the zip, quoted and clipped for a message.
+fn shown(name: &str) -> String {
+    format!("\"{}\"", excerpt(name, 120))
+}
+
+/// x/mod's rules for file paths in a module (clean, relative, portable),
+/// within the bounds above; the length is checked before anything else
+/// looks at the path.
 pub fn check_file_path(path: &str) -> std::result::Result<(), String> {
     if path.is_empty() {
         return Err("empty path".into());
+    }
+    if path.len() > MAX_PATH_LEN {
+        return Err(format!(
+            "path is longer than {MAX_PATH_LEN} bytes ({} bytes)",
+            path.len()
+        ));
+    }
+    if path.split('/').count() > MAX_DEPTH {
+        return Err(format!("path is deeper than {MAX_DEPTH} folders"));
     }
     for elem in path.split('/') {
         check_elem(elem)?;
@@ -751,11 +778,18 @@ fn check_elem(elem: &str) -> std::result::Result<(), String> {
     if elem.is_empty() {
         return Err("empty path element (absolute path or double slash)".into());
     }
+    if elem.len() > MAX_ELEM_LEN {
+        return Err(format!(
+            "path element is longer than {MAX_ELEM_LEN} bytes ({} bytes)",
+            elem.len()
+        ));
+    }
+    let elem_shown = shown(elem);
     if elem.bytes().all(|b| b == b'.') {
-        return Err(format!("invalid path element {elem:?}"));
+        return Err(format!("invalid path element {elem_shown}"));
     }
     if elem.ends_with('.') {
-        return Err(format!("trailing dot in path element {elem:?}"));
+        return Err(format!("trailing dot in path element {elem_shown}"));
     }
     for c in elem.chars() {
         let ok = if c.is_ascii() {
@@ -764,7 +798,7 @@ fn check_elem(elem: &str) -> std::result::Result<(), String> {
             c.is_alphabetic()
         };
         if !ok {
-            return Err(format!("invalid char {c:?} in {elem:?}"));
+            return Err(format!("invalid char {c:?} in {elem_shown}"));
         }
     }
     let short = elem.split('.').next().unwrap_or(elem);
@@ -774,7 +808,8 @@ fn check_elem(elem: &str) -> std::result::Result<(), String> {
     ];
     if RESERVED.iter().any(|r| r.eq_ignore_ascii_case(short)) {
         return Err(format!(
-            "{short:?} disallowed as path element component on Windows"
+            "{} disallowed as path element component on Windows",
+            shown(short)
         ));
     }
     Ok(())
@@ -789,45 +824,78 @@ fn fold(s: &str) -> String {
         .collect()
 }
 
+/// The zip's tree of names, one node per element, each keyed by its
+/// parent and its folded element: every element is folded and hashed once,
+/// so checking a zip costs time and memory linear in its names' length.
 #[derive(Default)]
 struct Collisions {
-    seen: HashMap<String, (String, bool)>,
+    children: HashMap<(u32, String), u32>,
+    nodes: Vec<Node>,
+    dirs: usize,
 }
 
+/// An element as the zip first spelled it, and whether it is a folder.
+struct Node {
+    elem: Box<str>,
+    is_dir: bool,
+}
+
+/// The parent of top-level elements.
+const ROOT: u32 = u32::MAX;
+
 impl Collisions {
+    /// Adds `path` (checked by [`check_file_path`]): its folders may repeat,
+    /// but no two names may be equal under case folding unless they are one
+    /// folder, and no name may be both a file and a folder.
     fn check(&mut self, path: &str, is_dir: bool) -> std::result::Result<(), String> {
-        let mut path = path.to_string();
-        let mut is_dir = is_dir;
-        loop {
-            let key = fold(&path);
-            match self.seen.get(&key) {
-                Some((other, other_dir)) => {
-                    if *other != path {
+        let mut parent = ROOT;
+        let mut start = 0;
+        for elem in path.split('/') {
+            let end = start + elem.len();
+            let here = &path[..end];
+            let elem_is_dir = is_dir || end < path.len();
+            match self.children.get(&(parent, fold(elem))) {
+                Some(&id) => {
+                    let node = &self.nodes[id as usize];
+                    if *node.elem != *elem {
+                        let other = format!("{}{}", &path[..start], node.elem);
                         return Err(format!(
-                            "case-insensitive file name collision: {other:?} and {path:?}"
+                            "case-insensitive file name collision: {} and {}",
+                            shown(&other),
+                            shown(here)
                         ));
                     }
-                    if *other_dir != is_dir {
-                        return Err(format!("entry {path:?} is both a file and a directory"));
+                    if node.is_dir != elem_is_dir {
+                        return Err(format!("{} is both a file and a directory", shown(here)));
                     }
-                    if !is_dir {
-                        return Err(format!("multiple entries for file {path:?}"));
+                    if !elem_is_dir {
+                        return Err(format!("multiple entries for file {}", shown(here)));
                     }
-                    // A directory seen before: its parents were too.
-                    return Ok(());
+                    parent = id;
                 }
-                None => {
-                    self.seen.insert(key, (path.clone(), is_dir));
-                }
+                None => parent = self.add(parent, elem, elem_is_dir)?,
             }
-            match path.rfind('/') {
-                Some(i) => {
-                    path.truncate(i);
-                    is_dir = true;
-                }
-                None => return Ok(()),
+            start = end + 1;
+        }
+        Ok(())
+    }
+
+    fn add(&mut self, parent: u32, elem: &str, is_dir: bool) -> std::result::Result<u32, String> {
+        if is_dir {
+            self.dirs += 1;
+            if self.dirs > MAX_DIRS {
+                return Err(format!(
+                    "more than {MAX_DIRS} folders; a toolchain has about 1,100"
+                ));
             }
         }
+        let id = self.nodes.len() as u32;
+        self.nodes.push(Node {
+            elem: elem.into(),
+            is_dir,
+        });
+        self.children.insert((parent, fold(elem)), id);
+        Ok(id)
     }
 }
 
@@ -1236,5 +1304,79 @@ mod tests {
         t.central.extend(&one);
         t.count = 2;
         assert!(check(&t.finish()).is_err());
+    }
+
+    /// Names, depth, folders and entries are bounded to a few times what
+    /// a real toolchain holds (see the limits' comments), and a refused
+    /// name is clipped in the message.
+    #[test]
+    fn names_and_counts_are_bounded() {
+        let long = format!("{P}{}", "a".repeat(MAX_PATH_LEN + 1));
+        let deep = format!("{P}{}x", "a/".repeat(MAX_DEPTH));
+        let wide = format!("{P}{}", "e".repeat(MAX_ELEM_LEN + 1));
+        let hostile = format!("{P}{}x", "a/".repeat(16_000));
+        for (name, want) in [
+            (&long, "path is longer than 512 bytes"),
+            (&deep, "path is deeper than 32 folders"),
+            (&wide, "path element is longer than 255 bytes"),
+            (&hostile, "path is longer than 512 bytes"),
+        ] {
+            let z = TestZip::new().file(name, b"x").finish();
+            let e = err_of(&z);
+            assert_eq!(e.kind(), ErrorKind::Malformed);
+            assert!(e.message().contains(want), "{}", e.message());
+            assert!(
+                e.message().len() < 600,
+                "not clipped: {}",
+                e.message().len()
+            );
+        }
+        let outside = "x/".repeat(20_000);
+        let e = err_of(&TestZip::new().file(&outside, b"x").finish());
+        assert!(
+            e.message().len() < 600,
+            "not clipped: {}",
+            e.message().len()
+        );
+        // At the limits exactly: accepted.
+        let at = |s: &str| format!("{P}{s}");
+        let z = TestZip::new()
+            .file(&at(&"a".repeat(MAX_ELEM_LEN)), b"x")
+            .file(&at(&format!("{}x", "b/".repeat(MAX_DEPTH - 1))), b"x")
+            .file(
+                &at(&format!(
+                    "{}/{}/{}",
+                    "c".repeat(200),
+                    "d".repeat(200),
+                    "e".repeat(110)
+                )),
+                b"x",
+            )
+            .finish();
+        check(&z).unwrap();
+
+        // More entries than a real toolchain could need: refused before
+        // the central directory is read.
+        let mut t = TestZip::new();
+        let names: Vec<String> = (0..=MAX_ENTRIES).map(|i| format!("{P}f{i}")).collect();
+        for n in &names {
+            t.add(Entry {
+                deflate: false,
+                ..Entry::new(n, b"")
+            });
+        }
+        let e = err_of(&t.finish());
+        assert!(e.message().contains("entries"), "{}", e.message());
+        // As many folders: refused.
+        let mut t = TestZip::new();
+        let names: Vec<String> = (0..=MAX_DIRS).map(|i| format!("{P}d{i}/f")).collect();
+        for n in &names {
+            t.add(Entry {
+                deflate: false,
+                ..Entry::new(n, b"")
+            });
+        }
+        let e = err_of(&t.finish());
+        assert!(e.message().contains("folders"), "{}", e.message());
     }
 }

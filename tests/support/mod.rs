@@ -22,7 +22,7 @@ pub use archive::{
     hostile_archive, sha256_hex, toolchain_archive,
 };
 pub use forward_proxy::ForwardProxy;
-pub use sandbox::{Sandbox, list_dir, run_program};
+pub use sandbox::{Sandbox, list_dir, run_measured, run_program};
 pub use server::{RecordedRequest, TestServer, http_date, parse_http_date, start_refusing_port};
 pub use tls::TlsServer;
 pub use vulndb::{OsvEntry, VulnDb, range};
