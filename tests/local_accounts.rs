@@ -347,3 +347,73 @@ fn root_imports_another_accounts_tree_only_when_forced_and_never_runs_its_go() {
     );
     assert!(!sb.dir.path().join("private/versions/1.22.5").exists());
 }
+
+fn check_finding(v: &serde_json::Value, id: &str) -> (String, String) {
+    v["checks"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["id"] == id))
+        .map(|c| {
+            (
+                c["status"].as_str().unwrap_or_default().to_string(),
+                c["finding"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .unwrap_or_else(|| panic!("no check {id} in {v}"))
+}
+
+#[test]
+fn root_runs_no_go_another_account_controls_through_doctor_exec_or_shims() {
+    let sb = Sandbox::with_installed(&["1.22.5"], "1.22.5");
+    let other = Account::create();
+    let marker = sb.dir.path().join("their-go-ran");
+    let goroot = sb.goroot("1.22.5");
+    std::fs::write(
+        goroot.join("bin/go"),
+        format!(
+            "#!/bin/sh\ntouch '{}'\necho 'go version go1.22.5 linux/amd64'\n",
+            marker.display()
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    other.chown(&goroot.join("bin/go"));
+
+    let out = run_program(sb.std_cmd().args(["exec", "1.22.5", "--", "go", "version"]));
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "gov exec: {err}");
+    assert!(err.contains("refusing to run as root"), "{err}");
+    let out = run_program(sb.env_cmd(sb.shim("1.22.5", "go")).arg("version"));
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "the shim: {err}");
+    assert!(
+        err.contains("refusing to run as root") && err.contains("bin/go"),
+        "{err}"
+    );
+    let (_, v) = doctor_json(&mut sb.std_cmd());
+    let (status, finding) = check_finding(&v, "versions.1.22.5");
+    assert!(
+        status == "problem" && finding.contains("not run") && finding.contains("owned by uid"),
+        "{status}: {finding}"
+    );
+    assert!(!marker.exists(), "root ran the other account's go");
+
+    // A whole layer the other account owns: doctor reports, runs nothing.
+    std::os::unix::fs::chown(goroot.join("bin/go"), Some(0), Some(0))
+        .unwrap_or_else(|e| panic!("{e}"));
+    support::account::chown_tree(&sb.home(), other.uid, other.gid);
+    let (_, v) = doctor_json(&mut sb.std_cmd());
+    let (status, finding) = check_finding(&v, "versions.1.22.5");
+    assert!(
+        status == "problem" && finding.contains("not run"),
+        "{finding}"
+    );
+    assert!(
+        !marker.exists(),
+        "root ran a go from another account's layer"
+    );
+
+    // Root's again: the same tree runs (ownership was the only reason).
+    support::account::chown_tree(&sb.home(), 0, 0);
+    let out = run_program(sb.env_cmd(sb.shim("1.22.5", "go")).arg("version"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(marker.exists());
+}
