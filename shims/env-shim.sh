@@ -37,4 +37,17 @@ esac
 # GOTOOLCHAIN was chosen in the environment, with `go env -w` or in gov's profile.
 gov_set GOTOOLCHAIN local
 unset gov_u gov_k gov_l gov_v
+# Root runs only a toolchain no other account can change, as gov's `go`
+# does: the tool, bin/, the tree and the two folders above it owned by root
+# and writable by nobody else. `[ -O / ]` is true only for root.
+if [ -O / ]; then
+  gov_bad=$(find "$GOROOT/../.." "$GOROOT/.." "$GOROOT" "$GOROOT/bin" "$GOROOT/bin/@TOOL@" \
+    -prune \( ! -user 0 -o -perm -020 -o -perm -002 -o -type l \) -print) || gov_bad="$GOROOT (cannot be checked)"
+  if [ -n "$gov_bad" ]; then
+    printf 'gov shim: refusing to run as root from %s: another account owns or can write it\n' "$gov_bad" >&2
+    printf 'fix it with chown root: and chmod go-w, or reinstall it: gov install --force %s\n' @VERSION@ >&2
+    exit 1
+  fi
+  unset gov_bad
+fi
 exec "$GOROOT/bin/@TOOL@" "$@"

@@ -1,7 +1,7 @@
 //! Hostile networks, mirrors and archives: redirects to plain http on any
 //! hop, credentials over plain http, oversized index bodies, decompression
 //! bombs, mirrors answering 200 with the wrong bytes, symlink chains that
-//! leave the tree, escaping links in `gov import`, and `gov uninstall`'s
+//! leave the tree, escaping links and hostile VERSION files in `gov import`, and `gov uninstall`'s
 //! rules.
 
 mod support;
@@ -243,6 +243,43 @@ fn import_refuses_absolute_and_escaping_symlinks() {
             "{}",
             text(&out.stderr)
         );
+    }
+}
+
+#[test]
+fn import_reads_version_bounded_and_shows_it_escaped() {
+    let sb = Sandbox::with_installed(&["1.22.5"], "1.22.5");
+    let escapes = b"\x1b]0;owned\x07go1.22.5\x1b[2J\n".to_vec();
+    let huge = vec![b'9'; 8 << 20];
+    for (name, version, says) in [
+        ("escapes", escapes, "\\u{1b}]0;owned\\u{7}go1.22.5"),
+        ("huge", huge, "larger than 4096 bytes"),
+    ] {
+        let copy = sb.dir.path().join(format!("copy-{name}"));
+        sh(
+            &format!(
+                "cp -a '{}' '{}'",
+                sb.goroot("1.22.5").display(),
+                copy.display()
+            ),
+            sb.dir.path(),
+        );
+        std::fs::write(copy.join("VERSION"), &version).unwrap_or_else(|e| panic!("{e}"));
+        let out = sb
+            .cmd()
+            .env("GOV_HOME", sb.dir.path().join(format!("import-{name}")))
+            .arg("import")
+            .arg(&copy)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", err.len());
+        assert!(
+            !err.contains('\x1b') && !err.contains('\x07'),
+            "{name}: raw control characters on screen: {err:?}"
+        );
+        assert!(err.len() < 4096, "{name}: {} bytes of error", err.len());
+        assert!(err.contains(says), "{name}: {err}");
     }
 }
 

@@ -260,3 +260,160 @@ fn doctor_reports_loose_state_for_every_account() {
     let out = run_program(&mut list);
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
+
+/// A copy of the sandbox's installed 1.22.5 at `at`, whose `bin/go`
+/// answers like the real one and leaves `marker` behind when it runs.
+fn tree_with_marker(sb: &Sandbox, at: &Path, marker: &Path) {
+    let out = run_program(
+        std::process::Command::new("cp")
+            .arg("-a")
+            .arg(sb.goroot("1.22.5"))
+            .arg(at),
+    );
+    assert!(out.status.success(), "cp: {}", text(&out.stderr));
+    std::fs::write(
+        at.join("bin/go"),
+        format!(
+            "#!/bin/sh\ntouch '{}'\necho 'go version go1.22.5 linux/amd64'\n",
+            marker.display()
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    chmod(&at.join("bin/go"), 0o755);
+}
+
+#[test]
+fn root_imports_another_accounts_tree_only_when_forced_and_never_runs_its_go() {
+    let sb = shared_sandbox();
+    sb.publish_versions(&["1.22.5"]);
+    sb.ok(&["install", "1.22.5"]);
+    let other = Account::create();
+    let theirs = sb.dir.path().join("theirs");
+    std::fs::create_dir(&theirs).unwrap_or_else(|e| panic!("{e}"));
+    let tree = theirs.join("go");
+    let marker = sb.dir.path().join("their-go-ran");
+    tree_with_marker(&sb, &tree, &marker);
+    support::account::chown_tree(&theirs, other.uid, other.gid);
+    let import = |home: &str, force: bool| {
+        let mut c = sb.std_cmd();
+        c.env("GOV_HOME", sb.dir.path().join(home)).arg("import");
+        if force {
+            c.arg("--force");
+        }
+        run_program(c.arg(&tree))
+    };
+
+    let out = import("refused", false);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("refusing to import as root")
+            && err.contains(&format!("owned by uid {}", other.uid))
+            && err.contains("--force"),
+        "{err}"
+    );
+    assert!(!sb.dir.path().join("refused/versions/1.22.5").exists());
+    assert!(!marker.exists(), "their go ran");
+
+    // Told to: imported as root's own files, and still nothing of theirs ran.
+    let out = import("forced", true);
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("its go was not run"), "{err}");
+    assert!(!marker.exists(), "their go ran");
+    let go = sb.dir.path().join("forced/versions/1.22.5/bin/go");
+    let m = std::fs::metadata(&go).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((m.uid(), m.mode() & 0o7777), (0, 0o755));
+
+    // Root-owned, but one folder inside is writable by its group: refused.
+    support::account::chown_tree(&theirs, 0, 0);
+    chmod(&tree.join("src"), 0o775);
+    let err = text(&import("group", false).stderr);
+    assert!(
+        err.contains("refusing to import as root") && err.contains("writable by its group"),
+        "{err}"
+    );
+    assert!(!marker.exists(), "the go of a refused tree ran");
+    // A file its owner kept private (a hard link to a secret, say) never
+    // becomes readable by all, even when forced.
+    chmod(&tree.join("src"), 0o755);
+    chmod(&tree.join("src/fmt.go"), 0o600);
+    let out = import("private", true);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("not readable by every account"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!sb.dir.path().join("private/versions/1.22.5").exists());
+}
+
+fn check_finding(v: &serde_json::Value, id: &str) -> (String, String) {
+    v["checks"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["id"] == id))
+        .map(|c| {
+            (
+                c["status"].as_str().unwrap_or_default().to_string(),
+                c["finding"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .unwrap_or_else(|| panic!("no check {id} in {v}"))
+}
+
+#[test]
+fn root_runs_no_go_another_account_controls_through_doctor_exec_or_shims() {
+    let sb = Sandbox::with_installed(&["1.22.5"], "1.22.5");
+    let other = Account::create();
+    let marker = sb.dir.path().join("their-go-ran");
+    let goroot = sb.goroot("1.22.5");
+    std::fs::write(
+        goroot.join("bin/go"),
+        format!(
+            "#!/bin/sh\ntouch '{}'\necho 'go version go1.22.5 linux/amd64'\n",
+            marker.display()
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    other.chown(&goroot.join("bin/go"));
+
+    let out = run_program(sb.std_cmd().args(["exec", "1.22.5", "--", "go", "version"]));
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "gov exec: {err}");
+    assert!(err.contains("refusing to run as root"), "{err}");
+    let out = run_program(sb.env_cmd(sb.shim("1.22.5", "go")).arg("version"));
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "the shim: {err}");
+    assert!(
+        err.contains("refusing to run as root") && err.contains("bin/go"),
+        "{err}"
+    );
+    let (_, v) = doctor_json(&mut sb.std_cmd());
+    let (status, finding) = check_finding(&v, "versions.1.22.5");
+    assert!(
+        status == "problem" && finding.contains("not run") && finding.contains("owned by uid"),
+        "{status}: {finding}"
+    );
+    assert!(!marker.exists(), "root ran the other account's go");
+
+    // A whole layer the other account owns: doctor reports, runs nothing.
+    std::os::unix::fs::chown(goroot.join("bin/go"), Some(0), Some(0))
+        .unwrap_or_else(|e| panic!("{e}"));
+    support::account::chown_tree(&sb.home(), other.uid, other.gid);
+    let (_, v) = doctor_json(&mut sb.std_cmd());
+    let (status, finding) = check_finding(&v, "versions.1.22.5");
+    assert!(
+        status == "problem" && finding.contains("not run"),
+        "{finding}"
+    );
+    assert!(
+        !marker.exists(),
+        "root ran a go from another account's layer"
+    );
+
+    // Root's again: the same tree runs (ownership was the only reason).
+    support::account::chown_tree(&sb.home(), 0, 0);
+    let out = run_program(sb.env_cmd(sb.shim("1.22.5", "go")).arg("version"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(marker.exists());
+}

@@ -77,6 +77,9 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             (found, command)
         }
     };
+    // Whatever the command, the tree's tools come first on PATH: root runs
+    // them only as the entry points would.
+    crate::entry::guard_for_root(&app.layers(), &found.goroot, crate::entry::shim::TOOLS)?;
     let (prog, rest) = command
         .split_first()
         .ok_or_else(|| Error::invalid("name a command to run: gov exec [VERSION] -- <command>"))?;

@@ -12,7 +12,8 @@ use crate::install::{import, migrate};
 pub struct Args {
     /// A Go tree (holding bin/go and VERSION), or a folder of them.
     dir: PathBuf,
-    /// Replace versions that are already installed.
+    /// Replace versions that are already installed; as root, also take a
+    /// tree another account owns or can write (its go is then not run).
     #[arg(long)]
     force: bool,
 }

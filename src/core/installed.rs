@@ -212,9 +212,22 @@ pub fn looks_like_goroot(goroot: &Path) -> bool {
     goroot.join("bin").join("go").is_file() && goroot.join("VERSION").is_file()
 }
 
-/// The first line of `$GOROOT/VERSION` (`go1.22.5`).
+/// The first line of `$GOROOT/VERSION` (`go1.22.5`), read as any small
+/// file from a tree another account may control: bounded, not through a
+/// link, never blocking on a FIFO. The line may hold anything: escape it
+/// (`quote::shown`) before printing it.
 pub fn read_version_file(goroot: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(goroot.join("VERSION")).ok()?;
+    let bytes = crate::core::safe_read::read_no_follow(&goroot.join("VERSION"), MAX_VERSION_FILE)
+        .ok()??;
+    version_line(&bytes)
+}
+
+/// A real VERSION file is two short lines.
+pub const MAX_VERSION_FILE: u64 = 4 << 10;
+
+/// The first line of a VERSION file's bytes, trimmed.
+pub fn version_line(bytes: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(bytes);
     text.lines().next().map(|l| l.trim().to_string())
 }
 

@@ -192,6 +192,43 @@ fn planted(path: &Path, meta: &std::fs::Metadata) -> bool {
     !sticky || (owner != crate::core::perms::euid() && owner != 0)
 }
 
+/// Reads at most `max` bytes of an already opened file: a regular file
+/// only (a FIFO, device or directory is refused, never waited on), larger
+/// than `max` refused. Shared by every reader of small files from places
+/// another account may control: the VERSION of a tree being imported, a
+/// mirror's manifest.
+pub fn read_open(file: &File, path: &Path, max: u64) -> Result<Vec<u8>> {
+    let meta = file
+        .metadata()
+        .map_err(|e| refuse(path, "cannot be inspected").with_source(e))?;
+    if !meta.file_type().is_file() {
+        return Err(refuse(path, "is not a regular file"));
+    }
+    if meta.len() > max {
+        return Err(refuse(path, &format!("is larger than {max} bytes")));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| refuse(path, "cannot be read").with_source(e))?;
+    if bytes.len() as u64 > max {
+        return Err(refuse(path, &format!("is larger than {max} bytes")));
+    }
+    Ok(bytes)
+}
+
+/// [`read_open`] of `path`, opened without following a link (a link is
+/// refused) and without blocking. `Ok(None)` when it does not exist.
+pub fn read_no_follow(path: &Path, max: u64) -> Result<Option<Vec<u8>>> {
+    match open_nofollow(path) {
+        Ok(f) => read_open(&f, path, max).map(Some),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => Err(refuse(path, "is a symlink")
+            .with_advice("gov writes this file itself; remove the link")),
+        Err(e) => Err(refuse(path, "cannot be opened").with_source(e)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -605,9 +605,23 @@ pub fn version_checks(layout: &Layout) -> Vec<Check> {
             .advice("`gov install latest`"),
         );
     }
+    let layers = Layers::with_own(Some(layout.clone()));
     for i in &list {
         let id = format!("versions.{}", i.version);
         let want = i.version.go_name();
+        // Root runs no tree the entry points would refuse: reported, not run.
+        if let Err(e) = crate::entry::guard_for_root(&layers, &i.goroot, &["go"]) {
+            out.push(
+                Check::new(
+                    V,
+                    id,
+                    Status::Problem,
+                    format!("{}: not run: {}", i.version, e.message()),
+                )
+                .advice(e.advice().unwrap_or_default().to_string()),
+            );
+            continue;
+        }
         match go_version_of(&i.goroot) {
             Ok(line) if line.split_whitespace().nth(2) == Some(want.as_str()) => {
                 let shims_ok = crate::entry::shim::is_current(layout, i.version.as_str());
@@ -666,7 +680,6 @@ pub fn version_checks(layout: &Layout) -> Vec<Check> {
             .advice("the next `gov install` removes them"),
         );
     }
-    let layers = Layers::with_own(Some(layout.clone()));
     match std::env::current_dir()
         .ok()
         .map(|cwd| select::select(&layers, &cwd))

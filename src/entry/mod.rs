@@ -52,6 +52,20 @@ fn no_layer_for_auto_install(missing: Error) -> Error {
     .with_advice("set GOV_HOME to a directory this account owns, or have root install it: `sudo gov install <version>`")
 }
 
+/// Root runs only what no other account can have changed: the state of
+/// every layer it reads and the tree with its `tools`. The one guard of
+/// everything that runs a toolchain (the entry points, `gov exec`); a no-op
+/// for other accounts, so their hot path pays nothing.
+pub fn guard_for_root(layers: &Layers, goroot: &Path, tools: &[&str]) -> Result<()> {
+    for (_, layout) in layers.search() {
+        crate::core::perms::guard_state(layout)?;
+    }
+    for tool in tools {
+        crate::core::perms::guard_tree(goroot, &goroot.join("bin").join(tool))?;
+    }
+    Ok(())
+}
+
 /// Runs `tool` of the selected version with `args`. Only returns on error,
 /// after printing the one-line error (the entry point's only output).
 pub fn run(tool: &str, args: Vec<OsString>, auto_install: AutoInstall) -> i32 {
@@ -88,12 +102,7 @@ fn exec_selected(
         Err(e) => return Err(e),
     };
     let exe = found.goroot.join("bin").join(tool);
-    // Root runs only what no other account can have changed (no-op for
-    // other accounts, so their hot path pays nothing).
-    for (_, layout) in layers.search() {
-        crate::core::perms::guard_state(layout)?;
-    }
-    crate::core::perms::guard_tree(&found.goroot, &exe)?;
+    guard_for_root(&layers, &found.goroot, &[tool])?;
     let profile = crate::settings::proxy::layered_profile(&layers);
     let env = goenv::tool_env(&found.goroot, &profile, &args);
     let mut cmd = Command::new(&exe);

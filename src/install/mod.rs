@@ -17,6 +17,7 @@ pub mod migrate;
 
 pub mod pipeline;
 pub mod proxy;
+pub mod safe_copy;
 pub mod self_update;
 pub mod unpack;
 
@@ -765,7 +766,9 @@ fn finish(
             ErrorKind::BadArchive,
             format!(
                 "the archive's go/VERSION says {}, expected {want}",
-                found.as_deref().unwrap_or("nothing")
+                found
+                    .as_deref()
+                    .map_or("nothing".to_string(), crate::core::quote::shown)
             ),
         )
         .with_advice("this archive is not the release it is named after; nothing was installed"));
