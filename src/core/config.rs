@@ -103,6 +103,12 @@ pub const KEYS: &[Key] = &[
         help: "seconds without data before a transfer counts as stalled",
     },
     Key {
+        name: "GOV_HTTP_DEADLINE",
+        kind: Kind::Number,
+        default: "120",
+        help: "seconds a request may take in all, retries included: a whole document (index, checksum database, vulnerability data), or a download's answer; a download's body gets this plus its size at 16 KiB/s",
+    },
+    Key {
         name: "GOV_SOURCE",
         kind: Kind::Word(&["release", "proxy", "auto"]),
         default: "auto",
