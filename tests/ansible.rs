@@ -828,6 +828,31 @@ const EDGES: &str = r#"
           - "ansible_facts.gov.proxy.profile == {'GOSUMDB': 'sum.golang.org'}"
           - removed is changed and removed.version == '1.21.13'
           - removed_again is not changed and removed_again.action == 'not-installed'
+
+    - name: A company proxy with credentials in its URL
+      gov.toolchain.go_proxy:
+        settings: {GOPROXY: "https://alice:{{ url_secret }}@goproxy.corp.example,direct"}
+        gov_path: "{{ gov }}"
+      diff: true
+      register: with_credentials
+    - name: The same with a value gov refuses
+      gov.toolchain.go_proxy:
+        settings: {GOPROXY: "https://alice:{{ url_secret }}@goproxy.corp.example", GOSUMDB: "https://x"}
+        gov_path: "{{ gov }}"
+      register: refused_with_credentials
+      ignore_errors: true
+    - name: Facts with credentials configured
+      gov.toolchain.gov_info: {gov_path: "{{ gov }}"}
+      register: info_with_credentials
+    - name: No result holds the password
+      ansible.builtin.assert:
+        that:
+          - with_credentials is changed
+          - "'alice:xxxxx@goproxy.corp.example' in with_credentials.profile.GOPROXY"
+          - refused_with_credentials is failed
+          - url_secret not in (with_credentials | to_json)
+          - url_secret not in (refused_with_credentials | to_json)
+          - url_secret not in (info_with_credentials | to_json)
 "#;
 
 #[test]
@@ -847,9 +872,15 @@ fn modules_fail_with_gov_s_message_and_absent_removes_only_what_is_theirs() {
     let out = f.run(
         &inv,
         &play,
-        &["-e", &format!("impostor={}", impostor.display())],
+        &[
+            "-e",
+            &format!("impostor={}", impostor.display()),
+            "-e",
+            "url_secret=s3cr3t-t0ken",
+        ],
     );
     let stdout = text(&out.stdout);
+    assert!(!stdout.contains("s3cr3t-t0ken"), "{stdout}");
     assert!(out.status.success(), "{}", describe(&out));
     assert_eq!(count(&recap(&out), "edge1", "failed"), 0, "{stdout}");
     assert!(!stdout.contains("Traceback"), "{stdout}");

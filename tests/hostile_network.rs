@@ -313,3 +313,95 @@ fn uninstall_has_one_rule_warns_about_running_builds_and_leaves_no_shims() {
     sb.ok(&["install", "1.22.5"]);
     assert!(!orphan.exists(), "orphaned shims kept");
 }
+
+/// Runs gov, killing it after `limit`: (exit code or None when killed,
+/// stderr, how long it ran).
+fn gov_within(
+    sb: &Sandbox,
+    args: &[&str],
+    env: &[(&str, &str)],
+    limit: Duration,
+) -> (Option<i32>, String, Duration) {
+    let mut cmd = sb.std_cmd();
+    cmd.args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let start = Instant::now();
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawning gov: {e}"));
+    let code = loop {
+        if let Some(status) = child.try_wait().unwrap_or_else(|e| panic!("{e}")) {
+            break status.code();
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let took = start.elapsed();
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        use std::io::Read;
+        let _ = e.read_to_string(&mut err);
+    }
+    (code, err, took)
+}
+
+#[test]
+fn every_request_meets_a_deadline_and_only_what_can_succeed_is_retried() {
+    use support::{Misbehaviour, SlowServer};
+    let sb = Sandbox::new();
+    sb.publish_versions(&["1.22.5"]);
+    let deadline = [("GOV_HTTP_DEADLINE", "2")];
+    let limit = Duration::from_secs(30);
+
+    // An index that trickles a byte every 0.1 s: the idle timeout never
+    // fires, the deadline does.
+    let trickle = SlowServer::start(Misbehaviour::Trickle);
+    let index = trickle.url_for("/index.json");
+    let env = [deadline[0], ("GOV_INDEX_URL", &index)];
+    let (code, err, took) = gov_within(&sb, &["list-remote"], &env, limit);
+    assert_eq!(code, Some(1), "list-remote on a trickle ({took:?}): {err}");
+    assert!(
+        err.contains("deadline") && err.contains("GOV_HTTP_DEADLINE"),
+        "{err}"
+    );
+    assert!(took < Duration::from_secs(15), "{took:?}");
+
+    // An archive that trickles: its body falls below the minimum rate.
+    let mirror = trickle.url_for("/dl");
+    let env = [deadline[0], ("GOV_MIRROR", &mirror)];
+    let (code, err, took) = gov_within(&sb, &["install", "1.22.5"], &env, limit);
+    assert_eq!(code, Some(1), "install from a trickle ({took:?}): {err}");
+    assert!(err.contains("GOV_HTTP_DEADLINE"), "{err}");
+    assert!(took < Duration::from_secs(15), "{took:?}");
+    assert!(sb.installed().is_empty());
+    // The version lock was released: the next install proceeds at once.
+    sb.ok(&["install", "1.22.5"]);
+
+    // A server that accepts and never answers: one attempt, one deadline.
+    let silent = SlowServer::start(Misbehaviour::Silent);
+    let index = silent.url_for("/index.json");
+    let env = [deadline[0], ("GOV_INDEX_URL", &index)];
+    let (code, err, took) = gov_within(&sb, &["list-remote"], &env, limit);
+    assert_eq!(
+        code,
+        Some(1),
+        "list-remote on a silent server ({took:?}): {err}"
+    );
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert_eq!(silent.accepted(), 1, "a timeout was retried: {err}");
+
+    // A TLS failure stays one on the next try: not retried.
+    let plain = SlowServer::start(Misbehaviour::PlainText);
+    let index = format!("https://127.0.0.1:{}/index.json", plain.port());
+    let env = [("GOV_INDEX_URL", index.as_str())];
+    let (code, err, _) = gov_within(&sb, &["list-remote"], &env, limit);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("TLS"), "{err}");
+    assert_eq!(plain.accepted(), 1, "a TLS failure was retried: {err}");
+}

@@ -450,3 +450,96 @@ fn gov_downloads_trust_ssl_cert_file() {
     drop(server);
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
+
+/// Runs gov with extra environment; returns (exit code, stdout + stderr).
+fn gov_with(sb: &Sandbox, args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let mut cmd = sb.std_cmd();
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = run_program(&mut cmd);
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    (out.status.code(), all)
+}
+
+fn mode_of(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p)
+        .map(|m| m.permissions().mode() & 0o777)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[test]
+fn credentials_in_urls_are_never_shown_and_stay_private() {
+    let sb = world();
+    let secret = "s3cr3t-t0ken";
+    let dead = support::start_refusing_port();
+    let proxy_url = format!("https://alice:{secret}@goproxy.corp.example");
+    let mirror_url = format!("http://bob:{secret}@127.0.0.1:{dead}/go");
+    // The account's own layer: the files holding them are private.
+    sb.ok(&["proxy", "set", &format!("GOPROXY={proxy_url},direct")]);
+    assert_eq!(mode_of(&sb.home().join("env")), 0o600);
+    sb.ok(&["config", "set", &format!("GOV_MIRROR={mirror_url}")]);
+    assert_eq!(mode_of(&sb.home().join("config")), 0o600);
+    // A user name alone may be a token too.
+    sb.ok(&["proxy", "set", "GOPROXY=https://tok3n@goproxy.corp.example"]);
+    assert_eq!(mode_of(&sb.home().join("env")), 0o600);
+    sb.ok(&["proxy", "set", &format!("GOPROXY={proxy_url},direct")]);
+    // Every way gov shows them, text and JSON, redacts as Go does (an
+    // install fails on the dead mirror, with its URL in the error).
+    sb.ok(&["cache", "clean"]);
+    let env: &[(&str, &str)] = &[("GOV_MIRROR", &mirror_url)];
+    for args in [
+        &["proxy", "show"][..],
+        &["proxy", "show", "--json"],
+        &["config", "show"],
+        &["config", "show", "--json"],
+        &["doctor"],
+        &["doctor", "--json"],
+        &["proxy", "set", "GOPRIVATE=x.example", "--json"],
+        &["proxy", "use", "cn", "--dry-run", "--json"],
+        &["install", "1.21.13", "--force"],
+        &["install", "1.21.13", "--force", "--json"],
+    ] {
+        let (_, all) = gov_with(&sb, args, env);
+        assert!(
+            !all.contains(secret),
+            "gov {args:?} shows the secret:\n{all}"
+        );
+        if args[0] == "proxy" && args[1] == "show" {
+            assert!(all.contains("alice:xxxxx@goproxy.corp.example"), "{all}");
+        }
+        if args[0] == "install" || args[0] == "doctor" {
+            assert!(all.contains("bob:xxxxx@127.0.0.1"), "{all}");
+        }
+    }
+    // Removing the credentials makes the file readable again.
+    sb.ok(&[
+        "proxy",
+        "set",
+        "GOPROXY=https://goproxy.corp.example,direct",
+    ]);
+    assert_eq!(mode_of(&sb.home().join("env")), 0o644);
+    // The system layer, read by every account, refuses them: .netrc is the
+    // place, and nothing changes.
+    sb.ok(&["proxy", "set", "--system", "GOPRIVATE=x.example"]);
+    let before = std::fs::read_to_string(sb.system_home().join("env")).unwrap_or_default();
+    for args in [
+        vec!["proxy", "set", "--system", &format!("GOPROXY={proxy_url}")],
+        vec!["proxy", "use", "corp", "--system", "--url", &proxy_url],
+        vec![
+            "config",
+            "set",
+            "--system",
+            &format!("GOV_MIRROR={mirror_url}"),
+        ],
+    ] {
+        let err = sb.fails(&args, 2);
+        assert!(err.contains(".netrc"), "{err}");
+        assert!(!err.contains(secret), "{err}");
+    }
+    let after = std::fs::read_to_string(sb.system_home().join("env")).unwrap_or_default();
+    assert_eq!(before, after);
+    assert!(!sb.system_home().join("config").exists());
+}

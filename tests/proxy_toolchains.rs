@@ -829,3 +829,30 @@ fn a_zip_of_deep_names_is_refused_cheaply() {
     assert!(sb.installed().is_empty());
     assert!(sb.tmp_entries().is_empty(), "{:?}", sb.tmp_entries());
 }
+
+/// A checksum database that trickles its answer a byte at a time held a
+/// proxy install (and its version lock) forever: the deadline ends it.
+#[test]
+fn a_trickling_checksum_database_meets_the_deadline() {
+    let fx = fixture();
+    let sb = Sandbox::new();
+    let trickle = support::SlowServer::start(support::Misbehaviour::Trickle);
+    let gosumdb = format!("{} {}", fx.vkey(), trickle.url_for(""));
+    let start = std::time::Instant::now();
+    let out = sb
+        .cmd()
+        .timeout(std::time::Duration::from_secs(30))
+        .env("GOPROXY", &fx.base)
+        .env("GOSUMDB", &gosumdb)
+        .env("GOV_HTTP_DEADLINE", "2")
+        .args(["install", V, "--source", "proxy"])
+        .output()
+        .unwrap_or_else(|e| panic!("running gov: {e}"));
+    let took = start.elapsed();
+    let err = assert_exit(&out, 1, "install with a trickling checksum database");
+    assert!(err.contains("GOV_HTTP_DEADLINE"), "{err}");
+    assert!(took < std::time::Duration::from_secs(20), "{took:?}");
+    assert!(trickle.accepted() >= 1);
+    assert!(sb.installed().is_empty());
+    assert!(sb.tmp_entries().is_empty(), "{:?}", sb.tmp_entries());
+}

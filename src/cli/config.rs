@@ -4,7 +4,6 @@ use std::path::PathBuf;
 use crate::app::App;
 use crate::core::config::{self, Kind, Origin};
 use crate::core::error::{Error, ErrorKind, IoContext, Result};
-use crate::core::fsutil;
 use crate::core::layout::{Layout, is_root};
 
 /// Show and change gov's own settings (index URL, mirrors, timeouts...).
@@ -300,8 +299,7 @@ fn change(
         }
         return Ok(u);
     }
-    fsutil::create_dir_all(layout.home())?;
-    fsutil::write_atomic(&u.path, config::render(&u.after).as_bytes())?;
+    config::write_settings_file(&layout, &u.path, &config::render(&u.after))?;
     for (k, v) in &changes {
         if !out.json {
             match v {
@@ -399,7 +397,7 @@ fn show(json: bool) -> Result<()> {
             Some(f) => format!("{} ({})", r.origin, f.display()),
             None => r.origin.to_string(),
         };
-        println!("{:width$}  {}  [{from}]", r.key, r.value);
+        super::print_text(&format!("{:width$}  {}  [{from}]\n", r.key, r.value));
     }
     Ok(())
 }

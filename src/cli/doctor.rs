@@ -25,7 +25,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     } else {
         use std::io::IsTerminal;
         let style = crate::core::style::Style::detect(std::io::stdout().is_terminal());
-        print!("{}", doctor::render_styled(&report, &style));
+        super::print_text(&doctor::render_styled(&report, &style));
     }
     doctor::verdict(&report)
 }

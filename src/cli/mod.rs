@@ -180,12 +180,19 @@ fn run(cli: Cli, json: bool) -> Result<()> {
     }
 }
 
-/// Writes JSON to stdout.
+/// Writes text for the user to stdout, with passwords in URLs redacted.
+pub(crate) fn print_text(text: &str) {
+    print!("{}", crate::core::quote::redact_credentials(text));
+}
+
+/// Writes JSON to stdout, with passwords in URLs redacted: every `--json`
+/// answer (and so every Ansible result) passes through here.
 pub(crate) fn print_json(value: &serde_json::Value) -> Result<()> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| {
-        crate::core::error::Error::new(crate::core::error::ErrorKind::Io, "cannot encode JSON")
-            .with_source(e)
-    })?;
+    let text =
+        serde_json::to_string_pretty(&crate::core::quote::redact_json(value)).map_err(|e| {
+            crate::core::error::Error::new(crate::core::error::ErrorKind::Io, "cannot encode JSON")
+                .with_source(e)
+        })?;
     use std::io::Write;
     match writeln!(std::io::stdout().lock(), "{text}") {
         // A reader that went away (`| head`) is not gov's failure.

@@ -4,7 +4,6 @@ use std::path::PathBuf;
 use crate::app::App;
 use crate::core::config;
 use crate::core::error::{IoContext, Result};
-use crate::core::fsutil;
 use crate::core::layout::{Layout, is_root};
 use crate::settings::persist::{self, Scope};
 
@@ -108,8 +107,7 @@ fn save_settings(app: &App, layout: &Layout) -> Result<()> {
         values.insert(k.to_string(), v.clone());
     }
     if values != before {
-        fsutil::create_dir_all(layout.home())?;
-        fsutil::write_atomic(&path, config::render(&values).as_bytes())?;
+        config::write_settings_file(layout, &path, &config::render(&values))?;
         let names: Vec<&str> = from_env.iter().map(|(k, _)| *k).collect();
         app.ui.status(&format!(
             "saved {} in {} (`gov config show`)",

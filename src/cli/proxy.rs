@@ -383,7 +383,7 @@ fn show(app: &App, json_out: bool) -> Result<()> {
         } else {
             v
         };
-        println!("{k:<12} {shown:<45} {s}");
+        super::print_text(&format!("{k:<12} {shown:<45} {s}\n"));
     }
     Ok(())
 }
@@ -452,14 +452,14 @@ fn check(app: &App, json_out: bool) -> Result<()> {
         } else {
             style.paint(crate::core::style::Tone::Bad, style.fail_mark())
         };
-        println!(
-            "{:>2}. {mark} {:<45} {:>6} ms  [{}] {}",
+        super::print_text(&format!(
+            "{:>2}. {mark} {:<45} {:>6} ms  [{}] {}\n",
             i + 1,
             r.1,
             r.4,
             r.0,
             r.5
-        );
+        ));
     }
     if let Some(best) = rows.iter().find(|r| r.2) {
         if best.0 != "configured" {

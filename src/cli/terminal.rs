@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::core::quote::redact_credentials;
 use crate::core::report::{NoProgress, Progress, Reporter, human_bytes};
 use crate::core::style::{Style, Tone};
 
@@ -97,13 +98,13 @@ impl Progress for Lines {
 impl Reporter for Terminal {
     fn status(&self, msg: &str) {
         if !self.quiet {
-            eprintln!("{msg}");
+            eprintln!("{}", redact_credentials(msg));
         }
     }
 
     fn warn(&self, msg: &str) {
         let prefix = Style::detect(self.tty).paint(Tone::Warn, "warning:");
-        eprintln!("{prefix} {msg}");
+        eprintln!("{prefix} {}", redact_credentials(msg));
     }
 
     /// A bar on a terminal; a line per tenth otherwise; nothing when quiet.

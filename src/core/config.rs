@@ -103,6 +103,12 @@ pub const KEYS: &[Key] = &[
         help: "seconds without data before a transfer counts as stalled",
     },
     Key {
+        name: "GOV_HTTP_DEADLINE",
+        kind: Kind::Number,
+        default: "120",
+        help: "seconds a request may take in all, retries included: a whole document (index, checksum database, vulnerability data), or a download's answer; a download's body gets this plus its size at 16 KiB/s",
+    },
+    Key {
         name: "GOV_SOURCE",
         kind: Kind::Word(&["release", "proxy", "auto"]),
         default: "auto",
@@ -230,6 +236,32 @@ pub fn now_secs() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+/// Writes a layer's settings file (its `config` or its proxy profile) in
+/// one atomic step. A URL with credentials in it keeps the file private
+/// (0600). The system layer, which every account reads, refuses them: each
+/// account keeps its own secrets in its `~/.netrc`, which gov and Go read.
+pub fn write_settings_file(
+    layout: &Layout,
+    path: &Path,
+    text: &str,
+) -> crate::core::error::Result<()> {
+    use crate::core::fsutil;
+    let private = crate::core::quote::holds_userinfo(text);
+    if private && layout.is_system() {
+        return Err(crate::core::error::Error::invalid(format!(
+            "refusing credentials in a URL in {}: the system layer's settings are read by every account",
+            path.display()
+        ))
+        .with_advice(
+            "give the URL without `user:password@` and put the credentials in ~/.netrc of each account that needs them \
+             (machine <host> login <user> password <secret>, mode 0600); gov and Go both read it",
+        ));
+    }
+    fsutil::create_dir_all(layout.home())?;
+    let mode = if private { 0o600 } else { fsutil::FILE_MODE };
+    fsutil::write_atomic_mode(path, text.as_bytes(), mode)
 }
 
 /// Renders a config file: a header, then the keys sorted.

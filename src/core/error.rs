@@ -124,8 +124,13 @@ impl Error {
         out
     }
 
-    /// Multi-line report for stderr: the error, its causes and the advice.
+    /// Multi-line report for stderr: the error, its causes and the advice,
+    /// with the passwords of URLs in them redacted.
     pub fn report(&self) -> String {
+        crate::core::quote::redact_credentials(&self.report_raw()).into_owned()
+    }
+
+    fn report_raw(&self) -> String {
         let mut s = format!("error: {}", self.message);
         for cause in self.causes() {
             s.push_str("\n  caused by: ");

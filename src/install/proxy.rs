@@ -295,6 +295,7 @@ impl Http {
             policy: RetryPolicy {
                 retries: 0,
                 backoff: std::time::Duration::ZERO,
+                deadline: timeout,
             },
         })
     }
@@ -583,7 +584,7 @@ fn download_zip(
         check_base(&url)?;
         let client = app.client()?;
         let policy = RetryPolicy::from_env();
-        match http::get_or_failure(&client, &url, &HeaderMap::new(), &policy) {
+        match http::get_stream_or_failure(&client, &url, &HeaderMap::new(), &policy) {
             Ok(resp) => {
                 let body = MirroredBody::from_response(&client, url.clone(), resp, policy);
                 let size = body.content_length();

@@ -145,7 +145,9 @@ pub fn fetch(
         return Ok(bytes);
     }
     let client = client()?;
-    let resp = http::get_with_retries(&client, url, &HeaderMap::new(), &RetryPolicy::from_env())
+    let policy = RetryPolicy::from_env();
+    let resp = http::get_stream_or_failure(&client, url, &HeaderMap::new(), &policy)
+        .map_err(|f| f.why)
         .map_err(|why| {
             let advice = if why.contains("404") {
                 format!(
@@ -161,7 +163,8 @@ pub fn fetch(
                 .with_advice(advice)
         })?;
     let mut body = Vec::new();
-    resp.take(limit + 1)
+    http::MirroredBody::from_response(&client, url.to_string(), resp, policy)
+        .take(limit + 1)
         .read_to_end(&mut body)
         .map_err(|e| Error::new(ErrorKind::Network, format!("reading {url}")).with_source(e))?;
     if body.len() as u64 > limit {

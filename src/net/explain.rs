@@ -120,7 +120,7 @@ pub fn explain(e: &reqwest::Error, url: &str) -> String {
             None => format!("timeout: no answer from {host}"),
         };
     }
-    if text.contains("certificate") || text.contains("tls") || text.contains("handshake") {
+    if crate::net::http::is_trust_failure(e) {
         let detail = if text.contains("unknownissuer") || text.contains("unknown issuer") {
             "its certificate is signed by an authority this machine does not trust"
         } else if text.contains("notvalidforname") || text.contains("not valid for name") {

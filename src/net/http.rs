@@ -4,7 +4,7 @@
 //! Range request when a connection drops mid-transfer.
 
 use std::io::Read;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, Response};
@@ -19,7 +19,18 @@ pub struct RetryPolicy {
     pub retries: u32,
     /// Delay before the first retry; doubles each time, capped at 30 s.
     pub backoff: Duration,
+    /// The most one GET may take, its retries included: for a document
+    /// (an index, a checksum-database tile, a vulnerability record) its
+    /// whole body too. A streamed download's body has its own deadline,
+    /// which grows with its size ([`MirroredBody`]).
+    pub deadline: Duration,
 }
+
+/// A streamed download must average at least this many bytes a second
+/// after its first `deadline`: a server trickling one byte a second fails
+/// in minutes instead of holding gov (and its lock) for days, and a slow
+/// but real link (16 KiB/s is a bad GPRS line) still finishes.
+pub const MIN_BODY_RATE: u64 = 16 << 10;
 
 /// A number from the environment or gov's config files.
 fn env_u64(name: &str) -> Option<u64> {
@@ -31,6 +42,7 @@ impl RetryPolicy {
         RetryPolicy {
             retries: env_u64("GOV_HTTP_RETRIES").map_or(3, |n| n.min(100) as u32),
             backoff: Duration::from_millis(env_u64("GOV_HTTP_BACKOFF_MS").unwrap_or(500)),
+            deadline: Duration::from_secs(env_u64("GOV_HTTP_DEADLINE").unwrap_or(120).max(1)),
         }
     }
 
@@ -141,7 +153,7 @@ pub fn read_capped(
     (&mut body)
         .take(limit + 1)
         .read_to_end(&mut out)
-        .map_err(|e| format!("reading {what}: {e}"))?;
+        .map_err(|e| format!("reading {what}: {}", read_failure(&e)))?;
     if out.len() as u64 > limit {
         return Err(format!(
             "{what} is larger than {} MiB, far more than a genuine one",
@@ -149,6 +161,23 @@ pub fn read_capped(
         ));
     }
     Ok(out)
+}
+
+/// Why reading a body failed, in words: a timeout is the deadline.
+pub fn read_failure(e: &std::io::Error) -> String {
+    let timed_out = e.kind() == std::io::ErrorKind::TimedOut
+        || std::error::Error::source(e)
+            .and_then(|c| c.downcast_ref::<reqwest::Error>())
+            .is_some_and(reqwest::Error::is_timeout)
+        || e.to_string().contains("timed out");
+    if timed_out && !e.to_string().contains("GOV_HTTP_DEADLINE") {
+        format!(
+            "{e}: no complete answer within the deadline (GOV_HTTP_DEADLINE, {} s)",
+            RetryPolicy::from_env().deadline.as_secs()
+        )
+    } else {
+        e.to_string()
+    }
 }
 
 fn allow_http() -> bool {
@@ -205,8 +234,44 @@ fn is_transient_status(status: StatusCode) -> bool {
         || status == StatusCode::REQUEST_TIMEOUT
 }
 
+/// Worth another try: a refused or reset connection, a dropped body. Not a
+/// timeout (the deadline is spent), nor a TLS failure (an untrusted or
+/// wrong certificate stays so on the next try).
 fn is_transient_error(e: &reqwest::Error) -> bool {
-    e.is_connect() || e.is_timeout() || e.is_request() || e.is_body()
+    (e.is_connect() || e.is_request() || e.is_body()) && !e.is_timeout() && !is_trust_failure(e)
+}
+
+/// A failure of TLS itself (a certificate, the handshake, a server that
+/// does not speak TLS), anywhere in the cause chain.
+pub(crate) fn is_trust_failure(e: &reqwest::Error) -> bool {
+    let mut cur: Option<&dyn std::error::Error> = Some(e);
+    while let Some(c) = cur {
+        let inner_tls = c
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .is_some_and(|inner| inner.is::<rustls::Error>());
+        if c.is::<rustls::Error>() || inner_tls {
+            return true;
+        }
+        // rustls's own words, when its error arrives as text only.
+        let text = c.to_string().to_ascii_lowercase();
+        if [
+            "certificate",
+            "tls",
+            "handshake",
+            "received corrupt message",
+            "peer is incompatible",
+            "peer misbehaved",
+            "received fatal alert",
+        ]
+        .iter()
+        .any(|w| text.contains(w))
+        {
+            return true;
+        }
+        cur = c.source();
+    }
+    false
 }
 
 /// A host name that does not resolve will not start resolving in a second;
@@ -256,17 +321,31 @@ impl Failure {
     }
 }
 
-/// Adds ~/.netrc credentials for the URL's host (see `netrc_for`).
-fn request(client: &Client, url: &str, headers: &HeaderMap) -> reqwest::blocking::RequestBuilder {
+/// Adds ~/.netrc credentials for the URL's host (see `netrc_for`), and
+/// the time left, when the whole answer must arrive within it.
+fn request(
+    client: &Client,
+    url: &str,
+    headers: &HeaderMap,
+    whole_within: Option<Duration>,
+) -> reqwest::blocking::RequestBuilder {
     let mut req = client.get(url).headers(headers.clone());
     if let Some(c) = netrc_for(url) {
         req = req.basic_auth(c.login, Some(c.password));
     }
+    if let Some(left) = whole_within {
+        req = req.timeout(left);
+    }
     req
 }
 
-fn attempt(client: &Client, url: &str, headers: &HeaderMap) -> Attempt {
-    match request(client, url, headers).send() {
+fn attempt(
+    client: &Client,
+    url: &str,
+    headers: &HeaderMap,
+    whole_within: Option<Duration>,
+) -> Attempt {
+    match request(client, url, headers, whole_within).send() {
         Ok(resp) => {
             let status = resp.status();
             if status.is_success() || status == StatusCode::NOT_MODIFIED {
@@ -286,6 +365,14 @@ fn attempt(client: &Client, url: &str, headers: &HeaderMap) -> Attempt {
         Err(e) if is_transient_error(&e) && !is_unknown_host(&e) => {
             Attempt::Transient(crate::net::explain::explain(&e, url), None)
         }
+        Err(e) if e.is_timeout() => Attempt::Skip(
+            format!(
+                "{} (no complete answer within the {} s deadline, GOV_HTTP_DEADLINE)",
+                crate::net::explain::explain(&e, url),
+                whole_within.map_or(0, |d| d.as_secs().max(1))
+            ),
+            None,
+        ),
         Err(e) => Attempt::Skip(crate::net::explain::explain(&e, url), None),
     }
 }
@@ -301,26 +388,55 @@ pub fn get_with_retries(
     get_or_failure(client, url, headers, policy).map_err(|f| f.why)
 }
 
-/// GET with retries on one URL, keeping the failure's HTTP status.
+/// GET of a document with retries on one URL, keeping the failure's HTTP
+/// status. The answer, its whole body and the retries fit in the policy's
+/// deadline.
 pub fn get_or_failure(
     client: &Client,
     url: &str,
     headers: &HeaderMap,
     policy: &RetryPolicy,
 ) -> std::result::Result<Response, Failure> {
+    get_within(client, url, headers, policy, true)
+}
+
+/// GET of a download that the caller streams (wrap the response in
+/// [`MirroredBody::from_response`], which bounds the body): retries stop
+/// at the policy's deadline, the body is not bound by it.
+pub fn get_stream_or_failure(
+    client: &Client,
+    url: &str,
+    headers: &HeaderMap,
+    policy: &RetryPolicy,
+) -> std::result::Result<Response, Failure> {
+    get_within(client, url, headers, policy, false)
+}
+
+fn get_within(
+    client: &Client,
+    url: &str,
+    headers: &HeaderMap,
+    policy: &RetryPolicy,
+    whole_body: bool,
+) -> std::result::Result<Response, Failure> {
+    let until = Instant::now() + policy.deadline;
     let mut tries = 0;
     loop {
-        match attempt(client, url, headers) {
+        // A stream waits for its headers at most the idle timeout, once:
+        // timeouts are not retried. Its body is bounded by MirroredBody.
+        let left = until.saturating_duration_since(Instant::now());
+        match attempt(client, url, headers, whole_body.then_some(left)) {
             Attempt::Done(resp) => return Ok(resp),
             Attempt::Skip(why, status) => return Err(Failure { status, why }),
             Attempt::Transient(why, status) => {
-                if tries >= policy.retries {
+                let delay = policy.delay(tries);
+                if tries >= policy.retries || Instant::now() + delay >= until {
                     return Err(Failure {
                         status,
                         why: format!("{why} (after {} attempts)", tries + 1),
                     });
                 }
-                std::thread::sleep(policy.delay(tries));
+                std::thread::sleep(delay);
                 tries += 1;
             }
         }
@@ -341,6 +457,10 @@ pub struct MirroredBody {
     total: Option<u64>,
     policy: RetryPolicy,
     resumes_left: u32,
+    /// When the body was opened, and at which byte: its deadline is
+    /// counted from there.
+    started: Instant,
+    first_pos: u64,
 }
 
 impl MirroredBody {
@@ -366,7 +486,7 @@ impl MirroredBody {
                     host_of(url)
                 ));
             }
-            match get_with_retries(client, url, &HeaderMap::new(), &policy) {
+            match get_stream_or_failure(client, url, &HeaderMap::new(), &policy) {
                 Ok(resp) => {
                     let total = resp.content_length();
                     let etag = header_str(resp.headers(), ETAG);
@@ -381,9 +501,11 @@ impl MirroredBody {
                         total,
                         policy,
                         resumes_left,
+                        started: Instant::now(),
+                        first_pos: 0,
                     });
                 }
-                Err(why) => failures.push(why),
+                Err(f) => failures.push(f.why),
             }
         }
         let all = urls
@@ -421,6 +543,8 @@ impl MirroredBody {
             total,
             resumes_left: policy.retries.max(1),
             policy,
+            started: Instant::now(),
+            first_pos: 0,
         }
     }
 
@@ -444,10 +568,10 @@ impl MirroredBody {
         }
         let mut failures = Vec::new();
         for (i, url) in urls.iter().enumerate() {
-            let mut resp = match get_with_retries(client, url, &headers, &policy) {
+            let mut resp = match get_stream_or_failure(client, url, &headers, &policy) {
                 Ok(r) => r,
-                Err(why) => {
-                    failures.push(format!("{url}: {why}"));
+                Err(f) => {
+                    failures.push(format!("{url}: {}", f.why));
                     continue;
                 }
             };
@@ -489,6 +613,8 @@ impl MirroredBody {
                 total,
                 policy,
                 resumes_left,
+                started: Instant::now(),
+                first_pos: start,
             });
         }
         let all = failures.join("\n    ");
@@ -509,6 +635,28 @@ impl MirroredBody {
         self.total
     }
 
+    /// The body's total deadline: the policy's deadline plus the time the
+    /// bytes received so far take at [`MIN_BODY_RATE`] (so it is known
+    /// once the body is: never more than the size at that rate).
+    fn past_deadline(&self) -> std::io::Result<()> {
+        let received = self.pos - self.first_pos;
+        let allowed = self.policy.deadline + Duration::from_secs(received / MIN_BODY_RATE);
+        let took = self.started.elapsed();
+        if took <= allowed {
+            return Ok(());
+        }
+        Err(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!(
+                "{}: only {received} bytes in {} s, slower than {} KiB/s after the {} s deadline (GOV_HTTP_DEADLINE)",
+                self.url(),
+                took.as_secs(),
+                MIN_BODY_RATE >> 10,
+                self.policy.deadline.as_secs()
+            ),
+        ))
+    }
+
     /// Re-requests the rest of the body after `self.pos`.
     fn resume(&mut self, why: String) -> std::io::Result<()> {
         let mut last = why;
@@ -522,6 +670,7 @@ impl MirroredBody {
                 }
                 self.resumes_left -= 1;
                 std::thread::sleep(self.policy.delay(0));
+                self.past_deadline()?;
                 let mut headers = HeaderMap::new();
                 if let Ok(v) = format!("bytes={}-", self.pos).parse() {
                     headers.insert(RANGE, v);
@@ -531,7 +680,7 @@ impl MirroredBody {
                 {
                     headers.insert(IF_RANGE, tag);
                 }
-                let resp = match attempt(&self.client, &self.urls[i], &headers) {
+                let resp = match attempt(&self.client, &self.urls[i], &headers, None) {
                     Attempt::Done(r) => r,
                     Attempt::Transient(w, _) | Attempt::Skip(w, _) => {
                         last = format!("{}: {w}", self.urls[i]);
@@ -608,6 +757,7 @@ impl Read for MirroredBody {
                 }
                 Ok(n) => {
                     self.pos += n as u64;
+                    self.past_deadline()?;
                     if let Some(total) = self.total
                         && self.pos > total
                     {

@@ -151,8 +151,9 @@ pub fn read_body(mut resp: reqwest::blocking::Response, url: &str) -> Result<Vec
             Error::new(
                 ErrorKind::Network,
                 format!(
-                    "the release index download from {} failed",
-                    http::host_of(url)
+                    "the release index download from {} failed: {}",
+                    http::host_of(url),
+                    http::read_failure(&e)
                 ),
             )
             .with_source(e)

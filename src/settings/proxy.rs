@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::core::error::{Error, Result};
-use crate::core::fsutil;
 use crate::core::layers::{Layer, Layers};
 use crate::core::layout::Layout;
 use crate::settings::goenv;
@@ -557,8 +556,7 @@ pub fn write_profile(layout: &Layout, settings: &BTreeMap<String, String>) -> Re
             text.push_str(&format!("{key}={v}\n"));
         }
     }
-    fsutil::create_dir_all(layout.home())?;
-    fsutil::write_atomic(&profile_path(layout), text.as_bytes())
+    crate::core::config::write_settings_file(layout, &profile_path(layout), &text)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod forward_proxy;
 pub mod nginx;
 pub mod sandbox;
 pub mod server;
+pub mod slow;
 pub mod sumdb;
 pub mod tls;
 pub mod vulndb;
@@ -24,5 +25,6 @@ pub use archive::{
 pub use forward_proxy::ForwardProxy;
 pub use sandbox::{Sandbox, list_dir, run_measured, run_program};
 pub use server::{RecordedRequest, TestServer, http_date, parse_http_date, start_refusing_port};
+pub use slow::{Misbehaviour, SlowServer};
 pub use tls::TlsServer;
 pub use vulndb::{OsvEntry, VulnDb, range};

@@ -14,12 +14,35 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 COMMON_ARGS = dict(
     gov_path=dict(type='path'),
     gov_home=dict(type='path'),
     gov_bin_dir=dict(type='path'),
 )
+
+# The password of a URL's userinfo (`scheme://user:password@host`), read as
+# gov reads it: the authority ends at a path, query, fragment, space or quote,
+# and the userinfo at its last `@`.
+URL_AUTHORITY = re.compile(r'(?<=://)([^/?#\\\s"\'<>`]*)')
+
+
+def url_passwords(value):
+    """The passwords of every URL in a parameter value, nested ones too."""
+    if isinstance(value, dict):
+        return [p for v in value.values() for p in url_passwords(v)]
+    if isinstance(value, (list, tuple)):
+        return [p for v in value for p in url_passwords(v)]
+    if not isinstance(value, str):
+        return []
+    found = []
+    for authority in URL_AUTHORITY.findall(value):
+        userinfo = authority.rpartition('@')[0]
+        if ':' in userinfo:
+            found.append(userinfo.split(':', 1)[1])
+    return [p for p in found if p]
+
 
 # Where install.sh and the gov role put gov, for hosts whose PATH (a
 # non-interactive ssh session) lacks them.
@@ -30,6 +53,11 @@ class Gov(object):
     def __init__(self, module):
         self.module = module
         self.warnings = []
+        # Ansible masks these in every result it shows or registers (the
+        # task's arguments, the command line of a failure); gov's own
+        # answers already redact them.
+        for secret in url_passwords(module.params):
+            module.no_log_values.add(secret)
         path = module.params.get('gov_path')
         if path:
             if not os.access(path, os.X_OK):
