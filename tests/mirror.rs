@@ -160,6 +160,18 @@ impl World {
             .unwrap_or_else(|e| panic!("gov mirror sync: {e}"))
     }
 
+    /// The same as an admin whose umask is 077 runs it (`sh -c`).
+    fn sync_umask_077(&self, args: &[&str]) -> Output {
+        let mut c = self.sb.env_cmd("sh");
+        c.arg("-c")
+            .arg("umask 077; exec gov mirror sync \"$@\" --json")
+            .arg("sh")
+            .arg(&self.mirror)
+            .args(args)
+            .env("GOV_RELEASE_BASE", self.sb.server.url_for("/release"));
+        run_program(&mut c)
+    }
+
     fn sync_ok(&self, args: &[&str]) -> serde_json::Value {
         let out = self.sync(args);
         assert!(out.status.success(), "sync {args:?}:\n{}", describe(&out));
@@ -200,14 +212,11 @@ impl World {
     }
 }
 
-/// (inode, mtime, ctime, size) of every entry, dot files included, but
-/// the sync's lock file (core::lock sets its mode on every open, which
-/// moves its ctime; it holds no content).
+/// (inode, mtime, ctime, size) of every entry, dot files included.
 fn snapshot(dir: &Path) -> BTreeMap<String, (u64, i64, i64, u64)> {
     std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .flatten()
-        .filter(|e| e.file_name() != ".gov-mirror.lock")
         .filter_map(|e| {
             let m = e.metadata().ok()?;
             let t = |s: i64, n: i64| s * 1_000_000_000 + n;
@@ -222,6 +231,26 @@ fn snapshot(dir: &Path) -> BTreeMap<String, (u64, i64, i64, u64)> {
             ))
         })
         .collect()
+}
+
+fn chmod(p: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
+        .unwrap_or_else(|e| panic!("chmod {}: {e}", p.display()));
+}
+
+/// The mirror root is 0755 and every published file 0644; only sync's
+/// own dot entries are private.
+fn assert_published_modes(dir: &Path) {
+    let mode = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.mode() & 0o7777);
+    assert_eq!(mode(dir), 0o755, "{}", dir.display());
+    for name in support::list_dir(dir) {
+        let p = dir.join(&name);
+        if name.starts_with('.') {
+            continue;
+        }
+        assert_eq!(mode(&p), 0o644, "{}", p.display());
+    }
 }
 
 fn actions(report: &serde_json::Value) -> BTreeMap<String, String> {
@@ -456,8 +485,46 @@ fn nginx_serves_the_mirror_with_the_documented_cache_policy() {
     let w = World::new();
     let a = toolchain_archive("1.22.5", "amd64", 1 << 20);
     w.publish(&[&a]);
+    // The docroot as an admin under umask 077 makes it (and as gov 0.x's
+    // lock left it: 0700, with its lock file inside).
+    std::fs::create_dir(&w.mirror).unwrap_or_else(|e| panic!("mkdir: {e}"));
+    chmod(&w.mirror, 0o700);
+    std::fs::write(w.mirror.join(".gov-mirror.lock"), "").unwrap_or_else(|e| panic!("{e}"));
     let nginx = Nginx::serve(&w.mirror.clone());
-    w.sync_ok(&["--versions", "1.22.5", "--url", &nginx.url()]);
+    let out = w.sync_umask_077(&["--versions", "1.22.5", "--url", &nginx.url()]);
+    assert!(out.status.success(), "sync:\n{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("readable by every account (it was 0700)"),
+        "{}",
+        describe(&out)
+    );
+    assert!(!w.mirror.join(".gov-mirror.lock").exists());
+    assert_published_modes(&w.mirror);
+    let fetch = |path: &str| {
+        let out = run_program(
+            Command::new("curl")
+                .args(["-sS", "-o", "/dev/null", "-w", "%{http_code}"])
+                .arg(format!("{}{path}", nginx.url())),
+        );
+        text(&out.stdout)
+    };
+    let served = ["/index.json", &format!("/{}", a.filename), "/install.sh"];
+    for path in served {
+        assert_eq!(fetch(path), "200", "{path}: {}", nginx.error_log());
+    }
+    // A cron re-sync (under the same umask) leaves it served.
+    let b = toolchain_archive("1.22.6", "amd64", 1 << 20);
+    w.publish(&[&b, &a]);
+    let out = w.sync_umask_077(&["--versions", "1.22.5,1.22.6"]);
+    assert!(out.status.success(), "re-sync:\n{}", describe(&out));
+    assert_published_modes(&w.mirror);
+    for path in served
+        .iter()
+        .copied()
+        .chain([format!("/{}", b.filename).as_str()])
+    {
+        assert_eq!(fetch(path), "200", "{path}: {}", nginx.error_log());
+    }
     let head = |path: &str, extra: &[&str]| -> String {
         let out = run_program(
             Command::new("curl")
@@ -495,7 +562,7 @@ fn nginx_serves_the_mirror_with_the_documented_cache_policy() {
         )),
         "{archive}"
     );
-    for hidden in ["/.gov-mirror.json", "/.gov-mirror.lock"] {
+    for hidden in ["/.gov-mirror.json", "/.gov-mirror.locks/sync.lock"] {
         assert!(
             head(hidden, &[]).starts_with("http/1.1 404"),
             "{hidden} is served"

@@ -617,8 +617,9 @@ fn doctor_says_where_toolchains_can_come_from() {
 }
 
 /// `gov proxy use cn` is the one-line setup for a host that cannot reach
-/// Google: module settings in gov's profile, GOV_SOURCE=proxy in gov's
-/// config, so installs go to the proxy without trying release downloads.
+/// Google: module settings in gov's profile and, recorded as the preset's
+/// implied default (GOV_PRESET=cn), toolchains from the proxy without
+/// trying release downloads, as long as nothing else was chosen.
 #[test]
 fn the_china_preset_sends_toolchains_through_the_proxy() {
     let fx = fixture();
@@ -631,15 +632,21 @@ fn the_china_preset_sends_toolchains_through_the_proxy() {
         "{profile}"
     );
     let config = std::fs::read_to_string(sb.home().join("config")).unwrap_or_default();
-    assert!(config.contains("GOV_SOURCE=proxy\n"), "{config}");
+    assert!(config.contains("GOV_PRESET=cn\n"), "{config}");
+    assert!(!config.contains("GOV_SOURCE"), "{config}");
 
-    // The environment still wins over the profile (GOPROXY/GOSUMDB at the
-    // fixture); the source order comes from the preset's config.
+    // No release source set: the preset's default applies. (The
+    // environment's GOPROXY/GOSUMDB at the fixture win over the profile.)
     fx.set_tamper(Tamper {
         missing_record: true,
         ..Tamper::default()
     });
-    let out = gov_via(&sb, &fx, &["install", V], &[("GOV_SOURCE", "")]);
+    let unset = [
+        ("GOV_SOURCE", ""),
+        ("GOV_MIRROR", ""),
+        ("GOV_INDEX_URL", ""),
+    ];
+    let out = gov_via(&sb, &fx, &["install", V], &unset);
     assert_exit(&out, 1, "install with the cn preset");
     assert!(
         fx.requests().iter().any(|r| r.contains("/lookup/")),
@@ -652,6 +659,86 @@ fn the_china_preset_sends_toolchains_through_the_proxy() {
         "release sources were tried: {release:?}"
     );
     fx.set_tamper(Tamper::default());
+}
+
+/// A release source set explicitly beats the preset's implied default,
+/// wherever it is set; GOV_SOURCE set by a user beats both. A config file
+/// that an older `gov proxy use cn` left (GOV_SOURCE=proxy, no marker)
+/// counts as the preset's, and the next `gov proxy use` rewrites it.
+#[test]
+fn an_explicit_release_source_beats_the_presets_default() {
+    let fx = fixture();
+    let sb = Sandbox::new();
+    sb.publish_versions(&[V]);
+    sb.ok(&["proxy", "use", "cn"]);
+    let source = |env: &[(&str, &str)]| -> serde_json::Value {
+        let out = gov_via(&sb, &fx, &["config", "show", "--json"], env);
+        assert_ok(&out, "config show");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)));
+        v["toolchain_source"].clone()
+    };
+    let s = source(&[("GOV_SOURCE", "")]);
+    assert_eq!(s["source"], "auto", "{s:#}");
+    assert_eq!(s["decided_by"], "GOV_MIRROR", "{s:#}");
+    assert_eq!(s["origin"], "environment", "{s:#}");
+
+    // The sandbox sets GOV_MIRROR/GOV_INDEX_URL in the environment.
+    let out = gov_via(&sb, &fx, &["install", V], &[("GOV_SOURCE", "")]);
+    assert_ok(&out, "install with a mirror and the cn preset");
+    assert!(fx.requests().is_empty(), "{:?}", fx.requests());
+    sb.ok(&["uninstall", V]);
+
+    // An older gov's `proxy use cn` wrote GOV_SOURCE=proxy: the same.
+    std::fs::write(sb.home().join("config"), "GOV_SOURCE=proxy\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let s = source(&[("GOV_SOURCE", "")]);
+    assert_eq!(s["decided_by"], "GOV_MIRROR", "{s:#}");
+    let out = gov_via(&sb, &fx, &["install", V], &[("GOV_SOURCE", "")]);
+    assert_ok(&out, "install with an older preset's config");
+    assert!(fx.requests().is_empty(), "{:?}", fx.requests());
+    sb.ok(&["uninstall", V]);
+    let unset = [
+        ("GOV_SOURCE", ""),
+        ("GOV_MIRROR", ""),
+        ("GOV_INDEX_URL", ""),
+    ];
+    let s = source(&unset);
+    assert_eq!(s["source"], "proxy", "{s:#}");
+    assert_eq!(s["decided_by"], "GOV_PRESET", "{s:#}");
+    assert!(
+        s["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("older `gov proxy use cn`"),
+        "{s:#}"
+    );
+    sb.ok(&["proxy", "use", "cn"]);
+    let config = std::fs::read_to_string(sb.home().join("config")).unwrap_or_default();
+    assert_eq!(
+        config
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .collect::<Vec<_>>(),
+        ["GOV_PRESET=cn"]
+    );
+    // Another preset drops the implied default.
+    sb.ok(&["proxy", "use", "official"]);
+    assert_eq!(source(&unset)["decided_by"], "default");
+
+    // A user's own GOV_SOURCE=proxy (the profile is not the cn preset's)
+    // is explicit: it wins over the mirror.
+    sb.ok(&["config", "set", "GOV_SOURCE=proxy"]);
+    let s = source(&[("GOV_SOURCE", "")]);
+    assert_eq!(s["source"], "proxy", "{s:#}");
+    assert_eq!(s["decided_by"], "GOV_SOURCE", "{s:#}");
+    let out = gov_via(&sb, &fx, &["install", V], &[("GOV_SOURCE", "")]);
+    assert_ok(&out, "install with GOV_SOURCE=proxy");
+    assert!(
+        fx.requests().iter().any(|r| r.ends_with(".zip")),
+        "{:?}",
+        fx.requests()
+    );
 }
 
 /// `--dry-run` asks the source the install would use: a range resolves

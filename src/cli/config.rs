@@ -375,9 +375,13 @@ pub(crate) fn document() -> serde_json::Value {
                 })
             })
             .collect();
+        let source = crate::install::resolve_source(None)
+            .ok()
+            .and_then(|r| serde_json::to_value(r).ok());
         serde_json::json!({
             "settings": settings,
             "files": files,
+            "toolchain_source": source,
         })
     }
 }
@@ -398,6 +402,11 @@ fn show(json: bool) -> Result<()> {
             None => r.origin.to_string(),
         };
         super::print_text(&format!("{:width$}  {}  [{from}]\n", r.key, r.value));
+    }
+    // Which source installs use follows from several keys: say it.
+    match crate::install::resolve_source(None) {
+        Ok(r) => println!("\ntoolchains come from {}", r.describe()),
+        Err(e) => println!("\ntoolchain source: {}", e.message()),
     }
     Ok(())
 }

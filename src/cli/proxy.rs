@@ -188,12 +188,12 @@ fn use_preset(
         }
         println!("corp         a company proxy: --url URL [--private PATTERNS] [--fallback]");
         for p in proxy::presets() {
-            let s: Vec<String> = p
-                .settings
-                .iter()
-                .chain(&p.gov)
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
+            let mut s: Vec<String> = p.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            if let Some(source) = p.source {
+                s.push(format!(
+                    "toolchains from the {source} unless GOV_SOURCE or GOV_MIRROR/GOV_INDEX_URL is set"
+                ));
+            }
             println!("{:<12} {} ({})", p.name, p.about, s.join(" "));
         }
         return Ok(());
@@ -231,16 +231,14 @@ fn use_preset(
         .iter()
         .map(|(k, v)| (k.to_string(), Some(v.clone())))
         .collect();
+    // Read before the profile changes: it tells an older preset's
+    // GOV_SOURCE=proxy from a user's.
+    let marker = preset_marker(app, &preset);
     apply(app, changes, out, Some(preset.name))?;
-    // Presets may also set gov's own settings (cn: toolchains through the
-    // proxy); a dry run writes nothing.
-    if !preset.gov.is_empty() && !out.dry_run {
-        let gov = preset
-            .gov
-            .iter()
-            .map(|(k, v)| (k.to_string(), Some(v.clone())))
-            .collect();
-        crate::cli::config::update(app, false, gov)?;
+    // The source a preset implies is recorded as such (GOV_PRESET), never
+    // as GOV_SOURCE; a dry run writes nothing.
+    if !marker.is_empty() && !out.dry_run {
+        crate::cli::config::update(app, false, marker)?;
     }
     if !out.json && !out.dry_run {
         app.ui.status(&format!(
@@ -249,6 +247,25 @@ fn use_preset(
         ));
     }
     Ok(())
+}
+
+/// The changes to this layer's config that record `preset`'s implied
+/// source: GOV_PRESET set (or dropped, for a preset that implies none),
+/// and a GOV_SOURCE=proxy an older `gov proxy use cn` wrote removed.
+fn preset_marker(app: &App, preset: &proxy::Preset) -> Vec<(String, Option<String>)> {
+    let file = app.layout.config_file();
+    let values = std::fs::read_to_string(&file)
+        .map(|t| crate::core::config::parse(&t))
+        .unwrap_or_default();
+    let mut changes = Vec::new();
+    let wanted = preset.source.map(|_| preset.name.to_string());
+    if values.get("GOV_PRESET") != wanted.as_ref() {
+        changes.push(("GOV_PRESET".to_string(), wanted));
+    }
+    if proxy::implied_by_preset(&file, &values).is_some_and(|i| i.legacy) {
+        changes.push(("GOV_SOURCE".to_string(), None));
+    }
+    changes
 }
 
 /// The profile with `changes` applied.

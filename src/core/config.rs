@@ -115,6 +115,12 @@ pub const KEYS: &[Key] = &[
         help: "where toolchains come from: release archives, the module proxy (GOPROXY, verified by GOSUMDB), or auto (release, then the proxy when unreachable)",
     },
     Key {
+        name: "GOV_PRESET",
+        kind: Kind::Word(&["cn"]),
+        default: "",
+        help: "written by `gov proxy use` for a preset that implies a toolchain source (cn: proxy); it applies only when neither GOV_SOURCE nor a release source (GOV_INDEX_URL, GOV_MIRROR) is set",
+    },
+    Key {
         name: "GOV_VULNDB",
         kind: Kind::UrlList,
         default: "https://vuln.go.dev",
@@ -215,6 +221,45 @@ pub fn lookup(key: &str) -> Option<(String, Origin)> {
             )
         })
     })
+}
+
+/// Every value of `key`, nearest first: the environment's, then each
+/// layer file's.
+pub fn lookup_all(key: &str) -> Vec<(String, Origin)> {
+    let mut out = Vec::new();
+    if let Ok(v) = std::env::var(key)
+        && !v.trim().is_empty()
+    {
+        out.push((v, Origin::Environment));
+    }
+    for (path, system, map) in loaded() {
+        if let Some(v) = map.get(key).filter(|v| !v.is_empty()) {
+            let origin = Origin::File {
+                path: path.clone(),
+                system: *system,
+            };
+            out.push((v.clone(), origin));
+        }
+    }
+    out
+}
+
+/// The values of the layer config file at `path`, as this process read it.
+pub fn file_values(path: &Path) -> BTreeMap<String, String> {
+    loaded()
+        .iter()
+        .find(|(p, _, _)| p == path)
+        .map(|(_, _, m)| m.clone())
+        .unwrap_or_default()
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Environment => f.write_str("the environment"),
+            Origin::File { path, .. } => write!(f, "{}", path.display()),
+        }
+    }
 }
 
 /// The value of `key`, from the environment or a config file.

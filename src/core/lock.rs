@@ -15,13 +15,30 @@ pub struct LockGuard {
     _file: File,
 }
 
-/// Lock files live in a 0700 folder and are 0600 themselves: an account
-/// that could open one could `flock` it and stall gov.
+/// Lock files are 0600, in a folder of locks that is 0700: an account that
+/// could open one could `flock` it and stall gov. Only a folder that holds
+/// nothing but locks is made private; a lock placed beside other files
+/// (a docroot a web server reads) never changes that folder's mode.
 fn open(path: &Path) -> Result<File> {
     if let Some(dir) = path.parent() {
-        perms::private_dir(dir)?;
+        if holds_only_locks(dir) {
+            perms::private_dir(dir)?;
+        } else {
+            perms::create_dir_all(dir, perms::PRIVATE_DIR)?;
+        }
     }
     perms::open_private(path)
+}
+
+/// Whether `dir` is missing, empty, or holds only `*.lock` files.
+fn holds_only_locks(dir: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return true;
+    };
+    entries.flatten().all(|e| {
+        e.file_name().to_string_lossy().ends_with(".lock")
+            && e.file_type().is_ok_and(|t| t.is_file())
+    })
 }
 
 fn timeout() -> Duration {
@@ -83,4 +100,37 @@ pub fn acquire(path: &Path, what: &str, waiting: impl FnOnce(&str)) -> Result<Lo
 pub fn try_acquire(path: &Path) -> Result<Option<LockGuard>> {
     let file = open(path)?;
     Ok(try_once(&file, path)?.then(|| LockGuard { _file: file }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(p: &Path) -> u32 {
+        std::fs::metadata(p).map_or(0, |m| m.permissions().mode() & 0o7777)
+    }
+
+    #[test]
+    fn a_lock_beside_other_files_leaves_their_folder_as_it_is() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let shared = dir.path().join("docroot");
+        std::fs::create_dir(&shared).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o755))
+            .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(shared.join("index.json"), "[]").unwrap_or_else(|e| panic!("{e}"));
+        let held = acquire(&shared.join("x.lock"), "", |_| {}).map(|_| ());
+        held.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(mode(&shared), 0o755);
+        assert_eq!(mode(&shared.join("x.lock")), 0o600);
+
+        // A folder of locks (new, or left open by an older gov) is private.
+        let locks = dir.path().join("locks");
+        acquire(&locks.join("a.lock"), "", |_| {}).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(mode(&locks), 0o700);
+        std::fs::set_permissions(&locks, std::fs::Permissions::from_mode(0o755))
+            .unwrap_or_else(|e| panic!("{e}"));
+        acquire(&locks.join("b.lock"), "", |_| {}).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(mode(&locks), 0o700);
+    }
 }

@@ -9,7 +9,11 @@
 //! <dir>/install.sh                    the installer, stamped with the mirror's URL
 //! <dir>/.gov-mirror.json              the manifest: what sync wrote and how it looked on disk
 //! <dir>/.<name>.partial               a download in progress, resumed by the next sync
+//! <dir>/.gov-mirror.locks/            sync's lock (0700: the docroot's mode is left alone)
 //! ```
+//!
+//! Everything published is readable by every account (folders 0755, files
+//! 0644, whatever the umask), as a web server's workers need: `publish`.
 //!
 //! Invariants: `index.json` is replaced last, by one rename, and names only
 //! files that are complete and verified, so a host never sees an index
@@ -22,6 +26,7 @@
 pub mod artifacts;
 pub mod fetch;
 pub mod manifest;
+pub mod publish;
 pub mod select;
 pub mod sync;
 pub mod verify;

@@ -21,13 +21,13 @@ use crate::app::App;
 use crate::core::arch;
 use crate::core::error::{Error, ErrorKind, Result};
 use crate::core::fsutil;
-use crate::core::lock;
 use crate::core::report::Progress;
 use crate::core::version::GoVersion;
 use crate::install::{self, parse_archive_name};
 use crate::mirror::artifacts::{self, Source};
 use crate::mirror::fetch::{self, Fetched, Target};
 use crate::mirror::manifest::{self, Entry, Held, Manifest, Stat, StoredSelection};
+use crate::mirror::publish;
 use crate::mirror::select::{self, Selection, Wanted};
 use crate::mirror::{INDEX, INSTALLER};
 use crate::net::index::{self, Release};
@@ -213,11 +213,9 @@ pub fn sync(app: &App, opts: &Options) -> Result<Report> {
         None
     } else {
         fsutil::create_dir_all(dir)?;
-        Some(lock::acquire(
-            &dir.join(".gov-mirror.lock"),
-            "to finish syncing this mirror",
-            |m| app.ui.status(m),
-        )?)
+        let guard = publish::lock(dir, |m| app.ui.status(m))?;
+        served_by_every_account(app, dir)?;
+        Some(guard)
     };
     let warn = |m: &str| app.ui.warn(m);
     let old = manifest::read(dir, &warn);
@@ -606,6 +604,20 @@ pub fn sync(app: &App, opts: &Options) -> Result<Report> {
     }
     fsutil::fsync_dir(dir)?;
     manifest::write(dir, &next)?;
+    let sums: Vec<String> = next
+        .files
+        .iter()
+        .filter(|(_, e)| e.release.is_none())
+        .map(|(n, _)| format!("{n}.sha256"))
+        .collect();
+    publish::open_files(
+        dir,
+        next.files
+            .keys()
+            .chain(&sums)
+            .map(String::as_str)
+            .chain([INDEX, INSTALLER]),
+    )?;
     Ok(Report {
         dir: dir.display().to_string(),
         url,
@@ -616,6 +628,25 @@ pub fn sync(app: &App, opts: &Options) -> Result<Report> {
         downloaded_bytes,
         elapsed_seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// The mirror is for every account to read (a web server's workers): its
+/// root is opened up if this account made it private, and a folder above
+/// it that others cannot search is named.
+fn served_by_every_account(app: &App, dir: &Path) -> Result<()> {
+    if let Some(was) = publish::open_root(dir)? {
+        app.ui.status(&format!(
+            "made {} readable by every account (it was {was:04o}), as a web server's workers need",
+            dir.display()
+        ));
+    }
+    if let Some((closed, mode)) = publish::closed_ancestor(dir) {
+        app.ui.warn(&format!(
+            "{} is mode {mode:04o}: a web server running as another account cannot reach the mirror through it",
+            closed.display()
+        ));
+    }
+    Ok(())
 }
 
 /// Runs the downloads on `jobs` threads; results in `planned`'s order.

@@ -318,9 +318,45 @@ pub struct Preset {
     pub name: &'static str,
     pub about: &'static str,
     pub settings: Vec<(&'static str, String)>,
-    /// gov's own settings (GOV_*) the preset also writes, into the layer's
-    /// config file: the China preset makes toolchains come from the proxy.
-    pub gov: Vec<(&'static str, String)>,
+    /// The toolchain source the preset implies (cn: the proxy), recorded
+    /// as `GOV_PRESET=<name>` in the layer's config. An implied default:
+    /// GOV_SOURCE or a release source that was set explicitly beats it.
+    pub source: Option<&'static str>,
+}
+
+/// A toolchain source a layer's config records as a preset's default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Implied {
+    pub preset: &'static str,
+    pub source: &'static str,
+    /// Recorded as `GOV_SOURCE=proxy` by an older `gov proxy use cn`.
+    pub legacy: bool,
+}
+
+/// The source a layer's config (`values`, read from `config_file`) says a
+/// preset implies: its `GOV_PRESET` marker, or a `GOV_SOURCE=proxy` that an
+/// older `gov proxy use cn` wrote. Those are told apart from a user's own
+/// `GOV_SOURCE=proxy` by what the older preset always left: no marker, and
+/// the cn preset's GOPROXY in the profile beside the config file.
+pub fn implied_by_preset(config_file: &Path, values: &BTreeMap<String, String>) -> Option<Implied> {
+    if let Some(name) = values.get("GOV_PRESET") {
+        let p = preset(name.trim())?;
+        return p.source.map(|source| Implied {
+            preset: p.name,
+            source,
+            legacy: false,
+        });
+    }
+    let cn = preset("cn")?;
+    let profile = goenv::read_env_file(&config_file.with_file_name("env"));
+    let cn_proxy = cn.settings.iter().find(|(k, _)| *k == "GOPROXY");
+    let legacy = values.get("GOV_SOURCE").map(|v| v.trim()) == cn.source
+        && cn_proxy.is_some_and(|(_, v)| profile.get("GOPROXY") == Some(v));
+    legacy.then_some(Implied {
+        preset: cn.name,
+        source: cn.source?,
+        legacy: true,
+    })
 }
 
 /// The presets `gov proxy use` knows (corp is built from its flags).
@@ -332,7 +368,7 @@ pub fn presets() -> Vec<Preset> {
             ("GOPROXY", proxy.to_string()),
             ("GOSUMDB", sumdb.to_string()),
         ],
-        gov: Vec::new(),
+        source: None,
     };
     let mut cn = p(
         "cn",
@@ -340,7 +376,7 @@ pub fn presets() -> Vec<Preset> {
         "https://goproxy.cn,direct",
         "sum.golang.google.cn",
     );
-    cn.gov.push(("GOV_SOURCE", "proxy".to_string()));
+    cn.source = Some("proxy");
     vec![
         p(
             "official",
@@ -407,7 +443,7 @@ pub fn corp_preset(url: &str, private: Option<&str>, fallback: bool) -> Result<P
         name: "corp",
         about: "a company proxy; private modules skip the public proxy and checksum database",
         settings,
-        gov: Vec::new(),
+        source: None,
     })
 }
 

@@ -38,6 +38,31 @@ fn nginx_binary() -> PathBuf {
     );
 }
 
+/// The `user` directive: as root, the account Debian's nginx runs its
+/// workers as (`www-data`), else `nobody`; unprivileged, nginx cannot
+/// switch and keeps the caller.
+fn worker_user() -> String {
+    if !super::account::is_root() {
+        return String::new();
+    }
+    let exists = |what: &str, name: &str| {
+        Command::new("getent")
+            .args([what, name])
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if exists("passwd", "www-data") && exists("group", "www-data") {
+        return "user www-data www-data;".into();
+    }
+    let group = if exists("group", "nogroup") {
+        "nogroup"
+    } else {
+        "nobody"
+    };
+    format!("user nobody {group};")
+}
+
 impl Nginx {
     /// Serves `root` on 127.0.0.1 at a free port.
     pub fn serve(root: &Path) -> Nginx {
@@ -52,13 +77,9 @@ impl Nginx {
         // A port nobody holds right now; nginx binds it a moment later.
         for attempt in 0..5 {
             let port = super::server::start_refusing_port();
-            // As root, workers would switch to `nobody`, who cannot read a
-            // private temporary directory; keep them as the caller.
-            let user = if super::account::is_root() {
-                "user root root;"
-            } else {
-                ""
-            };
+            // As a stock nginx runs them: workers as an unprivileged
+            // account, so a mirror they cannot read answers 403 here too.
+            let user = worker_user();
             let conf = format!(
                 r#"daemon off;
 worker_processes 2;

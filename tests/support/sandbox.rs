@@ -1,6 +1,7 @@
 //! A private gov world for one test: its own GOV_HOME, GOV_BIN_DIR, HOME
 //! and a loopback server publishing a go.dev-style index and archives.
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -20,10 +21,15 @@ impl Default for Sandbox {
 
 impl Sandbox {
     pub fn new() -> Sandbox {
+        // Traversable by every account, as a real host's folders are: a
+        // web server's workers or another account reach what a test
+        // publishes under it (each test still gets its own folder).
         let dir = tempfile::Builder::new()
             .prefix("gov-test-")
             .tempdir()
             .unwrap_or_else(|e| panic!("tempdir: {e}"));
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+            .unwrap_or_else(|e| panic!("chmod: {e}"));
         for d in ["home", "bin", "user", "system", "sysbin"] {
             std::fs::create_dir_all(dir.path().join(d)).unwrap_or_else(|e| panic!("mkdir: {e}"));
         }
