@@ -1236,6 +1236,34 @@ mod tests {
             );
             assert_eq!(saved, 0, "record {i}");
         }
+        // One wrong byte in any tile of the plan, the partial tiles on the
+        // right edge of every level included, is caught too.
+        let plan = tiles_for_inclusion(TILE_HEIGHT, 35_000, n).unwrap();
+        let paths: Vec<String> = plan.iter().map(Tile::path).collect();
+        assert_eq!(
+            paths,
+            [
+                "tile/8/2/000.p/1",
+                "tile/8/1/001.p/17",
+                "tile/8/0/273.p/113",
+                "tile/8/1/000",
+                "tile/8/0/136"
+            ]
+        );
+        let tree = log.tree(n);
+        for t in plan {
+            let mut src = tiles(&mut log, TILE_HEIGHT);
+            src.corrupt = Some(t);
+            let got = TileHashReader::new(tree, TILE_HEIGHT, &mut src)
+                .read_hashes(&[stored_hash_index(0, 35_000)]);
+            assert_eq!(
+                got.unwrap_err().kind(),
+                ErrorKind::Inconsistent,
+                "{}",
+                t.path()
+            );
+            assert_eq!(src.saved, 0, "{}", t.path());
+        }
     }
 
     #[test]
