@@ -1180,25 +1180,34 @@ mod tests {
 
     #[test]
     fn forged_tiles_are_refused_at_every_height() {
-        // Height 2 gives trees of 100 records four tile levels, so forged
-        // chains of one, two and three tiles all occur.
+        // Heights 1 to 3 give trees of 100 records up to seven tile levels,
+        // so forged chains of one to six tiles all occur. Every size at
+        // height 2, a few telling ones at the others.
         let mut log = Log::new((0..100u32).map(|i| format!("leaf {i}").into_bytes()));
         let evil = record_hash(b"evil");
-        let mut chains = [0usize; 4];
-        for n in 1..=100u64 {
-            for i in 0..n {
-                let forged = forge_record(&mut log, 2, n, i, evil);
-                chains[forged.len()] += 1;
-                if forged.is_empty() {
-                    continue;
+        let mut chains = [0usize; 7];
+        let sizes = |h: u32| -> Vec<u64> {
+            match h {
+                2 => (1..=100).collect(),
+                _ => vec![1, 2, 8, 9, 17, 31, 33, 48, 64, 65, 97, 100],
+            }
+        };
+        for h in 1..=3 {
+            for n in sizes(h) {
+                for i in 0..n {
+                    let forged = forge_record(&mut log, h, n, i, evil);
+                    chains[forged.len()] += 1;
+                    if forged.is_empty() {
+                        continue;
+                    }
+                    let what = format!(
+                        "h={h} n={n} i={i} forged {:?}",
+                        forged.iter().map(|t| t.0.path()).collect::<Vec<_>>()
+                    );
+                    let (got, saved) = read_forged(&mut log, h, n, i, forged);
+                    assert_eq!(got.unwrap_err().kind(), ErrorKind::Inconsistent, "{what}");
+                    assert_eq!(saved, 0, "{what}");
                 }
-                let what = format!(
-                    "n={n} i={i} forged {:?}",
-                    forged.iter().map(|t| t.0.path()).collect::<Vec<_>>()
-                );
-                let (got, saved) = read_forged(&mut log, 2, n, i, forged);
-                assert_eq!(got.unwrap_err().kind(), ErrorKind::Inconsistent, "{what}");
-                assert_eq!(saved, 0, "{what}");
             }
         }
         assert!(chains.iter().all(|&c| c > 0), "{chains:?}");
