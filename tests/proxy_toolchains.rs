@@ -943,3 +943,92 @@ fn a_trickling_checksum_database_meets_the_deadline() {
     assert!(sb.installed().is_empty());
     assert!(sb.tmp_entries().is_empty(), "{:?}", sb.tmp_entries());
 }
+
+/// A proxy forges the two tiles above the toolchain's record in a log of
+/// 70001 records, where tile level 2 is the top, so that an answer with the
+/// tampered zip's h1 seems proven (CVE-2026-56865: Go's clients before
+/// go1.25.13/go1.26.6 install that zip). gov refuses before the download
+/// and caches no forged tile.
+#[test]
+fn two_forged_tiles_over_a_tall_log_are_refused() {
+    let fx = Fixture::start(DB, SEED, vec![go1_22_10().clone()], 70_000);
+    let log = fx.log();
+    assert_eq!(log.size(), 70_001);
+    assert_eq!(log.find("golang.org/toolchain", MODVER), Some(35_000));
+    fx.set_tamper(Tamper {
+        forged_tiles: true,
+        ..Tamper::default()
+    });
+    let sb = Sandbox::new();
+    let out = gov_via(&sb, &fx, &["install", V, "--source", "proxy"], &[]);
+    let err = assert_exit(&out, 1, "install through two forged tiles");
+    assert!(
+        err.contains("tile tile/8/1/000 does not hash to its entry in tile/8/2/000.p/1"),
+        "{err}"
+    );
+    assert!(err.contains("hint:"), "no advice: {err}");
+    let reqs = fx.requests();
+    for forged in ["tile/8/0/136", "tile/8/1/000"] {
+        assert!(
+            reqs.contains(&format!("/sumdb/{DB}/{forged}")),
+            "the forged {forged} was not asked for: {reqs:?}"
+        );
+        let cached = sb.home().join(format!("cache/sumdb/{DB}/{forged}"));
+        assert!(!cached.exists(), "{} was cached", cached.display());
+    }
+    assert!(!zip_requested(&fx), "{reqs:?}");
+    assert!(sb.installed().is_empty());
+    assert!(sb.tmp_entries().is_empty(), "{:?}", sb.tmp_entries());
+    // The signed head itself is authentic: it is kept.
+    let latest = sb.home().join(format!("sumdb/{DB}/latest"));
+    assert_eq!(std::fs::read(&latest).ok(), Some(fx.latest_note()));
+}
+
+/// A mirror may lag: an older tree head that is a prefix of the stored one
+/// is accepted and the stored head kept; an older head of a forked log is
+/// a security error, and nothing changes.
+#[test]
+fn an_older_tree_head_must_be_a_prefix_of_the_stored_one() {
+    let fx = fixture();
+    let sb = Sandbox::new();
+    let install = || {
+        gov_via(
+            &sb,
+            &fx,
+            &["install", V, "--source", "proxy", "--force"],
+            &[],
+        )
+    };
+    assert_ok(&install(), "first install");
+    let latest = sb.home().join(format!("sumdb/{DB}/latest"));
+    let stored = || text(&std::fs::read(&latest).unwrap_or_else(|e| panic!("{e}")));
+    let head = stored();
+
+    fx.set_tamper(Tamper {
+        lag: 40,
+        ..Tamper::default()
+    });
+    assert!(text(&fx.latest_note()).contains("\n261\n"));
+    assert_ok(&install(), "install from a mirror 40 records behind");
+    assert_eq!(stored(), head, "head kept");
+
+    // The fork is 321 records long; 40 short, its head is older than ours.
+    fx.set_tamper(Tamper {
+        lag: 40,
+        forked: true,
+        ..Tamper::default()
+    });
+    fx.clear_requests();
+    let goroot = sb.goroot(V);
+    let ino = std::fs::metadata(&goroot).map(|m| m.ino()).unwrap_or(0);
+    let err = assert_exit(&install(), 1, "install from an older forked head");
+    assert!(err.contains("SECURITY ERROR"), "{err}");
+    assert!(
+        err.contains("tree #301 ") && err.contains("tree #281 "),
+        "both tree heads are named: {err}"
+    );
+    assert!(!zip_requested(&fx), "{:?}", fx.requests());
+    assert_eq!(stored(), head, "head kept");
+    assert_eq!(std::fs::metadata(&goroot).map(|m| m.ino()).ok(), Some(ino));
+    fx.set_tamper(Tamper::default());
+}

@@ -1180,25 +1180,34 @@ mod tests {
 
     #[test]
     fn forged_tiles_are_refused_at_every_height() {
-        // Height 2 gives trees of 100 records four tile levels, so forged
-        // chains of one, two and three tiles all occur.
+        // Heights 1 to 3 give trees of 100 records up to seven tile levels,
+        // so forged chains of one to six tiles all occur. Every size at
+        // height 2, a few telling ones at the others.
         let mut log = Log::new((0..100u32).map(|i| format!("leaf {i}").into_bytes()));
         let evil = record_hash(b"evil");
-        let mut chains = [0usize; 4];
-        for n in 1..=100u64 {
-            for i in 0..n {
-                let forged = forge_record(&mut log, 2, n, i, evil);
-                chains[forged.len()] += 1;
-                if forged.is_empty() {
-                    continue;
+        let mut chains = [0usize; 7];
+        let sizes = |h: u32| -> Vec<u64> {
+            match h {
+                2 => (1..=100).collect(),
+                _ => vec![1, 2, 8, 9, 17, 31, 33, 48, 64, 65, 97, 100],
+            }
+        };
+        for h in 1..=3 {
+            for n in sizes(h) {
+                for i in 0..n {
+                    let forged = forge_record(&mut log, h, n, i, evil);
+                    chains[forged.len()] += 1;
+                    if forged.is_empty() {
+                        continue;
+                    }
+                    let what = format!(
+                        "h={h} n={n} i={i} forged {:?}",
+                        forged.iter().map(|t| t.0.path()).collect::<Vec<_>>()
+                    );
+                    let (got, saved) = read_forged(&mut log, h, n, i, forged);
+                    assert_eq!(got.unwrap_err().kind(), ErrorKind::Inconsistent, "{what}");
+                    assert_eq!(saved, 0, "{what}");
                 }
-                let what = format!(
-                    "n={n} i={i} forged {:?}",
-                    forged.iter().map(|t| t.0.path()).collect::<Vec<_>>()
-                );
-                let (got, saved) = read_forged(&mut log, 2, n, i, forged);
-                assert_eq!(got.unwrap_err().kind(), ErrorKind::Inconsistent, "{what}");
-                assert_eq!(saved, 0, "{what}");
             }
         }
         assert!(chains.iter().all(|&c| c > 0), "{chains:?}");
@@ -1235,6 +1244,34 @@ mod tests {
                 "record {i}: {paths:?}: {err}"
             );
             assert_eq!(saved, 0, "record {i}");
+        }
+        // One wrong byte in any tile of the plan, the partial tiles on the
+        // right edge of every level included, is caught too.
+        let plan = tiles_for_inclusion(TILE_HEIGHT, 35_000, n).unwrap();
+        let paths: Vec<String> = plan.iter().map(Tile::path).collect();
+        assert_eq!(
+            paths,
+            [
+                "tile/8/2/000.p/1",
+                "tile/8/1/001.p/17",
+                "tile/8/0/273.p/113",
+                "tile/8/1/000",
+                "tile/8/0/136"
+            ]
+        );
+        let tree = log.tree(n);
+        for t in plan {
+            let mut src = tiles(&mut log, TILE_HEIGHT);
+            src.corrupt = Some(t);
+            let got = TileHashReader::new(tree, TILE_HEIGHT, &mut src)
+                .read_hashes(&[stored_hash_index(0, 35_000)]);
+            assert_eq!(
+                got.unwrap_err().kind(),
+                ErrorKind::Inconsistent,
+                "{}",
+                t.path()
+            );
+            assert_eq!(src.saved, 0, "{}", t.path());
         }
     }
 

@@ -1,5 +1,6 @@
 //! A loopback module proxy with a checksum database at `/sumdb/<name>/`
-//! (its own Ed25519 key, real tiles over a log of a few hundred records,
+//! (its own Ed25519 key, real tiles over a log of a few hundred records or,
+//! for trees of three tile levels, over 65536 (about 0.4 s of CPU to build),
 //! switches that make it misbehave), and a packer that turns a Go release
 //! tarball into a toolchain module zip the way Go's cmd/distpack does.
 //! Packed zips are cached under target/ by the tarball's sha256, so a
@@ -51,7 +52,13 @@ fn crc32(data: &[u8]) -> u32 {
 }
 
 fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(2 * b.len());
+    for x in b {
+        s.push(DIGITS[usize::from(x >> 4)] as char);
+        s.push(DIGITS[usize::from(x & 15)] as char);
+    }
+    s
 }
 
 /// `h1:` over (name, content sha256) pairs, from the definition.
@@ -135,6 +142,45 @@ impl Log {
         Some(row[start..end].iter().flatten().copied().collect())
     }
 
+    /// The log of the first n records (an older tree head of the same log).
+    pub fn prefix(&self, n: u64) -> Log {
+        let mut log = Log::new();
+        for r in self.records.iter().take(n as usize) {
+            log.push(r.clone());
+        }
+        log
+    }
+
+    /// The tiles a lying proxy forges so that record `id` reads as `text`:
+    /// the record's level-0 tile with its hash replaced, then every full
+    /// tile above with the entry of the tile below replaced by that tile's
+    /// new hash, up to the first tile on the tree's right edge (which the
+    /// signed root pins). Keyed by (level, index); all are full tiles. In a
+    /// tree of more than 65536 records, a record among the first 65536
+    /// takes two: levels 0 and 1.
+    pub fn forged_path(&self, id: u64, text: &str) -> BTreeMap<(usize, u64), Vec<u8>> {
+        let mut forged = BTreeMap::new();
+        let (mut entry, mut hash) = (id, leaf(text.as_bytes()));
+        for l in 0.. {
+            let n = entry / 256;
+            let Some(mut d) = self.tile(l, n, 256) else {
+                break;
+            };
+            let at = (entry % 256) as usize * 32;
+            d[at..at + 32].copy_from_slice(&hash);
+            let mut row: Vec<[u8; 32]> = d
+                .chunks(32)
+                .map(|c| c.try_into().expect("32-byte chunks"))
+                .collect();
+            while row.len() > 1 {
+                row = row.chunks(2).map(|p| node(&p[0], &p[1])).collect();
+            }
+            (entry, hash) = (n, row[0]);
+            forged.insert((l, n), d);
+        }
+        forged
+    }
+
     pub fn find(&self, module: &str, version: &str) -> Option<u64> {
         let prefix = format!("{module} {version} ");
         self.records
@@ -142,6 +188,36 @@ impl Log {
             .position(|r| r.starts_with(&prefix))
             .map(|i| i as u64)
     }
+}
+
+/// A record of another module. Its hashes are the same for every filler
+/// record (nothing fetches those modules), which keeps a log of 70000
+/// records quick to build: one record hash and about one node hash each.
+fn push_filler(log: &mut Log, i: usize, tag: &str) {
+    static H1: OnceLock<String> = OnceLock::new();
+    let h = H1.get_or_init(|| go_mod_h1(b"module example.com/filler\n"));
+    let v = i % 7;
+    log.push(format!(
+        "example.com/{tag}{i} v1.{v}.0 {h}\nexample.com/{tag}{i} v1.{v}.0/go.mod {h}\n"
+    ));
+}
+
+/// The same log signed by the same key with record 3 rewritten and 20
+/// more records: a fork, inconsistent with every head of `log` past 3.
+fn fork_of(log: &Log) -> Log {
+    let mod_h1 = go_mod_h1(TOOLCHAIN_MOD.as_bytes());
+    let mut fork = Log::new();
+    for (i, r) in log.records.iter().enumerate() {
+        if i == 3 {
+            fork.push(record_text("evil.example/m", "v1.0.0", &mod_h1, &mod_h1));
+        } else {
+            fork.push(r.clone());
+        }
+    }
+    for i in 0..20 {
+        push_filler(&mut fork, i, "forked");
+    }
+    fork
 }
 
 /// Record text as sum.golang.org writes it.
@@ -164,6 +240,15 @@ pub struct Tamper {
     pub forked: bool,
     /// Tree notes carry a corrupted signature.
     pub bad_signature: bool,
+    /// A proxy that lies with tiles: toolchain lookups answer a record with
+    /// the tampered zip's h1 at the honest record's id, every full tile
+    /// above it is forged to hash into the next (two tiles when the log has
+    /// over 65536 records), and the tampered zip is served. Go's clients
+    /// before x/mod v0.40.0 (go1.25.13, go1.26.6) accept it.
+    pub forged_tiles: bool,
+    /// Serve the log (or the fork) this many records short: a mirror that
+    /// lags behind, signing an older tree head.
+    pub lag: u64,
 }
 
 #[derive(Clone)]
@@ -173,11 +258,13 @@ pub struct Toolchain {
     pub tampered_zip: Arc<Vec<u8>>,
     pub info: String,
     pub zip_h1: String,
+    pub tampered_zip_h1: String,
 }
 
 struct State {
     log: Log,
-    fork: Log,
+    /// What `tamper` serves instead of `log`, when it differs.
+    served: Option<Log>,
     tamper: Tamper,
     toolchains: BTreeMap<String, Toolchain>,
     /// More `@v/list` lines (versions whose zips are not served).
@@ -198,19 +285,8 @@ impl Fixture {
     /// theirs, signed by a key made from `seed`.
     pub fn start(name: &str, seed: [u8; 32], toolchains: Vec<Toolchain>, filler: usize) -> Fixture {
         let mut log = Log::new();
-        let filler_record = |log: &mut Log, i: usize, tag: &str| {
-            let m = format!("example.com/{tag}{i}");
-            let v = format!("v1.{}.0", i % 7);
-            let zh = h1(&[(format!("{m}@{v}/x.go"), sha(format!("{tag}{i}").as_bytes()))]);
-            log.push(record_text(
-                &m,
-                &v,
-                &zh,
-                &go_mod_h1(format!("module {m}\n").as_bytes()),
-            ));
-        };
         for i in 0..filler / 2 {
-            filler_record(&mut log, i, "mod");
+            push_filler(&mut log, i, "mod");
         }
         let mod_h1 = go_mod_h1(TOOLCHAIN_MOD.as_bytes());
         for t in &toolchains {
@@ -218,23 +294,11 @@ impl Fixture {
             log.push(record_text(TOOLCHAIN, &v, &t.zip_h1, &mod_h1));
         }
         for i in filler / 2..filler {
-            filler_record(&mut log, i, "mod");
-        }
-        // The fork: same key, record 3 rewritten, and a few more records.
-        let mut fork = Log::new();
-        for (i, r) in log.records.iter().enumerate() {
-            if i == 3 {
-                fork.push(record_text("evil.example/m", "v1.0.0", &mod_h1, &mod_h1));
-            } else {
-                fork.push(r.clone());
-            }
-        }
-        for i in 0..20 {
-            filler_record(&mut fork, i, "forked");
+            push_filler(&mut log, i, "mod");
         }
         let state = Arc::new(Mutex::new(State {
             log,
-            fork,
+            served: None,
             tamper: Tamper::default(),
             toolchains: toolchains
                 .into_iter()
@@ -285,7 +349,16 @@ impl Fixture {
     }
 
     pub fn set_tamper(&self, t: Tamper) {
-        self.lock().tamper = t;
+        let mut st = self.lock();
+        let short = |log: &Log| log.prefix(log.size().saturating_sub(t.lag));
+        st.served = if t.forked {
+            Some(short(&fork_of(&st.log)))
+        } else if t.lag > 0 {
+            Some(short(&st.log))
+        } else {
+            None
+        };
+        st.tamper = t;
     }
 
     /// Appends filler records, growing the honest log.
@@ -324,8 +397,7 @@ impl Fixture {
             state: self.state.clone(),
         };
         let st = self.lock();
-        let log = if st.tamper.forked { &st.fork } else { &st.log };
-        server.signed_tree(log, false)
+        server.signed_tree(st.served_log(), false)
     }
 
     pub fn requests(&self) -> Vec<String> {
@@ -338,6 +410,29 @@ impl Fixture {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl State {
+    /// The log the servers answer from now.
+    fn served_log(&self) -> &Log {
+        self.served.as_ref().unwrap_or(&self.log)
+    }
+
+    /// The tiles `Tamper::forged_tiles` serves: the forged path above each
+    /// toolchain's record (toolchains whose records share a tile are not
+    /// forged consistently; the fixtures serve one toolchain).
+    fn forged_tiles(&self) -> BTreeMap<(usize, u64), Vec<u8>> {
+        let log = self.served_log();
+        let mod_h1 = go_mod_h1(TOOLCHAIN_MOD.as_bytes());
+        let mut forged = BTreeMap::new();
+        for (v, t) in &self.toolchains {
+            if let Some(id) = log.find(TOOLCHAIN, v) {
+                let text = record_text(TOOLCHAIN, v, &t.tampered_zip_h1, &mod_h1);
+                forged.extend(log.forged_path(id, &text));
+            }
+        }
+        forged
     }
 }
 
@@ -399,7 +494,9 @@ impl Server {
             return match ext {
                 "info" => (200, Body::Bytes(t.info.clone().into_bytes())),
                 "mod" => (200, Body::Bytes(TOOLCHAIN_MOD.as_bytes().to_vec())),
-                "zip" if tamper.zip => (200, Body::Shared(t.tampered_zip.clone())),
+                "zip" if tamper.zip || tamper.forged_tiles => {
+                    (200, Body::Shared(t.tampered_zip.clone()))
+                }
                 "zip" => (200, Body::Shared(t.zip.clone())),
                 _ => not_found,
             };
@@ -407,7 +504,7 @@ impl Server {
         let Some(rest) = path.strip_prefix(&format!("/sumdb/{}/", self.name)) else {
             return not_found;
         };
-        let log = if tamper.forked { &st.fork } else { &st.log };
+        let log = st.served_log();
         if rest == "supported" {
             return (200, Body::Bytes(Vec::new()));
         }
@@ -432,6 +529,16 @@ impl Server {
                 id = 0;
             }
             let mut text = log.records[id as usize].clone();
+            if tamper.forged_tiles
+                && let Some(t) = st.toolchains.get(&v)
+            {
+                text = record_text(
+                    &m,
+                    &v,
+                    &t.tampered_zip_h1,
+                    &go_mod_h1(TOOLCHAIN_MOD.as_bytes()),
+                );
+            }
             if tamper.wrong_record {
                 text = record_text(
                     &m,
@@ -445,7 +552,14 @@ impl Server {
             return (200, Body::Bytes(body));
         }
         if let Some(tile) = rest.strip_prefix("tile/8/") {
-            return match parse_tile(tile).and_then(|(l, n, w)| log.tile(l, n, w)) {
+            let tile = parse_tile(tile);
+            if tamper.forged_tiles
+                && let Some((l, n, 256)) = tile
+                && let Some(d) = st.forged_tiles().remove(&(l, n))
+            {
+                return (200, Body::Bytes(d));
+            }
+            return match tile.and_then(|(l, n, w)| log.tile(l, n, w)) {
                 Some(d) => (200, Body::Bytes(d)),
                 None => not_found,
             };
@@ -713,20 +827,19 @@ pub fn packed_toolchain(tarball: &Path) -> io::Result<Toolchain> {
     let cached = fs::read_to_string(&meta_path)
         .ok()
         .and_then(|m| {
-            let mut l = m.lines();
-            Some((
-                l.next()?.to_string(),
-                l.next()?.to_string(),
-                l.next()?.to_string(),
-            ))
+            let l: Vec<String> = m.lines().map(str::to_string).collect();
+            <[String; 4]>::try_from(l).ok()
         })
         .and_then(|meta| Some((meta, fs::read(&zip_path).ok()?)));
-    let ((version, time, zip_h1), zip) = match cached {
+    let ([version, time, zip_h1, tampered_zip_h1], zip) = match cached {
         Some(c) => c,
         None => {
-            let (version, time, zip) = pack_tarball(&bytes)?;
+            let (version, time, mut zip) = pack_tarball(&bytes)?;
             let h1 = zip.h1();
             let data = zip.finish();
+            let modver = format!("v0.0.1-{version}.linux-amd64");
+            zip.hashes.push((backdoor_name(&modver), sha(BACKDOOR)));
+            let tampered_h1 = zip.h1();
             fs::create_dir_all(&dir)?;
             // Written beside, then renamed: parallel test binaries never
             // read half a zip.
@@ -734,24 +847,29 @@ pub fn packed_toolchain(tarball: &Path) -> io::Result<Toolchain> {
             fs::write(&tmp, &data)?;
             fs::rename(&tmp, &zip_path)?;
             let tmp = dir.join(format!("{key}.meta.{}", std::process::id()));
-            fs::write(&tmp, format!("{version}\n{time}\n{h1}\n"))?;
+            fs::write(&tmp, format!("{version}\n{time}\n{h1}\n{tampered_h1}\n"))?;
             fs::rename(&tmp, &meta_path)?;
-            ((version, time, h1), data)
+            ([version, time, h1, tampered_h1], data)
         }
     };
     let modver = format!("v0.0.1-{version}.linux-amd64");
-    let tampered = append_entry(
-        &zip,
-        &format!("{TOOLCHAIN}@{modver}/bin/backdoor"),
-        b"#!/bin/sh\necho owned\n",
-    )?;
+    let tampered = append_entry(&zip, &backdoor_name(&modver), BACKDOOR)?;
     Ok(Toolchain {
         zip_h1,
+        tampered_zip_h1,
         zip: Arc::new(zip),
         tampered_zip: Arc::new(tampered),
         info: format!("{{\"Version\":\"{modver}\", \"Time\":\"{time}\"}}\n"),
         version,
     })
+}
+
+/// The file a tampered toolchain zip carries on top of the real ones.
+pub const BACKDOOR: &[u8] = b"#!/bin/sh\necho owned\n";
+
+/// Its name in the zip of toolchain module version `modver`.
+pub fn backdoor_name(modver: &str) -> String {
+    format!("{TOOLCHAIN}@{modver}/bin/backdoor")
 }
 
 /// Packs the tarball's `go/` tree the way distpack's module form does.
