@@ -853,6 +853,48 @@ const EDGES: &str = r#"
           - url_secret not in (with_credentials | to_json)
           - url_secret not in (refused_with_credentials | to_json)
           - url_secret not in (info_with_credentials | to_json)
+    - name: A go that is not gov's where the entry point goes
+      ansible.builtin.copy: {content: "echo not gov\n", dest: "{{ gov_bin_dir }}/go", mode: "0755"}
+    - name: Installed, then making it global fails
+      gov.toolchain.go_version: {version: 1.21.13, global: true, gov_path: "{{ gov }}"}
+      register: half_done
+      ignore_errors: true
+    - name: That go goes again
+      ansible.builtin.file: {path: "{{ gov_bin_dir }}/go", state: absent}
+    - name: A version that is an option of gov uninstall
+      gov.toolchain.go_version: {version: "--all", state: absent, gov_path: "{{ gov }}"}
+      register: dash_all
+      ignore_errors: true
+    - name: A version that is an option of gov install
+      gov.toolchain.go_version: {version: "--force", gov_path: "{{ gov }}"}
+      register: dash_force
+      ignore_errors: true
+    - name: A preset that is an option of gov proxy use
+      gov.toolchain.go_proxy: {preset: "--url=https://evil.example", gov_path: "{{ gov }}"}
+      register: dash_preset
+      ignore_errors: true
+    - name: A setting name that is an option of gov proxy set
+      gov.toolchain.go_proxy: {settings: {"--dry-run": "x"}, gov_path: "{{ gov }}"}
+      register: dash_key
+      ignore_errors: true
+    - name: A value that starts with a dash is a value
+      gov.toolchain.go_proxy: {settings: {GOFLAGS: "-mod=mod"}, gov_path: "{{ gov }}"}
+      register: dash_value
+    - name: Still installed
+      gov.toolchain.go_version: {version: 1.21.13, gov_path: "{{ gov }}"}
+      register: still
+    - name: Options stay options and values stay values
+      ansible.builtin.assert:
+        that:
+          - half_done is failed and half_done is changed
+          - dash_all is failed and dash_all is not changed and 'not a Go version' in dash_all.msg
+          - dash_force is failed and 'not a Go version' in dash_force.msg
+          - dash_preset is failed and 'not a preset name' in dash_preset.msg
+          - dash_key is failed and 'not a setting name' in dash_key.msg
+          - dash_value is changed and dash_value.profile.GOFLAGS == '-mod=mod'
+          - still is not changed
+    - name: Clean up
+      gov.toolchain.go_version: {version: 1.21.13, state: absent, gov_path: "{{ gov }}"}
 "#;
 
 #[test]

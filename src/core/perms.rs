@@ -146,6 +146,71 @@ pub fn euid() -> u32 {
     unsafe { libc::geteuid() }
 }
 
+/// While it lives, the whole process acts on the file system as another
+/// account: effective uid and gid, and that gid as its only group. What it
+/// creates is the account's, and it can open only what the account could,
+/// so a link the account planted leads nowhere the account cannot write.
+/// The real and saved ids stay root's, so the account can neither signal
+/// nor trace the process meanwhile. Dropping it restores root.
+pub struct ActingAs {
+    egid: libc::gid_t,
+    groups: Vec<libc::gid_t>,
+}
+
+/// Starts acting as `uid`/`gid` (root only).
+pub fn act_as(uid: u32, gid: u32) -> Result<ActingAs> {
+    let failed = |what: &str| {
+        Error::new(
+            ErrorKind::Permission,
+            format!("cannot act as account {uid} (group {gid}): {what} failed"),
+        )
+        .with_source(std::io::Error::last_os_error())
+        .with_advice("run the command as that account instead")
+    };
+    // SAFETY: getgroups with a zero size only counts.
+    let n = unsafe { libc::getgroups(0, std::ptr::null_mut()) };
+    let mut groups = vec![0 as libc::gid_t; n.max(0) as usize];
+    // SAFETY: the buffer holds `n` entries.
+    let n = unsafe { libc::getgroups(n, groups.as_mut_ptr()) };
+    if n < 0 {
+        return Err(failed("getgroups"));
+    }
+    groups.truncate(n as usize);
+    let saved = ActingAs {
+        egid: egid(),
+        groups,
+    };
+    // SAFETY: plain system calls on ids; glibc applies them to every thread.
+    if unsafe { libc::setgroups(1, &gid) } != 0 {
+        return Err(failed("setgroups"));
+    }
+    // From here on, `saved` puts back whatever was changed if a step fails.
+    // SAFETY: as above.
+    if unsafe { libc::setegid(gid) } != 0 {
+        return Err(failed("setegid"));
+    }
+    // SAFETY: as above.
+    if unsafe { libc::seteuid(uid) } != 0 {
+        return Err(failed("seteuid"));
+    }
+    Ok(saved)
+}
+
+impl Drop for ActingAs {
+    fn drop(&mut self) {
+        // SAFETY: the saved uid is root's, so these cannot be refused.
+        let restored = unsafe {
+            libc::seteuid(0) == 0
+                && libc::setegid(self.egid) == 0
+                && libc::setgroups(self.groups.len(), self.groups.as_ptr()) == 0
+        };
+        if !restored {
+            // Going on under the wrong identity is worse than stopping.
+            std::process::abort();
+        }
+    }
+}
+
 /// Why `meta` (of a path gov would trust) is unsafe for account `uid`, if
 /// it is: owned by an account other than `uid` and root, or writable by
 /// group or others. A root-owned sticky directory (`/tmp`) is acceptable

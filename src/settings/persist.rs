@@ -218,32 +218,59 @@ fn home() -> PathBuf {
     dirs::home_dir().unwrap_or_else(|| PathBuf::from("/"))
 }
 
+/// The first line of gov's block in a file gov itself created: once the
+/// block is removed and nothing else is left, `--remove` deletes the file.
+pub const CREATED: &str =
+    "# (gov created this file; `gov persist --remove` deletes it if nothing else is added)";
+
 fn update_block(path: &Path, body: Option<&str>, changed: &mut Vec<PathBuf>) -> Result<()> {
     let old = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            if body.is_none() {
-                return Ok(());
-            }
-            String::new()
+        Ok(t) => Some(t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(e).context(|| format!("reading {}", path.display()));
         }
-        Err(e) => return Err(e).context(|| format!("reading {}", path.display())),
     };
-    let new = with_block(&old, body).map_err(|e| {
+    if old.is_none() && body.is_none() {
+        return Ok(());
+    }
+    // A file gov creates says so, and keeps saying so across updates.
+    let created = old
+        .as_ref()
+        .is_none_or(|t| t.contains(&format!("{BEGIN}\n{CREATED}\n")));
+    let old = old.unwrap_or_default();
+    let body = body.map(|b| match created {
+        true => format!("{CREATED}\n{b}"),
+        false => b.to_string(),
+    });
+    let new = with_block(&old, body.as_deref()).map_err(|e| {
         Error::new(
             ErrorKind::State,
             format!("cannot update {}", path.display()),
         )
         .with_source(e)
     })?;
-    if new != old {
-        if let Some(dir) = path.parent() {
-            fsutil::create_dir_all(dir)?;
-        }
-        // Through a symlink (dotfiles managers), keeping mode and owner.
-        crate::core::perms::replace_keeping(path, new.as_bytes())?;
-        changed.push(path.to_path_buf());
+    if new == old {
+        return Ok(());
     }
+    let written = if new.is_empty() && created && body.is_none() {
+        std::fs::remove_file(path).context(|| format!("removing {}", path.display()))
+    } else {
+        path.parent()
+            .map_or(Ok(()), fsutil::create_dir_all)
+            // Through a symlink (dotfiles managers), keeping mode and owner.
+            .and_then(|()| crate::core::perms::replace_keeping(path, new.as_bytes()))
+    };
+    written.map_err(|e| {
+        Error::new(e.kind(), format!("cannot update {}", path.display()))
+            .with_source(e)
+            .with_advice(
+                "nothing else was changed in it; it (and whatever it links to) must be writable \
+                 by the account it belongs to, which is who gov edits it as: fix its owner or \
+                 link, or add gov's PATH line by hand",
+            )
+    })?;
+    changed.push(path.to_path_buf());
     Ok(())
 }
 
@@ -267,6 +294,21 @@ fn update_file(path: &Path, body: Option<&str>, changed: &mut Vec<PathBuf>) -> R
         },
     }
     Ok(())
+}
+
+/// Root editing an account's home (HOME pointing there, as `sudo` without
+/// `-H` or a provisioning tool leaves it) does it as the account that owns
+/// the home, with the home's group: a link the account made then leads only
+/// where the account may write, and what gov creates is the account's.
+fn as_home_owner(h: &Path) -> Result<Option<crate::core::perms::ActingAs>> {
+    use std::os::unix::fs::MetadataExt;
+    if crate::core::perms::euid() != 0 {
+        return Ok(None);
+    }
+    match std::fs::metadata(h) {
+        Ok(m) if m.uid() != 0 => crate::core::perms::act_as(m.uid(), m.gid()).map(Some),
+        _ => Ok(None),
+    }
 }
 
 /// Writes (or removes) the persisted environment. Returns the files changed.
@@ -314,6 +356,7 @@ pub fn persist(layout: &Layout, scope: Scope, root: &Path, remove: bool) -> Resu
         }
         Scope::User => {
             let h = home();
+            let _as_owner = as_home_owner(&h)?;
             update_block(&h.join(".profile"), sh, &mut changed)?;
             // bash reads only the first of these it finds.
             for f in [".bash_profile", ".bash_login"] {

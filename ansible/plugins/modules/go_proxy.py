@@ -106,18 +106,20 @@ gov_warnings:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.gov.toolchain.plugins.module_utils.gov import COMMON_ARGS, Gov
+from ansible_collections.gov.toolchain.plugins.module_utils.gov import COMMON_ARGS, Gov, check_value
 
 
 def preset_args(p):
-    args = ['proxy', 'use', p['preset']]
+    """gov proxy use's options (values joined with `=`, so a value that
+    starts with a dash stays a value) and its operand."""
+    args = ['proxy', 'use']
     if p['url'] is not None:
-        args += ['--url', p['url']]
+        args.append('--url=%s' % p['url'])
     if p['private'] is not None:
-        args += ['--private', p['private']]
+        args.append('--private=%s' % p['private'])
     if p['fallback']:
         args.append('--fallback')
-    return args
+    return args, [p['preset']]
 
 
 def main():
@@ -139,30 +141,35 @@ def main():
     p = module.params
     if p['settings'] is not None and (p['url'] is not None or p['private'] is not None or p['fallback']):
         module.fail_json(msg='url, private and fallback belong to preset=corp')
+    if p['preset'] is not None:
+        check_value(module, 'preset', p['preset'])
+    for key in p['settings'] or {}:
+        check_value(module, 'setting', key)
     gov = Gov(module)
     check = module.check_mode
 
     if p['state'] == 'present' and p['preset']:
-        args = preset_args(p)
+        args, operands = preset_args(p)
     elif p['state'] == 'present':
         if not p['settings']:
             module.fail_json(msg='settings is empty')
-        args = ['proxy', 'set'] + ['%s=%s' % (k, '' if v is None else v) for k, v in sorted(p['settings'].items())]
+        args = ['proxy', 'set']
+        operands = ['%s=%s' % (k, '' if v is None else v) for k, v in sorted(p['settings'].items())]
     elif p['settings'] is not None:
         if not p['settings']:
             module.fail_json(msg='settings is empty')
-        args = ['proxy', 'unset'] + sorted(p['settings'])
+        args, operands = ['proxy', 'unset'], sorted(p['settings'])
     else:
         # The preset's own values, from a dry run of applying it; only
         # keys that still hold them are removed.
-        probe = gov.run(preset_args(p), dry_run=True)
+        probe = gov.run(*preset_args(p), dry_run=True)
         current = probe['before']
         keys = sorted(k for k, v in probe['requested'].items() if current.get(k) == v)
         if not keys:
             gov.exit(changed=False, profile=current, changed_keys=[], proxy=None)
-        args = ['proxy', 'unset'] + keys
+        args, operands = ['proxy', 'unset'], keys
 
-    doc = gov.run(args, dry_run=check)
+    doc = gov.run(args, operands, dry_run=check)
     result = dict(changed=bool(doc['changed']), profile=doc['after'],
                   changed_keys=doc['changed_keys'], proxy=doc)
     if module._diff:

@@ -23,6 +23,7 @@ options:
       - Anything C(gov install) accepts, V(1.22.5), V(go1.22.5), V(1.22) (the newest 1.22.x), V(1.23rc1) or
         V(latest).
       - With O(state=absent), the exact installed version.
+      - Checked before gov runs; anything else (such as V(--all)) fails the task and changes nothing.
     type: str
     required: true
   state:
@@ -110,7 +111,7 @@ gov_warnings:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.gov.toolchain.plugins.module_utils.gov import COMMON_ARGS, Gov
+from ansible_collections.gov.toolchain.plugins.module_utils.gov import COMMON_ARGS, Gov, check_value
 
 
 def main():
@@ -125,25 +126,26 @@ def main():
     p = module.params
     if p['state'] == 'absent' and (p['global'] or p['force']):
         module.fail_json(msg='global and force apply to state=present only')
+    version = check_value(module, 'version', p['version'])
     gov = Gov(module)
     check = module.check_mode
     result = dict(changed=False)
 
     if p['state'] == 'absent':
-        doc = gov.run(['uninstall', p['version'], '--missing-ok'], dry_run=check)
+        doc = gov.run(['uninstall', '--missing-ok'], [version], dry_run=check)
         result.update(changed=bool(doc['changed']), version=doc.get('version'),
-                      action=doc['action'], install=doc)
+                      action=doc.get('action'), install=doc)
         if module._diff:
             result['diff'] = dict(
-                before=dict(version=doc.get('version') or p['version'], installed=bool(doc['changed'])),
-                after=dict(version=doc.get('version') or p['version'], installed=False),
+                before=dict(version=doc.get('version') or version, installed=bool(doc['changed'])),
+                after=dict(version=doc.get('version') or version, installed=False),
             )
         gov.exit(**result)
 
-    args = ['install', p['version']]
+    args = ['install']
     if p['force']:
         args.append('--force')
-    doc = gov.run(args, dry_run=check)
+    doc = gov.run(args, [version], dry_run=check)
     version = doc['version']
     was_installed = doc['action'] != 'installed'
     result.update(changed=bool(doc['changed']), version=version, action=doc['action'],
@@ -157,7 +159,7 @@ def main():
             # it will be a change (the current global is shown in the diff).
             selection = dict(changed=True, before=gov.run(['global']).get('global'))
         else:
-            selection = gov.run(['global', version], dry_run=check)
+            selection = gov.run(['global'], [version], dry_run=check)
         result['changed'] = result['changed'] or bool(selection['changed'])
         result['global'] = version
         before['global'] = selection.get('before')
