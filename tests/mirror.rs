@@ -978,3 +978,105 @@ fn verify_refuses_an_index_that_names_paths_or_is_not_an_index() {
     assert_eq!(std::fs::read_to_string(&index).unwrap_or_default(), good);
     assert!(w.verify().status.success());
 }
+
+// ---------------------------------------------------------------------------
+// A manifest someone else wrote: names, links and paths in it.
+
+fn manifest_of(w: &World) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(w.mirror.join(".gov-mirror.json")).unwrap_or_default())
+        .unwrap_or_else(|e| panic!("manifest: {e}"))
+}
+
+fn write_json(path: &Path, v: &serde_json::Value) {
+    std::fs::write(path, serde_json::to_vec(v).unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
+
+/// A `--dist` folder holding a gov artifact that is not the real one.
+fn impostor_dist(at: &Path) -> PathBuf {
+    std::fs::create_dir_all(at).unwrap_or_else(|e| panic!("{e}"));
+    let name = format!("gov-{TRIPLE}.tar.gz");
+    let bytes = b"not the gov you published".to_vec();
+    std::fs::write(at.join(&name), &bytes).unwrap_or_else(|e| panic!("{e}"));
+    let sum = format!("{}  {name}\n", support::sha256_hex(&bytes));
+    std::fs::write(at.join(format!("{name}.sha256")), sum).unwrap_or_else(|e| panic!("{e}"));
+    at.to_path_buf()
+}
+
+#[test]
+fn prune_takes_no_path_link_or_dist_from_a_manifest() {
+    let w = World::new();
+    let rel: Vec<ToolchainArchive> = ["1.22.5", "1.21.13"]
+        .iter()
+        .map(|v| toolchain_archive(v, "amd64", 0))
+        .collect();
+    w.publish(&rel.iter().collect::<Vec<_>>());
+    w.sync_ok(&["--versions", "1.22.5,1.21.13"]);
+    let outside = w.sb.dir.path().join("outside");
+    std::fs::create_dir(&outside).unwrap_or_else(|e| panic!("{e}"));
+    let victims = [
+        outside.join("go1.20.1.linux-amd64.tar.gz"),
+        outside.join("id_ed25519"),
+    ];
+    for v in &victims {
+        std::fs::write(v, "keep me").unwrap_or_else(|e| panic!("{e}"));
+    }
+    // Entries naming a file outside the mirror, relatively and absolutely,
+    // shaped like a held archive so a prune would pick them.
+    let mut m = manifest_of(&w);
+    let held = m["files"][&rel[1].filename].clone();
+    m["files"]["../outside/go1.20.1.linux-amd64.tar.gz"] = held.clone();
+    m["files"][victims[1].to_string_lossy().as_ref()] = held;
+    let manifest = w.mirror.join(".gov-mirror.json");
+    write_json(&manifest, &m);
+    let out = w.sync(&["--versions", "1.22.5", "--prune", "--force"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    for v in &victims {
+        assert!(v.exists(), "prune removed {}", v.display());
+    }
+    let err = text(&out.stderr);
+    assert!(err.contains("not a file sync writes"), "{err}");
+    assert!(!w.mirror.join(&rel[1].filename).exists(), "the real prune");
+    assert_eq!(w.listed(), vec![rel[0].filename.clone()]);
+
+    // gov's artifact comes from a manifest's `dist` only when the manifest
+    // is the caller's: not through a link, not from another account's file.
+    let artifact = w.mirror.join(format!("gov-{TRIPLE}.tar.gz"));
+    let published = std::fs::read(&artifact).unwrap_or_else(|e| panic!("{e}"));
+    let mut m = manifest_of(&w);
+    m["dist"] = serde_json::json!(impostor_dist(&w.sb.dir.path().join("impostor")));
+    let elsewhere = w.sb.dir.path().join("elsewhere.json");
+    write_json(&elsewhere, &m);
+    std::fs::remove_file(&manifest).unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink(&elsewhere, &manifest).unwrap_or_else(|e| panic!("{e}"));
+    let out = w.sync(&["--versions", "1.22.5"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("a link is never followed"),
+        "{}",
+        describe(&out)
+    );
+    assert_eq!(std::fs::read(&artifact).ok().as_ref(), Some(&published));
+
+    let other = support::Account::create();
+    write_json(&manifest, &m);
+    other.chown(&manifest);
+    let out = w.sync(&["--versions", "1.22.5"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("is ignored"),
+        "{}",
+        describe(&out)
+    );
+    assert_eq!(std::fs::read(&artifact).ok().as_ref(), Some(&published));
+
+    // As root, a mirror folder another account owns is named.
+    other.chown(&w.mirror);
+    let out = w.sync(&["--versions", "1.22.5"]);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("the mirror folder") && err.contains(&format!("owned by uid {}", other.uid)),
+        "{err}"
+    );
+    std::os::unix::fs::chown(&w.mirror, Some(0), Some(0)).unwrap_or_else(|e| panic!("{e}"));
+}

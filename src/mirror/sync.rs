@@ -587,8 +587,14 @@ pub fn sync(app: &App, opts: &Options) -> Result<Report> {
     } else {
         for n in &to_remove {
             let p = dir.join(n);
-            if let Some(stat) = Stat::of(&p) {
-                fsutil::remove_tree(&p)?;
+            // Plain files under release names only, never through a link.
+            if manifest::valid_name(n)
+                && let Some(stat) = Stat::of(&p)
+            {
+                std::fs::remove_file(&p).map_err(|e| {
+                    Error::new(ErrorKind::Io, format!("cannot remove {}", p.display()))
+                        .with_source(e)
+                })?;
                 files.push(file_report(n, "go", "removed", stat.size));
             }
         }
