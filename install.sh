@@ -17,7 +17,7 @@ usage() {
     cat <<'EOF'
 install.sh: install gov, the Go toolchain manager
 
-usage: install.sh [--yes] [--go <version>] [--proxy <preset>] [--persist]
+usage: install.sh [--yes] [--go <version>] [--proxy <preset>] [--persist] [--allow-downgrade]
        curl --proto '=https' --tlsv1.2 -fsSL <url>/install.sh | sh -s -- [options]
 
 options:
@@ -27,6 +27,7 @@ options:
   --proxy <preset>   apply a module proxy preset (gov proxy use <preset>), e.g. cn
   --persist          make go and gofmt reach login shells and systemd user
                      services (gov persist)
+  --allow-downgrade  replace an installed gov that is newer than this release
   -h, --help         print this help
 
 environment:
@@ -280,6 +281,34 @@ EOF_LOG
     done
 }
 
+# release_of <version line>: `gov 1.2.3 ...` -> `1.2.3`.
+release_of() {
+    ro_rest=${1#gov }
+    printf '%s\n' "${ro_rest%% *}"
+}
+
+# older_release <a> <b>: succeeds when release a (1.2.3, or 1.2.3-rc.1) is
+# older than b. Numbers compare as numbers; a prerelease is older than its
+# release; a version that is not numbers is taken as older.
+older_release() {
+    or_a=${1%%-*}
+    or_b=${2%%-*}
+    for _ in 1 2 3 4; do
+        or_x=${or_a%%.*}
+        or_y=${or_b%%.*}
+        case $or_x in '' | *[!0-9]*) return 0 ;; esac
+        case $or_y in '' | *[!0-9]*) return 1 ;; esac
+        if [ "$or_x" -lt "$or_y" ]; then return 0; fi
+        if [ "$or_x" -gt "$or_y" ]; then return 1; fi
+        case $or_a in *.*) or_a=${or_a#*.} ;; *) or_a=0 ;; esac
+        case $or_b in *.*) or_b=${or_b#*.} ;; *) or_b=0 ;; esac
+    done
+    case $1 in
+        *-*) case $2 in *-*) return 1 ;; *) return 0 ;; esac ;;
+    esac
+    return 1
+}
+
 # sha256_of <file>: prints the lowercase hex digest.
 sha256_of() {
     if has sha256sum; then
@@ -328,14 +357,18 @@ main() {
 
     yes=0
     persist=0
+    allow_downgrade=0
     go_version=
     proxy_preset=
     while [ $# -gt 0 ]; do
         case $1 in
             -y | --yes) yes=1 ;;
             --persist) persist=1 ;;
+            --allow-downgrade) allow_downgrade=1 ;;
             --go)
-                [ $# -ge 2 ] || usage_error "--go needs a version, e.g. --go 1.22.5"
+                if [ $# -lt 2 ] || [ -z "$2" ]; then
+                    usage_error "--go needs a version, e.g. --go 1.22.5"
+                fi
                 go_version=$2
                 shift
                 ;;
@@ -344,7 +377,9 @@ main() {
                 [ -n "$go_version" ] || usage_error "--go needs a version, e.g. --go 1.22.5"
                 ;;
             --proxy)
-                [ $# -ge 2 ] || usage_error "--proxy needs a preset name, e.g. --proxy cn"
+                if [ $# -lt 2 ] || [ -z "$2" ]; then
+                    usage_error "--proxy needs a preset name, e.g. --proxy cn"
+                fi
                 proxy_preset=$2
                 shift
                 ;;
@@ -490,6 +525,18 @@ main() {
     if [ -d "$dest" ]; then
         die "$dest is a directory; nothing was installed" "move it away, or set GOV_BIN_DIR elsewhere"
     fi
+    old_version=
+    if [ -f "$dest" ]; then
+        old_version=$("$dest" --version 2>/dev/null || true)
+    fi
+    case $old_version in
+        gov\ *)
+            if [ "$allow_downgrade" = 0 ] && older_release "$(release_of "$new_version")" "$(release_of "$old_version")"; then
+                die "$dest is $old_version, newer than the $new_version published at $base; nothing was installed" \
+                    "the release may be stale (an old mirror); to go back to it on purpose, run install.sh with --allow-downgrade"
+            fi
+            ;;
+    esac
     new_sum=$(sha256_of "$new") || die "cannot compute the sha256 of $new"
     old_sum=
     if [ -f "$dest" ] && [ ! -L "$dest" ]; then
@@ -498,10 +545,6 @@ main() {
     if [ "$old_sum" = "$new_sum" ]; then
         say "$dest is already $new_version (unchanged)"
     else
-        old_version=
-        if [ -e "$dest" ]; then
-            old_version=$("$dest" --version 2>/dev/null || true)
-        fi
         # Written beside its final name, then renamed over it: a gov that
         # is running or starting meanwhile is the old file or the new one.
         bin_tmp=$bin_dir/.gov.install.$$

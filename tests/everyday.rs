@@ -275,3 +275,44 @@ fn colour_and_ascii_follow_the_terminal_and_locale() {
     let piped = String::from_utf8_lossy(&run_program(&mut c).stdout).to_string();
     assert!(!piped.contains('\u{1b}') && piped.contains("✓"), "{piped}");
 }
+
+/// `gov global` decides whether the version is installed only once it
+/// holds the state lock: an uninstall that held the lock meanwhile cannot
+/// leave a global naming nothing.
+#[test]
+fn global_checks_what_is_installed_under_the_state_lock() {
+    let sb = Sandbox::with_installed(&["1.22.5", "1.21.13"], "1.22.5");
+    let lock = sb.home().join("locks/state.lock");
+    // Another gov holds the state lock (as `gov uninstall` does) until the
+    // file `release` appears.
+    let release = sb.dir.path().join("release");
+    let mut holder = std::process::Command::new("flock")
+        .arg(&lock)
+        .arg("sh")
+        .arg("-c")
+        .arg("while [ ! -e \"$0\" ]; do sleep 0.05; done")
+        .arg(&release)
+        .spawn()
+        .unwrap_or_else(|e| panic!("flock: {e}"));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let global = sb
+        .std_cmd()
+        .args(["global", "1.21.13"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("gov global: {e}"));
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // The uninstall under the lock: the tree disappears.
+    std::fs::rename(sb.goroot("1.21.13"), sb.dir.path().join("gone"))
+        .unwrap_or_else(|e| panic!("rename: {e}"));
+    std::fs::write(&release, "").unwrap_or_else(|e| panic!("{e}"));
+    let _ = holder.wait();
+    let out = global
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("gov global: {e}"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("not installed"), "{err}");
+    assert_eq!(sb.ok(&["global"]).trim(), "1.22.5");
+}

@@ -1085,3 +1085,124 @@ fn wget_redirect_hops_are_held_to_the_policy() {
     );
     assert!(!bin.join("gov").exists());
 }
+
+// ---------------------------------------------------------------------------
+// Downgrades, with a hand-made release (no dist/ needed).
+
+/// A release at `/<dir>` whose `gov` is a script answering `gov <version>`.
+fn fake_release(sb: &Sandbox, dir: &str, version: &str) -> String {
+    let work = sb.dir.path().join(format!("fake-{dir}"));
+    let top = work.join(format!("gov-{TRIPLE}"));
+    std::fs::create_dir_all(&top).unwrap_or_else(|e| panic!("mkdir: {e}"));
+    let script = format!("#!/bin/sh\n[ \"$1\" = --version ] && echo 'gov {version}'\nexit 0\n");
+    std::fs::write(top.join("gov"), script).unwrap_or_else(|e| panic!("write: {e}"));
+    std::fs::set_permissions(top.join("gov"), std::fs::Permissions::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("chmod: {e}"));
+    let out = run_program(
+        Command::new("tar")
+            .arg("-czf")
+            .arg(work.join(artifact()))
+            .arg("-C")
+            .arg(&work)
+            .arg(format!("gov-{TRIPLE}")),
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let tarball = std::fs::read(work.join(artifact())).unwrap_or_default();
+    let sum = format!("{}  {}\n", support::sha256_hex(&tarball), artifact());
+    sb.server.put(&format!("/{dir}/{}", artifact()), tarball);
+    sb.server
+        .put(&format!("/{dir}/{}.sha256", artifact()), sum.into_bytes());
+    sb.server.url_for(&format!("/{dir}"))
+}
+
+fn repo_installer(shell: &str, base: &str, bin: &Path, args: &[&str]) -> Output {
+    let mut cmd = Command::new(shell);
+    if shell == "busybox" {
+        cmd.arg("sh");
+    }
+    cmd.arg(repo().join("install.sh"))
+        .args(args)
+        .env_clear()
+        .env("PATH", SYSTEM_PATH)
+        .env("GOV_RELEASE_BASE", base)
+        .env("GOV_BIN_DIR", bin)
+        .env("NO_PROXY", "*");
+    run_program(&mut cmd)
+}
+
+#[test]
+fn an_older_release_replaces_gov_only_when_asked() {
+    let sb = Sandbox::new();
+    let old = fake_release(&sb, "old", "0.0.1");
+
+    // gov self-update.
+    let gov = sb.dir.path().join("self/gov");
+    std::fs::create_dir_all(sb.dir.path().join("self")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::copy(assert_cmd::cargo::cargo_bin("gov"), &gov)
+        .unwrap_or_else(|e| panic!("copying gov: {e}"));
+    let before = std::fs::read(&gov).unwrap_or_default();
+    let update = |args: &[&str]| {
+        let cmd = sb.std_cmd();
+        let mut c = Command::new(&gov);
+        c.arg("self-update").args(args).env_clear();
+        for (k, v) in cmd.get_envs() {
+            if let Some(v) = v {
+                c.env(k, v);
+            }
+        }
+        c.env("PATH", SYSTEM_PATH).env("GOV_RELEASE_BASE", &old);
+        run_program(&mut c)
+    };
+    let out = update(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("older than this gov") && err.contains("--allow-downgrade"),
+        "{err}"
+    );
+    assert!(
+        std::fs::read(&gov).unwrap_or_default() == before,
+        "gov was replaced"
+    );
+    assert_eq!(list_dir(&sb.dir.path().join("self")), vec!["gov"]);
+    let out = update(&["--allow-downgrade"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let now = run_program(Command::new(&gov).arg("--version"));
+    assert_eq!(text(&now.stdout).trim(), "gov 0.0.1");
+
+    // install.sh over a newer gov, under each shell it supports.
+    for shell in ["dash", "busybox", "bash"] {
+        let bin = sb.dir.path().join(format!("bin-{shell}"));
+        std::fs::create_dir_all(&bin).unwrap_or_else(|e| panic!("{e}"));
+        let newer = "#!/bin/sh\necho 'gov 9.9.9'\n";
+        std::fs::write(bin.join("gov"), newer).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::set_permissions(bin.join("gov"), std::fs::Permissions::from_mode(0o755))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let out = repo_installer(shell, &old, &bin, &["--yes"]);
+        assert_eq!(out.status.code(), Some(1), "{shell}: {}", describe(&out));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("newer than the gov 0.0.1") && err.contains("--allow-downgrade"),
+            "{shell}: {err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(bin.join("gov")).unwrap_or_default(),
+            newer
+        );
+        assert_eq!(list_dir(&bin), vec!["gov"], "{shell}");
+        let out = repo_installer(shell, &old, &bin, &["--yes", "--allow-downgrade"]);
+        assert!(out.status.success(), "{shell}: {}", describe(&out));
+        let now = run_program(Command::new(bin.join("gov")).arg("--version"));
+        assert_eq!(text(&now.stdout).trim(), "gov 0.0.1", "{shell}");
+        // Empty values are usage errors, not silently nothing.
+        for args in [&["--go", ""][..], &["--proxy", ""]] {
+            let out = repo_installer(shell, &old, &bin, args);
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "{shell} {args:?}: {}",
+                describe(&out)
+            );
+        }
+    }
+}

@@ -593,6 +593,63 @@ fn malformed_osv_is_refused_clearly_and_never_cached() {
     );
 }
 
+/// A hostile database: escape sequences and bidirectional overrides in
+/// every string gov shows, a summary of a hundred thousand characters,
+/// thousands of aliases, and an index listing a hundred thousand ids.
+#[test]
+fn a_hostile_database_cannot_paint_the_terminal_or_burn_cpu() {
+    let w = World::new(&["1.22.5"], "1.22.5");
+    let mut e = OsvEntry::new(
+        "GO-2024-0009",
+        "stdlib",
+        vec![range(&[("introduced", "0"), ("fixed", "1.22.7")])],
+        "x",
+    );
+    let paint = "\u{1b}[2J\u{1b}]0;owned\u{7}\u{202e}";
+    e.body["summary"] = Value::from(format!("{paint}{}", "y".repeat(100_000)));
+    let aliases: Vec<String> = (0..5000).map(|i| format!("CVE-{paint}-{i}")).collect();
+    e.body["aliases"] = Value::from(aliases);
+    e.body["affected"][0]["ecosystem_specific"]["imports"][0]["path"] =
+        Value::from(format!("net/{paint}"));
+    VulnDb::new(vec![e]).publish(&w.sb.server, "/paint", true);
+    let url = w.sb.server.url_for("/paint");
+    for args in [&["outdated"][..], &["outdated", "--json"]] {
+        let out = w.run(&[("GOV_VULNDB", &url)], args);
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(all.contains("GO-2024-0009"), "{args:?}: {all}");
+        for c in ['\u{1b}', '\u{7}', '\u{202e}'] {
+            assert!(!all.contains(c), "{args:?} prints {c:?}");
+        }
+        assert!(!all.contains("\\u001b"), "{args:?}: raw escape in JSON");
+        assert!(all.len() < 20_000, "{args:?}: {} bytes", all.len());
+    }
+
+    // 100,000 ids: refused at once, not read in quadratic time, and the
+    // error quoting the database is escaped too.
+    let listed: Vec<Value> = (0..100_000)
+        .map(|i| serde_json::json!({"id": format!("GO-2024-{i:06}"), "modified": "2024-06-04T17:18:22Z"}))
+        .collect();
+    let many = serde_json::to_vec(&serde_json::json!([{"path": "stdlib", "vulns": listed}]))
+        .unwrap_or_default();
+    let url = hostile(&w, "/many", "index/modules", &many, None);
+    let start = std::time::Instant::now();
+    let r = w.json(&[("GOV_VULNDB", &url)], &["outdated", "--json"]);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+    let err = r["vulndb"]["sources"][0]["error"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(err.contains("more than 10000 entries"), "{err}");
+    let bad = format!(r#"[{{"path": "stdlib", "vulns": [{{"id": 7, "modified": "{paint}"}}]}}]"#);
+    let url = hostile(&w, "/badtype", "index/modules", bad.as_bytes(), None);
+    let out = w.run(&[("GOV_VULNDB", &url)], &["outdated"]);
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(!all.contains('\u{1b}'), "{all}");
+}
+
 #[test]
 fn upgrade_moves_the_global_and_lists_pins() {
     let w = World::new(&["1.22.5", "1.21.13"], "1.22.5");

@@ -864,6 +864,68 @@ fn truncated_transfers_resume_within_a_sync_and_across_syncs_with_failover() {
     assert!(!snapshot(&w.mirror).keys().any(|n| n.ends_with(".partial")));
 }
 
+/// A partial planted as a link (by whoever can write the mirror folder) is
+/// replaced, never followed or appended to; partials are private while
+/// written, whatever the umask.
+#[test]
+fn planted_partials_are_not_followed_and_partials_ignore_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = World::new();
+    let a = toolchain_archive("1.22.5", "amd64", 1 << 20);
+    let b = toolchain_archive("1.21.13", "amd64", 1 << 20);
+    w.publish(&[&a, &b]);
+    std::fs::create_dir_all(&w.mirror).unwrap_or_else(|e| panic!("mkdir: {e}"));
+    let outside = w.sb.dir.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap_or_else(|e| panic!("mkdir: {e}"));
+    let victim = outside.join("victim");
+    let linked = outside.join("linked");
+    for f in [&victim, &linked] {
+        std::fs::write(f, &b.bytes[..1000]).unwrap_or_else(|e| panic!("write: {e}"));
+    }
+    // a's partial is a symlink out of the mirror, b's a hard link.
+    std::os::unix::fs::symlink(&victim, w.mirror.join(format!(".{}.partial", a.filename)))
+        .unwrap_or_else(|e| panic!("symlink: {e}"));
+    std::fs::hard_link(&linked, w.mirror.join(format!(".{}.partial", b.filename)))
+        .unwrap_or_else(|e| panic!("link: {e}"));
+    // b's transfer drops for good half way: its partial stays behind.
+    let path_b = format!("/dl/{}", b.filename);
+    w.sb.server.truncate_next(&path_b, 100_000, 1000);
+    let mut c = std::process::Command::new("sh");
+    c.arg("-c")
+        .arg("umask 000; exec \"$@\"")
+        .arg("sh")
+        .arg(assert_cmd::cargo::cargo_bin("gov"))
+        .args(["mirror", "sync"])
+        .arg(&w.mirror)
+        .args(["--versions", "1.22.5,1.21.13", "--json"]);
+    for (k, v) in w.sb.std_cmd().get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    c.env("GOV_RELEASE_BASE", w.sb.server.url_for("/release"))
+        .env("GOV_HTTP_RETRIES", "1");
+    let out = run_program(&mut c);
+    assert!(!out.status.success(), "{}", describe(&out));
+    for f in [&victim, &linked] {
+        let now = std::fs::read(f).unwrap_or_else(|e| panic!("read: {e}"));
+        assert!(
+            now == b.bytes[..1000],
+            "{} was written through",
+            f.display()
+        );
+    }
+    let got = w.mirror.join(&a.filename);
+    let meta = std::fs::symlink_metadata(&got).unwrap_or_else(|e| panic!("{e}"));
+    assert!(meta.is_file(), "{}", describe(&out));
+    assert_eq!(meta.permissions().mode() & 0o777, 0o644);
+    let part = w.mirror.join(format!(".{}.partial", b.filename));
+    let meta = std::fs::symlink_metadata(&part).unwrap_or_else(|e| panic!("{e}"));
+    assert!(meta.is_file() && meta.nlink() == 1, "{meta:?}");
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+}
+
 #[test]
 fn a_huge_or_malformed_upstream_index_changes_nothing() {
     let w = World::new();

@@ -54,6 +54,11 @@ fn invalid_settings_are_refused_and_change_nothing() {
         ("GOFLAGS=mod=mod", "not a flag"),
         ("GOTOOLCHAIN=1.22.5", "go1.22.5"),
         ("GOMODCACHE=relative/dir", "absolute"),
+        ("GOCACHE=/proc/self", "/proc"),
+        ("GOMODCACHE=/sys/kernel", "/sys"),
+        ("GOMODCACHE=/data/../etc", "`..`"),
+        ("GOPROXY=https://goproxy.cn\\", "backslash"),
+        ("GOPROXY=https://a.example\\b,direct", "backslash"),
         ("GOPATH=/x", "does not manage"),
         ("NOEQUALS", "KEY=VALUE"),
     ];

@@ -119,6 +119,18 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         };
     };
     let req = VersionRequest::parse(&v)?;
+    // Whether it is installed is decided under the state lock, which
+    // `gov uninstall` holds while it removes a version: the global never
+    // ends up naming a version that is gone.
+    let _guard = if a.dry_run {
+        None
+    } else {
+        Some(lock::acquire(
+            &layout.state_lock(),
+            "to change the selection",
+            |m| app.ui.status(m),
+        )?)
+    };
     // The system global may name only what every account can run: a
     // version of the system layer. An account's own may name either.
     let found = if layout.is_system() {
@@ -167,9 +179,6 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         crate::cli::machine::would(app, &what);
         return Ok(());
     }
-    let _guard = lock::acquire(&layout.state_lock(), "to change the selection", |m| {
-        app.ui.status(m)
-    })?;
     for (from, to) in entrypoints::ensure(layout, a.force)? {
         app.ui.warn(&format!(
             "moved {} aside to {}",

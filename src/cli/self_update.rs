@@ -7,12 +7,16 @@ use crate::install::self_update;
 #[command(
     after_help = "Downloads gov-<arch>-unknown-linux-gnu.tar.gz and its .sha256 from the release \
 base, checks the digest, and renames the new binary over this one.\n\n\
-Examples:\n  gov self-update\n  GOV_RELEASE_BASE=https://mirror.example/gov gov self-update"
+A release older than this gov is refused unless --allow-downgrade.\n\n\
+Examples:\n  gov self-update\n  GOV_RELEASE_BASE=https://mirror.example/gov gov self-update\n  gov self-update --allow-downgrade   # go back to an older release on purpose"
 )]
 pub struct Args {
     /// Where the release artifacts live (https; http only to loopback).
     #[arg(long, value_name = "URL", env = "GOV_RELEASE_BASE")]
     base: Option<String>,
+    /// Install the published release even when it is older than this gov.
+    #[arg(long)]
+    allow_downgrade: bool,
 }
 
 pub fn run(app: &App, a: Args) -> Result<()> {
@@ -30,7 +34,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         base.trim_end_matches('/'),
         self_update::artifact_name()
     ));
-    let out = self_update::update(&|| app.client(), &base, &exe)?;
+    let out = self_update::update(&|| app.client(), &base, &exe, a.allow_downgrade)?;
     if out.replaced {
         app.ui.status(&format!(
             "updated {}: gov {} -> {} (sha256 {})",

@@ -59,11 +59,14 @@ pub struct Outcome {
 }
 
 /// Fetches, verifies and installs the release at `base` over `target`
-/// (normally [`std::env::current_exe`]).
+/// (normally [`std::env::current_exe`]). A release older than this gov is
+/// refused unless `allow_downgrade`: a stale mirror or an attacker serving
+/// an old, vulnerable gov must not roll it back without a word.
 pub fn update(
     client: &dyn Fn() -> Result<reqwest::blocking::Client>,
     base: &str,
     target: &Path,
+    allow_downgrade: bool,
 ) -> Result<Outcome> {
     let base = base.trim().trim_end_matches('/');
     let url = format!("{base}/{}", artifact_name());
@@ -99,7 +102,10 @@ pub fn update(
         Err(_) => true,
     };
     let new_version = if replaced {
-        replace_binary(target, &binary)?
+        let current = env!("CARGO_PKG_VERSION");
+        replace_binary(target, &binary, &|new: &str| {
+            refuse_downgrade(current, new, allow_downgrade)
+        })?
     } else {
         format!("gov {}", env!("CARGO_PKG_VERSION"))
     };
@@ -231,9 +237,54 @@ pub fn extract_binary(tarball: &[u8], url: &str) -> Result<Vec<u8>> {
     Err(bad(format!("{url} holds no `gov` executable")))
 }
 
-/// Writes `binary` beside `target`, checks that it runs, and renames it over
-/// `target`. Returns the new binary's `--version` line.
-fn replace_binary(target: &Path, binary: &[u8]) -> Result<String> {
+/// `1.2.3` or `1.2.3-rc.1` as comparable parts: the numbers, then whether
+/// it is a full release (a prerelease is older than its release).
+fn release_order(version: &str) -> Option<(Vec<u64>, bool)> {
+    let (core, pre) = match version.split_once('-') {
+        Some((c, _)) => (c, true),
+        None => (version, false),
+    };
+    let numbers = core
+        .split('.')
+        .map(|n| n.parse().ok())
+        .collect::<Option<Vec<u64>>>()?;
+    Some((numbers, !pre))
+}
+
+/// Refuses a `new_line` (`gov 0.1.0`) older than `current` unless allowed.
+fn refuse_downgrade(current: &str, new_line: &str, allow: bool) -> Result<()> {
+    let new = new_line
+        .strip_prefix("gov ")
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_default();
+    let older = match (release_order(new), release_order(current)) {
+        (Some(n), Some(c)) => n < c,
+        // A version gov cannot read is not known to be newer.
+        _ => true,
+    };
+    if !older || allow {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::State,
+        format!(
+            "the published release is gov {}, older than this gov {current}; nothing was changed",
+            crate::core::quote::excerpt(new, 40)
+        ),
+    )
+    .with_advice(
+        "a mirror may be stale, or serve an old release on purpose; to go back to it deliberately, run `gov self-update --allow-downgrade`",
+    ))
+}
+
+/// Writes `binary` beside `target`, checks that it runs and that `accept`
+/// takes its version, and renames it over `target`. Returns the new
+/// binary's `--version` line.
+fn replace_binary(
+    target: &Path,
+    binary: &[u8],
+    accept: &dyn Fn(&str) -> Result<()>,
+) -> Result<String> {
     use std::os::unix::fs::PermissionsExt;
 
     let dir = target.parent().unwrap_or(Path::new("."));
@@ -252,6 +303,7 @@ fn replace_binary(target: &Path, binary: &[u8]) -> Result<String> {
         }
     })?;
     let result = probe_version(&tmp).and_then(|version| {
+        accept(&version)?;
         std::fs::rename(&tmp, target).context(|| format!("replacing {}", target.display()))?;
         fsutil::fsync_dir(dir)?;
         Ok(version)
@@ -321,6 +373,17 @@ mod tests {
         assert_eq!(parse_sha256_file(line.as_bytes()), Some(hex));
         assert_eq!(parse_sha256_file(b"not a digest"), None);
         assert_eq!(parse_sha256_file(b""), None);
+    }
+
+    #[test]
+    fn downgrades_are_refused_unless_allowed() {
+        assert!(refuse_downgrade("0.2.0", "gov 0.1.9", false).is_err());
+        assert!(refuse_downgrade("0.2.0", "gov 0.1.9", true).is_ok());
+        assert!(refuse_downgrade("0.2.0", "gov 0.2.0", false).is_ok());
+        assert!(refuse_downgrade("0.2.0", "gov 0.10.0", false).is_ok());
+        assert!(refuse_downgrade("0.2.0", "gov 0.2.0-rc.1", false).is_err());
+        assert!(refuse_downgrade("0.2.0-rc.1", "gov 0.2.0", false).is_ok());
+        assert!(refuse_downgrade("0.2.0", "gov \u{1b}[2J", false).is_err());
     }
 
     #[test]

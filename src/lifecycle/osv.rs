@@ -12,6 +12,7 @@ use std::cmp::Ordering;
 
 use serde::{Deserialize, Serialize};
 
+use crate::core::quote::excerpt;
 use crate::lifecycle::semver::SemVer;
 
 /// The pseudo-modules whose entries concern a Go toolchain itself.
@@ -158,9 +159,25 @@ pub fn valid_id(id: &str) -> bool {
         && !id.contains("..")
 }
 
+/// serde's message quotes the offending value: escaped and clipped too.
 fn json_error(e: serde_json::Error) -> String {
-    format!("not valid JSON of the expected shape: {e}")
+    format!(
+        "not valid JSON of the expected shape: {}",
+        excerpt(&e.to_string(), 200)
+    )
 }
+
+/// The most entries `index/modules.json` may list for `stdlib` and
+/// `toolchain`: the real database lists a few hundred; each listed entry
+/// costs a request.
+pub const MAX_LISTED: usize = 10_000;
+/// Aliases and affected packages kept per entry, and their lengths: a
+/// real entry has a few of each, none long.
+const MAX_ALIASES: usize = 16;
+const MAX_PACKAGES: usize = 64;
+const MAX_NAME: usize = 128;
+/// A summary is one line on screen.
+const MAX_SUMMARY: usize = 200;
 
 /// `index/db.json`: the database's last modification.
 pub fn parse_db(bytes: &[u8]) -> Result<String, String> {
@@ -173,28 +190,38 @@ pub fn parse_db(bytes: &[u8]) -> Result<String, String> {
 /// (deduplicated; an entry may concern both).
 pub fn parse_modules(bytes: &[u8]) -> Result<Vec<Listed>, String> {
     let modules: Vec<RawModule> = serde_json::from_slice(bytes).map_err(json_error)?;
-    let mut out: Vec<Listed> = Vec::new();
+    // By id: a hostile index repeating ids costs linear time, not quadratic.
+    let mut by_id: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    let mut seen = 0usize;
     for m in modules {
         if !GO_MODULES.contains(&m.path.as_str()) {
             continue;
         }
         for v in m.vulns.unwrap_or_default() {
+            seen += 1;
+            if seen > MAX_LISTED {
+                return Err(format!(
+                    "it lists more than {MAX_LISTED} entries for the Go standard library and toolchain \
+                     (a real database lists a few hundred): refused"
+                ));
+            }
             if !valid_id(&v.id) {
                 return Err(format!("`{}` is not a vulnerability id", clip(&v.id)));
             }
             check_time(&v.modified, &format!("{}: modified", v.id))?;
-            match out.iter_mut().find(|l| l.id == v.id) {
-                Some(l) if newer(&v.modified, &l.modified) => l.modified = v.modified,
+            match by_id.get_mut(&v.id) {
+                Some(m) if newer(&v.modified, m) => *m = v.modified,
                 Some(_) => {}
-                None => out.push(Listed {
-                    id: v.id,
-                    modified: v.modified,
-                }),
+                None => {
+                    by_id.insert(v.id, v.modified);
+                }
             }
         }
     }
-    out.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(out)
+    Ok(by_id
+        .into_iter()
+        .map(|(id, modified)| Listed { id, modified })
+        .collect())
 }
 
 /// Is timestamp `a` later than `b`? (Both already validated.)
@@ -205,12 +232,20 @@ pub fn newer(a: &str, b: &str) -> bool {
     }
 }
 
+/// A value from the database quoted in a message: escaped and short.
 fn clip(s: &str) -> String {
-    let mut out: String = s.chars().take(60).collect();
-    if out.len() < s.len() {
-        out.push('…');
-    }
-    out
+    excerpt(s, 60)
+}
+
+/// Names from the database (aliases, packages): escaped, clipped, at most
+/// `max` of them, each once.
+fn names(list: impl IntoIterator<Item = String>, max: usize) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    list.into_iter()
+        .map(|n| excerpt(&n, MAX_NAME))
+        .filter(|n| seen.insert(n.clone()))
+        .take(max)
+        .collect()
 }
 
 fn check_time(t: &str, what: &str) -> Result<(), String> {
@@ -293,13 +328,14 @@ pub fn parse_entry(bytes: &[u8], want_id: &str) -> Result<Entry, String> {
         // No ranges at all, or none of a kind we read: every version (as
         // govulncheck reads it).
         let all_versions = !any_ranges || ranges.is_empty();
-        let packages = a
-            .ecosystem_specific
-            .and_then(|e| e.imports)
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|i| i.path)
-            .collect();
+        let packages = names(
+            a.ecosystem_specific
+                .and_then(|e| e.imports)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|i| i.path),
+            MAX_PACKAGES,
+        );
         affected.push(Affected {
             module,
             ranges,
@@ -316,12 +352,13 @@ pub fn parse_entry(bytes: &[u8], want_id: &str) -> Result<Entry, String> {
                 .and_then(|d| d.lines().find(|l| !l.trim().is_empty()))
                 .map(|l| clip_words(l.trim(), 120))
         })
+        .map(|s| excerpt(&s, MAX_SUMMARY))
         .unwrap_or_default();
     Ok(Entry {
         id: raw.id,
         modified: raw.modified,
         withdrawn: raw.withdrawn.is_some(),
-        aliases: raw.aliases.unwrap_or_default(),
+        aliases: names(raw.aliases.unwrap_or_default(), MAX_ALIASES),
         summary,
         affected,
     })

@@ -174,12 +174,14 @@ impl Evaluator {
             .iter()
             .filter(|e| !e.withdrawn)
             .map(|e| {
-                let mut packages: Vec<String> = Vec::new();
-                for p in e.affected.iter().flat_map(|a| &a.packages) {
-                    if !packages.contains(p) {
-                        packages.push(p.clone());
-                    }
-                }
+                let mut seen = std::collections::BTreeSet::new();
+                let packages: Vec<String> = e
+                    .affected
+                    .iter()
+                    .flat_map(|a| &a.packages)
+                    .filter(|p| seen.insert(p.as_str()))
+                    .cloned()
+                    .collect();
                 Ready {
                     id: e.id.as_str().into(),
                     aliases: e.aliases.clone().into(),

@@ -160,10 +160,14 @@ pub fn upgrade(app: &App, opts: &Options) -> Result<Report> {
             let _guard = lock::acquire(&app.layout.state_lock(), "to change the selection", |m| {
                 app.ui.status(m)
             })?;
-            // Re-read under the lock: another gov may have changed it.
+            // Re-read under the lock: another gov may have changed it, or
+            // removed the new version again.
             let still = select::global(&app.layout)?
                 .is_some_and(|g| g.request == VersionRequest::Exact(from.clone()));
-            if still {
+            let there =
+                crate::core::installed::find(&app.layout, &VersionRequest::Exact(newest.clone()))?
+                    .is_some();
+            if still && there {
                 select::set_global(&app.layout, &newest)?;
             }
         }

@@ -454,18 +454,27 @@ fn refresh(src: &dyn Fetch, cached: Option<&CacheFile>) -> std::result::Result<C
     }
     let modules = src.get("index/modules", MAX_MODULES)?;
     let listed = osv::parse_modules(&modules).map_err(|e| format!("index/modules.json: {e}"))?;
-    let old = |id: &str| cached.and_then(|c| c.entries.iter().find(|e| e.id == id));
+    // By id, so that thousands of entries cost linear time.
+    let old: std::collections::HashMap<&str, &Entry> = cached
+        .map(|c| c.entries.iter().map(|e| (e.id.as_str(), e)).collect())
+        .unwrap_or_default();
     let need: Vec<&Listed> = listed
         .iter()
-        .filter(|l| old(&l.id).is_none_or(|e| e.modified != l.modified))
+        .filter(|l| {
+            old.get(l.id.as_str())
+                .is_none_or(|e| e.modified != l.modified)
+        })
         .collect();
-    let mut fetched = fetch_entries(src, &need)?;
+    let mut fetched: std::collections::HashMap<String, Entry> = fetch_entries(src, &need)?
+        .into_iter()
+        .map(|e| (e.id.clone(), e))
+        .collect();
     let mut entries = Vec::with_capacity(listed.len());
     for l in &listed {
-        if let Some(i) = fetched.iter().position(|e| e.id == l.id) {
-            entries.push(fetched.swap_remove(i));
-        } else if let Some(e) = old(&l.id) {
-            entries.push(e.clone());
+        if let Some(e) = fetched.remove(&l.id) {
+            entries.push(e);
+        } else if let Some(e) = old.get(l.id.as_str()) {
+            entries.push((*e).clone());
         }
     }
     Ok(CacheFile {

@@ -75,27 +75,14 @@ fn attempt(
     progress: &Arc<dyn Progress>,
 ) -> std::result::Result<Fetched, (Error, u64)> {
     let mut hasher = Sha256::new();
-    let mut have = match std::fs::symlink_metadata(partial) {
-        Ok(m) if m.is_file() && m.len() <= t.size => m.len(),
-        Ok(_) => {
-            fresh(partial).map_err(|e| (e, 0))?;
-            0
-        }
-        Err(_) => 0,
-    };
-    if have > 0 && hash_prefix(partial, &mut hasher).is_err() {
-        fresh(partial).map_err(|e| (e, 0))?;
+    let (mut out, mut have) = open_partial(partial, t.size).map_err(|e| (e, 0))?;
+    if have > 0 && hash_prefix(&mut out, &mut hasher).is_err() {
+        out = replace_partial(partial).map_err(|e| (e, 0))?;
         hasher = Sha256::new();
         have = 0;
     }
     let resumed_from = have;
     let fail = |e: Error| (e, resumed_from);
-    let mut out = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(partial)
-        .context(|| format!("creating {}", partial.display()))
-        .map_err(fail)?;
     progress.advance(have);
 
     let mut downloaded = 0u64;
@@ -235,12 +222,56 @@ fn open_source(
     Ok((Box::new(body), total, url))
 }
 
-fn fresh(partial: &Path) -> Result<()> {
-    crate::core::fsutil::remove_tree(partial)
+/// Mode of a partial while it is written: nobody else may change bytes
+/// that were hashed already. It becomes 0644 once complete.
+const PARTIAL_MODE: u32 = 0o600;
+
+/// Opens the partial left by an earlier run to continue it, never through
+/// a link: only a regular file this account owns with no other name (a
+/// hard link would make gov write into another file) and no bigger than
+/// the target is continued; anything else is replaced by a new empty one.
+/// Returns the file (read and append) and how many bytes it holds.
+fn open_partial(partial: &Path, size: u64) -> Result<(File, u64)> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let existing = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK)
+        .open(partial);
+    let Ok(f) = existing else {
+        return Ok((replace_partial(partial)?, 0));
+    };
+    let meta = f
+        .metadata()
+        .context(|| format!("inspecting {}", partial.display()))?;
+    let ours = meta.is_file()
+        && meta.uid() == crate::core::perms::euid()
+        && meta.nlink() == 1
+        && meta.len() <= size;
+    if !ours {
+        drop(f);
+        return Ok((replace_partial(partial)?, 0));
+    }
+    f.set_permissions(std::fs::Permissions::from_mode(PARTIAL_MODE))
+        .context(|| format!("setting the mode of {}", partial.display()))?;
+    Ok((f, meta.len()))
 }
 
-fn hash_prefix(path: &Path, hasher: &mut Sha256) -> std::io::Result<()> {
-    let mut f = File::open(path)?;
+/// Removes whatever has the partial's name and creates it anew, empty
+/// (so it is only written), with [`PARTIAL_MODE`], never through a link.
+fn replace_partial(partial: &Path) -> Result<File> {
+    crate::core::fsutil::remove_tree(partial)?;
+    crate::core::perms::create_file(partial, PARTIAL_MODE)
+}
+
+/// Hashes what the open partial holds, from its start.
+fn hash_prefix(f: &mut File, hasher: &mut Sha256) -> std::io::Result<()> {
+    use std::io::Seek;
+    f.seek(std::io::SeekFrom::Start(0))?;
+    hash_reader(f, hasher)
+}
+
+fn hash_reader(f: &mut impl Read, hasher: &mut Sha256) -> std::io::Result<()> {
     let mut buf = vec![0u8; 256 * 1024];
     loop {
         match f.read(&mut buf)? {
@@ -253,6 +284,6 @@ fn hash_prefix(path: &Path, hasher: &mut Sha256) -> std::io::Result<()> {
 /// The sha256 of a whole file.
 pub fn hash_file(path: &Path) -> std::io::Result<String> {
     let mut h = Sha256::new();
-    hash_prefix(path, &mut h)?;
+    hash_reader(&mut File::open(path)?, &mut h)?;
     Ok(hex(&h.finalize()))
 }

@@ -58,6 +58,20 @@ pub fn validate_goproxy(value: &str) -> Result<()> {
         if entry == "off" || entry == "direct" {
             break;
         }
+        // The URL parser here reads `\` as `/`, Go's does not: the value
+        // checked would not be the one Go reads (and a trailing one may
+        // escape a quote where the value is written).
+        if entry.contains('\\') {
+            return Err(bad(
+                "GOPROXY",
+                value,
+                format!(
+                    "`{}` holds a backslash, which no URL has",
+                    crate::core::quote::shown(entry)
+                ),
+            )
+            .with_advice("write the URL with `/`, e.g. https://goproxy.cn"));
+        }
         let url = if entry.contains(['.', ':', '/'])
             && !entry.contains(":/")
             && !entry.starts_with('/')
@@ -270,15 +284,36 @@ pub fn validate_gotoolchain(value: &str) -> Result<()> {
     }
 }
 
+/// A cache folder: absolute, without `.`/`..` steps (the path must say
+/// where it is), and not in the kernel's virtual filesystems, where Go can
+/// store nothing.
 fn validate_abs_path(key: &str, value: &str) -> Result<()> {
+    use std::path::Component;
     if key == "GOCACHE" && value == "off" {
         return Ok(());
     }
-    if Path::new(value).is_absolute() {
-        Ok(())
-    } else {
-        Err(bad(key, value, "must be an absolute path"))
+    let path = Path::new(value);
+    if !path.is_absolute() {
+        return Err(bad(key, value, "must be an absolute path"));
     }
+    if path
+        .components()
+        .any(|c| matches!(c, Component::ParentDir | Component::CurDir))
+    {
+        return Err(bad(key, value, "must not contain `.` or `..` steps")
+            .with_advice("write the folder's own absolute path"));
+    }
+    for fs in ["/proc", "/sys", "/dev"] {
+        if path.starts_with(fs) {
+            return Err(bad(
+                key,
+                value,
+                format!("{fs} is a kernel filesystem, not a place for Go's files"),
+            )
+            .with_advice("pick a folder on a real disk, e.g. /var/cache/go-build"));
+        }
+    }
+    Ok(())
 }
 
 /// Validates one KEY=VALUE as cmd/go would. The raw value is checked for
