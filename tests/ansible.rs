@@ -98,10 +98,6 @@ fn ansible_cmd(program: &str, root: &Path) -> Command {
         .env("ANSIBLE_PIPELINING", "1")
         .env("ANSIBLE_DEPRECATION_WARNINGS", "0")
         .env("NO_PROXY", "*")
-        // Toolchains come from the loopback release mirror; the cn preset
-        // the plays apply would otherwise route them through the
-        // (unreachable) module proxy, as it does on a real host.
-        .env("GOV_SOURCE", "release")
         .current_dir(root);
     for k in [
         "PIP_CERT",

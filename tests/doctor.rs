@@ -596,3 +596,61 @@ fn an_endless_probe_answer_is_a_problem_and_is_not_read_whole() {
         assert!(finding.contains("larger than 1 MiB"), "{c:#}");
     }
 }
+
+/// The text report names each section once (the vulnerability check of
+/// the installed versions comes after the layers' checks), and says where
+/// installs take Go from and why, as `--json` does.
+#[test]
+fn doctor_names_each_section_once_and_the_toolchain_source() {
+    let sb = Sandbox::with_installed(&["1.22.5"], "1.22.5");
+    sb.ok(&["proxy", "use", "cn"]);
+    let run = |unset: &[&str], json: bool| -> String {
+        let mut c = sb.std_cmd();
+        c.current_dir(sb.dir.path()).env_remove("GOV_SOURCE");
+        for k in unset {
+            c.env_remove(k);
+        }
+        c.args(["doctor", "--offline"]);
+        if json {
+            c.arg("--json");
+        }
+        text(&run_program(&mut c).stdout)
+    };
+    let report = run(&[], false);
+    for title in ["Environment", "Installed versions", "Layers"] {
+        let n = report.lines().filter(|l| l.starts_with(title)).count();
+        assert_eq!(n, 1, "{title}:\n{report}");
+    }
+    assert!(
+        report.contains(
+            "toolchains come from release (the module proxy only if release downloads are unreachable): \
+             GOV_MIRROR set in the environment, not the proxy that preset cn implies"
+        ),
+        "{report}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&run(&[], true)).unwrap_or_default();
+    assert_eq!(v["toolchain_source"]["decided_by"], "GOV_MIRROR", "{v:#}");
+    assert_eq!(v["toolchain_source"]["source"], "auto", "{v:#}");
+
+    let report = run(&["GOV_MIRROR", "GOV_INDEX_URL"], false);
+    let config = sb.home().join("config");
+    assert!(
+        report.contains(&format!(
+            "toolchains come from proxy: implied by preset cn (GOV_PRESET=cn in {})",
+            config.display()
+        )),
+        "{report}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&run(&["GOV_MIRROR", "GOV_INDEX_URL"], true)).unwrap_or_default();
+    let s = &v["toolchain_source"];
+    assert_eq!(
+        (&s["source"], &s["decided_by"], &s["origin"]),
+        (
+            &serde_json::json!("proxy"),
+            &serde_json::json!("GOV_PRESET"),
+            &serde_json::json!(config.display().to_string())
+        ),
+        "{v:#}"
+    );
+}

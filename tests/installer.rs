@@ -187,10 +187,6 @@ impl World {
             ("GOV_MIRROR", self.sb.mirror()),
             ("GOV_HTTP_BACKOFF_MS", "5".to_string()),
             ("NO_PROXY", "*".to_string()),
-            // Go comes from the loopback release mirror: `--proxy cn` would
-            // otherwise send it through the (unreachable) module proxy, as
-            // it does on a real host.
-            ("GOV_SOURCE", "release".to_string()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))

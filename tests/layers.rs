@@ -94,10 +94,6 @@ impl World {
             ),
             ("GOV_HTTP_BACKOFF_MS".into(), "5".into()),
             ("NO_PROXY".into(), "*".into()),
-            // Toolchains come from the loopback release mirror; root's
-            // `gov proxy use cn` would otherwise route them through the
-            // (unreachable) module proxy, as it does on a real host.
-            ("GOV_SOURCE".into(), "release".into()),
         ]
     }
 
@@ -443,6 +439,14 @@ fn the_system_layer_serves_every_account_and_each_keeps_its_own() {
             .cloned()
             .unwrap_or_default();
         assert_eq!(mirror["origin"], "system", "{cfg}");
+        // Root's preset does not override the mirror root configured.
+        let source = &cfg["toolchain_source"];
+        assert_eq!(source["decided_by"], "GOV_MIRROR", "{cfg}");
+        assert_eq!(
+            source["origin"],
+            w.system().join("config").display().to_string(),
+            "{cfg}"
+        );
     }
     // The system layer's shim, run by an account, applies its settings too.
     let shim = w.system().join("shims/1.22.5/go");

@@ -351,11 +351,15 @@ fn a_fleet_bootstraps_and_installs_from_the_mirror_through_nginx() {
         let (uid, gid) = test_user();
         chown_tree(home.path(), uid, gid);
     }
+    // The module proxy this host could reach: the preset's default must
+    // not send Go there while the mirror install.sh set is configured.
+    let module_proxy = support::TestServer::start();
     let script = format!(
         r#"set -e
-curl -fsSL "{url}/install.sh" | dash -s -- --yes --go {REAL}
+curl -fsSL "{url}/install.sh" | dash -s -- --yes --go {REAL} --proxy cn
 bin="$HOME/.local/bin"
 echo "go=$("$bin/go" version)"
+echo "goproxy=$("$bin/go" env GOPROXY)"
 echo "mirror=$("$bin/gov" config get GOV_MIRROR)"
 echo "index=$("$bin/gov" config get GOV_INDEX_URL)"
 echo "base=$("$bin/gov" config get GOV_RELEASE_BASE)"
@@ -378,7 +382,8 @@ echo "other=$("$bin/gov" exec 1.21.13 -- go version)"
         .current_dir("/")
         .env("PATH", SYSTEM_PATH)
         .env("HOME", home.path())
-        .env("TMPDIR", home.path().join("tmp"));
+        .env("TMPDIR", home.path().join("tmp"))
+        .env("GOPROXY", module_proxy.url());
     let out = run_program(&mut cmd);
     assert!(out.status.success(), "host:\n{}", describe(&out));
     let lines: BTreeMap<String, String> = text(&out.stdout)
@@ -391,6 +396,12 @@ echo "other=$("$bin/gov" exec 1.21.13 -- go version)"
         Some("go version go1.22.10 linux/amd64"),
         "{}",
         describe(&out)
+    );
+    assert_eq!(lines.get("goproxy"), Some(&module_proxy.url()));
+    assert!(
+        module_proxy.requests().is_empty(),
+        "Go came from the module proxy, not the mirror: {:?}",
+        module_proxy.requests()
     );
     assert_eq!(lines.get("mirror"), Some(&url));
     assert_eq!(lines.get("index"), Some(&format!("{url}/index.json")));

@@ -148,11 +148,22 @@ fn doctor_checks_the_index_and_each_mirror_with_a_head_of_the_archive() {
     // A mirror that serves another file under the same name.
     let liar = TestServer::start();
     liar.put("/go/go1.22.5.linux-amd64.tar.gz", b"short".to_vec());
+    // Servers that do not answer HEAD (405, 501), one of which also
+    // refuses the GET (403), and one failing (500).
+    let name = "go1.22.5.linux-amd64.tar.gz";
+    let archive = toolchain_archive("1.22.5", "amd64", 0);
+    for (dir, head) in [("h405", 405), ("h501", 501), ("h500", 500)] {
+        let path = format!("/{dir}/{name}");
+        liar.put(&path, archive.bytes.clone());
+        liar.answer_head(&path, head);
+    }
+    liar.fail_next(&format!("/h501/{name}"), 403, 5);
     let mirrors = format!(
-        "{}/wrong,{}/dl,{}/go",
+        "{}/wrong,{}/dl,{}/go,{l}/h405,{l}/h501,{l}/h500",
         sb.server.url(),
         sb.server.url(),
-        liar.url()
+        liar.url(),
+        l = liar.url()
     );
     let mut cmd = sb.env_cmd("sh");
     cmd.args(["-c", "gov doctor --json"])
@@ -182,6 +193,34 @@ fn doctor_checks_the_index_and_each_mirror_with_a_head_of_the_archive() {
         ),
         "{wrong}"
     );
+    let advice = |c: &serde_json::Value| c["advice"].as_str().unwrap_or("").to_string();
+    assert!(advice(&wrong).contains("gov mirror sync"), "{wrong}");
+    let get = by_id("download.mirror.4.http");
+    assert_eq!(get["status"], "ok", "{get}");
+    assert!(
+        get["finding"]
+            .as_str()
+            .is_some_and(|f| f.starts_with("GET (range) ")
+                && f.contains(&format!("{} bytes", archive.size()))),
+        "{get}"
+    );
+    let refused = by_id("download.mirror.5.http");
+    assert_eq!(refused["status"], "problem", "{refused}");
+    assert!(
+        refused["finding"]
+            .as_str()
+            .is_some_and(|f| f.contains("403")),
+        "{refused}"
+    );
+    assert!(
+        advice(&refused).contains("credentials") && advice(&refused).contains("permissions"),
+        "{refused}"
+    );
+    let failing = by_id("download.mirror.6.http");
+    assert!(advice(&failing).contains("server error"), "{failing}");
+    for c in [&wrong, &refused, &failing] {
+        assert!(!advice(c).contains("check the network"), "{c}");
+    }
     let good = by_id("download.mirror.2.http");
     assert_eq!(good["status"], "ok", "{good}");
     assert!(

@@ -1,8 +1,9 @@
 //! gov's own download path, stage by stage: the release index (GOV_INDEX_URL)
 //! and every mirror in GOV_MIRROR (DNS, TCP, the proxy's CONNECT and TLS,
 //! then HTTP), ending with a HEAD of the archive of the version selected
-//! here on each mirror, so a mirror with the wrong path or a missing file
-//! shows before an install needs it.
+//! here on each mirror (a one-byte ranged GET where HEAD is not answered),
+//! so a mirror with the wrong path or a missing file shows before an
+//! install needs it, with advice that fits the HTTP status.
 
 use std::time::{Duration, Instant};
 
@@ -32,73 +33,145 @@ fn probe_archive(layout: &Layout) -> Option<(String, Option<u64>)> {
     Some((name, size))
 }
 
-fn http_stage(url: &str, timeout: Duration, head: bool, want_size: Option<u64>) -> Stage {
-    let client = match http_client(timeout) {
-        Ok(c) => c,
-        Err(e) => return fail("http", e, "internal error setting up HTTP", None),
-    };
-    let t = Instant::now();
-    let mut req = if head {
-        client.head(url)
-    } else {
-        client.get(url)
-    };
+/// Advice that fits an HTTP status from a mirror or the index (`what`
+/// names the file asked for).
+pub(super) fn status_advice(status: u16, what: &str) -> String {
+    match status {
+        404 | 410 => format!(
+            "the server has no {what}: if it is a gov mirror, sync it there (`gov mirror sync <dir>`, with the version in --versions); \
+             otherwise check the path: GOV_MIRROR is the folder that holds go1.x.y.linux-*.tar.gz, GOV_INDEX_URL the index itself"
+        ),
+        401 | 407 => "the server wants credentials: put them in ~/.netrc (machine <host> login <user> password <secret>)".into(),
+        403 => "the server refuses: credentials (~/.netrc) if it wants them; else the file's permissions on the server (its workers must be able to read the mirror directory and its files)".into(),
+        429 => "rate limited: try again later, or list another mirror in GOV_MIRROR".into(),
+        s if s >= 500 => "a server error on that side (see its error log): try again later; gov tries the next GOV_MIRROR entry".into(),
+        _ => "an unexpected answer: is this URL a Go release mirror?".into(),
+    }
+}
+
+/// The archive's size as a HEAD or a ranged GET answer gives it.
+fn answered_size(resp: &reqwest::blocking::Response) -> Option<u64> {
+    let header = |name| resp.headers().get(name).and_then(|v| v.to_str().ok());
+    if resp.status() == reqwest::StatusCode::PARTIAL_CONTENT {
+        // `bytes 0-0/<total>`
+        return header(reqwest::header::CONTENT_RANGE)
+            .and_then(|r| r.rsplit_once('/'))
+            .and_then(|(_, total)| total.trim().parse().ok());
+    }
+    // The header itself: for HEAD, reqwest's content_length() is the
+    // (empty) body's.
+    header(reqwest::header::CONTENT_LENGTH).and_then(|v| v.trim().parse().ok())
+}
+
+fn send(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    method: reqwest::Method,
+) -> reqwest::Result<reqwest::blocking::Response> {
+    let mut req = client.request(method.clone(), url);
+    if method == reqwest::Method::GET {
+        req = req.header(reqwest::header::RANGE, "bytes=0-0");
+    }
     if let Some(c) = reqwest::Url::parse(url)
         .ok()
         .and_then(|u| u.host_str().and_then(crate::net::netrc::lookup))
     {
         req = req.basic_auth(c.login, Some(c.password));
     }
-    let what = if head { "HEAD" } else { "GET" };
+    req.send()
+}
+
+/// The archive on one mirror: HEAD, or a one-byte ranged GET where the
+/// server does not answer HEAD (405, 501: some servers and object stores).
+fn archive_stage(url: &str, timeout: Duration, want_size: Option<u64>) -> Stage {
+    let client = match http_client(timeout) {
+        Ok(c) => c,
+        Err(e) => return fail("http", e, "internal error setting up HTTP", None),
+    };
+    let t = Instant::now();
+    let mut what = "HEAD";
+    let mut sent = send(&client, url, reqwest::Method::HEAD);
+    if let Ok(r) = &sent
+        && matches!(r.status().as_u16(), 405 | 501)
+    {
+        what = "GET (range)";
+        sent = send(&client, url, reqwest::Method::GET);
+    }
+    let resp = match sent {
+        Ok(r) => r,
+        Err(e) => {
+            let why = crate::net::explain::explain(&e, url);
+            let advice = crate::net::http::advice_for(&why);
+            return fail("http", format!("{what} {url}: {why}"), advice, Some(t));
+        }
+    };
+    let status = resp.status();
+    if !status.is_success() {
+        let file = url.rsplit('/').next().unwrap_or(url);
+        let why = crate::net::explain::explain_status(status, url);
+        return fail(
+            "http",
+            format!("{what} {url}: {why}"),
+            status_advice(status.as_u16(), file),
+            Some(t),
+        );
+    }
+    let len = answered_size(&resp);
+    match (want_size, len) {
+        (Some(want), Some(got)) if got != want => fail(
+            "http",
+            format!("{what} {url}: {got} bytes, the index says {want}"),
+            "the mirror serves another file under this name: do not use it until it is fixed",
+            Some(t),
+        ),
+        _ => ok(
+            "http",
+            format!(
+                "{what} {url}: {status}{}",
+                len.map(|l| format!(", {l} bytes")).unwrap_or_default()
+            ),
+            t,
+        ),
+    }
+}
+
+/// The release index: a GET whose answer must be go.dev's JSON list.
+fn index_stage(url: &str, timeout: Duration) -> Stage {
+    let client = match http_client(timeout) {
+        Ok(c) => c,
+        Err(e) => return fail("http", e, "internal error setting up HTTP", None),
+    };
+    let t = Instant::now();
+    let mut req = client.get(url);
+    if let Some(c) = reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().and_then(crate::net::netrc::lookup))
+    {
+        req = req.basic_auth(c.login, Some(c.password));
+    }
     match req.send() {
         Err(e) => {
             let why = crate::net::explain::explain(&e, url);
             fail(
                 "http",
-                format!("{what} {url}: {why}"),
+                format!("GET {url}: {why}"),
                 crate::net::http::advice_for(&why),
                 Some(t),
             )
         }
         Ok(resp) if resp.status().is_success() => {
-            // The header itself: for HEAD, reqwest's content_length() is the
-            // (empty) body's.
-            let len = resp
-                .headers()
-                .get(reqwest::header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok());
-            match (head, want_size, len) {
-                (true, Some(want), Some(got)) if got != want => fail(
+            let body = resp.text().unwrap_or_default();
+            let n = serde_json::from_str::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v.as_array().map(Vec::len));
+            match n {
+                Some(n) => ok("http", format!("GET {url}: 200, {n} releases"), t),
+                None => fail(
                     "http",
-                    format!("HEAD {url}: {got} bytes, the index says {want}"),
-                    "the mirror serves another file under this name: do not use it until it is fixed",
+                    format!("GET {url}: 200, but not a release index (JSON list)"),
+                    "GOV_INDEX_URL must serve go.dev's ?mode=json&include=all format (a captive portal or a web page?)",
                     Some(t),
                 ),
-                (true, _, _) => ok(
-                    "http",
-                    format!(
-                        "HEAD {url}: {}{}",
-                        resp.status(),
-                        len.map(|l| format!(", {l} bytes")).unwrap_or_default()
-                    ),
-                    t,
-                ),
-                (false, _, _) => {
-                    let body = resp.text().unwrap_or_default();
-                    let n = serde_json::from_str::<serde_json::Value>(&body)
-                        .ok()
-                        .and_then(|v| v.as_array().map(Vec::len));
-                    match n {
-                        Some(n) => ok("http", format!("GET {url}: 200, {n} releases"), t),
-                        None => fail(
-                            "http",
-                            format!("GET {url}: 200, but not a release index (JSON list)"),
-                            "GOV_INDEX_URL must serve go.dev's ?mode=json&include=all format (a captive portal or a web page?)",
-                            Some(t),
-                        ),
-                    }
-                }
             }
         }
         Ok(resp) => {
@@ -106,11 +179,19 @@ fn http_stage(url: &str, timeout: Duration, head: bool, want_size: Option<u64>) 
             let why = crate::net::explain::explain_status(status, url);
             fail(
                 "http",
-                format!("{what} {url}: {why}"),
-                crate::net::http::advice_for(&why),
+                format!("GET {url}: {why}"),
+                status_advice(status.as_u16(), "release index"),
                 Some(t),
             )
         }
+    }
+}
+
+fn http_stage(url: &str, timeout: Duration, head: bool, want_size: Option<u64>) -> Stage {
+    if head {
+        archive_stage(url, timeout, want_size)
+    } else {
+        index_stage(url, timeout)
     }
 }
 

@@ -84,6 +84,9 @@ pub struct Report {
     pub problems: usize,
     pub warnings: usize,
     pub checks: Vec<Check>,
+    /// Where `gov install` takes Go from, and why (null when GOV_SOURCE
+    /// is invalid: the `source` check says so).
+    pub toolchain_source: Option<crate::install::ResolvedSource>,
 }
 
 /// Makes every id unique: the first check keeps its id, later ones with
@@ -121,6 +124,7 @@ impl Report {
             problems,
             warnings,
             checks,
+            toolchain_source: crate::install::resolve_source(None).ok(),
         }
     }
 }
@@ -128,6 +132,7 @@ impl Report {
 /// Runs every check. `offline` skips the network chain.
 pub fn diagnose(app: &App, offline: bool) -> Report {
     let mut checks = environment::checks(&app.layout);
+    checks.push(source_check());
     checks.extend(permissions::checks(&app.layout));
     checks.extend(environment::version_checks(&app.layout));
     checks.extend(layers::checks(&app.layout));
@@ -146,6 +151,26 @@ pub fn diagnose(app: &App, offline: bool) -> Report {
         checks.extend(toolchains::checks(app, network::stage_timeout()));
     }
     Report::new(checks)
+}
+
+/// Which source installs use and why: an explicit choice, a release
+/// source that was set, a preset's implied default, or the default.
+fn source_check() -> Check {
+    match crate::install::resolve_source(None) {
+        Ok(r) => Check::new(
+            "environment",
+            "source",
+            Status::Ok,
+            format!("toolchains come from {}", r.describe()),
+        ),
+        Err(e) => Check::new(
+            "environment",
+            "source",
+            Status::Problem,
+            e.message().to_string(),
+        )
+        .advice(e.advice().unwrap_or("fix GOV_SOURCE").to_string()),
+    }
 }
 
 fn mark(s: Status, style: &Style) -> String {
@@ -174,7 +199,17 @@ pub fn render_styled(r: &Report, style: &Style) -> String {
     let mut out = String::new();
     let mut section = "";
     let mut target: Option<&str> = None;
+    // Each section once, where it first appears (checks of one section
+    // come from several places).
+    let mut sections: Vec<&str> = Vec::new();
     for c in &r.checks {
+        if !sections.contains(&c.section) {
+            sections.push(c.section);
+        }
+    }
+    let mut grouped: Vec<&Check> = r.checks.iter().collect();
+    grouped.sort_by_key(|c| sections.iter().position(|s| *s == c.section));
+    for c in grouped {
         if c.section != section {
             section = c.section;
             target = None;

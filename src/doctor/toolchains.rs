@@ -27,8 +27,21 @@ fn check(id: &str, status: Status, finding: String, since: Instant) -> Check {
     c
 }
 
+/// Why release downloads fail, with the HTTP status every mirror answered
+/// when they agree (404 on each: the archive is missing there).
+struct NoRelease {
+    why: String,
+    status: Option<u16>,
+}
+
+impl From<String> for NoRelease {
+    fn from(why: String) -> NoRelease {
+        NoRelease { why, status: None }
+    }
+}
+
 /// Release downloads: Ok(what worked) or Err(why not).
-fn release(app: &App, net: &Http) -> Result<String, String> {
+fn release(app: &App, net: &Http) -> Result<String, NoRelease> {
     let client = net.client.clone();
     let idx =
         index::load(&app.layout, &|| Ok(client.clone()), Freshness::Revalidate).map_err(|e| {
@@ -39,13 +52,15 @@ fn release(app: &App, net: &Http) -> Result<String, String> {
         return Err(format!(
             "the release index {} is unreachable ({why})",
             index::index_url()
-        ));
+        )
+        .into());
     }
     let latest = idx
         .resolve(&VersionRequest::Latest, arch::host())
         .map_err(|e| e.message().to_string())?;
     let mirrors = crate::install::mirrors().map_err(|e| e.message().to_string())?;
     let mut tried = Vec::new();
+    let mut statuses = Vec::new();
     for m in &mirrors {
         let url = format!("{m}/{}", latest.file.filename);
         if url.starts_with("file:") {
@@ -70,14 +85,21 @@ fn release(app: &App, net: &Http) -> Result<String, String> {
                     index::index_url()
                 ));
             }
-            Err(f) => tried.push(format!("{url}: {}", f.why)),
+            Err(f) => {
+                statuses.push(f.status);
+                tried.push(format!("{url}: {}", f.why));
+            }
         }
     }
-    Err(format!(
-        "the release index answers but no mirror serves {}: {}",
-        latest.file.filename,
-        tried.join("; ")
-    ))
+    let status = statuses.first().copied().flatten();
+    Err(NoRelease {
+        why: format!(
+            "the release index answers but no mirror serves {}: {}",
+            latest.file.filename,
+            tried.join("; ")
+        ),
+        status: status.filter(|s| statuses.iter().all(|t| *t == Some(*s))),
+    })
 }
 
 /// Runs the toolchain checks with per-request `timeout`.
@@ -100,13 +122,16 @@ pub fn checks(app: &App, timeout: Duration) -> Vec<Check> {
     let release = release(app, &net);
     out.push(match &release {
         Ok(what) => check("toolchains.release", Status::Ok, what.clone(), t),
-        Err(why) => check(
+        Err(e) => check(
             "toolchains.release",
             Status::Warning,
-            format!("release downloads unavailable: {why}"),
+            format!("release downloads unavailable: {}", e.why),
             t,
         )
-        .advice("set GOV_MIRROR (and GOV_INDEX_URL) to reachable mirrors, or install from the module proxy (GOV_SOURCE=proxy)"),
+        .advice(match e.status {
+            Some(s) => super::download::status_advice(s, "archive of the newest release"),
+            None => "set GOV_MIRROR (and GOV_INDEX_URL) to reachable mirrors, or install from the module proxy (GOV_SOURCE=proxy)".into(),
+        }),
     });
 
     let t = Instant::now();
@@ -236,14 +261,14 @@ pub fn checks(app: &App, timeout: Duration) -> Vec<Check> {
             Status::Ok,
             "Go installs work from release downloads (the module proxy fallback does not)",
         ),
-        (Err(why), true) => Check::new(
+        (Err(NoRelease { why, .. }), true) => Check::new(
             SECTION,
             "toolchains",
             Status::Warning,
             format!("Go installs work only through the module proxy (release downloads: {why})"),
         )
         .advice("`gov install` falls back by itself (auto); GOV_SOURCE=proxy skips the failing release attempt"),
-        (Err(why), false) => Check::new(
+        (Err(NoRelease { why, .. }), false) => Check::new(
             SECTION,
             "toolchains",
             Status::Problem,

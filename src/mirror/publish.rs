@@ -23,8 +23,8 @@ const OLD_LOCK: &str = ".gov-mirror.lock";
 /// Every account may read and search it (what a web server's workers need).
 const READABLE: u32 = 0o055;
 
-/// Takes the mirror's sync lock. A lock file an older gov left in the
-/// docroot is removed once nobody holds it.
+/// Takes the mirror's sync lock, and removes the lock file an older gov
+/// left in the docroot (such a gov does not see this lock either way).
 pub fn lock(dir: &Path, waiting: impl FnOnce(&str)) -> Result<LockGuard> {
     let guard = lock::acquire(
         &dir.join(LOCKS).join("sync.lock"),
@@ -32,9 +32,7 @@ pub fn lock(dir: &Path, waiting: impl FnOnce(&str)) -> Result<LockGuard> {
         waiting,
     )?;
     let old = dir.join(OLD_LOCK);
-    if std::fs::symlink_metadata(&old).is_ok_and(|m| m.is_file())
-        && let Ok(Some(_held)) = lock::try_acquire(&old)
-    {
+    if std::fs::symlink_metadata(&old).is_ok_and(|m| m.is_file()) {
         let _ = std::fs::remove_file(&old);
     }
     Ok(guard)

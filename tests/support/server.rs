@@ -100,6 +100,7 @@ struct Resource {
 struct State {
     resources: HashMap<String, Resource>,
     fail: HashMap<String, (u16, usize)>,
+    head_status: HashMap<String, u16>,
     redirect: HashMap<String, String>,
     truncate: HashMap<String, (u64, usize)>,
     delay: HashMap<String, Duration>,
@@ -112,6 +113,7 @@ impl State {
     fn is_registered(&self, key: &str) -> bool {
         self.resources.contains_key(key)
             || self.fail.contains_key(key)
+            || self.head_status.contains_key(key)
             || self.redirect.contains_key(key)
             || self.truncate.contains_key(key)
             || self.delay.contains_key(key)
@@ -251,6 +253,15 @@ impl TestServer {
             .lock()
             .fail
             .insert(path.to_string(), (status, times));
+    }
+
+    /// Every HEAD of `path` answers `status` (405, 501: servers and object
+    /// stores that do not answer HEAD); GETs are not affected.
+    pub fn answer_head(&self, path: &str, status: u16) {
+        self.shared
+            .lock()
+            .head_status
+            .insert(path.to_string(), status);
     }
 
     /// The next `times` GETs of `path` that would send a body (200 or 206)
@@ -826,6 +837,9 @@ fn respond(shared: &Shared, req: &Request, w: &mut BufWriter<TcpStream>) -> io::
 fn plan_response(st: &mut State, req: &Request, route: &str, is_get: bool) -> Plan {
     if !is_get && req.method != "HEAD" {
         return Plan::Simple(405, "only GET and HEAD\n".into());
+    }
+    if !is_get && let Some(status) = st.head_status.get(route) {
+        return Plan::Simple(*status, String::new());
     }
     if is_get
         && let Some((status, left)) = st.fail.get_mut(route)
