@@ -890,6 +890,7 @@ fn a_zip_of_deep_names_is_refused_cheaply() {
         tampered_zip: bytes,
         info: format!("{{\"Version\":\"{modver}\", \"Time\":\"2024-12-03T00:00:00Z\"}}\n"),
         zip_h1: zip.h1(),
+        tampered_zip_h1: zip.h1(),
     };
     let fx = Fixture::start(DB, SEED, vec![hostile], 50);
     let sb = Sandbox::new();
