@@ -726,6 +726,15 @@ fn an_explicit_release_source_beats_the_presets_default() {
     sb.ok(&["proxy", "use", "official"]);
     assert_eq!(source(&unset)["decided_by"], "default");
 
+    // A preset gov does not know: refused by `config set` (exit 2), and
+    // not obeyed when written into the file by hand.
+    let err = sb.fails(&["config", "set", "GOV_PRESET=../../evil"], 2);
+    assert!(err.contains("GOV_PRESET takes one of cn"), "{err}");
+    std::fs::write(sb.home().join("config"), "GOV_PRESET=../../evil\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(source(&unset)["decided_by"], "default");
+    std::fs::remove_file(sb.home().join("config")).unwrap_or_else(|e| panic!("{e}"));
+
     // A user's own GOV_SOURCE=proxy (the profile is not the cn preset's)
     // is explicit: it wins over the mirror.
     sb.ok(&["config", "set", "GOV_SOURCE=proxy"]);
