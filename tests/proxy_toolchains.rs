@@ -608,6 +608,19 @@ fn doctor_says_where_toolchains_can_come_from() {
         "{sumdb}"
     );
 
+    // The index lists a release the mirror does not hold (404): the
+    // advice is to sync the mirror, not to check the network.
+    sb.publish_versions(&["1.22.10"]);
+    sb.server.remove("/dl/go1.22.10.linux-amd64.tar.gz");
+    let out = gov_via(&sb, &fx, &["doctor", "--json"], &[env[1]]);
+    let checks = doctor_checks(&out);
+    let release = by_id(&checks, "toolchains.release");
+    let advice = release["advice"].as_str().unwrap_or("");
+    assert!(
+        advice.contains("gov mirror sync") && !advice.contains("check the network"),
+        "{release}"
+    );
+
     // Release downloads work: ok, whatever the proxy does.
     sb.publish_versions(&["1.22.10"]);
     let out = gov_via(&sb, &fx, &["doctor", "--json"], &[env[1]]);
