@@ -641,6 +641,22 @@ fn doctor_names_each_section_once_and_the_toolchain_source() {
         )),
         "{report}"
     );
+    // A GOV_SOURCE gov does not know is a problem, named as such.
+    let mut c = sb.std_cmd();
+    c.env("GOV_SOURCE", "\u{1b}[31mbogus")
+        .args(["doctor", "--offline", "--json"]);
+    let bad: serde_json::Value =
+        serde_json::from_slice(&run_program(&mut c).stdout).unwrap_or_default();
+    assert_eq!(bad["toolchain_source"], serde_json::Value::Null, "{bad:#}");
+    assert_eq!(status(&bad, "source", None), "problem", "{bad:#}");
+    assert!(
+        !check(&bad, "source", None)["finding"]
+            .as_str()
+            .unwrap_or("")
+            .contains('\u{1b}'),
+        "{bad:#}"
+    );
+
     let v: serde_json::Value =
         serde_json::from_str(&run(&["GOV_MIRROR", "GOV_INDEX_URL"], true)).unwrap_or_default();
     let s = &v["toolchain_source"];

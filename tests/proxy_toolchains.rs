@@ -608,6 +608,19 @@ fn doctor_says_where_toolchains_can_come_from() {
         "{sumdb}"
     );
 
+    // The index lists a release the mirror does not hold (404): the
+    // advice is to sync the mirror, not to check the network.
+    sb.publish_versions(&["1.22.10"]);
+    sb.server.remove("/dl/go1.22.10.linux-amd64.tar.gz");
+    let out = gov_via(&sb, &fx, &["doctor", "--json"], &[env[1]]);
+    let checks = doctor_checks(&out);
+    let release = by_id(&checks, "toolchains.release");
+    let advice = release["advice"].as_str().unwrap_or("");
+    assert!(
+        advice.contains("gov mirror sync") && !advice.contains("check the network"),
+        "{release}"
+    );
+
     // Release downloads work: ok, whatever the proxy does.
     sb.publish_versions(&["1.22.10"]);
     let out = gov_via(&sb, &fx, &["doctor", "--json"], &[env[1]]);
@@ -725,6 +738,15 @@ fn an_explicit_release_source_beats_the_presets_default() {
     // Another preset drops the implied default.
     sb.ok(&["proxy", "use", "official"]);
     assert_eq!(source(&unset)["decided_by"], "default");
+
+    // A preset gov does not know: refused by `config set` (exit 2), and
+    // not obeyed when written into the file by hand.
+    let err = sb.fails(&["config", "set", "GOV_PRESET=../../evil"], 2);
+    assert!(err.contains("GOV_PRESET takes one of cn"), "{err}");
+    std::fs::write(sb.home().join("config"), "GOV_PRESET=../../evil\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(source(&unset)["decided_by"], "default");
+    std::fs::remove_file(sb.home().join("config")).unwrap_or_else(|e| panic!("{e}"));
 
     // A user's own GOV_SOURCE=proxy (the profile is not the cn preset's)
     // is explicit: it wins over the mirror.

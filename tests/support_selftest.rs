@@ -190,6 +190,18 @@ fn fail_next_then_success() {
 }
 
 #[test]
+fn answer_head_changes_only_head() {
+    let s = TestServer::start();
+    s.put("/a", b"archive".to_vec());
+    s.answer_head("/a", 405);
+    let mut c = Conn::open(s.addr());
+    let r = c.send("HEAD", "/a", &[]);
+    assert_eq!((r.status, r.body.len()), (405, 0));
+    let r = c.send("GET", "/a", &[]);
+    assert_eq!((r.status, r.body.as_slice()), (200, &b"archive"[..]));
+}
+
+#[test]
 fn truncate_next_sends_fewer_bytes_then_closes() {
     let s = TestServer::start();
     let body = body_of(300_000);

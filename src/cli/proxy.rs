@@ -188,13 +188,12 @@ fn use_preset(
         }
         println!("corp         a company proxy: --url URL [--private PATTERNS] [--fallback]");
         for p in proxy::presets() {
-            let mut s: Vec<String> = p.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            if let Some(source) = p.source {
-                s.push(format!(
-                    "toolchains from the {source} unless GOV_SOURCE or GOV_MIRROR/GOV_INDEX_URL is set"
-                ));
-            }
-            println!("{:<12} {} ({})", p.name, p.about, s.join(" "));
+            let s: Vec<String> = p.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let implied = p.source.map(|source| {
+                format!("; toolchains from the {source} unless GOV_SOURCE or GOV_MIRROR/GOV_INDEX_URL is set")
+            });
+            let implied = implied.unwrap_or_default();
+            println!("{:<12} {} ({}{implied})", p.name, p.about, s.join(" "));
         }
         return Ok(());
     };

@@ -298,10 +298,11 @@ impl Source {
             "release" => Ok(Source::Release),
             "proxy" => Ok(Source::Proxy),
             "auto" | "" => Ok(Source::Auto),
-            other => Err(
-                Error::invalid(format!("unknown toolchain source `{other}`"))
-                    .with_advice("use release, proxy or auto (GOV_SOURCE or --source)"),
-            ),
+            other => Err(Error::invalid(format!(
+                "unknown toolchain source `{}`",
+                crate::core::quote::excerpt(other, 40)
+            ))
+            .with_advice("use release, proxy or auto (GOV_SOURCE or --source)")),
         }
     }
 

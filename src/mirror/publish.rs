@@ -17,7 +17,7 @@ use crate::core::perms;
 
 /// The folder of sync's lock, inside the mirror directory.
 pub const LOCKS: &str = ".gov-mirror.locks";
-/// Where gov 0.x kept the lock: in the docroot, which it made 0700.
+/// Where an older gov kept the lock: in the docroot, which it made 0700.
 const OLD_LOCK: &str = ".gov-mirror.lock";
 
 /// Every account may read and search it (what a web server's workers need).
