@@ -247,6 +247,37 @@ fn import_refuses_absolute_and_escaping_symlinks() {
 }
 
 #[test]
+fn import_refuses_special_files_without_blocking_on_them() {
+    let sb = Sandbox::with_installed(&["1.22.5"], "1.22.5");
+    let copy = sb.dir.path().join("copy-fifo");
+    sh(
+        &format!(
+            "cp -a '{}' '{}' && mkfifo '{}/src/pipe'",
+            sb.goroot("1.22.5").display(),
+            copy.display(),
+            copy.display()
+        ),
+        sb.dir.path(),
+    );
+    let started = Instant::now();
+    let out = sb
+        .cmd()
+        .env("GOV_HOME", sb.dir.path().join("import-fifo"))
+        .arg("import")
+        .arg(&copy)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("src/pipe") && err.contains("special file"),
+        "{err}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert!(!sb.dir.path().join("import-fifo/versions/1.22.5").exists());
+}
+
+#[test]
 fn import_reads_version_bounded_and_shows_it_escaped() {
     let sb = Sandbox::with_installed(&["1.22.5"], "1.22.5");
     let escapes = b"\x1b]0;owned\x07go1.22.5\x1b[2J\n".to_vec();
