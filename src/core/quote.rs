@@ -44,15 +44,25 @@ pub fn shown(s: &str) -> String {
     excerpt(s, 256)
 }
 
-/// Like [`shown`], cut after `max` characters (marked with `…`).
+/// Like [`shown`], cut to at most `max` characters as printed, escapes
+/// counted as printed (so a run of control characters cannot make it ten
+/// times longer), never inside an escape; a cut is marked with `…`.
 pub fn excerpt(s: &str, max: usize) -> String {
     let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i == max {
+    let mut width = 0;
+    for c in s.chars() {
+        let escaped = c.is_control() || is_invisible(c);
+        let w = if escaped {
+            c.escape_default().count()
+        } else {
+            1
+        };
+        if width + w > max {
             out.push('…');
             break;
         }
-        if c.is_control() || is_invisible(c) {
+        width += w;
+        if escaped {
             out.extend(c.escape_default());
         } else {
             out.push(c);
@@ -209,6 +219,10 @@ mod tests {
         assert_eq!(excerpt("abcdef", 3), "abc…");
         assert_eq!(shown("x\u{202E}y"), "x\\u{202e}y");
         assert_eq!(shown("é"), "é");
+        // Escapes count as printed: forty backspaces are not 240 characters.
+        let cut = excerpt(&"\u{8}".repeat(40), 20);
+        assert_eq!(cut, format!("{}…", "\\u{8}".repeat(4)));
+        assert_eq!(excerpt("ab\ncd", 3), "ab…");
     }
 
     #[test]

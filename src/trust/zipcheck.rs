@@ -524,13 +524,14 @@ fn read_central_directory<R: Read + Seek>(
         let name = std::str::from_utf8(name_bytes)
             .map_err(|_| bad("entry name is not UTF-8"))?
             .to_string();
-        let name_shown = shown(&name);
+        let name_shown = || shown(&name);
         if flags & 0x41 != 0 {
-            return Err(bad(&format!("entry {name_shown} is encrypted")));
+            return Err(bad(&format!("entry {} is encrypted", name_shown())));
         }
         if method != METHOD_STORE && method != METHOD_DEFLATE {
             return Err(bad(&format!(
-                "entry {name_shown} uses compression method {method}"
+                "entry {} uses compression method {method}",
+                name_shown()
             )));
         }
         // zip64 sizes and offset, present only for fields saturated above.
@@ -556,7 +557,7 @@ fn read_central_directory<R: Read + Seek>(
             x += 4 + len;
         }
         if method == METHOD_STORE && csize != usize_ {
-            return Err(bad(&format!("stored entry {name_shown} has two sizes")));
+            return Err(bad(&format!("stored entry {} has two sizes", name_shown())));
         }
         // Unix hosts keep the mode in the high half of the attributes.
         let mode = (made_by >> 8 == 3)
