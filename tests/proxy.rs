@@ -519,6 +519,29 @@ fn credentials_in_urls_are_never_shown_and_stay_private() {
             assert!(all.contains("bob:xxxxx@127.0.0.1"), "{all}");
         }
     }
+    // Nothing gov keeps readable by others holds them (an index fetched
+    // through a URL with credentials is cached under the redacted URL).
+    let index = sb
+        .index_url()
+        .replace("http://", &format!("http://carol:{secret}@"));
+    let (code, all) = gov_with(
+        &sb,
+        &["list-remote", "--refresh"],
+        &[("GOV_INDEX_URL", &index)],
+    );
+    assert_eq!(code, Some(0), "{all}");
+    let mut stack = vec![sb.home()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() && !p.is_symlink() {
+                stack.push(p);
+            } else if std::fs::read(&p).is_ok_and(|b| String::from_utf8_lossy(&b).contains(secret))
+            {
+                assert_eq!(mode_of(&p), 0o600, "{} holds the secret", p.display());
+            }
+        }
+    }
     // Removing the credentials makes the file readable again.
     sb.ok(&[
         "proxy",
