@@ -7,9 +7,17 @@ export GOROOT
 # then $GOROOT/go.env. Nothing here writes a file.
 gov_u=${GOENV:-${XDG_CONFIG_HOME:-${HOME:-/nonexistent}/.config}/go/env}
 gov_k=' '
+# Lines read as gov reads them (settings::goenv::parse_env_file): a line
+# starting with A-Z, split at the first `=`, key and value without the
+# blanks (a CR of a CRLF file included) around them.
+gov_trim() {
+  gov_t=$1
+  while :; do case $gov_t in [[:space:]]*) gov_t=${gov_t#?} ;; *) break ;; esac; done
+  while :; do case $gov_t in *[[:space:]]) gov_t=${gov_t%?} ;; *) break ;; esac; done
+}
 if [ "$gov_u" != off ] && [ -r "$gov_u" ]; then
   while IFS= read -r gov_l || [ -n "$gov_l" ]; do
-    case $gov_l in [A-Z]*=*) gov_k="$gov_k${gov_l%%=*} " ;; esac
+    case $gov_l in [A-Z]*=*) gov_trim "${gov_l%%=*}"; gov_k="$gov_k$gov_t " ;; esac
   done < "$gov_u"
 fi
 gov_set() {
@@ -23,7 +31,10 @@ gov_set() {
 gov_profile() {
   [ -r "$1" ] || return 0
   while IFS= read -r gov_l || [ -n "$gov_l" ]; do
-    case $gov_l in [A-Z]*=*) gov_set "${gov_l%%=*}" "${gov_l#*=}" ;; esac
+    case $gov_l in
+      [A-Z]*=*) gov_trim "${gov_l#*=}"; gov_w=$gov_t
+                gov_trim "${gov_l%%=*}"; gov_set "$gov_t" "$gov_w" ;;
+    esac
   done < "$1"
 }
 # Paths are quoted literally on purpose: a `$` in one is part of the name.
@@ -36,7 +47,7 @@ esac
 # Run this toolchain rather than one a go.mod makes Go download, unless
 # GOTOOLCHAIN was chosen in the environment, with `go env -w` or in gov's profile.
 gov_set GOTOOLCHAIN local
-unset gov_u gov_k gov_l gov_v
+unset gov_u gov_k gov_l gov_v gov_t gov_w
 # Root runs only a toolchain no other account can change, as gov's `go`
 # does: the tool, bin/, the tree and the two folders above it owned by root
 # and writable by nobody else. `[ -O / ]` is true only for root.

@@ -519,6 +519,29 @@ fn credentials_in_urls_are_never_shown_and_stay_private() {
             assert!(all.contains("bob:xxxxx@127.0.0.1"), "{all}");
         }
     }
+    // Nothing gov keeps readable by others holds them (an index fetched
+    // through a URL with credentials is cached under the redacted URL).
+    let index = sb
+        .index_url()
+        .replace("http://", &format!("http://carol:{secret}@"));
+    let (code, all) = gov_with(
+        &sb,
+        &["list-remote", "--refresh"],
+        &[("GOV_INDEX_URL", &index)],
+    );
+    assert_eq!(code, Some(0), "{all}");
+    let mut stack = vec![sb.home()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() && !p.is_symlink() {
+                stack.push(p);
+            } else if std::fs::read(&p).is_ok_and(|b| String::from_utf8_lossy(&b).contains(secret))
+            {
+                assert_eq!(mode_of(&p), 0o600, "{} holds the secret", p.display());
+            }
+        }
+    }
     // Removing the credentials makes the file readable again.
     sb.ok(&[
         "proxy",
@@ -547,4 +570,46 @@ fn credentials_in_urls_are_never_shown_and_stay_private() {
     let after = std::fs::read_to_string(sb.system_home().join("env")).unwrap_or_default();
     assert_eq!(before, after);
     assert!(!sb.system_home().join("config").exists());
+}
+
+/// A profile edited by hand (CRLF line ends, blanks around `=`) reads the
+/// same in the shims (sh) as in the entry points (gov).
+#[test]
+fn a_hand_edited_profile_reads_the_same_in_shims_and_entry_points() {
+    let sb = world();
+    sb.ok(&["proxy", "use", "cn"]);
+    std::fs::write(
+        sb.home().join("env"),
+        "# edited elsewhere\r\nGOPROXY = https://goproxy.cn,direct \r\nGOSUMDB=sum.golang.google.cn\r\nGOPRIVATE=\tcorp.example/*\r\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let shim = sb.shim("1.22.5", "go");
+    let want = "https://goproxy.cn,direct|sum.golang.google.cn|corp.example/*";
+    // `go` is the entry point on PATH, or a function running the shim.
+    let script =
+        "printf '%s|%s|%s' \"$(go env GOPROXY)\" \"$(go env GOSUMDB)\" \"$(go env GOPRIVATE)\"";
+    let entry = shell(&sb, "sh", &["-c"], script, &[]);
+    let mut got = vec![("entry point", text(&entry.stdout))];
+    for runner in ["dash", "busybox sh", "bash"] {
+        let mut parts = runner.split(' ');
+        let program = parts.next().unwrap_or("sh");
+        let mut args: Vec<String> = parts.map(str::to_string).collect();
+        args.push("-c".into());
+        args.push(format!(
+            "go() {{ {runner} {} \"$@\"; }}; {script}",
+            shim.display()
+        ));
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = shell(
+            &sb,
+            program,
+            &refs[..refs.len() - 1],
+            refs[refs.len() - 1],
+            &[],
+        );
+        got.push((runner, text(&out.stdout)));
+    }
+    for (who, seen) in &got {
+        assert_eq!(seen, want, "{who}: {got:?}");
+    }
 }

@@ -153,7 +153,7 @@ fn cache_path(layout: &Layout, url: &str) -> PathBuf {
 
 fn read_cache(path: &Path, url: &str) -> Option<CacheFile> {
     let c: CacheFile = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    (c.url == url).then_some(c)
+    (c.url == crate::core::quote::redact_credentials(url)).then_some(c)
 }
 
 fn write_cache(layout: &Layout, path: &Path, c: &CacheFile) -> Result<()> {
@@ -231,7 +231,8 @@ fn load_one(
     match fetched {
         Ok(mut fresh) => {
             fresh.checked_at = now_secs();
-            fresh.url = url.to_string();
+            // The cache is world-readable: a password in the URL stays out.
+            fresh.url = crate::core::quote::redact_credentials(url).into_owned();
             // A cache that cannot be written costs a refetch next time only.
             let _ = write_cache(layout, &path, &fresh);
             let s = status(url, State::Fresh, Some(&fresh), None);

@@ -268,7 +268,7 @@ pub fn parse_releases(bytes: &[u8], url: &str) -> Result<Vec<Release>> {
 
 fn read_cache(data: &Path, meta: &Path, url: &str) -> Option<(Vec<Release>, CacheMeta)> {
     let meta: CacheMeta = serde_json::from_slice(&std::fs::read(meta).ok()?).ok()?;
-    if meta.url != url {
+    if meta.url != crate::core::quote::redact_credentials(url) {
         return None;
     }
     let releases = serde_json::from_slice(&std::fs::read(data).ok()?).ok()?;
@@ -426,7 +426,8 @@ pub fn load_with(
     };
     let releases = slim(parse_releases(&body, &url)?);
     let meta = CacheMeta {
-        url: url.clone(),
+        // The cache is world-readable: a password in the URL stays out.
+        url: crate::core::quote::redact_credentials(&url).into_owned(),
         etag,
         last_modified,
         checked_at: now,
