@@ -481,8 +481,8 @@ fn fleet_converges_then_stays_put_check_mode_writes_nothing_and_bad_versions_fai
     assert_eq!(count(&r, "web1", "failed"), 0, "{stdout}");
     assert_eq!(count(&r, "typo", "failed"), 1, "{stdout}");
     assert_eq!(count(&r, "gone", "failed"), 1, "{stdout}");
-    assert!(stdout.contains("`1.x` is not a Go version"), "{stdout}");
-    assert!(stdout.contains("\"rc\": 2"), "{stdout}");
+    // The module checks a version's shape before gov runs.
+    assert!(stdout.contains("'1.x' is not a Go version"), "{stdout}");
     assert!(
         stdout.contains("no stable Go 1.99.x release in the index") || stdout.contains("1.99.1"),
         "{stdout}"

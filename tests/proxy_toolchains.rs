@@ -921,7 +921,7 @@ fn a_zip_of_deep_names_is_refused_cheaply() {
         .env("GOSUMDB", fx.vkey())
         .args(["install", "1.22.11", "--source", "proxy"]);
     let started = std::time::Instant::now();
-    let (out, peak_kib) = support::run_measured(&mut c);
+    let (out, peak_kib) = support::run_measured(&c);
     let took = started.elapsed();
     let err = assert_exit(&out, 1, "installing a zip of deep names");
     assert!(err.contains("path is longer than"), "{err}");

@@ -11,8 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::core::error::{Error, Result};
-use crate::core::safe_read;
+use crate::core::error::Error;
 
 /// Files read at each directory level, after `.go-version`.
 pub const FILES: &[&str] = &[".tool-versions", "mise.toml", ".mise.toml"];
@@ -95,19 +94,16 @@ pub fn parse_mise_toml(text: &str) -> Option<&str> {
     None
 }
 
-/// The Go version named in `file` (by its name: `.tool-versions` or a
-/// mise file), `Ok(None)` when it names none.
-pub fn go_entry(file: &Path) -> Result<Option<String>> {
-    let Some(text) = safe_read::read_text(file, MAX_BYTES)? else {
-        return Ok(None);
-    };
+/// The Go version named in `text`, read from `file` (whose name says its
+/// format: `.tool-versions` or a mise file), `None` when it names none.
+pub fn go_entry(file: &Path, text: &str) -> Option<String> {
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let found = if name == ".tool-versions" {
-        parse_tool_versions(&text)
+        parse_tool_versions(text)
     } else {
-        parse_mise_toml(&text)
+        parse_mise_toml(text)
     };
-    Ok(found.map(str::to_string))
+    found.map(str::to_string)
 }
 
 /// goenv's `system` (the Go on PATH outside the version manager): gov runs

@@ -275,7 +275,9 @@ fn version_file_in(layers: &Layers, d: &Path) -> Result<Option<Selection>> {
     }
     for name in foreign::FILES {
         let f = d.join(name);
-        if let Some(v) = foreign::go_entry(&f)? {
+        if let Some(text) = read_on_walk(&f, foreign::MAX_BYTES)?
+            && let Some(v) = foreign::go_entry(&f, &text)
+        {
             return from_version_file(layers, f, &v).map(Some);
         }
     }

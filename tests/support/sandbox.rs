@@ -249,37 +249,35 @@ pub fn run_program(cmd: &mut std::process::Command) -> Output {
 }
 
 /// Runs a program to completion and returns its output with its own peak
-/// resident memory in KiB (from wait4 on that one child, so other tests'
-/// children never count).
-#[allow(clippy::zombie_processes, reason = "wait4 below reaps the child")]
-pub fn run_measured(cmd: &mut std::process::Command) -> (Output, u64) {
-    use std::io::Read;
-    use std::os::unix::process::ExitStatusExt;
-    let mut child = cmd
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
-    let drain = |mut r: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut v = Vec::new();
-            let _ = r.read_to_end(&mut v);
-            v
-        })
-    };
-    let out = drain(Box::new(child.stdout.take().expect("piped stdout")));
-    let err = drain(Box::new(child.stderr.take().expect("piped stderr")));
-    let mut status = 0;
-    // SAFETY: rusage is plain data, filled by the kernel.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waits for our own child, whose pid we hold.
-    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
-    assert!(pid > 0, "wait4: {}", std::io::Error::last_os_error());
-    let output = Output {
-        status: std::process::ExitStatus::from_raw(status),
-        stdout: out.join().unwrap_or_default(),
-        stderr: err.join().unwrap_or_default(),
-    };
-    (output, usage.ru_maxrss as u64)
+/// resident memory in KiB, as GNU time reports it. The program is started
+/// by time, not by this test process: a child started here (vfork, then
+/// exec) inherits this process's peak in its own ru_maxrss, and a test
+/// binary holding large fixtures would then seem to measure them.
+pub fn run_measured(cmd: &std::process::Command) -> (Output, u64) {
+    let report = tempfile::NamedTempFile::new().unwrap_or_else(|e| panic!("{e}"));
+    let mut timed = std::process::Command::new("/usr/bin/time");
+    timed
+        .arg("--format=%M")
+        .arg("--output")
+        .arg(report.path())
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    if let Some(dir) = cmd.get_current_dir() {
+        timed.current_dir(dir);
+    }
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => timed.env(k, v),
+            None => timed.env_remove(k),
+        };
+    }
+    let output = run_program(&mut timed);
+    let text = std::fs::read_to_string(report.path()).unwrap_or_default();
+    // time writes "Command exited with non-zero status N" first when it fails.
+    let peak = text
+        .lines()
+        .filter_map(|l| l.trim().parse::<u64>().ok())
+        .next_back()
+        .unwrap_or_else(|| panic!("no peak memory from GNU time: {text:?}"));
+    (output, peak)
 }

@@ -23,6 +23,7 @@ options:
       - A preset C(gov proxy use) knows, such as V(official), V(cn), V(cn-aliyun), V(goproxy-io), V(google-cn),
         V(direct), V(offline) or V(corp) (with O(url), O(private) and O(fallback)).
       - Mutually exclusive with O(settings).
+      - Checked before gov runs (lowercase letters, digits and dashes); anything else fails the task.
     type: str
   url:
     description: The company proxy for O(preset=corp).
@@ -38,6 +39,8 @@ options:
     description:
       - Settings to set, such as V(GOPRIVATE) or V(GOFLAGS), as a dictionary.
       - With O(state=absent) the keys are removed from gov's profile and the values are ignored.
+      - Keys are checked before gov runs (uppercase letters, digits and underscores, such as V(GOPROXY));
+        values are gov's to validate.
     type: dict
   state:
     description:
