@@ -397,7 +397,11 @@ fn show(json: bool) -> Result<()> {
             Some(f) => format!("{} ({})", r.origin, f.display()),
             None => r.origin.to_string(),
         };
-        super::print_text(&format!("{:width$}  {}  [{from}]\n", r.key, r.value));
+        super::print_text(&format!(
+            "{:width$}  {}  [{from}]\n",
+            r.key,
+            crate::core::quote::redact_credentials(&r.value)
+        ));
     }
     Ok(())
 }

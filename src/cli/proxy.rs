@@ -378,10 +378,11 @@ fn show(app: &App, json_out: bool) -> Result<()> {
         ..
     } in rows
     {
+        // Redacted before padding, so the columns stay aligned.
         let shown = if v.is_empty() {
             "(empty)".to_string()
         } else {
-            v
+            crate::core::quote::redact_credentials(&v).into_owned()
         };
         super::print_text(&format!("{k:<12} {shown:<45} {s}\n"));
     }

@@ -106,7 +106,7 @@ pub const KEYS: &[Key] = &[
         name: "GOV_HTTP_DEADLINE",
         kind: Kind::Number,
         default: "120",
-        help: "seconds a request may take in all, retries included: a whole document (index, checksum database, vulnerability data), or a download's answer; a download's body gets this plus its size at 16 KiB/s",
+        help: "seconds a whole document (index, checksum database, vulnerability data) may take, retries included; a download's body gets this plus its size at 16 KiB/s",
     },
     Key {
         name: "GOV_SOURCE",
