@@ -18,7 +18,9 @@
 //! changed (about 50 s then, about 4 minutes from cold; .ci/run builds it
 //! before the tests so this step finds it fresh). It needs cargo-zigbuild
 //! and ziglang, which .ci/run installs. GOV_TEST_DIST=<dir> uses an existing
-//! dist directory instead.
+//! dist directory instead (built with GOV_SIGNING_KEY and GOV_DIST_EXTRA_KEYS
+//! set to scripts/test-release-keys' `current` and `next.pub`, as .ci/run
+//! does).
 
 mod support;
 
