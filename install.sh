@@ -470,7 +470,7 @@ main() {
     pick_downloader
     check_sha256_tool
     if [ "$check_signature" = 1 ] && ! sshsig_tool; then
-        die "cannot verify the release's signature: ssh-keygen (OpenSSH 8.1 or later) is not installed" \
+        die "cannot verify the release's signature: no ssh-keygen here can (it needs OpenSSH 8.1 or later for -Y verify)" \
             "install it (apt-get install openssh-client, dnf install openssh) and run this again; or pass --no-signature to trust the server alone"
     fi
     if [ "$check_signature" = 0 ]; then

@@ -627,6 +627,31 @@ fn without_ssh_keygen_only_no_signature_installs() {
     assert!(!bin.join("gov").exists());
     assert_eq!(w.tarball_hits(), 0);
 
+    // An ssh-keygen older than OpenSSH 8.1 (CentOS 7's) has no -Y: the same.
+    std::fs::remove_dir_all(w.sb.dir.path().join("toolbox")).ok();
+    let old = w.dir("old-ssh");
+    std::fs::write(
+        old.join("ssh-keygen"),
+        "#!/bin/sh\necho 'ssh-keygen: illegal option -- Y' >&2\nexit 1\n",
+    )
+    .unwrap_or_else(|e| panic!("write: {e}"));
+    std::fs::set_permissions(
+        old.join("ssh-keygen"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap_or_else(|e| panic!("chmod: {e}"));
+    let old_tool = format!("ssh-keygen={}", old.join("ssh-keygen").display());
+    let with_old = [&tools[..], &[old_tool.as_str()]].concat();
+    let (out, bin) = restricted_run_with(&w, &with_old, "curl -fsSL", "");
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("OpenSSH 8.1"),
+        "{}",
+        describe(&out)
+    );
+    assert!(!bin.join("gov").exists());
+    assert_eq!(w.tarball_hits(), 0);
+
     std::fs::remove_dir_all(w.sb.dir.path().join("toolbox")).ok();
     let (out, bin) = restricted_run_with(&w, &tools, "curl -fsSL", "--no-signature");
     assert!(out.status.success(), "{}", describe(&out));
@@ -1086,6 +1111,11 @@ fn a_release_signed_by_the_next_key_is_accepted() {
     let gov = gov_copy(&w, "self");
     let out = self_update(&w, &gov, &[]);
     assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains(&format!("signed by {next}")),
+        "{}",
+        describe(&out)
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -1312,6 +1342,46 @@ fn dist_holds_what_a_release_needs() {
     }
     assert!(newest >= (2, 2), "no GLIBC_ versions found:\n{syms}");
     assert!(newest <= (2, 17), "needs GLIBC_{}.{}", newest.0, newest.1);
+}
+
+/// Bad signing inputs stop scripts/dist before it builds anything.
+#[test]
+fn dist_refuses_bad_signing_inputs() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let rsa = dir.path().join("rsa.pub");
+    std::fs::write(&rsa, "ssh-rsa AAAAB3NzaC1yc2E= someone\n").unwrap_or_else(|e| panic!("{e}"));
+    let garbage = dir.path().join("garbage");
+    std::fs::write(&garbage, "not a key\n").unwrap_or_else(|e| panic!("{e}"));
+    let missing = dir.path().join("missing").display().to_string();
+    let (rsa, garbage) = (rsa.display().to_string(), garbage.display().to_string());
+    for (key, extra, msg) in [
+        (missing.as_str(), "", "GOV_SIGNING_KEY: no such file"),
+        (
+            garbage.as_str(),
+            "",
+            "cannot read the public half of GOV_SIGNING_KEY",
+        ),
+        (
+            "",
+            rsa.as_str(),
+            "'ssh-rsa' is not an ssh-ed25519 public key",
+        ),
+    ] {
+        let out = run_program(
+            Command::new(repo().join("scripts/dist"))
+                .current_dir(repo())
+                .env("GOV_DIST_OUT", dir.path().join("out"))
+                .env("GOV_SIGNING_KEY", key)
+                .env("GOV_DIST_EXTRA_KEYS", extra),
+        );
+        assert_eq!(out.status.code(), Some(1), "{msg}: {}", describe(&out));
+        assert!(text(&out.stderr).contains(msg), "{}", describe(&out));
+        assert!(
+            !text(&out.stderr).contains("building"),
+            "{}",
+            describe(&out)
+        );
+    }
 }
 
 #[test]

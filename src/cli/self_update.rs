@@ -37,18 +37,20 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     let out = self_update::update(&|| app.client(), &base, &exe, a.allow_downgrade)?;
     if out.replaced {
         app.ui.status(&format!(
-            "updated {}: gov {} -> {} (sha256 {})",
+            "updated {}: gov {} -> {} (sha256 {}, signed by {})",
             out.path.display(),
             env!("CARGO_PKG_VERSION"),
             out.new_version,
-            out.sha256
+            out.sha256,
+            out.signed_by
         ));
     } else {
         app.ui.status(&format!(
-            "{} is already the published release ({}, sha256 {})",
+            "{} is already the published release ({}, sha256 {}, signed by {})",
             out.path.display(),
             out.new_version,
-            out.sha256
+            out.sha256,
+            out.signed_by
         ));
     }
     Ok(())

@@ -55,6 +55,8 @@ pub struct Outcome {
     pub url: String,
     /// The artifact's verified sha256.
     pub sha256: String,
+    /// The fingerprint (`SHA256:...`) of the release key that signed it.
+    pub signed_by: String,
     /// `gov --version` of the published binary ("gov 0.1.0").
     pub new_version: String,
     /// False when the installed binary already was the published one.
@@ -111,7 +113,7 @@ pub fn update(
             release_sig::fingerprints(&release_sig::trusted_keys())
         ))
     })?;
-    release_sig::verify(&url, &tarball, &sig, &release_sig::trusted_keys())?;
+    let signed_by = release_sig::verify(&url, &tarball, &sig, &release_sig::trusted_keys())?;
 
     let binary = extract_binary(&tarball, &url)?;
     let replaced = match std::fs::read(target) {
@@ -130,6 +132,7 @@ pub fn update(
         path: target.to_path_buf(),
         url,
         sha256: actual,
+        signed_by,
         new_version,
         replaced,
     })
