@@ -5,8 +5,9 @@ use crate::install::self_update;
 /// Replace this gov with the published release (verified, atomic).
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Downloads gov-<arch>-unknown-linux-gnu.tar.gz and its .sha256 from the release \
-base, checks the digest, and renames the new binary over this one.\n\n\
+    after_help = "Downloads gov-<arch>-unknown-linux-gnu.tar.gz, its .sha256 and its .sig from the \
+release base, checks the digest and the signature (by one of the release keys built into this \
+gov), and renames the new binary over this one; on any failure this gov is kept.\n\n\
 A release older than this gov is refused unless --allow-downgrade.\n\n\
 Examples:\n  gov self-update\n  GOV_RELEASE_BASE=https://mirror.example/gov gov self-update\n  gov self-update --allow-downgrade   # go back to an older release on purpose"
 )]
