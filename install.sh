@@ -3,8 +3,9 @@
 #
 #   curl --proto '=https' --tlsv1.2 -fsSL <release>/install.sh | sh -s -- --yes --go 1.22.5
 #
-# It downloads gov-<arch>-unknown-linux-gnu.tar.gz and its .sha256 from
-# GOV_RELEASE_BASE, refuses the download unless the digests match, and puts
+# It downloads gov-<arch>-unknown-linux-gnu.tar.gz, its .sha256 and its .sig
+# from GOV_RELEASE_BASE, refuses the download unless the digests match and
+# `ssh-keygen -Y verify` finds it signed by one of gov's release keys, and puts
 # `gov` into GOV_BIN_DIR with one rename (root: /usr/local/bin; others:
 # ~/.local/bin). Running it again is harmless. Options: see usage below.
 #
@@ -18,6 +19,7 @@ usage() {
 install.sh: install gov, the Go toolchain manager
 
 usage: install.sh [--yes] [--go <version>] [--proxy <preset>] [--persist] [--allow-downgrade]
+                  [--no-signature]
        curl --proto '=https' --tlsv1.2 -fsSL <url>/install.sh | sh -s -- [options]
 
 options:
@@ -28,6 +30,9 @@ options:
   --persist          make go and gofmt reach login shells and systemd user
                      services (gov persist)
   --allow-downgrade  replace an installed gov that is newer than this release
+  --no-signature     install without checking the release's signature (for a
+                     host without ssh-keygen 8.1+); only the .sha256, from the
+                     same server as the release, is then checked
   -h, --help         print this help
 
 environment:
@@ -333,6 +338,55 @@ check_sha256_tool() {
     fi
 }
 
+# sshsig_tool: true when ssh-keygen can verify SSH signatures (-Y verify,
+# OpenSSH 8.1 and later).
+sshsig_tool() {
+    has ssh-keygen || return 1
+    st_out=$(ssh-keygen -Y verify </dev/null 2>&1) || true
+    case $st_out in
+        *"option -- Y"* | *"option -- 'Y'"*) return 1 ;;
+    esac
+    return 0
+}
+
+# write_release_keys <dir>: writes <dir>/allowed_signers (ssh-keygen's
+# format, for the principal and namespace gov-release) and <dir>/keys (one
+# public key a line, for fingerprints) from the keys this script trusts.
+write_release_keys() {
+    wk_dir=$1
+    : >"$wk_dir/allowed_signers"
+    : >"$wk_dir/keys"
+    set -f
+    # shellcheck disable=SC2086 # <type> <base64> pairs, split on purpose
+    set -- $release_keys $extra_release_keys
+    set +f
+    while [ $# -ge 2 ]; do
+        printf 'gov-release namespaces="gov-release" %s %s\n' "$1" "$2" >>"$wk_dir/allowed_signers"
+        printf '%s %s\n' "$1" "$2" >>"$wk_dir/keys"
+        shift 2
+    done
+}
+
+# verify_signature <file> <sig> <url>: refuses (exit 1) unless <sig> is a
+# gov-release SSH signature over <file> by one of the release keys.
+verify_signature() {
+    write_release_keys "$tmp"
+    vs_expected=$(ssh-keygen -l -f "$tmp/keys" 2>/dev/null | while read -r _ vs_fp _; do printf '%s ' "$vs_fp"; done)
+    vs_expected=${vs_expected% }
+    vs_size=$(wc -c <"$2" | tr -d ' ')
+    if [ "$vs_size" -gt 4096 ]; then
+        die "$3.sig is $vs_size bytes, not a signature; expected one by: $vs_expected; nothing was installed" \
+            "the release at GOV_RELEASE_BASE was tampered with or is not one of gov's"
+    fi
+    if ! vs_out=$(ssh-keygen -Y verify -f "$tmp/allowed_signers" -I gov-release -n gov-release \
+        -s "$2" <"$1" 2>&1); then
+        printf '%s\n' "$vs_out" >&2
+        die "$3.sig is not a valid gov-release signature of $3 by one of gov's release keys ($vs_expected); nothing was installed" \
+            "the release was tampered with, or is not one of gov's (a mirror that lost its .sig files: rerun gov mirror sync)"
+    fi
+    say "verified signature: $vs_out"
+}
+
 # can_prompt: true when there is a terminal to ask on.
 can_prompt() {
     (true </dev/tty) 2>/dev/null
@@ -354,10 +408,16 @@ main() {
     # from. gov is then configured to take releases, the index and its own
     # updates from there.
     mirror=""
+    # The public keys gov's releases are signed with, as <type> <base64>
+    # pairs: the repository's release-keys (the current key, then the next).
+    release_keys='ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ7XliN2Z2hbTIqTzetiLnbAQpg4zONbh1sgvevD4PaM ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC9StaTFQSzS3wqOcb46wy2YQzAxwdin/Tdrdv/VCe2Z'
+    # Stamped by scripts/dist: the public half of the key it signed with.
+    extra_release_keys=''
 
     yes=0
     persist=0
     allow_downgrade=0
+    check_signature=1
     go_version=
     proxy_preset=
     while [ $# -gt 0 ]; do
@@ -365,6 +425,7 @@ main() {
             -y | --yes) yes=1 ;;
             --persist) persist=1 ;;
             --allow-downgrade) allow_downgrade=1 ;;
+            --no-signature) check_signature=0 ;;
             --go)
                 if [ $# -lt 2 ] || [ -z "$2" ]; then
                     usage_error "--go needs a version, e.g. --go 1.22.5"
@@ -408,6 +469,13 @@ main() {
     check_base
     pick_downloader
     check_sha256_tool
+    if [ "$check_signature" = 1 ] && ! sshsig_tool; then
+        die "cannot verify the release's signature: no ssh-keygen here can (it needs OpenSSH 8.1 or later for -Y verify)" \
+            "install it (apt-get install openssh-client, dnf install openssh) and run this again; or pass --no-signature to trust the server alone"
+    fi
+    if [ "$check_signature" = 0 ]; then
+        say "warning: --no-signature: the release's signature is not checked; only its .sha256, from the same server, is. Whoever controls $base (or the path to it) could hand you any program"
+    fi
 
     if [ -n "${GOV_BIN_DIR:-}" ]; then
         bin_dir=$GOV_BIN_DIR
@@ -472,6 +540,11 @@ main() {
             "check the network (HTTPS_PROXY for a proxy) and GOV_RELEASE_BASE; release builds exist for x86_64 and aarch64 Linux"
     download "$url" "$tmp/$artifact" ||
         die "cannot download $url" "check the network (HTTPS_PROXY for a proxy) and GOV_RELEASE_BASE"
+    if [ "$check_signature" = 1 ]; then
+        download "$url.sig" "$tmp/$artifact.sig" ||
+            die "cannot download $url.sig (the release's signature); nothing was installed" \
+                "gov's releases carry a .sig beside each artifact; check GOV_RELEASE_BASE (a mirror: rerun gov mirror sync)"
+    fi
 
     # (read fails at a missing final newline but still sets the variable)
     expected=
@@ -490,6 +563,9 @@ main() {
             "the download is corrupt or was tampered with: try again, and report it if it persists"
     fi
     say "verified sha256 $actual"
+    if [ "$check_signature" = 1 ]; then
+        verify_signature "$tmp/$artifact" "$tmp/$artifact.sig" "$url"
+    fi
 
     if ! { mkdir "$tmp/x" && tar -xzf "$tmp/$artifact" -C "$tmp/x"; }; then
         die "cannot unpack $artifact; nothing was installed" "is tar (with gzip) installed?"

@@ -9,12 +9,18 @@
 //! truncated downloads; twice in a row. `gov self-update` is tested against
 //! the same artifacts.
 //!
+//! Releases are signed with throwaway keys (scripts/test-release-keys, kept
+//! under target/): dist/ is signed with `current` and its gov and install.sh
+//! also trust `next`, standing in for release-keys' next key.
+//!
 //! dist/ comes from running scripts/dist once per test process. It is
 //! incremental: cargo rebuilds the release binary only when the sources
 //! changed (about 50 s then, about 4 minutes from cold; .ci/run builds it
 //! before the tests so this step finds it fresh). It needs cargo-zigbuild
 //! and ziglang, which .ci/run installs. GOV_TEST_DIST=<dir> uses an existing
-//! dist directory instead.
+//! dist directory instead (built with GOV_SIGNING_KEY and GOV_DIST_EXTRA_KEYS
+//! set to scripts/test-release-keys' `current` and `next.pub`, as .ci/run
+//! does).
 
 mod support;
 
@@ -57,6 +63,10 @@ fn describe(out: &Output) -> String {
 
 struct Dist {
     dir: PathBuf,
+    /// scripts/test-release-keys' directory: `current` signed dist/, `next`
+    /// is trusted too.
+    keys: PathBuf,
+    tarball_sig: Vec<u8>,
     tarball: Vec<u8>,
     sha256_file: Vec<u8>,
     install_sh: Vec<u8>,
@@ -73,12 +83,24 @@ fn dist() -> &'static Dist {
 }
 
 fn load_dist() -> Result<Dist, String> {
+    let keys_out = Command::new(repo().join("scripts/test-release-keys"))
+        .output()
+        .map_err(|e| format!("cannot run scripts/test-release-keys: {e}"))?;
+    if !keys_out.status.success() {
+        return Err(format!(
+            "scripts/test-release-keys failed:\n{}",
+            describe(&keys_out)
+        ));
+    }
+    let keys = PathBuf::from(text(&keys_out.stdout).trim());
     let dir = match std::env::var_os("GOV_TEST_DIST") {
         Some(d) => PathBuf::from(d),
         None => {
             let started = std::time::Instant::now();
             let out = Command::new(repo().join("scripts/dist"))
                 .current_dir(repo())
+                .env("GOV_SIGNING_KEY", keys.join("current"))
+                .env("GOV_DIST_EXTRA_KEYS", keys.join("next.pub"))
                 .env_remove("GOV_DIST_OUT")
                 .env_remove("GOV_DIST_TARGET")
                 .env_remove("GOV_DIST_RELEASE_BASE")
@@ -113,12 +135,15 @@ fn load_dist() -> Result<Dist, String> {
         })
     };
     let tarball = read(&artifact())?;
+    let tarball_sig = read(&format!("{}.sig", artifact()))?;
     let sha256_file = read(&format!("{}.sha256", artifact()))?;
     let install_sh = read("install.sh")?;
     let gov =
         gov::install::self_update::extract_binary(&tarball, &artifact()).map_err(|e| e.report())?;
     Ok(Dist {
         dir,
+        keys,
+        tarball_sig,
         tarball,
         sha256_file,
         install_sh,
@@ -154,7 +179,22 @@ impl World {
         );
         w.sb.server
             .put("/release/install.sh", dist().install_sh.clone());
+        w.serve_sig(dist().tarball_sig.clone());
         w
+    }
+
+    fn serve_sig(&self, bytes: Vec<u8>) {
+        self.sb
+            .server
+            .put(&format!("/release/{}.sig", artifact()), bytes);
+    }
+
+    fn serve_sha256_of(&self, tarball: &[u8]) {
+        let line = format!("{}  {}\n", support::sha256_hex(tarball), artifact());
+        self.sb.server.put(
+            &format!("/release/{}.sha256", artifact()),
+            line.into_bytes(),
+        );
     }
 
     fn serve_tarball(&self, bytes: Vec<u8>) {
@@ -272,6 +312,10 @@ fn assert_installed(out: &Output, bin: &str) {
     }
     let err = text(&out.stderr);
     assert!(err.contains("verified sha256 "), "{err}");
+    assert!(
+        err.contains("verified signature: Good \"gov-release\" signature"),
+        "{err}"
+    );
     assert!(
         err.contains(&format!("gov {} at {bin}/gov", env!("CARGO_PKG_VERSION"))),
         "{err}"
@@ -495,9 +539,13 @@ const BASE_TOOLS: &[&str] = &[
 ];
 
 fn restricted_run(w: &World, tools: &[&str], fetch: &str) -> (Output, PathBuf) {
-    let mut all: Vec<&str> = BASE_TOOLS.to_vec();
-    all.extend_from_slice(tools);
-    let path = toolbox(&w.sb.dir.path().join("toolbox"), &all);
+    let all = [BASE_TOOLS, &["ssh-keygen", "wc"], tools].concat();
+    restricted_run_with(w, &all, fetch, "")
+}
+
+/// install.sh with exactly `tools` on PATH and `args`.
+fn restricted_run_with(w: &World, tools: &[&str], fetch: &str, args: &str) -> (Output, PathBuf) {
+    let path = toolbox(&w.sb.dir.path().join("toolbox"), tools);
     let bin = w.dir("bin");
     let mut env = w.env();
     env.retain(|(k, _)| k != "PATH");
@@ -512,7 +560,7 @@ for t in curl wget sha256sum shasum openssl; do
     command -v "$t" >/dev/null 2>&1 && echo "has_$t=yes"
 done
 BIN='{bin}'
-{fetch} "$GOV_RELEASE_BASE/install.sh" | sh -s -- --yes --go {GO} --proxy cn
+{fetch} "$GOV_RELEASE_BASE/install.sh" | sh -s -- --yes --go {GO} --proxy cn {args}
 echo "gov=$("$BIN/gov" --version)"
 echo "go=$("$BIN/go" version)"
 echo "goproxy=$("$BIN/go" env GOPROXY)"
@@ -557,6 +605,60 @@ fn openssl_when_there_is_no_sha256sum() {
     assert_eq!(c.get("has_sha256sum"), None, "{}", describe(&out));
     assert_eq!(c.get("has_shasum"), None, "{}", describe(&out));
     assert_installed(&out, &bin.display().to_string());
+}
+
+/// Without ssh-keygen the signature cannot be checked: refused before any
+/// download, unless --no-signature, which installs and says what is lost.
+#[test]
+fn without_ssh_keygen_only_no_signature_installs() {
+    let w = World::new();
+    let tools = [BASE_TOOLS, &["curl", "sha256sum", "wc"]].concat();
+    let (out, bin) = restricted_run_with(&w, &tools, "curl -fsSL", "");
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("ssh-keygen") && err.contains("--no-signature"),
+        "{err}"
+    );
+    assert!(!bin.join("gov").exists());
+    assert_eq!(w.tarball_hits(), 0);
+
+    // An ssh-keygen older than OpenSSH 8.1 (CentOS 7's) has no -Y: the same.
+    std::fs::remove_dir_all(w.sb.dir.path().join("toolbox")).ok();
+    let old = w.dir("old-ssh");
+    std::fs::write(
+        old.join("ssh-keygen"),
+        "#!/bin/sh\necho 'ssh-keygen: illegal option -- Y' >&2\nexit 1\n",
+    )
+    .unwrap_or_else(|e| panic!("write: {e}"));
+    std::fs::set_permissions(
+        old.join("ssh-keygen"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap_or_else(|e| panic!("chmod: {e}"));
+    let old_tool = format!("ssh-keygen={}", old.join("ssh-keygen").display());
+    let with_old = [&tools[..], &[old_tool.as_str()]].concat();
+    let (out, bin) = restricted_run_with(&w, &with_old, "curl -fsSL", "");
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("OpenSSH 8.1"),
+        "{}",
+        describe(&out)
+    );
+    assert!(!bin.join("gov").exists());
+    assert_eq!(w.tarball_hits(), 0);
+
+    std::fs::remove_dir_all(w.sb.dir.path().join("toolbox")).ok();
+    let (out, bin) = restricted_run_with(&w, &tools, "curl -fsSL", "--no-signature");
+    assert!(out.status.success(), "{}", describe(&out));
+    let err = text(&out.stderr);
+    assert!(err.contains("warning: --no-signature"), "{err}");
+    assert!(err.contains("could hand you any program"), "{err}");
+    assert!(!err.contains("verified signature"), "{err}");
+    assert_eq!(
+        std::fs::read(bin.join("gov")).ok().as_deref(),
+        Some(&dist().gov[..])
+    );
 }
 
 #[test]
@@ -735,6 +837,7 @@ fn help_and_usage_errors() {
         "--go <version>",
         "--proxy <preset>",
         "--persist",
+        "--no-signature",
         "GOV_RELEASE_BASE",
     ] {
         assert!(help.contains(opt), "{opt} missing from:\n{help}");
@@ -864,14 +967,163 @@ fn a_terminal_is_asked() {
 }
 
 // ---------------------------------------------------------------------------
+// Signatures.
+
+/// `ssh-keygen -Y sign` over `bytes` with `key` for `namespace`.
+fn sign_bytes(dir: &Path, bytes: &[u8], key: &Path, namespace: &str) -> Vec<u8> {
+    let file = dir.join("to-sign");
+    let _ = std::fs::remove_file(dir.join("to-sign.sig"));
+    std::fs::write(&file, bytes).unwrap_or_else(|e| panic!("write: {e}"));
+    let out = run_program(
+        Command::new("ssh-keygen")
+            .args(["-q", "-Y", "sign", "-n", namespace, "-f"])
+            .arg(key)
+            .arg(&file),
+    );
+    assert!(
+        out.status.success(),
+        "ssh-keygen -Y sign: {}",
+        describe(&out)
+    );
+    std::fs::read(dir.join("to-sign.sig")).unwrap_or_default()
+}
+
+/// A fresh ed25519 key pair nobody trusts.
+fn stranger_key(dir: &Path) -> PathBuf {
+    let key = dir.join("stranger");
+    let out = run_program(
+        Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+            .arg(&key),
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    key
+}
+
+/// `SHA256:...` of a public key file.
+fn fingerprint(pub_file: &Path) -> String {
+    let out = run_program(Command::new("ssh-keygen").arg("-l").arg("-f").arg(pub_file));
+    text(&out.stdout)
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The tarball with one byte changed and its `.sha256` regenerated, as by
+/// whoever controls the release host: only the signature stands in the way.
+/// Then every kind of bad `.sig`. Neither install.sh nor self-update
+/// installs anything, and both name the file and the key they expected.
+#[test]
+fn a_tampered_release_or_a_bad_signature_is_refused() {
+    let w = World::new();
+    let (env, bin, tmp) = simple_env(&w);
+    let gov = gov_copy(&w, "self");
+    let expected = fingerprint(&dist().keys.join("current.pub"));
+    let scratch = w.dir("scratch");
+    let stranger = stranger_key(&scratch);
+    let current = dist().keys.join("current");
+    let good = &dist().tarball;
+    let other_file = sign_bytes(&scratch, &dist().install_sh, &current, "gov-release");
+    // (what, the tarball served, its .sig: None for a 404)
+    type Case<'a> = (&'a str, Vec<u8>, Option<Vec<u8>>);
+    let cases: Vec<Case> = vec![
+        ("tampered", tampered(good), Some(dist().tarball_sig.clone())),
+        ("other file", good.clone(), Some(other_file)),
+        (
+            "namespace",
+            good.clone(),
+            Some(sign_bytes(&scratch, good, &current, "file")),
+        ),
+        (
+            "stranger",
+            good.clone(),
+            Some(sign_bytes(&scratch, good, &stranger, "gov-release")),
+        ),
+        (
+            "truncated",
+            good.clone(),
+            Some(dist().tarball_sig[..100].to_vec()),
+        ),
+        ("huge", good.clone(), Some(vec![b'A'; 5000])),
+        ("missing", good.clone(), None),
+    ];
+    for (what, tarball, sig) in cases {
+        w.serve_tarball(tarball.clone());
+        w.serve_sha256_of(&tarball);
+        match sig {
+            Some(sig) => w.serve_sig(sig),
+            None => w.sb.server.remove(&format!("/release/{}.sig", artifact())),
+        }
+        let out = run_sh(&[], CURL_PIPE, &env);
+        assert_eq!(out.status.code(), Some(1), "{what}: {}", describe(&out));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(&format!("{}.sig", artifact())),
+            "{what}: {err}"
+        );
+        assert!(err.contains("nothing was installed"), "{what}: {err}");
+        if what != "missing" {
+            assert!(err.contains(&expected), "{what}: {err}");
+        }
+        assert!(!bin.exists(), "{what}: GOV_BIN_DIR was created");
+        assert_eq!(list_dir(&tmp), Vec::<String>::new(), "temporary files left");
+
+        let out = self_update(&w, &gov, &[]);
+        assert_eq!(out.status.code(), Some(1), "{what}: {}", describe(&out));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(&format!("{}.sig", artifact())),
+            "{what}: {err}"
+        );
+        assert!(err.contains(&expected), "{what}: {err}");
+        assert!(err.contains("nothing was changed"), "{what}: {err}");
+        assert_eq!(std::fs::read(&gov).ok().as_deref(), Some(&dist().gov[..]));
+        assert_eq!(
+            list_dir(gov.parent().unwrap_or(Path::new("/"))),
+            vec!["gov"]
+        );
+    }
+}
+
+/// A release signed by the next key (release-keys' second line; here the
+/// throwaway `next` that dist/ was told to trust) installs and updates:
+/// rotating the signing key does not strand installed copies.
+#[test]
+fn a_release_signed_by_the_next_key_is_accepted() {
+    let w = World::new();
+    let scratch = w.dir("scratch");
+    let sig = sign_bytes(
+        &scratch,
+        &dist().tarball,
+        &dist().keys.join("next"),
+        "gov-release",
+    );
+    w.serve_sig(sig);
+    let next = fingerprint(&dist().keys.join("next.pub"));
+    let out = installer(&w, &["--yes"], &[]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(text(&out.stderr).contains(&next), "{}", describe(&out));
+    let gov = gov_copy(&w, "self");
+    let out = self_update(&w, &gov, &[]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains(&format!("signed by {next}")),
+        "{}",
+        describe(&out)
+    );
+}
+
+// ---------------------------------------------------------------------------
 // gov self-update.
 
-/// A copy of the freshly built (debug) gov, to be replaced.
+/// A copy of dist/'s gov (it trusts the test keys), to be replaced.
 fn gov_copy(w: &World, name: &str) -> PathBuf {
     let dir = w.dir(name);
     let path = dir.join("gov");
-    std::fs::copy(assert_cmd::cargo::cargo_bin("gov"), &path)
-        .unwrap_or_else(|e| panic!("copying gov: {e}"));
+    std::fs::write(&path, &dist().gov).unwrap_or_else(|e| panic!("copying gov: {e}"));
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("chmod: {e}"));
     path
 }
 
@@ -893,25 +1145,10 @@ fn self_update(w: &World, gov: &Path, args: &[&str]) -> Output {
 fn self_update_replaces_gov_atomically_and_verified() {
     let w = World::new();
     let gov = gov_copy(&w, "self");
-    let before = std::fs::read(&gov).unwrap_or_default();
-    assert_ne!(
-        before,
-        dist().gov,
-        "the debug build should differ from the release"
-    );
-
-    let out = self_update(&w, &gov, &[]);
-    assert!(out.status.success(), "{}", describe(&out));
-    assert!(text(&out.stderr).contains("updated "), "{}", describe(&out));
-    assert_eq!(std::fs::read(&gov).ok().as_deref(), Some(&dist().gov[..]));
     let meta = std::fs::metadata(&gov).unwrap_or_else(|e| panic!("stat: {e}"));
-    assert_eq!(meta.permissions().mode() & 0o777, 0o755);
-    assert_eq!(
-        list_dir(gov.parent().unwrap_or(Path::new("/"))),
-        vec!["gov"]
-    );
 
-    // Again: nothing to do, the file is left alone.
+    // The published release is this very gov: its signature is checked,
+    // and the file is left alone.
     let out = self_update(&w, &gov, &[]);
     assert!(out.status.success(), "{}", describe(&out));
     assert!(
@@ -922,6 +1159,20 @@ fn self_update_replaces_gov_atomically_and_verified() {
     assert_eq!(
         std::fs::metadata(&gov).map(|m| m.ino()).ok(),
         Some(meta.ino())
+    );
+
+    // A newer signed release replaces it by one rename.
+    let newer = fake_release(&w.sb, "newer", "99.0.0");
+    let out = self_update(&w, &gov, &["--base", &newer]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(text(&out.stderr).contains("updated "), "{}", describe(&out));
+    let now = run_program(Command::new(&gov).arg("--version"));
+    assert_eq!(text(&now.stdout).trim(), "gov 99.0.0");
+    let meta = std::fs::metadata(&gov).unwrap_or_else(|e| panic!("stat: {e}"));
+    assert_eq!(meta.permissions().mode() & 0o777, 0o755);
+    assert_eq!(
+        list_dir(gov.parent().unwrap_or(Path::new("/"))),
+        vec!["gov"]
     );
 }
 
@@ -998,12 +1249,59 @@ fn dist_holds_what_a_release_needs() {
         "the hidden man command got a page"
     );
 
-    // The packaged install.sh is the repository's.
-    let repo_sh = std::fs::read(repo().join("install.sh")).unwrap_or_default();
+    // The packaged install.sh is the repository's, stamped with the keys
+    // dist/ was built to trust besides release-keys.
+    let repo_sh = std::fs::read_to_string(repo().join("install.sh")).unwrap_or_default();
+    let pair = |name: &str| {
+        let line = std::fs::read_to_string(d.keys.join(name)).unwrap_or_default();
+        line.split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let stamped = format!(
+        "    extra_release_keys='{} {}'",
+        pair("current.pub"),
+        pair("next.pub")
+    );
     assert_eq!(
-        d.install_sh, repo_sh,
+        text(&d.install_sh),
+        repo_sh.replace("    extra_release_keys=''", &stamped),
         "dist/install.sh is stale: run scripts/dist"
     );
+
+    // Both signed files verify as README.md says to check them by hand,
+    // with release-keys plus the key dist/ was signed with.
+    let allowed = d.keys.join("allowed_signers.test");
+    let mut signers = String::new();
+    let committed = std::fs::read_to_string(repo().join("release-keys")).unwrap_or_default();
+    let signing = std::fs::read_to_string(d.keys.join("current.pub")).unwrap_or_default();
+    for line in committed.lines().chain(signing.lines()) {
+        if line.starts_with("ssh-") {
+            signers.push_str(&format!("gov-release namespaces=\"gov-release\" {line}\n"));
+        }
+    }
+    std::fs::write(&allowed, signers).unwrap_or_else(|e| panic!("write: {e}"));
+    for name in [artifact(), "install.sh".to_string()] {
+        let file = std::fs::File::open(d.dir.join(&name)).unwrap_or_else(|e| panic!("{e}"));
+        let out = run_program(
+            Command::new("ssh-keygen")
+                .args([
+                    "-Y",
+                    "verify",
+                    "-n",
+                    "gov-release",
+                    "-I",
+                    "gov-release",
+                    "-f",
+                ])
+                .arg(&allowed)
+                .arg("-s")
+                .arg(d.dir.join(format!("{name}.sig")))
+                .stdin(file),
+        );
+        assert!(out.status.success(), "{name}: {}", describe(&out));
+    }
     let license = std::fs::read_to_string(repo().join("LICENSE")).unwrap_or_default();
     assert!(license.starts_with("MIT License"));
     assert!(license.contains("Copyright (c) 2026 the gov authors"));
@@ -1040,6 +1338,46 @@ fn dist_holds_what_a_release_needs() {
     }
     assert!(newest >= (2, 2), "no GLIBC_ versions found:\n{syms}");
     assert!(newest <= (2, 17), "needs GLIBC_{}.{}", newest.0, newest.1);
+}
+
+/// Bad signing inputs stop scripts/dist before it builds anything.
+#[test]
+fn dist_refuses_bad_signing_inputs() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let rsa = dir.path().join("rsa.pub");
+    std::fs::write(&rsa, "ssh-rsa AAAAB3NzaC1yc2E= someone\n").unwrap_or_else(|e| panic!("{e}"));
+    let garbage = dir.path().join("garbage");
+    std::fs::write(&garbage, "not a key\n").unwrap_or_else(|e| panic!("{e}"));
+    let missing = dir.path().join("missing").display().to_string();
+    let (rsa, garbage) = (rsa.display().to_string(), garbage.display().to_string());
+    for (key, extra, msg) in [
+        (missing.as_str(), "", "GOV_SIGNING_KEY: no such file"),
+        (
+            garbage.as_str(),
+            "",
+            "cannot read the public half of GOV_SIGNING_KEY",
+        ),
+        (
+            "",
+            rsa.as_str(),
+            "'ssh-rsa' is not an ssh-ed25519 public key",
+        ),
+    ] {
+        let out = run_program(
+            Command::new(repo().join("scripts/dist"))
+                .current_dir(repo())
+                .env("GOV_DIST_OUT", dir.path().join("out"))
+                .env("GOV_SIGNING_KEY", key)
+                .env("GOV_DIST_EXTRA_KEYS", extra),
+        );
+        assert_eq!(out.status.code(), Some(1), "{msg}: {}", describe(&out));
+        assert!(text(&out.stderr).contains(msg), "{}", describe(&out));
+        assert!(
+            !text(&out.stderr).contains("building"),
+            "{}",
+            describe(&out)
+        );
+    }
 }
 
 #[test]
@@ -1083,9 +1421,10 @@ fn wget_redirect_hops_are_held_to_the_policy() {
 }
 
 // ---------------------------------------------------------------------------
-// Downgrades, with a hand-made release (no dist/ needed).
+// Downgrades, with a hand-made release.
 
-/// A release at `/<dir>` whose `gov` is a script answering `gov <version>`.
+/// A release at `/<dir>` whose `gov` is a script answering `gov <version>`,
+/// signed with the test key dist/ was built to trust.
 fn fake_release(sb: &Sandbox, dir: &str, version: &str) -> String {
     let work = sb.dir.path().join(format!("fake-{dir}"));
     let top = work.join(format!("gov-{TRIPLE}"));
@@ -1105,9 +1444,11 @@ fn fake_release(sb: &Sandbox, dir: &str, version: &str) -> String {
     assert!(out.status.success(), "{}", describe(&out));
     let tarball = std::fs::read(work.join(artifact())).unwrap_or_default();
     let sum = format!("{}  {}\n", support::sha256_hex(&tarball), artifact());
+    let sig = sign_bytes(&work, &tarball, &dist().keys.join("current"), "gov-release");
     sb.server.put(&format!("/{dir}/{}", artifact()), tarball);
     sb.server
         .put(&format!("/{dir}/{}.sha256", artifact()), sum.into_bytes());
+    sb.server.put(&format!("/{dir}/{}.sig", artifact()), sig);
     sb.server.url_for(&format!("/{dir}"))
 }
 
@@ -1116,7 +1457,7 @@ fn repo_installer(shell: &str, base: &str, bin: &Path, args: &[&str]) -> Output 
     if shell == "busybox" {
         cmd.arg("sh");
     }
-    cmd.arg(repo().join("install.sh"))
+    cmd.arg(dist().dir.join("install.sh"))
         .args(args)
         .env_clear()
         .env("PATH", SYSTEM_PATH)
@@ -1134,8 +1475,9 @@ fn an_older_release_replaces_gov_only_when_asked() {
     // gov self-update.
     let gov = sb.dir.path().join("self/gov");
     std::fs::create_dir_all(sb.dir.path().join("self")).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::copy(assert_cmd::cargo::cargo_bin("gov"), &gov)
-        .unwrap_or_else(|e| panic!("copying gov: {e}"));
+    std::fs::write(&gov, &dist().gov).unwrap_or_else(|e| panic!("copying gov: {e}"));
+    std::fs::set_permissions(&gov, std::fs::Permissions::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("chmod: {e}"));
     let before = std::fs::read(&gov).unwrap_or_default();
     let update = |args: &[&str]| {
         let cmd = sb.std_cmd();

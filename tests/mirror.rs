@@ -72,9 +72,43 @@ fn gov_dist() -> &'static Path {
         let sum = format!("{}  {name}\n", support::sha256_hex(&bytes));
         std::fs::write(dir.path().join(format!("{name}.sha256")), sum)
             .unwrap_or_else(|e| panic!("write: {e}"));
+        sign(
+            &dir.path().join(&name),
+            &test_keys().join("current"),
+            "gov-release",
+        );
         dir
     })
     .path()
+}
+
+/// The tests' throwaway release keys (scripts/test-release-keys): `current`
+/// signs the stand-in artifacts; gov under test trusts its public half
+/// through GOV_TEST_RELEASE_KEYS (honoured by debug builds only).
+fn test_keys() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let out = run_program(&mut Command::new(repo.join("scripts/test-release-keys")));
+        assert!(out.status.success(), "{}", describe(&out));
+        PathBuf::from(text(&out.stdout).trim())
+    })
+}
+
+/// `ssh-keygen -Y sign`: writes `<file>.sig` with `key` and `namespace`.
+fn sign(file: &Path, key: &Path, namespace: &str) {
+    let _ = std::fs::remove_file(format!("{}.sig", file.display()));
+    let out = run_program(
+        Command::new("ssh-keygen")
+            .args(["-q", "-Y", "sign", "-n", namespace, "-f"])
+            .arg(key)
+            .arg(file),
+    );
+    assert!(
+        out.status.success(),
+        "ssh-keygen -Y sign: {}",
+        describe(&out)
+    );
 }
 
 /// The real go1.22.10 archive and its entry in the fixture index. Missing
@@ -128,6 +162,7 @@ impl World {
         for name in [
             format!("gov-{TRIPLE}.tar.gz"),
             format!("gov-{TRIPLE}.tar.gz.sha256"),
+            format!("gov-{TRIPLE}.tar.gz.sig"),
         ] {
             sb.server
                 .put_file(&format!("/release/{name}"), &dist.join(&name));
@@ -155,7 +190,8 @@ impl World {
             .arg(&self.mirror)
             .args(args)
             .arg("--json")
-            .env("GOV_RELEASE_BASE", self.sb.server.url_for("/release"));
+            .env("GOV_RELEASE_BASE", self.sb.server.url_for("/release"))
+            .env("GOV_TEST_RELEASE_KEYS", test_keys().join("current.pub"));
         c.output()
             .unwrap_or_else(|e| panic!("gov mirror sync: {e}"))
     }
@@ -183,6 +219,7 @@ impl World {
             .cmd()
             .args(["mirror", "verify"])
             .arg(&self.mirror)
+            .env("GOV_TEST_RELEASE_KEYS", test_keys().join("current.pub"))
             .output()
             .unwrap_or_else(|e| panic!("gov mirror verify: {e}"))
     }
@@ -653,6 +690,7 @@ fn a_tampered_archive_is_named_by_verify_refused_by_hosts_and_repaired_by_sync()
     let out = c
         .args(["mirror", "verify", "--json"])
         .arg(&w.mirror)
+        .env("GOV_TEST_RELEASE_KEYS", test_keys().join("current.pub"))
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     let v = json(&out);
@@ -686,6 +724,50 @@ fn a_tampered_archive_is_named_by_verify_refused_by_hosts_and_repaired_by_sync()
         Some("added"),
         "{fixed:#}"
     );
+    assert!(w.verify().status.success());
+
+    // gov's signature: one by a key gov does not trust, one for another
+    // namespace, garbage, none: each named by verify; a sync restores it.
+    let sig = w.mirror.join(format!("{}.sig", gov_artifact()));
+    let stranger = w.sb.dir.path().join("stranger");
+    let keygen = run_program(
+        Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+            .arg(&stranger),
+    );
+    assert!(keygen.status.success(), "{}", describe(&keygen));
+    let artifact = w.mirror.join(gov_artifact());
+    let copy = w.sb.dir.path().join(gov_artifact());
+    std::fs::copy(&artifact, &copy).unwrap_or_else(|e| panic!("copy: {e}"));
+    for (key, namespace, why) in [
+        (&stranger, "gov-release", "a key gov does not trust"),
+        (&test_keys().join("current"), "file", "namespace `file`"),
+    ] {
+        sign(&copy, key, namespace);
+        std::fs::copy(format!("{}.sig", copy.display()), &sig)
+            .unwrap_or_else(|e| panic!("copy: {e}"));
+        let out = w.verify();
+        assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(&format!("{}.sig: signature", gov_artifact())),
+            "{err}"
+        );
+        assert!(err.contains(why), "{err}");
+    }
+    std::fs::write(&sig, "-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = w.verify();
+    assert!(
+        text(&out.stderr).contains("truncated"),
+        "{}",
+        describe(&out)
+    );
+    std::fs::remove_file(&sig).unwrap_or_else(|e| panic!("rm: {e}"));
+    let out = w.verify();
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(text(&out.stderr).contains("missing"), "{}", describe(&out));
+    w.sync_ok(&[]);
     assert!(w.verify().status.success());
 }
 
@@ -842,6 +924,7 @@ fn truncated_transfers_resume_within_a_sync_and_across_syncs_with_failover() {
         .args(["--versions", "1.22.5,1.21.13", "--json"])
         .env("GOV_RELEASE_BASE", w.sb.server.url_for("/release"))
         .env("GOV_MIRROR", format!("{dead},{}", w.sb.mirror()))
+        .env("GOV_TEST_RELEASE_KEYS", test_keys().join("current.pub"))
         .output()
         .unwrap_or_else(|e| panic!("sync: {e}"));
     assert!(out.status.success(), "{}", describe(&out));
@@ -916,6 +999,7 @@ fn planted_partials_are_not_followed_and_partials_ignore_the_umask() {
         };
     }
     c.env("GOV_RELEASE_BASE", w.sb.server.url_for("/release"))
+        .env("GOV_TEST_RELEASE_KEYS", test_keys().join("current.pub"))
         .env("GOV_HTTP_RETRIES", "1");
     let out = run_program(&mut c);
     assert!(!out.status.success(), "{}", describe(&out));

@@ -5,8 +5,9 @@ use crate::install::self_update;
 /// Replace this gov with the published release (verified, atomic).
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Downloads gov-<arch>-unknown-linux-gnu.tar.gz and its .sha256 from the release \
-base, checks the digest, and renames the new binary over this one.\n\n\
+    after_help = "Downloads gov-<arch>-unknown-linux-gnu.tar.gz, its .sha256 and its .sig from the \
+release base, checks the digest and the signature (by one of the release keys built into this \
+gov), and renames the new binary over this one; on any failure this gov is kept.\n\n\
 A release older than this gov is refused unless --allow-downgrade.\n\n\
 Examples:\n  gov self-update\n  GOV_RELEASE_BASE=https://mirror.example/gov gov self-update\n  gov self-update --allow-downgrade   # go back to an older release on purpose"
 )]
@@ -37,18 +38,20 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     let out = self_update::update(&|| app.client(), &base, &exe, a.allow_downgrade)?;
     if out.replaced {
         app.ui.status(&format!(
-            "updated {}: gov {} -> {} (sha256 {})",
+            "updated {}: gov {} -> {} (sha256 {}, signed by {})",
             out.path.display(),
             env!("CARGO_PKG_VERSION"),
             out.new_version,
-            out.sha256
+            out.sha256,
+            out.signed_by
         ));
     } else {
         app.ui.status(&format!(
-            "{} is already the published release ({}, sha256 {})",
+            "{} is already the published release ({}, sha256 {}, signed by {})",
             out.path.display(),
             out.new_version,
-            out.sha256
+            out.sha256,
+            out.signed_by
         ));
     }
     Ok(())

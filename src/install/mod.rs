@@ -17,6 +17,7 @@ pub mod migrate;
 
 pub mod pipeline;
 pub mod proxy;
+pub mod release_sig;
 pub mod safe_copy;
 pub mod self_update;
 pub mod unpack;

@@ -2,7 +2,9 @@
 //! at GOV_RELEASE_BASE, the same artifacts install.sh uses.
 //!
 //! The tarball's sha256 is checked against the `.sha256` file published
-//! beside it before anything is written. The new binary is written next to
+//! beside it, and its signature (`.sig`) against the release keys built
+//! into this gov (`install::release_sig`), before anything is written: the
+//! host that serves a release cannot hand out a binary of its own. The new binary is written next to
 //! the old one, synced, asked for its `--version` (so a binary that cannot
 //! run on this host never replaces one that can), and renamed over the old
 //! one: a `gov` that is running, or started at that moment, is always
@@ -16,6 +18,7 @@ use sha2::{Digest, Sha256};
 
 use crate::core::error::{Error, ErrorKind, IoContext, Result};
 use crate::core::fsutil;
+use crate::install::release_sig;
 use crate::net::http::{self, RetryPolicy};
 
 /// Where releases live unless GOV_RELEASE_BASE says otherwise; install.sh
@@ -52,6 +55,8 @@ pub struct Outcome {
     pub url: String,
     /// The artifact's verified sha256.
     pub sha256: String,
+    /// The fingerprint (`SHA256:...`) of the release key that signed it.
+    pub signed_by: String,
     /// `gov --version` of the published binary ("gov 0.1.0").
     pub new_version: String,
     /// False when the installed binary already was the published one.
@@ -96,6 +101,20 @@ pub fn update(
         ));
     }
 
+    let sig = fetch(
+        client,
+        &format!("{url}.sig"),
+        16 * release_sig::MAX_SIG_BYTES,
+    )
+    .map_err(|e| {
+        e.with_advice(format!(
+            "nothing was changed; gov's releases carry {}.sig, signed by one of: {}",
+            artifact_name(),
+            release_sig::fingerprints(&release_sig::trusted_keys())
+        ))
+    })?;
+    let signed_by = release_sig::verify(&url, &tarball, &sig, &release_sig::trusted_keys())?;
+
     let binary = extract_binary(&tarball, &url)?;
     let replaced = match std::fs::read(target) {
         Ok(current) => current != binary,
@@ -113,6 +132,7 @@ pub fn update(
         path: target.to_path_buf(),
         url,
         sha256: actual,
+        signed_by,
         new_version,
         replaced,
     })

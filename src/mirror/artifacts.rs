@@ -1,7 +1,8 @@
 //! gov's own release artifacts in the mirror (`gov-<triple>.tar.gz` and its
-//! `.sha256`, what install.sh and `gov self-update` fetch), taken from a
-//! local `dist/` built by scripts/dist or from GOV_RELEASE_BASE, each
-//! checked against its `.sha256` before it is written; and the mirror's
+//! `.sha256` and `.sig`, what install.sh and `gov self-update` fetch), taken
+//! from a local `dist/` built by scripts/dist or from GOV_RELEASE_BASE, each
+//! checked against its `.sha256` before it is written, and its signature
+//! against the release keys built into this gov; and the mirror's
 //! `install.sh`: the installer this gov carries, stamped with the mirror's
 //! URL so a host that runs it installs gov from the mirror and points its
 //! config there.
@@ -11,6 +12,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::core::error::{Error, ErrorKind, Result};
+use crate::install::release_sig;
 use crate::install::self_update::{self, MAX_ARTIFACT_BYTES};
 use crate::mirror::hex;
 
@@ -129,6 +131,35 @@ fn read(
     }
 }
 
+/// The signature (`<name>.sig`) of the artifact at `artifact`, fetched from
+/// `source` and refused unless it verifies over that file with the release
+/// keys built into this gov.
+pub fn fetch_signature(
+    client: &dyn Fn() -> Result<reqwest::blocking::Client>,
+    source: &Source,
+    name: &str,
+    artifact: &Path,
+) -> Result<Vec<u8>> {
+    let keys = release_sig::trusted_keys();
+    let sig = read(
+        client,
+        source,
+        &format!("{name}.sig"),
+        16 * release_sig::MAX_SIG_BYTES,
+    )
+    .map_err(|e| {
+        e.with_advice(format!(
+            "gov's releases carry a .sig beside each artifact, signed by one of: {}; \
+                 sign dist/ with GOV_SIGNING_KEY=... scripts/dist, or check GOV_RELEASE_BASE",
+            release_sig::fingerprints(&keys)
+        ))
+    })?;
+    let bytes = std::fs::read(artifact)
+        .map_err(|e| Error::io(format!("reading {}", artifact.display()), e))?;
+    release_sig::verify(name, &bytes, &sig, &keys)?;
+    Ok(sig)
+}
+
 /// Checks a URL can be written into install.sh: http(s) only, no
 /// characters the shell would interpret inside double quotes.
 pub fn check_stamp_url(url: &str) -> Result<String> {
@@ -152,7 +183,8 @@ pub fn check_stamp_url(url: &str) -> Result<String> {
 }
 
 /// install.sh with the mirror's URL stamped in as its release base and its
-/// mirror (or unstamped, installing from GOV_RELEASE_BASE, without one).
+/// mirror (or unstamped, installing from GOV_RELEASE_BASE, without one), and
+/// with the release keys this gov trusts.
 pub fn installer(url: Option<&str>) -> Vec<u8> {
     let mut out = String::with_capacity(INSTALL_SH.len() + 128);
     for line in INSTALL_SH.lines() {
@@ -161,6 +193,14 @@ pub fn installer(url: Option<&str>) -> Vec<u8> {
                 out.push_str(&format!("    default_base=\"{u}\""));
             }
             Some(u) if line == "    mirror=\"\"" => out.push_str(&format!("    mirror=\"{u}\"")),
+            // The keys this gov trusts beyond release-keys (those
+            // scripts/dist built it with), so hosts check what it checks.
+            _ if line == "    extra_release_keys=''" => {
+                out.push_str(&format!(
+                    "    extra_release_keys='{}'",
+                    release_sig::extra_key_words()
+                ));
+            }
             _ => out.push_str(line),
         }
         out.push('\n');

@@ -5,7 +5,7 @@
 //! ```text
 //! <dir>/index.json                    go.dev's index format, listing exactly the archives held
 //! <dir>/go<v>.linux-<arch>.tar.gz     release archives under their release file names
-//! <dir>/gov-<triple>.tar.gz(.sha256)  gov's own release artifacts (self-update, install.sh)
+//! <dir>/gov-<triple>.tar.gz(.sha256, .sig)  gov's own release artifacts (self-update, install.sh)
 //! <dir>/install.sh                    the installer, stamped with the mirror's URL
 //! <dir>/.gov-mirror.json              the manifest: what sync wrote and how it looked on disk
 //! <dir>/.<name>.partial               a download in progress, resumed by the next sync

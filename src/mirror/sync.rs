@@ -549,12 +549,25 @@ pub fn sync(app: &App, opts: &Options) -> Result<Report> {
             }),
         }
     }
-    // Each artifact's .sha256 beside it, for install.sh and self-update.
+    // Each artifact's .sha256 and .sig beside it, for install.sh and
+    // self-update; a signature that does not verify is not published.
     for (name, e) in next.files.iter().filter(|(_, e)| e.release.is_none()) {
         let sum = dir.join(format!("{name}.sha256"));
         let line = artifacts::sha256_line(&e.sha256, name);
         if !artifacts::same_content(&sum, &line) {
             fsutil::write_atomic(&sum, &line)?;
+        }
+        match artifacts::fetch_signature(&client_fn, &source, name, &dir.join(name)) {
+            Ok(sig) => {
+                let path = dir.join(format!("{name}.sig"));
+                if !artifacts::same_content(&path, &sig) {
+                    fsutil::write_atomic(&path, &sig)?;
+                }
+            }
+            Err(e) => failed.push(Failure {
+                name: format!("{name}.sig"),
+                error: describe(&e),
+            }),
         }
     }
     if installer_action != "kept" {

@@ -1,7 +1,8 @@
 //! `gov mirror verify`: re-hash everything the mirror publishes, offline,
 //! against its own `index.json` (whose digests came from upstream's index)
-//! and gov's artifacts against their `.sha256` files. The manifest is not
-//! trusted here: every byte is read.
+//! and gov's artifacts against their `.sha256` files and their signatures
+//! (`.sig`) against the release keys built into this gov. The manifest is
+//! not trusted here: every byte is read.
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -9,7 +10,7 @@ use std::sync::Mutex;
 use serde::Serialize;
 
 use crate::core::error::{Error, ErrorKind, IoContext, Result};
-use crate::install::self_update;
+use crate::install::{release_sig, self_update};
 use crate::mirror::fetch::hash_file;
 use crate::mirror::select::safe_name;
 use crate::mirror::{INDEX, INSTALLER};
@@ -18,7 +19,7 @@ use crate::net::index::Release;
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
     pub name: String,
-    /// `missing`, `size`, `checksum`, `unsafe-name` or `unreadable`.
+    /// `missing`, `size`, `checksum`, `signature`, `unsafe-name` or `unreadable`.
     pub problem: &'static str,
     pub detail: String,
 }
@@ -78,6 +79,9 @@ pub fn verify(dir: &Path, jobs: usize) -> Result<Report> {
     sums.sort();
     for sum in sums {
         let name = sum.trim_end_matches(".sha256").to_string();
+        if let Some(p) = check_signature(dir, &name) {
+            problems.push(p);
+        }
         match std::fs::read(dir.join(&sum))
             .ok()
             .and_then(|b| self_update::parse_sha256_file(&b))
@@ -133,6 +137,40 @@ pub fn verify(dir: &Path, jobs: usize) -> Result<Report> {
         bytes: total.into_inner().unwrap_or_else(|p| p.into_inner()),
         problems,
     })
+}
+
+/// Whether gov's artifact `name` carries a valid `.sig`.
+fn check_signature(dir: &Path, name: &str) -> Option<Problem> {
+    let sig_name = format!("{name}.sig");
+    let problem = |detail: String| {
+        Some(Problem {
+            name: sig_name.clone(),
+            problem: "signature",
+            detail,
+        })
+    };
+    let keys = release_sig::trusted_keys();
+    let sig_path = dir.join(&sig_name);
+    let too_big = std::fs::metadata(&sig_path)
+        .is_ok_and(|m| m.len() > 16 * release_sig::MAX_SIG_BYTES || !m.is_file());
+    if too_big {
+        return problem("not a signature file (too large, or not a regular file)".into());
+    }
+    let Ok(sig) = std::fs::read(&sig_path) else {
+        return problem(format!(
+            "missing: hosts cannot verify {name}; expected a signature by one of: {}",
+            release_sig::fingerprints(&keys)
+        ));
+    };
+    let data = match std::fs::read(dir.join(name)) {
+        Ok(d) => d,
+        // The artifact's own check reports it.
+        Err(_) => return None,
+    };
+    match release_sig::verify(name, &data, &sig, &keys) {
+        Ok(_) => None,
+        Err(e) => problem(e.message().to_string()),
+    }
 }
 
 fn check(dir: &Path, c: &Check, total: &Mutex<u64>) -> Option<Problem> {
