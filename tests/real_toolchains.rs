@@ -609,6 +609,33 @@ fn plain_go_switches_to_govs_tree_through_the_version_entry_point() {
         String::from_utf8_lossy(&out.stderr)
     );
 
+    // gov's own `go` under a layer's GOTOOLCHAIN=path: the selected
+    // 1.21.13 switches, as Go would, to the toolchain line's version, and
+    // finds gov's tree through the same entry point. gov's default policy
+    // (local) keeps the selection.
+    let pinned = sb.dir.path().join("pinned");
+    write_module(
+        &pinned,
+        "module example.com/pinned\n\ngo 1.21\n\ntoolchain go1.22.10\n",
+        "package main\n\nfunc main() {}\n",
+    );
+    std::fs::write(pinned.join(".go-version"), "1.21.13\n").unwrap_or_else(|e| panic!("{e}"));
+    let out = bash_in(&sb, &pinned, "go version");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("go version go1.21.13 "),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    sb.ok(&["proxy", "set", "GOTOOLCHAIN=path"]);
+    let out = bash_in(&sb, &pinned, "go version");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("go version go1.22.10 "),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    sb.ok(&["proxy", "unset", "GOTOOLCHAIN"]);
+
     sb.ok(&["uninstall", "1.22.10"]);
     assert!(!sb.bin().join("go1.22.10").exists());
     assert!(sb.bin().join("go1.21.13").exists());

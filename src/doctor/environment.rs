@@ -382,12 +382,21 @@ fn goroot_path_checks(installed_roots: &[PathBuf], out: &mut Vec<Check>) {
 fn settings_checks(layout: &Layout, out: &mut Vec<Check>) {
     let settings = effective_settings(layout);
     let get = |k: &str| settings.get(k).cloned().unwrap_or_default();
-    // GOTOOLCHAIN that lets go.mod switch toolchains.
+    // GOTOOLCHAIN that lets go.mod switch toolchains: `path` only to gov's
+    // installed versions (their go<version> entry points), `auto` also to
+    // downloaded ones.
     let (tc, tc_src) = get("GOTOOLCHAIN");
-    if tc == "auto" || tc == "path" || tc.ends_with("+auto") || tc.ends_with("+path") {
+    if tc == "path" || tc.ends_with("+path") {
+        out.push(Check::new(
+            ENV,
+            "settings.gotoolchain",
+            Status::Ok,
+            format!("GOTOOLCHAIN={tc} ({tc_src}): a go.mod may switch Go, but only to versions gov installed (their go<version> entry points); nothing is downloaded"),
+        ));
+    } else if tc == "auto" || tc.ends_with("+auto") {
         out.push(
-            Check::new(ENV, "settings.gotoolchain", Status::Warning, format!("GOTOOLCHAIN={tc} ({tc_src}) lets a go.mod run another Go than the one gov selected"))
-                .advice("drop it to use gov's policy (GOTOOLCHAIN=local; gov follows go.mod toolchain lines itself), or keep it knowingly"),
+            Check::new(ENV, "settings.gotoolchain", Status::Warning, format!("GOTOOLCHAIN={tc} ({tc_src}) lets a go.mod run another Go than the one gov selected, downloaded when gov has not installed it"))
+                .advice("use GOTOOLCHAIN=path to switch only to versions gov installed, drop it for gov's policy (local; gov follows go.mod toolchain lines itself), or keep it knowingly"),
         );
     } else {
         out.push(Check::new(
