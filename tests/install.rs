@@ -793,6 +793,24 @@ fn version_entry_points_follow_installs_and_spare_foreign_files() {
         "#!/bin/sh\necho not gov\n"
     );
     assert!(!sb.bin().join("gofmt1.22.10").exists());
+    // doctor names the version whose entry point is not gov's.
+    let doc =
+        String::from_utf8_lossy(&sb.gov(&["doctor", "--offline", "--json"]).stdout).to_string();
+    let v: serde_json::Value = serde_json::from_str(&doc).unwrap_or_else(|e| panic!("{e}: {doc}"));
+    let found = |id: &str| {
+        v["checks"]
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["id"] == id))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let hidden = found("versions.1.21.13");
+    assert_eq!(hidden["status"], "warning", "{hidden}");
+    assert!(
+        hidden["finding"].to_string().contains("not gov's"),
+        "{hidden}"
+    );
+    assert_eq!(found("versions.1.22.10")["status"], "ok", "{v}");
     // The global says 1.21.13; the entry point's name wins, under any argv[0].
     sb.ok(&["global", "1.21.13"]);
     let entry = sb.bin().join("go1.22.10");

@@ -10,6 +10,7 @@ use super::{Check, Status};
 use crate::core::installed;
 use crate::core::layers::Layers;
 use crate::core::layout::Layout;
+use crate::core::version::GoVersion;
 use crate::entry::entrypoints::{self, Existing};
 use crate::entry::select;
 use crate::settings::goenv;
@@ -598,6 +599,29 @@ fn go_version_of(goroot: &Path) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
+/// What keeps cmd/go's PATH lookup from finding `version`'s `go<version>`
+/// entry point, as a finding and its advice.
+fn entry_point_problem(layout: &Layout, version: &GoVersion) -> Option<(String, String)> {
+    let path = layout.bin_dir().join(version.go_name());
+    match entrypoints::inspect(&path) {
+        Existing::Ours(_) => None,
+        Existing::Missing => Some((
+            format!(
+                "{version}: its entry point {} is missing, so a `go` that switches toolchains cannot find it",
+                path.display()
+            ),
+            format!("`gov install {version}` adds it"),
+        )),
+        Existing::Foreign(what) => Some((
+            format!(
+                "{version}: {} is {what}, not gov's, so a `go` that switches toolchains runs that instead",
+                path.display()
+            ),
+            format!("remove it, then `gov install {version}` puts gov's there"),
+        )),
+    }
+}
+
 /// Installed trees, leftovers, and the selection.
 pub fn version_checks(layout: &Layout) -> Vec<Check> {
     const V: &str = "versions";
@@ -634,7 +658,10 @@ pub fn version_checks(layout: &Layout) -> Vec<Check> {
         match go_version_of(&i.goroot) {
             Ok(line) if line.split_whitespace().nth(2) == Some(want.as_str()) => {
                 let shims_ok = crate::entry::shim::is_current(layout, i.version.as_str());
-                if shims_ok {
+                if shims_ok && let Some((finding, advice)) = entry_point_problem(layout, &i.version)
+                {
+                    out.push(Check::new(V, id, Status::Warning, finding).advice(advice));
+                } else if shims_ok {
                     out.push(Check::new(
                         V,
                         id,
