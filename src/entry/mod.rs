@@ -83,17 +83,7 @@ pub fn run_invocation(
 ) -> i32 {
     match invocation {
         Invocation::Tool(tool) => run(tool, args, auto_install),
-        Invocation::Version(v) => match exec_version(&v, args) {
-            Ok(never) => match never {},
-            Err(e) => {
-                eprintln!(
-                    "gov ({}): {}",
-                    v.go_name(),
-                    e.report().trim_start_matches("error: ")
-                );
-                e.kind().exit_code()
-            }
-        },
+        Invocation::Version(v) => report(&v.go_name(), exec_version(&v, args)),
     }
 }
 
@@ -137,7 +127,13 @@ pub fn guard_for_root(layers: &Layers, goroot: &Path, tools: &[&str]) -> Result<
 /// Runs `tool` of the selected version with `args`. Only returns on error,
 /// after printing the one-line error (the entry point's only output).
 pub fn run(tool: &str, args: Vec<OsString>, auto_install: AutoInstall) -> i32 {
-    match exec_selected(tool, args, auto_install) {
+    report(tool, exec_selected(tool, args, auto_install))
+}
+
+/// The exit code of an entry point that could not exec, after its one-line
+/// error (the entry point's only output).
+fn report(tool: &str, result: Result<std::convert::Infallible>) -> i32 {
+    match result {
         Ok(never) => match never {},
         Err(e) => {
             eprintln!("gov ({tool}): {}", e.report().trim_start_matches("error: "));
