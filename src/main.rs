@@ -1,12 +1,12 @@
 fn main() {
-    // argv[0] first: as `go` or `gofmt` gov is an entry point and must
-    // not pay for anything else.
+    // argv[0] first: as `go`, `gofmt` or `go1.22.10` gov is an entry point
+    // and must not pay for anything else.
     let mut args = std::env::args_os();
     if let Some(arg0) = args.next()
-        && let Some(tool) = gov::entry::tool_for_argv0(&arg0)
+        && let Some(invocation) = gov::entry::invocation(&arg0)
     {
-        std::process::exit(gov::entry::run(
-            tool,
+        std::process::exit(gov::entry::run_invocation(
+            invocation,
             args.collect(),
             gov::cli::install::auto_install,
         ));

@@ -552,6 +552,15 @@ fn settings_conflicts_are_warnings() {
     );
     assert_eq!(out.status.code(), Some(0), "warnings only: {v:#}");
     assert_eq!(status(&v, "settings.gotoolchain", None), "warning");
+    let tc = check(&v, "settings.gotoolchain", None)["finding"].to_string();
+    assert!(tc.contains("download"), "{tc}");
+    // `path` switches only to gov's installed versions: a choice, explained.
+    for policy in ["path", "go1.22.5+path"] {
+        let (_, p) = doctor(&sb, &["--offline"], &[("GOTOOLCHAIN", policy)]);
+        assert_eq!(status(&p, "settings.gotoolchain", None), "ok", "{policy}");
+        let tc = check(&p, "settings.gotoolchain", None)["finding"].to_string();
+        assert!(tc.contains("only to versions gov installed"), "{tc}");
+    }
     let ov = check(&v, "settings.env_overrides", None);
     assert_eq!(ov["status"], "warning");
     assert!(

@@ -226,7 +226,7 @@ fn documented_full_removal_leaves_nothing() {
     let gov_copy = sb.dir.path().join("user/gov");
     std::fs::copy(assert_cmd::cargo::cargo_bin("gov"), &gov_copy).unwrap_or_else(|e| panic!("{e}"));
     let script = format!(
-        "gov persist --remove --user && rm -f \"$GOV_BIN_DIR/go\" \"$GOV_BIN_DIR/gofmt\" && rm -rf \"$GOV_HOME\" && rm -f {}",
+        "gov persist --remove --user && find \"$GOV_BIN_DIR\" -maxdepth 1 -lname '*/gov' ! -name gov -delete && rm -rf \"$GOV_HOME\" && rm -f {}",
         gov_copy.display()
     );
     let out = sh(&sb, sb.dir.path(), &script);

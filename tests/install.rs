@@ -767,3 +767,81 @@ fn progress_bar_only_on_a_terminal() {
     let out = sb.gov(&["install", "--force", "--quiet", "1.22.5"]);
     assert_eq!(stderr(&out), "");
 }
+
+/// Every installed version gets `go<version>` in GOV_BIN_DIR (the name
+/// cmd/go looks up in PATH before downloading a toolchain), also for the
+/// system layer; it runs exactly that version whatever argv[0] it is given
+/// (cmd/go execs it with its own argv[0]), and leaves with the version. A
+/// file there that is not gov's is never replaced nor removed.
+#[test]
+fn version_entry_points_follow_installs_and_spare_foreign_files() {
+    use std::os::unix::process::CommandExt;
+    let sb = Sandbox::new();
+    sb.publish_versions(&["1.22.10", "1.21.13"]);
+    let hostile = sb.bin().join("go1.21.13");
+    std::fs::write(&hostile, "#!/bin/sh\necho not gov\n").unwrap_or_else(|e| panic!("{e}"));
+    sb.ok(&["install", "1.22.10"]);
+    let out = sb.gov(&["install", "1.21.13"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("go1.21.13") && stderr(&out).contains("not gov's"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&hostile).unwrap_or_default(),
+        "#!/bin/sh\necho not gov\n"
+    );
+    assert!(!sb.bin().join("gofmt1.22.10").exists());
+    // doctor names the version whose entry point is not gov's.
+    let doc =
+        String::from_utf8_lossy(&sb.gov(&["doctor", "--offline", "--json"]).stdout).to_string();
+    let v: serde_json::Value = serde_json::from_str(&doc).unwrap_or_else(|e| panic!("{e}: {doc}"));
+    let found = |id: &str| {
+        v["checks"]
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["id"] == id))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let hidden = found("versions.1.21.13");
+    assert_eq!(hidden["status"], "warning", "{hidden}");
+    assert!(
+        hidden["finding"].to_string().contains("not gov's"),
+        "{hidden}"
+    );
+    assert_eq!(found("versions.1.22.10")["status"], "ok", "{v}");
+    // The global says 1.21.13; the entry point's name wins, under any argv[0].
+    sb.ok(&["global", "1.21.13"]);
+    let entry = sb.bin().join("go1.22.10");
+    for arg0 in ["go1.22.10", "go", "/usr/local/go/bin/go"] {
+        let out = run_program(sb.env_cmd(&entry).arg0(arg0).arg("version"));
+        assert!(out.status.success(), "{arg0}: {}", stderr(&out));
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("go1.22.10"),
+            "{arg0}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    // Its tree gone behind gov's back: a clear error, not another version.
+    sb.ok(&["uninstall", "1.22.10"]);
+    assert!(!entry.exists(), "uninstall removes go1.22.10");
+    std::os::unix::fs::symlink(assert_cmd::cargo::cargo_bin("gov"), &entry)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = run_program(sb.env_cmd(&entry).arg("version"));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("1.22.10"), "{}", stderr(&out));
+    std::fs::remove_file(&entry).unwrap_or_else(|e| panic!("{e}"));
+    // Uninstall leaves the foreign file alone.
+    sb.ok(&["install", "1.22.10"]);
+    sb.ok(&["global", "1.22.10"]);
+    sb.ok(&["uninstall", "1.21.13"]);
+    assert!(hostile.exists(), "a file gov did not make is not removed");
+    // The system layer's entry points go to GOV_SYSTEM_BIN_DIR.
+    if support::account::is_root() {
+        sb.ok(&["install", "--system", "1.21.13"]);
+        assert!(sb.dir.path().join("sysbin/go1.21.13").exists());
+        sb.ok(&["uninstall", "--system", "1.21.13"]);
+        assert!(!sb.dir.path().join("sysbin/go1.21.13").exists());
+    }
+}

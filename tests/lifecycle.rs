@@ -736,6 +736,11 @@ fn upgrade_prune_removes_what_it_replaced_unless_pinned() {
     assert!(out.contains("kept Go 1.22.1: pinned by"), "{out}");
     assert_eq!(w.sb.installed(), vec!["1.22.10", "1.22.1", "1.21.13"]);
     assert_eq!(w.global(), "1.22.10");
+    // The version entry points follow: the pruned one's is gone.
+    assert!(!w.sb.bin().join("go1.22.5").exists());
+    for v in ["1.22.10", "1.22.1", "1.21.13"] {
+        assert!(w.sb.bin().join(format!("go{v}")).exists(), "go{v}");
+    }
 }
 
 #[test]

@@ -175,19 +175,31 @@ fn root_refuses_state_another_account_owns_or_can_write() {
     let sb = Sandbox::with_installed(&["1.22.5"], "1.22.5");
     let other = Account::create();
     let go = |sb: &Sandbox| run_program(sb.env_cmd("go").arg("version"));
+    // The version's own entry point, as cmd/go runs it (argv[0] `go`).
+    let go_v = |sb: &Sandbox| {
+        use std::os::unix::process::CommandExt;
+        run_program(
+            sb.env_cmd(sb.bin().join("go1.22.5"))
+                .arg0("go")
+                .arg("version"),
+        )
+    };
     assert!(go(&sb).status.success());
+    assert!(go_v(&sb).status.success());
 
-    // A version's bin/ handed to another account: root's `go` refuses.
+    // A version's bin/ handed to another account: root's `go` refuses, and
+    // so does its `go1.22.5`.
     let bin = sb.goroot("1.22.5").join("bin");
     other.chown(&bin);
-    let out = go(&sb);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
-    let err = text(&out.stderr);
-    assert!(
-        err.contains("refusing to run as root") && err.contains(&bin.display().to_string()),
-        "{err}"
-    );
-    assert!(err.contains("chown root"), "advice: {err}");
+    for out in [go(&sb), go_v(&sb)] {
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("refusing to run as root") && err.contains(&bin.display().to_string()),
+            "{err}"
+        );
+        assert!(err.contains("chown root"), "advice: {err}");
+    }
     let (out, v) = doctor_json(&mut sb.std_cmd());
     assert_eq!(out.status.code(), Some(1));
     let found = permission_findings(&v);
@@ -210,6 +222,7 @@ fn root_refuses_state_another_account_owns_or_can_write() {
             "{err}"
         );
         assert!(!go(&sb).status.success());
+        assert!(!go_v(&sb).status.success());
         let (_, v) = doctor_json(&mut sb.std_cmd());
         assert!(
             permission_findings(&v).iter().any(|f| f.contains(why)),

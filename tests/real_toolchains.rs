@@ -553,3 +553,97 @@ fn go_line_is_a_minimum_over_an_older_selection() {
     assert!(!out.status.success());
     assert!(err.contains("go.mod requires go >= 1.22.0"), "{err}");
 }
+
+/// A plain go1.21.13 (run from its tree, not through gov) with
+/// GOV_BIN_DIR on PATH and `GOTOOLCHAIN=path`: a module that needs 1.22.10
+/// makes it look up `go1.22.10` in PATH, which is gov's entry point for its
+/// installed tree, so nothing is downloaded (GOPROXY=off). The entry point
+/// goes with the version.
+#[test]
+fn plain_go_switches_to_govs_tree_through_the_version_entry_point() {
+    let sb = real_world(VERSIONS);
+    // gov's own selection would say 1.21.13: only the entry point's name
+    // can make it 1.22.10.
+    sb.ok(&["global", "1.21.13"]);
+    for v in VERSIONS {
+        assert!(
+            sb.bin().join(format!("go{v}")).exists(),
+            "go{v} in GOV_BIN_DIR"
+        );
+    }
+    let work = sb.dir.path().join("needs122");
+    write_module(
+        &work,
+        "module example.com/needs122\n\ngo 1.22.10\n",
+        "package main\n\nimport (\n\t\"fmt\"\n\t\"runtime\"\n)\n\nfunc main() { fmt.Println(runtime.Version()) }\n",
+    );
+    let plain_go = sb.goroot("1.21.13").join("bin/go");
+    let run_plain = |gotoolchain: &str, args: &[&str]| {
+        let mut cmd = Command::new(&plain_go);
+        go_env(&mut cmd, &sb, &work);
+        for (k, v) in sb.std_cmd().get_envs() {
+            if let Some(v) = v {
+                cmd.env(k, v);
+            }
+        }
+        cmd.env("PATH", format!("{}:/usr/bin:/bin", sb.bin().display()))
+            .env("GOTOOLCHAIN", gotoolchain)
+            .args(args);
+        run_program(&mut cmd)
+    };
+    for policy in ["path", "go1.21.13+path"] {
+        let out = run_plain(policy, &["version"]);
+        let o = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success(),
+            "{o}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(o.starts_with("go version go1.22.10 "), "{policy}: {o}");
+    }
+    let out = run_plain("path", &["run", "."]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "go1.22.10",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // gov's own `go` under a layer's GOTOOLCHAIN=path: the selected
+    // 1.21.13 switches, as Go would, to the toolchain line's version, and
+    // finds gov's tree through the same entry point. gov's default policy
+    // (local) keeps the selection.
+    let pinned = sb.dir.path().join("pinned");
+    write_module(
+        &pinned,
+        "module example.com/pinned\n\ngo 1.21\n\ntoolchain go1.22.10\n",
+        "package main\n\nfunc main() {}\n",
+    );
+    std::fs::write(pinned.join(".go-version"), "1.21.13\n").unwrap_or_else(|e| panic!("{e}"));
+    let out = bash_in(&sb, &pinned, "go version");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("go version go1.21.13 "),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    sb.ok(&["proxy", "set", "GOTOOLCHAIN=path"]);
+    let out = bash_in(&sb, &pinned, "go version");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("go version go1.22.10 "),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    sb.ok(&["proxy", "unset", "GOTOOLCHAIN"]);
+
+    sb.ok(&["uninstall", "1.22.10"]);
+    assert!(!sb.bin().join("go1.22.10").exists());
+    assert!(sb.bin().join("go1.21.13").exists());
+    let out = run_plain("path", &["version"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot find \"go1.22.10\" in PATH"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

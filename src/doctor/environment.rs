@@ -10,6 +10,7 @@ use super::{Check, Status};
 use crate::core::installed;
 use crate::core::layers::Layers;
 use crate::core::layout::Layout;
+use crate::core::version::GoVersion;
 use crate::entry::entrypoints::{self, Existing};
 use crate::entry::select;
 use crate::settings::goenv;
@@ -382,12 +383,21 @@ fn goroot_path_checks(installed_roots: &[PathBuf], out: &mut Vec<Check>) {
 fn settings_checks(layout: &Layout, out: &mut Vec<Check>) {
     let settings = effective_settings(layout);
     let get = |k: &str| settings.get(k).cloned().unwrap_or_default();
-    // GOTOOLCHAIN that lets go.mod switch toolchains.
+    // GOTOOLCHAIN that lets go.mod switch toolchains: `path` only to gov's
+    // installed versions (their go<version> entry points), `auto` also to
+    // downloaded ones.
     let (tc, tc_src) = get("GOTOOLCHAIN");
-    if tc == "auto" || tc == "path" || tc.ends_with("+auto") || tc.ends_with("+path") {
+    if tc == "path" || tc.ends_with("+path") {
+        out.push(Check::new(
+            ENV,
+            "settings.gotoolchain",
+            Status::Ok,
+            format!("GOTOOLCHAIN={tc} ({tc_src}): a go.mod may switch Go, but only to versions gov installed (their go<version> entry points); nothing is downloaded"),
+        ));
+    } else if tc == "auto" || tc.ends_with("+auto") {
         out.push(
-            Check::new(ENV, "settings.gotoolchain", Status::Warning, format!("GOTOOLCHAIN={tc} ({tc_src}) lets a go.mod run another Go than the one gov selected"))
-                .advice("drop it to use gov's policy (GOTOOLCHAIN=local; gov follows go.mod toolchain lines itself), or keep it knowingly"),
+            Check::new(ENV, "settings.gotoolchain", Status::Warning, format!("GOTOOLCHAIN={tc} ({tc_src}) lets a go.mod run another Go than the one gov selected, downloaded when gov has not installed it"))
+                .advice("use GOTOOLCHAIN=path to switch only to versions gov installed, drop it for gov's policy (local; gov follows go.mod toolchain lines itself), or keep it knowingly"),
         );
     } else {
         out.push(Check::new(
@@ -589,6 +599,29 @@ fn go_version_of(goroot: &Path) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
+/// What keeps cmd/go's PATH lookup from finding `version`'s `go<version>`
+/// entry point, as a finding and its advice.
+fn entry_point_problem(layout: &Layout, version: &GoVersion) -> Option<(String, String)> {
+    let path = layout.bin_dir().join(version.go_name());
+    match entrypoints::inspect(&path) {
+        Existing::Ours(_) => None,
+        Existing::Missing => Some((
+            format!(
+                "{version}: its entry point {} is missing, so a `go` that switches toolchains cannot find it",
+                path.display()
+            ),
+            format!("`gov install {version}` adds it"),
+        )),
+        Existing::Foreign(what) => Some((
+            format!(
+                "{version}: {} is {what}, not gov's, so a `go` that switches toolchains runs that instead",
+                path.display()
+            ),
+            format!("remove it, then `gov install {version}` puts gov's there"),
+        )),
+    }
+}
+
 /// Installed trees, leftovers, and the selection.
 pub fn version_checks(layout: &Layout) -> Vec<Check> {
     const V: &str = "versions";
@@ -625,7 +658,10 @@ pub fn version_checks(layout: &Layout) -> Vec<Check> {
         match go_version_of(&i.goroot) {
             Ok(line) if line.split_whitespace().nth(2) == Some(want.as_str()) => {
                 let shims_ok = crate::entry::shim::is_current(layout, i.version.as_str());
-                if shims_ok {
+                if shims_ok && let Some((finding, advice)) = entry_point_problem(layout, &i.version)
+                {
+                    out.push(Check::new(V, id, Status::Warning, finding).advice(advice));
+                } else if shims_ok {
                     out.push(Check::new(
                         V,
                         id,

@@ -3,12 +3,19 @@
 //! They are created on first use and only ever replaced atomically (a new
 //! link beside the old one, renamed over it), so they never vanish; a
 //! foreign `go` found there is never clobbered silently.
+//!
+//! Each installed version also gets `go<version>` (`go1.22.10`): the name
+//! cmd/go looks up in PATH before it downloads a toolchain (golang.org/dl's
+//! names), so a `go` that is not gov's switches to gov's tree. Install,
+//! uninstall, prune and import keep them in step; one that is not gov's is
+//! left alone.
 
 use std::path::{Path, PathBuf};
 
 use crate::core::error::{Error, ErrorKind, IoContext, Result};
 use crate::core::fsutil;
 use crate::core::layout::Layout;
+use crate::core::version::GoVersion;
 use crate::entry::shim::TOOLS;
 
 /// What is at an entry point's path.
@@ -140,4 +147,71 @@ fn refuse_foreign(layout: &Layout, force: bool) -> Result<Vec<(PathBuf, String)>
 /// Is `dir` on PATH?
 pub fn on_path(dir: &Path) -> bool {
     std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d == dir))
+}
+
+/// The version a `go<version>` entry point's name stands for: only Go's own
+/// spelling of a version (`go1.22.10`, `go1.21.0`, `go1.22rc1`), as cmd/go
+/// looks it up.
+pub fn version_of_entry_name(name: &str) -> Option<GoVersion> {
+    let v = GoVersion::parse(name.strip_prefix("go")?)?;
+    (v.go_name() == name).then_some(v)
+}
+
+/// Gives `version` its `go<version>` entry point in the layer's bin dir.
+/// A file there that is not gov's is kept: the answer is then a warning to
+/// show, for the version stays hidden from cmd/go's PATH lookup.
+pub fn add_version(layout: &Layout, version: &GoVersion) -> Result<Option<String>> {
+    let bin = layout.bin_dir();
+    let path = bin.join(version.go_name());
+    let gov = gov_binary()?;
+    match inspect(&path) {
+        Existing::Ours(t) if t == gov => Ok(None),
+        Existing::Foreign(what) => Ok(Some(format!(
+            "{} is {what}, not gov's: left as it is, so a `go` that switches toolchains \
+             (GOTOOLCHAIN=path or auto) runs it instead of gov's Go {}; remove it and run \
+             `gov install {}` again to have gov's there",
+            path.display(),
+            version.as_str(),
+            version.as_str()
+        ))),
+        _ => {
+            fsutil::create_dir_all(bin)?;
+            replace_link(&gov, &path)?;
+            Ok(None)
+        }
+    }
+}
+
+/// Removes `version`'s `go<version>` entry point, if it is gov's.
+pub fn remove_version(layout: &Layout, version: &GoVersion) -> Result<()> {
+    let path = layout.bin_dir().join(version.go_name());
+    if let Existing::Ours(_) = inspect(&path) {
+        std::fs::remove_file(&path).context(|| format!("removing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_entry_names_are_gos_spelling() {
+        for name in ["go1.22.10", "go1.21.0", "go1.22rc1", "go1.20"] {
+            let v = version_of_entry_name(name).unwrap_or_else(|| panic!("{name}"));
+            assert_eq!(v.go_name(), name);
+        }
+        for name in [
+            "go",
+            "gofmt",
+            "gov",
+            "go1.22.10x",
+            "go01.22.1",
+            "1.22.10",
+            "go1.22.10.exe",
+            "go-1.22",
+        ] {
+            assert!(version_of_entry_name(name).is_none(), "{name}");
+        }
+    }
 }

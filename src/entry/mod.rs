@@ -13,20 +13,78 @@ pub mod select;
 pub mod shim;
 
 use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::core::error::{Error, ErrorKind, IoContext, Result};
 use crate::core::layers::Layers;
 use crate::core::layout::Layout;
+use crate::core::version::GoVersion;
 use crate::entry::shim::TOOLS;
 use crate::settings::goenv;
 
-/// The tool an argv[0] names, if it is one gov stands in for.
-pub fn tool_for_argv0(arg0: &OsString) -> Option<&'static str> {
-    let name = Path::new(arg0).file_name()?.to_str()?;
-    TOOLS.iter().copied().find(|t| *t == name)
+/// What gov was started as, when it is an entry point.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Invocation {
+    /// `go` or `gofmt`: the version the working directory selects.
+    Tool(&'static str),
+    /// `go1.22.10`: `go` of exactly that version.
+    Version(GoVersion),
+}
+
+/// The entry point gov was started as, if any. cmd/go runs a `go1.22.10`
+/// it found in PATH with its own argv[0] (`go`), so the path given to
+/// execve (AT_EXECFN) is asked first: its name is the one that was run.
+pub fn invocation(arg0: &OsString) -> Option<Invocation> {
+    let exec_name = executed_path().and_then(|p| file_name(&p));
+    if let Some(v) = exec_name
+        .as_deref()
+        .and_then(entrypoints::version_of_entry_name)
+    {
+        return Some(Invocation::Version(v));
+    }
+    let name = file_name(Path::new(arg0))?;
+    if let Some(v) = entrypoints::version_of_entry_name(&name) {
+        return Some(Invocation::Version(v));
+    }
+    TOOLS
+        .iter()
+        .copied()
+        .find(|t| *t == name)
+        .map(Invocation::Tool)
+}
+
+fn file_name(path: &Path) -> Option<String> {
+    path.file_name()?.to_str().map(str::to_string)
+}
+
+/// The path this process was started through, as given to execve.
+fn executed_path() -> Option<PathBuf> {
+    // SAFETY: getauxval only reads the auxiliary vector; AT_EXECFN, when
+    // present, points to a NUL-terminated string that lives as long as
+    // the process.
+    let ptr = unsafe { libc::getauxval(libc::AT_EXECFN) } as *const libc::c_char;
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: checked non-null above; see the previous comment.
+    let bytes = unsafe { std::ffi::CStr::from_ptr(ptr) }.to_bytes();
+    Some(PathBuf::from(std::ffi::OsStr::from_bytes(bytes)))
+}
+
+/// Runs what `invocation` names. Only returns on error, after printing
+/// the one-line error (the entry point's only output).
+pub fn run_invocation(
+    invocation: Invocation,
+    args: Vec<OsString>,
+    auto_install: AutoInstall,
+) -> i32 {
+    match invocation {
+        Invocation::Tool(tool) => run(tool, args, auto_install),
+        Invocation::Version(v) => report(&v.go_name(), exec_version(&v, args)),
+    }
 }
 
 fn auto_install_enabled() -> bool {
@@ -69,7 +127,13 @@ pub fn guard_for_root(layers: &Layers, goroot: &Path, tools: &[&str]) -> Result<
 /// Runs `tool` of the selected version with `args`. Only returns on error,
 /// after printing the one-line error (the entry point's only output).
 pub fn run(tool: &str, args: Vec<OsString>, auto_install: AutoInstall) -> i32 {
-    match exec_selected(tool, args, auto_install) {
+    report(tool, exec_selected(tool, args, auto_install))
+}
+
+/// The exit code of an entry point that could not exec, after its one-line
+/// error (the entry point's only output).
+fn report(tool: &str, result: Result<std::convert::Infallible>) -> i32 {
+    match result {
         Ok(never) => match never {},
         Err(e) => {
             eprintln!("gov ({tool}): {}", e.report().trim_start_matches("error: "));
@@ -101,10 +165,46 @@ fn exec_selected(
         }
         Err(e) => return Err(e),
     };
-    let exe = found.goroot.join("bin").join(tool);
-    guard_for_root(&layers, &found.goroot, &[tool])?;
-    let profile = crate::settings::proxy::layered_profile(&layers);
-    let env = goenv::tool_env(&found.goroot, &profile, &args);
+    exec_in(&layers, &found.goroot, tool, args)
+}
+
+/// `go` of exactly `version` (a `go1.22.10` entry point): no selection, no
+/// install; the account's layer first, then the system's, as for `go`.
+fn exec_version(version: &GoVersion, args: Vec<OsString>) -> Result<std::convert::Infallible> {
+    let layers = Layers::from_env();
+    let goroot = layers
+        .search()
+        .map(|(_, layout)| layout.version_dir(version.as_str()))
+        .find(|dir| dir.join("bin").is_dir())
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotFound,
+                format!(
+                    "Go {} is not installed (this is its entry point {})",
+                    version.as_str(),
+                    version.go_name()
+                ),
+            )
+            .with_advice(format!(
+                "run `gov install {}`, or remove the stale entry point",
+                version.as_str()
+            ))
+        })?;
+    exec_in(&layers, &goroot, "go", args)
+}
+
+/// Execs `tool` of the tree at `goroot` with gov's environment, after the
+/// root guard: what every entry point shares.
+fn exec_in(
+    layers: &Layers,
+    goroot: &Path,
+    tool: &str,
+    args: Vec<OsString>,
+) -> Result<std::convert::Infallible> {
+    let exe = goroot.join("bin").join(tool);
+    guard_for_root(layers, goroot, &[tool])?;
+    let profile = crate::settings::proxy::layered_profile(layers);
+    let env = goenv::tool_env(goroot, &profile, &args);
     let mut cmd = Command::new(&exe);
     cmd.arg0(tool).args(args);
     for (k, v) in env {

@@ -15,7 +15,6 @@ use crate::core::lock;
 use crate::core::perms::{self, Loose};
 use crate::core::quote::shown;
 use crate::core::version::GoVersion;
-use crate::entry::shim;
 use crate::install::safe_copy::{Dir, Kind, Listed};
 
 /// Far deeper than any Go tree (about 15 levels): a bound on the descriptors
@@ -310,7 +309,7 @@ pub fn import(app: &App, src: &Path, force: bool) -> Result<GoVersion> {
     // On success after an exchange, `stage` holds the old tree.
     let _ = fsutil::remove_tree(&stage);
     result?;
-    shim::write(layout, &v)?;
+    crate::install::write_entry_points(app, &version)?;
     Ok(version)
 }
 

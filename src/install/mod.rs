@@ -35,7 +35,7 @@ use crate::core::fsutil;
 use crate::core::report::human_bytes;
 use crate::core::version::{GoVersion, VersionRequest};
 use crate::core::{installed, lock};
-use crate::entry::shim;
+use crate::entry::{entrypoints, shim};
 use crate::net::http::{self, MirroredBody, RetryPolicy};
 use crate::net::index::Freshness;
 
@@ -561,7 +561,7 @@ pub(crate) fn publish_with(
 
     let exists = installed::is_installed(layout, &version_s);
     if exists && !force {
-        shim::write(layout, &version_s)?;
+        write_entry_points(app, version)?;
         return Ok((Action::AlreadyInstalled, None));
     }
 
@@ -599,13 +599,33 @@ pub(crate) fn publish_with(
     {
         let _ = std::fs::remove_file(tmp);
     }
-    shim::write(layout, &version_s)?;
+    write_entry_points(app, version)?;
     let action = if exists {
         Action::Reinstalled
     } else {
         Action::Installed
     };
     Ok((action, Some(staged)))
+}
+
+/// What runs an installed version: its env shims, and its `go<version>`
+/// entry point in the layer's bin dir for cmd/go's PATH lookup. The tree is
+/// installed either way, so trouble with the entry point is a warning.
+pub(crate) fn write_entry_points(app: &App, version: &GoVersion) -> Result<()> {
+    shim::write(&app.layout, version.as_str())?;
+    match entrypoints::add_version(&app.layout, version) {
+        Ok(None) => {}
+        Ok(Some(warning)) => app.ui.warn(&warning),
+        Err(e) => app.ui.warn(&format!(
+            "Go {} is installed, but its entry point {} could not be written: {}; \
+             a `go` that switches toolchains will not find it until `gov install {}` succeeds",
+            version.as_str(),
+            version.go_name(),
+            e.message(),
+            version.as_str()
+        )),
+    }
+    Ok(())
 }
 
 /// Creates the layer's home, explaining an account that cannot have one
@@ -1094,7 +1114,9 @@ fn remove(app: &App, found: &GoVersion) -> Result<()> {
     // Shims go first, then the tree, each in one rename into tmp/: a kill at
     // any point leaves either an installed version (whose shims the next
     // install or `gov doctor` restores) or nothing, never shims without a
-    // tree; what is in tmp/ is removed by the next run.
+    // tree; what is in tmp/ is removed by the next run. The entry point
+    // goes before both, so cmd/go never finds one without its tree.
+    entrypoints::remove_version(layout, found)?;
     let shims = layout.shim_dir(&version);
     if shims.exists() {
         std::fs::rename(&shims, &shim_trash).context(|| format!("removing {}", shims.display()))?;
