@@ -42,6 +42,11 @@ enum Cmd {
         /// corp: module path patterns that skip the public proxy and checksum database.
         #[arg(long)]
         private: Option<String>,
+        /// corp: how private modules are fetched: through the company proxy
+        /// (default; GONOPROXY=none) or straight from version control (direct).
+        /// With --fallback, only direct keeps private paths off proxy.golang.org.
+        #[arg(long, value_enum, value_name = "ROUTE")]
+        private_via: Option<proxy::PrivateVia>,
         /// corp: fall back to proxy.golang.org when the company proxy lacks a module.
         #[arg(long)]
         fallback: bool,
@@ -128,9 +133,10 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             preset,
             url,
             private,
+            private_via,
             fallback,
             out,
-        } => use_preset(app, preset, url, private, fallback, out),
+        } => use_preset(app, preset, url, (private, private_via), fallback, out),
         Cmd::Set { pairs, out } => {
             let mut changes = Vec::new();
             for p in &pairs {
@@ -165,7 +171,7 @@ fn use_preset(
     app: &App,
     name: Option<String>,
     url: Option<String>,
-    private: Option<String>,
+    (private, private_via): (Option<String>, Option<proxy::PrivateVia>),
     fallback: bool,
     out: Change,
 ) -> Result<()> {
@@ -173,7 +179,7 @@ fn use_preset(
         if out.json {
             let mut items = vec![json!({
                 "name": "corp",
-                "about": "a company proxy: --url URL [--private PATTERNS] [--fallback]",
+                "about": "a company proxy: --url URL [--private PATTERNS [--private-via proxy|direct]] [--fallback]",
                 "settings": null,
             })];
             for p in proxy::presets() {
@@ -186,7 +192,9 @@ fn use_preset(
             }
             return crate::cli::machine::answer(json!({ "presets": items }));
         }
-        println!("corp         a company proxy: --url URL [--private PATTERNS] [--fallback]");
+        println!(
+            "corp         a company proxy: --url URL [--private PATTERNS [--private-via proxy|direct]] [--fallback]"
+        );
         for p in proxy::presets() {
             let s: Vec<String> = p.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
             let implied = p.source.map(|source| {
@@ -202,11 +210,11 @@ fn use_preset(
             return Err(Error::invalid("the corp preset needs --url <your proxy>")
                 .with_advice("gov proxy use corp --url https://goproxy.corp.example --private 'git.corp.example/*'"));
         };
-        proxy::corp_preset(&url, private.as_deref(), fallback)?
+        proxy::corp_preset(&url, private.as_deref(), private_via, fallback)?
     } else {
-        if url.is_some() || private.is_some() || fallback {
+        if url.is_some() || private.is_some() || private_via.is_some() || fallback {
             return Err(Error::invalid(
-                "--url, --private and --fallback belong to the corp preset",
+                "--url, --private, --private-via and --fallback belong to the corp preset",
             ));
         }
         proxy::preset(&name).ok_or_else(|| {
