@@ -381,8 +381,11 @@ fn tls_stage_and_ssl_cert_file() {
     assert_eq!(status(&v, "goproxy.http", None), "ok", "{v:#}");
 
     // Through HTTPS_PROXY: DNS and TCP go to the proxy, TLS runs through
-    // its CONNECT tunnel, and the report names the proxy.
+    // its CONNECT tunnel, and the report names the proxy. A remote name:
+    // loopback is never proxied.
     let fwd = support::ForwardProxy::start(sb.server.addr());
+    let remote = server.url().replace("localhost", "goproxy.test");
+    sb.ok(&["proxy", "set", &format!("GOPROXY={remote}")]);
     let (_, v) = doctor(
         &sb,
         &[],
@@ -407,7 +410,7 @@ fn tls_stage_and_ssl_cert_file() {
     assert!(
         fwd.seen()
             .iter()
-            .any(|s| s.starts_with("CONNECT localhost:")),
+            .any(|s| s.starts_with("CONNECT goproxy.test:")),
         "{:?}",
         fwd.seen()
     );

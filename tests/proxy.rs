@@ -408,6 +408,60 @@ fn gov_downloads_honour_http_proxy_and_netrc() {
     );
 }
 
+/// Loopback is never proxied, as in Go: a mirror on 127.0.0.1 or localhost
+/// (an SSH tunnel, in the field) is reached directly while HTTPS_PROXY and
+/// HTTP_PROXY name a company proxy, with or without NO_PROXY.
+#[test]
+fn loopback_mirrors_bypass_the_proxy_variables() {
+    let sb = Sandbox::new();
+    sb.publish_versions(&["1.22.5"]);
+    let fwd = support::ForwardProxy::start(sb.server.addr());
+    let localhost = sb.mirror().replace("127.0.0.1", "localhost");
+    for (i, (mirror, no_proxy)) in [
+        (sb.mirror(), None),
+        (localhost.clone(), Some("corp.example")),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut cmd = sb.cmd();
+        cmd.env("GOV_INDEX_URL", format!("{mirror}/index.json"))
+            .env("GOV_MIRROR", &mirror)
+            .env("HTTPS_PROXY", fwd.url())
+            .env("HTTP_PROXY", fwd.url())
+            .env("GOV_HTTP_RETRIES", "0")
+            .env_remove("NO_PROXY");
+        if let Some(n) = no_proxy {
+            cmd.env("no_proxy", n);
+        }
+        let args: &[&str] = if i == 0 {
+            &["install", "1.22.5"]
+        } else {
+            &["install", "--force", "1.22.5"]
+        };
+        let out = cmd.args(args).output().unwrap_or_else(|e| panic!("{e}"));
+        assert!(out.status.success(), "{mirror}: {}", text(&out.stderr));
+    }
+    assert_eq!(
+        fwd.seen(),
+        Vec::<String>::new(),
+        "nothing went through the proxy"
+    );
+    // A remote name still goes through it.
+    let out = sb
+        .cmd()
+        .env("GOV_INDEX_URL", "http://mirror.test/dl/index.json")
+        .env("GOV_MIRROR", "http://mirror.test/dl")
+        .env("GOV_ALLOW_HTTP", "1")
+        .env("HTTP_PROXY", fwd.url())
+        .env_remove("NO_PROXY")
+        .args(["install", "--force", "1.22.5"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!fwd.seen().is_empty());
+}
+
 /// An HTTPS index served by `openssl s_server` with a self-signed CA: refused
 /// until SSL_CERT_FILE names the CA (a corporate CA, in the field).
 #[test]
