@@ -408,6 +408,46 @@ fn gov_downloads_honour_http_proxy_and_netrc() {
     );
 }
 
+/// A `machine host:port` entry (what Go 1.24+ matches for a URL with a
+/// port) wins over the bare host's (what earlier Go matches), which still
+/// serves when no entry names the port.
+#[test]
+fn netrc_matches_host_and_port_before_the_host() {
+    let sb = Sandbox::new();
+    sb.publish_versions(&["1.22.5"]);
+    let port = sb.server.addr().port();
+    let netrc = sb.dir.path().join("netrc");
+    let sent = |entries: &str| {
+        std::fs::write(&netrc, entries).unwrap_or_else(|e| panic!("{e}"));
+        let out = sb
+            .cmd()
+            .env("NETRC", &netrc)
+            .args(["install", "--force", "1.22.5"])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        sb.server
+            .requests()
+            .into_iter()
+            .rev()
+            .find(|r| r.route == "/dl/index.json")
+            .and_then(|r| r.header("authorization").map(str::to_string))
+    };
+    let both = format!(
+        "machine 127.0.0.1 login old password wrong\nmachine 127.0.0.1:{port} login ci password s3cret\n"
+    );
+    assert_eq!(
+        sent(&both).as_deref(),
+        Some("Basic Y2k6czNjcmV0"),
+        "ci:s3cret"
+    );
+    let other_port = format!(
+        "machine 127.0.0.1:{} login x password y\nmachine 127.0.0.1 login ci password s3cret\n",
+        port.wrapping_add(1)
+    );
+    assert_eq!(sent(&other_port).as_deref(), Some("Basic Y2k6czNjcmV0"));
+}
+
 /// Loopback is never proxied, as in Go: a mirror on 127.0.0.1 or localhost
 /// (an SSH tunnel, in the field) is reached directly while HTTPS_PROXY and
 /// HTTP_PROXY name a company proxy, with or without NO_PROXY.

@@ -179,7 +179,7 @@ pub fn netrc_for(url: &str) -> Option<crate::net::netrc::Credentials> {
     if !u.username().is_empty() || !(u.scheme() == "https" || is_loopback(&u)) {
         return None;
     }
-    u.host_str().and_then(crate::net::netrc::lookup)
+    crate::net::netrc::lookup(&u)
 }
 
 /// Reads at most `limit` bytes of a body; more is an error, not a longer

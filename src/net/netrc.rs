@@ -61,23 +61,45 @@ pub fn parse(text: &str) -> Vec<(Option<String>, Credentials)> {
     out
 }
 
-fn netrc_path() -> Option<PathBuf> {
+/// `$NETRC`, else `~/.netrc`: the file gov and Go both read.
+pub fn netrc_path() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("NETRC").filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(p));
     }
     dirs::home_dir().map(|h| h.join(".netrc"))
 }
 
-/// Credentials for `host` from the user's netrc file, if any.
-pub fn lookup(host: &str) -> Option<Credentials> {
-    let text = std::fs::read_to_string(netrc_path()?).ok()?;
-    let entries = parse(&text);
-    entries
-        .iter()
-        .find(|(m, _)| m.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(host)))
+/// The machine names a URL's credentials may sit under, best first: with an
+/// explicit port `host:port` (what Go 1.24+ matches), then the bare host
+/// (what earlier Go and curl match); without a port, the host alone.
+pub fn machine_names(url: &url::Url) -> Vec<String> {
+    let Some(host) = url.host_str() else {
+        return Vec::new();
+    };
+    match url.port() {
+        Some(port) => vec![format!("{host}:{port}"), host.to_string()],
+        None => vec![host.to_string()],
+    }
+}
+
+/// The entry for `url` among `entries`: the first machine name that has
+/// one, else `default`.
+pub fn find(entries: &[(Option<String>, Credentials)], url: &url::Url) -> Option<Credentials> {
+    let named = machine_names(url).into_iter().find_map(|name| {
+        entries
+            .iter()
+            .find(|(m, _)| m.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(&name)))
+    });
+    named
         .or_else(|| entries.iter().find(|(m, _)| m.is_none()))
         .map(|(_, c)| c.clone())
         .filter(|c| !c.login.is_empty())
+}
+
+/// Credentials for `url` from the user's netrc file, if any.
+pub fn lookup(url: &url::Url) -> Option<Credentials> {
+    let text = std::fs::read_to_string(netrc_path()?).ok()?;
+    find(&parse(&text), url)
 }
 
 #[cfg(test)]
@@ -94,5 +116,35 @@ mod tests {
         assert_eq!(e[0].1.password, "s3cret");
         assert_eq!(e[1].0, None);
         assert_eq!(e[1].1.login, "anon");
+    }
+
+    #[test]
+    fn a_port_picks_host_port_first_and_falls_back_to_the_host() {
+        let e = parse(
+            "machine proxy.corp.example login old password host-only\nmachine proxy.corp.example:8443 login ci password with-port\n",
+        );
+        let url = |u: &str| url::Url::parse(u).unwrap_or_else(|e| panic!("{e}"));
+        let pw = |u: &str| find(&e, &url(u)).map(|c| c.password);
+        assert_eq!(
+            pw("https://proxy.corp.example:8443/m").as_deref(),
+            Some("with-port")
+        );
+        assert_eq!(
+            pw("https://proxy.corp.example:9000/m").as_deref(),
+            Some("host-only")
+        );
+        assert_eq!(
+            pw("https://proxy.corp.example/m").as_deref(),
+            Some("host-only")
+        );
+        // The default port is no port, as Go's URL parser would not drop it
+        // but the entry for the bare host still serves.
+        assert_eq!(
+            pw("https://proxy.corp.example:443/m").as_deref(),
+            Some("host-only")
+        );
+        assert_eq!(pw("https://other.example:8443/m"), None);
+        let only_port = parse("machine proxy.corp.example:8443 login ci password p\n");
+        assert_eq!(find(&only_port, &url("https://proxy.corp.example/m")), None);
     }
 }
