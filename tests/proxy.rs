@@ -448,6 +448,186 @@ fn netrc_matches_host_and_port_before_the_host() {
     assert_eq!(sent(&other_port).as_deref(), Some("Basic Y2k6czNjcmV0"));
 }
 
+/// `gov proxy login` as an account: one run with the secret on standard
+/// input writes entries gov (and Go, old and new) use, 0600, keeping the
+/// file's other entries; the secret is never printed.
+fn login(sb: &Sandbox, netrc: &Path, args: &[&str], stdin: &str) -> Output {
+    sb.cmd()
+        .env("NETRC", netrc)
+        .args(["proxy", "login"])
+        .args(args)
+        .write_stdin(stdin)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn proxy_login_writes_a_netrc_entry_both_use() {
+    let sb = Sandbox::new();
+    sb.publish_versions(&["1.22.5"]);
+    let url = sb.server.url_for("");
+    let url = url.trim_end_matches('/');
+    let port = sb.server.addr().port();
+    let netrc = sb.dir.path().join("netrc");
+    std::fs::write(
+        &netrc,
+        format!("machine git.corp.example login me password keep\nmachine 127.0.0.1:{port} login old password stale\ndefault login anon password x\n"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = login(&sb, &netrc, &[url, "--user", "ci"], "s3cret\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(!shown.contains("s3cret"), "{shown}");
+    assert!(
+        shown.contains(&netrc.display().to_string()),
+        "says where: {shown}"
+    );
+    assert_eq!(mode_of(&netrc), 0o600);
+    let body = std::fs::read_to_string(&netrc).unwrap_or_default();
+    assert!(
+        body.contains("machine git.corp.example login me password keep\n"),
+        "{body}"
+    );
+    assert!(
+        body.contains(&format!(
+            "machine 127.0.0.1:{port} login ci password s3cret\n"
+        )),
+        "{body}"
+    );
+    assert!(
+        body.contains("machine 127.0.0.1 login ci password s3cret\n"),
+        "{body}"
+    );
+    assert!(!body.contains("stale"), "{body}");
+    assert!(body.ends_with("default login anon password x\n"), "{body}");
+    let out = sb
+        .cmd()
+        .env("NETRC", &netrc)
+        .args(["install", "1.22.5"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let sent = sb
+        .server
+        .requests()
+        .into_iter()
+        .find(|r| r.route == "/dl/index.json")
+        .and_then(|r| r.header("authorization").map(str::to_string));
+    assert_eq!(sent.as_deref(), Some("Basic Y2k6czNjcmV0"), "ci:s3cret");
+
+    // Hostile input: refused with 2, the file untouched.
+    let before = std::fs::read(&netrc).unwrap_or_default();
+    let cases: &[(&[&str], &str, &str)] = &[
+        (
+            &["https://ci:tok@goproxy.corp.example", "--user", "ci"],
+            "s\n",
+            "credentials",
+        ),
+        (
+            &[
+                "https://goproxy.corp.example\nmachine evil.example",
+                "--user",
+                "ci",
+            ],
+            "s\n",
+            "control",
+        ),
+        (
+            &["http://goproxy.corp.example", "--user", "ci"],
+            "s\n",
+            "https",
+        ),
+        (
+            &["ftp://goproxy.corp.example", "--user", "ci"],
+            "s\n",
+            "https",
+        ),
+        (
+            &["https://goproxy.corp.example", "--user", "c i"],
+            "s\n",
+            "login",
+        ),
+        (
+            &["https://goproxy.corp.example", "--user", "ci"],
+            "two words\n",
+            "secret",
+        ),
+        (
+            &["https://goproxy.corp.example", "--user", "ci"],
+            "",
+            "empty",
+        ),
+        (
+            &[
+                "https://goproxy.corp.example",
+                "--user",
+                "ci",
+                "--password",
+                "s",
+            ],
+            "",
+            "--password",
+        ),
+        (
+            &["https://goproxy.corp.example", "--user", "ci", "--system"],
+            "s\n",
+            "per account",
+        ),
+    ];
+    for (args, stdin, hint) in cases {
+        let out = login(&sb, &netrc, args, stdin);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(hint), "{args:?}: {err}");
+        assert!(!err.contains("tok@"), "{err}");
+        assert_eq!(
+            std::fs::read(&netrc).unwrap_or_default(),
+            before,
+            "{args:?}"
+        );
+    }
+    // A netrc that is a symlink, or holds macros: refused, nothing changed.
+    let real = sb.dir.path().join("real-netrc");
+    std::fs::write(&real, "machine a.example login a password b\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let link = sb.dir.path().join("link-netrc");
+    std::os::unix::fs::symlink(&real, &link).unwrap_or_else(|e| panic!("{e}"));
+    let out = login(
+        &sb,
+        &link,
+        &["https://goproxy.corp.example", "--user", "ci"],
+        "s\n",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("symlink"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(std::fs::symlink_metadata(&link).is_ok_and(|m| m.file_type().is_symlink()));
+    assert_eq!(
+        std::fs::read_to_string(&real).unwrap_or_default(),
+        "machine a.example login a password b\n"
+    );
+    std::fs::write(
+        &real,
+        "macdef init\ncd /\n\nmachine a.example login a password b\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = login(
+        &sb,
+        &real,
+        &["https://goproxy.corp.example", "--user", "ci"],
+        "s\n",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("macdef"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
 /// Loopback is never proxied, as in Go: a mirror on 127.0.0.1 or localhost
 /// (an SSH tunnel, in the field) is reached directly while HTTPS_PROXY and
 /// HTTP_PROXY name a company proxy, with or without NO_PROXY.

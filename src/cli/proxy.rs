@@ -70,6 +70,16 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Store credentials for a company proxy in ~/.netrc (or $NETRC), as
+    /// gov and Go both read them; the secret comes from standard input (or
+    /// a prompt that does not echo), never from the command line.
+    Login {
+        /// The proxy's URL, e.g. https://goproxy.corp.example:8443
+        url: String,
+        /// The login name.
+        #[arg(long)]
+        user: String,
+    },
     /// Remove keys from gov's profile.
     Unset {
         #[arg(
@@ -99,7 +109,7 @@ impl Args {
     pub(crate) fn machine(&self) -> bool {
         match &self.cmd {
             Cmd::Use { out, .. } | Cmd::Set { out, .. } | Cmd::Unset { out, .. } => out.json,
-            Cmd::Show { .. } | Cmd::Check { .. } => false,
+            Cmd::Show { .. } | Cmd::Check { .. } | Cmd::Login { .. } => false,
         }
     }
 }
@@ -117,6 +127,13 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     let app = if a.system && writes {
         sys = app.system("proxy")?;
         &sys
+    } else if a.system && matches!(a.cmd, Cmd::Login { .. }) {
+        return Err(Error::invalid(
+            "credentials are per account: the system layer is read by every account",
+        )
+        .with_advice(
+            "run `gov proxy login` as each account that needs them (root's own: without --system)",
+        ));
     } else if a.system {
         return Err(
             Error::invalid("--system applies to `gov proxy use`, `set` and `unset`").with_advice(
@@ -129,6 +146,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     match a.cmd {
         Cmd::Show { json } => show(app, json),
         Cmd::Check { json } => check(app, json),
+        Cmd::Login { url, user } => login(app, &url, &user),
         Cmd::Use {
             preset,
             url,
@@ -498,4 +516,89 @@ fn check(app: &App, json_out: bool) -> Result<()> {
             .warn("no proxy answered; this machine may need HTTPS_PROXY, or the offline preset");
     }
     Ok(())
+}
+
+/// `gov proxy login`: checks everything before asking for the secret, and
+/// says where the entry went.
+fn login(app: &App, raw_url: &str, user: &str) -> Result<()> {
+    use crate::net::netrc;
+    let url = netrc::login_url(raw_url)?;
+    netrc::check_token("login", user)?;
+    let secret = read_secret(&format!(
+        "password for {user} at {}: ",
+        url.host_str().unwrap_or("")
+    ))?;
+    netrc::check_token("secret", &secret)?;
+    let creds = netrc::Credentials {
+        login: user.to_string(),
+        password: secret,
+    };
+    let (path, machines) = netrc::save_login(&url, &creds)?;
+    let whose = if crate::core::perms::euid() == 0 {
+        " (root's own; other accounts keep their own ~/.netrc)"
+    } else {
+        ""
+    };
+    app.ui.status(&format!(
+        "stored credentials for {} in {}{whose}, mode 0600",
+        machines.join(" and "),
+        path.display()
+    ));
+    Ok(())
+}
+
+/// The secret: one line of standard input, or typed at a prompt with echo
+/// off when standard input is a terminal.
+fn read_secret(prompt: &str) -> Result<String> {
+    use std::io::{BufRead, IsTerminal, Read, Write};
+    let stdin = std::io::stdin();
+    let tty = stdin.is_terminal();
+    let echo = if tty {
+        eprint!("{prompt}");
+        let _ = std::io::stderr().flush();
+        Some(EchoOff::new())
+    } else {
+        None
+    };
+    let mut line = String::new();
+    let read = stdin.lock().take(64 * 1024).read_line(&mut line);
+    drop(echo);
+    if tty {
+        eprintln!();
+    }
+    read.map_err(|e| Error::invalid("cannot read the secret from standard input").with_source(e))?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_string())
+}
+
+/// Terminal echo off while it lives (restored on drop).
+struct EchoOff(Option<libc::termios>);
+
+impl EchoOff {
+    fn new() -> EchoOff {
+        // SAFETY: tcgetattr/tcsetattr on fd 0 with a zeroed termios the
+        // call fills in; failure leaves the terminal as it was.
+        unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            if libc::tcgetattr(0, &mut t) != 0 {
+                return EchoOff(None);
+            }
+            let saved = t;
+            t.c_lflag &= !libc::ECHO;
+            if libc::tcsetattr(0, libc::TCSANOW, &t) != 0 {
+                return EchoOff(None);
+            }
+            EchoOff(Some(saved))
+        }
+    }
+}
+
+impl Drop for EchoOff {
+    fn drop(&mut self) {
+        if let Some(saved) = self.0 {
+            // SAFETY: restores the attributes read in `new`.
+            unsafe {
+                libc::tcsetattr(0, libc::TCSANOW, &saved);
+            }
+        }
+    }
 }

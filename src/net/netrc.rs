@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+use crate::core::error::{Error, ErrorKind, Result};
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credentials {
     pub login: String,
@@ -100,6 +102,110 @@ pub fn find(entries: &[(Option<String>, Credentials)], url: &url::Url) -> Option
 pub fn lookup(url: &url::Url) -> Option<Credentials> {
     let text = std::fs::read_to_string(netrc_path()?).ok()?;
     find(&parse(&text), url)
+}
+
+/// Largest netrc file `gov proxy login` rewrites.
+const MAX_NETRC: u64 = 1 << 20;
+
+/// The URL `gov proxy login` stores credentials for, checked: no spaces or
+/// control characters (a newline would forge a second entry), no
+/// credentials of its own, https (plain http only to loopback: the secret
+/// would travel in the clear).
+pub fn login_url(raw: &str) -> Result<url::Url> {
+    let shown = crate::core::quote::shown(raw);
+    if raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(Error::invalid(format!(
+            "the URL `{shown}` contains a space or control character"
+        ))
+        .with_advice("give the proxy's URL alone, e.g. https://goproxy.corp.example"));
+    }
+    let url = url::Url::parse(raw)
+        .map_err(|e| Error::invalid(format!("`{shown}` is not a URL")).with_source(e))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::invalid("the URL carries credentials of its own")
+            .with_advice("give the URL without user:secret@; the login goes in --user, the secret on standard input"));
+    }
+    let plain_ok = url.scheme() == "http" && crate::net::http::is_loopback(&url);
+    if url.scheme() != "https" && !plain_ok {
+        return Err(Error::invalid(format!(
+            "refusing credentials for `{shown}`: only https (or plain http to this machine) keeps the secret off the wire"
+        ))
+        .with_advice("use the proxy's https URL"));
+    }
+    if url.host_str().is_none() {
+        return Err(Error::invalid(format!("the URL `{shown}` names no host")));
+    }
+    Ok(url)
+}
+
+/// A login or secret netrc can hold: netrc has no quoting, so a space
+/// would split it and a newline would start another entry.
+pub fn check_token(what: &str, value: &str) -> Result<()> {
+    if value.is_empty() {
+        return Err(Error::invalid(format!("the {what} is empty")));
+    }
+    if value.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(Error::invalid(format!(
+            "the {what} contains a space or control character, which a netrc file cannot hold"
+        ))
+        .with_advice("netrc has no quoting: use a token without spaces"));
+    }
+    Ok(())
+}
+
+/// `text` with the entries for `machines` replaced by `creds`, the rest
+/// kept (a `default` entry stays last). A file with macros is left alone:
+/// rewriting it could break them.
+pub fn with_login(text: &str, machines: &[String], creds: &Credentials) -> Result<String> {
+    if text.split_whitespace().any(|t| t == "macdef") {
+        return Err(Error::new(
+            ErrorKind::State,
+            "the netrc file defines macros (macdef), which gov does not rewrite",
+        )
+        .with_advice("add the entry by hand: machine <host> login <user> password <secret>"));
+    }
+    let mut kept: Vec<(Option<String>, Credentials)> = parse(text)
+        .into_iter()
+        .filter(|(m, _)| {
+            !m.as_deref()
+                .is_some_and(|m| machines.iter().any(|x| x.eq_ignore_ascii_case(m)))
+        })
+        .collect();
+    let default_at = kept
+        .iter()
+        .position(|(m, _)| m.is_none())
+        .unwrap_or(kept.len());
+    for (i, m) in machines.iter().enumerate() {
+        kept.insert(default_at + i, (Some(m.clone()), creds.clone()));
+    }
+    let mut out = String::new();
+    for (m, c) in kept {
+        match m {
+            Some(m) => out.push_str(&format!("machine {m}")),
+            None => out.push_str("default"),
+        }
+        out.push_str(&format!(" login {} password {}\n", c.login, c.password));
+    }
+    Ok(out)
+}
+
+/// Writes `creds` for `url` into the netrc file gov and Go read (mode
+/// 0600, atomically; a symlink is refused); returns the file and the
+/// machine names written.
+pub fn save_login(url: &url::Url, creds: &Credentials) -> Result<(PathBuf, Vec<String>)> {
+    let path = netrc_path().ok_or_else(|| {
+        Error::new(ErrorKind::State, "there is no home directory for ~/.netrc")
+            .with_advice("set NETRC to the file to write")
+    })?;
+    let before = crate::core::safe_read::read_no_follow(&path, MAX_NETRC)?;
+    let text = before
+        .map(|b| crate::core::safe_read::decode(&path, b))
+        .transpose()?
+        .unwrap_or_default();
+    let machines = machine_names(url);
+    let after = with_login(&text, &machines, creds)?;
+    crate::core::fsutil::write_atomic_mode(&path, after.as_bytes(), 0o600)?;
+    Ok((path, machines))
 }
 
 #[cfg(test)]
