@@ -515,6 +515,29 @@ fn proxy_login_writes_a_netrc_entry_both_use() {
         .and_then(|r| r.header("authorization").map(str::to_string));
     assert_eq!(sent.as_deref(), Some("Basic Y2k6czNjcmV0"), "ci:s3cret");
 
+    // A bare-host entry with other credentials (another service on that
+    // host) is kept, and the user told.
+    std::fs::write(&netrc, "machine 127.0.0.1 login git password other\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = login(&sb, &netrc, &[url, "--user", "ci"], "s3cret\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("kept the existing entry"),
+        "{}",
+        text(&out.stderr)
+    );
+    let body = std::fs::read_to_string(&netrc).unwrap_or_default();
+    assert!(
+        body.contains("machine 127.0.0.1 login git password other\n"),
+        "{body}"
+    );
+    assert!(
+        body.contains(&format!(
+            "machine 127.0.0.1:{port} login ci password s3cret\n"
+        )),
+        "{body}"
+    );
+
     // Hostile input: refused with 2, the file untouched.
     let before = std::fs::read(&netrc).unwrap_or_default();
     let cases: &[(&[&str], &str, &str)] = &[

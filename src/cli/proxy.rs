@@ -533,7 +533,7 @@ fn login(app: &App, raw_url: &str, user: &str) -> Result<()> {
         login: user.to_string(),
         password: secret,
     };
-    let (path, machines) = netrc::save_login(&url, &creds)?;
+    let saved = netrc::save_login(&url, &creds)?;
     let whose = if crate::core::perms::euid() == 0 {
         " (root's own; other accounts keep their own ~/.netrc)"
     } else {
@@ -541,9 +541,14 @@ fn login(app: &App, raw_url: &str, user: &str) -> Result<()> {
     };
     app.ui.status(&format!(
         "stored credentials for {} in {}{whose}, mode 0600",
-        machines.join(" and "),
-        path.display()
+        saved.machines.join(" and "),
+        saved.path.display()
     ));
+    if let Some(host) = saved.kept {
+        app.ui.warn(&format!(
+            "kept the existing entry for {host} (other credentials): Go 1.23 and earlier use it for this URL"
+        ));
+    }
     Ok(())
 }
 

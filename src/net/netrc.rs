@@ -189,10 +189,18 @@ pub fn with_login(text: &str, machines: &[String], creds: &Credentials) -> Resul
     Ok(out)
 }
 
+/// Where `gov proxy login` wrote, for the user.
+pub struct Saved {
+    pub path: PathBuf,
+    pub machines: Vec<String>,
+    /// A bare-host entry with other credentials, kept: it may serve
+    /// another service on that host (Go 1.23 and earlier use it).
+    pub kept: Option<String>,
+}
+
 /// Writes `creds` for `url` into the netrc file gov and Go read (mode
-/// 0600, atomically; a symlink is refused); returns the file and the
-/// machine names written.
-pub fn save_login(url: &url::Url, creds: &Credentials) -> Result<(PathBuf, Vec<String>)> {
+/// 0600, atomically; a symlink is refused).
+pub fn save_login(url: &url::Url, creds: &Credentials) -> Result<Saved> {
     let path = netrc_path().ok_or_else(|| {
         Error::new(ErrorKind::State, "there is no home directory for ~/.netrc")
             .with_advice("set NETRC to the file to write")
@@ -202,10 +210,23 @@ pub fn save_login(url: &url::Url, creds: &Credentials) -> Result<(PathBuf, Vec<S
         .map(|b| crate::core::safe_read::decode(&path, b))
         .transpose()?
         .unwrap_or_default();
-    let machines = machine_names(url);
+    let mut machines = machine_names(url);
+    let entries = parse(&text);
+    let mut kept = None;
+    if let [_, host] = machines.as_slice()
+        && entries
+            .iter()
+            .any(|(m, c)| m.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(host)) && c != creds)
+    {
+        kept = machines.pop();
+    }
     let after = with_login(&text, &machines, creds)?;
     crate::core::fsutil::write_atomic_mode(&path, after.as_bytes(), 0o600)?;
-    Ok((path, machines))
+    Ok(Saved {
+        path,
+        machines,
+        kept,
+    })
 }
 
 #[cfg(test)]
