@@ -205,6 +205,15 @@ pub fn save_login(url: &url::Url, creds: &Credentials) -> Result<Saved> {
         Error::new(ErrorKind::State, "there is no home directory for ~/.netrc")
             .with_advice("set NETRC to the file to write")
     })?;
+    // A link could make gov rewrite a file elsewhere (another account's,
+    // or one every account reads): refused before anything is read.
+    if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(Error::invalid(format!(
+            "{} is a symlink; gov does not write credentials through a link",
+            path.display()
+        ))
+        .with_advice("point NETRC at the file itself, or replace the link with the file"));
+    }
     let before = crate::core::safe_read::read_no_follow(&path, MAX_NETRC)?;
     let text = before
         .map(|b| crate::core::safe_read::decode(&path, b))
