@@ -609,6 +609,27 @@ fn proxy_login_writes_a_netrc_entry_both_use() {
             "{args:?}"
         );
     }
+    // Root writing into another account's directory (sudo keeping HOME):
+    // refused, nothing written.
+    if euid_of_self() == 0 {
+        let theirs = sb.dir.path().join("theirs");
+        std::fs::create_dir(&theirs).unwrap_or_else(|e| panic!("{e}"));
+        std::os::unix::fs::chown(&theirs, Some(65534), Some(65534))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let out = login(
+            &sb,
+            &theirs.join(".netrc"),
+            &["https://goproxy.corp.example", "--user", "ci"],
+            "s\n",
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("another account"),
+            "{}",
+            text(&out.stderr)
+        );
+        assert!(!theirs.join(".netrc").exists());
+    }
     // A netrc that is a symlink, or holds macros: refused, nothing changed.
     let real = sb.dir.path().join("real-netrc");
     std::fs::write(&real, "machine a.example login a password b\n")
@@ -909,4 +930,11 @@ fn a_hand_edited_profile_reads_the_same_in_shims_and_entry_points() {
     for (who, seen) in &got {
         assert_eq!(seen, want, "{who}: {got:?}");
     }
+}
+
+fn euid_of_self() -> u32 {
+    std::fs::metadata("/proc/self").map_or(u32::MAX, |m| {
+        use std::os::unix::fs::MetadataExt;
+        m.uid()
+    })
 }

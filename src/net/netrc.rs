@@ -189,6 +189,25 @@ pub fn with_login(text: &str, machines: &[String], creds: &Credentials) -> Resul
     Ok(out)
 }
 
+/// Root (e.g. `sudo` keeping HOME) writing into another account's
+/// directory would leave that account a netrc it cannot read: refused.
+fn refuse_other_accounts_dir(path: &std::path::Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    if crate::core::perms::euid() != 0 {
+        return Ok(());
+    }
+    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+    match std::fs::metadata(dir) {
+        Ok(m) if m.uid() != 0 => Err(Error::invalid(format!(
+            "{} belongs to another account (uid {}): a netrc written there by root would lock it out of its own credentials",
+            dir.display(),
+            m.uid()
+        ))
+        .with_advice("run `gov proxy login` as that account, or as root with HOME set to root's (`sudo -H`)")),
+        _ => Ok(()),
+    }
+}
+
 /// Where `gov proxy login` wrote, for the user.
 pub struct Saved {
     pub path: PathBuf,
@@ -214,6 +233,7 @@ pub fn save_login(url: &url::Url, creds: &Credentials) -> Result<Saved> {
         ))
         .with_advice("point NETRC at the file itself, or replace the link with the file"));
     }
+    refuse_other_accounts_dir(&path)?;
     let before = crate::core::safe_read::read_no_follow(&path, MAX_NETRC)?;
     let text = before
         .map(|b| crate::core::safe_read::decode(&path, b))
