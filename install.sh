@@ -6,7 +6,7 @@
 # It downloads gov-<arch>-unknown-linux-gnu.tar.gz, its .sha256 and its .sig
 # from GOV_RELEASE_BASE, refuses the download unless the digests match and
 # `ssh-keygen -Y verify` finds it signed by one of gov's release keys, and puts
-# `gov` into GOV_BIN_DIR with one rename (root: /usr/local/bin; others:
+# `gov` into GOV_BIN_DIR with one rename (root: GOV_SYSTEM_BIN_DIR, else /usr/local/bin; others:
 # ~/.local/bin). Running it again is harmless. Options: see usage below.
 #
 # POSIX sh: runs under dash, busybox ash and bash. Everything happens in
@@ -38,8 +38,8 @@ options:
 environment:
   GOV_RELEASE_BASE   where the release artifacts live (https; plain http only
                      for a loopback address)
-  GOV_BIN_DIR        where gov, go and gofmt go (root: /usr/local/bin,
-                     others: ~/.local/bin)
+  GOV_BIN_DIR        where gov, go and gofmt go (root: GOV_SYSTEM_BIN_DIR,
+                     else /usr/local/bin; others: ~/.local/bin)
   GOV_HOME, GOV_INDEX_URL, GOV_MIRROR are passed on to gov; GOV_INDEX_URL,
   GOV_MIRROR and GOV_RELEASE_BASE are also saved in gov's config (gov config
   show), for root in the system layer every account reads.
@@ -480,7 +480,8 @@ main() {
     if [ -n "${GOV_BIN_DIR:-}" ]; then
         bin_dir=$GOV_BIN_DIR
     elif [ "$(id -u)" = 0 ]; then
-        bin_dir=/usr/local/bin
+        # Root installs into the system layer, wherever it is placed.
+        bin_dir=${GOV_SYSTEM_BIN_DIR:-/usr/local/bin}
     elif [ -n "${HOME:-}" ]; then
         bin_dir=$HOME/.local/bin
     else

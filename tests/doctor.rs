@@ -381,8 +381,11 @@ fn tls_stage_and_ssl_cert_file() {
     assert_eq!(status(&v, "goproxy.http", None), "ok", "{v:#}");
 
     // Through HTTPS_PROXY: DNS and TCP go to the proxy, TLS runs through
-    // its CONNECT tunnel, and the report names the proxy.
+    // its CONNECT tunnel, and the report names the proxy. A remote name:
+    // loopback is never proxied.
     let fwd = support::ForwardProxy::start(sb.server.addr());
+    let remote = server.url().replace("localhost", "goproxy.test");
+    sb.ok(&["proxy", "set", &format!("GOPROXY={remote}")]);
     let (_, v) = doctor(
         &sb,
         &[],
@@ -407,7 +410,7 @@ fn tls_stage_and_ssl_cert_file() {
     assert!(
         fwd.seen()
             .iter()
-            .any(|s| s.starts_with("CONNECT localhost:")),
+            .any(|s| s.starts_with("CONNECT goproxy.test:")),
         "{:?}",
         fwd.seen()
     );
@@ -574,6 +577,72 @@ fn settings_conflicts_are_warnings() {
         "{pr:#}"
     );
     assert!(v["warnings"].as_u64().unwrap_or(0) >= 3);
+}
+
+/// `gov proxy use corp --private P` routes private modules on purpose:
+/// through the company proxy by default (GONOPROXY=none, which doctor
+/// accepts), straight from version control on request, never towards
+/// proxy.golang.org; GONOSUMDB keeps them off the public checksum database.
+#[test]
+fn corp_private_routing_is_explicit_and_doctor_accepts_it() {
+    let sb = world();
+    let profile = || std::fs::read_to_string(sb.home().join("env")).unwrap_or_default();
+    let corp = [
+        "proxy",
+        "use",
+        "corp",
+        "--url",
+        "https://goproxy.corp.example",
+    ];
+    let private = ["--private", "git.corp.example/*"];
+    sb.ok(&[&corp[..], &private[..]].concat());
+    let p = profile();
+    assert!(p.contains("GONOPROXY=none\n"), "{p}");
+    assert!(p.contains("GONOSUMDB=git.corp.example/*\n"), "{p}");
+    assert!(p.contains("GOPRIVATE=git.corp.example/*\n"), "{p}");
+    let (out, v) = doctor(&sb, &["--offline"], &[]);
+    assert_eq!(status(&v, "settings.goprivate", None), "ok", "{v:#}");
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+
+    sb.ok(&[&corp[..], &private[..], &["--private-via", "direct"]].concat());
+    let p = profile();
+    assert!(p.contains("GONOPROXY=git.corp.example/*\n"), "{p}");
+    assert!(p.contains("GONOSUMDB=git.corp.example/*\n"), "{p}");
+    // With the public fallback, only direct keeps private paths inside.
+    sb.ok(&[&corp[..], &private[..], &["--fallback"]].concat());
+    assert!(profile().contains("GONOPROXY=git.corp.example/*\n"));
+    let before = profile();
+    for (args, hint) in [
+        (
+            vec!["--private-via", "proxy", "--fallback"],
+            "proxy.golang.org",
+        ),
+        (vec!["--private-via", "vpn"], "proxy"),
+        (vec!["--private-via=", "proxy"], "ROUTE"),
+    ] {
+        let err = sb.fails(&[&corp[..], &private[..], &args[..]].concat(), 2);
+        assert!(err.contains(hint), "{args:?}: {err}");
+    }
+    let err = sb.fails(&[&corp[..], &["--private-via", "proxy"]].concat(), 2);
+    assert!(err.contains("--private"), "{err}");
+    let err = sb.fails(&["proxy", "use", "cn", "--private-via", "direct"], 2);
+    assert!(err.contains("corp preset"), "{err}");
+    assert_eq!(profile(), before, "refused commands change nothing");
+
+    // GONOPROXY=none with a public proxy on the list does leak: a warning.
+    sb.ok(&[
+        "proxy",
+        "set",
+        "GOPROXY=https://goproxy.corp.example,https://proxy.golang.org,direct",
+        "GONOPROXY=none",
+    ]);
+    let (_, v) = doctor(&sb, &["--offline"], &[]);
+    let pr = check(&v, "settings.goprivate", None);
+    assert_eq!(pr["status"], "warning", "{pr:#}");
+    assert!(
+        pr["finding"].as_str().unwrap_or("").contains("GONOPROXY"),
+        "{pr:#}"
+    );
 }
 
 #[test]

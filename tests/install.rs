@@ -845,3 +845,45 @@ fn version_entry_points_follow_installs_and_spare_foreign_files() {
         assert!(!sb.dir.path().join("sysbin/go1.21.13").exists());
     }
 }
+
+/// An account installing what the system layer already holds gets that
+/// copy (nothing downloaded, told where it is); `--force` installs its own.
+#[test]
+fn a_version_in_the_system_layer_is_not_downloaded_again() {
+    let sb = Sandbox::new();
+    sb.publish_versions(&["1.22.5"]);
+    sb.ok(&["install", "--system", "1.22.5"]);
+    let archives = || {
+        sb.server
+            .requests()
+            .iter()
+            .filter(|r| r.route.ends_with(".tar.gz"))
+            .count()
+    };
+    let fetched = archives();
+    let out = sb
+        .cmd()
+        .args(["install", "1.22.5"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("system layer"), "{err}");
+    assert!(err.contains("--force"), "{err}");
+    assert!(!sb.home().join("versions/1.22.5").exists());
+    assert_eq!(archives(), fetched, "no second download");
+    let json = sb.ok(&["install", "1.22.5", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+    assert_eq!(v["changed"], false, "{v}");
+    assert_eq!(v["action"], "already-installed", "{v}");
+    assert!(
+        v["goroot"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with(&sb.system_home().display().to_string()),
+        "{v}"
+    );
+
+    sb.ok(&["install", "--force", "1.22.5"]);
+    assert!(sb.home().join("versions/1.22.5/bin").is_dir());
+}

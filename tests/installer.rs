@@ -482,6 +482,41 @@ fn as_user(shell: &str, persist: bool) {
     );
 }
 
+/// Root with GOV_SYSTEM_BIN_DIR (and GOV_SYSTEM_HOME) set: gov goes there,
+/// where gov itself puts root's entry points, and /usr/local/bin stays
+/// untouched. Needs a mount namespace so a wrong default cannot reach the
+/// host's /usr/local.
+#[test]
+fn root_honours_gov_system_bin_dir() {
+    if !can_unshare() {
+        eprintln!("skipped: needs root and mount namespaces");
+        return;
+    }
+    let w = World::new();
+    let usr_local = w.dir("usr-local");
+    let sysbin = w.dir("sys-bin").display().to_string();
+    let mut env = w.env();
+    env.push(("HOME".into(), w.dir("root-home").display().to_string()));
+    env.push(("TMPDIR".into(), w.dir("tmp").display().to_string()));
+    env.push(("GOV_SYSTEM_BIN_DIR".into(), sysbin.clone()));
+    env.push((
+        "GOV_SYSTEM_HOME".into(),
+        w.dir("sys-home").display().to_string(),
+    ));
+    let script = format!(
+        "mount --bind '{}' /usr/local || exit 99\nBIN='{sysbin}'\n{}",
+        usr_local.display(),
+        pipeline("dash", "")
+    );
+    let out = run_sh(&["unshare".to_string(), "-m".to_string()], &script, &env);
+    assert_installed(&out, &sysbin);
+    assert_eq!(
+        list_dir(&usr_local),
+        Vec::<String>::new(),
+        "nothing under /usr/local"
+    );
+}
+
 #[test]
 fn dash_as_root() {
     as_root("dash");

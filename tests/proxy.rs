@@ -408,6 +408,324 @@ fn gov_downloads_honour_http_proxy_and_netrc() {
     );
 }
 
+/// A `machine host:port` entry (what Go 1.24+ matches for a URL with a
+/// port) wins over the bare host's (what earlier Go matches), which still
+/// serves when no entry names the port.
+#[test]
+fn netrc_matches_host_and_port_before_the_host() {
+    let sb = Sandbox::new();
+    sb.publish_versions(&["1.22.5"]);
+    let port = sb.server.addr().port();
+    let netrc = sb.dir.path().join("netrc");
+    let sent = |entries: &str| {
+        std::fs::write(&netrc, entries).unwrap_or_else(|e| panic!("{e}"));
+        let out = sb
+            .cmd()
+            .env("NETRC", &netrc)
+            .args(["install", "--force", "1.22.5"])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        sb.server
+            .requests()
+            .into_iter()
+            .rev()
+            .find(|r| r.route == "/dl/index.json")
+            .and_then(|r| r.header("authorization").map(str::to_string))
+    };
+    let both = format!(
+        "machine 127.0.0.1 login old password wrong\nmachine 127.0.0.1:{port} login ci password s3cret\n"
+    );
+    assert_eq!(
+        sent(&both).as_deref(),
+        Some("Basic Y2k6czNjcmV0"),
+        "ci:s3cret"
+    );
+    let other_port = format!(
+        "machine 127.0.0.1:{} login x password y\nmachine 127.0.0.1 login ci password s3cret\n",
+        port.wrapping_add(1)
+    );
+    assert_eq!(sent(&other_port).as_deref(), Some("Basic Y2k6czNjcmV0"));
+}
+
+/// `gov proxy login` as an account: one run with the secret on standard
+/// input writes entries gov (and Go, old and new) use, 0600, keeping the
+/// file's other entries; the secret is never printed.
+fn login(sb: &Sandbox, netrc: &Path, args: &[&str], stdin: &str) -> Output {
+    sb.cmd()
+        .env("NETRC", netrc)
+        .args(["proxy", "login"])
+        .args(args)
+        .write_stdin(stdin)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn proxy_login_writes_a_netrc_entry_both_use() {
+    let sb = Sandbox::new();
+    sb.publish_versions(&["1.22.5"]);
+    let url = sb.server.url_for("");
+    let url = url.trim_end_matches('/');
+    let port = sb.server.addr().port();
+    let netrc = sb.dir.path().join("netrc");
+    std::fs::write(
+        &netrc,
+        format!("machine git.corp.example login me password keep\nmachine 127.0.0.1:{port} login old password stale\ndefault login anon password x\n"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = login(&sb, &netrc, &[url, "--user", "ci"], "s3cret\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(!shown.contains("s3cret"), "{shown}");
+    assert!(
+        shown.contains(&netrc.display().to_string()),
+        "says where: {shown}"
+    );
+    assert_eq!(mode_of(&netrc), 0o600);
+    let body = std::fs::read_to_string(&netrc).unwrap_or_default();
+    assert!(
+        body.contains("machine git.corp.example login me password keep\n"),
+        "{body}"
+    );
+    assert!(
+        body.contains(&format!(
+            "machine 127.0.0.1:{port} login ci password s3cret\n"
+        )),
+        "{body}"
+    );
+    assert!(
+        body.contains("machine 127.0.0.1 login ci password s3cret\n"),
+        "{body}"
+    );
+    assert!(!body.contains("stale"), "{body}");
+    assert!(body.ends_with("default login anon password x\n"), "{body}");
+    let out = sb
+        .cmd()
+        .env("NETRC", &netrc)
+        .args(["install", "1.22.5"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let sent = sb
+        .server
+        .requests()
+        .into_iter()
+        .find(|r| r.route == "/dl/index.json")
+        .and_then(|r| r.header("authorization").map(str::to_string));
+    assert_eq!(sent.as_deref(), Some("Basic Y2k6czNjcmV0"), "ci:s3cret");
+
+    // A bare-host entry with other credentials (another service on that
+    // host) is kept, and the user told.
+    std::fs::write(&netrc, "machine 127.0.0.1 login git password other\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = login(&sb, &netrc, &[url, "--user", "ci"], "s3cret\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("kept the existing entry"),
+        "{}",
+        text(&out.stderr)
+    );
+    let body = std::fs::read_to_string(&netrc).unwrap_or_default();
+    assert!(
+        body.contains("machine 127.0.0.1 login git password other\n"),
+        "{body}"
+    );
+    assert!(
+        body.contains(&format!(
+            "machine 127.0.0.1:{port} login ci password s3cret\n"
+        )),
+        "{body}"
+    );
+
+    // Hostile input: refused with 2, the file untouched.
+    let before = std::fs::read(&netrc).unwrap_or_default();
+    let cases: &[(&[&str], &str, &str)] = &[
+        (
+            &["https://ci:tok@goproxy.corp.example", "--user", "ci"],
+            "s\n",
+            "credentials",
+        ),
+        (
+            &[
+                "https://goproxy.corp.example\nmachine evil.example",
+                "--user",
+                "ci",
+            ],
+            "s\n",
+            "control",
+        ),
+        (
+            &["http://goproxy.corp.example", "--user", "ci"],
+            "s\n",
+            "https",
+        ),
+        (
+            &["ftp://goproxy.corp.example", "--user", "ci"],
+            "s\n",
+            "https",
+        ),
+        (
+            &["https://goproxy.corp.example", "--user", "c i"],
+            "s\n",
+            "login",
+        ),
+        (
+            &["https://goproxy.corp.example", "--user", "ci"],
+            "two words\n",
+            "secret",
+        ),
+        (
+            &["https://goproxy.corp.example", "--user", "ci"],
+            "",
+            "empty",
+        ),
+        (
+            &[
+                "https://goproxy.corp.example",
+                "--user",
+                "ci",
+                "--password",
+                "s",
+            ],
+            "",
+            "--password",
+        ),
+        (
+            &["https://goproxy.corp.example", "--user", "ci", "--system"],
+            "s\n",
+            "per account",
+        ),
+    ];
+    for (args, stdin, hint) in cases {
+        let out = login(&sb, &netrc, args, stdin);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(hint), "{args:?}: {err}");
+        assert!(!err.contains("tok@"), "{err}");
+        assert_eq!(
+            std::fs::read(&netrc).unwrap_or_default(),
+            before,
+            "{args:?}"
+        );
+    }
+    // Root writing into another account's directory (sudo keeping HOME):
+    // refused, nothing written.
+    if euid_of_self() == 0 {
+        let theirs = sb.dir.path().join("theirs");
+        std::fs::create_dir(&theirs).unwrap_or_else(|e| panic!("{e}"));
+        std::os::unix::fs::chown(&theirs, Some(65534), Some(65534))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let out = login(
+            &sb,
+            &theirs.join(".netrc"),
+            &["https://goproxy.corp.example", "--user", "ci"],
+            "s\n",
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("another account"),
+            "{}",
+            text(&out.stderr)
+        );
+        assert!(!theirs.join(".netrc").exists());
+    }
+    // A netrc that is a symlink, or holds macros: refused, nothing changed.
+    let real = sb.dir.path().join("real-netrc");
+    std::fs::write(&real, "machine a.example login a password b\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let link = sb.dir.path().join("link-netrc");
+    std::os::unix::fs::symlink(&real, &link).unwrap_or_else(|e| panic!("{e}"));
+    let out = login(
+        &sb,
+        &link,
+        &["https://goproxy.corp.example", "--user", "ci"],
+        "s\n",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("symlink"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(std::fs::symlink_metadata(&link).is_ok_and(|m| m.file_type().is_symlink()));
+    assert_eq!(
+        std::fs::read_to_string(&real).unwrap_or_default(),
+        "machine a.example login a password b\n"
+    );
+    std::fs::write(
+        &real,
+        "macdef init\ncd /\n\nmachine a.example login a password b\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = login(
+        &sb,
+        &real,
+        &["https://goproxy.corp.example", "--user", "ci"],
+        "s\n",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("macdef"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// Loopback is never proxied, as in Go: a mirror on 127.0.0.1 or localhost
+/// (an SSH tunnel, in the field) is reached directly while HTTPS_PROXY and
+/// HTTP_PROXY name a company proxy, with or without NO_PROXY.
+#[test]
+fn loopback_mirrors_bypass_the_proxy_variables() {
+    let sb = Sandbox::new();
+    sb.publish_versions(&["1.22.5"]);
+    let fwd = support::ForwardProxy::start(sb.server.addr());
+    let localhost = sb.mirror().replace("127.0.0.1", "localhost");
+    for (i, (mirror, no_proxy)) in [
+        (sb.mirror(), None),
+        (localhost.clone(), Some("corp.example")),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut cmd = sb.cmd();
+        cmd.env("GOV_INDEX_URL", format!("{mirror}/index.json"))
+            .env("GOV_MIRROR", &mirror)
+            .env("HTTPS_PROXY", fwd.url())
+            .env("HTTP_PROXY", fwd.url())
+            .env("GOV_HTTP_RETRIES", "0")
+            .env_remove("NO_PROXY");
+        if let Some(n) = no_proxy {
+            cmd.env("no_proxy", n);
+        }
+        let args: &[&str] = if i == 0 {
+            &["install", "1.22.5"]
+        } else {
+            &["install", "--force", "1.22.5"]
+        };
+        let out = cmd.args(args).output().unwrap_or_else(|e| panic!("{e}"));
+        assert!(out.status.success(), "{mirror}: {}", text(&out.stderr));
+    }
+    assert_eq!(
+        fwd.seen(),
+        Vec::<String>::new(),
+        "nothing went through the proxy"
+    );
+    // A remote name still goes through it.
+    let out = sb
+        .cmd()
+        .env("GOV_INDEX_URL", "http://mirror.test/dl/index.json")
+        .env("GOV_MIRROR", "http://mirror.test/dl")
+        .env("GOV_ALLOW_HTTP", "1")
+        .env("HTTP_PROXY", fwd.url())
+        .env_remove("NO_PROXY")
+        .args(["install", "--force", "1.22.5"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!fwd.seen().is_empty());
+}
+
 /// An HTTPS index served by `openssl s_server` with a self-signed CA: refused
 /// until SSL_CERT_FILE names the CA (a corporate CA, in the field).
 #[test]
@@ -612,4 +930,11 @@ fn a_hand_edited_profile_reads_the_same_in_shims_and_entry_points() {
     for (who, seen) in &got {
         assert_eq!(seen, want, "{who}: {got:?}");
     }
+}
+
+fn euid_of_self() -> u32 {
+    std::fs::metadata("/proc/self").map_or(u32::MAX, |m| {
+        use std::os::unix::fs::MetadataExt;
+        m.uid()
+    })
 }

@@ -441,6 +441,43 @@ fn real_module_download_through_the_configured_proxy() {
         http.hits("/example.com/greet/@v/v1.0.0.zip") >= 1,
         "downloaded through the HTTP proxy"
     );
+
+    // The corp preset with a private module path: real Go fetches it
+    // through the company proxy (GONOPROXY=none), not from version control
+    // (no network here, so a direct fetch would fail), and skips the public
+    // checksum database for it.
+    sb.ok(&["proxy", "unset", "GONOSUMDB"]);
+    sb.ok(&[
+        "proxy",
+        "use",
+        "corp",
+        "--url",
+        &http.url(),
+        "--private",
+        "example.com",
+    ]);
+    let zips = http.hits("/example.com/greet/@v/v1.0.0.zip");
+    let app = sb.dir.path().join("app3");
+    write_app(&app);
+    let out = sh_managed(
+        &sb,
+        &app,
+        &format!(
+            "export GOMODCACHE={}/modcache3; go env GONOPROXY GONOSUMDB && go mod tidy && go build -o app . && ./app",
+            app.display()
+        ),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        ["none", "example.com", "hello from greet"]
+    );
+    assert!(http.hits("/example.com/greet/@v/v1.0.0.zip") > zips);
 }
 
 /// go.mod's `go` line is a minimum, as for Go itself. With only an older

@@ -42,6 +42,11 @@ enum Cmd {
         /// corp: module path patterns that skip the public proxy and checksum database.
         #[arg(long)]
         private: Option<String>,
+        /// corp: how private modules are fetched: through the company proxy
+        /// (default; GONOPROXY=none) or straight from version control (direct).
+        /// With --fallback, only direct keeps private paths off proxy.golang.org.
+        #[arg(long, value_enum, value_name = "ROUTE")]
+        private_via: Option<proxy::PrivateVia>,
         /// corp: fall back to proxy.golang.org when the company proxy lacks a module.
         #[arg(long)]
         fallback: bool,
@@ -64,6 +69,16 @@ enum Cmd {
     Check {
         #[arg(long)]
         json: bool,
+    },
+    /// Store credentials for a company proxy in ~/.netrc (or $NETRC), as
+    /// gov and Go both read them; the secret comes from standard input (or
+    /// a prompt that does not echo), never from the command line.
+    Login {
+        /// The proxy's URL, e.g. https://goproxy.corp.example:8443
+        url: String,
+        /// The login name.
+        #[arg(long)]
+        user: String,
     },
     /// Remove keys from gov's profile.
     Unset {
@@ -94,7 +109,7 @@ impl Args {
     pub(crate) fn machine(&self) -> bool {
         match &self.cmd {
             Cmd::Use { out, .. } | Cmd::Set { out, .. } | Cmd::Unset { out, .. } => out.json,
-            Cmd::Show { .. } | Cmd::Check { .. } => false,
+            Cmd::Show { .. } | Cmd::Check { .. } | Cmd::Login { .. } => false,
         }
     }
 }
@@ -112,6 +127,13 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     let app = if a.system && writes {
         sys = app.system("proxy")?;
         &sys
+    } else if a.system && matches!(a.cmd, Cmd::Login { .. }) {
+        return Err(Error::invalid(
+            "credentials are per account: the system layer is read by every account",
+        )
+        .with_advice(
+            "run `gov proxy login` as each account that needs them (root's own: without --system)",
+        ));
     } else if a.system {
         return Err(
             Error::invalid("--system applies to `gov proxy use`, `set` and `unset`").with_advice(
@@ -124,13 +146,15 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     match a.cmd {
         Cmd::Show { json } => show(app, json),
         Cmd::Check { json } => check(app, json),
+        Cmd::Login { url, user } => login(app, &url, &user),
         Cmd::Use {
             preset,
             url,
             private,
+            private_via,
             fallback,
             out,
-        } => use_preset(app, preset, url, private, fallback, out),
+        } => use_preset(app, preset, url, (private, private_via), fallback, out),
         Cmd::Set { pairs, out } => {
             let mut changes = Vec::new();
             for p in &pairs {
@@ -165,7 +189,7 @@ fn use_preset(
     app: &App,
     name: Option<String>,
     url: Option<String>,
-    private: Option<String>,
+    (private, private_via): (Option<String>, Option<proxy::PrivateVia>),
     fallback: bool,
     out: Change,
 ) -> Result<()> {
@@ -173,7 +197,7 @@ fn use_preset(
         if out.json {
             let mut items = vec![json!({
                 "name": "corp",
-                "about": "a company proxy: --url URL [--private PATTERNS] [--fallback]",
+                "about": "a company proxy: --url URL [--private PATTERNS [--private-via proxy|direct]] [--fallback]",
                 "settings": null,
             })];
             for p in proxy::presets() {
@@ -186,7 +210,9 @@ fn use_preset(
             }
             return crate::cli::machine::answer(json!({ "presets": items }));
         }
-        println!("corp         a company proxy: --url URL [--private PATTERNS] [--fallback]");
+        println!(
+            "corp         a company proxy: --url URL [--private PATTERNS [--private-via proxy|direct]] [--fallback]"
+        );
         for p in proxy::presets() {
             let s: Vec<String> = p.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
             let implied = p.source.map(|source| {
@@ -202,11 +228,11 @@ fn use_preset(
             return Err(Error::invalid("the corp preset needs --url <your proxy>")
                 .with_advice("gov proxy use corp --url https://goproxy.corp.example --private 'git.corp.example/*'"));
         };
-        proxy::corp_preset(&url, private.as_deref(), fallback)?
+        proxy::corp_preset(&url, private.as_deref(), private_via, fallback)?
     } else {
-        if url.is_some() || private.is_some() || fallback {
+        if url.is_some() || private.is_some() || private_via.is_some() || fallback {
             return Err(Error::invalid(
-                "--url, --private and --fallback belong to the corp preset",
+                "--url, --private, --private-via and --fallback belong to the corp preset",
             ));
         }
         proxy::preset(&name).ok_or_else(|| {
@@ -490,4 +516,94 @@ fn check(app: &App, json_out: bool) -> Result<()> {
             .warn("no proxy answered; this machine may need HTTPS_PROXY, or the offline preset");
     }
     Ok(())
+}
+
+/// `gov proxy login`: checks everything before asking for the secret, and
+/// says where the entry went.
+fn login(app: &App, raw_url: &str, user: &str) -> Result<()> {
+    use crate::net::netrc;
+    let url = netrc::login_url(raw_url)?;
+    netrc::check_token("login", user)?;
+    let secret = read_secret(&format!(
+        "password for {user} at {}: ",
+        url.host_str().unwrap_or("")
+    ))?;
+    netrc::check_token("secret", &secret)?;
+    let creds = netrc::Credentials {
+        login: user.to_string(),
+        password: secret,
+    };
+    let saved = netrc::save_login(&url, &creds)?;
+    let whose = if crate::core::perms::euid() == 0 {
+        " (root's own; other accounts keep their own ~/.netrc)"
+    } else {
+        ""
+    };
+    app.ui.status(&format!(
+        "stored credentials for {} in {}{whose}, mode 0600",
+        saved.machines.join(" and "),
+        saved.path.display()
+    ));
+    if let Some(host) = saved.kept {
+        app.ui.warn(&format!(
+            "kept the existing entry for {host} (other credentials): Go 1.23 and earlier use it for this URL"
+        ));
+    }
+    Ok(())
+}
+
+/// The secret: one line of standard input, or typed at a prompt with echo
+/// off when standard input is a terminal.
+fn read_secret(prompt: &str) -> Result<String> {
+    use std::io::{BufRead, IsTerminal, Read, Write};
+    let stdin = std::io::stdin();
+    let tty = stdin.is_terminal();
+    let echo = if tty {
+        eprint!("{prompt}");
+        let _ = std::io::stderr().flush();
+        Some(EchoOff::new())
+    } else {
+        None
+    };
+    let mut line = String::new();
+    let read = stdin.lock().take(64 * 1024).read_line(&mut line);
+    drop(echo);
+    if tty {
+        eprintln!();
+    }
+    read.map_err(|e| Error::invalid("cannot read the secret from standard input").with_source(e))?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_string())
+}
+
+/// Terminal echo off while it lives (restored on drop).
+struct EchoOff(Option<libc::termios>);
+
+impl EchoOff {
+    fn new() -> EchoOff {
+        // SAFETY: tcgetattr/tcsetattr on fd 0 with a zeroed termios the
+        // call fills in; failure leaves the terminal as it was.
+        unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            if libc::tcgetattr(0, &mut t) != 0 {
+                return EchoOff(None);
+            }
+            let saved = t;
+            t.c_lflag &= !libc::ECHO;
+            if libc::tcsetattr(0, libc::TCSANOW, &t) != 0 {
+                return EchoOff(None);
+            }
+            EchoOff(Some(saved))
+        }
+    }
+}
+
+impl Drop for EchoOff {
+    fn drop(&mut self) {
+        if let Some(saved) = self.0 {
+            // SAFETY: restores the attributes read in `new`.
+            unsafe {
+                libc::tcsetattr(0, libc::TCSANOW, &saved);
+            }
+        }
+    }
 }

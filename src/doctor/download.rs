@@ -74,7 +74,7 @@ fn send(
     }
     if let Some(c) = reqwest::Url::parse(url)
         .ok()
-        .and_then(|u| u.host_str().and_then(crate::net::netrc::lookup))
+        .and_then(|u| crate::net::netrc::lookup(&u))
     {
         req = req.basic_auth(c.login, Some(c.password));
     }
@@ -145,7 +145,7 @@ fn index_stage(url: &str, timeout: Duration) -> Stage {
     let mut req = client.get(url);
     if let Some(c) = reqwest::Url::parse(url)
         .ok()
-        .and_then(|u| u.host_str().and_then(crate::net::netrc::lookup))
+        .and_then(|u| crate::net::netrc::lookup(&u))
     {
         req = req.basic_auth(c.login, Some(c.password));
     }

@@ -467,9 +467,18 @@ fn settings_checks(layout: &Layout, out: &mut Vec<Check>) {
     // GOPRIVATE patterns that an explicit GONOPROXY / GONOSUMDB drops.
     let (private, _) = get("GOPRIVATE");
     let mut leaks = Vec::new();
+    // Private modules through GOPROXY (GONOPROXY=none, `--private-via
+    // proxy`) are fine while no public proxy is on the list.
+    let public: Vec<String> = crate::settings::proxy::public_proxy_hosts();
+    let public_on_list = goproxy.split([',', '|']).any(|u| {
+        url::Url::parse(u)
+            .ok()
+            .and_then(|u| u.host_str().map(|h| public.iter().any(|p| p == h)))
+            .unwrap_or(false)
+    });
     for key in ["GONOPROXY", "GONOSUMDB"] {
         let (v, src) = get(key);
-        if src.starts_with("Go's default") {
+        if src.starts_with("Go's default") || (key == "GONOPROXY" && !public_on_list) {
             continue;
         }
         let listed: Vec<&str> = v.split(',').map(str::trim).collect();

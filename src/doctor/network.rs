@@ -95,6 +95,9 @@ pub(super) fn fail(
 
 /// The proxy gov's HTTP stack would use for `url`, from the environment.
 pub fn env_proxy_for(url: &url::Url) -> Option<url::Url> {
+    if crate::net::http::is_loopback(url) {
+        return None;
+    }
     let host = url.host_str()?.to_ascii_lowercase();
     let get = |names: &[&str]| {
         names
@@ -320,7 +323,7 @@ fn connect_tunnel(
 }
 
 pub(super) fn http_client(timeout: Duration) -> Result<reqwest::blocking::Client, String> {
-    reqwest::blocking::Client::builder()
+    crate::net::http::with_env_proxies(reqwest::blocking::Client::builder())
         .user_agent(crate::net::http::user_agent())
         .connect_timeout(timeout)
         .timeout(timeout)

@@ -280,7 +280,7 @@ impl Http {
 
     /// One attempt per request, each bounded by `timeout`.
     pub fn probe(timeout: std::time::Duration) -> Result<Http> {
-        let client = reqwest::blocking::Client::builder()
+        let client = http::with_env_proxies(reqwest::blocking::Client::builder())
             .user_agent(http::user_agent())
             .connect_timeout(timeout)
             .timeout(timeout)

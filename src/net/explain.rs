@@ -8,11 +8,11 @@ use reqwest::StatusCode;
 
 /// The proxy a request to `url` goes through, as reqwest's system-proxy
 /// rules pick it: the scheme's variable (either case), then ALL_PROXY,
-/// unless NO_PROXY covers the host. Returns (variable, host:port).
+/// unless the host is loopback or NO_PROXY covers it. Returns (variable, host:port).
 pub fn proxy_for(url: &str) -> Option<(String, String)> {
     let u = reqwest::Url::parse(url).ok()?;
     let host = u.host_str()?.trim_start_matches('[').trim_end_matches(']');
-    if no_proxy_covers(host) {
+    if crate::net::http::is_loopback(&u) || no_proxy_covers(host) {
         return None;
     }
     let names: &[&str] = if u.scheme() == "https" {

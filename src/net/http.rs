@@ -57,12 +57,13 @@ pub fn user_agent() -> String {
     format!("gov/{}", env!("CARGO_PKG_VERSION"))
 }
 
-/// Builds the client. Honours HTTPS_PROXY/NO_PROXY (reqwest's system proxy
-/// support) and both the bundled and the system's trusted roots.
+/// Builds the client. Honours HTTPS_PROXY/HTTP_PROXY/ALL_PROXY/NO_PROXY
+/// (loopback never proxied) and both the bundled and the system's trusted
+/// roots.
 pub fn build_client() -> Result<Client> {
     let connect = env_u64("GOV_HTTP_CONNECT_TIMEOUT").unwrap_or(15);
     let read = env_u64("GOV_HTTP_READ_TIMEOUT").unwrap_or(60);
-    Client::builder()
+    with_env_proxies(Client::builder())
         .user_agent(user_agent())
         .connect_timeout(Duration::from_secs(connect))
         // In the blocking client this bounds each read of a body, not the
@@ -71,6 +72,45 @@ pub fn build_client() -> Result<Client> {
         .redirect(redirect_policy())
         .build()
         .map_err(|e| Error::new(ErrorKind::Network, "cannot set up the HTTP client").with_source(e))
+}
+
+/// Loopback destinations that bypass every proxy, as Go's net/http does (an
+/// SSH tunnel to a module proxy on 127.0.0.1 works behind a company proxy).
+const LOOPBACK_NO_PROXY: &str = "localhost,127.0.0.0/8,::1";
+
+/// The proxy variables as reqwest's system-proxy support reads them (either
+/// case, ALL_PROXY as the fallback, nothing at all under CGI, where
+/// HTTP_PROXY may come from a request header), with loopback added to
+/// NO_PROXY.
+pub(crate) fn with_env_proxies(
+    builder: reqwest::blocking::ClientBuilder,
+) -> reqwest::blocking::ClientBuilder {
+    let builder = builder.no_proxy();
+    if std::env::var_os("REQUEST_METHOD").is_some() {
+        return builder;
+    }
+    let first = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| std::env::var(n).ok())
+            .filter(|v| !v.trim().is_empty())
+    };
+    let all = first(&["ALL_PROXY", "all_proxy"]);
+    let http = first(&["HTTP_PROXY", "http_proxy"]).or_else(|| all.clone());
+    let https = first(&["HTTPS_PROXY", "https_proxy"]).or(all);
+    let mut bypass = first(&["NO_PROXY", "no_proxy"]).unwrap_or_default();
+    bypass.push(',');
+    bypass.push_str(LOOPBACK_NO_PROXY);
+    let no = reqwest::NoProxy::from_string(&bypass);
+    let mut builder = builder;
+    // An unparsable value is ignored, as reqwest's own reading does.
+    if let Some(p) = http.and_then(|u| reqwest::Proxy::http(u).ok()) {
+        builder = builder.proxy(p.no_proxy(no.clone()));
+    }
+    if let Some(p) = https.and_then(|u| reqwest::Proxy::https(u).ok()) {
+        builder = builder.proxy(p.no_proxy(no));
+    }
+    builder
 }
 
 /// Refuses schemes gov does not speak, and plain http to anything but
@@ -139,7 +179,7 @@ pub fn netrc_for(url: &str) -> Option<crate::net::netrc::Credentials> {
     if !u.username().is_empty() || !(u.scheme() == "https" || is_loopback(&u)) {
         return None;
     }
-    u.host_str().and_then(crate::net::netrc::lookup)
+    crate::net::netrc::lookup(&u)
 }
 
 /// Reads at most `limit` bytes of a body; more is an error, not a longer

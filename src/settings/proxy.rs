@@ -457,9 +457,29 @@ pub fn preset(name: &str) -> Option<Preset> {
     presets().into_iter().find(|p| p.name == name)
 }
 
+/// How `gov proxy use corp` routes private modules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PrivateVia {
+    /// Through the company proxy (GONOPROXY=none): what it is there for.
+    Proxy,
+    /// Straight from version control (GONOPROXY=the patterns, Go's default).
+    Direct,
+}
+
+/// The value of GONOPROXY that matches no module path, so every module
+/// (private ones included) goes through GOPROXY; `go help module-private`
+/// documents it.
+pub const NO_MODULE: &str = "none";
+
 /// The corporate form: a company proxy first (optionally falling back to
-/// the public one), private modules skipping the public proxy and database.
-pub fn corp_preset(url: &str, private: Option<&str>, fallback: bool) -> Result<Preset> {
+/// the public one), private modules routed as `via` says and never checked
+/// against the public checksum database.
+pub fn corp_preset(
+    url: &str,
+    private: Option<&str>,
+    via: Option<PrivateVia>,
+    fallback: bool,
+) -> Result<Preset> {
     let proxy = if fallback {
         format!("{url},https://proxy.golang.org,direct")
     } else {
@@ -470,16 +490,56 @@ pub fn corp_preset(url: &str, private: Option<&str>, fallback: bool) -> Result<P
         ("GOPROXY", proxy),
         ("GOSUMDB", "sum.golang.org".to_string()),
     ];
-    if let Some(p) = private {
-        validate_globs("GOPRIVATE", p)?;
-        settings.push(("GOPRIVATE", p.to_string()));
-    }
-    Ok(Preset {
+    let Some(p) = private else {
+        if via.is_some() {
+            return Err(Error::invalid("--private-via needs --private <patterns>")
+                .with_advice("gov proxy use corp --url URL --private 'git.corp.example/*' --private-via proxy"));
+        }
+        return Ok(corp(settings));
+    };
+    validate_globs("GOPRIVATE", p)?;
+    // With the public fallback, a private path the company proxy lacks
+    // would be asked of proxy.golang.org: only direct keeps it inside.
+    let via = match (via, fallback) {
+        (Some(PrivateVia::Proxy), true) => {
+            return Err(Error::invalid(
+                "--private-via proxy with --fallback would ask proxy.golang.org for private module paths the company proxy lacks",
+            )
+            .with_advice("drop --fallback, or use --private-via direct"));
+        }
+        (Some(v), _) => v,
+        (None, true) => PrivateVia::Direct,
+        (None, false) => PrivateVia::Proxy,
+    };
+    let noproxy = match via {
+        PrivateVia::Proxy => NO_MODULE.to_string(),
+        PrivateVia::Direct => p.to_string(),
+    };
+    settings.push(("GOPRIVATE", p.to_string()));
+    settings.push(("GONOPROXY", noproxy));
+    settings.push(("GONOSUMDB", p.to_string()));
+    Ok(corp(settings))
+}
+
+fn corp(settings: Vec<(&'static str, String)>) -> Preset {
+    Preset {
         name: "corp",
         about: "a company proxy; private modules skip the public proxy and checksum database",
         settings,
         source: None,
-    })
+    }
+}
+
+/// The hosts of the public proxies the presets name: private module paths
+/// must never reach them.
+pub fn public_proxy_hosts() -> Vec<String> {
+    presets()
+        .iter()
+        .flat_map(|p| p.settings.iter())
+        .filter(|(k, _)| *k == "GOPROXY")
+        .flat_map(|(_, v)| v.split([',', '|']))
+        .filter_map(|u| url::Url::parse(u).ok()?.host_str().map(str::to_string))
+        .collect()
 }
 
 /// One effective setting and the layer it comes from.

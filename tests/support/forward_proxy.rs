@@ -1,7 +1,7 @@
 //! An HTTP forward proxy on loopback, as HTTPS_PROXY / HTTP_PROXY point to:
 //! absolute-form GETs are fetched from a fixed upstream (whatever the host
 //! name says, so test names need no DNS), CONNECT opens a tunnel to the
-//! named host:port. It records what it was asked for.
+//! named host:port (a `*.test` host: to that port on 127.0.0.1). It records what it was asked for.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -73,7 +73,13 @@ fn serve(conn: TcpStream, upstream: SocketAddr, log: &Mutex<Vec<String>>) -> std
         if let Ok(mut l) = log.lock() {
             l.push(format!("CONNECT {target}"));
         }
-        let up = TcpStream::connect(target.as_str())?;
+        // `*.test` never resolves: such tunnels end on this machine, so a
+        // test can name a remote host that only the proxy reaches.
+        let local = target
+            .rsplit_once(':')
+            .filter(|(host, _)| host.ends_with(".test"))
+            .map(|(_, port)| format!("127.0.0.1:{port}"));
+        let up = TcpStream::connect(local.as_deref().unwrap_or(target.as_str()))?;
         conn.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")?;
         // Splice both ways until either side closes.
         let (mut up_r, mut up_w) = (up.try_clone()?, up);

@@ -17,14 +17,15 @@ pub struct TlsServer {
 }
 
 impl TlsServer {
-    /// Serves `www` over HTTPS as `localhost` / 127.0.0.1; keys and
+    /// Serves `www` over HTTPS as `localhost` / 127.0.0.1 (and `goproxy.test`,
+    /// reachable only through `ForwardProxy`); keys and
     /// certificates are written under `dir`.
     pub fn start(dir: &Path, www: &Path) -> TlsServer {
         let f = |name: &str| dir.join(name);
         let ext = f("leaf.ext");
         std::fs::write(
             &ext,
-            "basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n",
+            "basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,DNS:goproxy.test,IP:127.0.0.1\n",
         )
         .unwrap_or_else(|e| panic!("writing {}: {e}", ext.display()));
         let args = |words: &[&str], paths: &[(&str, PathBuf)]| -> Vec<OsString> {
