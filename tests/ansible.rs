@@ -498,29 +498,18 @@ fn fleet_converges_then_stays_put_check_mode_writes_nothing_and_bad_versions_fai
 // ---------------------------------------------------------------------------
 // The role: gov itself from a release folder, then a real Go
 
-/// scripts/dist's output (built once per test process; GOV_TEST_DIST=<dir>
-/// uses an existing one), as tests/installer.rs uses it.
-fn dist() -> &'static Path {
-    static DIST: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let built = DIST.get_or_init(|| {
-        if let Some(d) = std::env::var_os("GOV_TEST_DIST") {
-            return Ok(PathBuf::from(d));
-        }
-        let out = Command::new(repo().join("scripts/dist"))
-            .output()
-            .map_err(|e| format!("cannot run scripts/dist: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "scripts/dist failed; the role tests need the release folder it builds:\n{}",
-                describe(&out)
-            ));
-        }
-        Ok(repo().join("dist"))
-    });
-    match built {
+/// scripts/dist's signed output (built once per test process;
+/// GOV_TEST_DIST=<dir> uses an existing one), as tests/installer.rs uses it.
+fn signed_dist() -> &'static support::dist::SignedDist {
+    static DIST: OnceLock<Result<support::dist::SignedDist, String>> = OnceLock::new();
+    match DIST.get_or_init(support::dist::build_signed) {
         Ok(d) => d,
         Err(e) => panic!("{e}"),
     }
+}
+
+fn dist() -> &'static Path {
+    &signed_dist().dir
 }
 
 fn strs(v: &[String]) -> Vec<&str> {
@@ -943,6 +932,11 @@ fn role_bootstraps_gov_from_a_gov_mirror() {
             .env("GOV_INDEX_URL", f.sb.index_url())
             .env("GOV_MIRROR", f.sb.mirror())
             .env("NO_PROXY", "*")
+            // The debug gov trusts the throwaway key dist was signed with.
+            .env(
+                "GOV_TEST_RELEASE_KEYS",
+                signed_dist().keys.join("current.pub"),
+            )
             .args(["mirror", "sync"])
             .arg(&dir)
             .args(["--versions", "1.22.10", "--arch", "amd64", "--dist"])

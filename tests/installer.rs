@@ -83,49 +83,7 @@ fn dist() -> &'static Dist {
 }
 
 fn load_dist() -> Result<Dist, String> {
-    let keys_out = Command::new(repo().join("scripts/test-release-keys"))
-        .output()
-        .map_err(|e| format!("cannot run scripts/test-release-keys: {e}"))?;
-    if !keys_out.status.success() {
-        return Err(format!(
-            "scripts/test-release-keys failed:\n{}",
-            describe(&keys_out)
-        ));
-    }
-    let keys = PathBuf::from(text(&keys_out.stdout).trim());
-    let dir = match std::env::var_os("GOV_TEST_DIST") {
-        Some(d) => PathBuf::from(d),
-        None => {
-            let started = std::time::Instant::now();
-            let out = Command::new(repo().join("scripts/dist"))
-                .current_dir(repo())
-                .env("GOV_SIGNING_KEY", keys.join("current"))
-                .env("GOV_DIST_EXTRA_KEYS", keys.join("next.pub"))
-                .env_remove("GOV_DIST_OUT")
-                .env_remove("GOV_DIST_TARGET")
-                .env_remove("GOV_DIST_RELEASE_BASE")
-                .output()
-                .map_err(|e| format!("cannot run scripts/dist: {e}"))?;
-            if !out.status.success() {
-                return Err(format!(
-                    "scripts/dist failed, and the installer tests need the dist/ it builds.\n{}\n\
-                     hint: it needs `python3 -m pip install ziglang` and `cargo install --locked cargo-zigbuild` \
-                     (.ci/run installs both); or point GOV_TEST_DIST at a dist directory built earlier",
-                    describe(&out)
-                ));
-            }
-            eprintln!(
-                "scripts/dist took {:.1} s:\n{}",
-                started.elapsed().as_secs_f64(),
-                text(&out.stderr)
-                    .lines()
-                    .filter(|l| l.starts_with("scripts/dist:"))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            );
-            repo().join("dist")
-        }
-    };
+    let support::dist::SignedDist { dir, keys } = support::dist::build_signed()?;
     let read = |name: &str| {
         std::fs::read(dir.join(name)).map_err(|e| {
             format!(

@@ -8,6 +8,7 @@
 
 pub mod account;
 pub mod archive;
+pub mod dist;
 pub mod forward_proxy;
 pub mod nginx;
 pub mod sandbox;
