@@ -204,7 +204,8 @@ impl World {
             .arg("sh")
             .arg(&self.mirror)
             .args(args)
-            .env("GOV_RELEASE_BASE", self.sb.server.url_for("/release"));
+            .env("GOV_RELEASE_BASE", self.sb.server.url_for("/release"))
+            .env("GOV_TEST_RELEASE_KEYS", test_keys().join("current.pub"));
         run_program(&mut c)
     }
 
