@@ -23,6 +23,7 @@ mod outdated;
 mod persist;
 mod proxy;
 mod prune;
+pub mod reference;
 mod self_update;
 pub mod terminal;
 mod uninstall;
