@@ -52,6 +52,16 @@ impl Layers {
         }
     }
 
+    /// An account layer at `own` over a system layer at `system` (their
+    /// entry points in `bin/` of each): for tests and tools that build
+    /// layers without reading the environment.
+    pub fn from_homes(own: &std::path::Path, system: &std::path::Path) -> Layers {
+        Layers {
+            own: Some(Layout::new(own.to_path_buf(), own.join("bin"))),
+            system: Layout::new(system.to_path_buf(), system.join("bin")),
+        }
+    }
+
     /// The caller's own layer (the system layer for root by default).
     pub fn own(&self) -> Option<&Layout> {
         self.own.as_ref()

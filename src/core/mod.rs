@@ -6,6 +6,7 @@
 
 pub mod arch;
 pub mod config;
+pub mod env;
 pub mod error;
 pub mod fsutil;
 pub mod installed;
@@ -14,6 +15,7 @@ pub mod layout;
 pub mod lock;
 pub mod perms;
 pub mod quote;
+pub mod registry;
 pub mod report;
 pub mod safe_read;
 pub mod style;

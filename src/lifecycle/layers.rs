@@ -34,6 +34,15 @@ pub fn layers(app: &App) -> Vec<Layer> {
         .collect()
 }
 
+/// Rewrites the env shims of every version installed in `layout` (after
+/// its profile changed).
+pub fn refresh_shims(layout: &Layout) -> Result<()> {
+    for inst in installed::list(layout)? {
+        crate::entry::shim::write(layout, inst.version.as_str())?;
+    }
+    Ok(())
+}
+
 /// An installed version and the layer holding it.
 #[derive(Debug, Clone)]
 pub struct InstalledIn {

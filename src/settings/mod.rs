@@ -7,3 +7,4 @@ pub mod goenv;
 pub mod goflags;
 pub mod persist;
 pub mod proxy;
+pub mod registry;
