@@ -47,7 +47,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         Scope::System => Layout::system(),
         Scope::User => app.layout.clone(),
     };
-    let changed = persist::persist(&layout, scope, &a.root, a.remove)?;
+    let changed = persist::persist(&layout, scope, &a.root, a.remove, &app.env)?;
     if changed.is_empty() {
         app.ui.status("nothing to change");
     }
@@ -68,7 +68,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         app.ui
             .status("system services see it after `systemctl daemon-reexec` (or a reboot)");
     }
-    let this_shell = match persist::login_shell().as_str() {
+    let this_shell = match persist::login_shell(&app.env).as_str() {
         "fish" => "gov init fish | source".to_string(),
         "zsh" => "eval \"$(gov init zsh)\"".to_string(),
         _ => "eval \"$(gov init bash)\"".to_string(),

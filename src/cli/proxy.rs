@@ -387,7 +387,8 @@ fn report_changes(app: &App, changes: &[Change_]) {
 
 fn show(app: &App, json_out: bool) -> Result<()> {
     let layers = app.layers();
-    let rows = proxy::effective(
+    let rows = proxy::effective_in(
+        &app.env,
         &layers,
         crate::entry::select::current_goroot(&layers).as_deref(),
     );
@@ -431,7 +432,8 @@ fn check(app: &App, json_out: bool) -> Result<()> {
     use crate::doctor::network::{self, Endpoint};
     let mut candidates: Vec<(String, String)> = Vec::new();
     let layers = app.layers();
-    let configured = proxy::effective(
+    let configured = proxy::effective_in(
+        &app.env,
         &layers,
         crate::entry::select::current_goroot(&layers).as_deref(),
     )
