@@ -92,7 +92,12 @@ const ENVIRONMENT_D_TEMPLATE: &str = include_str!("../../shims/environment.conf"
 const SYSTEM_MANAGER_TEMPLATE: &str = include_str!("../../shims/system.conf");
 
 /// The sh lines for profile files.
-pub fn sh_lines(layout: &Layout, env: &Env) -> String {
+pub fn sh_lines(layout: &Layout) -> String {
+    sh_lines_in(layout, &Env::process())
+}
+
+/// [`sh_lines`] for the layer variables `env` sets.
+pub fn sh_lines_in(layout: &Layout, env: &Env) -> String {
     let bin = sh_quote(&layout.bin_dir().to_string_lossy());
     let exports: String = exports(layout, env)
         .into_iter()
@@ -106,7 +111,12 @@ pub fn sh_lines(layout: &Layout, env: &Env) -> String {
 
 /// systemd environment.d lines (KEY=VALUE; values quoted by systemd's
 /// rules so a `$` in a path is not expanded).
-pub fn environment_d_lines(layout: &Layout, env: &Env) -> String {
+pub fn environment_d_lines(layout: &Layout) -> String {
+    environment_d_lines_in(layout, &Env::process())
+}
+
+/// [`environment_d_lines`] for the layer variables `env` sets.
+pub fn environment_d_lines_in(layout: &Layout, env: &Env) -> String {
     let bin = environment_d_quote(&layout.bin_dir().to_string_lossy());
     let exports: String = exports(layout, env)
         .into_iter()
@@ -322,8 +332,8 @@ pub fn persist(
     // the user's choosing (`LD_PRELOAD=...`) in every login's environment.
     check_no_control("GOV_BIN_DIR", &layout.bin_dir().to_string_lossy())?;
     check_no_control("GOV_HOME", &layout.home().to_string_lossy())?;
-    let sh = sh_lines(layout, env);
-    let envd = environment_d_lines(layout, env);
+    let sh = sh_lines_in(layout, env);
+    let envd = environment_d_lines_in(layout, env);
     let (sh, envd) = if remove {
         (None, None)
     } else {
