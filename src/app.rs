@@ -147,3 +147,36 @@ impl App {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::registry::Store;
+
+    /// A command's view of the settings comes from the App's environment
+    /// and layers only: two Apps with different environments in one
+    /// process disagree as two processes would.
+    #[test]
+    fn settings_come_from_the_apps_environment() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let layout = Layout::new(dir.path().join("home"), dir.path().join("bin"));
+        let ui: Arc<dyn Reporter> = Arc::new(crate::core::report::Silent);
+        let changes = [("GOV_INDEX_TTL".to_string(), Some("42".to_string()))];
+        crate::core::config::update_layer_file(&layout, Store::Config, &changes, false)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let quiet = App::with_env(
+            layout.clone(),
+            ui.clone(),
+            Env::from_pairs([("HOME", "/x")]),
+        );
+        let loud = App::with_env(layout, ui, Env::from_pairs([("GOV_INDEX_TTL", "7")]));
+        let r = quiet.settings().resolve("GOV_INDEX_TTL");
+        assert_eq!((r.value.as_str(), r.origin_name()), ("42", "user"));
+        let r = loud.settings().resolve("GOV_INDEX_TTL");
+        assert_eq!((r.value.as_str(), r.origin_name()), ("7", "environment"));
+        assert_eq!(
+            quiet.settings().resolve("GOV_MIRROR").origin_name(),
+            "default"
+        );
+    }
+}

@@ -1,7 +1,10 @@
 //! Core types every other folder builds on: Go versions and their order,
 //! architectures, the typed on-disk layout and its layers (the account's own, the system's), errors (kind, cause chain,
 //! advice), crash-safe filesystem primitives and OS file locks, the inventory
-//! of installed trees, shell quoting, and the reporting interface.
+//! of installed trees, shell quoting, the reporting interface, the registry
+//! of every setting (`registry`), where values come from and the one
+//! format of the layers' settings files (`config`), and the process
+//! environment as one value passed down (`env`).
 //! Uses nothing else in gov.
 
 pub mod arch;
