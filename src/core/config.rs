@@ -29,11 +29,6 @@ pub fn gov_keys() -> impl Iterator<Item = &'static registry::KeySpec> {
     registry::keys_in(Store::Config)
 }
 
-/// gov's key `name`, if it is one.
-pub fn key(name: &str) -> Option<&'static registry::KeySpec> {
-    registry::key(name).filter(|k| k.store == Store::Config)
-}
-
 /// Where a set value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
@@ -80,11 +75,6 @@ impl Resolved {
             .as_ref()
             .map_or("default", |o| o.holder().name())
     }
-}
-
-/// The config file of a layer rooted at `home` (as `Layout::config_file`).
-pub fn file_of(home: &Path) -> PathBuf {
-    home.join(Store::Config.file_name())
 }
 
 /// The largest settings file gov reads: a few dozen lines in practice.

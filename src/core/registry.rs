@@ -5,6 +5,12 @@
 //! of documentation live here and nowhere else; `docs` and `gov config
 //! show` are generated from [`keys`].
 //!
+//! Where later settings fit: a new Go key (GOAUTH) is one more row with
+//! its own `Kind`; a key only an account may hold (credentials helpers)
+//! narrows `holders`; a value root locks in the system layer, a per-account
+//! expansion (`{user}`, `{home}`) or a named role preset is resolved by
+//! `config::Settings`, which already reports each value's origin.
+//!
 //! Checks that need no more than the value's shape (URLs, numbers, words)
 //! are here ([`check_shape`]); the Go keys are checked as cmd/go parses
 //! them by `settings::registry::validate`, which dispatches on [`Kind`].
