@@ -359,6 +359,12 @@ fn hostile_settings_files_are_refused() {
     std::fs::write(&elsewhere, "GOV_INDEX_TTL=1\n").expect("write");
     std::os::unix::fs::symlink(&elsewhere, &config).expect("link");
     assert_eq!(sb.ok(&["config", "get", "GOV_INDEX_TTL"]).trim(), "3600");
+    let shown = sb.gov(&["config", "show"]);
+    let warned = String::from_utf8_lossy(&shown.stderr);
+    assert!(
+        shown.status.success() && warned.contains("is a symlink"),
+        "{warned}"
+    );
     let err = sb.fails(&["config", "set", "GOV_INDEX_TTL=2"], 2);
     assert!(err.contains("is a symlink"), "{err}");
     assert_eq!(

@@ -286,6 +286,9 @@ struct ShowAnswer {
 }
 
 fn show(app: &App, json: bool) -> Result<()> {
+    for why in app.settings().refusals() {
+        app.ui.warn(why);
+    }
     if json {
         let doc = ShowAnswer {
             schema: 1,

@@ -210,6 +210,8 @@ struct LayerFile {
     system: bool,
     /// Empty when the file is missing or was refused.
     values: BTreeMap<String, String>,
+    /// Why the file was not read, when it was refused.
+    refused: Option<String>,
 }
 
 /// gov's settings as one process sees them: an environment and the config
@@ -228,8 +230,13 @@ impl Settings {
             .search()
             .map(|(layer, layout)| {
                 let path = layout.config_file();
+                let (values, refused) = match read_layer_file(&path) {
+                    Ok(values) => (values, None),
+                    Err(e) => (BTreeMap::new(), Some(e.to_string())),
+                };
                 LayerFile {
-                    values: read_layer_file(&path).unwrap_or_default(),
+                    values,
+                    refused,
                     system: layer == crate::core::layers::Layer::System,
                     path,
                 }
@@ -290,6 +297,15 @@ impl Settings {
                 origin: None,
             },
         }
+    }
+
+    /// Why each refused config file was not read (the values shown then
+    /// come from the other layers and the defaults).
+    pub fn refusals(&self) -> Vec<&str> {
+        self.files
+            .iter()
+            .filter_map(|f| f.refused.as_deref())
+            .collect()
     }
 
     /// The config files that apply, nearest first, each with whether it is
