@@ -1,12 +1,15 @@
-//! Per-invocation context: the layout, the user interface, and the HTTP
-//! client, built only when a command needs the network (a warm `list-remote`
-//! never pays for TLS setup).
+//! Per-invocation context: the environment the command reads, the layout,
+//! the user interface, gov's settings (read on first use) and the HTTP
+//! client, built only when a command needs the network (a warm
+//! `list-remote` never pays for TLS setup).
 
 use std::cell::{Cell, OnceCell};
 use std::sync::Arc;
 
 use reqwest::blocking::Client;
 
+use crate::core::config::Settings;
+use crate::core::env::Env;
 use crate::core::error::{Error, ErrorKind, Result};
 use crate::core::layers::Layers;
 use crate::core::layout::{Layout, is_root};
@@ -19,6 +22,9 @@ pub struct App {
     /// are written (the system layer for root).
     pub layout: Layout,
     pub ui: Arc<dyn Reporter>,
+    /// The environment this command reads (the process's, or one given).
+    pub env: Env,
+    settings: OnceCell<Settings>,
     /// A dry run: read what is there, write nothing (not even caches).
     read_only: Cell<bool>,
     client: OnceCell<Client>,
@@ -28,9 +34,16 @@ pub struct App {
 
 impl App {
     pub fn new(layout: Layout, ui: Arc<dyn Reporter>) -> App {
+        App::with_env(layout, ui, Env::process())
+    }
+
+    /// An App reading `env` instead of the process environment.
+    pub fn with_env(layout: Layout, ui: Arc<dyn Reporter>, env: Env) -> App {
         App {
             layout,
             ui,
+            env,
+            settings: OnceCell::new(),
             read_only: Cell::new(false),
             client: OnceCell::new(),
             refresh: Cell::new(false),
@@ -44,6 +57,13 @@ impl App {
 
     pub fn from_env(ui: Arc<dyn Reporter>) -> Result<App> {
         Ok(App::new(Layout::from_env()?, ui))
+    }
+
+    /// gov's settings as this command sees them: its environment over the
+    /// config files of its layers, read once.
+    pub fn settings(&self) -> &Settings {
+        self.settings
+            .get_or_init(|| Settings::load(self.env.clone(), &self.layers()))
     }
 
     /// The layers this account reads, nearest first.
@@ -63,7 +83,11 @@ impl App {
                 self.layout.home().display()
             )));
         }
-        Ok(App::new(Layout::system(), self.ui.clone()))
+        Ok(App::with_env(
+            Layout::system(),
+            self.ui.clone(),
+            self.env.clone(),
+        ))
     }
 
     pub fn client(&self) -> Result<Client> {
@@ -121,5 +145,38 @@ impl App {
             }
             Err(e) => Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::registry::Store;
+
+    /// A command's view of the settings comes from the App's environment
+    /// and layers only: two Apps with different environments in one
+    /// process disagree as two processes would.
+    #[test]
+    fn settings_come_from_the_apps_environment() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let layout = Layout::new(dir.path().join("home"), dir.path().join("bin"));
+        let ui: Arc<dyn Reporter> = Arc::new(crate::core::report::Silent);
+        let changes = [("GOV_INDEX_TTL".to_string(), Some("42".to_string()))];
+        crate::core::config::update_layer_file(&layout, Store::Config, &changes, false)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let quiet = App::with_env(
+            layout.clone(),
+            ui.clone(),
+            Env::from_pairs([("HOME", "/x")]),
+        );
+        let loud = App::with_env(layout, ui, Env::from_pairs([("GOV_INDEX_TTL", "7")]));
+        let r = quiet.settings().resolve("GOV_INDEX_TTL");
+        assert_eq!((r.value.as_str(), r.origin_name()), ("42", "user"));
+        let r = loud.settings().resolve("GOV_INDEX_TTL");
+        assert_eq!((r.value.as_str(), r.origin_name()), ("7", "environment"));
+        assert_eq!(
+            quiet.settings().resolve("GOV_MIRROR").origin_name(),
+            "default"
+        );
     }
 }

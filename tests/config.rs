@@ -298,3 +298,113 @@ fn set_and_unset_answer_in_json() {
     let text = std::fs::read_to_string(&config).unwrap_or_default();
     assert!(!text.contains("LD_PRELOAD"), "{text}");
 }
+
+fn mode_of(p: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p)
+        .map(|m| m.permissions().mode() & 0o7777)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// Files an older gov (or a hand edit) wrote keep working, and the first
+/// change rewrites each in the one format: the config file with its spaces
+/// around `=` and indented lines, the profile in go env's format with its
+/// old header.
+#[test]
+fn older_settings_files_are_read_and_migrated_on_first_write() {
+    let sb = Sandbox::new();
+    let config = sb.home().join("config");
+    let profile = sb.home().join("env");
+    std::fs::create_dir_all(sb.home()).expect("home");
+    std::fs::write(
+        &config,
+        "# gov settings\n  GOV_INDEX_TTL = 5\nGOV_HTTP_RETRIES= 7\n\n# note\nGOV_NOT_A_KEY=kept\n",
+    )
+    .expect("write config");
+    std::fs::write(
+        &profile,
+        "# gov's module settings (go env format); change with `gov proxy`.\nGOPROXY=https://goproxy.cn,direct\nGOSUMDB=sum.golang.google.cn\n",
+    )
+    .expect("write profile");
+    assert_eq!(sb.ok(&["config", "get", "GOV_INDEX_TTL"]).trim(), "5");
+    assert_eq!(sb.ok(&["config", "get", "GOV_HTTP_RETRIES"]).trim(), "7");
+
+    sb.ok(&["config", "set", "GOV_LOCK_TIMEOUT=9"]);
+    let text = std::fs::read_to_string(&config).expect("read config");
+    assert_eq!(
+        text,
+        "# gov's settings for this layer; change with `gov config set KEY=VALUE`\n\
+         GOV_INDEX_TTL=5\nGOV_LOCK_TIMEOUT=9\nGOV_HTTP_RETRIES=7\nGOV_NOT_A_KEY=kept\n"
+    );
+    assert_eq!(mode_of(&config), 0o644);
+
+    sb.ok(&["proxy", "set", "GOPRIVATE=git.corp.example/*"]);
+    let text = std::fs::read_to_string(&profile).expect("read profile");
+    assert_eq!(
+        text,
+        "# gov's module settings (go env format); change with `gov proxy`.\n\
+         GOPROXY=https://goproxy.cn,direct\nGOSUMDB=sum.golang.google.cn\nGOPRIVATE=git.corp.example/*\n"
+    );
+    assert_eq!(mode_of(&profile), 0o644);
+}
+
+/// A settings file that is a link, too large, or (for root) another
+/// account's is not read, and a change refuses to rewrite it.
+#[test]
+fn hostile_settings_files_are_refused() {
+    let sb = Sandbox::new();
+    let config = sb.home().join("config");
+    std::fs::create_dir_all(sb.home()).expect("home");
+    let elsewhere = sb.home().join("elsewhere");
+    std::fs::write(&elsewhere, "GOV_INDEX_TTL=1\n").expect("write");
+    std::os::unix::fs::symlink(&elsewhere, &config).expect("link");
+    assert_eq!(sb.ok(&["config", "get", "GOV_INDEX_TTL"]).trim(), "3600");
+    let shown = sb.gov(&["config", "show"]);
+    let warned = String::from_utf8_lossy(&shown.stderr);
+    assert!(
+        shown.status.success() && warned.contains("is a symlink"),
+        "{warned}"
+    );
+    let err = sb.fails(&["config", "set", "GOV_INDEX_TTL=2"], 2);
+    assert!(err.contains("is a symlink"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&elsewhere).expect("read"),
+        "GOV_INDEX_TTL=1\n",
+        "the link's target is untouched"
+    );
+    std::fs::remove_file(&config).expect("unlink");
+
+    let big = format!("GOV_INDEX_TTL=4\n{}", "# padding\n".repeat(10_000));
+    std::fs::write(&config, &big).expect("write");
+    assert_eq!(sb.ok(&["config", "get", "GOV_INDEX_TTL"]).trim(), "3600");
+    let err = sb.fails(&["config", "set", "GOV_LOCK_TIMEOUT=2"], 2);
+    assert!(err.contains("larger than"), "{err}");
+    assert_eq!(std::fs::read_to_string(&config).expect("read"), big);
+
+    if is_root() {
+        // The account's own layer is guarded as a whole (see perms); the
+        // system layer's file, which root also reads, by the reader.
+        std::fs::remove_file(&config).expect("remove");
+        let system = sb.system_home().join("config");
+        std::fs::write(&system, "GOV_INDEX_TTL=4\n").expect("write");
+        std::os::unix::fs::chown(&system, Some(65534), Some(65534)).expect("chown");
+        let out = sb.ok(&["config", "show"]);
+        assert!(
+            out.contains("GOV_INDEX_TTL") && !out.contains("system ("),
+            "{out}"
+        );
+        assert_eq!(sb.ok(&["config", "get", "GOV_INDEX_TTL"]).trim(), "3600");
+        let err = sb.fails(&["config", "set", "--system", "GOV_LOCK_TIMEOUT=2"], 2);
+        assert!(err.contains("owned by uid 65534"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(&system).expect("read"),
+            "GOV_INDEX_TTL=4\n"
+        );
+        // The same for the system profile: no account's GOPROXY reaches root's go.
+        let profile = sb.system_home().join("env");
+        std::fs::write(&profile, "GOPROXY=https://evil.example\n").expect("write");
+        std::os::unix::fs::chown(&profile, Some(65534), Some(65534)).expect("chown");
+        let show = sb.ok(&["proxy", "show"]);
+        assert!(!show.contains("evil.example"), "{show}");
+    }
+}

@@ -440,7 +440,7 @@ pub fn proxy_keys() -> Vec<CompletionCandidate> {
     let profile = layout()
         .map(|l| crate::settings::proxy::read_profile(&l))
         .unwrap_or_default();
-    crate::settings::proxy::KEYS
+    crate::settings::proxy::keys()
         .iter()
         .map(|k| {
             let help = profile.get(*k).map(|v| format!("now {v}"));

@@ -1,10 +1,13 @@
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+
+use serde::Serialize;
 
 use crate::app::App;
-use crate::core::config::{self, Kind, Origin};
-use crate::core::error::{Error, ErrorKind, IoContext, Result};
+use crate::core::config::{self, Change, Settings, Updated};
+use crate::core::error::{Error, ErrorKind, Result};
 use crate::core::layout::{Layout, is_root};
+use crate::core::registry::Store;
+use crate::settings::registry;
 
 /// Show and change gov's own settings (index URL, mirrors, timeouts...).
 #[derive(Debug, clap::Args)]
@@ -77,30 +80,30 @@ impl Args {
 
 pub fn run(app: &App, a: Args) -> Result<()> {
     match a.command {
-        Sub::Show { json } => show(json),
+        Sub::Show { json } => show(app, json),
         Sub::Get { key } => {
-            known(&key)?;
-            let value = config::get(&key)
-                .or_else(|| config::key(&key).map(|k| k.default.to_string()))
-                .unwrap_or_default();
-            println!("{value}");
+            registry::gov_key(&key)?;
+            println!("{}", app.settings().resolve(&key).value);
             Ok(())
         }
         Sub::Set { pairs, system, out } => {
             let mut changes = Vec::new();
             for p in &pairs {
                 let Some((k, v)) = p.split_once('=') else {
-                    return Err(Error::invalid(format!("`{}` is not KEY=VALUE", escape(p)))
-                        .with_advice("e.g. gov config set GOV_MIRROR=https://mirror.example/go"));
+                    return Err(Error::invalid(format!(
+                        "`{}` is not KEY=VALUE",
+                        crate::core::quote::excerpt(p, 80)
+                    ))
+                    .with_advice("e.g. gov config set GOV_MIRROR=https://mirror.example/go"));
                 };
-                known(k)?;
-                changes.push((k.to_string(), Some(validate(k, v.trim())?)));
+                registry::gov_key(k)?;
+                changes.push((k.to_string(), Some(registry::validate_gov(k, v.trim())?)));
             }
             answer(app, system, changes, out)
         }
         Sub::Unset { keys, system, out } => {
             for k in &keys {
-                known(k)?;
+                registry::gov_key(k)?;
             }
             answer(
                 app,
@@ -110,80 +113,6 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             )
         }
     }
-}
-
-/// A value as it may be shown in a message: short, control characters
-/// escaped.
-fn escape(s: &str) -> String {
-    crate::core::quote::excerpt(s, 80)
-}
-
-fn known(key: &str) -> Result<()> {
-    if config::key(key).is_some() {
-        return Ok(());
-    }
-    let names: Vec<&str> = config::KEYS.iter().map(|k| k.name).collect();
-    Err(
-        Error::invalid(format!("`{}` is not a gov setting", escape(key)))
-            .with_advice(format!("settings: {}", names.join(", "))),
-    )
-}
-
-fn validate(key: &str, value: &str) -> Result<String> {
-    if value.chars().any(char::is_control) {
-        return Err(Error::invalid(format!(
-            "the value for {key} holds control characters: `{}`",
-            escape(value)
-        )));
-    }
-    let Some(k) = config::key(key) else {
-        return Err(Error::invalid(format!("`{key}` is not a gov setting")));
-    };
-    let url_ok = |u: &str| -> Result<()> {
-        let parsed = url::Url::parse(u).map_err(|e| {
-            Error::invalid(format!("{key}: `{}` is not a URL", escape(u))).with_source(e)
-        })?;
-        match parsed.scheme() {
-            "https" | "http" | "file" => Ok(()),
-            other => Err(Error::invalid(format!(
-                "{key}: the scheme `{other}` is not supported"
-            ))
-            .with_advice("use https:// (http:// for an intranet host, with GOV_ALLOW_HTTP=1), or file://")),
-        }
-    };
-    match k.kind {
-        Kind::Url => url_ok(value)?,
-        Kind::UrlList => {
-            let parts: Vec<&str> = value.split(',').map(str::trim).collect();
-            if parts.iter().any(|p| p.is_empty()) {
-                return Err(Error::invalid(format!(
-                    "{key}: empty entry in the list `{}`",
-                    escape(value)
-                )));
-            }
-            for p in parts {
-                url_ok(p)?;
-            }
-        }
-        Kind::Number => {
-            value.parse::<u64>().map_err(|_| {
-                Error::invalid(format!(
-                    "{key} takes a whole number, not `{}`",
-                    escape(value)
-                ))
-            })?;
-        }
-        Kind::Word(words) => {
-            if !words.contains(&value) {
-                return Err(Error::invalid(format!(
-                    "{key} takes one of {}, not `{}`",
-                    words.join(", "),
-                    escape(value)
-                )));
-            }
-        }
-    }
-    Ok(value.to_string())
 }
 
 /// The layer a change goes to: the caller's own, or the system layer when
@@ -201,204 +130,177 @@ fn target(app: &App, system: bool) -> Result<Layout> {
     Ok(Layout::system())
 }
 
-/// What a change to one layer's config file did (or would do).
-pub(crate) struct Updated {
-    pub path: PathBuf,
-    pub before: BTreeMap<String, String>,
-    pub after: BTreeMap<String, String>,
-}
-
-impl Updated {
-    fn changed_keys(&self) -> Vec<&String> {
-        let mut keys: Vec<&String> = self.before.keys().chain(self.after.keys()).collect();
-        keys.sort();
-        keys.dedup();
-        keys.retain(|k| self.before.get(*k) != self.after.get(*k));
-        keys
-    }
+/// The `--json` answer of `set`/`unset` (schema: README).
+#[derive(Serialize)]
+struct ChangeAnswer<'a> {
+    changed: bool,
+    dry_run: bool,
+    action: &'static str,
+    layer: &'static str,
+    file: &'a std::path::Path,
+    requested: BTreeMap<&'a str, Option<&'a str>>,
+    changed_keys: Vec<String>,
+    before: &'a BTreeMap<String, String>,
+    after: &'a BTreeMap<String, String>,
 }
 
 /// `set`/`unset`: the change, then the text or the JSON document.
-fn answer(
-    app: &App,
-    system: bool,
-    changes: Vec<(String, Option<String>)>,
-    out: ChangeOutput,
-) -> Result<()> {
-    let requested: serde_json::Map<String, serde_json::Value> = changes
-        .iter()
-        .map(|(k, v)| (k.clone(), serde_json::json!(v)))
-        .collect();
-    let u = change(app, system, changes, out)?;
+fn answer(app: &App, system: bool, changes: Vec<Change>, out: ChangeOutput) -> Result<()> {
+    let u = change(app, system, &changes, out)?;
     if !out.json {
         return Ok(());
     }
-    let changed = u.before != u.after;
-    crate::cli::machine::answer(serde_json::json!({
-        "changed": changed,
-        "dry_run": out.dry_run,
-        "action": if changed { "updated" } else { "unchanged" },
-        "layer": if system { "system" } else { "user" },
-        "file": u.path,
-        "requested": requested,
-        "changed_keys": u.changed_keys(),
-        "before": u.before,
-        "after": u.after,
-    }))
+    let doc = ChangeAnswer {
+        changed: u.changed(),
+        dry_run: out.dry_run,
+        action: if u.changed() { "updated" } else { "unchanged" },
+        layer: if system { "system" } else { "user" },
+        file: &u.path,
+        requested: changes
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_deref()))
+            .collect(),
+        changed_keys: u.changed_keys(),
+        before: &u.before,
+        after: &u.after,
+    };
+    crate::cli::machine::answer(super::to_json(&doc)?)
 }
 
-/// Changes keys of one layer's config file in one atomic write.
-pub(crate) fn update(
-    app: &App,
-    system: bool,
-    changes: Vec<(String, Option<String>)>,
-) -> Result<()> {
-    change(app, system, changes, ChangeOutput::default()).map(|_| ())
+/// Changes keys of this account's config file in one atomic write (for
+/// `gov proxy use`'s preset marker).
+pub(crate) fn update(app: &App, system: bool, changes: Vec<Change>) -> Result<()> {
+    change(app, system, &changes, ChangeOutput::default()).map(|_| ())
 }
 
-fn change(
-    app: &App,
-    system: bool,
-    changes: Vec<(String, Option<String>)>,
-    out: ChangeOutput,
-) -> Result<Updated> {
+/// The change through the library, then what it did in words.
+fn change(app: &App, system: bool, changes: &[Change], out: ChangeOutput) -> Result<Updated> {
     let layout = target(app, system)?;
-    let path = layout.config_file();
-    let mut values: BTreeMap<String, String> = match std::fs::read_to_string(&path) {
-        Ok(t) => config::parse(&t),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
-        Err(e) => return Err(e).context(|| format!("reading {}", path.display())),
-    };
-    let before = values.clone();
-    for (k, v) in &changes {
-        match v {
-            Some(v) => values.insert(k.clone(), v.clone()),
-            None => values.remove(k),
-        };
-    }
-    let u = Updated {
-        path,
-        before,
-        after: values,
-    };
-    if u.after == u.before {
-        if !out.json {
-            app.ui.status("nothing to change");
-        }
+    let u = config::update_layer_file(&layout, Store::Config, changes, out.dry_run)?;
+    if out.json {
         return Ok(u);
     }
+    if !u.changed() {
+        app.ui.status("nothing to change");
+        return Ok(u);
+    }
+    let shown = u.path.display();
     if out.dry_run {
-        if !out.json {
-            for k in u.changed_keys() {
-                let what = match u.after.get(k) {
-                    Some(v) => format!("would set {k}={v} ({})", u.path.display()),
-                    None => format!("would unset {k} ({})", u.path.display()),
-                };
-                crate::cli::machine::would(app, &what);
-            }
+        for k in u.changed_keys() {
+            let what = match u.after.get(&k) {
+                Some(v) => format!("would set {k}={v} ({shown})"),
+                None => format!("would unset {k} ({shown})"),
+            };
+            crate::cli::machine::would(app, &what);
         }
         return Ok(u);
     }
-    config::write_settings_file(&layout, &u.path, &config::render(&u.after))?;
-    for (k, v) in &changes {
-        if !out.json {
-            match v {
-                Some(v) => app.ui.status(&format!("{k}={v} ({})", u.path.display())),
-                None => app.ui.status(&format!("{k} unset ({})", u.path.display())),
-            }
+    for (k, v) in changes {
+        match v {
+            Some(v) => app.ui.status(&format!("{k}={v} ({shown})")),
+            None => app.ui.status(&format!("{k} unset ({shown})")),
         }
-        if std::env::var(k).is_ok_and(|e| !e.trim().is_empty()) {
-            app.ui.warn(&format!(
-                "{k} is also set in this environment, which takes precedence over the file"
-            ));
-        }
+        warn_if_exported(app, k);
     }
     Ok(u)
 }
 
+/// A key the environment also sets wins over the file just written.
+fn warn_if_exported(app: &App, key: &str) {
+    if app.env.non_empty(key).is_some() {
+        app.ui.warn(&format!(
+            "{key} is also set in this environment, which takes precedence over the file"
+        ));
+    }
+}
+
+/// One row of `gov config show --json`'s `settings`.
+#[derive(Serialize)]
 struct Row {
     key: &'static str,
     value: String,
     origin: &'static str,
-    file: Option<PathBuf>,
+    file: Option<String>,
 }
 
-fn rows() -> Vec<Row> {
-    config::KEYS
-        .iter()
-        .map(|k| match config::lookup(k.name) {
-            Some((value, Origin::Environment)) => Row {
+/// One row of `files`.
+#[derive(Serialize)]
+struct FileRow {
+    layer: &'static str,
+    path: String,
+    exists: bool,
+}
+
+/// `{"settings": [...], "files": [...], "toolchain_source": ...}`.
+#[derive(Serialize)]
+pub(crate) struct Document {
+    settings: Vec<Row>,
+    files: Vec<FileRow>,
+    toolchain_source: Option<crate::install::ResolvedSource>,
+}
+
+fn rows(settings: &Settings) -> Vec<Row> {
+    config::gov_keys()
+        .map(|k| {
+            let r = settings.resolve(k.name);
+            let file = match &r.origin {
+                Some(config::Origin::File { path, .. }) => Some(path.display().to_string()),
+                _ => None,
+            };
+            Row {
                 key: k.name,
-                value,
-                origin: "environment",
-                file: None,
-            },
-            Some((value, Origin::File { path, system })) => Row {
-                key: k.name,
-                value,
-                origin: if system { "system" } else { "user" },
-                file: Some(path),
-            },
-            None => Row {
-                key: k.name,
-                value: k.default.to_string(),
-                origin: "default",
-                file: None,
-            },
+                origin: r.origin_name(),
+                value: r.value,
+                file,
+            }
         })
         .collect()
 }
 
-/// `{"settings": [...], "files": [...]}` as `gov config show --json` prints
-/// it (also part of `gov info --json`).
-pub(crate) fn document() -> serde_json::Value {
-    let rows = rows();
-    {
-        let settings: Vec<serde_json::Value> = rows
-            .iter()
-            .map(|r| {
-                serde_json::json!({
-                    "key": r.key,
-                    "value": r.value,
-                    "origin": r.origin,
-                    "file": r.file.as_ref().map(|f| f.display().to_string()),
-                })
-            })
-            .collect();
-        let files: Vec<serde_json::Value> = config::files()
-            .into_iter()
-            .map(|(p, system)| {
-                serde_json::json!({
-                    "layer": if system { "system" } else { "user" },
-                    "path": p.display().to_string(),
-                    "exists": p.exists(),
-                })
-            })
-            .collect();
-        let source = crate::install::resolve_source(None)
-            .ok()
-            .and_then(|r| serde_json::to_value(r).ok());
-        serde_json::json!({
-            "settings": settings,
-            "files": files,
-            "toolchain_source": source,
+/// The document `gov config show --json` prints (also part of `gov info
+/// --json`).
+pub(crate) fn document(app: &App) -> Document {
+    let settings = app.settings();
+    let files = settings
+        .files()
+        .into_iter()
+        .map(|(p, system)| FileRow {
+            layer: if system { "system" } else { "user" },
+            exists: p.exists(),
+            path: p.display().to_string(),
         })
+        .collect();
+    Document {
+        settings: rows(settings),
+        files,
+        toolchain_source: crate::install::resolve_source(None).ok(),
     }
 }
 
-fn show(json: bool) -> Result<()> {
-    if json {
-        let mut doc = serde_json::json!({ "schema": 1 });
-        if let (Some(d), serde_json::Value::Object(m)) = (doc.as_object_mut(), document()) {
-            d.extend(m);
-        }
-        return super::print_json(&doc);
+/// `gov config show --json`: the document with its schema number.
+#[derive(Serialize)]
+struct ShowAnswer {
+    schema: u32,
+    #[serde(flatten)]
+    document: Document,
+}
+
+fn show(app: &App, json: bool) -> Result<()> {
+    for why in app.settings().refusals() {
+        app.ui.warn(why);
     }
-    let rows = rows();
+    if json {
+        let doc = ShowAnswer {
+            schema: 1,
+            document: document(app),
+        };
+        return super::print_json(&super::to_json(&doc)?);
+    }
+    let rows = rows(app.settings());
     let width = rows.iter().map(|r| r.key.len()).max().unwrap_or(0);
     for r in &rows {
         let from = match &r.file {
-            Some(f) => format!("{} ({})", r.origin, f.display()),
+            Some(f) => format!("{} ({f})", r.origin),
             None => r.origin.to_string(),
         };
         super::print_text(&format!(

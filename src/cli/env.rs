@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::app::App;
+use crate::core::env::Env;
 use crate::core::error::{Error, IoContext, Result};
 use crate::core::quote::{check_no_control, for_shell};
 
@@ -88,8 +89,8 @@ impl Syntax {
     }
 }
 
-fn current_path() -> Vec<PathBuf> {
-    std::env::var_os("PATH")
+fn current_path(env: &Env) -> Vec<PathBuf> {
+    env.var_os("PATH")
         .map(|p| std::env::split_paths(&p).collect())
         .unwrap_or_default()
 }
@@ -104,16 +105,15 @@ fn is_gov_tree_bin(versions: &[PathBuf], dir: &Path) -> bool {
             .is_some_and(|p| versions.iter().any(|v| v == p))
 }
 
-fn default_shell() -> String {
-    std::env::var("SHELL")
-        .ok()
+fn default_shell(env: &Env) -> String {
+    env.var("SHELL")
         .and_then(|s| s.rsplit('/').next().map(str::to_string))
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "sh".into())
 }
 
 pub fn run(app: &App, a: EnvArgs) -> Result<()> {
-    let syntax = Syntax::for_shell(&a.shell.unwrap_or_else(default_shell))?;
+    let syntax = Syntax::for_shell(&a.shell.unwrap_or_else(|| default_shell(&app.env)))?;
     let bin = app.layout.bin_dir();
     // Lines for `eval`: a control character in a path gov puts there is
     // never needed and would be one more thing shells read differently.
@@ -124,12 +124,12 @@ pub fn run(app: &App, a: EnvArgs) -> Result<()> {
         .search()
         .map(|(_, l)| l.versions_dir())
         .collect();
-    let path = current_path();
+    let path = current_path(&app.env);
     let mut out = String::new();
 
     // A GOROOT pointing into gov's trees is a snapshot of an older
     // `gov env`; gov sets GOROOT itself at each call.
-    if std::env::var_os("GOROOT").is_some_and(|g| {
+    if app.env.var_os("GOROOT").is_some_and(|g| {
         Path::new(&g)
             .parent()
             .is_some_and(|p| versions.iter().any(|v| v == p))
@@ -139,7 +139,7 @@ pub fn run(app: &App, a: EnvArgs) -> Result<()> {
 
     if a.unset {
         out.push_str(&syntax.unset("GOV_VERSION"));
-        let added = std::env::var_os(MARK).is_some_and(|m| Path::new(&m) == bin);
+        let added = app.env.var_os(MARK).is_some_and(|m| Path::new(&m) == bin);
         let kept: Vec<PathBuf> = path
             .iter()
             .filter(|d| !(is_gov_tree_bin(&versions, d) || added && **d == bin))

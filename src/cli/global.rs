@@ -1,13 +1,12 @@
-use serde_json::json;
+use serde::Serialize;
 
 use crate::app::App;
 use crate::core::error::{Error, ErrorKind, Result};
-use crate::core::installed;
 use crate::core::layers::Layer;
-use crate::core::lock;
 use crate::core::version::VersionRequest;
 use crate::entry::entrypoints;
 use crate::entry::select;
+use crate::lifecycle::selection;
 
 /// Show or set the default Go version.
 #[derive(Debug, clap::Args)]
@@ -63,131 +62,68 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     } else {
         app
     };
-    let layout = &app.layout;
     if a.unset {
-        let _guard = lock::acquire(&layout.state_lock(), "to change the selection", |m| {
-            app.ui.status(m)
-        })?;
-        let removed = select::unset_global(layout)?;
-        if !removed {
-            app.ui.status("no global is set in this layer");
-        }
-        let now = select::layered_global(&app.layers())?;
-        if a.json {
-            return crate::cli::machine::answer(json!({
-                "changed": removed,
-                "dry_run": false,
-                "action": if removed { "unset" } else { "not-set" },
-                "global": now.as_ref().map(|s| s.raw.clone()),
-                "source": now.as_ref().map(|s| s.source.to_string()),
-            }));
-        }
-        match now {
-            Some(sel) => app
-                .ui
-                .status(&format!("global now: {} ({})", sel.raw, sel.source)),
-            None => app.ui.status("no global Go version is set now"),
-        }
-        return Ok(());
+        return unset(app, a.json);
     }
     let Some(v) = a.version else {
-        // Without --system: what `go` falls back to for this account.
-        let found = if a.system {
-            select::global(layout)?
-        } else {
-            select::layered_global(&app.layers())?
-        };
-        if a.json {
-            return crate::cli::machine::answer(json!({
-                "global": found.as_ref().map(|s| s.raw.clone()),
-                "source": found.as_ref().map(|s| s.source.to_string()),
-                "file": layout.global_file(),
-            }));
-        }
-        return match found {
-            Some(sel) => {
-                if select::global_layer(&sel.source) == Some(Layer::System) && !layout.is_system() {
-                    app.ui.status(&format!("({})", sel.source));
-                }
-                println!("{}", sel.raw);
-                Ok(())
-            }
-            None => Err(
-                Error::new(ErrorKind::NotFound, "no global Go version is set")
-                    .with_advice("set one with `gov global <version>`"),
-            ),
-        };
+        return show(app, a.system, a.json);
     };
     let req = VersionRequest::parse(&v)?;
-    // Whether it is installed is decided under the state lock, which
-    // `gov uninstall` holds while it removes a version: the global never
-    // ends up naming a version that is gone.
-    let _guard = if a.dry_run {
-        None
-    } else {
-        Some(lock::acquire(
-            &layout.state_lock(),
-            "to change the selection",
-            |m| app.ui.status(m),
-        )?)
-    };
-    // The system global may name only what every account can run: a
-    // version of the system layer. An account's own may name either.
-    let found = if layout.is_system() {
-        installed::find(layout, &req)?
-    } else {
-        installed::find_in(&app.layers(), &req)?
-    };
-    let Some(found) = found else {
-        let advice = if layout.is_system() {
-            format!("install it into the system layer first: `gov install {req}` as root")
-        } else {
-            format!("install it first: `gov install {req}`")
-        };
-        return Err(
-            Error::new(ErrorKind::NotFound, format!("Go {req} is not installed"))
-                .with_advice(advice),
-        );
-    };
-    let before = select::global(layout)?;
-    let same = before
-        .as_ref()
-        .is_some_and(|s| s.request == VersionRequest::Exact(found.version.clone()));
-    let links = entrypoints::pending(layout, a.force)?;
-    let changed = !same || !links.is_empty();
+    let set = selection::set_global(app, &req, a.force, a.dry_run)?;
     let answer = || {
-        crate::cli::machine::answer(json!({
-            "changed": changed,
-            "dry_run": a.dry_run,
-            "action": if same { "already-set" } else { "set" },
-            "requested": req.to_string(),
-            "version": found.version.as_str(),
-            "before": before.as_ref().map(|s| s.raw.clone()),
-            "after": found.version.as_str(),
-            "entry_points": links,
-        }))
+        let doc = SetAnswer {
+            changed: set.changed(),
+            dry_run: a.dry_run,
+            action: if set.same { "already-set" } else { "set" },
+            requested: set.requested.to_string(),
+            version: set.version.as_str(),
+            before: set.before.as_deref(),
+            after: set.version.as_str(),
+            entry_points: &set.links,
+        };
+        crate::cli::machine::answer(super::to_json(&doc)?)
     };
     if a.dry_run {
         if a.json {
             return answer();
         }
-        let what = match (same, links.is_empty()) {
-            (true, true) => format!("Go {} is already the global version", found.version),
-            (true, false) => format!("would link the entry points for Go {}", found.version),
-            (false, _) => format!("would make Go {} the global version", found.version),
+        let what = match (set.same, set.links.is_empty()) {
+            (true, true) => format!("Go {} is already the global version", set.version),
+            (true, false) => format!("would link the entry points for Go {}", set.version),
+            (false, _) => format!("would make Go {} the global version", set.version),
         };
         crate::cli::machine::would(app, &what);
         return Ok(());
     }
-    for (from, to) in entrypoints::ensure(layout, a.force)? {
+    report_set(app, &req, &set);
+    if a.json {
+        return answer();
+    }
+    Ok(())
+}
+
+/// `gov global <version> --json` (schema: README).
+#[derive(Serialize)]
+struct SetAnswer<'a> {
+    changed: bool,
+    dry_run: bool,
+    action: &'static str,
+    requested: String,
+    version: &'a str,
+    before: Option<&'a str>,
+    after: &'a str,
+    entry_points: &'a [std::path::PathBuf],
+}
+
+/// What a set did, in words.
+fn report_set(app: &App, req: &VersionRequest, set: &selection::GlobalSet) {
+    let layout = &app.layout;
+    for (from, to) in &set.moved_aside {
         app.ui.warn(&format!(
             "moved {} aside to {}",
             from.display(),
             to.display()
         ));
-    }
-    if !same {
-        select::set_global(layout, &found.version)?;
     }
     let whose = if layout.is_system() {
         " (system layer)"
@@ -200,7 +136,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     };
     app.ui.status(&format!(
         "Global Go version{whose}: {}{pinned}",
-        found.version
+        set.version
     ));
     if !entrypoints::on_path(layout.bin_dir()) {
         app.ui.warn(&format!(
@@ -215,8 +151,78 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         app.ui
             .status(&format!("note: here Go {} is {}", sel.raw, sel.source));
     }
-    if a.json {
-        return answer();
+}
+
+/// `gov global --unset --json` (schema: README).
+#[derive(Serialize)]
+struct UnsetAnswer {
+    changed: bool,
+    dry_run: bool,
+    action: &'static str,
+    global: Option<String>,
+    source: Option<String>,
+}
+
+fn unset(app: &App, json: bool) -> Result<()> {
+    let u = selection::unset_global(app)?;
+    if !u.removed {
+        app.ui.status("no global is set in this layer");
+    }
+    if json {
+        let doc = UnsetAnswer {
+            changed: u.removed,
+            dry_run: false,
+            action: if u.removed { "unset" } else { "not-set" },
+            global: u.now.as_ref().map(|s| s.raw.clone()),
+            source: u.now.as_ref().map(|s| s.source.to_string()),
+        };
+        return crate::cli::machine::answer(super::to_json(&doc)?);
+    }
+    match u.now {
+        Some(sel) => app
+            .ui
+            .status(&format!("global now: {} ({})", sel.raw, sel.source)),
+        None => app.ui.status("no global Go version is set now"),
     }
     Ok(())
+}
+
+/// `gov global --json` without a version (schema: README).
+#[derive(Serialize)]
+struct ShowAnswer<'a> {
+    global: Option<String>,
+    source: Option<String>,
+    file: &'a std::path::Path,
+}
+
+/// Without --system: what `go` falls back to for this account.
+fn show(app: &App, system: bool, json: bool) -> Result<()> {
+    let layout = &app.layout;
+    let found = if system {
+        select::global(layout)?
+    } else {
+        select::layered_global(&app.layers())?
+    };
+    if json {
+        let file = layout.global_file();
+        let doc = ShowAnswer {
+            global: found.as_ref().map(|s| s.raw.clone()),
+            source: found.as_ref().map(|s| s.source.to_string()),
+            file: &file,
+        };
+        return crate::cli::machine::answer(super::to_json(&doc)?);
+    }
+    match found {
+        Some(sel) => {
+            if select::global_layer(&sel.source) == Some(Layer::System) && !layout.is_system() {
+                app.ui.status(&format!("({})", sel.source));
+            }
+            println!("{}", sel.raw);
+            Ok(())
+        }
+        None => Err(
+            Error::new(ErrorKind::NotFound, "no global Go version is set")
+                .with_advice("set one with `gov global <version>`"),
+        ),
+    }
 }

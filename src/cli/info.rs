@@ -74,7 +74,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             "profile": proxy::read_profile(layout),
             "effective": effective,
         },
-        "config": super::config::document(),
+        "config": super::config::document(app),
     });
     if a.json {
         return super::machine::answer(doc);

@@ -1,9 +1,8 @@
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::app::App;
 use crate::core::config;
-use crate::core::error::{IoContext, Result};
+use crate::core::error::Result;
 use crate::core::layout::{Layout, is_root};
 use crate::settings::persist::{self, Scope};
 
@@ -48,7 +47,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         Scope::System => Layout::system(),
         Scope::User => app.layout.clone(),
     };
-    let changed = persist::persist(&layout, scope, &a.root, a.remove)?;
+    let changed = persist::persist(&layout, scope, &a.root, a.remove, &app.env)?;
     if changed.is_empty() {
         app.ui.status("nothing to change");
     }
@@ -69,7 +68,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         app.ui
             .status("system services see it after `systemctl daemon-reexec` (or a reboot)");
     }
-    let this_shell = match persist::login_shell().as_str() {
+    let this_shell = match persist::login_shell(&app.env).as_str() {
         "fish" => "gov init fish | source".to_string(),
         "zsh" => "eval \"$(gov init zsh)\"".to_string(),
         _ => "eval \"$(gov init bash)\"".to_string(),
@@ -80,39 +79,16 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     Ok(())
 }
 
-/// Writes gov's settings that this process got from the environment into
-/// the layer's config file, so processes without that environment agree.
+/// Saves gov's settings this process got from the environment in the
+/// layer's config file, and says so.
 fn save_settings(app: &App, layout: &Layout) -> Result<()> {
-    let from_env: Vec<(&str, String)> = config::KEYS
-        .iter()
-        .filter_map(|k| {
-            std::env::var(k.name)
-                .ok()
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty() && !v.contains(['\n', '\r']))
-                .map(|v| (k.name, v))
-        })
-        .collect();
-    if from_env.is_empty() {
-        return Ok(());
-    }
-    let path = layout.config_file();
-    let mut values: BTreeMap<String, String> = match std::fs::read_to_string(&path) {
-        Ok(t) => config::parse(&t),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
-        Err(e) => return Err(e).context(|| format!("reading {}", path.display())),
-    };
-    let before = values.clone();
-    for (k, v) in &from_env {
-        values.insert(k.to_string(), v.clone());
-    }
-    if values != before {
-        config::write_settings_file(layout, &path, &config::render(&values))?;
-        let names: Vec<&str> = from_env.iter().map(|(k, _)| *k).collect();
+    let u = config::save_from_env(&app.env, layout)?;
+    if u.changed() {
+        let names: Vec<&str> = u.requested.iter().map(|(k, _)| k.as_str()).collect();
         app.ui.status(&format!(
             "saved {} in {} (`gov config show`)",
             names.join(", "),
-            path.display()
+            u.updated.path.display()
         ));
     }
     Ok(())

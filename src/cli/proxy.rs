@@ -1,13 +1,12 @@
 use std::collections::BTreeMap;
 
-use serde_json::json;
+use serde::Serialize;
 
 use crate::app::App;
+use crate::core::config::Change as Change_;
 use crate::core::error::{Error, Result};
-use crate::core::lock;
-use crate::entry::shim;
 use crate::settings::goenv;
-use crate::settings::proxy::{self, KEYS};
+use crate::settings::proxy;
 
 /// Module proxy settings carried by every shim and entry point.
 #[derive(Debug, clap::Args)]
@@ -171,18 +170,33 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             let mut changes = Vec::new();
             for k in keys {
                 let k = k.trim().to_ascii_uppercase();
-                if !KEYS.contains(&k.as_str()) {
+                let keys = proxy::keys();
+                if !keys.contains(&k.as_str()) {
                     return Err(Error::invalid(format!(
                         "gov does not manage `{}`",
                         crate::core::quote::shown(&k)
                     ))
-                    .with_advice(format!("keys: {}", KEYS.join(", "))));
+                    .with_advice(format!("keys: {}", keys.join(", "))));
                 }
                 changes.push((k, None));
             }
             apply(app, changes, out, None)
         }
     }
+}
+
+/// `gov proxy use --json` without a name: the presets.
+#[derive(Serialize)]
+struct PresetList<'a> {
+    presets: Vec<PresetRow<'a>>,
+}
+
+#[derive(Serialize)]
+struct PresetRow<'a> {
+    name: &'a str,
+    about: &'a str,
+    /// None for corp, which is built from its flags.
+    settings: Option<BTreeMap<&'a str, &'a str>>,
 }
 
 fn use_preset(
@@ -195,20 +209,19 @@ fn use_preset(
 ) -> Result<()> {
     let Some(name) = name else {
         if out.json {
-            let mut items = vec![json!({
-                "name": "corp",
-                "about": "a company proxy: --url URL [--private PATTERNS [--private-via proxy|direct]] [--fallback]",
-                "settings": null,
-            })];
-            for p in proxy::presets() {
-                let settings: serde_json::Map<String, serde_json::Value> = p
-                    .settings
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), json!(v)))
-                    .collect();
-                items.push(json!({"name": p.name, "about": p.about, "settings": settings}));
-            }
-            return crate::cli::machine::answer(json!({ "presets": items }));
+            let presets = proxy::presets();
+            let mut items = vec![PresetRow {
+                name: "corp",
+                about: "a company proxy: --url URL [--private PATTERNS [--private-via proxy|direct]] [--fallback]",
+                settings: None,
+            }];
+            items.extend(presets.iter().map(|p| PresetRow {
+                name: p.name,
+                about: p.about,
+                settings: Some(p.settings.iter().map(|(k, v)| (*k, v.as_str())).collect()),
+            }));
+            let doc = PresetList { presets: items };
+            return crate::cli::machine::answer(super::to_json(&doc)?);
         }
         println!(
             "corp         a company proxy: --url URL [--private PATTERNS [--private-via proxy|direct]] [--fallback]"
@@ -258,7 +271,7 @@ fn use_preset(
         .collect();
     // Read before the profile changes: it tells an older preset's
     // GOV_SOURCE=proxy from a user's.
-    let marker = preset_marker(app, &preset);
+    let marker = preset_marker(app, &preset)?;
     apply(app, changes, out, Some(preset.name))?;
     // The source a preset implies is recorded as such (GOV_PRESET), never
     // as GOV_SOURCE; a dry run writes nothing.
@@ -275,79 +288,63 @@ fn use_preset(
 }
 
 /// The changes to this layer's config that record `preset`'s implied
-/// source: GOV_PRESET set (or dropped, for a preset that implies none),
-/// and a GOV_SOURCE=proxy an older `gov proxy use cn` wrote removed.
-fn preset_marker(app: &App, preset: &proxy::Preset) -> Vec<(String, Option<String>)> {
+/// source (see `proxy::preset_marker`).
+fn preset_marker(app: &App, preset: &proxy::Preset) -> Result<Vec<Change_>> {
     let file = app.layout.config_file();
-    let values = std::fs::read_to_string(&file)
-        .map(|t| crate::core::config::parse(&t))
-        .unwrap_or_default();
-    let mut changes = Vec::new();
-    let wanted = preset.source.map(|_| preset.name.to_string());
-    if values.get("GOV_PRESET") != wanted.as_ref() {
-        changes.push(("GOV_PRESET".to_string(), wanted));
-    }
-    if proxy::implied_by_preset(&file, &values).is_some_and(|i| i.legacy) {
-        changes.push(("GOV_SOURCE".to_string(), None));
-    }
-    changes
+    let values = crate::core::config::read_layer_file(&file).unwrap_or_default();
+    Ok(proxy::preset_marker(&file, &values, preset))
 }
 
-/// The profile with `changes` applied.
-fn changed_profile(
-    profile: &BTreeMap<String, String>,
-    changes: &[(String, Option<String>)],
-) -> BTreeMap<String, String> {
-    let mut out = profile.clone();
-    for (k, v) in changes {
-        match v {
-            Some(v) => out.insert(k.clone(), v.clone()),
-            None => out.remove(k),
-        };
-    }
-    out
+/// The `--json` answer of `use`, `set` and `unset` (schema: README).
+#[derive(Serialize)]
+struct ChangeAnswer<'a> {
+    changed: bool,
+    dry_run: bool,
+    action: &'static str,
+    preset: Option<&'a str>,
+    requested: BTreeMap<&'a str, Option<&'a str>>,
+    changed_keys: Vec<String>,
+    before: &'a BTreeMap<String, String>,
+    after: &'a BTreeMap<String, String>,
+    profile: &'a std::path::Path,
 }
 
-/// Writes the profile in one atomic step (only when it changes) and warns
-/// about user settings that will keep overriding it.
-fn apply(
-    app: &App,
-    changes: Vec<(String, Option<String>)>,
-    out: Change,
-    preset: Option<&str>,
-) -> Result<()> {
+/// Changes the profile through the library (one atomic write, only when
+/// it changes), then says what it did and which user settings will keep
+/// overriding it.
+fn apply(app: &App, changes: Vec<Change_>, out: Change, preset: Option<&str>) -> Result<()> {
     let layout = &app.layout;
-    // What was asked for: a value to set, or null to unset.
-    let requested: serde_json::Map<String, serde_json::Value> =
-        changes.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
-    let answer = |before: &BTreeMap<String, String>, after: &BTreeMap<String, String>| {
-        let keys: Vec<&String> = before
-            .keys()
-            .chain(after.keys())
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .filter(|k| before.get(*k) != after.get(*k))
-            .collect();
-        crate::cli::machine::answer(json!({
-            "changed": before != after,
-            "dry_run": out.dry_run,
-            "action": if before == after { "unchanged" } else { "updated" },
-            "preset": preset,
-            "requested": requested,
-            "changed_keys": keys,
-            "before": before,
-            "after": after,
-            "profile": proxy::profile_path(layout),
-        }))
-    };
+    let refresh = || crate::lifecycle::layers::refresh_shims(layout);
+    let u = proxy::update_profile(
+        layout,
+        &changes,
+        out.dry_run,
+        &|m| app.ui.status(m),
+        &refresh,
+    )?;
+    if !out.dry_run {
+        report_changes(app, &changes);
+    }
+    if out.json {
+        let doc = ChangeAnswer {
+            changed: u.changed(),
+            dry_run: out.dry_run,
+            action: if u.changed() { "updated" } else { "unchanged" },
+            preset,
+            requested: changes
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_deref()))
+                .collect(),
+            changed_keys: u.changed_keys(),
+            before: &u.before,
+            after: &u.after,
+            profile: &u.path,
+        };
+        return crate::cli::machine::answer(super::to_json(&doc)?);
+    }
     if out.dry_run {
-        let before = proxy::read_profile(layout);
-        let after = changed_profile(&before, &changes);
-        if out.json {
-            return answer(&before, &after);
-        }
         for (k, v) in &changes {
-            let now = before.get(k);
+            let now = u.before.get(k);
             match v {
                 Some(v) if now != Some(v) => {
                     crate::cli::machine::would(app, &format!("would set {k}={v}"))
@@ -358,30 +355,24 @@ fn apply(
                 _ => crate::cli::machine::would(app, &format!("{k} is already as asked")),
             }
         }
-        return Ok(());
     }
-    let _guard = lock::acquire(&layout.state_lock(), "to change the settings", |m| {
-        app.ui.status(m)
-    })?;
-    let before = proxy::read_profile(layout);
-    let profile = changed_profile(&before, &changes);
-    if profile != before {
-        proxy::write_profile(layout, &profile)?;
-        for inst in crate::core::installed::list(layout)? {
-            shim::write(layout, inst.version.as_str())?;
-        }
-    }
-    let user_file = goenv::user_env_file();
+    Ok(())
+}
+
+/// Each change in words, with a warning where the user's own setting
+/// (environment, `go env -w`) keeps winning over gov's profile.
+fn report_changes(app: &App, changes: &[Change_]) {
+    let user_file = goenv::user_env_file_in(&app.env);
     let user = user_file
         .as_deref()
         .map(goenv::read_env_file)
         .unwrap_or_default();
-    for (k, v) in &changes {
+    for (k, v) in changes {
         match v {
             Some(v) => app.ui.status(&format!("{k}={v}")),
             None => app.ui.status(&format!("{k} unset")),
         }
-        if std::env::var_os(k).is_some_and(|x| !x.is_empty()) {
+        if app.env.is_set(k) {
             app.ui.warn(&format!(
                 "{k} is set in this shell's environment, which takes precedence over gov's profile"
             ));
@@ -392,26 +383,17 @@ fn apply(
             ));
         }
     }
-    if out.json {
-        return answer(&before, &profile);
-    }
-    Ok(())
 }
 
 fn show(app: &App, json_out: bool) -> Result<()> {
     let layers = app.layers();
-    let rows = proxy::effective(
+    let rows = proxy::effective_in(
+        &app.env,
         &layers,
         crate::entry::select::current_goroot(&layers).as_deref(),
     );
     if json_out {
-        let items: Vec<_> = rows
-            .iter()
-            .map(
-                |e| json!({"key": e.key, "value": e.value, "source": e.source, "origin": e.origin}),
-            )
-            .collect();
-        return super::print_json(&json!(items));
+        return super::print_json(&super::to_json(&rows)?);
     }
     for proxy::Effective {
         key: k,
@@ -431,6 +413,18 @@ fn show(app: &App, json_out: bool) -> Result<()> {
     Ok(())
 }
 
+/// One ranked proxy of `gov proxy check --json`.
+#[derive(Serialize)]
+struct CheckRow<'a> {
+    rank: usize,
+    source: &'a str,
+    url: &'a str,
+    ok: bool,
+    stages_passed: usize,
+    ms: u64,
+    detail: &'a str,
+}
+
 /// Probes the configured GOPROXY entries and each preset's proxy, and ranks
 /// them: complete chains first (fastest first), then by how far they got.
 fn check(app: &App, json_out: bool) -> Result<()> {
@@ -438,7 +432,8 @@ fn check(app: &App, json_out: bool) -> Result<()> {
     use crate::doctor::network::{self, Endpoint};
     let mut candidates: Vec<(String, String)> = Vec::new();
     let layers = app.layers();
-    let configured = proxy::effective(
+    let configured = proxy::effective_in(
+        &app.env,
         &layers,
         crate::entry::select::current_goroot(&layers).as_deref(),
     )
@@ -480,12 +475,20 @@ fn check(app: &App, json_out: bool) -> Result<()> {
     }
     rows.sort_by(|a, b| b.2.cmp(&a.2).then(b.3.cmp(&a.3)).then(a.4.cmp(&b.4)));
     if json_out {
-        let items: Vec<_> = rows
+        let items: Vec<CheckRow> = rows
             .iter()
             .enumerate()
-            .map(|(i, r)| json!({"rank": i + 1, "source": r.0, "url": r.1, "ok": r.2, "stages_passed": r.3, "ms": r.4, "detail": r.5}))
+            .map(|(i, r)| CheckRow {
+                rank: i + 1,
+                source: &r.0,
+                url: &r.1,
+                ok: r.2,
+                stages_passed: r.3,
+                ms: r.4,
+                detail: &r.5,
+            })
             .collect();
-        return super::print_json(&json!(items));
+        return super::print_json(&super::to_json(&items)?);
     }
     use std::io::IsTerminal;
     let style = crate::core::style::Style::detect(std::io::stdout().is_terminal());

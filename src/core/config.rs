@@ -1,256 +1,54 @@
-//! gov's own settings: the `GOV_*` keys that say where releases come from
-//! and how gov behaves (index URL, mirrors, timeouts, ...). A value comes
-//! from the process environment when set and non-empty, else from the
-//! `config` file of the state layers, nearest first: the account's own
-//! (`$GOV_HOME/config`), then the system layer's
-//! (`$GOV_SYSTEM_HOME/config`). `gov config` shows and changes them.
-//! The files use go env's format: `KEY=VALUE` lines, `#` comments.
+//! Where a setting's value comes from, and the one file format of the
+//! layers' settings files. The keys themselves (names, defaults, kinds,
+//! documentation) are `core::registry`'s.
+//!
+//! A value comes from the process environment when set and non-empty, else
+//! from the layers' files, nearest first: the account's own
+//! (`$GOV_HOME/config`, `$GOV_HOME/env`), then the system layer's
+//! (`$GOV_SYSTEM_HOME/...`), else the registry's default. `gov config`
+//! shows and changes gov's keys, `gov proxy` Go's.
+//!
+//! Both files are `KEY=VALUE` lines (go env's format) with `#` comments.
+//! They are read by one bounded reader ([`read_layer_file`]), which also
+//! accepts what older versions wrote (`KEY = VALUE`, indented lines), and
+//! written by one writer ([`write_layer_file`]), which rewrites such a file
+//! in the one format on its first change.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use crate::core::env::Env;
+use crate::core::error::{Error, Result};
+use crate::core::layers::Layers;
 use crate::core::layout::Layout;
+use crate::core::registry::{self, Holder, Store};
 
-/// What values a key takes, for validation by `gov config set`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// One URL.
-    Url,
-    /// Comma-separated URLs.
-    UrlList,
-    /// A whole number (seconds, counts).
-    Number,
-    /// One of a fixed set of words.
-    Word(&'static [&'static str]),
+/// Every key a config file may hold (gov's own keys of the registry).
+pub fn gov_keys() -> impl Iterator<Item = &'static registry::KeySpec> {
+    registry::keys_in(Store::Config)
 }
 
-/// A setting gov knows, with its default and a line of help.
-pub struct Key {
-    pub name: &'static str,
-    pub kind: Kind,
-    /// The built-in value, as `gov config show` prints it.
-    pub default: &'static str,
-    pub help: &'static str,
-}
-
-/// Every key a config file may hold.
-pub const KEYS: &[Key] = &[
-    Key {
-        name: "GOV_INDEX_URL",
-        kind: Kind::Url,
-        default: "https://go.dev/dl/?mode=json&include=all",
-        help: "release index (go.dev/dl JSON format; https, http or file URL)",
-    },
-    Key {
-        name: "GOV_MIRROR",
-        kind: Kind::UrlList,
-        default: "https://dl.google.com/go",
-        help: "archive base URLs, comma-separated, tried in order",
-    },
-    Key {
-        name: "GOV_INDEX_TTL",
-        kind: Kind::Number,
-        default: "3600",
-        help: "seconds a cached release index is used before revalidation",
-    },
-    Key {
-        name: "GOV_LOCK_TIMEOUT",
-        kind: Kind::Number,
-        default: "3600",
-        help: "seconds to wait for another gov's lock",
-    },
-    Key {
-        name: "GOV_RELEASE_BASE",
-        kind: Kind::Url,
-        default: "https://github.com/gov-dev/gov/releases/latest/download",
-        help: "where gov's own release artifacts live (install.sh, self-update)",
-    },
-    Key {
-        name: "GOV_ALLOW_HTTP",
-        kind: Kind::Word(&["0", "1"]),
-        default: "0",
-        help: "1 allows plain http to hosts other than loopback (intranet mirrors)",
-    },
-    Key {
-        name: "GOV_DOCTOR_TIMEOUT",
-        kind: Kind::Number,
-        default: "5",
-        help: "seconds per network stage in gov doctor and gov proxy check",
-    },
-    Key {
-        name: "GOV_HTTP_RETRIES",
-        kind: Kind::Number,
-        default: "3",
-        help: "retries of transient failures (connection errors, 5xx, 429) per mirror",
-    },
-    Key {
-        name: "GOV_HTTP_BACKOFF_MS",
-        kind: Kind::Number,
-        default: "500",
-        help: "first retry delay in milliseconds; doubles each time",
-    },
-    Key {
-        name: "GOV_HTTP_CONNECT_TIMEOUT",
-        kind: Kind::Number,
-        default: "15",
-        help: "seconds to connect",
-    },
-    Key {
-        name: "GOV_HTTP_READ_TIMEOUT",
-        kind: Kind::Number,
-        default: "60",
-        help: "seconds without data before a transfer counts as stalled",
-    },
-    Key {
-        name: "GOV_HTTP_DEADLINE",
-        kind: Kind::Number,
-        default: "120",
-        help: "seconds a whole document (index, checksum database, vulnerability data) may take, retries included; a download's body gets this plus its size at 16 KiB/s",
-    },
-    Key {
-        name: "GOV_SOURCE",
-        kind: Kind::Word(&["release", "proxy", "auto"]),
-        default: "auto",
-        help: "where toolchains come from: release archives, the module proxy (GOPROXY, verified by GOSUMDB), or auto (release, then the proxy when unreachable)",
-    },
-    Key {
-        name: "GOV_PRESET",
-        kind: Kind::Word(&["cn"]),
-        default: "",
-        help: "written by `gov proxy use` for a preset that implies a toolchain source (cn: proxy); it applies only when neither GOV_SOURCE nor a release source (GOV_INDEX_URL, GOV_MIRROR) is set",
-    },
-    Key {
-        name: "GOV_VULNDB",
-        kind: Kind::UrlList,
-        default: "https://vuln.go.dev",
-        help: "Go vulnerability database URL(s), comma-separated (https, http or file); else GOVULNDB",
-    },
-    Key {
-        name: "GOV_VULNDB_TTL",
-        kind: Kind::Number,
-        default: "3600",
-        help: "seconds cached vulnerability data is used before revalidation",
-    },
-];
-
-pub fn key(name: &str) -> Option<&'static Key> {
-    KEYS.iter().find(|k| k.name == name)
-}
-
-/// Where a value came from.
+/// Where a set value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
     Environment,
-    /// A layer's config file (`system` tells which layer).
+    /// A layer's file (`system` tells which layer).
     File {
         path: PathBuf,
         system: bool,
     },
 }
 
-/// The config file of a layer rooted at `home` (as `Layout::config_file`).
-pub fn file_of(home: &Path) -> PathBuf {
-    home.join("config")
-}
-
-/// Parses a config file's text; unknown lines are ignored here (and
-/// reported by `gov config show`).
-pub fn parse(text: &str) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    for line in text.lines() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        if let Some((k, v)) = line.split_once('=') {
-            out.insert(k.trim().to_string(), v.trim().to_string());
+impl Origin {
+    /// The holder this origin is.
+    pub fn holder(&self) -> Holder {
+        match self {
+            Origin::Environment => Holder::Environment,
+            Origin::File { system: true, .. } => Holder::System,
+            Origin::File { system: false, .. } => Holder::Account,
         }
     }
-    out
-}
-
-/// The config files that apply to this process, nearest first, each with
-/// whether it is the system layer's. For root (whose layer is the system
-/// layer by default) there is one.
-pub fn files() -> Vec<(PathBuf, bool)> {
-    let system = file_of(&crate::core::layout::system_home());
-    let mut out = Vec::new();
-    if let Ok(l) = Layout::from_env()
-        && l.config_file() != system
-    {
-        out.push((l.config_file(), false));
-    }
-    out.push((system, true));
-    out
-}
-
-type Loaded = Vec<(PathBuf, bool, BTreeMap<String, String>)>;
-
-/// The layers' files, nearest first, read once per process.
-fn loaded() -> &'static Loaded {
-    static FILES: OnceLock<Loaded> = OnceLock::new();
-    FILES.get_or_init(|| {
-        files()
-            .into_iter()
-            .map(|(p, system)| {
-                let map = std::fs::read_to_string(&p)
-                    .map(|t| parse(&t))
-                    .unwrap_or_default();
-                (p, system, map)
-            })
-            .collect()
-    })
-}
-
-/// The value of `key` and where it came from.
-pub fn lookup(key: &str) -> Option<(String, Origin)> {
-    if let Ok(v) = std::env::var(key)
-        && !v.trim().is_empty()
-    {
-        return Some((v, Origin::Environment));
-    }
-    loaded().iter().find_map(|(path, system, map)| {
-        map.get(key).filter(|v| !v.is_empty()).map(|v| {
-            (
-                v.clone(),
-                Origin::File {
-                    path: path.clone(),
-                    system: *system,
-                },
-            )
-        })
-    })
-}
-
-/// Every value of `key`, nearest first: the environment's, then each
-/// layer file's.
-pub fn lookup_all(key: &str) -> Vec<(String, Origin)> {
-    let mut out = Vec::new();
-    if let Ok(v) = std::env::var(key)
-        && !v.trim().is_empty()
-    {
-        out.push((v, Origin::Environment));
-    }
-    for (path, system, map) in loaded() {
-        if let Some(v) = map.get(key).filter(|v| !v.is_empty()) {
-            let origin = Origin::File {
-                path: path.clone(),
-                system: *system,
-            };
-            out.push((v.clone(), origin));
-        }
-    }
-    out
-}
-
-/// The values of the layer config file at `path`, as this process read it.
-pub fn file_values(path: &Path) -> BTreeMap<String, String> {
-    loaded()
-        .iter()
-        .find(|(p, _, _)| p == path)
-        .map(|(_, _, m)| m.clone())
-        .unwrap_or_default()
 }
 
 impl std::fmt::Display for Origin {
@@ -262,40 +60,136 @@ impl std::fmt::Display for Origin {
     }
 }
 
-/// The value of `key`, from the environment or a config file.
-pub fn get(key: &str) -> Option<String> {
-    lookup(key).map(|(v, _)| v)
+/// A key's effective value and where it came from, the default included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub value: String,
+    /// `None`: the registry's default.
+    pub origin: Option<Origin>,
 }
 
-/// A duration in seconds from `key` (a cache's TTL), else `default_secs`.
-pub fn seconds(key: &str, default_secs: u64) -> std::time::Duration {
-    let secs = get(key)
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(default_secs);
-    std::time::Duration::from_secs(secs)
+impl Resolved {
+    /// `environment`, `user`, `system` or `default`, as JSON names them.
+    pub fn origin_name(&self) -> &'static str {
+        self.origin
+            .as_ref()
+            .map_or("default", |o| o.holder().name())
+    }
 }
 
-/// Seconds since the epoch, as cache metadata records them (0 if the clock
-/// is before 1970).
-pub fn now_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+/// The largest settings file gov reads: a few dozen lines in practice.
+pub const MAX_SETTINGS_FILE: u64 = 64 << 10;
+
+/// Parses a settings file's text: `KEY=VALUE` lines; blank lines, `#`
+/// comments and lines without an upper-case key are skipped. Spaces
+/// around the key and value are dropped (older config files had them).
+pub fn parse(text: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('#') {
+            continue;
+        }
+        let Some((k, v)) = line.split_once('=') else {
+            continue;
+        };
+        let k = k.trim();
+        if k.starts_with(|c: char| c.is_ascii_uppercase()) {
+            out.insert(k.to_string(), v.trim().to_string());
+        }
+    }
+    out
 }
 
-/// Writes a layer's settings file (its `config` or its proxy profile) in
-/// one atomic step. A URL with credentials in it keeps the file private
-/// (0600). The system layer, which every account reads, refuses them: each
-/// account keeps its own secrets in its `~/.netrc`, which gov and Go read.
-pub fn write_settings_file(
+/// Reads a layer's settings file through the bounded reader: a missing
+/// file is empty; a link, a non-regular or oversized file is refused, and
+/// so, for root, is a file another account owns or may write (root would
+/// otherwise take its mirrors and timeouts from that account).
+pub fn read_layer_file(path: &Path) -> Result<BTreeMap<String, String>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY | libc::O_CLOEXEC)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(refused(path, "is a symlink"));
+        }
+        Err(e) => return Err(crate::core::fsutil::permission_denied(path, e)),
+    };
+    if crate::core::perms::euid() == 0 {
+        let meta = file
+            .metadata()
+            .map_err(|e| refused(path, "cannot be inspected").with_source(e))?;
+        if let Some(why) = crate::core::perms::loose(&meta, 0, false) {
+            return Err(refused(path, &why));
+        }
+    }
+    let bytes = crate::core::safe_read::read_open(&file, path, MAX_SETTINGS_FILE)?;
+    let text = crate::core::safe_read::decode(path, bytes)?;
+    Ok(parse(&text))
+}
+
+fn refused(path: &Path, why: &str) -> Error {
+    Error::invalid(format!(
+        "refusing the settings file {}: {why}",
+        crate::core::quote::shown(&path.to_string_lossy())
+    ))
+    .with_advice(format!(
+        "gov writes this file itself: remove it (or fix its owner and mode) and set the values again; \
+         as root: `chown root: {p}; chmod 0644 {p}`",
+        p = path.display()
+    ))
+}
+
+/// The header of each file kind: what changes it.
+fn header(store: Store) -> &'static str {
+    match store {
+        Store::Config => {
+            "# gov's settings for this layer; change with `gov config set KEY=VALUE`\n"
+        }
+        Store::Profile => "# gov's module settings (go env format); change with `gov proxy`.\n",
+    }
+}
+
+/// Renders a settings file: the header, the registry's keys in its order,
+/// then (config files only) other upper-case keys a user wrote, sorted. A
+/// profile holds only the keys gov manages: it reaches every `go`.
+pub fn render(store: Store, values: &BTreeMap<String, String>) -> Result<String> {
+    let mut text = String::from(header(store));
+    let known = registry::names_in(store);
+    let others = values
+        .keys()
+        .filter(|k| store == Store::Config && !known.contains(&k.as_str()))
+        .map(String::as_str);
+    for k in known.iter().copied().chain(others) {
+        let Some(v) = values.get(k) else { continue };
+        if v.contains(['\n', '\r']) {
+            return Err(Error::invalid(format!("{k} must be one line")));
+        }
+        text.push_str(&format!("{k}={v}\n"));
+    }
+    Ok(text)
+}
+
+/// Writes a layer's settings file (its `config` or its `env` profile) in
+/// one atomic step, in the one format. A URL with credentials in it keeps
+/// the file private (0600). The system layer, which every account reads,
+/// refuses them: each account keeps its own secrets in its `~/.netrc`,
+/// which gov and Go read.
+pub fn write_layer_file(
     layout: &Layout,
-    path: &Path,
-    text: &str,
-) -> crate::core::error::Result<()> {
+    store: Store,
+    values: &BTreeMap<String, String>,
+) -> Result<()> {
     use crate::core::fsutil;
-    let private = crate::core::quote::holds_userinfo(text);
+    let path = layout.home().join(store.file_name());
+    let text = render(store, values)?;
+    let private = crate::core::quote::holds_userinfo(&text);
     if private && layout.is_system() {
-        return Err(crate::core::error::Error::invalid(format!(
+        return Err(Error::invalid(format!(
             "refusing credentials in a URL in {}: the system layer's settings are read by every account",
             path.display()
         ))
@@ -306,17 +200,284 @@ pub fn write_settings_file(
     }
     fsutil::create_dir_all(layout.home())?;
     let mode = if private { 0o600 } else { fsutil::FILE_MODE };
-    fsutil::write_atomic_mode(path, text.as_bytes(), mode)
+    fsutil::write_atomic_mode(&path, text.as_bytes(), mode)
 }
 
-/// Renders a config file: a header, then the keys sorted.
-pub fn render(values: &BTreeMap<String, String>) -> String {
-    let mut s =
-        String::from("# gov's settings for this layer; change with `gov config set KEY=VALUE`\n");
-    for (k, v) in values.iter().filter(|(k, _)| !k.is_empty()) {
-        s.push_str(&format!("{k}={v}\n"));
+/// One layer's config file as read.
+#[derive(Debug, Clone)]
+struct LayerFile {
+    path: PathBuf,
+    system: bool,
+    /// Empty when the file is missing or was refused.
+    values: BTreeMap<String, String>,
+    /// Why the file was not read, when it was refused.
+    refused: Option<String>,
+}
+
+/// gov's settings as one process sees them: an environment and the config
+/// files of its layers, read once.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    env: Env,
+    files: Vec<LayerFile>,
+}
+
+impl Settings {
+    /// The settings of `env` over the config files of `layers`, nearest
+    /// first (one file when the account's layer is the system layer).
+    pub fn load(env: Env, layers: &Layers) -> Settings {
+        let files = layers
+            .search()
+            .map(|(layer, layout)| {
+                let path = layout.config_file();
+                let (values, refused) = match read_layer_file(&path) {
+                    Ok(values) => (values, None),
+                    Err(e) => (BTreeMap::new(), Some(e.to_string())),
+                };
+                LayerFile {
+                    values,
+                    refused,
+                    system: layer == crate::core::layers::Layer::System,
+                    path,
+                }
+            })
+            .collect();
+        Settings { env, files }
     }
-    s
+
+    /// This process's settings, read on first use.
+    pub fn process() -> &'static Settings {
+        static SETTINGS: OnceLock<Settings> = OnceLock::new();
+        SETTINGS.get_or_init(|| Settings::load(Env::process(), &Layers::from_env()))
+    }
+
+    pub fn env(&self) -> &Env {
+        &self.env
+    }
+
+    /// Every value of `key`, nearest first: the environment's, then each
+    /// layer file's.
+    pub fn lookup_all(&self, key: &str) -> Vec<(String, Origin)> {
+        let spec = registry::key(key);
+        let allowed = |h: Holder| spec.is_none_or(|s| s.may_be_held_by(h));
+        let mut out = Vec::new();
+        if allowed(Holder::Environment)
+            && let Some(v) = self.env.non_empty(key)
+        {
+            out.push((v, Origin::Environment));
+        }
+        for f in &self.files {
+            let origin = Origin::File {
+                path: f.path.clone(),
+                system: f.system,
+            };
+            if let Some(v) = f.values.get(key).filter(|v| !v.is_empty())
+                && allowed(origin.holder())
+            {
+                out.push((v.clone(), origin));
+            }
+        }
+        out
+    }
+
+    /// The value of `key` and where it came from.
+    pub fn lookup(&self, key: &str) -> Option<(String, Origin)> {
+        self.lookup_all(key).into_iter().next()
+    }
+
+    /// The effective value of `key`, the registry's default included.
+    pub fn resolve(&self, key: &str) -> Resolved {
+        match self.lookup(key) {
+            Some((value, origin)) => Resolved {
+                value,
+                origin: Some(origin),
+            },
+            None => Resolved {
+                value: registry::default_of(key).to_string(),
+                origin: None,
+            },
+        }
+    }
+
+    /// Why each refused config file was not read (the values shown then
+    /// come from the other layers and the defaults).
+    pub fn refusals(&self) -> Vec<&str> {
+        self.files
+            .iter()
+            .filter_map(|f| f.refused.as_deref())
+            .collect()
+    }
+
+    /// The config files that apply, nearest first, each with whether it is
+    /// the system layer's.
+    pub fn files(&self) -> Vec<(PathBuf, bool)> {
+        self.files
+            .iter()
+            .map(|f| (f.path.clone(), f.system))
+            .collect()
+    }
+
+    /// The values of the layer config file at `path`, as read.
+    pub fn file_values(&self, path: &Path) -> BTreeMap<String, String> {
+        self.files
+            .iter()
+            .find(|f| f.path == path)
+            .map(|f| f.values.clone())
+            .unwrap_or_default()
+    }
+
+    /// A whole number from `key`, else its default.
+    pub fn number(&self, key: &str) -> u64 {
+        self.lookup(key)
+            .and_then(|(v, _)| v.trim().parse().ok())
+            .unwrap_or_else(|| registry::number_default(key))
+    }
+}
+
+/// The config files that apply to this process, nearest first.
+pub fn files() -> Vec<(PathBuf, bool)> {
+    Settings::process().files()
+}
+
+/// The value of `key` and where it came from, in this process.
+pub fn lookup(key: &str) -> Option<(String, Origin)> {
+    Settings::process().lookup(key)
+}
+
+/// Every value of `key` in this process, nearest first.
+pub fn lookup_all(key: &str) -> Vec<(String, Origin)> {
+    Settings::process().lookup_all(key)
+}
+
+/// The values of the layer config file at `path`, as this process read it.
+pub fn file_values(path: &Path) -> BTreeMap<String, String> {
+    Settings::process().file_values(path)
+}
+
+/// The value of `key`, from the environment or a config file.
+pub fn get(key: &str) -> Option<String> {
+    lookup(key).map(|(v, _)| v)
+}
+
+/// The value of `key`, else its default.
+pub fn get_or_default(key: &str) -> String {
+    Settings::process().resolve(key).value
+}
+
+/// A duration in seconds from `key` (a cache's TTL), else its default.
+pub fn seconds(key: &str) -> std::time::Duration {
+    std::time::Duration::from_secs(Settings::process().number(key))
+}
+
+/// Seconds since the epoch, as cache metadata records them (0 if the clock
+/// is before 1970).
+pub fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// What a change to one layer's settings file did (or would do).
+#[derive(Debug, Clone)]
+pub struct Updated {
+    pub path: PathBuf,
+    pub before: BTreeMap<String, String>,
+    pub after: BTreeMap<String, String>,
+}
+
+impl Updated {
+    /// The keys whose value differs, sorted.
+    pub fn changed_keys(&self) -> Vec<String> {
+        let mut keys: Vec<&String> = self.before.keys().chain(self.after.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        keys.retain(|k| self.before.get(*k) != self.after.get(*k));
+        keys.into_iter().cloned().collect()
+    }
+
+    pub fn changed(&self) -> bool {
+        self.before != self.after
+    }
+}
+
+/// A change: a value to set, or `None` to remove the key.
+pub type Change = (String, Option<String>);
+
+/// Applies `changes` to `before`.
+pub fn apply_changes(
+    before: &BTreeMap<String, String>,
+    changes: &[Change],
+) -> BTreeMap<String, String> {
+    let mut out = before.clone();
+    for (k, v) in changes {
+        match v {
+            Some(v) => out.insert(k.clone(), v.clone()),
+            None => out.remove(k),
+        };
+    }
+    out
+}
+
+/// Changes keys of one layer's settings file in one atomic write (none
+/// when nothing changes, or with `dry_run`). The file is read through
+/// [`read_layer_file`], so a refused file is never rewritten.
+pub fn update_layer_file(
+    layout: &Layout,
+    store: Store,
+    changes: &[Change],
+    dry_run: bool,
+) -> Result<Updated> {
+    let path = layout.home().join(store.file_name());
+    let before = read_layer_file(&path)?;
+    let after = apply_changes(&before, changes);
+    let u = Updated {
+        path,
+        before,
+        after,
+    };
+    if u.changed() && !dry_run {
+        write_layer_file(layout, store, &u.after)?;
+    }
+    Ok(u)
+}
+
+/// What [`save_from_env`] asked for and did.
+#[derive(Debug, Clone)]
+pub struct Saved {
+    /// gov's keys the environment sets, in registry order.
+    pub requested: Vec<Change>,
+    pub updated: Updated,
+}
+
+impl Saved {
+    pub fn changed(&self) -> bool {
+        self.updated.changed()
+    }
+}
+
+/// Writes gov's settings that `env` sets into the config file of `layout`,
+/// so processes without that environment (cron, services) agree. Values
+/// are taken as given, trimmed; a value on several lines is skipped.
+pub fn save_from_env(env: &Env, layout: &Layout) -> Result<Saved> {
+    let requested: Vec<Change> = gov_keys()
+        .filter_map(|k| {
+            env.var(k.name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty() && !v.contains(['\n', '\r']))
+                .map(|v| (k.name.to_string(), Some(v)))
+        })
+        .collect();
+    let updated = if requested.is_empty() {
+        let path = layout.config_file();
+        Updated {
+            path,
+            before: BTreeMap::new(),
+            after: BTreeMap::new(),
+        }
+    } else {
+        update_layer_file(layout, Store::Config, &requested, false)?
+    };
+    Ok(Saved { requested, updated })
 }
 
 #[cfg(test)]
@@ -324,30 +485,92 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parse_skips_comments_and_blank_lines() {
-        let m = parse("# c\n\nGOV_MIRROR = https://m/go\nGOV_INDEX_URL=file:///x\n");
+    fn parse_reads_both_older_formats() {
+        // What `gov config set` wrote, with spaces a hand edit added.
+        let m = parse("# c\n\nGOV_MIRROR = https://m/go\n  GOV_INDEX_URL=file:///x\n");
         assert_eq!(
             m.get("GOV_MIRROR").map(String::as_str),
             Some("https://m/go")
         );
         assert_eq!(m.len(), 2);
+        // What `gov proxy` wrote (go env's format).
+        let m = parse("# gov's module settings\nGOPROXY=https://goproxy.cn,direct\nlower=1\n=x\n");
+        assert_eq!(
+            m.get("GOPROXY").map(String::as_str),
+            Some("https://goproxy.cn,direct")
+        );
+        assert_eq!(m.len(), 1, "{m:?}");
     }
 
     #[test]
-    fn render_round_trips() {
+    fn render_round_trips_in_registry_order() {
         let mut m = BTreeMap::new();
         m.insert(
             "GOV_MIRROR".to_string(),
             "https://a/go,https://b/go".to_string(),
         );
-        assert_eq!(parse(&render(&m)), m);
+        m.insert("GOV_INDEX_URL".to_string(), "file:///i".to_string());
+        m.insert("GOV_ZZZ".to_string(), "kept".to_string());
+        let text = render(Store::Config, &m).unwrap_or_default();
+        assert_eq!(parse(&text), m);
+        assert!(
+            text.find("GOV_INDEX_URL") < text.find("GOV_MIRROR"),
+            "{text}"
+        );
+        // A profile holds only the keys gov manages, and one line each.
+        let mut p = BTreeMap::new();
+        p.insert("GOSUMDB".to_string(), "off".to_string());
+        p.insert("GOPROXY".to_string(), "off".to_string());
+        p.insert("LD_PRELOAD".to_string(), "/x.so".to_string());
+        let text = render(Store::Profile, &p).unwrap_or_default();
+        assert!(text.ends_with("GOPROXY=off\nGOSUMDB=off\n"), "{text}");
+        p.insert("GOFLAGS".to_string(), "-a\n-b".to_string());
+        assert!(render(Store::Profile, &p).is_err());
+    }
+
+    fn settings_with(env: Env, account: &Path, system: &Path) -> Settings {
+        let layers = Layers::from_homes(account, system);
+        Settings::load(env, &layers)
     }
 
     #[test]
-    fn keys_are_unique_and_documented() {
-        for (i, k) in KEYS.iter().enumerate() {
-            assert!(k.name.starts_with("GOV_") && !k.help.is_empty());
-            assert!(KEYS[i + 1..].iter().all(|o| o.name != k.name), "{}", k.name);
+    fn provenance_environment_account_system_default() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (acct, sys) = (dir.path().join("acct"), dir.path().join("sys"));
+        for (d, text) in [
+            (&acct, "GOV_INDEX_TTL=5\n"),
+            (&sys, "GOV_INDEX_TTL=60\nGOV_MIRROR=https://sys/go\n"),
+        ] {
+            std::fs::create_dir_all(d).unwrap_or_else(|e| panic!("{e}"));
+            std::fs::write(d.join("config"), text).unwrap_or_else(|e| panic!("{e}"));
         }
+        let env = Env::from_pairs([("GOV_LOCK_TIMEOUT", "7"), ("GOV_SOURCE", "  ")]);
+        let s = settings_with(env, &acct, &sys);
+        let r = s.resolve("GOV_LOCK_TIMEOUT");
+        assert_eq!((r.value.as_str(), r.origin_name()), ("7", "environment"));
+        let r = s.resolve("GOV_INDEX_TTL");
+        assert_eq!((r.value.as_str(), r.origin_name()), ("5", "user"));
+        let r = s.resolve("GOV_MIRROR");
+        assert_eq!(
+            (r.value.as_str(), r.origin_name()),
+            ("https://sys/go", "system")
+        );
+        // A blank environment value counts as unset.
+        let r = s.resolve("GOV_SOURCE");
+        assert_eq!((r.value.as_str(), r.origin_name()), ("auto", "default"));
+        assert_eq!(s.number("GOV_HTTP_RETRIES"), 3);
+        assert_eq!(s.lookup_all("GOV_INDEX_TTL").len(), 2);
+    }
+
+    #[test]
+    fn hostile_files_are_refused_not_read() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let big = dir.path().join("big");
+        std::fs::write(&big, "GOV_MIRROR=x\n".repeat(10_000)).unwrap_or_else(|e| panic!("{e}"));
+        assert!(read_layer_file(&big).is_err(), "oversized");
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink("/etc/passwd", &link).unwrap_or_else(|e| panic!("{e}"));
+        assert!(read_layer_file(&link).is_err(), "symlink");
+        assert!(read_layer_file(&dir.path().join("missing")).is_ok_and(|m| m.is_empty()));
     }
 }

@@ -31,6 +31,22 @@ impl Layer {
     }
 }
 
+/// One layer as a command sees it: which it is, its layout, and whether
+/// this command writes it (only the caller's own layer is writable).
+#[derive(Debug, Clone)]
+pub struct LayerView {
+    pub layer: Layer,
+    pub layout: Layout,
+    pub writable: bool,
+}
+
+impl LayerView {
+    /// `"user"` or `"system"`.
+    pub fn name(&self) -> &'static str {
+        self.layer.name()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Layers {
     own: Option<Layout>,
@@ -52,6 +68,16 @@ impl Layers {
         }
     }
 
+    /// An account layer at `own` over a system layer at `system` (their
+    /// entry points in `bin/` of each): for tests and tools that build
+    /// layers without reading the environment.
+    pub fn from_homes(own: &std::path::Path, system: &std::path::Path) -> Layers {
+        Layers {
+            own: Some(Layout::new(own.to_path_buf(), own.join("bin"))),
+            system: Layout::new(system.to_path_buf(), system.join("bin")),
+        }
+    }
+
     /// The caller's own layer (the system layer for root by default).
     pub fn own(&self) -> Option<&Layout> {
         self.own.as_ref()
@@ -64,6 +90,18 @@ impl Layers {
     /// The account's layer when it is not the system layer.
     pub fn user(&self) -> Option<&Layout> {
         self.own.as_ref().filter(|l| l.home() != self.system.home())
+    }
+
+    /// The layers nearest first, each writable when it is the caller's own.
+    pub fn views(&self) -> Vec<LayerView> {
+        let own = self.own.as_ref().map(Layout::home);
+        self.search()
+            .map(|(layer, layout)| LayerView {
+                layer,
+                writable: Some(layout.home()) == own,
+                layout: layout.clone(),
+            })
+            .collect()
     }
 
     /// The layers to read, nearest first.

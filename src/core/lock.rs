@@ -42,10 +42,7 @@ fn holds_only_locks(dir: &Path) -> bool {
 }
 
 fn timeout() -> Duration {
-    let secs = crate::core::config::get("GOV_LOCK_TIMEOUT")
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(3600);
-    Duration::from_secs(secs)
+    crate::core::config::seconds("GOV_LOCK_TIMEOUT")
 }
 
 /// One non-blocking attempt: Ok(true) when the lock is ours.

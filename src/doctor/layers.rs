@@ -274,7 +274,7 @@ fn decided_checks(layers: &Layers, out: &mut Vec<Check>) {
         .filter(|e| !matches!(e.origin, "default" | "policy"))
         .map(|e| format!("{} from {}", e.key, e.source))
         .collect();
-    for k in config::KEYS {
+    for k in config::gov_keys() {
         if let Some((_, origin)) = config::lookup(k.name) {
             let what = match origin {
                 config::Origin::Environment => "the environment".to_string(),

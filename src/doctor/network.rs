@@ -27,7 +27,7 @@ pub fn stage_timeout() -> Duration {
     let secs = crate::core::config::get("GOV_DOCTOR_TIMEOUT")
         .and_then(|v| v.trim().parse::<f64>().ok())
         .filter(|s| *s > 0.0)
-        .unwrap_or(5.0);
+        .unwrap_or(crate::core::registry::number_default("GOV_DOCTOR_TIMEOUT") as f64);
     Duration::from_secs_f64(secs)
 }
 

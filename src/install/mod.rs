@@ -39,7 +39,7 @@ use crate::entry::{entrypoints, shim};
 use crate::net::http::{self, MirroredBody, RetryPolicy};
 use crate::net::index::Freshness;
 
-pub const DEFAULT_MIRROR: &str = "https://dl.google.com/go";
+pub use crate::core::registry::DEFAULT_MIRROR;
 
 /// Where the archive comes from.
 #[derive(Debug, Clone)]

@@ -23,7 +23,7 @@ use crate::net::http::{self, RetryPolicy};
 
 /// Where releases live unless GOV_RELEASE_BASE says otherwise; install.sh
 /// carries the same default.
-pub const DEFAULT_RELEASE_BASE: &str = "https://github.com/gov-dev/gov/releases/latest/download";
+pub use crate::core::registry::DEFAULT_RELEASE_BASE;
 
 /// Release artifacts are a few MiB; anything far larger is not one.
 pub const MAX_ARTIFACT_BYTES: u64 = 256 * 1024 * 1024;

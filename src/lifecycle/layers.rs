@@ -13,25 +13,22 @@ use crate::core::layout::Layout;
 use crate::core::version::{GoVersion, VersionRequest};
 use crate::entry::select::{self, Selection, Source};
 
-/// One state layer: a name for messages and JSON, and its layout.
-#[derive(Debug, Clone)]
-pub struct Layer {
-    pub name: &'static str,
-    pub layout: Layout,
-    /// Commands that change state (upgrade, prune) act on writable layers.
-    pub writable: bool,
-}
+/// One state layer (core's one layer model): commands that change state
+/// (upgrade, prune) act on writable layers.
+pub use crate::core::layers::LayerView as Layer;
 
 /// The layers, nearest first. Only the caller's own layer is writable.
 pub fn layers(app: &App) -> Vec<Layer> {
-    app.layers()
-        .search()
-        .map(|(layer, layout)| Layer {
-            name: layer.name(),
-            writable: layout.home() == app.layout.home(),
-            layout: layout.clone(),
-        })
-        .collect()
+    app.layers().views()
+}
+
+/// Rewrites the env shims of every version installed in `layout` (after
+/// its profile changed).
+pub fn refresh_shims(layout: &Layout) -> Result<()> {
+    for inst in installed::list(layout)? {
+        crate::entry::shim::write(layout, inst.version.as_str())?;
+    }
+    Ok(())
 }
 
 /// An installed version and the layer holding it.
@@ -51,7 +48,7 @@ pub fn installed(layers: &[Layer]) -> Result<Vec<InstalledIn>> {
             out.push(InstalledIn {
                 version: i.version,
                 goroot: i.goroot,
-                layer: l.name,
+                layer: l.name(),
             });
         }
     }
@@ -101,7 +98,7 @@ pub fn globals(layers: &[Layer], all: &[InstalledIn]) -> Result<Vec<Selected>> {
     for l in layers {
         if let Some(sel) = select::global(&l.layout)? {
             out.push(Selected {
-                by: by_of(&sel, Some(l.name)),
+                by: by_of(&sel, Some(l.name())),
                 resolved: resolve(&sel.request, all),
                 selection: sel,
             });

@@ -10,6 +10,7 @@ pub mod layers;
 pub mod osv;
 pub mod outdated;
 pub mod prune;
+pub mod selection;
 pub mod semver;
 pub mod upgrade;
 pub mod vulndb;

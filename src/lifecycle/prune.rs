@@ -131,7 +131,7 @@ pub fn prune(app: &App, opts: &Options) -> Result<Report> {
     let writable: Vec<&'static str> = layers
         .iter()
         .filter(|l| l.writable)
-        .map(|l| l.name)
+        .map(|l| l.name())
         .collect();
     for layer in &writable {
         // Newest first, so the first `keep` of each line are the newest.

@@ -79,7 +79,7 @@ pub fn upgrade(app: &App, opts: &Options) -> Result<Report> {
     let writable: Vec<&'static str> = layers
         .iter()
         .filter(|l| l.writable)
-        .map(|l| l.name)
+        .map(|l| l.name())
         .collect();
     let mine: Vec<&InstalledIn> = all.iter().filter(|i| writable.contains(&i.layer)).collect();
 

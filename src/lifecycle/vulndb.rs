@@ -32,7 +32,7 @@ use crate::core::layout::Layout;
 use crate::lifecycle::osv::{self, Entry, Listed};
 use crate::net::http::{self, RetryPolicy};
 
-pub const DEFAULT_VULNDB: &str = "https://vuln.go.dev";
+pub use crate::core::registry::DEFAULT_VULNDB;
 
 /// Largest `index/db.json` accepted (it holds one timestamp).
 const MAX_DB: u64 = 64 * 1024;
@@ -75,7 +75,7 @@ pub fn sources() -> Result<(Vec<String>, &'static str)> {
 }
 
 fn ttl() -> Duration {
-    crate::core::config::seconds("GOV_VULNDB_TTL", 3600)
+    crate::core::config::seconds("GOV_VULNDB_TTL")
 }
 
 /// How one database answered this time.

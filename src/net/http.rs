@@ -32,17 +32,17 @@ pub struct RetryPolicy {
 /// but real link (16 KiB/s is a bad GPRS line) still finishes.
 pub const MIN_BODY_RATE: u64 = 16 << 10;
 
-/// A number from the environment or gov's config files.
-fn env_u64(name: &str) -> Option<u64> {
-    crate::core::config::get(name).and_then(|v| v.trim().parse().ok())
+/// A number from the environment or gov's config files, else its default.
+fn env_u64(name: &str) -> u64 {
+    crate::core::config::Settings::process().number(name)
 }
 
 impl RetryPolicy {
     pub fn from_env() -> RetryPolicy {
         RetryPolicy {
-            retries: env_u64("GOV_HTTP_RETRIES").map_or(3, |n| n.min(100) as u32),
-            backoff: Duration::from_millis(env_u64("GOV_HTTP_BACKOFF_MS").unwrap_or(500)),
-            deadline: Duration::from_secs(env_u64("GOV_HTTP_DEADLINE").unwrap_or(120).max(1)),
+            retries: env_u64("GOV_HTTP_RETRIES").min(100) as u32,
+            backoff: Duration::from_millis(env_u64("GOV_HTTP_BACKOFF_MS")),
+            deadline: Duration::from_secs(env_u64("GOV_HTTP_DEADLINE").max(1)),
         }
     }
 
@@ -61,8 +61,8 @@ pub fn user_agent() -> String {
 /// (loopback never proxied) and both the bundled and the system's trusted
 /// roots.
 pub fn build_client() -> Result<Client> {
-    let connect = env_u64("GOV_HTTP_CONNECT_TIMEOUT").unwrap_or(15);
-    let read = env_u64("GOV_HTTP_READ_TIMEOUT").unwrap_or(60);
+    let connect = env_u64("GOV_HTTP_CONNECT_TIMEOUT");
+    let read = env_u64("GOV_HTTP_READ_TIMEOUT");
     with_env_proxies(Client::builder())
         .user_agent(user_agent())
         .connect_timeout(Duration::from_secs(connect))

@@ -19,7 +19,7 @@ use crate::core::layout::Layout;
 use crate::core::version::{GoVersion, VersionRequest};
 use crate::net::http;
 
-pub const DEFAULT_INDEX_URL: &str = "https://go.dev/dl/?mode=json&include=all";
+pub use crate::core::registry::DEFAULT_INDEX_URL;
 
 /// The largest release index gov reads. go.dev's full index (every release
 /// since 1.2, every platform) is a few MiB; a body far beyond that is not a
@@ -215,7 +215,7 @@ pub fn index_url() -> String {
 }
 
 fn ttl() -> Duration {
-    crate::core::config::seconds("GOV_INDEX_TTL", 3600)
+    crate::core::config::seconds("GOV_INDEX_TTL")
 }
 
 /// Human age: "42 s", "5 min", "3 h", "2 days".

@@ -13,17 +13,22 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+use crate::core::env::Env;
+
 /// The user's `go env -w` file, or None when GOENV=off or no home is known.
 pub fn user_env_file() -> Option<PathBuf> {
-    if let Some(v) = std::env::var_os("GOENV").filter(|v| !v.is_empty()) {
-        return (v != "off").then(|| PathBuf::from(v));
+    user_env_file_in(&Env::process())
+}
+
+/// [`user_env_file`] under the environment `env`.
+pub fn user_env_file_in(env: &Env) -> Option<PathBuf> {
+    if let Some(v) = env.path("GOENV") {
+        return (v.as_os_str() != "off").then_some(v);
     }
-    if let Some(x) = std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
-        return Some(PathBuf::from(x).join("go").join("env"));
+    if let Some(x) = env.path("XDG_CONFIG_HOME") {
+        return Some(x.join("go").join("env"));
     }
-    std::env::var_os("HOME")
-        .filter(|v| !v.is_empty())
-        .map(|h| PathBuf::from(h).join(".config").join("go").join("env"))
+    env.home().map(|h| h.join(".config").join("go").join("env"))
 }
 
 /// Parses a go env file (`KEY=VALUE` lines, as cmd/go writes them).
@@ -49,24 +54,31 @@ pub fn read_env_file(path: &Path) -> BTreeMap<String, String> {
 /// Is `key` set by the user in the environment (non-empty) or in their
 /// `go env -w` file? Such settings are never overridden by gov.
 pub struct UserSettings {
+    env: Env,
     file: Option<BTreeMap<String, String>>,
 }
 
 impl UserSettings {
+    /// The process environment's and its `go env -w` file's.
     pub fn load() -> UserSettings {
-        UserSettings { file: None }
+        UserSettings::of(Env::process())
+    }
+
+    pub fn of(env: Env) -> UserSettings {
+        UserSettings { env, file: None }
     }
 
     fn file(&mut self) -> &BTreeMap<String, String> {
+        let env = &self.env;
         self.file.get_or_insert_with(|| {
-            user_env_file()
+            user_env_file_in(env)
                 .map(|p| read_env_file(&p))
                 .unwrap_or_default()
         })
     }
 
     pub fn has(&mut self, key: &str) -> bool {
-        std::env::var_os(key).is_some_and(|v| !v.is_empty()) || self.file().contains_key(key)
+        self.env.is_set(key) || self.file().contains_key(key)
     }
 }
 

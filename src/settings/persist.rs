@@ -8,6 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::core::env::Env;
 use crate::core::error::{Error, ErrorKind, IoContext, Result};
 use crate::core::fsutil;
 use crate::core::layout::Layout;
@@ -31,11 +32,10 @@ pub enum Scope {
     User,
 }
 
-fn set(name: &str) -> bool {
-    std::env::var_os(name).is_some_and(|x| !x.is_empty())
-}
-
-fn exports(layout: &Layout) -> Vec<(&'static str, String)> {
+/// The layer variables this environment sets, to be exported as well so
+/// logins see the same layer.
+fn exports(layout: &Layout, env: &Env) -> Vec<(&'static str, String)> {
+    let set = |name: &str| env.is_set(name);
     let mut v = Vec::new();
     if layout.is_system() {
         if set("GOV_SYSTEM_HOME") {
@@ -61,10 +61,10 @@ const SYSTEMD_DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/us
 /// The system manager's drop-in (`shims/system.conf`): every system
 /// service gets the entry points on PATH. `None` when services already
 /// find them (the default /usr/local/bin and a default system layer).
-pub fn system_manager_lines(layout: &Layout) -> Option<String> {
+pub fn system_manager_lines(layout: &Layout, env: &Env) -> Option<String> {
     let bin = layout.bin_dir().display().to_string();
     let on_default = SYSTEMD_DEFAULT_PATH.split(':').any(|d| d == bin);
-    let exports = exports(layout);
+    let exports = exports(layout, env);
     if on_default && exports.is_empty() {
         return None;
     }
@@ -93,8 +93,13 @@ const SYSTEM_MANAGER_TEMPLATE: &str = include_str!("../../shims/system.conf");
 
 /// The sh lines for profile files.
 pub fn sh_lines(layout: &Layout) -> String {
+    sh_lines_in(layout, &Env::process())
+}
+
+/// [`sh_lines`] for the layer variables `env` sets.
+pub fn sh_lines_in(layout: &Layout, env: &Env) -> String {
     let bin = sh_quote(&layout.bin_dir().to_string_lossy());
-    let exports: String = exports(layout)
+    let exports: String = exports(layout, env)
         .into_iter()
         .map(|(k, v)| format!("{k}={}; export {k}\n", sh_quote(&v)))
         .collect();
@@ -107,8 +112,13 @@ pub fn sh_lines(layout: &Layout) -> String {
 /// systemd environment.d lines (KEY=VALUE; values quoted by systemd's
 /// rules so a `$` in a path is not expanded).
 pub fn environment_d_lines(layout: &Layout) -> String {
+    environment_d_lines_in(layout, &Env::process())
+}
+
+/// [`environment_d_lines`] for the layer variables `env` sets.
+pub fn environment_d_lines_in(layout: &Layout, env: &Env) -> String {
     let bin = environment_d_quote(&layout.bin_dir().to_string_lossy());
-    let exports: String = exports(layout)
+    let exports: String = exports(layout, env)
         .into_iter()
         .map(|(k, v)| format!("{k}={}\n", environment_d_quote(&v)))
         .collect();
@@ -175,47 +185,46 @@ pub fn with_block(text: &str, body: Option<&str>) -> Result<String> {
 }
 
 /// fish's own syntax for the same: a conf.d file (fish reads no profile).
-pub fn fish_lines(layout: &Layout) -> String {
+pub fn fish_lines(layout: &Layout, env: &Env) -> String {
     let bin = sh_quote(&layout.bin_dir().to_string_lossy());
     let mut out = format!("if not contains -- {bin} $PATH\n    set -gx PATH {bin} $PATH\nend\n");
-    for (k, v) in exports(layout) {
+    for (k, v) in exports(layout, env) {
         out.push_str(&format!("set -gx {k} {}\n", sh_quote(&v)));
     }
     out
 }
 
 /// The user's login shell, by name (`zsh`, `fish`, `bash`...), from $SHELL.
-pub fn login_shell() -> String {
-    std::env::var("SHELL")
-        .ok()
+pub fn login_shell(env: &Env) -> String {
+    env.var("SHELL")
         .and_then(|s| s.rsplit('/').next().map(str::to_string))
         .unwrap_or_default()
 }
 
 /// Does this user use zsh (login shell, or its startup files exist)? zsh
 /// login shells read ~/.zprofile, never ~/.profile.
-fn uses_zsh(h: &Path) -> bool {
-    login_shell() == "zsh"
+fn uses_zsh(h: &Path, env: &Env) -> bool {
+    login_shell(env) == "zsh"
         || [".zprofile", ".zshrc", ".zshenv"]
             .iter()
             .any(|f| h.join(f).exists())
 }
 
 /// fish's config directory: $XDG_CONFIG_HOME/fish, else ~/.config/fish.
-fn fish_config_dir(h: &Path) -> PathBuf {
-    std::env::var_os("XDG_CONFIG_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
+fn fish_config_dir(h: &Path, env: &Env) -> PathBuf {
+    env.path("XDG_CONFIG_HOME")
         .unwrap_or_else(|| h.join(".config"))
         .join("fish")
 }
 
-fn uses_fish(h: &Path) -> bool {
-    login_shell() == "fish" || fish_config_dir(h).is_dir()
+fn uses_fish(h: &Path, env: &Env) -> bool {
+    login_shell(env) == "fish" || fish_config_dir(h, env).is_dir()
 }
 
-fn home() -> PathBuf {
-    dirs::home_dir().unwrap_or_else(|| PathBuf::from("/"))
+fn home(env: &Env) -> PathBuf {
+    env.home()
+        .or_else(dirs::home_dir)
+        .unwrap_or_else(|| PathBuf::from("/"))
 }
 
 /// The first line of gov's block in a file gov itself created: once the
@@ -312,13 +321,19 @@ fn as_home_owner(h: &Path) -> Result<Option<crate::core::perms::ActingAs>> {
 }
 
 /// Writes (or removes) the persisted environment. Returns the files changed.
-pub fn persist(layout: &Layout, scope: Scope, root: &Path, remove: bool) -> Result<Vec<PathBuf>> {
+pub fn persist(
+    layout: &Layout,
+    scope: Scope,
+    root: &Path,
+    remove: bool,
+    env: &Env,
+) -> Result<Vec<PathBuf>> {
     // A newline in a path would end the quoted value and start a line of
     // the user's choosing (`LD_PRELOAD=...`) in every login's environment.
     check_no_control("GOV_BIN_DIR", &layout.bin_dir().to_string_lossy())?;
     check_no_control("GOV_HOME", &layout.home().to_string_lossy())?;
-    let sh = sh_lines(layout);
-    let envd = environment_d_lines(layout);
+    let sh = sh_lines_in(layout, env);
+    let envd = environment_d_lines_in(layout, env);
     let (sh, envd) = if remove {
         (None, None)
     } else {
@@ -334,7 +349,7 @@ pub fn persist(layout: &Layout, scope: Scope, root: &Path, remove: bool) -> Resu
                 &mut changed,
             )?;
             // A stale drop-in (the entry points moved back) goes too.
-            let manager = system_manager_lines(layout).filter(|_| !remove);
+            let manager = system_manager_lines(layout, env).filter(|_| !remove);
             update_file(
                 &root.join("etc/systemd/system.conf.d/60-gov.conf"),
                 manager.as_deref(),
@@ -346,7 +361,7 @@ pub fn persist(layout: &Layout, scope: Scope, root: &Path, remove: bool) -> Resu
                 update_block(&root.join("etc/zsh/zprofile"), sh, &mut changed)?;
             }
             if root.join("etc/fish").is_dir() {
-                let fish = (!remove).then(|| fish_lines(layout));
+                let fish = (!remove).then(|| fish_lines(layout, env));
                 update_file(
                     &root.join("etc/fish/conf.d/gov.fish"),
                     fish.as_deref(),
@@ -355,7 +370,7 @@ pub fn persist(layout: &Layout, scope: Scope, root: &Path, remove: bool) -> Resu
             }
         }
         Scope::User => {
-            let h = home();
+            let h = home(env);
             let _as_owner = as_home_owner(&h)?;
             update_block(&h.join(".profile"), sh, &mut changed)?;
             // bash reads only the first of these it finds.
@@ -367,12 +382,12 @@ pub fn persist(layout: &Layout, scope: Scope, root: &Path, remove: bool) -> Resu
             }
             // zsh logins read ~/.zprofile only: created for zsh users.
             let zprofile = h.join(".zprofile");
-            if zprofile.exists() || (uses_zsh(&h) && !remove) {
+            if zprofile.exists() || (uses_zsh(&h, env) && !remove) {
                 update_block(&zprofile, sh, &mut changed)?;
             }
-            let fish_file = fish_config_dir(&h).join("conf.d/gov.fish");
-            if uses_fish(&h) || fish_file.exists() {
-                let fish = (!remove).then(|| fish_lines(layout));
+            let fish_file = fish_config_dir(&h, env).join("conf.d/gov.fish");
+            if uses_fish(&h, env) || fish_file.exists() {
+                let fish = (!remove).then(|| fish_lines(layout, env));
                 update_file(&fish_file, fish.as_deref(), &mut changed)?;
             }
             update_file(

@@ -7,24 +7,17 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::core::env::Env;
 use crate::core::error::{Error, Result};
 use crate::core::layers::{Layer, Layers};
 use crate::core::layout::Layout;
+use crate::core::registry::{self, Store};
 use crate::settings::goenv;
 
-/// The settings gov manages, in display order.
-pub const KEYS: &[&str] = &[
-    "GOPROXY",
-    "GOSUMDB",
-    "GOPRIVATE",
-    "GONOPROXY",
-    "GONOSUMDB",
-    "GOINSECURE",
-    "GOFLAGS",
-    "GOTOOLCHAIN",
-    "GOMODCACHE",
-    "GOCACHE",
-];
+/// The settings gov manages, in display order (the registry's Go keys).
+pub fn keys() -> Vec<&'static str> {
+    crate::core::registry::names_in(crate::core::registry::Store::Profile)
+}
 
 /// Go's built-in verifier keys (cmd/go's knownGOSUMDB).
 const KNOWN_SUMDB: &[(&str, &str)] = &[(
@@ -343,7 +336,7 @@ pub fn validate(key: &str, value: &str) -> Result<()> {
             "gov does not manage `{}`",
             crate::core::quote::shown(other)
         ))
-        .with_advice(format!("settable keys: {}", KEYS.join(", ")))),
+        .with_advice(format!("settable keys: {}", keys().join(", ")))),
     }
 }
 
@@ -416,8 +409,8 @@ pub fn presets() -> Vec<Preset> {
         p(
             "official",
             "Go's defaults: proxy.golang.org and sum.golang.org",
-            "https://proxy.golang.org,direct",
-            "sum.golang.org",
+            registry::GO_DEFAULT_PROXY,
+            registry::GO_DEFAULT_SUMDB,
         ),
         cn,
         p(
@@ -442,7 +435,7 @@ pub fn presets() -> Vec<Preset> {
             "direct",
             "no proxy: fetch from version control, still verify checksums",
             "direct",
-            "sum.golang.org",
+            registry::GO_DEFAULT_SUMDB,
         ),
         p(
             "offline",
@@ -488,7 +481,7 @@ pub fn corp_preset(
     validate_goproxy(&proxy)?;
     let mut settings = vec![
         ("GOPROXY", proxy),
-        ("GOSUMDB", "sum.golang.org".to_string()),
+        ("GOSUMDB", registry::GO_DEFAULT_SUMDB.to_string()),
     ];
     let Some(p) = private else {
         if via.is_some() {
@@ -542,8 +535,9 @@ pub fn public_proxy_hosts() -> Vec<String> {
         .collect()
 }
 
-/// One effective setting and the layer it comes from.
-#[derive(Debug, Clone)]
+/// One effective setting and the layer it comes from (`gov proxy show
+/// --json` prints these fields).
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Effective {
     pub key: &'static str,
     pub value: String,
@@ -554,39 +548,20 @@ pub struct Effective {
     pub origin: &'static str,
 }
 
-/// Go's built-in defaults, for the bottom layer.
-fn go_default(key: &str, effective: &BTreeMap<String, String>) -> String {
-    let home = std::env::var("HOME").unwrap_or_default();
-    match key {
-        "GOPROXY" => "https://proxy.golang.org,direct".into(),
-        "GOSUMDB" => "sum.golang.org".into(),
-        "GONOPROXY" | "GONOSUMDB" => effective.get("GOPRIVATE").cloned().unwrap_or_default(),
-        "GOMODCACHE" => {
-            let gopath = std::env::var("GOPATH")
-                .ok()
-                .and_then(|p| std::env::split_paths(&p).next())
-                .unwrap_or_else(|| PathBuf::from(&home).join("go"));
-            gopath.join("pkg/mod").display().to_string()
-        }
-        "GOCACHE" => std::env::var("XDG_CACHE_HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| PathBuf::from(&home).join(".cache"))
-            .join("go-build")
-            .display()
-            .to_string(),
-        _ => String::new(),
-    }
-}
-
 /// Every managed setting as the tools gov starts here will see it:
 /// environment > `go env -w` file > gov's profile > gov's GOTOOLCHAIN
 /// policy > `$GOROOT/go.env` of the selected version > Go's defaults.
 pub fn effective(layers: &Layers, goroot: Option<&Path>) -> Vec<Effective> {
+    effective_in(&Env::process(), layers, goroot)
+}
+
+/// [`effective`] under the environment `env`.
+pub fn effective_in(env: &Env, layers: &Layers, goroot: Option<&Path>) -> Vec<Effective> {
     let profiles: Vec<(Layer, PathBuf, BTreeMap<String, String>)> = layers
         .search()
         .map(|(layer, l)| (layer, profile_path(l), read_profile(l)))
         .collect();
-    let user_file = goenv::user_env_file();
+    let user_file = goenv::user_env_file_in(env);
     let user = user_file
         .as_deref()
         .map(goenv::read_env_file)
@@ -596,52 +571,51 @@ pub fn effective(layers: &Layers, goroot: Option<&Path>) -> Vec<Effective> {
         .unwrap_or_default();
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     let mut out = Vec::new();
-    for key in KEYS {
+    for key in keys() {
         let in_profile = profiles
             .iter()
-            .find_map(|(layer, path, map)| map.get(*key).map(|v| (*layer, path, v)));
-        let (value, source, origin) =
-            if let Some(v) = std::env::var(key).ok().filter(|v| !v.is_empty()) {
-                (v, "environment".to_string(), "environment")
-            } else if let Some(v) = user.get(*key) {
-                let p = user_file
-                    .as_deref()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default();
-                (v.clone(), format!("go env -w ({p})"), "go-env")
-            } else if let Some((layer, path, v)) = in_profile {
-                let what = match layer {
-                    Layer::User => "gov profile",
-                    Layer::System => "system profile",
-                };
-                (
-                    v.clone(),
-                    format!("{what} ({})", path.display()),
-                    layer.name(),
-                )
-            } else if *key == "GOTOOLCHAIN" {
-                ("local".to_string(), "gov's policy".to_string(), "policy")
-            } else if let Some(v) = goroot_env.get(*key) {
-                let g = goroot
-                    .as_ref()
-                    .map(|g| g.join("go.env").display().to_string())
-                    .unwrap_or_default();
-                (v.clone(), format!("$GOROOT/go.env ({g})"), "goroot")
-            } else if matches!(*key, "GONOPROXY" | "GONOSUMDB")
-                && seen.get("GOPRIVATE").is_some_and(|v| !v.is_empty())
-            {
-                (
-                    go_default(key, &seen),
-                    "Go's default (GOPRIVATE)".to_string(),
-                    "default",
-                )
-            } else {
-                (
-                    go_default(key, &seen),
-                    "Go's default".to_string(),
-                    "default",
-                )
+            .find_map(|(layer, path, map)| map.get(key).map(|v| (*layer, path, v)));
+        let (value, source, origin) = if let Some(v) = env.var(key).filter(|v| !v.is_empty()) {
+            (v, "environment".to_string(), "environment")
+        } else if let Some(v) = user.get(key) {
+            let p = user_file
+                .as_deref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            (v.clone(), format!("go env -w ({p})"), "go-env")
+        } else if let Some((layer, path, v)) = in_profile {
+            let what = match layer {
+                Layer::User => "gov profile",
+                Layer::System => "system profile",
             };
+            (
+                v.clone(),
+                format!("{what} ({})", path.display()),
+                layer.name(),
+            )
+        } else if key == "GOTOOLCHAIN" {
+            ("local".to_string(), "gov's policy".to_string(), "policy")
+        } else if let Some(v) = goroot_env.get(key) {
+            let g = goroot
+                .as_ref()
+                .map(|g| g.join("go.env").display().to_string())
+                .unwrap_or_default();
+            (v.clone(), format!("$GOROOT/go.env ({g})"), "goroot")
+        } else if matches!(key, "GONOPROXY" | "GONOSUMDB")
+            && seen.get("GOPRIVATE").is_some_and(|v| !v.is_empty())
+        {
+            (
+                registry::go_default(key, env, &seen),
+                "Go's default (GOPRIVATE)".to_string(),
+                "default",
+            )
+        } else {
+            (
+                registry::go_default(key, env, &seen),
+                "Go's default".to_string(),
+                "default",
+            )
+        };
         seen.insert(key.to_string(), value.clone());
         out.push(Effective {
             key,
@@ -655,11 +629,13 @@ pub fn effective(layers: &Layers, goroot: Option<&Path>) -> Vec<Effective> {
 
 /// gov's profile file.
 pub fn profile_path(layout: &Layout) -> PathBuf {
-    layout.home().join("env")
+    layout.home().join(Store::Profile.file_name())
 }
 
+/// A layer's profile; empty when missing or refused (see
+/// `config::read_layer_file`).
 pub fn read_profile(layout: &Layout) -> BTreeMap<String, String> {
-    goenv::read_env_file(&profile_path(layout))
+    crate::core::config::read_layer_file(&profile_path(layout)).unwrap_or_default()
 }
 
 /// The profiles of every layer merged: a key from the account's own
@@ -677,17 +653,63 @@ pub fn layered_profile(layers: &Layers) -> BTreeMap<String, String> {
 /// Replaces the profile atomically: every shim and entry point sees the old
 /// settings or the new, never a mix.
 pub fn write_profile(layout: &Layout, settings: &BTreeMap<String, String>) -> Result<()> {
-    let mut text =
-        String::from("# gov's module settings (go env format); change with `gov proxy`.\n");
-    for key in KEYS {
-        if let Some(v) = settings.get(*key) {
-            if v.contains('\n') {
-                return Err(Error::invalid(format!("{key} must be one line")));
-            }
-            text.push_str(&format!("{key}={v}\n"));
-        }
+    crate::core::config::write_layer_file(layout, Store::Profile, settings)
+}
+
+/// Changes keys of a layer's profile: under the layer's state lock (whose
+/// wait `on_wait` reports), in one atomic write, then `after_write` (the
+/// shims that read it). With `dry_run`, only what would change.
+pub fn update_profile(
+    layout: &Layout,
+    changes: &[crate::core::config::Change],
+    dry_run: bool,
+    on_wait: &dyn Fn(&str),
+    after_write: &dyn Fn() -> Result<()>,
+) -> Result<crate::core::config::Updated> {
+    use crate::core::config::{Updated, apply_changes};
+    let path = profile_path(layout);
+    if dry_run {
+        let before = read_profile(layout);
+        let after = apply_changes(&before, changes);
+        return Ok(Updated {
+            path,
+            before,
+            after,
+        });
     }
-    crate::core::config::write_settings_file(layout, &profile_path(layout), &text)
+    let _guard =
+        crate::core::lock::acquire(&layout.state_lock(), "to change the settings", on_wait)?;
+    let before = read_profile(layout);
+    let after = apply_changes(&before, changes);
+    if after != before {
+        write_profile(layout, &after)?;
+        after_write()?;
+    }
+    Ok(Updated {
+        path,
+        before,
+        after,
+    })
+}
+
+/// The changes to a layer's config that record `preset`'s implied source
+/// (its values `values`, read from `config_file`): GOV_PRESET set (or
+/// dropped, for a preset that implies none), and a GOV_SOURCE=proxy an
+/// older `gov proxy use cn` wrote removed.
+pub fn preset_marker(
+    config_file: &Path,
+    values: &BTreeMap<String, String>,
+    preset: &Preset,
+) -> Vec<crate::core::config::Change> {
+    let mut changes = Vec::new();
+    let wanted = preset.source.map(|_| preset.name.to_string());
+    if values.get("GOV_PRESET") != wanted.as_ref() {
+        changes.push(("GOV_PRESET".to_string(), wanted));
+    }
+    if implied_by_preset(config_file, values).is_some_and(|i| i.legacy) {
+        changes.push(("GOV_SOURCE".to_string(), None));
+    }
+    changes
 }
 
 #[cfg(test)]

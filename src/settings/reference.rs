@@ -3,10 +3,10 @@
 //! default, the layers a value may come from, and what it does.
 //! `docs/reference/settings.md` is rendered from these rows
 //! (`cli::reference`), and a test keeps it fresh. The rows come from the
-//! keys tables the commands use, so a key added there appears here.
+//! one registry the commands use (`core::registry`), so a key added there
+//! appears here.
 
-use crate::core::config::{self, Kind};
-use crate::settings::proxy;
+use crate::core::registry::{self, Kind, KeySpec, Store};
 
 /// Which family a key belongs to, and so which layers it is read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,16 +109,17 @@ fn values_of(kind: Kind) -> String {
             .map(|w| format!("`{w}`"))
             .collect::<Vec<_>>()
             .join(", "),
+        Kind::GoProxy
+        | Kind::GoSumDb
+        | Kind::GoGlobs
+        | Kind::GoFlags
+        | Kind::GoToolchain
+        | Kind::AbsPath => String::new(),
     }
 }
 
-/// Every key gov reads from its layers: gov's own keys in `gov config
-/// show`'s order, then the Go keys in `gov proxy show`'s order.
-///
-/// A Go key without documentation here is a programming error: the
-/// reference test fails rather than publishing an empty row.
-pub fn reference_rows() -> Vec<SettingRow> {
-    let gov = config::KEYS.iter().map(|k| SettingRow {
+fn gov_row(k: &'static KeySpec) -> SettingRow {
+    SettingRow {
         name: k.name,
         family: Family::Gov,
         default: if k.default.is_empty() {
@@ -128,23 +129,34 @@ pub fn reference_rows() -> Vec<SettingRow> {
         },
         values: values_of(k.kind),
         layers: GOV_LAYERS,
-        doc: k.help,
-    });
-    let go = proxy::KEYS.iter().map(|&name| {
-        let (default, values, doc) = go_key_doc(name).unwrap_or(("", "", ""));
-        SettingRow {
-            name,
-            family: Family::Go,
-            default: default.to_string(),
-            values: values.to_string(),
-            layers: if name == "GOTOOLCHAIN" {
-                GOTOOLCHAIN_LAYERS
-            } else {
-                GO_LAYERS
-            },
-            doc,
-        }
-    });
+        doc: k.doc,
+    }
+}
+
+fn go_row(k: &'static KeySpec) -> SettingRow {
+    let (default, values, doc) = go_key_doc(k.name).unwrap_or(("", "", ""));
+    SettingRow {
+        name: k.name,
+        family: Family::Go,
+        default: default.to_string(),
+        values: values.to_string(),
+        layers: if k.name == "GOTOOLCHAIN" {
+            GOTOOLCHAIN_LAYERS
+        } else {
+            GO_LAYERS
+        },
+        doc,
+    }
+}
+
+/// Every key gov reads from its layers: gov's own keys in `gov config
+/// show`'s order, then the Go keys in `gov proxy show`'s order.
+///
+/// A Go key without documentation here is a programming error: the
+/// reference test fails rather than publishing an empty row.
+pub fn reference_rows() -> Vec<SettingRow> {
+    let gov = registry::keys_in(Store::Config).map(gov_row);
+    let go = registry::keys_in(Store::Profile).map(go_row);
     gov.chain(go).collect()
 }
 
@@ -155,7 +167,7 @@ mod tests {
     #[test]
     fn every_key_has_a_row_with_documentation() {
         let rows = reference_rows();
-        assert_eq!(rows.len(), config::KEYS.len() + proxy::KEYS.len());
+        assert_eq!(rows.len(), registry::keys().count());
         for row in &rows {
             assert!(!row.doc.is_empty(), "{} has no documentation", row.name);
             assert!(!row.default.is_empty(), "{} has no default", row.name);
