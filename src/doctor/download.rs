@@ -8,10 +8,10 @@
 use std::time::{Duration, Instant};
 
 use super::network::{Stage, fail, http_client, ok, transport_stages};
-use super::{Check, Status};
+use super::{Check, Section, Status};
 use crate::core::layout::Layout;
 
-const NET: &str = "network";
+const NET: Section = Section::Network;
 
 /// The archive doctor asks the mirrors for: the version selected here (or
 /// the newest stable release), with its size from the cached index.

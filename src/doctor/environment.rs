@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use super::{Check, Status};
+use super::{Check, Section, Status};
 use crate::core::installed;
 use crate::core::layers::Layers;
 use crate::core::layout::Layout;
@@ -16,7 +16,7 @@ use crate::entry::select;
 use crate::settings::goenv;
 use crate::settings::proxy;
 
-const ENV: &str = "environment";
+const ENV: Section = Section::Environment;
 
 /// Effective module settings (key -> value), as the tools will see them.
 pub fn effective_settings(layout: &Layout) -> BTreeMap<String, (String, String)> {
@@ -633,7 +633,7 @@ fn entry_point_problem(layout: &Layout, version: &GoVersion) -> Option<(String, 
 
 /// Installed trees, leftovers, and the selection.
 pub fn version_checks(layout: &Layout) -> Vec<Check> {
-    const V: &str = "versions";
+    const V: Section = Section::Versions;
     let mut out = Vec::new();
     let list = installed::list(layout).unwrap_or_default();
     if list.is_empty() {
@@ -767,7 +767,7 @@ pub fn version_checks(layout: &Layout) -> Vec<Check> {
 /// The selection here, flagged when go.mod's go line overrode it (the
 /// selection file is stale for this module).
 fn selected_check(sel: &select::Selection, r: &select::Resolved) -> Check {
-    const V: &str = "versions";
+    const V: Section = Section::Versions;
     let v = &r.installed.version;
     match &r.raised {
         None => Check::new(

@@ -13,12 +13,12 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 
-use super::{Check, Status};
+use super::{Check, Section, Status};
 use crate::settings::proxy::{self, SumDb};
 use crate::trust::error::ErrorKind as TrustKind;
 use crate::trust::note;
 
-const NET: &str = "network";
+const NET: Section = Section::Network;
 
 /// The module path probed on each proxy: public, small, always present.
 pub const PROBE_MODULE: &str = "golang.org/x/text";

@@ -13,13 +13,13 @@ use reqwest::header::{HeaderMap, RANGE};
 use crate::app::App;
 use crate::core::arch;
 use crate::core::version::VersionRequest;
-use crate::doctor::{Check, Status};
+use crate::doctor::{Check, Section, Status};
 use crate::install::proxy::{self, Http};
 use crate::net::http;
 use crate::net::index::{self, Freshness, IndexSource};
 use crate::trust::note;
 
-const SECTION: &str = "toolchains";
+const SECTION: Section = Section::Toolchains;
 
 fn check(id: &str, status: Status, finding: String, since: Instant) -> Check {
     let mut c = Check::new(SECTION, id, status, finding);
