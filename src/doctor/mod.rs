@@ -195,8 +195,11 @@ pub fn diagnose(app: &App, offline: bool) -> Report {
     } else {
         let settings = environment::effective_settings(&app.layout);
         checks.extend(network::checks(&settings, network::stage_timeout()));
-        checks.extend(download::checks(&app.layout, network::stage_timeout()));
-        checks.extend(toolchains::checks(app, network::stage_timeout()));
+        let timeout = network::stage_timeout();
+        // One probe per endpoint: both sections read the download path's.
+        let release_path = download::probe_release_path(&app.layout, timeout);
+        checks.extend(download::checks(&release_path));
+        checks.extend(toolchains::checks(app, &release_path, timeout));
     }
     Report::from_checks(checks, source.as_ref().ok().map(ToolchainSource::from))
 }

@@ -66,6 +66,9 @@ pub struct Stage {
     pub finding: String,
     pub advice: Option<String>,
     pub ms: Option<u64>,
+    /// The HTTP status an `http` stage was answered with, when it failed
+    /// on one (advice that fits it can be given elsewhere).
+    pub http_status: Option<u16>,
 }
 
 pub(super) fn ok(name: &'static str, finding: impl Into<String>, since: Instant) -> Stage {
@@ -75,6 +78,7 @@ pub(super) fn ok(name: &'static str, finding: impl Into<String>, since: Instant)
         finding: finding.into(),
         advice: None,
         ms: Some(since.elapsed().as_millis() as u64),
+        http_status: None,
     }
 }
 
@@ -90,6 +94,7 @@ pub(super) fn fail(
         finding: finding.into(),
         advice: Some(advice.into()),
         ms: since.map(|s| s.elapsed().as_millis() as u64),
+        http_status: None,
     }
 }
 
@@ -537,6 +542,7 @@ pub fn probe(ep: &Endpoint, timeout: Duration) -> Vec<Stage> {
             finding: format!("GET /{PROBE_MODULE}/@v/list: {status}{redirected}"),
             advice: Some(http_status_advice(status).into()),
             ms: Some(ms.elapsed().as_millis() as u64),
+            http_status: Some(status),
         }),
         (Endpoint::SumDb { key, .. }, 200) => {
             stages.push(ok("http", format!("GET /latest: 200{redirected}"), ms));

@@ -1,5 +1,6 @@
 //! Can this host get Go? Release downloads (the index, then the first
-//! mirror holding the newest release's archive), the module proxy
+//! mirror holding the newest release's archive, as the `download.*`
+//! probes found them), the module proxy
 //! (`golang.org/toolchain/@v/list` through GOPROXY as installs read it), and
 //! the checksum database (found as cmd/go finds it: GOSUMDB's URL, the
 //! proxy's `/sumdb/<name>/supported`, else directly), whose signed tree
@@ -8,15 +9,12 @@
 
 use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderMap, RANGE};
-
 use crate::app::App;
 use crate::core::arch;
 use crate::core::version::VersionRequest;
+use crate::doctor::download::ReleasePath;
 use crate::doctor::{Check, Section, Status};
 use crate::install::proxy::{self, Http};
-use crate::net::http;
-use crate::net::index::{self, Freshness, IndexSource};
 use crate::trust::note;
 
 const SECTION: Section = Section::Toolchains;
@@ -40,70 +38,47 @@ impl From<String> for NoRelease {
     }
 }
 
-/// Release downloads: Ok(what worked) or Err(why not).
-fn release(app: &App, net: &Http) -> Result<String, NoRelease> {
-    let client = net.client.clone();
-    let idx =
-        index::load(&app.layout, &|| Ok(client.clone()), Freshness::Revalidate).map_err(|e| {
-            let cause = e.causes().into_iter().next().unwrap_or_default();
-            format!("{} {cause}", e.message().lines().next().unwrap_or(""))
-        })?;
-    if let IndexSource::Stale { why, .. } = &idx.source {
-        return Err(format!(
-            "the release index {} is unreachable ({why})",
-            index::index_url()
-        )
-        .into());
-    }
+/// Release downloads, read from the probe of the download path: Ok(what
+/// worked) or Err(why not). The first mirror (in GOV_MIRROR's order) that
+/// serves the newest release's archive makes them work.
+fn release(path: &ReleasePath) -> Result<String, NoRelease> {
+    let idx = path.index()?;
     let latest = idx
         .resolve(&VersionRequest::Latest, arch::host())
         .map_err(|e| e.message().to_string())?;
-    let mirrors = crate::install::mirrors().map_err(|e| e.message().to_string())?;
+    let mirrors = path.mirrors().map_err(|e| e.message().to_string())?;
+    let file = &latest.file.filename;
     let mut tried = Vec::new();
     let mut statuses = Vec::new();
-    for m in &mirrors {
-        let url = format!("{m}/{}", latest.file.filename);
-        if url.starts_with("file:") {
-            let found = reqwest::Url::parse(&url)
-                .ok()
-                .and_then(|u| u.to_file_path().ok())
-                .is_some_and(|p| p.is_file());
-            if found {
-                return Ok(format!("release index and {url} are reachable"));
-            }
-            tried.push(format!("{url}: no such file"));
-            continue;
-        }
-        let mut headers = HeaderMap::new();
-        if let Ok(v) = "bytes=0-0".parse() {
-            headers.insert(RANGE, v);
-        }
-        match http::get_or_failure(&net.client, &url, &headers, &net.policy) {
-            Ok(_) => {
-                return Ok(format!(
+    for m in mirrors {
+        let stage = path.archive_on(m, file);
+        if stage.status == Status::Ok {
+            let url = format!("{m}/{file}");
+            return Ok(if url.starts_with("file:") {
+                format!("release index and {url} are reachable")
+            } else {
+                format!(
                     "release index {} and mirror {m} are reachable",
-                    index::index_url()
-                ));
-            }
-            Err(f) => {
-                statuses.push(f.status);
-                tried.push(format!("{url}: {}", f.why));
-            }
+                    path.index_url()
+                )
+            });
         }
+        statuses.push(stage.http_status);
+        tried.push(stage.finding);
     }
     let status = statuses.first().copied().flatten();
     Err(NoRelease {
         why: format!(
-            "the release index answers but no mirror serves {}: {}",
-            latest.file.filename,
+            "the release index answers but no mirror serves {file}: {}",
             tried.join("; ")
         ),
         status: status.filter(|s| statuses.iter().all(|t| *t == Some(*s))),
     })
 }
 
-/// Runs the toolchain checks with per-request `timeout`.
-pub fn checks(app: &App, timeout: Duration) -> Vec<Check> {
+/// Runs the toolchain checks with per-request `timeout`; release downloads
+/// are read from `path`, the download path doctor probed once.
+pub fn checks(app: &App, path: &ReleasePath, timeout: Duration) -> Vec<Check> {
     let mut out = Vec::new();
     let net = match Http::probe(timeout) {
         Ok(n) => n,
@@ -119,8 +94,13 @@ pub fn checks(app: &App, timeout: Duration) -> Vec<Check> {
     };
 
     let t = Instant::now();
-    let release = release(app, &net);
-    out.push(match &release {
+    let release = release(path);
+    // The probes ran before; their time counts too.
+    let timed = |c: Check| Check {
+        ms: c.ms.map(|ms| ms + path.elapsed.as_millis() as u64),
+        ..c
+    };
+    out.push(timed(match &release {
         Ok(what) => check("toolchains.release", Status::Ok, what.clone(), t),
         Err(e) => check(
             "toolchains.release",
@@ -132,7 +112,7 @@ pub fn checks(app: &App, timeout: Duration) -> Vec<Check> {
             Some(s) => super::download::status_advice(s, "archive of the newest release"),
             None => "set GOV_MIRROR (and GOV_INDEX_URL) to reachable mirrors, or install from the module proxy (GOV_SOURCE=proxy)".into(),
         }),
-    });
+    }));
 
     let t = Instant::now();
     let settings = proxy::resolve_settings(app);
