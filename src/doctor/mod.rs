@@ -1,18 +1,9 @@
 //! `gov doctor`: checks that each end with a finding and, when something is
 //! wrong, an advice. Problems make the exit status 1; warnings do not.
 //!
-//! JSON schema (stable; new fields may be added, none removed or renamed):
-//!
-//! ```json
-//! { "schema": 1, "healthy": true, "problems": 0, "warnings": 1,
-//!   "checks": [ { "section": "environment" | "versions" | "layers" | "network" | "toolchains",
-//!                 "id": "path.go",            // unique, stable identifier
-//!                 "target": "https://goproxy.cn", // network checks: the endpoint
-//!                 "stage": "dns" | "tcp" | "tls" | "http" | "sumdb" | null,
-//!                 "status": "ok" | "warning" | "problem" | "skipped",
-//!                 "finding": "...", "advice": "..." | null,
-//!                 "ms": 12 | null } ] }
-//! ```
+//! The findings are data ([`Report`], [`Check`]): `gov doctor --json`
+//! prints the report as it is (its schema, generated from these types, is
+//! docs/reference/json/doctor.json) and `cli::doctor` renders the text.
 //!
 //! The `toolchains` section: `toolchains.release`, `toolchains.proxy`,
 //! `toolchains.sumdb`, then the summary `toolchains` (ok: release downloads
