@@ -472,16 +472,20 @@ pub fn probe(ep: &Endpoint, timeout: Duration) -> Vec<Stage> {
         }];
     }
     let (mut stages, go_on) = transport_stages(&u, timeout);
-    if !go_on {
-        return stages;
+    if go_on {
+        stages.extend(http_stages(ep, &raw, timeout));
     }
+    stages
+}
+
+/// The GOPROXY-protocol request (`@v/list` of a small module) or the
+/// checksum database's `/latest`, and what its answer shows.
+fn http_stages(ep: &Endpoint, raw: &str, timeout: Duration) -> Vec<Stage> {
     let client = match http_client(timeout) {
         Ok(c) => c,
-        Err(e) => {
-            stages.push(fail("http", e, "internal error setting up HTTP", None));
-            return stages;
-        }
+        Err(e) => return vec![fail("http", e, "internal error setting up HTTP", None)],
     };
+    let mut stages = Vec::new();
     let base = raw.trim_end_matches('/');
     let target = match ep {
         Endpoint::Proxy { .. } => format!("{base}/{PROBE_MODULE}/@v/list"),
@@ -546,36 +550,7 @@ pub fn probe(ep: &Endpoint, timeout: Duration) -> Vec<Stage> {
         }),
         (Endpoint::SumDb { key, .. }, 200) => {
             stages.push(ok("http", format!("GET /latest: 200{redirected}"), ms));
-            let t = Instant::now();
-            let vkey = key.id();
-            match note::open(body.as_bytes(), key) {
-                Ok(n) => stages.push(ok(
-                    "sumdb",
-                    format!(
-                        "signed tree head verified with key {vkey} (tree size {})",
-                        note::parse_tree(&n.text).map_or("?".into(), |t| t.n.to_string())
-                    ),
-                    t,
-                )),
-                Err(e) if e.kind() == TrustKind::Forged => stages.push(fail(
-                    "sumdb",
-                    format!("the signed tree head carries a signature by {vkey} that does not verify: this answer did not come from the database that key names"),
-                    "do not trust this endpoint: something between you and the database (a proxy, a mirror) alters its answers; use GOSUMDB=sum.golang.google.cn or another network",
-                    Some(t),
-                )),
-                Err(e) if e.kind() == TrustKind::Missing => stages.push(fail(
-                    "sumdb",
-                    format!("the tree head is not signed by {vkey}: this answer did not come from the database that key names"),
-                    "check GOSUMDB: the URL must serve the database whose key it names",
-                    Some(t),
-                )),
-                Err(why) => stages.push(fail(
-                    "sumdb",
-                    format!("/latest is not a signed tree head ({why})"),
-                    "the URL does not serve a checksum database (a captive portal or a web page?)",
-                    Some(t),
-                )),
-            }
+            stages.push(tree_head_stage(&body, key));
         }
         (_, s) => stages.push(fail(
             "http",
@@ -705,4 +680,43 @@ pub fn checks(settings: &BTreeMap<String, (String, String)>, timeout: Duration) 
     }
     out.extend(notes);
     out
+}
+
+/// The `sumdb` stage: the body of `/latest` must be a tree head signed by
+/// GOSUMDB's key.
+fn tree_head_stage(body: &str, key: &note::Verifier) -> Stage {
+    let t = Instant::now();
+    let vkey = key.id();
+    match note::open(body.as_bytes(), key) {
+        Ok(n) => ok(
+            "sumdb",
+            format!(
+                "signed tree head verified with key {vkey} (tree size {})",
+                note::parse_tree(&n.text).map_or("?".into(), |t| t.n.to_string())
+            ),
+            t,
+        ),
+        Err(e) if e.kind() == TrustKind::Forged => fail(
+            "sumdb",
+            format!(
+                "the signed tree head carries a signature by {vkey} that does not verify: this answer did not come from the database that key names"
+            ),
+            "do not trust this endpoint: something between you and the database (a proxy, a mirror) alters its answers; use GOSUMDB=sum.golang.google.cn or another network",
+            Some(t),
+        ),
+        Err(e) if e.kind() == TrustKind::Missing => fail(
+            "sumdb",
+            format!(
+                "the tree head is not signed by {vkey}: this answer did not come from the database that key names"
+            ),
+            "check GOSUMDB: the URL must serve the database whose key it names",
+            Some(t),
+        ),
+        Err(why) => fail(
+            "sumdb",
+            format!("/latest is not a signed tree head ({why})"),
+            "the URL does not serve a checksum database (a captive portal or a web page?)",
+            Some(t),
+        ),
+    }
 }
