@@ -39,14 +39,4 @@ impl Output {
             trace: std::env::var_os("GOV_TRACE").is_some(),
         }
     }
-
-    /// No colour, ASCII marks, nothing on a terminal: for tests and
-    /// callers that capture the text.
-    pub const PLAIN: Output = Output {
-        stdout: Style::PLAIN,
-        stderr: Style::PLAIN,
-        stderr_tty: false,
-        quiet: false,
-        trace: false,
-    };
 }
