@@ -3,6 +3,11 @@
 //! Each answer also derives `JsonSchema`; `gov schema` writes the schemas
 //! into docs/reference/json/ (a test keeps them current), so this file is
 //! where a field's documentation lives.
+//!
+//! A command that answers in JSON: put its struct here (or derive both
+//! traits on the library type it prints), add it to [`described`], and run
+//! `cargo run -- schema --dir docs/reference/json`. The commands that change
+//! state wrap theirs in [`Answer`] through `machine::answer`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
