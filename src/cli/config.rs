@@ -234,20 +234,17 @@ fn answer(
         return Ok(());
     }
     let changed = u.before != u.after;
-    crate::cli::machine::answer(
-        app,
-        serde_json::json!({
-            "changed": changed,
-            "dry_run": out.dry_run,
-            "action": if changed { "updated" } else { "unchanged" },
-            "layer": if system { "system" } else { "user" },
-            "file": u.path,
-            "requested": requested,
-            "changed_keys": u.changed_keys(),
-            "before": u.before,
-            "after": u.after,
-        }),
-    )
+    crate::cli::machine::of(app).answer(serde_json::json!({
+        "changed": changed,
+        "dry_run": out.dry_run,
+        "action": if changed { "updated" } else { "unchanged" },
+        "layer": if system { "system" } else { "user" },
+        "file": u.path,
+        "requested": requested,
+        "changed_keys": u.changed_keys(),
+        "before": u.before,
+        "after": u.after,
+    }))
 }
 
 /// Changes keys of one layer's config file in one atomic write.

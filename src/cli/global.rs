@@ -74,16 +74,13 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         }
         let now = select::layered_global(&app.layers())?;
         if a.json {
-            return crate::cli::machine::answer(
-                app,
-                json!({
-                    "changed": removed,
-                    "dry_run": false,
-                    "action": if removed { "unset" } else { "not-set" },
-                    "global": now.as_ref().map(|s| s.raw.clone()),
-                    "source": now.as_ref().map(|s| s.source.to_string()),
-                }),
-            );
+            return crate::cli::machine::of(app).answer(json!({
+                "changed": removed,
+                "dry_run": false,
+                "action": if removed { "unset" } else { "not-set" },
+                "global": now.as_ref().map(|s| s.raw.clone()),
+                "source": now.as_ref().map(|s| s.source.to_string()),
+            }));
         }
         match now {
             Some(sel) => app
@@ -101,14 +98,11 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             select::layered_global(&app.layers())?
         };
         if a.json {
-            return crate::cli::machine::answer(
-                app,
-                json!({
-                    "global": found.as_ref().map(|s| s.raw.clone()),
-                    "source": found.as_ref().map(|s| s.source.to_string()),
-                    "file": layout.global_file(),
-                }),
-            );
+            return crate::cli::machine::of(app).answer(json!({
+                "global": found.as_ref().map(|s| s.raw.clone()),
+                "source": found.as_ref().map(|s| s.source.to_string()),
+                "file": layout.global_file(),
+            }));
         }
         return match found {
             Some(sel) => {
@@ -162,19 +156,16 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     let links = entrypoints::pending(layout, a.force)?;
     let changed = !same || !links.is_empty();
     let answer = || {
-        crate::cli::machine::answer(
-            app,
-            json!({
-                "changed": changed,
-                "dry_run": a.dry_run,
-                "action": if same { "already-set" } else { "set" },
-                "requested": req.to_string(),
-                "version": found.version.as_str(),
-                "before": before.as_ref().map(|s| s.raw.clone()),
-                "after": found.version.as_str(),
-                "entry_points": links,
-            }),
-        )
+        crate::cli::machine::of(app).answer(json!({
+            "changed": changed,
+            "dry_run": a.dry_run,
+            "action": if same { "already-set" } else { "set" },
+            "requested": req.to_string(),
+            "version": found.version.as_str(),
+            "before": before.as_ref().map(|s| s.raw.clone()),
+            "after": found.version.as_str(),
+            "entry_points": links,
+        }))
     };
     if a.dry_run {
         if a.json {

@@ -67,7 +67,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         config: super::config::document(),
     };
     if a.json {
-        return super::machine::answer(app, doc);
+        return super::machine::of(app).answer(doc);
     }
     super::print_json(&doc)
 }

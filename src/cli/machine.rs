@@ -21,18 +21,42 @@ pub fn collector() -> Arc<Collect> {
     Arc::new(Collect::default())
 }
 
-fn warnings(app: &App) -> Vec<String> {
-    app.ui.kept().map(Collect::warnings).unwrap_or_default()
+/// The machine interface of one run, reached through its App: the App's
+/// reporter keeps the warnings and what was done before a failure.
+pub struct Machine<'a> {
+    app: &'a App,
 }
 
-/// Prints a command's answer: `body`'s fields between `schema` and the
-/// warnings the run collected.
-pub fn answer<T: Serialize>(app: &App, body: T) -> Result<()> {
-    super::print_json(&Answer {
-        schema: SCHEMA,
-        body,
-        warnings: warnings(app),
-    })
+pub fn of(app: &App) -> Machine<'_> {
+    Machine { app }
+}
+
+impl Machine<'_> {
+    fn kept(&self) -> Option<&Collect> {
+        self.app.ui.kept()
+    }
+
+    /// Prints a command's answer: `body`'s fields between `schema` and the
+    /// warnings the run collected.
+    pub fn answer<T: Serialize>(&self, body: T) -> Result<()> {
+        super::print_json(&Answer {
+            schema: SCHEMA,
+            body,
+            warnings: self.kept().map(Collect::warnings).unwrap_or_default(),
+        })
+    }
+
+    /// Keeps what a command did before failing for its failure document:
+    /// the error is still the answer (and the exit code), these fields say
+    /// what was done anyway. (Fields that cannot be encoded are left out:
+    /// the failure is still reported.)
+    pub fn partial<T: Serialize>(&self, done: &T) {
+        if let (Some(kept), Ok(serde_json::Value::Object(fields))) =
+            (self.kept(), serde_json::to_value(done))
+        {
+            kept.keep_done(fields);
+        }
+    }
 }
 
 /// The document for a failed `--json` run, from what its reporter kept.
@@ -44,18 +68,6 @@ pub fn failure(kept: &Collect, e: &Error) -> Failure {
         error: ErrorAnswer::of(e),
         exit_code: e.kind().exit_code(),
         warnings: kept.warnings(),
-    }
-}
-
-/// Keeps what a command did before failing for its failure document: the
-/// error is still the answer (and the exit code), these fields say what
-/// was done anyway. (Fields that cannot be encoded are left out: the
-/// failure is still reported.)
-pub fn partial<T: Serialize>(app: &App, done: &T) {
-    if let (Some(kept), Ok(serde_json::Value::Object(fields))) =
-        (app.ui.kept(), serde_json::to_value(done))
-    {
-        kept.keep_done(fields);
     }
 }
 

@@ -208,7 +208,7 @@ fn use_preset(
                     .collect();
                 items.push(json!({"name": p.name, "about": p.about, "settings": settings}));
             }
-            return crate::cli::machine::answer(app, json!({ "presets": items }));
+            return crate::cli::machine::of(app).answer(json!({ "presets": items }));
         }
         println!(
             "corp         a company proxy: --url URL [--private PATTERNS [--private-via proxy|direct]] [--fallback]"
@@ -328,20 +328,17 @@ fn apply(
             .into_iter()
             .filter(|k| before.get(*k) != after.get(*k))
             .collect();
-        crate::cli::machine::answer(
-            app,
-            json!({
-                "changed": before != after,
-                "dry_run": out.dry_run,
-                "action": if before == after { "unchanged" } else { "updated" },
-                "preset": preset,
-                "requested": requested,
-                "changed_keys": keys,
-                "before": before,
-                "after": after,
-                "profile": proxy::profile_path(layout),
-            }),
-        )
+        crate::cli::machine::of(app).answer(json!({
+            "changed": before != after,
+            "dry_run": out.dry_run,
+            "action": if before == after { "unchanged" } else { "updated" },
+            "preset": preset,
+            "requested": requested,
+            "changed_keys": keys,
+            "before": before,
+            "after": after,
+            "profile": proxy::profile_path(layout),
+        }))
     };
     if out.dry_run {
         let before = proxy::read_profile(layout);
