@@ -42,6 +42,10 @@ pub fn run(a: Args) -> Result<()> {
 fn render(d: &Described) -> Result<String> {
     let mut schema = (d.schema)();
     schema.insert("title".into(), d.command.into());
+    if let Some(top) = schema.as_object_mut() {
+        top.values_mut().for_each(require_every_field);
+        require_in(top);
+    }
     let mut text = serde_json::to_string_pretty(&schema).map_err(|e| {
         Error::new(
             ErrorKind::Io,
@@ -51,6 +55,27 @@ fn render(d: &Described) -> Result<String> {
     })?;
     text.push('\n');
     Ok(text)
+}
+
+/// Marks every property of every object required: the answers always
+/// carry each field (null when it has no value), which schemars cannot
+/// tell from an `Option`.
+fn require_every_field(node: &mut serde_json::Value) {
+    match node {
+        serde_json::Value::Object(map) => {
+            require_in(map);
+            map.values_mut().for_each(require_every_field);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(require_every_field),
+        _ => {}
+    }
+}
+
+fn require_in(schema: &mut serde_json::Map<String, serde_json::Value>) {
+    if let Some(serde_json::Value::Object(props)) = schema.get("properties") {
+        let names = props.keys().cloned().map(serde_json::Value::String);
+        schema.insert("required".into(), names.collect());
+    }
 }
 
 fn write_all(dir: &Path, all: &[Described]) -> Result<()> {
@@ -71,7 +96,8 @@ pub fn readme(all: &[Described]) -> String {
          The `--json` answers of gov's commands, one JSON Schema (draft 2020-12) per\n\
          answer, generated from the types that produce them (`src/cli/answers.rs`,\n\
          `src/doctor/mod.rs`). Fields are added, never renamed or removed; the\n\
-         enveloped answers carry `\"schema\": 1`.\n\n\
+         enveloped answers carry `\"schema\": 1`. Every field a schema lists is always\n\
+         present (`null` where it has no value).\n\n\
          Regenerate after changing an answer (a test fails while these files are stale):\n\n\
          ```sh\n\
          cargo run -- schema --dir docs/reference/json\n\
