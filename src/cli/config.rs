@@ -164,7 +164,7 @@ fn answer(app: &App, system: bool, changes: Vec<Change>, out: ChangeOutput) -> R
         before: &u.before,
         after: &u.after,
     };
-    crate::cli::machine::answer(super::to_json(&doc)?)
+    crate::cli::machine::of(app).answer(&doc)
 }
 
 /// Changes keys of this account's config file in one atomic write (for

@@ -81,7 +81,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             after: set.version.as_str(),
             entry_points: &set.links,
         };
-        crate::cli::machine::answer(super::to_json(&doc)?)
+        crate::cli::machine::of(app).answer(&doc)
     };
     if a.dry_run {
         if a.json {
@@ -176,7 +176,7 @@ fn unset(app: &App, json: bool) -> Result<()> {
             global: u.now.as_ref().map(|s| s.raw.clone()),
             source: u.now.as_ref().map(|s| s.source.to_string()),
         };
-        return crate::cli::machine::answer(super::to_json(&doc)?);
+        return crate::cli::machine::of(app).answer(&doc);
     }
     match u.now {
         Some(sel) => app
@@ -210,7 +210,7 @@ fn show(app: &App, system: bool, json: bool) -> Result<()> {
             source: found.as_ref().map(|s| s.source.to_string()),
             file: &file,
         };
-        return crate::cli::machine::answer(super::to_json(&doc)?);
+        return crate::cli::machine::of(app).answer(&doc);
     }
     match found {
         Some(sel) => {

@@ -1,8 +1,10 @@
-use serde_json::json;
+use std::collections::BTreeMap;
 
+use super::answers::{EffectiveSetting, EntryPoint, Info, LayerInfo, ProxyInfo, VersionTree};
 use crate::app::App;
 use crate::core::error::Result;
 use crate::core::installed;
+use crate::core::layout::Layout;
 use crate::entry::{entrypoints, select, shim::TOOLS};
 use crate::settings::proxy;
 
@@ -14,7 +16,7 @@ use crate::settings::proxy;
     after_help = "Reads only local state: no network.\n\nExamples:\n  gov info --json\n  gov info --json | jq -r '.installed[].version'"
 )]
 pub struct Args {
-    /// Answer with one JSON document (schema: see README).
+    /// Answer with one JSON document (schema: docs/reference/json/info.json).
     #[arg(long)]
     pub(crate) json: bool,
 }
@@ -30,21 +32,51 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             None
         }
     };
-    let layer_doc: Vec<_> = layers
+    let layer_doc: Vec<LayerInfo> = layers
         .search()
-        .map(|(layer, l)| {
-            let own_global = select::global(l).ok().flatten().map(|s| s.raw);
-            json!({
-                "layer": layer.name(),
-                "home": l.home(),
-                "bin_dir": l.bin_dir(),
-                "installed": versions(l),
-                "global": own_global,
-            })
+        .map(|(layer, l)| LayerInfo {
+            layer: layer.name().to_string(),
+            home: l.home().to_path_buf(),
+            bin_dir: l.bin_dir().to_path_buf(),
+            installed: versions(l),
+            global: select::global(l).ok().flatten().map(|s| s.raw),
         })
         .collect();
+    let effective = proxy::effective(&layers, select::current_goroot(&layers).as_deref())
+        .into_iter()
+        .map(|s| EffectiveSetting {
+            key: s.key.to_string(),
+            value: s.value,
+            source: s.source,
+            origin: s.origin.to_string(),
+        })
+        .collect();
+    let doc = Info {
+        gov_version: env!("CARGO_PKG_VERSION").to_string(),
+        home: layout.home().to_path_buf(),
+        bin_dir: layout.bin_dir().to_path_buf(),
+        installed: versions(layout),
+        global_source: global.as_ref().map(|s| s.source.to_string()),
+        global: global.map(|s| s.raw),
+        layers: layer_doc,
+        entry_points: entry_points(layout),
+        proxy: ProxyInfo {
+            profile: proxy::read_profile(layout),
+            effective,
+        },
+        config: super::to_json(&super::config::document(app))?,
+    };
+    if a.json {
+        return super::machine::of(app).answer(doc);
+    }
+    super::print_json(&doc)
+}
+
+/// `go` and `gofmt` in GOV_BIN_DIR: this gov's, another gov's, someone
+/// else's, or missing.
+fn entry_points(layout: &Layout) -> BTreeMap<String, EntryPoint> {
     let gov = entrypoints::gov_binary().ok();
-    let entry_points: serde_json::Map<String, serde_json::Value> = TOOLS
+    TOOLS
         .iter()
         .map(|tool| {
             let path = layout.bin_dir().join(tool);
@@ -54,40 +86,24 @@ pub fn run(app: &App, a: Args) -> Result<()> {
                 entrypoints::Existing::Ours(_) => "other-gov",
                 entrypoints::Existing::Foreign(_) => "foreign",
             };
-            (tool.to_string(), json!({"path": path, "state": state}))
+            let entry = EntryPoint {
+                path,
+                state: state.to_string(),
+            };
+            (tool.to_string(), entry)
         })
-        .collect();
-    let effective: Vec<_> = proxy::effective(&layers, select::current_goroot(&layers).as_deref())
-        .into_iter()
-        .map(|s| json!({"key": s.key, "value": s.value, "source": s.source, "origin": s.origin}))
-        .collect();
-    let doc = json!({
-        "gov_version": env!("CARGO_PKG_VERSION"),
-        "home": layout.home(),
-        "bin_dir": layout.bin_dir(),
-        "installed": versions(layout),
-        "global": global.as_ref().map(|s| s.raw.clone()),
-        "global_source": global.as_ref().map(|s| s.source.to_string()),
-        "layers": layer_doc,
-        "entry_points": entry_points,
-        "proxy": {
-            "profile": proxy::read_profile(layout),
-            "effective": effective,
-        },
-        "config": super::config::document(app),
-    });
-    if a.json {
-        return super::machine::answer(doc);
-    }
-    super::print_json(&doc)
+        .collect()
 }
 
 /// The versions installed in one layer, newest first (an unreadable
 /// directory reads as none: facts never fail).
-fn versions(layout: &crate::core::layout::Layout) -> Vec<serde_json::Value> {
+fn versions(layout: &Layout) -> Vec<VersionTree> {
     installed::list(layout)
         .unwrap_or_default()
-        .iter()
-        .map(|i| json!({"version": i.version.as_str(), "goroot": i.goroot}))
+        .into_iter()
+        .map(|i| VersionTree {
+            version: i.version.as_str().to_string(),
+            goroot: i.goroot,
+        })
         .collect()
 }

@@ -1,5 +1,4 @@
-use serde_json::json;
-
+use super::answers::Installed;
 use crate::app::App;
 use crate::core::error::Result;
 use crate::core::installed;
@@ -12,7 +11,7 @@ use crate::entry::select;
 layer's (marked [system]); `go` looks in the same order.\n\nExamples:\n  gov list\n  gov list --json"
 )]
 pub struct Args {
-    /// Machine-readable output.
+    /// Machine-readable output (schema: docs/reference/json/list.json).
     #[arg(long)]
     json: bool,
 }
@@ -30,20 +29,23 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         .map(|i| i.goroot);
     let two_layers = layers.user().is_some();
     if a.json {
-        let items: Vec<_> = list
+        let items: Vec<Installed> = list
             .iter()
             .map(|i| {
                 let is_sel = selected.as_ref() == Some(&i.goroot);
-                json!({
-                    "version": i.version.as_str(),
-                    "goroot": i.goroot,
-                    "selected": is_sel,
-                    "selected_by": selection.as_ref().filter(|_| is_sel).map(|s| s.source.to_string()),
-                    "layer": i.layer.name(),
-                })
+                Installed {
+                    version: i.version.as_str().to_string(),
+                    goroot: i.goroot.clone(),
+                    selected: is_sel,
+                    selected_by: selection
+                        .as_ref()
+                        .filter(|_| is_sel)
+                        .map(|s| s.source.to_string()),
+                    layer: i.layer.name().to_string(),
+                }
             })
             .collect();
-        return super::print_json(&json!(items));
+        return super::print_json(&items);
     }
     if list.is_empty() {
         app.ui

@@ -1,5 +1,4 @@
-use serde_json::json;
-
+use super::answers::{ProxyToolchain, RemoteRelease};
 use crate::app::App;
 use crate::core::arch;
 use crate::core::error::{Error, ErrorKind, Result};
@@ -22,7 +21,8 @@ pub struct Args {
     /// Architecture whose archives to list.
     #[arg(long, default_value_t = arch::host().to_string())]
     arch: String,
-    /// Machine-readable output.
+    /// Machine-readable output (schemas: docs/reference/json/list-remote.json,
+    /// list-remote-proxy.json).
     #[arg(long)]
     json: bool,
     /// Revalidate the cached release index with the server now.
@@ -71,20 +71,18 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     }
 
     if a.json {
-        let items: Vec<_> = rows
+        let items: Vec<RemoteRelease> = rows
             .iter()
-            .map(|(v, r, f)| {
-                json!({
-                    "version": v.as_str(),
-                    "stable": r.stable,
-                    "installed": installed.iter().any(|i| i == v.as_str()),
-                    "filename": f.filename,
-                    "sha256": f.sha256,
-                    "size": f.size,
-                })
+            .map(|(v, r, f)| RemoteRelease {
+                version: v.as_str().to_string(),
+                stable: r.stable,
+                installed: installed.iter().any(|i| i == v.as_str()),
+                filename: f.filename.clone(),
+                sha256: f.sha256.clone(),
+                size: f.size,
             })
             .collect();
-        return super::print_json(&json!(items));
+        return super::print_json(&items);
     }
     let mut out = String::new();
     for (v, r, _) in &rows {
@@ -151,19 +149,17 @@ fn run_proxy(app: &App, a: &Args, arch: &str, filter: Option<&VersionRequest>) -
         })
         .collect();
     if a.json {
-        let items: Vec<_> = rows
+        let items: Vec<ProxyToolchain> = rows
             .iter()
-            .map(|v| {
-                json!({
-                    "version": v.as_str(),
-                    "stable": !v.is_prerelease(),
-                    "installed": installed.iter().any(|i| i == v.as_str()),
-                    "module": crate::install::proxy::TOOLCHAIN_MODULE,
-                    "module_version": crate::install::proxy::module_version(v, arch),
-                })
+            .map(|v| ProxyToolchain {
+                version: v.as_str().to_string(),
+                stable: !v.is_prerelease(),
+                installed: installed.iter().any(|i| i == v.as_str()),
+                module: crate::install::proxy::TOOLCHAIN_MODULE.to_string(),
+                module_version: crate::install::proxy::module_version(v, arch),
             })
             .collect();
-        return super::print_json(&json!(items));
+        return super::print_json(&items);
     }
     let mut out = String::new();
     for v in &rows {

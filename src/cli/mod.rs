@@ -1,6 +1,7 @@
 //! Command-line interface: parse with clap, call the library, print.
 //! Status goes to stderr, data (lists, JSON) to stdout.
 
+pub mod answers;
 mod cache;
 pub mod complete;
 mod config;
@@ -24,6 +25,8 @@ mod persist;
 mod proxy;
 mod prune;
 pub mod reference;
+pub mod render;
+mod schema;
 mod self_update;
 pub mod terminal;
 mod uninstall;
@@ -32,8 +35,12 @@ mod use_;
 
 use clap::{Parser, Subcommand};
 
+use std::sync::Arc;
+
 use crate::app::App;
 use crate::core::error::Result;
+use crate::core::report::Reporter;
+use crate::core::style::Tone;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -81,6 +88,8 @@ pub enum Command {
     Config(config::Args),
     #[command(hide = true)]
     Man(man::Args),
+    #[command(hide = true)]
+    Schema(schema::Args),
     Info(info::Args),
     Use(use_::Args),
     Cache(cache::Args),
@@ -93,21 +102,25 @@ pub enum Command {
 /// Runs the CLI and returns the process exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
-    let json = machine_output(&cli.command);
-    match run(cli, json) {
+    let out = render::Output::detect(cli.quiet);
+    // A `--json` run keeps its warnings (and what it did before a failure)
+    // for the answer instead of printing them.
+    let kept = machine_output(&cli.command).then(machine::collector);
+    let ui: Arc<dyn Reporter> = match &kept {
+        Some(collect) => collect.clone(),
+        None => Arc::new(terminal::Terminal::new(out)),
+    };
+    match run(cli, ui, &out) {
         Ok(()) => 0,
         Err(e) => {
-            if json {
-                let _ = print_json(&machine::failure(&e));
+            if let Some(collect) = &kept {
+                let _ = print_json(&machine::failure(collect, &e));
             }
-            use std::io::IsTerminal;
-            let style = crate::core::style::Style::detect(std::io::stderr().is_terminal());
             let report = e.report();
             match report.strip_prefix("error:") {
-                Some(rest) if style.colour => eprintln!(
-                    "{}{rest}",
-                    style.paint(crate::core::style::Tone::Bad, "error:")
-                ),
+                Some(rest) if out.stderr.colour => {
+                    eprintln!("{}{rest}", out.stderr.paint(Tone::Bad, "error:"))
+                }
                 _ => eprintln!("{report}"),
             }
             e.kind().exit_code()
@@ -129,18 +142,13 @@ fn machine_output(cmd: &Command) -> bool {
     }
 }
 
-fn run(cli: Cli, json: bool) -> Result<()> {
-    let ui = if json {
-        machine::collector()
-    } else {
-        terminal::Terminal::shared(cli.quiet)
-    };
+fn run(cli: Cli, ui: Arc<dyn Reporter>, out: &render::Output) -> Result<()> {
     let app = App::from_env(ui)?;
     // As root, state another account can change is refused; doctor still
     // runs to report it, and commands that read no state stay usable.
     if !matches!(
         cli.command,
-        Command::Doctor(_) | Command::Completions(_) | Command::Man(_)
+        Command::Doctor(_) | Command::Completions(_) | Command::Man(_) | Command::Schema(_)
     ) {
         crate::core::perms::guard_state(&app.layout)?;
         // gov writes these paths into scripts and configuration files.
@@ -167,10 +175,11 @@ fn run(cli: Cli, json: bool) -> Result<()> {
         Command::Completions(a) => init::completions(a),
         Command::Proxy(a) => proxy::run(&app, a),
         Command::Persist(a) => persist::run(&app, a),
-        Command::Doctor(a) => doctor::run(&app, a),
+        Command::Doctor(a) => doctor::run(&app, out, a),
         Command::SelfUpdate(a) => self_update::run(&app, a),
         Command::Config(a) => config::run(&app, a),
         Command::Man(a) => man::run(a),
+        Command::Schema(a) => schema::run(a),
         Command::Info(a) => info::run(&app, a),
         Command::Use(a) => use_::run(&app, a),
         Command::Cache(a) => cache::run(&app, a),
@@ -196,12 +205,14 @@ pub(crate) fn to_json(answer: &impl serde::Serialize) -> Result<serde_json::Valu
 
 /// Writes JSON to stdout, with passwords in URLs redacted: every `--json`
 /// answer (and so every Ansible result) passes through here.
-pub(crate) fn print_json(value: &serde_json::Value) -> Result<()> {
+pub(crate) fn print_json<T: serde::Serialize + ?Sized>(answer: &T) -> Result<()> {
+    let encoding = |e| {
+        crate::core::error::Error::new(crate::core::error::ErrorKind::Io, "cannot encode JSON")
+            .with_source(e)
+    };
+    let value = serde_json::to_value(answer).map_err(encoding)?;
     let text =
-        serde_json::to_string_pretty(&crate::core::quote::redact_json(value)).map_err(|e| {
-            crate::core::error::Error::new(crate::core::error::ErrorKind::Io, "cannot encode JSON")
-                .with_source(e)
-        })?;
+        serde_json::to_string_pretty(&crate::core::quote::redact_json(&value)).map_err(encoding)?;
     use std::io::Write;
     match writeln!(std::io::stdout().lock(), "{text}") {
         // A reader that went away (`| head`) is not gov's failure.

@@ -221,7 +221,7 @@ fn use_preset(
                 settings: Some(p.settings.iter().map(|(k, v)| (*k, v.as_str())).collect()),
             }));
             let doc = PresetList { presets: items };
-            return crate::cli::machine::answer(super::to_json(&doc)?);
+            return crate::cli::machine::of(app).answer(&doc);
         }
         println!(
             "corp         a company proxy: --url URL [--private PATTERNS [--private-via proxy|direct]] [--fallback]"
@@ -340,7 +340,7 @@ fn apply(app: &App, changes: Vec<Change_>, out: Change, preset: Option<&str>) ->
             after: &u.after,
             profile: &u.path,
         };
-        return crate::cli::machine::answer(super::to_json(&doc)?);
+        return crate::cli::machine::of(app).answer(&doc);
     }
     if out.dry_run {
         for (k, v) in &changes {

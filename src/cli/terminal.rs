@@ -2,7 +2,6 @@
 //! (stdout is for data), a progress bar only on a terminal, one summary line
 //! otherwise. The only place gov draws.
 
-use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,28 +11,26 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::core::quote::redact_credentials;
 use crate::core::report::{NoProgress, Progress, Reporter, human_bytes};
-use crate::core::style::{Style, Tone};
+use crate::core::style::Tone;
 
+use super::render::Output;
+
+/// Draws on stderr as the run's render context says (`--quiet`, colour,
+/// a terminal or a log, GOV_TRACE for diagnosing slow installs).
 #[derive(Debug, Clone, Copy)]
 pub struct Terminal {
-    pub quiet: bool,
-    tty: bool,
-    trace: bool,
+    out: Output,
 }
 
 impl Terminal {
-    pub fn new(quiet: bool) -> Terminal {
-        Terminal {
-            quiet,
-            tty: std::io::stderr().is_terminal(),
-            // GOV_TRACE: phase timings, for diagnosing slow installs on odd
-            // disks or links.
-            trace: std::env::var_os("GOV_TRACE").is_some(),
-        }
+    pub fn new(out: Output) -> Terminal {
+        Terminal { out }
     }
 
+    /// A terminal reporter for this process's streams: for entry points
+    /// that run outside the CLI (GOV_AUTO_INSTALL from a `go` call).
     pub fn shared(quiet: bool) -> Arc<dyn Reporter> {
-        Arc::new(Terminal::new(quiet))
+        Arc::new(Terminal::new(Output::detect(quiet)))
     }
 }
 
@@ -97,22 +94,22 @@ impl Progress for Lines {
 
 impl Reporter for Terminal {
     fn status(&self, msg: &str) {
-        if !self.quiet {
+        if !self.out.quiet {
             eprintln!("{}", redact_credentials(msg));
         }
     }
 
     fn warn(&self, msg: &str) {
-        let prefix = Style::detect(self.tty).paint(Tone::Warn, "warning:");
+        let prefix = self.out.stderr.paint(Tone::Warn, "warning:");
         eprintln!("{prefix} {}", redact_credentials(msg));
     }
 
     /// A bar on a terminal; a line per tenth otherwise; nothing when quiet.
     fn progress(&self, total: Option<u64>, label: &str) -> Arc<dyn Progress> {
-        if self.quiet {
+        if self.out.quiet {
             return Arc::new(NoProgress);
         }
-        if !self.tty {
+        if !self.out.stderr_tty {
             return Arc::new(Lines {
                 label: label.to_string(),
                 total,
@@ -134,7 +131,7 @@ impl Reporter for Terminal {
     }
 
     fn trace(&self, phase: &str, elapsed: Duration) {
-        if self.trace {
+        if self.out.trace {
             eprintln!("trace: {phase}: {:.3} s", elapsed.as_secs_f64());
         }
     }

@@ -128,9 +128,9 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         doc.insert("dry_run".into(), json!(a.dry_run));
         doc.insert("results".into(), json!(results));
         if first_err.is_none() {
-            return crate::cli::machine::answer(serde_json::Value::Object(doc));
+            return crate::cli::machine::of(app).answer(serde_json::Value::Object(doc));
         }
-        crate::cli::machine::partial(serde_json::Value::Object(doc));
+        crate::cli::machine::of(app).partial(&doc);
     }
     match first_err {
         None => Ok(()),

@@ -18,6 +18,11 @@ pub trait Reporter: Send + Sync {
     fn progress(&self, total: Option<u64>, label: &str) -> Arc<dyn Progress>;
     /// How long a phase took (diagnostics; ignored by default).
     fn trace(&self, _phase: &str, _elapsed: Duration) {}
+    /// The store of a reporter that keeps events for its caller's answer
+    /// (a JSON mode) instead of showing them; none for one that shows them.
+    fn kept(&self) -> Option<&Collect> {
+        None
+    }
 }
 
 /// A running byte counter handed to the download pipeline.
@@ -47,10 +52,12 @@ impl Reporter for Silent {
 }
 
 /// Keeps status lines and warnings in memory, e.g. to put them into a JSON
-/// answer instead of on stderr.
+/// answer instead of on stderr, and what a command had done before it
+/// failed, for the failure answer.
 #[derive(Default)]
 pub struct Collect {
     pub events: Mutex<Vec<Event>>,
+    done_before_failure: Mutex<Option<serde_json::Map<String, serde_json::Value>>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +90,23 @@ impl Collect {
             Err(p) => p.into_inner().push(e),
         }
     }
+
+    /// Keeps the fields that say what was done before a failure (the
+    /// results of the installs that worked); the first call wins.
+    pub fn keep_done(&self, fields: serde_json::Map<String, serde_json::Value>) {
+        let mut slot = match self.done_before_failure.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        slot.get_or_insert(fields);
+    }
+
+    pub fn done(&self) -> Option<serde_json::Map<String, serde_json::Value>> {
+        match self.done_before_failure.lock() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
 }
 
 impl Reporter for Collect {
@@ -94,6 +118,9 @@ impl Reporter for Collect {
     }
     fn progress(&self, _total: Option<u64>, _label: &str) -> Arc<dyn Progress> {
         Arc::new(NoProgress)
+    }
+    fn kept(&self) -> Option<&Collect> {
+        Some(self)
     }
 }
 

@@ -4,14 +4,20 @@
 //! here on each mirror (a one-byte ranged GET where HEAD is not answered),
 //! so a mirror with the wrong path or a missing file shows before an
 //! install needs it, with advice that fits the HTTP status.
+//!
+//! Each endpoint is probed once per run ([`ReleasePath`]): the `download.*`
+//! checks show every stage, and `toolchains.release` reads the same
+//! answers (the index it parsed, the archive on each mirror).
 
 use std::time::{Duration, Instant};
 
 use super::network::{Stage, fail, http_client, ok, transport_stages};
-use super::{Check, Status};
+use super::{Check, Section, Status};
+use crate::core::error::Error;
 use crate::core::layout::Layout;
+use crate::net::index::{Index, IndexSource, parse_releases};
 
-const NET: &str = "network";
+const NET: Section = Section::Network;
 
 /// The archive doctor asks the mirrors for: the version selected here (or
 /// the newest stable release), with its size from the cached index.
@@ -109,12 +115,14 @@ fn archive_stage(url: &str, timeout: Duration, want_size: Option<u64>) -> Stage 
     if !status.is_success() {
         let file = url.rsplit('/').next().unwrap_or(url);
         let why = crate::net::explain::explain_status(status, url);
-        return fail(
+        let mut stage = fail(
             "http",
             format!("{what} {url}: {why}"),
             status_advice(status.as_u16(), file),
             Some(t),
         );
+        stage.http_status = Some(status.as_u16());
+        return stage;
     }
     let len = answered_size(&resp);
     match (want_size, len) {
@@ -135,11 +143,17 @@ fn archive_stage(url: &str, timeout: Duration, want_size: Option<u64>) -> Stage 
     }
 }
 
-/// The release index: a GET whose answer must be go.dev's JSON list.
-fn index_stage(url: &str, timeout: Duration) -> Stage {
+/// The release index: a GET whose answer must be go.dev's JSON list; the
+/// body read, for the checks that need the releases.
+fn index_stage(url: &str, timeout: Duration) -> (Stage, Option<Vec<u8>>) {
     let client = match http_client(timeout) {
         Ok(c) => c,
-        Err(e) => return fail("http", e, "internal error setting up HTTP", None),
+        Err(e) => {
+            return (
+                fail("http", e, "internal error setting up HTTP", None),
+                None,
+            );
+        }
     };
     let t = Instant::now();
     let mut req = client.get(url);
@@ -149,109 +163,220 @@ fn index_stage(url: &str, timeout: Duration) -> Stage {
     {
         req = req.basic_auth(c.login, Some(c.password));
     }
-    match req.send() {
+    let resp = match req.send() {
+        Ok(resp) => resp,
         Err(e) => {
             let why = crate::net::explain::explain(&e, url);
-            fail(
-                "http",
-                format!("GET {url}: {why}"),
-                crate::net::http::advice_for(&why),
-                Some(t),
-            )
+            let advice = crate::net::http::advice_for(&why);
+            return (
+                fail("http", format!("GET {url}: {why}"), advice, Some(t)),
+                None,
+            );
         }
-        Ok(resp) if resp.status().is_success() => {
-            let body = resp.text().unwrap_or_default();
-            let n = serde_json::from_str::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|v| v.as_array().map(Vec::len));
-            match n {
-                Some(n) => ok("http", format!("GET {url}: 200, {n} releases"), t),
-                None => fail(
-                    "http",
-                    format!("GET {url}: 200, but not a release index (JSON list)"),
-                    "GOV_INDEX_URL must serve go.dev's ?mode=json&include=all format (a captive portal or a web page?)",
-                    Some(t),
-                ),
-            }
-        }
-        Ok(resp) => {
-            let status = resp.status();
-            let why = crate::net::explain::explain_status(status, url);
-            fail(
-                "http",
-                format!("GET {url}: {why}"),
-                status_advice(status.as_u16(), "release index"),
-                Some(t),
-            )
-        }
+    };
+    let status = resp.status();
+    if !status.is_success() {
+        let why = crate::net::explain::explain_status(status, url);
+        let advice = status_advice(status.as_u16(), "release index");
+        let mut stage = fail("http", format!("GET {url}: {why}"), advice, Some(t));
+        stage.http_status = Some(status.as_u16());
+        return (stage, None);
     }
+    let body = match crate::net::index::read_body(resp, url) {
+        Ok(b) => b,
+        Err(e) => {
+            let advice = e.advice().unwrap_or("check GOV_INDEX_URL").to_string();
+            return (
+                fail("http", format!("GET {url}: 200, but {e}"), advice, Some(t)),
+                None,
+            );
+        }
+    };
+    let n = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v.as_array().map(Vec::len));
+    let stage = match n {
+        Some(n) => ok("http", format!("GET {url}: 200, {n} releases"), t),
+        None => fail(
+            "http",
+            format!("GET {url}: 200, but not a release index (JSON list)"),
+            "GOV_INDEX_URL must serve go.dev's ?mode=json&include=all format (a captive portal or a web page?)",
+            Some(t),
+        ),
+    };
+    (stage, Some(body))
 }
 
-fn http_stage(url: &str, timeout: Duration, head: bool, want_size: Option<u64>) -> Stage {
-    if head {
-        archive_stage(url, timeout, want_size)
+/// A `file://` URL: the file must be there (`read` also returns it).
+fn file_stage(u: &url::Url, read: bool) -> (Stage, Option<Vec<u8>>) {
+    let t = Instant::now();
+    let path = u.to_file_path().unwrap_or_default();
+    if !path.is_file() {
+        let finding = format!("{} does not exist", path.display());
+        return (fail("file", finding, "fix the file:// URL", Some(t)), None);
+    }
+    let body = if read {
+        std::fs::read(&path).ok()
     } else {
-        index_stage(url, timeout)
-    }
+        None
+    };
+    (
+        ok("file", format!("{} is readable", path.display()), t),
+        body,
+    )
 }
 
-fn probe(url: &str, timeout: Duration, head: bool, want_size: Option<u64>) -> Vec<Stage> {
+/// What a URL asks for: the index (a GET, read whole) or an archive (HEAD,
+/// compared with the index's size).
+#[derive(Debug, Clone, Copy)]
+enum Asked {
+    Index,
+    Archive { size: Option<u64> },
+}
+
+/// The whole chain for one URL, and the body when the index was read.
+fn probe(url: &str, timeout: Duration, asked: Asked) -> (Vec<Stage>, Option<Vec<u8>>) {
     let Ok(u) = url::Url::parse(url) else {
-        return vec![fail(
+        let stage = fail(
             "url",
             format!("`{url}` is not a URL"),
             "fix it with `gov config set`",
             None,
-        )];
+        );
+        return (vec![stage], None);
     };
     if u.scheme() == "file" {
-        let t = Instant::now();
-        let path = u.to_file_path().unwrap_or_default();
-        return vec![if path.is_file() {
-            ok("file", format!("{} is readable", path.display()), t)
-        } else {
-            fail(
-                "file",
-                format!("{} does not exist", path.display()),
-                "fix the file:// URL",
-                Some(t),
-            )
-        }];
+        let (stage, body) = file_stage(&u, matches!(asked, Asked::Index));
+        return (vec![stage], body);
     }
     let (mut stages, go_on) = transport_stages(&u, timeout);
-    if go_on {
-        stages.push(http_stage(url, timeout, head, want_size));
+    if !go_on {
+        return (stages, None);
     }
-    stages
+    let (last, body) = match asked {
+        Asked::Index => index_stage(url, timeout),
+        Asked::Archive { size } => (archive_stage(url, timeout, size), None),
+    };
+    stages.push(last);
+    (stages, body)
 }
 
-/// The checks, probed concurrently: the index, then each mirror in order.
-pub fn checks(layout: &Layout, timeout: Duration) -> Vec<Check> {
-    let index = crate::net::index::index_url();
-    let mut jobs: Vec<(String, String, String, bool, Option<u64>)> = vec![(
-        "download.index".into(),
-        format!("release index {index}"),
-        index.clone(),
-        false,
-        None,
-    )];
+/// One mirror's probe: the archive URL asked for and each stage's outcome.
+struct MirrorProbe {
+    base: String,
+    url: String,
+    stages: Vec<Stage>,
+}
+
+/// gov's release download path, each endpoint probed once: the index,
+/// then the same archive on every mirror.
+pub struct ReleasePath {
+    index_url: String,
+    index_stages: Vec<Stage>,
+    index_body: Option<Vec<u8>>,
+    /// GOV_MIRROR's entries, or why they cannot be used.
+    mirrors: Result<Vec<String>, Error>,
+    probed: Vec<MirrorProbe>,
+    timeout: Duration,
+    /// How long the probes took (concurrently).
+    pub elapsed: Duration,
+}
+
+/// Probes the index and, concurrently, the archive on each mirror.
+pub fn probe_release_path(layout: &Layout, timeout: Duration) -> ReleasePath {
+    let t = Instant::now();
+    let index_url = crate::net::index::index_url();
     let archive = probe_archive(layout);
-    match crate::install::mirrors() {
-        Ok(mirrors) => {
-            for m in mirrors {
-                let (url, size) = match &archive {
-                    Some((name, size)) => (format!("{m}/{name}"), *size),
-                    None => (format!("{m}/"), None),
-                };
-                jobs.push((
-                    "download.mirror".into(),
-                    format!("mirror {m}"),
-                    url,
-                    true,
-                    size,
-                ));
-            }
+    let mirrors = crate::install::mirrors();
+    let index = {
+        let url = index_url.clone();
+        std::thread::spawn(move || probe(&url, timeout, Asked::Index))
+    };
+    let jobs: Vec<_> = mirrors
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .map(|m| {
+            let (url, size) = match &archive {
+                Some((name, size)) => (format!("{m}/{name}"), *size),
+                None => (format!("{m}/"), None),
+            };
+            let base = m.clone();
+            std::thread::spawn(move || {
+                let (stages, _) = probe(&url, timeout, Asked::Archive { size });
+                MirrorProbe { base, url, stages }
+            })
+        })
+        .collect();
+    let (index_stages, index_body) = index.join().unwrap_or_else(|_| (vec![crashed()], None));
+    let probed = jobs.into_iter().filter_map(|h| h.join().ok()).collect();
+    ReleasePath {
+        index_url,
+        index_stages,
+        index_body,
+        mirrors,
+        probed,
+        timeout,
+        elapsed: t.elapsed(),
+    }
+}
+
+fn crashed() -> Stage {
+    fail("probe", "the check crashed", "report this as a bug", None)
+}
+
+impl ReleasePath {
+    pub fn index_url(&self) -> &str {
+        &self.index_url
+    }
+
+    /// The index as the probe read it, or why there is none.
+    pub fn index(&self) -> Result<Index, String> {
+        if let Some(failed) = self.index_stages.iter().find(|s| s.status != Status::Ok) {
+            return Err(format!(
+                "the release index {} is unreachable ({})",
+                self.index_url, failed.finding
+            ));
         }
+        let body = self.index_body.as_deref().unwrap_or_default();
+        let releases = parse_releases(body, &self.index_url).map_err(|e| e.to_string())?;
+        Ok(Index::new(
+            releases,
+            IndexSource::Fresh,
+            self.index_url.clone(),
+        ))
+    }
+
+    /// GOV_MIRROR's entries, in the order installs try them.
+    pub fn mirrors(&self) -> Result<&[String], &Error> {
+        self.mirrors.as_deref()
+    }
+
+    /// The outcome of `file` on `mirror` (the last stage of its chain).
+    /// The archive probed on every mirror is reused; another file is
+    /// asked for over HTTP only, the transport to that mirror having been
+    /// probed already.
+    pub fn archive_on(&self, mirror: &str, file: &str) -> Stage {
+        let url = format!("{mirror}/{file}");
+        let probed = self
+            .probed
+            .iter()
+            .find(|p| p.base == mirror && p.url == url)
+            .and_then(|p| p.stages.last().cloned());
+        if let Some(stage) = probed {
+            return stage;
+        }
+        match url::Url::parse(&url) {
+            Ok(u) if u.scheme() == "file" => file_stage(&u, false).0,
+            _ => archive_stage(&url, self.timeout, None),
+        }
+    }
+}
+
+/// The checks: the index, then each mirror in order, every stage.
+pub fn checks(path: &ReleasePath) -> Vec<Check> {
+    let mirrors = match &path.mirrors {
+        Ok(m) => m,
         Err(e) => {
             return vec![
                 Check::new(
@@ -263,30 +388,36 @@ pub fn checks(layout: &Layout, timeout: Duration) -> Vec<Check> {
                 .advice(e.advice().unwrap_or("fix GOV_MIRROR").to_string()),
             ];
         }
-    }
-    let handles: Vec<_> = jobs
-        .into_iter()
-        .map(|(id, target, url, head, size)| {
-            std::thread::spawn(move || (id, target, probe(&url, timeout, head, size)))
-        })
-        .collect();
-    let mut out = Vec::new();
-    for h in handles {
-        let Ok((id, target, stages)) = h.join() else {
-            continue;
-        };
-        for s in stages {
-            out.push(Check {
-                section: NET,
-                id: format!("{id}.{}", s.name),
-                target: Some(target.clone()),
-                stage: Some(s.name),
-                status: s.status,
-                finding: s.finding,
-                advice: s.advice,
-                ms: s.ms,
-            });
+    };
+    let mut out = stage_checks(
+        "download.index",
+        &format!("release index {}", path.index_url),
+        &path.index_stages,
+    );
+    for m in mirrors {
+        if let Some(p) = path.probed.iter().find(|p| &p.base == m) {
+            out.extend(stage_checks(
+                "download.mirror",
+                &format!("mirror {m}"),
+                &p.stages,
+            ));
         }
     }
     out
+}
+
+fn stage_checks(id: &str, target: &str, stages: &[Stage]) -> Vec<Check> {
+    stages
+        .iter()
+        .map(|s| Check {
+            section: NET,
+            id: format!("{id}.{}", s.name),
+            target: Some(target.to_string()),
+            stage: Some(s.name),
+            status: s.status,
+            finding: s.finding.clone(),
+            advice: s.advice.clone(),
+            ms: s.ms,
+        })
+        .collect()
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use super::{Check, Status};
+use super::{Check, Section, Status};
 use crate::core::installed;
 use crate::core::layers::Layers;
 use crate::core::layout::Layout;
@@ -16,7 +16,7 @@ use crate::entry::select;
 use crate::settings::goenv;
 use crate::settings::proxy;
 
-const ENV: &str = "environment";
+const ENV: Section = Section::Environment;
 
 /// Effective module settings (key -> value), as the tools will see them.
 pub fn effective_settings(layout: &Layout) -> BTreeMap<String, (String, String)> {
@@ -380,9 +380,24 @@ fn goroot_path_checks(installed_roots: &[PathBuf], out: &mut Vec<Check>) {
     }
 }
 
+/// Settings that override one another or weaken verification.
 fn settings_checks(layout: &Layout, out: &mut Vec<Check>) {
     let settings = effective_settings(layout);
-    let get = |k: &str| settings.get(k).cloned().unwrap_or_default();
+    gotoolchain_check(&settings, out);
+    env_overrides_check(out);
+    gosumdb_check(&settings, out);
+    goprivate_check(&settings, out);
+}
+
+type Settings = BTreeMap<String, (String, String)>;
+
+fn setting(settings: &Settings, key: &str) -> (String, String) {
+    settings.get(key).cloned().unwrap_or_default()
+}
+
+/// GOTOOLCHAIN: whether a go.mod may switch to another Go.
+fn gotoolchain_check(settings: &Settings, out: &mut Vec<Check>) {
+    let get = |k: &str| setting(settings, k);
     // GOTOOLCHAIN that lets go.mod switch toolchains: `path` only to gov's
     // installed versions (their go<version> entry points), `auto` also to
     // downloaded ones.
@@ -407,6 +422,10 @@ fn settings_checks(layout: &Layout, out: &mut Vec<Check>) {
             format!("GOTOOLCHAIN={tc} ({tc_src})"),
         ));
     }
+}
+
+/// Environment variables hiding `go env -w` values.
+fn env_overrides_check(out: &mut Vec<Check>) {
     // An environment variable hiding a `go env -w` value (Go warns on -w).
     let user_file = goenv::user_env_file();
     let user = user_file
@@ -435,6 +454,11 @@ fn settings_checks(layout: &Layout, out: &mut Vec<Check>) {
                 .advice("unset the variables (check ~/.bashrc, ~/.profile), or `go env -u` the file's values"),
         );
     }
+}
+
+/// Checksum verification of public modules.
+fn gosumdb_check(settings: &Settings, out: &mut Vec<Check>) {
+    let get = |k: &str| setting(settings, k);
     // Checksum verification off for public modules.
     let (sumdb, sumdb_src) = get("GOSUMDB");
     let (goproxy, _) = get("GOPROXY");
@@ -464,8 +488,14 @@ fn settings_checks(layout: &Layout, out: &mut Vec<Check>) {
             format!("GOSUMDB={sumdb} ({sumdb_src})"),
         ));
     }
+}
+
+/// Private module paths kept away from public services.
+fn goprivate_check(settings: &Settings, out: &mut Vec<Check>) {
+    let get = |k: &str| setting(settings, k);
     // GOPRIVATE patterns that an explicit GONOPROXY / GONOSUMDB drops.
     let (private, _) = get("GOPRIVATE");
+    let (goproxy, _) = get("GOPROXY");
     let mut leaks = Vec::new();
     // Private modules through GOPROXY (GONOPROXY=none, `--private-via
     // proxy`) are fine while no public proxy is on the list.
@@ -633,13 +663,12 @@ fn entry_point_problem(layout: &Layout, version: &GoVersion) -> Option<(String, 
 
 /// Installed trees, leftovers, and the selection.
 pub fn version_checks(layout: &Layout) -> Vec<Check> {
-    const V: &str = "versions";
     let mut out = Vec::new();
     let list = installed::list(layout).unwrap_or_default();
     if list.is_empty() {
         out.push(
             Check::new(
-                V,
+                VERSIONS,
                 "versions.installed",
                 Status::Warning,
                 "no Go versions installed",
@@ -649,125 +678,104 @@ pub fn version_checks(layout: &Layout) -> Vec<Check> {
     }
     let layers = Layers::with_own(Some(layout.clone()));
     for i in &list {
-        let id = format!("versions.{}", i.version);
-        let want = i.version.go_name();
-        // Root runs no tree the entry points would refuse: reported, not run.
-        if let Err(e) = crate::entry::guard_for_root(&layers, &i.goroot, &["go"]) {
-            out.push(
-                Check::new(
-                    V,
-                    id,
-                    Status::Problem,
-                    format!("{}: not run: {}", i.version, e.message()),
-                )
-                .advice(e.advice().unwrap_or_default().to_string()),
-            );
-            continue;
-        }
-        match go_version_of(&i.goroot) {
-            Ok(line) if line.split_whitespace().nth(2) == Some(want.as_str()) => {
-                let shims_ok = crate::entry::shim::is_current(layout, i.version.as_str());
-                if shims_ok && let Some((finding, advice)) = entry_point_problem(layout, &i.version)
-                {
-                    out.push(Check::new(V, id, Status::Warning, finding).advice(advice));
-                } else if shims_ok {
-                    out.push(Check::new(
-                        V,
-                        id,
-                        Status::Ok,
-                        format!("{}: {line}", i.version),
-                    ));
-                } else {
-                    out.push(
-                        Check::new(
-                            V,
-                            id,
-                            Status::Warning,
-                            format!("{}: its shims are missing or outdated", i.version),
-                        )
-                        .advice(format!("`gov install {}` rewrites them", i.version)),
-                    );
-                }
-            }
-            // A tree that answers wrongly or not at all: reinstall it.
-            other => {
-                let finding = match other {
-                    Ok(line) => format!("{}: the tree answers {line:?}", i.version),
-                    Err(e) => format!("{} is broken: {e}", i.version),
-                };
-                out.push(
-                    Check::new(V, id, Status::Problem, finding)
-                        .advice(format!("reinstall it: `gov install --force {}`", i.version)),
-                );
-            }
-        }
+        out.push(tree_check(layout, &layers, i));
     }
+    out.push(leftovers_check(layout));
+    out.extend(selection_check(&layers));
+    out
+}
+
+const VERSIONS: Section = Section::Versions;
+
+/// One installed tree: it answers `go version` with its own version, its
+/// shims and entry point are current.
+fn tree_check(layout: &Layout, layers: &Layers, i: &installed::Installed) -> Check {
+    let id = format!("versions.{}", i.version);
+    let want = i.version.go_name();
+    // Root runs no tree the entry points would refuse: reported, not run.
+    if let Err(e) = crate::entry::guard_for_root(layers, &i.goroot, &["go"]) {
+        return Check::new(
+            VERSIONS,
+            id,
+            Status::Problem,
+            format!("{}: not run: {}", i.version, e.message()),
+        )
+        .advice(e.advice().unwrap_or_default().to_string());
+    }
+    let line = match go_version_of(&i.goroot) {
+        Ok(line) if line.split_whitespace().nth(2) == Some(want.as_str()) => line,
+        // A tree that answers wrongly or not at all: reinstall it.
+        other => {
+            let finding = match other {
+                Ok(line) => format!("{}: the tree answers {line:?}", i.version),
+                Err(e) => format!("{} is broken: {e}", i.version),
+            };
+            return Check::new(VERSIONS, id, Status::Problem, finding)
+                .advice(format!("reinstall it: `gov install --force {}`", i.version));
+        }
+    };
+    if !crate::entry::shim::is_current(layout, i.version.as_str()) {
+        return Check::new(
+            VERSIONS,
+            id,
+            Status::Warning,
+            format!("{}: its shims are missing or outdated", i.version),
+        )
+        .advice(format!("`gov install {}` rewrites them", i.version));
+    }
+    match entry_point_problem(layout, &i.version) {
+        Some((finding, advice)) => {
+            Check::new(VERSIONS, id, Status::Warning, finding).advice(advice)
+        }
+        None => Check::new(VERSIONS, id, Status::Ok, format!("{}: {line}", i.version)),
+    }
+}
+
+fn leftovers_check(layout: &Layout) -> Check {
     let leftovers = installed::leftovers(layout);
     if leftovers.is_empty() {
-        out.push(Check::new(
-            V,
+        return Check::new(
+            VERSIONS,
             "versions.leftovers",
             Status::Ok,
             "no leftovers of interrupted installs",
-        ));
-    } else {
-        out.push(
-            Check::new(
-                V,
-                "versions.leftovers",
-                Status::Warning,
-                format!(
-                    "leftovers of interrupted installs in {}: {}",
-                    layout.tmp_dir().display(),
-                    leftovers.join(", ")
-                ),
-            )
-            .advice("the next `gov install` removes them"),
         );
     }
-    match std::env::current_dir()
-        .ok()
-        .map(|cwd| select::select(&layers, &cwd))
-    {
-        Some(Ok(Some(sel))) => match select::resolve(&layers, &sel) {
-            Ok(r) => out.push(selected_check(&sel, &r)),
-            Err(e) => out.push(
-                Check::new(
-                    V,
-                    "versions.selected",
-                    Status::Problem,
-                    e.message().to_string(),
-                )
+    Check::new(
+        VERSIONS,
+        "versions.leftovers",
+        Status::Warning,
+        format!(
+            "leftovers of interrupted installs in {}: {}",
+            layout.tmp_dir().display(),
+            leftovers.join(", ")
+        ),
+    )
+    .advice("the next `gov install` removes them")
+}
+
+/// The version selected in the working directory (none when it cannot be
+/// read).
+fn selection_check(layers: &Layers) -> Option<Check> {
+    let cwd = std::env::current_dir().ok()?;
+    let id = "versions.selected";
+    Some(match select::select(layers, &cwd) {
+        Ok(Some(sel)) => match select::resolve(layers, &sel) {
+            Ok(r) => selected_check(&sel, &r),
+            Err(e) => Check::new(VERSIONS, id, Status::Problem, e.message().to_string())
                 .advice(e.advice().unwrap_or("gov install it").to_string()),
-            ),
         },
-        Some(Ok(None)) => out.push(
-            Check::new(
-                V,
-                "versions.selected",
-                Status::Warning,
-                "no Go version is selected",
-            )
+        Ok(None) => Check::new(VERSIONS, id, Status::Warning, "no Go version is selected")
             .advice("`gov global <version>`"),
-        ),
-        Some(Err(e)) => out.push(
-            Check::new(
-                V,
-                "versions.selected",
-                Status::Problem,
-                e.message().to_string(),
-            )
+        Err(e) => Check::new(VERSIONS, id, Status::Problem, e.message().to_string())
             .advice(e.advice().unwrap_or("fix the selection file").to_string()),
-        ),
-        None => {}
-    }
-    out
+    })
 }
 
 /// The selection here, flagged when go.mod's go line overrode it (the
 /// selection file is stale for this module).
 fn selected_check(sel: &select::Selection, r: &select::Resolved) -> Check {
-    const V: &str = "versions";
+    const V: Section = Section::Versions;
     let v = &r.installed.version;
     match &r.raised {
         None => Check::new(

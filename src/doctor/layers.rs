@@ -5,7 +5,7 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use super::{Check, Status};
+use super::{Check, Section, Status};
 use crate::core::config;
 use crate::core::installed;
 use crate::core::layers::Layers;
@@ -13,7 +13,7 @@ use crate::core::layout::Layout;
 use crate::entry::select;
 use crate::settings::proxy;
 
-const L: &str = "layers";
+const L: Section = Section::Layers;
 
 fn euid() -> u32 {
     // SAFETY: geteuid has no preconditions and cannot fail.

@@ -1,18 +1,9 @@
 //! `gov doctor`: checks that each end with a finding and, when something is
 //! wrong, an advice. Problems make the exit status 1; warnings do not.
 //!
-//! JSON schema (stable; new fields may be added, none removed or renamed):
-//!
-//! ```json
-//! { "schema": 1, "healthy": true, "problems": 0, "warnings": 1,
-//!   "checks": [ { "section": "environment" | "versions" | "layers" | "network" | "toolchains",
-//!                 "id": "path.go",            // unique, stable identifier
-//!                 "target": "https://goproxy.cn", // network checks: the endpoint
-//!                 "stage": "dns" | "tcp" | "tls" | "http" | "sumdb" | null,
-//!                 "status": "ok" | "warning" | "problem" | "skipped",
-//!                 "finding": "...", "advice": "..." | null,
-//!                 "ms": 12 | null } ] }
-//! ```
+//! The findings are data ([`Report`], [`Check`]): `gov doctor --json`
+//! prints the report as it is (its schema, generated from these types, is
+//! docs/reference/json/doctor.json) and `cli::doctor` renders the text.
 //!
 //! The `toolchains` section: `toolchains.release`, `toolchains.proxy`,
 //! `toolchains.sumdb`, then the summary `toolchains` (ok: release downloads
@@ -26,13 +17,26 @@ mod permissions;
 pub mod toolchains;
 mod vulnerable;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::app::App;
 use crate::core::error::{Error, ErrorKind, Result};
-use crate::core::style::{Style, Tone};
+use crate::install::ResolvedSource;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Where a check belongs; the CLI titles each section once, in the order
+/// the sections first appear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Section {
+    Environment,
+    Versions,
+    Layers,
+    Network,
+    Toolchains,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Ok,
@@ -41,21 +45,26 @@ pub enum Status {
     Skipped,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// One finding: what was checked (`id`, unique and stable; `target` and
+/// `stage` for a network probe), how it went, and what to do about it.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Check {
-    pub section: &'static str,
+    pub section: Section,
     pub id: String,
+    /// Network checks: the endpoint (`GOPROXY https://goproxy.cn`).
     pub target: Option<String>,
+    /// Network checks: `url`, `file`, `dns`, `tcp`, `tls`, `http`, `sumdb`.
     pub stage: Option<&'static str>,
     pub status: Status,
     pub finding: String,
     pub advice: Option<String>,
+    /// How long the check took, in milliseconds.
     pub ms: Option<u64>,
 }
 
 impl Check {
     pub fn new(
-        section: &'static str,
+        section: Section,
         id: impl Into<String>,
         status: Status,
         finding: impl Into<String>,
@@ -77,16 +86,44 @@ impl Check {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// The whole diagnosis: `gov doctor --json` prints it as it is.
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Report {
+    /// Always 1; fields are added, never renamed.
     pub schema: u32,
+    /// No problems (warnings allowed).
     pub healthy: bool,
     pub problems: usize,
     pub warnings: usize,
     pub checks: Vec<Check>,
     /// Where `gov install` takes Go from, and why (null when GOV_SOURCE
     /// is invalid: the `source` check says so).
-    pub toolchain_source: Option<crate::install::ResolvedSource>,
+    pub toolchain_source: Option<ToolchainSource>,
+}
+
+/// Where installs take Go from (`install::resolve_source`), as data.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ToolchainSource {
+    /// `release`, `proxy` or `auto`.
+    pub source: String,
+    /// What decided: `--source`, `GOV_SOURCE`, `GOV_MIRROR`,
+    /// `GOV_INDEX_URL`, `GOV_PRESET` or `default`.
+    pub decided_by: String,
+    /// `environment`, the config file's path, or null.
+    pub origin: Option<String>,
+    /// The whole answer for people.
+    pub reason: String,
+}
+
+impl From<&ResolvedSource> for ToolchainSource {
+    fn from(r: &ResolvedSource) -> ToolchainSource {
+        ToolchainSource {
+            source: r.source.as_str().to_string(),
+            decided_by: r.decided_by.to_string(),
+            origin: r.origin.clone(),
+            reason: r.reason.clone(),
+        }
+    }
 }
 
 /// Makes every id unique: the first check keeps its id, later ones with
@@ -108,7 +145,8 @@ fn unique_ids(checks: &mut [Check]) {
 }
 
 impl Report {
-    fn new(mut checks: Vec<Check>) -> Report {
+    /// The report of these checks (ids made unique, problems counted).
+    pub fn from_checks(mut checks: Vec<Check>, source: Option<ToolchainSource>) -> Report {
         unique_ids(&mut checks);
         let problems = checks
             .iter()
@@ -124,22 +162,23 @@ impl Report {
             problems,
             warnings,
             checks,
-            toolchain_source: crate::install::resolve_source(None).ok(),
+            toolchain_source: source,
         }
     }
 }
 
 /// Runs every check. `offline` skips the network chain.
 pub fn diagnose(app: &App, offline: bool) -> Report {
+    let source = crate::install::resolve_source(None);
     let mut checks = environment::checks(&app.layout);
-    checks.push(source_check());
+    checks.push(source_check(&source));
     checks.extend(permissions::checks(&app.layout));
     checks.extend(environment::version_checks(&app.layout));
     checks.extend(layers::checks(&app.layout));
     checks.extend(vulnerable::checks(app));
     if offline {
         checks.push(Check::new(
-            "network",
+            Section::Network,
             "network",
             Status::Skipped,
             "network checks skipped (--offline)",
@@ -147,128 +186,33 @@ pub fn diagnose(app: &App, offline: bool) -> Report {
     } else {
         let settings = environment::effective_settings(&app.layout);
         checks.extend(network::checks(&settings, network::stage_timeout()));
-        checks.extend(download::checks(&app.layout, network::stage_timeout()));
-        checks.extend(toolchains::checks(app, network::stage_timeout()));
+        let timeout = network::stage_timeout();
+        // One probe per endpoint: both sections read the download path's.
+        let release_path = download::probe_release_path(&app.layout, timeout);
+        checks.extend(download::checks(&release_path));
+        checks.extend(toolchains::checks(app, &release_path, timeout));
     }
-    Report::new(checks)
+    Report::from_checks(checks, source.as_ref().ok().map(ToolchainSource::from))
 }
 
 /// Which source installs use and why: an explicit choice, a release
 /// source that was set, a preset's implied default, or the default.
-fn source_check() -> Check {
-    match crate::install::resolve_source(None) {
+fn source_check(source: &Result<ResolvedSource>) -> Check {
+    match source {
         Ok(r) => Check::new(
-            "environment",
+            Section::Environment,
             "source",
             Status::Ok,
             format!("toolchains come from {}", r.describe()),
         ),
         Err(e) => Check::new(
-            "environment",
+            Section::Environment,
             "source",
             Status::Problem,
             e.message().to_string(),
         )
         .advice(e.advice().unwrap_or("fix GOV_SOURCE").to_string()),
     }
-}
-
-fn mark(s: Status, style: &Style) -> String {
-    match s {
-        Status::Ok => style.paint(Tone::Good, style.ok_mark()),
-        Status::Warning => style.paint(Tone::Warn, "!"),
-        Status::Problem => style.paint(Tone::Bad, style.fail_mark()),
-        Status::Skipped => "-".to_string(),
-    }
-}
-
-/// The report for people, without colour.
-pub fn render_text(r: &Report) -> String {
-    render_styled(
-        r,
-        &Style {
-            colour: false,
-            unicode: crate::core::style::utf8_locale(),
-        },
-    )
-}
-
-/// The report for people: sections with a mark per check, then numbered
-/// problems and warnings with their advice.
-pub fn render_styled(r: &Report, style: &Style) -> String {
-    let mut out = String::new();
-    let mut section = "";
-    let mut target: Option<&str> = None;
-    // Each section once, where it first appears (checks of one section
-    // come from several places).
-    let mut sections: Vec<&str> = Vec::new();
-    for c in &r.checks {
-        if !sections.contains(&c.section) {
-            sections.push(c.section);
-        }
-    }
-    let mut grouped: Vec<&Check> = r.checks.iter().collect();
-    grouped.sort_by_key(|c| sections.iter().position(|s| *s == c.section));
-    for c in grouped {
-        if c.section != section {
-            section = c.section;
-            target = None;
-            let title = match section {
-                "environment" => "Environment",
-                "versions" => "Installed versions",
-                "layers" => "Layers (this account's, then the system's)",
-                "toolchains" => "Toolchains",
-                _ => "Network",
-            };
-            out.push_str(&format!(
-                "{}{title}\n",
-                if out.is_empty() { "" } else { "\n" }
-            ));
-        }
-        if c.target.as_deref() != target {
-            target = c.target.as_deref();
-            if let Some(t) = target {
-                out.push_str(&format!("  {t}\n"));
-            }
-        }
-        let indent = if c.target.is_some() { "    " } else { "  " };
-        match c.stage {
-            Some(stage) => out.push_str(&format!(
-                "{indent}{} {stage:<6} {}",
-                mark(c.status, style),
-                c.finding
-            )),
-            None => out.push_str(&format!("{indent}{} {}", mark(c.status, style), c.finding)),
-        }
-        if let Some(ms) = c.ms {
-            out.push_str(&format!(" ({ms} ms)"));
-        }
-        out.push('\n');
-    }
-    for (title, status) in [("Problems", Status::Problem), ("Warnings", Status::Warning)] {
-        let items: Vec<&Check> = r.checks.iter().filter(|c| c.status == status).collect();
-        if items.is_empty() {
-            continue;
-        }
-        out.push_str(&format!("\n{title}\n"));
-        for (i, c) in items.iter().enumerate() {
-            let what = match (&c.target, c.stage) {
-                (Some(t), Some(s)) => format!("{t} ({s}): {}", c.finding),
-                _ => c.finding.clone(),
-            };
-            out.push_str(&format!("  {}. {what}\n", i + 1));
-            if let Some(a) = &c.advice {
-                out.push_str(&format!("     fix: {a}\n"));
-            }
-        }
-    }
-    out.push_str(&format!(
-        "\n{}: {} problem(s), {} warning(s)\n",
-        if r.healthy { "healthy" } else { "unhealthy" },
-        r.problems,
-        r.warnings
-    ));
-    out
 }
 
 /// The command's verdict: an error (exit 1) when there are problems.

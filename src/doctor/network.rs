@@ -13,12 +13,12 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 
-use super::{Check, Status};
+use super::{Check, Section, Status};
 use crate::settings::proxy::{self, SumDb};
 use crate::trust::error::ErrorKind as TrustKind;
 use crate::trust::note;
 
-const NET: &str = "network";
+const NET: Section = Section::Network;
 
 /// The module path probed on each proxy: public, small, always present.
 pub const PROBE_MODULE: &str = "golang.org/x/text";
@@ -66,6 +66,9 @@ pub struct Stage {
     pub finding: String,
     pub advice: Option<String>,
     pub ms: Option<u64>,
+    /// The HTTP status an `http` stage was answered with, when it failed
+    /// on one (advice that fits it can be given elsewhere).
+    pub http_status: Option<u16>,
 }
 
 pub(super) fn ok(name: &'static str, finding: impl Into<String>, since: Instant) -> Stage {
@@ -75,6 +78,7 @@ pub(super) fn ok(name: &'static str, finding: impl Into<String>, since: Instant)
         finding: finding.into(),
         advice: None,
         ms: Some(since.elapsed().as_millis() as u64),
+        http_status: None,
     }
 }
 
@@ -90,6 +94,7 @@ pub(super) fn fail(
         finding: finding.into(),
         advice: Some(advice.into()),
         ms: since.map(|s| s.elapsed().as_millis() as u64),
+        http_status: None,
     }
 }
 
@@ -467,16 +472,20 @@ pub fn probe(ep: &Endpoint, timeout: Duration) -> Vec<Stage> {
         }];
     }
     let (mut stages, go_on) = transport_stages(&u, timeout);
-    if !go_on {
-        return stages;
+    if go_on {
+        stages.extend(http_stages(ep, &raw, timeout));
     }
+    stages
+}
+
+/// The GOPROXY-protocol request (`@v/list` of a small module) or the
+/// checksum database's `/latest`, and what its answer shows.
+fn http_stages(ep: &Endpoint, raw: &str, timeout: Duration) -> Vec<Stage> {
     let client = match http_client(timeout) {
         Ok(c) => c,
-        Err(e) => {
-            stages.push(fail("http", e, "internal error setting up HTTP", None));
-            return stages;
-        }
+        Err(e) => return vec![fail("http", e, "internal error setting up HTTP", None)],
     };
+    let mut stages = Vec::new();
     let base = raw.trim_end_matches('/');
     let target = match ep {
         Endpoint::Proxy { .. } => format!("{base}/{PROBE_MODULE}/@v/list"),
@@ -537,39 +546,11 @@ pub fn probe(ep: &Endpoint, timeout: Duration) -> Vec<Stage> {
             finding: format!("GET /{PROBE_MODULE}/@v/list: {status}{redirected}"),
             advice: Some(http_status_advice(status).into()),
             ms: Some(ms.elapsed().as_millis() as u64),
+            http_status: Some(status),
         }),
         (Endpoint::SumDb { key, .. }, 200) => {
             stages.push(ok("http", format!("GET /latest: 200{redirected}"), ms));
-            let t = Instant::now();
-            let vkey = key.id();
-            match note::open(body.as_bytes(), key) {
-                Ok(n) => stages.push(ok(
-                    "sumdb",
-                    format!(
-                        "signed tree head verified with key {vkey} (tree size {})",
-                        note::parse_tree(&n.text).map_or("?".into(), |t| t.n.to_string())
-                    ),
-                    t,
-                )),
-                Err(e) if e.kind() == TrustKind::Forged => stages.push(fail(
-                    "sumdb",
-                    format!("the signed tree head carries a signature by {vkey} that does not verify: this answer did not come from the database that key names"),
-                    "do not trust this endpoint: something between you and the database (a proxy, a mirror) alters its answers; use GOSUMDB=sum.golang.google.cn or another network",
-                    Some(t),
-                )),
-                Err(e) if e.kind() == TrustKind::Missing => stages.push(fail(
-                    "sumdb",
-                    format!("the tree head is not signed by {vkey}: this answer did not come from the database that key names"),
-                    "check GOSUMDB: the URL must serve the database whose key it names",
-                    Some(t),
-                )),
-                Err(why) => stages.push(fail(
-                    "sumdb",
-                    format!("/latest is not a signed tree head ({why})"),
-                    "the URL does not serve a checksum database (a captive portal or a web page?)",
-                    Some(t),
-                )),
-            }
+            stages.push(tree_head_stage(&body, key));
         }
         (_, s) => stages.push(fail(
             "http",
@@ -699,4 +680,43 @@ pub fn checks(settings: &BTreeMap<String, (String, String)>, timeout: Duration) 
     }
     out.extend(notes);
     out
+}
+
+/// The `sumdb` stage: the body of `/latest` must be a tree head signed by
+/// GOSUMDB's key.
+fn tree_head_stage(body: &str, key: &note::Verifier) -> Stage {
+    let t = Instant::now();
+    let vkey = key.id();
+    match note::open(body.as_bytes(), key) {
+        Ok(n) => ok(
+            "sumdb",
+            format!(
+                "signed tree head verified with key {vkey} (tree size {})",
+                note::parse_tree(&n.text).map_or("?".into(), |t| t.n.to_string())
+            ),
+            t,
+        ),
+        Err(e) if e.kind() == TrustKind::Forged => fail(
+            "sumdb",
+            format!(
+                "the signed tree head carries a signature by {vkey} that does not verify: this answer did not come from the database that key names"
+            ),
+            "do not trust this endpoint: something between you and the database (a proxy, a mirror) alters its answers; use GOSUMDB=sum.golang.google.cn or another network",
+            Some(t),
+        ),
+        Err(e) if e.kind() == TrustKind::Missing => fail(
+            "sumdb",
+            format!(
+                "the tree head is not signed by {vkey}: this answer did not come from the database that key names"
+            ),
+            "check GOSUMDB: the URL must serve the database whose key it names",
+            Some(t),
+        ),
+        Err(why) => fail(
+            "sumdb",
+            format!("/latest is not a signed tree head ({why})"),
+            "the URL does not serve a checksum database (a captive portal or a web page?)",
+            Some(t),
+        ),
+    }
 }

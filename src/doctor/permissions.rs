@@ -6,7 +6,7 @@
 use crate::core::installed;
 use crate::core::layout::Layout;
 use crate::core::perms;
-use crate::doctor::{Check, Status};
+use crate::doctor::{Check, Section, Status};
 
 pub fn checks(layout: &Layout) -> Vec<Check> {
     let uid = perms::euid();
@@ -24,7 +24,7 @@ pub fn checks(layout: &Layout) -> Vec<Check> {
     }
     if loose.is_empty() {
         return vec![Check::new(
-            "environment",
+            Section::Environment,
             "state.permissions",
             Status::Ok,
             format!(
@@ -38,7 +38,7 @@ pub fn checks(layout: &Layout) -> Vec<Check> {
         .into_iter()
         .map(|l| {
             Check::new(
-                "environment",
+                Section::Environment,
                 "state.permissions",
                 Status::Problem,
                 format!("{}: {}", l.path.display(), l.why),

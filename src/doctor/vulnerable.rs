@@ -3,12 +3,12 @@
 //! never waits on the database), with the upgrade that fixes it.
 
 use crate::app::App;
-use crate::doctor::{Check, Status};
+use crate::doctor::{Check, Section, Status};
 use crate::lifecycle::layers;
 use crate::lifecycle::outdated::{Evaluator, newest_of_line};
 use crate::lifecycle::vulndb::{self, Mode};
 
-const V: &str = "versions";
+const V: Section = Section::Versions;
 const ID: &str = "versions.vulnerabilities";
 
 pub fn checks(app: &App) -> Vec<Check> {
