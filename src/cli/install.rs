@@ -119,8 +119,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             force: a.force,
             source,
         };
-        let shared = in_system_layer(app, &opts);
-        let done = if let Some(report) = shared.clone() {
+        let done = if let Some(report) = install::system_copy(app, &opts) {
             Ok(report)
         } else if a.dry_run {
             install::preview(app, &opts)
@@ -131,7 +130,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             Ok(report) => {
                 if a.json {
                     results.push(result_fields(&what, &opts.arch, &report));
-                } else if shared.is_some() {
+                } else if report.in_system_layer {
                     app.ui.status(&format!(
                         "Go {v} is installed in the system layer ({}), which this account uses: nothing to download (`gov install --force {v}` installs a copy of its own)",
                         report.goroot.display(),
@@ -205,37 +204,6 @@ pub fn run(app: &App, a: Args) -> Result<()> {
 
 /// One install's fields in `gov install --json` (`results[]`, and the top
 /// level when one version is named).
-/// An exact version for this host that the system layer already holds
-/// (and this account's layer does not): every account uses that copy, so
-/// a second download is only made with --force. Reported as installed
-/// there.
-fn in_system_layer(app: &App, opts: &InstallOptions) -> Option<install::Report> {
-    let Origin::Remote(VersionRequest::Exact(version)) = &opts.origin else {
-        return None;
-    };
-    let layers = app.layers();
-    let system = layers.system();
-    if opts.force || system.home() == app.layout.home() || opts.arch != arch::host() {
-        return None;
-    }
-    let v = version.as_str();
-    if crate::core::installed::is_installed(&app.layout, v)
-        || !crate::core::installed::is_installed(system, v)
-    {
-        return None;
-    }
-    Some(install::Report {
-        version: version.clone(),
-        goroot: system.version_dir(v),
-        action: install::Action::AlreadyInstalled,
-        downloaded: 0,
-        from_cache: false,
-        verified: false,
-        verification: String::new(),
-        elapsed: std::time::Duration::ZERO,
-    })
-}
-
 fn result_fields(requested: &str, arch: &str, report: &install::Report) -> serde_json::Value {
     json!({
         "changed": report.action != install::Action::AlreadyInstalled,

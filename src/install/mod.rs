@@ -16,6 +16,7 @@ pub mod import;
 pub mod migrate;
 
 pub mod pipeline;
+pub mod plan;
 pub mod proxy;
 pub mod release_sig;
 pub mod safe_copy;
@@ -24,6 +25,7 @@ pub mod source;
 pub mod uninstall;
 pub mod unpack;
 
+pub use plan::{parse_archive_name, system_copy};
 pub use source::{
     DEFAULT_MIRROR, ResolvedSource, Source, mirrors, release_unreachable, resolve_source,
 };
@@ -44,7 +46,6 @@ use crate::core::version::{GoVersion, VersionRequest};
 use crate::core::{installed, lock};
 use crate::entry::{entrypoints, shim};
 use crate::net::http::{MirroredBody, RetryPolicy};
-use crate::net::index::Freshness;
 
 /// Where the archive comes from.
 #[derive(Debug, Clone)]
@@ -98,122 +99,9 @@ pub struct Report {
     /// How it was verified, for the summary ("sha256 verified").
     pub verification: String,
     pub elapsed: Duration,
-}
-
-/// What is known about the archive before fetching it.
-struct Plan {
-    version: GoVersion,
-    arch: String,
-    filename: String,
-    sha256: Option<String>,
-    size: Option<u64>,
-    local: Option<PathBuf>,
-}
-
-fn valid_sha256(s: &str) -> Result<String> {
-    let s = s.trim().to_ascii_lowercase();
-    if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        Ok(s)
-    } else {
-        Err(Error::invalid(format!(
-            "`{s}` is not a sha256 digest (64 hex digits)"
-        )))
-    }
-}
-
-/// `go1.22.5.linux-amd64.tar.gz` -> (`1.22.5`, `amd64`).
-pub fn parse_archive_name(name: &str) -> Option<(GoVersion, String)> {
-    let stem = name.strip_prefix("go")?.strip_suffix(".tar.gz")?;
-    let (ver, arch) = stem.rsplit_once(".linux-")?;
-    Some((GoVersion::parse(ver)?, arch.to_string()))
-}
-
-fn plan(app: &App, opts: &InstallOptions) -> Result<(Plan, Option<String>)> {
-    match &opts.origin {
-        Origin::Remote(req) => {
-            let (_, resolved) = app.resolve(req, &opts.arch)?;
-            let note = match req {
-                VersionRequest::Exact(_) => None,
-                _ => Some(format!("resolved {req} to {}", resolved.version)),
-            };
-            Ok((
-                Plan {
-                    version: resolved.version,
-                    arch: opts.arch.clone(),
-                    filename: resolved.file.filename,
-                    sha256: Some(valid_sha256(&resolved.file.sha256).map_err(|_| {
-                        Error::new(
-                            ErrorKind::State,
-                            "the release index lists no valid sha256 for this archive",
-                        )
-                    })?),
-                    size: (resolved.file.size > 0).then_some(resolved.file.size),
-                    local: None,
-                },
-                note,
-            ))
-        }
-        Origin::File {
-            path,
-            sha256,
-            no_verify,
-        } => {
-            let filename = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let Some((version, file_arch)) = parse_archive_name(&filename) else {
-                return Err(Error::invalid(format!(
-                    "cannot tell the Go version from the file name `{filename}`"
-                ))
-                .with_advice("keep the release's own name, like go1.22.5.linux-amd64.tar.gz"));
-            };
-            if !path.is_file() {
-                return Err(Error::invalid(format!("{} is not a file", path.display())));
-            }
-            let expected = match (sha256, no_verify) {
-                (Some(s), _) => Some(valid_sha256(s)?),
-                (None, true) => {
-                    app.ui.warn(&format!(
-                        "installing {filename} WITHOUT checksum verification (--no-verify)"
-                    ));
-                    None
-                }
-                (None, false) => {
-                    let idx = app.index(Freshness::Normal).map_err(|e| {
-                        Error::new(
-                            ErrorKind::Network,
-                            format!("cannot verify {filename}: the release index is unreachable and not cached"),
-                        )
-                        .with_source(e)
-                        .with_advice("pass the digest published on go.dev/dl with --sha256 HEX, or accept the risk with --no-verify")
-                    })?;
-                    match idx.file_named(&filename) {
-                        Some((_, f)) => Some(valid_sha256(&f.sha256)?),
-                        None => {
-                            return Err(Error::new(
-                                ErrorKind::NotFound,
-                                format!("{filename} is not listed in the release index, so it cannot be verified"),
-                            )
-                            .with_advice("pass its digest with --sha256 HEX, or accept the risk with --no-verify"));
-                        }
-                    }
-                }
-            };
-            let size = std::fs::metadata(path).ok().map(|m| m.len());
-            Ok((
-                Plan {
-                    version,
-                    arch: file_arch,
-                    filename,
-                    sha256: expected,
-                    size,
-                    local: Some(path.clone()),
-                },
-                None,
-            ))
-        }
-    }
+    /// The version is the system layer's copy, which this account uses
+    /// ([`plan::system_copy`]); nothing was fetched.
+    pub in_system_layer: bool,
 }
 
 /// What [`install`] would do, without taking locks or writing anything
@@ -222,12 +110,12 @@ fn plan(app: &App, opts: &InstallOptions) -> Result<(Plan, Option<String>)> {
 pub fn preview(app: &App, opts: &InstallOptions) -> Result<Report> {
     app.set_read_only();
     let Origin::Remote(req) = &opts.origin else {
-        return preview_release(app, opts);
+        return plan::preview_release(app, opts);
     };
     match opts.source {
-        Source::Release => preview_release(app, opts),
+        Source::Release => plan::preview_release(app, opts),
         Source::Proxy => proxy::preview(app, req, &opts.arch, opts.force),
-        Source::Auto => match preview_release(app, opts) {
+        Source::Auto => match plan::preview_release(app, opts) {
             Err(e) if release_unreachable(&e) => {
                 app.ui.warn(&format!(
                     "release downloads are unreachable ({}); Go {req} would come from the module proxy",
@@ -239,32 +127,6 @@ pub fn preview(app: &App, opts: &InstallOptions) -> Result<Report> {
             r => r,
         },
     }
-}
-
-fn preview_release(app: &App, opts: &InstallOptions) -> Result<Report> {
-    let started = Instant::now();
-    let (plan, note) = plan(app, opts)?;
-    if let Some(n) = &note {
-        app.ui.status(n);
-    }
-    let exists = installed::is_installed(&app.layout, plan.version.as_str());
-    Ok(Report {
-        goroot: app.layout.version_dir(plan.version.as_str()),
-        action: Action::planned(exists, opts.force),
-        downloaded: 0,
-        from_cache: plan
-            .sha256
-            .as_deref()
-            .is_some_and(|sha| !exists && app.layout.cached_archive(sha).is_file()),
-        verified: plan.sha256.is_some(),
-        verification: if plan.sha256.is_some() {
-            "sha256 verified".into()
-        } else {
-            "not verified".into()
-        },
-        version: plan.version,
-        elapsed: started.elapsed(),
-    })
 }
 
 /// Installs a version. Safe to run concurrently with itself.
@@ -299,7 +161,7 @@ pub fn install(app: &App, opts: &InstallOptions) -> Result<Report> {
 fn install_release(app: &App, opts: &InstallOptions) -> Result<Report> {
     let started = Instant::now();
     ensure_layer_writable(&app.layout)?;
-    let (plan, note) = plan(app, opts)?;
+    let (plan, note) = plan::plan(app, opts)?;
     if let Some(n) = &note {
         app.ui.status(n);
     }
@@ -326,6 +188,7 @@ fn install_release(app: &App, opts: &InstallOptions) -> Result<Report> {
         verification: "sha256 verified".into(),
         action,
         elapsed: started.elapsed(),
+        in_system_layer: false,
     })
 }
 
@@ -482,7 +345,7 @@ fn open_file(path: &Path) -> Result<Box<dyn Read + Send>> {
 
 /// Streams the archive into `stage` and checks it, from the download cache,
 /// a local file, or the mirrors.
-fn fetch_into(app: &App, plan: &Plan, stage: &Path) -> Result<Fetched> {
+fn fetch_into(app: &App, plan: &plan::Plan, stage: &Path) -> Result<Fetched> {
     let layout = &app.layout;
     let max = plan.size.unwrap_or(u64::MAX);
 
@@ -612,7 +475,7 @@ fn fetch_into(app: &App, plan: &Plan, stage: &Path) -> Result<Fetched> {
 }
 
 /// One mirror's answer, streamed into `stage` and checked.
-fn fetch_from(app: &App, plan: &Plan, stage: &Path, body: MirroredBody) -> Result<Fetched> {
+fn fetch_from(app: &App, plan: &plan::Plan, stage: &Path, body: MirroredBody) -> Result<Fetched> {
     let layout = &app.layout;
     if let (Some(announced), Some(size)) = (body.content_length(), plan.size)
         && announced != size
@@ -660,7 +523,7 @@ fn fetch_from(app: &App, plan: &Plan, stage: &Path, body: MirroredBody) -> Resul
 
 /// The checksum first (a mismatch explains any archive error), then the
 /// extraction's own result.
-fn check(plan: &Plan, out: pipeline::Outcome, from: &str) -> Result<()> {
+fn check(plan: &plan::Plan, out: pipeline::Outcome, from: &str) -> Result<()> {
     if let Some(expected) = &plan.sha256
         && &out.sha256 != expected
     {
@@ -803,21 +666,5 @@ pub fn summary(r: &Report) -> String {
                 r.version
             )
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn archive_names() {
-        let (v, a) = parse_archive_name("go1.22.5.linux-amd64.tar.gz").unwrap_or_else(|| panic!());
-        assert_eq!((v.as_str(), a.as_str()), ("1.22.5", "amd64"));
-        let (v, a) =
-            parse_archive_name("go1.21rc2.linux-armv6l.tar.gz").unwrap_or_else(|| panic!());
-        assert_eq!((v.as_str(), a.as_str()), ("1.21rc2", "armv6l"));
-        assert!(parse_archive_name("go1.22.5.darwin-amd64.tar.gz").is_none());
-        assert!(parse_archive_name("foo.tar.gz").is_none());
     }
 }

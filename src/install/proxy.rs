@@ -693,6 +693,7 @@ pub fn preview(app: &App, req: &VersionRequest, arch: &str, force: bool) -> Resu
             ps.verifier.name()
         ),
         elapsed: started.elapsed(),
+        in_system_layer: false,
     })
 }
 
@@ -776,6 +777,7 @@ pub fn install(app: &App, req: &VersionRequest, arch: &str, force: bool) -> Resu
         verified: action != Action::AlreadyInstalled,
         verification: format!("h1 verified by checksum database {db_name}"),
         elapsed: started.elapsed(),
+        in_system_layer: false,
     })
 }
 
