@@ -12,6 +12,7 @@
 //! and `entry::shim` (every install writes its shims).
 
 pub mod cache;
+pub mod fetch;
 pub mod import;
 pub mod migrate;
 
@@ -31,8 +32,6 @@ pub use source::{
 };
 pub use uninstall::{check_uninstall, uninstall};
 
-use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -45,7 +44,6 @@ use crate::core::report::human_bytes;
 use crate::core::version::{GoVersion, VersionRequest};
 use crate::core::{installed, lock};
 use crate::entry::{entrypoints, shim};
-use crate::net::http::{MirroredBody, RetryPolicy};
 
 /// Where the archive comes from.
 #[derive(Debug, Clone)]
@@ -168,7 +166,7 @@ fn install_release(app: &App, opts: &InstallOptions) -> Result<Report> {
     let verified = plan.sha256.is_some();
     let (action, staged) =
         publish_with(app, &plan.version, &plan.arch, opts.force, &mut |stage| {
-            let fetched = fetch_into(app, &plan, stage)?;
+            let fetched = fetch::fetch_into(app, &plan, stage)?;
             Ok(Staged {
                 downloaded: fetched.downloaded,
                 from_cache: fetched.from_cache,
@@ -318,228 +316,6 @@ fn ensure_layer_writable(layout: &crate::core::layout::Layout) -> Result<()> {
         .with_source(e)
         .with_advice(advice)
     })
-}
-
-struct Fetched {
-    downloaded: u64,
-    from_cache: bool,
-    /// The verified download, still in tmp/, to move into the cache.
-    download: Option<PathBuf>,
-}
-
-fn fresh_stage(stage: &Path) -> Result<()> {
-    fsutil::remove_tree(stage)?;
-    // The staged tree's root becomes versions/<v>: exact mode, not umask.
-    crate::core::perms::make_dir(stage, crate::core::perms::DIR)
-}
-
-/// A local archive's size, which bounds what it may unpack to.
-fn file_len(path: &Path) -> u64 {
-    std::fs::metadata(path).map_or(u64::MAX, |m| m.len())
-}
-
-fn open_file(path: &Path) -> Result<Box<dyn Read + Send>> {
-    let f = File::open(path).context(|| format!("opening {}", path.display()))?;
-    Ok(Box::new(f))
-}
-
-/// Streams the archive into `stage` and checks it, from the download cache,
-/// a local file, or the mirrors.
-fn fetch_into(app: &App, plan: &plan::Plan, stage: &Path) -> Result<Fetched> {
-    let layout = &app.layout;
-    let max = plan.size.unwrap_or(u64::MAX);
-
-    if let Some(path) = &plan.local {
-        fresh_stage(stage)?;
-        let bar = app.ui.progress(plan.size, &plan.version.go_name());
-        let out = pipeline::run(open_file(path)?, None, bar.clone(), file_len(path), stage)?;
-        bar.finish();
-        check(plan, out, &path.display().to_string())?;
-        return Ok(Fetched {
-            downloaded: 0,
-            from_cache: false,
-            download: None,
-        });
-    }
-
-    if let Some(sha) = &plan.sha256 {
-        let cached = layout.cached_archive(sha);
-        if cached.is_file() {
-            fresh_stage(stage)?;
-            let bar = app.ui.progress(plan.size, &plan.version.go_name());
-            let out = pipeline::run(open_file(&cached)?, None, bar.clone(), max, stage)?;
-            bar.finish();
-            match check(plan, out, "the download cache") {
-                Ok(()) => {
-                    return Ok(Fetched {
-                        downloaded: 0,
-                        from_cache: true,
-                        download: None,
-                    });
-                }
-                Err(e) if e.kind() == ErrorKind::Checksum => {
-                    app.ui
-                        .warn("the cached archive is corrupt; downloading it again");
-                    let _ = std::fs::remove_file(&cached);
-                }
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
-    let urls: Vec<String> = mirrors()?
-        .iter()
-        .map(|m| format!("{m}/{}", plan.filename))
-        .collect();
-    fresh_stage(stage)?;
-
-    // file:// mirrors are plain paths; use the first that has the file.
-    for url in urls.iter().filter(|u| u.starts_with("file:")) {
-        let path = reqwest::Url::parse(url)
-            .ok()
-            .and_then(|u| u.to_file_path().ok());
-        if let Some(path) = path.filter(|p| p.is_file()) {
-            let bar = app.ui.progress(plan.size, &plan.version.go_name());
-            let max = plan.size.unwrap_or_else(|| file_len(&path));
-            let out = pipeline::run(open_file(&path)?, None, bar.clone(), max, stage)?;
-            bar.finish();
-            check(plan, out, url)?;
-            return Ok(Fetched {
-                downloaded: 0,
-                from_cache: false,
-                download: None,
-            });
-        }
-    }
-    let http_urls: Vec<String> = urls
-        .into_iter()
-        .filter(|u| !u.starts_with("file:"))
-        .collect();
-    if http_urls.is_empty() {
-        return Err(Error::new(
-            ErrorKind::NotFound,
-            format!(
-                "{} is on none of the file:// mirrors in GOV_MIRROR",
-                plan.filename
-            ),
-        ));
-    }
-    // A mirror that answers 200 with the wrong bytes (a login page, a stale
-    // or tampered file) is passed over for the next one; every failure is
-    // reported if none serves the right file.
-    let client = app.client()?;
-    let mut failures: Vec<String> = Vec::new();
-    let mut next = 0;
-    while next < http_urls.len() {
-        let body = match MirroredBody::open_reporting(
-            &client,
-            http_urls[next..].to_vec(),
-            RetryPolicy::from_env(),
-            &|line| app.ui.warn(line),
-        ) {
-            Ok(b) => b,
-            Err(e) if failures.is_empty() => return Err(e),
-            Err(e) => {
-                failures.push(e.to_string());
-                break;
-            }
-        };
-        let served_by = body.url().to_string();
-        next = http_urls
-            .iter()
-            .position(|u| *u == served_by)
-            .map_or(http_urls.len(), |i| i + 1);
-        match fetch_from(app, plan, stage, body) {
-            Ok(f) => return Ok(f),
-            Err(e) if matches!(e.kind(), ErrorKind::Checksum | ErrorKind::BadArchive) => {
-                app.ui
-                    .warn(&format!("{served_by}: {e}; trying the next mirror"));
-                failures.push(format!("{served_by}: {e}"));
-                fresh_stage(stage)?;
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    Err(Error::new(
-        ErrorKind::Checksum,
-        format!(
-            "no mirror served the right {}:\n    {}",
-            plan.filename,
-            failures.join("\n    ")
-        ),
-    )
-    .with_advice(
-        "nothing was installed; the mirrors in GOV_MIRROR serve different or tampered files \
-         (an HTML login page, a stale copy): fix them or point GOV_MIRROR at https://dl.google.com/go",
-    ))
-}
-
-/// One mirror's answer, streamed into `stage` and checked.
-fn fetch_from(app: &App, plan: &plan::Plan, stage: &Path, body: MirroredBody) -> Result<Fetched> {
-    let layout = &app.layout;
-    if let (Some(announced), Some(size)) = (body.content_length(), plan.size)
-        && announced != size
-    {
-        return Err(Error::new(
-            ErrorKind::Checksum,
-            format!(
-                "{} serves {announced} bytes for {}, but the release index says {size}",
-                body.url(),
-                plan.filename
-            ),
-        )
-        .with_advice("the mirror serves a different file; try another mirror (GOV_MIRROR)"));
-    }
-    let max = plan.size.or(body.content_length()).unwrap_or(u64::MAX);
-    let source_url = body.url().to_string();
-    let download = layout
-        .tmp_dir()
-        .join(installed::tmp_name(plan.version.as_str(), "download"));
-    let _ = std::fs::remove_file(&download);
-    let tee = crate::core::perms::create_file(&download, crate::core::perms::FILE)?;
-    let bar = app
-        .ui
-        .progress(plan.size.or(body.content_length()), &plan.version.go_name());
-    let run = pipeline::run(Box::new(body), Some(tee), bar.clone(), max, stage);
-    bar.finish();
-    let out = match run {
-        Ok(o) => o,
-        Err(e) => {
-            let _ = std::fs::remove_file(&download);
-            return Err(e);
-        }
-    };
-    let downloaded = out.bytes;
-    if let Err(e) = check(plan, out, &source_url) {
-        let _ = std::fs::remove_file(&download);
-        return Err(e);
-    }
-    Ok(Fetched {
-        downloaded,
-        from_cache: false,
-        download: Some(download),
-    })
-}
-
-/// The checksum first (a mismatch explains any archive error), then the
-/// extraction's own result.
-fn check(plan: &plan::Plan, out: pipeline::Outcome, from: &str) -> Result<()> {
-    if let Some(expected) = &plan.sha256
-        && &out.sha256 != expected
-    {
-        return Err(Error::new(
-                ErrorKind::Checksum,
-                format!(
-                    "checksum mismatch for {} from {from}: expected sha256 {expected}, got {}",
-                    plan.filename, out.sha256
-                ),
-            )
-            .with_advice(
-                "nothing was installed and the bytes were discarded; retry, or use another mirror (GOV_MIRROR); \
-                 a persistent mismatch means the mirror serves tampered or different files",
-            ));
-    }
-    out.extracted.map(|_| ())
 }
 
 /// Checks the unpacked tree is the version it claims, makes it durable, and
