@@ -309,7 +309,7 @@ pub fn import(app: &App, src: &Path, force: bool) -> Result<GoVersion> {
     // On success after an exchange, `stage` holds the old tree.
     let _ = fsutil::remove_tree(&stage);
     result?;
-    crate::install::write_entry_points(app, &version)?;
+    crate::install::transaction::write_entry_points(app, &version)?;
     Ok(version)
 }
 
@@ -330,7 +330,7 @@ fn check_copy(app: &App, stage: &Path, version: &GoVersion, foreign: Option<&Loo
         .with_advice("import a tree nobody is changing"));
     }
     match foreign {
-        None => crate::install::check_go_version(stage, &want),
+        None => crate::install::transaction::check_go_version(stage, &want),
         Some(l) => {
             app.ui.warn(&format!(
                 "importing (--force) a tree another account controls ({}: {}); its go was not run, only VERSION was read",
