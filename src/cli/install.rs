@@ -233,7 +233,7 @@ fn would_text(report: &install::Report) -> String {
 /// index it was checked against is, since that decides what `1.22` or
 /// `latest` mean.
 fn summary_with_index_age(app: &App, report: &install::Report) -> String {
-    let line = install::summary(report);
+    let line = summary(report);
     if report.action != install::Action::AlreadyInstalled {
         return line;
     }
@@ -301,8 +301,47 @@ pub fn auto_install(
         },
     )?;
     if report.action != install::Action::AlreadyInstalled {
-        app.ui
-            .status(&format!("gov: {}", install::summary(&report)));
+        app.ui.status(&format!("gov: {}", summary(&report)));
     }
     Ok(())
+}
+
+/// One line for the end of an install.
+pub fn summary(r: &install::Report) -> String {
+    let where_ = r.goroot.display();
+    let secs = r.elapsed.as_secs_f64();
+    match r.action {
+        install::Action::AlreadyInstalled => {
+            format!(
+                "Go {} is already installed in {where_} (--force reinstalls)",
+                r.version
+            )
+        }
+        _ => {
+            let verb = if r.action == install::Action::Reinstalled {
+                "Reinstalled"
+            } else {
+                "Installed"
+            };
+            let source = if r.from_cache {
+                "from the download cache".to_string()
+            } else if r.downloaded > 0 {
+                format!(
+                    "{} downloaded",
+                    crate::core::report::human_bytes(r.downloaded)
+                )
+            } else {
+                "from a local archive".to_string()
+            };
+            let check = if r.verified {
+                r.verification.as_str()
+            } else {
+                "NOT verified"
+            };
+            format!(
+                "{verb} Go {} in {where_} ({source}, {check}, {secs:.1} s)",
+                r.version
+            )
+        }
+    }
 }

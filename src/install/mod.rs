@@ -38,7 +38,6 @@ use std::time::{Duration, Instant};
 
 use crate::app::App;
 use crate::core::error::Result;
-use crate::core::report::human_bytes;
 use crate::core::version::{GoVersion, VersionRequest};
 
 /// Where the archive comes from.
@@ -123,7 +122,8 @@ pub fn preview(app: &App, opts: &InstallOptions) -> Result<Report> {
     }
 }
 
-/// Installs a version. Safe to run concurrently with itself.
+/// Installs a version. Safe to run concurrently with itself. The report is
+/// data; `cli::install::summary` words it.
 pub fn install(app: &App, opts: &InstallOptions) -> Result<Report> {
     let Origin::Remote(req) = &opts.origin else {
         return install_release(app, opts);
@@ -184,41 +184,4 @@ fn install_release(app: &App, opts: &InstallOptions) -> Result<Report> {
         elapsed: started.elapsed(),
         in_system_layer: false,
     })
-}
-
-/// One line for the end of an install.
-pub fn summary(r: &Report) -> String {
-    let where_ = r.goroot.display();
-    let secs = r.elapsed.as_secs_f64();
-    match r.action {
-        Action::AlreadyInstalled => {
-            format!(
-                "Go {} is already installed in {where_} (--force reinstalls)",
-                r.version
-            )
-        }
-        _ => {
-            let verb = if r.action == Action::Reinstalled {
-                "Reinstalled"
-            } else {
-                "Installed"
-            };
-            let source = if r.from_cache {
-                "from the download cache".to_string()
-            } else if r.downloaded > 0 {
-                format!("{} downloaded", human_bytes(r.downloaded))
-            } else {
-                "from a local archive".to_string()
-            };
-            let check = if r.verified {
-                r.verification.as_str()
-            } else {
-                "NOT verified"
-            };
-            format!(
-                "{verb} Go {} in {where_} ({source}, {check}, {secs:.1} s)",
-                r.version
-            )
-        }
-    }
 }

@@ -73,7 +73,11 @@ fn line_of(arg: &str) -> Result<String> {
     }
 }
 
-pub fn upgrade(app: &App, opts: &Options) -> Result<Report> {
+pub fn upgrade(
+    app: &App,
+    opts: &Options,
+    on_installed: &dyn Fn(&install::Report),
+) -> Result<Report> {
     let layers = layers::layers(app);
     let all = layers::installed(&layers)?;
     let writable: Vec<&'static str> = layers
@@ -152,7 +156,7 @@ pub fn upgrade(app: &App, opts: &Options) -> Result<Report> {
                     source: install::Source::from_flag_or_config(None)?,
                 },
             )?;
-            app.ui.status(&install::summary(&r));
+            on_installed(&r);
         }
         if let Some(from) = &moves_global
             && !opts.dry_run
