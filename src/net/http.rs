@@ -529,21 +529,7 @@ impl MirroredBody {
             match get_stream_or_failure(client, url, &HeaderMap::new(), &policy) {
                 Ok(resp) => {
                     let total = resp.content_length();
-                    let etag = header_str(resp.headers(), ETAG);
-                    let resumes_left = policy.retries.max(1) * urls.len() as u32;
-                    return Ok(MirroredBody {
-                        client: client.clone(),
-                        urls,
-                        current: i,
-                        resp,
-                        etag,
-                        pos: 0,
-                        total,
-                        policy,
-                        resumes_left,
-                        started: Instant::now(),
-                        first_pos: 0,
-                    });
+                    return Ok(MirroredBody::new(client, urls, i, resp, 0, total, policy));
                 }
                 Err(f) => failures.push(f.why),
             }
@@ -572,19 +558,34 @@ impl MirroredBody {
         policy: RetryPolicy,
     ) -> MirroredBody {
         let total = resp.content_length();
+        MirroredBody::new(client, vec![url], 0, resp, 0, total, policy)
+    }
+
+    /// A body served by `urls[current]` from byte `start` on; it may resume
+    /// a few times on each mirror.
+    fn new(
+        client: &Client,
+        urls: Vec<String>,
+        current: usize,
+        resp: Response,
+        start: u64,
+        total: Option<u64>,
+        policy: RetryPolicy,
+    ) -> MirroredBody {
         let etag = header_str(resp.headers(), ETAG);
+        let resumes_left = policy.retries.max(1) * urls.len() as u32;
         MirroredBody {
             client: client.clone(),
-            urls: vec![url],
-            current: 0,
+            urls,
+            current,
             resp,
             etag,
-            pos: 0,
+            pos: start,
             total,
-            resumes_left: policy.retries.max(1),
             policy,
+            resumes_left,
             started: Instant::now(),
-            first_pos: 0,
+            first_pos: start,
         }
     }
 
@@ -608,54 +609,17 @@ impl MirroredBody {
         }
         let mut failures = Vec::new();
         for (i, url) in urls.iter().enumerate() {
-            let mut resp = match get_stream_or_failure(client, url, &headers, &policy) {
-                Ok(r) => r,
-                Err(f) => {
-                    failures.push(format!("{url}: {}", f.why));
-                    continue;
+            let continued = get_stream_or_failure(client, url, &headers, &policy)
+                .map_err(|f| f.why)
+                .and_then(|resp| continue_at(resp, start));
+            match continued {
+                Ok((resp, total)) => {
+                    return Ok(MirroredBody::new(
+                        client, urls, i, resp, start, total, policy,
+                    ));
                 }
-            };
-            let total = match resp.status() {
-                StatusCode::PARTIAL_CONTENT => {
-                    let range = header_str(resp.headers(), CONTENT_RANGE);
-                    if range.as_deref().and_then(parse_content_range_start) != Some(start) {
-                        failures.push(format!("{url}: unexpected Content-Range"));
-                        continue;
-                    }
-                    range
-                        .as_deref()
-                        .and_then(parse_content_range_total)
-                        .or_else(|| resp.content_length().map(|n| n + start))
-                }
-                StatusCode::OK => {
-                    let skipped = std::io::copy(&mut (&mut resp).take(start), &mut std::io::sink())
-                        .unwrap_or(0);
-                    if skipped != start {
-                        failures.push(format!("{url}: short body while skipping"));
-                        continue;
-                    }
-                    resp.content_length()
-                }
-                other => {
-                    failures.push(format!("{url}: HTTP {other}"));
-                    continue;
-                }
-            };
-            let etag = header_str(resp.headers(), ETAG);
-            let resumes_left = policy.retries.max(1) * urls.len() as u32;
-            return Ok(MirroredBody {
-                client: client.clone(),
-                urls,
-                current: i,
-                resp,
-                etag,
-                pos: start,
-                total,
-                policy,
-                resumes_left,
-                started: Instant::now(),
-                first_pos: start,
-            });
+                Err(why) => failures.push(format!("{url}: {why}")),
+            }
         }
         let all = failures.join("\n    ");
         Err(Error::new(
@@ -720,36 +684,14 @@ impl MirroredBody {
                 {
                     headers.insert(IF_RANGE, tag);
                 }
-                let resp = match attempt(&self.client, &self.urls[i], &headers, None) {
-                    Attempt::Done(r) => r,
-                    Attempt::Transient(w, _) | Attempt::Skip(w, _) => {
-                        last = format!("{}: {w}", self.urls[i]);
-                        continue;
-                    }
+                let continued = match attempt(&self.client, &self.urls[i], &headers, None) {
+                    Attempt::Done(r) => continue_at(r, self.pos),
+                    Attempt::Transient(w, _) | Attempt::Skip(w, _) => Err(w),
                 };
-                match resp.status() {
-                    StatusCode::PARTIAL_CONTENT => {
-                        let start = header_str(resp.headers(), CONTENT_RANGE)
-                            .and_then(|r| parse_content_range_start(&r));
-                        if start != Some(self.pos) {
-                            last = format!("{}: unexpected Content-Range", self.urls[i]);
-                            continue;
-                        }
-                        self.resp = resp;
-                    }
-                    StatusCode::OK => {
-                        // No range support: skip what we already have.
-                        let mut resp = resp;
-                        let skipped =
-                            std::io::copy(&mut (&mut resp).take(self.pos), &mut std::io::sink())?;
-                        if skipped != self.pos {
-                            last = format!("{}: short body while skipping", self.urls[i]);
-                            continue;
-                        }
-                        self.resp = resp;
-                    }
-                    other => {
-                        last = format!("{}: HTTP {other}", self.urls[i]);
+                match continued {
+                    Ok((resp, _)) => self.resp = resp,
+                    Err(why) => {
+                        last = format!("{}: {why}", self.urls[i]);
                         continue;
                     }
                 }
@@ -761,6 +703,39 @@ impl MirroredBody {
             "download interrupted after {} bytes and could not be resumed: {last}",
             self.pos
         )))
+    }
+}
+
+/// The answer to `Range: bytes=<start>-` as the rest of a body: a 206
+/// whose Content-Range starts at `start`, or a 200 from a server without
+/// range support, whose first `start` bytes are skipped. Returns the
+/// response positioned at `start` and the whole file's size, if known.
+fn continue_at(
+    mut resp: Response,
+    start: u64,
+) -> std::result::Result<(Response, Option<u64>), String> {
+    match resp.status() {
+        StatusCode::PARTIAL_CONTENT => {
+            let range = header_str(resp.headers(), CONTENT_RANGE);
+            if range.as_deref().and_then(parse_content_range_start) != Some(start) {
+                return Err("unexpected Content-Range".into());
+            }
+            let total = range
+                .as_deref()
+                .and_then(parse_content_range_total)
+                .or_else(|| resp.content_length().map(|n| n + start));
+            Ok((resp, total))
+        }
+        StatusCode::OK => {
+            let skipped =
+                std::io::copy(&mut (&mut resp).take(start), &mut std::io::sink()).unwrap_or(0);
+            if skipped != start {
+                return Err("short body while skipping".into());
+            }
+            let total = resp.content_length();
+            Ok((resp, total))
+        }
+        other => Err(format!("HTTP {other}")),
     }
 }
 
