@@ -12,7 +12,7 @@ use crate::core::error::{Error, ErrorKind, IoContext, Result};
 use crate::core::{fsutil, installed};
 use crate::install::pipeline;
 use crate::install::plan::Plan;
-use crate::net::http::{MirroredBody, RetryPolicy};
+use crate::net::http::{MirrorUrls, MirroredBody, RetryPolicy};
 
 pub(crate) struct Fetched {
     pub downloaded: u64,
@@ -76,21 +76,13 @@ pub(crate) fn fetch_into(app: &App, plan: &Plan, stage: &Path) -> Result<Fetched
         .map(|m| format!("{m}/{}", plan.filename))
         .collect();
     fresh_stage(stage)?;
-    let (file_urls, http_urls): (Vec<String>, Vec<String>) =
-        urls.into_iter().partition(|u| u.starts_with("file:"));
-    if from_file_mirror(app, plan, stage, &file_urls)? {
+    let urls = MirrorUrls::sort(urls, &plan.filename)?;
+    if let Some((path, url)) = &urls.local {
+        let max = plan.size.unwrap_or_else(|| file_len(path));
+        check(plan, unpack_file(app, plan, stage, path, max)?, url)?;
         return Ok(Fetched::local(false));
     }
-    if http_urls.is_empty() {
-        return Err(Error::new(
-            ErrorKind::NotFound,
-            format!(
-                "{} is on none of the file:// mirrors in GOV_MIRROR",
-                plan.filename
-            ),
-        ));
-    }
-    from_http_mirrors(app, plan, stage, &http_urls)
+    from_http_mirrors(app, plan, stage, &urls.remote)
 }
 
 /// The download cache's copy, if there is one and it is intact; a corrupt
@@ -116,21 +108,6 @@ fn from_cache(app: &App, plan: &Plan, stage: &Path) -> Result<Option<Fetched>> {
         }
         Err(e) => Err(e),
     }
-}
-
-/// file:// mirrors are plain paths; the first that has the file serves it.
-fn from_file_mirror(app: &App, plan: &Plan, stage: &Path, urls: &[String]) -> Result<bool> {
-    for url in urls {
-        let path = reqwest::Url::parse(url)
-            .ok()
-            .and_then(|u| u.to_file_path().ok());
-        if let Some(path) = path.filter(|p| p.is_file()) {
-            let max = plan.size.unwrap_or_else(|| file_len(&path));
-            check(plan, unpack_file(app, plan, stage, &path, max)?, url)?;
-            return Ok(true);
-        }
-    }
-    Ok(false)
 }
 
 /// The HTTP mirrors in order. A mirror that answers 200 with the wrong

@@ -14,7 +14,7 @@
 
 use std::fs::File;
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use reqwest::header::HeaderMap;
@@ -304,7 +304,7 @@ impl Http {
 
 /// GET `url` and read it whole (bounded), over http(s) or file.
 fn get_small(net: &Http, url: &str) -> Result<Got<Vec<u8>>> {
-    if let Some(path) = file_url_path(url) {
+    if let Some(path) = http::file_url_path(url) {
         return Ok(match std::fs::read(&path) {
             Ok(b) if b.len() as u64 <= MAX_SMALL_BODY => Got::Found(b),
             Ok(_) => Got::Failed(format!("{url}: larger than {MAX_SMALL_BODY} bytes")),
@@ -323,12 +323,6 @@ fn get_small(net: &Http, url: &str) -> Result<Got<Vec<u8>>> {
         Err(f) if f.is_not_found() => Ok(Got::NotFound(format!("{url}: {}", f.why))),
         Err(f) => Ok(Got::Failed(format!("{url}: {}", f.why))),
     }
-}
-
-fn file_url_path(url: &str) -> Option<PathBuf> {
-    url.starts_with("file:")
-        .then(|| reqwest::Url::parse(url).ok()?.to_file_path().ok())
-        .flatten()
 }
 
 fn base_of(entry: &ProxyEntry) -> Option<(String, bool)> {
@@ -571,7 +565,7 @@ fn download_zip(
     let what = format!("{TOOLCHAIN_MODULE}@{modver}");
     let (n, url) = try_proxies(ps, &what, |base| {
         let url = format!("{base}/{TOOLCHAIN_MODULE}/@v/{modver}.zip");
-        if let Some(path) = file_url_path(&url) {
+        if let Some(path) = http::file_url_path(&url) {
             let src = match File::open(&path) {
                 Ok(f) => f,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -585,9 +579,8 @@ fn download_zip(
         check_base(&url)?;
         let client = app.client()?;
         let policy = RetryPolicy::from_env();
-        match http::get_stream_or_failure(&client, &url, &HeaderMap::new(), &policy) {
-            Ok(resp) => {
-                let body = MirroredBody::from_response(&client, url.clone(), resp, policy);
+        match MirroredBody::open_one(&client, &url, policy) {
+            Ok(body) => {
                 let size = body.content_length();
                 copy_bounded(app, Box::new(body), size, dest, &url, label).map(Got::Found)
             }

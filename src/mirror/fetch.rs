@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use crate::core::error::{Error, ErrorKind, IoContext, Result};
 use crate::core::report::Progress;
 use crate::mirror::{hex, partial_name};
-use crate::net::http::{MirroredBody, RetryPolicy};
+use crate::net::http::{MirrorUrls, MirroredBody, RetryPolicy};
 
 /// Bytes written between two writeback kicks.
 const WRITEBACK_EVERY: u64 = 8 * 1024 * 1024;
@@ -189,34 +189,15 @@ fn open_source(
     start: u64,
 ) -> Result<(Box<dyn Read>, Option<u64>, String)> {
     use std::io::{Seek, SeekFrom};
-    for url in urls.iter().filter(|u| u.starts_with("file:")) {
-        let path = reqwest::Url::parse(url)
-            .ok()
-            .and_then(|u| u.to_file_path().ok())
-            .filter(|p| p.is_file());
-        if let Some(path) = path {
-            let mut f = File::open(&path).context(|| format!("opening {}", path.display()))?;
-            let len = f.metadata().ok().map(|m| m.len());
-            f.seek(SeekFrom::Start(start))
-                .context(|| format!("reading {}", path.display()))?;
-            return Ok((Box::new(f), len, url.clone()));
-        }
+    let urls = MirrorUrls::sort(urls.to_vec(), &urls.join(", "))?;
+    if let Some((path, url)) = urls.local {
+        let mut f = File::open(&path).context(|| format!("opening {}", path.display()))?;
+        let len = f.metadata().ok().map(|m| m.len());
+        f.seek(SeekFrom::Start(start))
+            .context(|| format!("reading {}", path.display()))?;
+        return Ok((Box::new(f), len, url));
     }
-    let http: Vec<String> = urls
-        .iter()
-        .filter(|u| !u.starts_with("file:"))
-        .cloned()
-        .collect();
-    if http.is_empty() {
-        return Err(Error::new(
-            ErrorKind::NotFound,
-            format!(
-                "{} is on none of the file:// mirrors in GOV_MIRROR",
-                urls.join(", ")
-            ),
-        ));
-    }
-    let body = MirroredBody::open_from(client, http, RetryPolicy::from_env(), start)?;
+    let body = MirroredBody::open_from(client, urls.remote, RetryPolicy::from_env(), start)?;
     let total = body.content_length();
     let url = body.url().to_string();
     Ok((Box::new(body), total, url))

@@ -254,6 +254,42 @@ pub fn advice_for(why: &str) -> &'static str {
     }
 }
 
+/// The local path a `file://` URL names (`None` for any other URL).
+pub fn file_url_path(url: &str) -> Option<std::path::PathBuf> {
+    url.starts_with("file:")
+        .then(|| reqwest::Url::parse(url).ok()?.to_file_path().ok())
+        .flatten()
+}
+
+/// One file's URLs on each mirror, sorted for reading: `file://` mirrors
+/// are plain paths, read directly (the first that has the file serves
+/// it); the http(s) ones are for [`MirroredBody`].
+pub struct MirrorUrls {
+    /// The first `file://` mirror holding the file: its path and URL.
+    pub local: Option<(std::path::PathBuf, String)>,
+    pub remote: Vec<String>,
+}
+
+impl MirrorUrls {
+    /// Sorts `urls`; an error when no `file://` mirror has the file and
+    /// there is no other mirror to ask.
+    pub fn sort(urls: Vec<String>, file: &str) -> Result<MirrorUrls> {
+        let (file_urls, remote): (Vec<String>, Vec<String>) =
+            urls.into_iter().partition(|u| u.starts_with("file:"));
+        let local = file_urls.into_iter().find_map(|u| {
+            let path = file_url_path(&u).filter(|p| p.is_file())?;
+            Some((path, u))
+        });
+        if local.is_none() && remote.is_empty() {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!("{file} is on none of the file:// mirrors in GOV_MIRROR"),
+            ));
+        }
+        Ok(MirrorUrls { local, remote })
+    }
+}
+
 /// Short host description for messages.
 pub fn host_of(url: &str) -> String {
     reqwest::Url::parse(url)
@@ -548,6 +584,22 @@ impl MirroredBody {
             "{}; or point GOV_MIRROR at reachable mirrors (comma-separated, tried in order), e.g. GOV_MIRROR=https://golang.google.cn/dl",
             advice_for(&all)
         )))
+    }
+
+    /// A download of one URL (no other mirror), resumable on it; the
+    /// failure keeps its HTTP status (a 404 is "not here").
+    pub fn open_one(
+        client: &Client,
+        url: &str,
+        policy: RetryPolicy,
+    ) -> std::result::Result<MirroredBody, Failure> {
+        let resp = get_stream_or_failure(client, url, &HeaderMap::new(), &policy)?;
+        Ok(MirroredBody::from_response(
+            client,
+            url.to_string(),
+            resp,
+            policy,
+        ))
     }
 
     /// A body of one URL whose response is already open (resumes on it).
