@@ -202,7 +202,7 @@ fn long_functions() -> (Vec<Function>, Vec<Function>) {
         .flat_map(|f| functions(f))
         .filter(|f| f.lines > MAX_LINES)
         .collect();
-    long.sort_by(|a, b| b.lines.cmp(&a.lines));
+    long.sort_by_key(|f| std::cmp::Reverse(f.lines));
     long.into_iter().partition(|f| {
         let rel = f.file.strip_prefix(&src).unwrap_or(&f.file);
         let rel = rel.to_string_lossy();

@@ -101,7 +101,7 @@ fn archive_stage(url: &str, timeout: Duration, want_size: Option<u64>) -> Stage 
         Ok(r) => r,
         Err(e) => {
             let why = crate::net::explain::explain(&e, url);
-            let advice = crate::net::http::advice_for(&why);
+            let advice = crate::net::http::advice_for_error(&e, url);
             return fail("http", format!("{what} {url}: {why}"), advice, Some(t));
         }
     };
@@ -155,7 +155,7 @@ fn index_stage(url: &str, timeout: Duration) -> Stage {
             fail(
                 "http",
                 format!("GET {url}: {why}"),
-                crate::net::http::advice_for(&why),
+                crate::net::http::advice_for_error(&e, url),
                 Some(t),
             )
         }

@@ -494,7 +494,7 @@ pub fn probe(ep: &Endpoint, timeout: Duration) -> Vec<Stage> {
             stages.push(fail(
                 "http",
                 format!("GET {target}: {why}"),
-                crate::net::http::advice_for(&why),
+                crate::net::http::advice_for_error(&e, &target),
                 Some(t),
             ));
             return stages;

@@ -86,7 +86,7 @@ fn release(app: &App, net: &Http) -> Result<String, NoRelease> {
                 ));
             }
             Err(f) => {
-                statuses.push(f.status);
+                statuses.push(f.status());
                 tried.push(format!("{url}: {}", f.why));
             }
         }

@@ -26,7 +26,7 @@ use crate::core::perms;
 use crate::core::version::{GoVersion, VersionRequest};
 use crate::install::transaction::{Staged, publish_with};
 use crate::install::{Action, Report};
-use crate::net::http::{self, MirroredBody, RetryPolicy};
+use crate::net::http::{self, Failure, MirroredBody, RetryPolicy};
 use crate::settings::proxy::{self as settings, SumDb};
 use crate::trust::client::{Client, Fetch, Lookup};
 use crate::trust::error::TrustError;
@@ -252,8 +252,14 @@ fn with_origin(e: Error, (_, from): &(String, String)) -> Error {
 enum Got<T> {
     Found(T),
     /// 404/410 (or a missing file): the next `,` entry is asked.
-    NotFound(String),
-    Failed(String),
+    NotFound(Failure),
+    Failed(Failure),
+}
+
+/// A failure from `url`, its sentence prefixed with the URL.
+fn failed_at(url: &str, f: Failure) -> Failure {
+    let why = format!("{url}: {}", f.why);
+    Failure { why, ..f }
 }
 
 fn check_base(url: &str) -> Result<()> {
@@ -307,21 +313,23 @@ fn get_small(net: &Http, url: &str) -> Result<Got<Vec<u8>>> {
     if let Some(path) = http::file_url_path(url) {
         return Ok(match std::fs::read(&path) {
             Ok(b) if b.len() as u64 <= MAX_SMALL_BODY => Got::Found(b),
-            Ok(_) => Got::Failed(format!("{url}: larger than {MAX_SMALL_BODY} bytes")),
+            Ok(_) => Got::Failed(Failure::other(format!(
+                "{url}: larger than {MAX_SMALL_BODY} bytes"
+            ))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                Got::NotFound(format!("{url}: no such file"))
+                Got::NotFound(Failure::other(format!("{url}: no such file")))
             }
-            Err(e) => Got::Failed(format!("{url}: {e}")),
+            Err(e) => Got::Failed(Failure::other(format!("{url}: {e}"))),
         });
     }
     check_base(url)?;
     match http::get_or_failure(&net.client, url, &HeaderMap::new(), &net.policy) {
         Ok(resp) => match http::read_capped(resp, MAX_SMALL_BODY, "the answer") {
             Ok(body) => Ok(Got::Found(body)),
-            Err(why) => Ok(Got::Failed(format!("{url}: {why}"))),
+            Err(why) => Ok(Got::Failed(Failure::other(format!("{url}: {why}")))),
         },
-        Err(f) if f.is_not_found() => Ok(Got::NotFound(format!("{url}: {}", f.why))),
-        Err(f) => Ok(Got::Failed(format!("{url}: {}", f.why))),
+        Err(f) if f.is_not_found() => Ok(Got::NotFound(failed_at(url, f))),
+        Err(f) => Ok(Got::Failed(failed_at(url, f))),
     }
 }
 
@@ -339,7 +347,7 @@ fn try_proxies<T>(
     what: &str,
     mut f: impl FnMut(&str) -> Result<Got<T>>,
 ) -> Result<(T, String)> {
-    let mut tried = Vec::new();
+    let mut tried: Vec<Failure> = Vec::new();
     let mut all_not_found = true;
     for entry in &ps.proxies {
         let Some((base, any_error)) = base_of(entry) else {
@@ -350,22 +358,26 @@ fn try_proxies<T>(
                 ))
                 .with_advice("set GOPROXY to a reachable module proxy (`gov proxy use cn`, `gov proxy use official`), or use --source release"));
             }
-            tried.push("off: module downloads disabled".to_string());
+            tried.push(Failure::other("off: module downloads disabled".to_string()));
             break;
         };
         match f(&base)? {
             Got::Found(t) => return Ok((t, base)),
-            Got::NotFound(why) => tried.push(why),
-            Got::Failed(why) => {
+            Got::NotFound(f) => tried.push(f),
+            Got::Failed(f) => {
                 all_not_found = false;
-                tried.push(why);
+                tried.push(f);
                 if !any_error {
                     break;
                 }
             }
         }
     }
-    let list = tried.join("\n    ");
+    let list = tried
+        .iter()
+        .map(|f| f.why.as_str())
+        .collect::<Vec<_>>()
+        .join("\n    ");
     if all_not_found {
         Err(Error::new(
             ErrorKind::NotFound,
@@ -382,7 +394,7 @@ fn try_proxies<T>(
         )
         .with_advice(format!(
             "{}; GOPROXY={} ({}); `gov doctor` checks each endpoint",
-            http::advice_for(&list),
+            http::advice_for_failures(&tried),
             ps.goproxy.0,
             ps.goproxy.1
         )))
@@ -431,14 +443,14 @@ pub fn sumdb_base(net: &Http, ps: &ProxySettings) -> Result<String> {
         match get_small(net, &format!("{url}/sumdb/{name}/supported"))? {
             Got::Found(_) => return Ok(format!("{url}/sumdb/{name}")),
             Got::NotFound(_) => continue,
-            Got::Failed(why) => {
+            Got::Failed(f) => {
                 return Err(Error::new(
                     ErrorKind::Network,
-                    format!("cannot ask the module proxy whether it serves the checksum database {name}: {why}"),
+                    format!("cannot ask the module proxy whether it serves the checksum database {name}: {}", f.why),
                 )
                 .with_advice(format!(
                     "{}; or name the database's URL: GOSUMDB=\"{name} <url>\"",
-                    http::advice_for(&why)
+                    f.advice()
                 )));
             }
         }
@@ -457,8 +469,8 @@ impl Fetch for HttpFetch<'_> {
         let url = format!("{}/{path}", self.base);
         match get_small(self.net, &url) {
             Ok(Got::Found(b)) => Ok(b),
-            Ok(Got::NotFound(why)) => Err(TrustError::missing(why)),
-            Ok(Got::Failed(why)) => Err(TrustError::io(why)),
+            Ok(Got::NotFound(f)) => Err(TrustError::missing(f.why)),
+            Ok(Got::Failed(f)) => Err(TrustError::io(f.why)),
             Err(e) => Err(TrustError::io(e.message().to_string())),
         }
     }
@@ -569,9 +581,11 @@ fn download_zip(
             let src = match File::open(&path) {
                 Ok(f) => f,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    return Ok(Got::NotFound(format!("{url}: no such file")));
+                    return Ok(Got::NotFound(Failure::other(format!(
+                        "{url}: no such file"
+                    ))));
                 }
-                Err(e) => return Ok(Got::Failed(format!("{url}: {e}"))),
+                Err(e) => return Ok(Got::Failed(Failure::other(format!("{url}: {e}")))),
             };
             let size = src.metadata().ok().map(|m| m.len());
             return copy_bounded(app, Box::new(src), size, dest, &url, label).map(Got::Found);
@@ -584,8 +598,8 @@ fn download_zip(
                 let size = body.content_length();
                 copy_bounded(app, Box::new(body), size, dest, &url, label).map(Got::Found)
             }
-            Err(f) if f.is_not_found() => Ok(Got::NotFound(format!("{url}: {}", f.why))),
-            Err(f) => Ok(Got::Failed(format!("{url}: {}", f.why))),
+            Err(f) if f.is_not_found() => Ok(Got::NotFound(failed_at(&url, f))),
+            Err(f) => Ok(Got::Failed(failed_at(&url, f))),
         }
     })?;
     Ok((n, format!("{url}/{TOOLCHAIN_MODULE}/@v/{modver}.zip")))

@@ -172,7 +172,7 @@ pub fn fetch(
     let client = client()?;
     let policy = RetryPolicy::from_env();
     let body = http::MirroredBody::open_one(&client, url, policy).map_err(|f| {
-        let advice = if f.status == Some(404) {
+        let advice = if f.status() == Some(404) {
             format!(
                 "no {} at {}: check GOV_RELEASE_BASE (it must point at the directory scripts/dist produced); \
                  other architectures are built from source: cargo install --locked --path .",
@@ -180,10 +180,16 @@ pub fn fetch(
                 http::host_of(url)
             )
         } else {
-            http::advice_for(&f.why).to_string()
+            f.advice().to_string()
         };
-        Error::new(ErrorKind::Network, format!("cannot download {url}: {}", f.why))
-            .with_advice(advice)
+        // A missing artifact is not the network's failure: a mirror sync
+        // passes over another architecture's that was never built.
+        let kind = if f.is_not_found() {
+            ErrorKind::NotFound
+        } else {
+            ErrorKind::Network
+        };
+        Error::new(kind, format!("cannot download {url}: {}", f.why)).with_advice(advice)
     })?;
     let mut bytes = Vec::new();
     body.take(limit + 1)

@@ -300,13 +300,10 @@ impl HttpSource {
         let url = format!("{}/{file}", self.base);
         let resp = http::get_or_failure(&self.client, &url, headers, &self.policy)?;
         match resp.content_length() {
-            Some(n) if n > limit => Err(http::Failure {
-                status: None,
-                why: format!(
-                    "{file} is larger than {} (refused)",
-                    crate::core::report::human_bytes(limit)
-                ),
-            }),
+            Some(n) if n > limit => Err(http::Failure::other(format!(
+                "{file} is larger than {} (refused)",
+                crate::core::report::human_bytes(limit)
+            ))),
             _ => Ok(resp),
         }
     }

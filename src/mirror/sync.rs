@@ -500,10 +500,7 @@ fn plan_artifacts(app: &App, old: &Manifest, plan: &mut SyncPlan) {
                     });
                 }
             },
-            Err(e)
-                if triple != host_triple
-                    && (e.kind() == ErrorKind::NotFound || e.message().contains("404")) =>
-            {
+            Err(e) if triple != host_triple && e.kind() == ErrorKind::NotFound => {
                 app.ui.warn(&format!(
                     "{} has no {name}; hosts of that architecture build gov from source",
                     plan.source.describe()

@@ -13,6 +13,7 @@ use crate::core::error::{Error, ErrorKind, IoContext, Result};
 use crate::core::layout::Layout;
 use crate::core::version::{GoVersion, VersionRequest};
 use crate::net::cache::{self, Validators};
+use crate::net::error::NetKind;
 use crate::net::http;
 
 pub const DEFAULT_INDEX_URL: &str = "https://go.dev/dl/?mode=json&include=all";
@@ -138,22 +139,13 @@ pub fn fetch_full(client: &reqwest::blocking::Client, url: &str) -> Result<Vec<R
         }
         std::fs::read(&path).context(|| format!("reading the release index {}", path.display()))?
     } else {
-        let resp = http::get_with_retries(
+        let resp = http::get_or_failure(
             client,
             url,
             &HeaderMap::new(),
             &http::RetryPolicy::from_env(),
         )
-        .map_err(|why| {
-            Error::new(
-                ErrorKind::Network,
-                format!(
-                    "cannot fetch the release index from {}: {why}",
-                    http::host_of(url)
-                ),
-            )
-            .with_advice(http::advice_for(&why))
-        })?;
+        .map_err(|f| unreachable_index(url, &f).with_advice(f.advice()))?;
         read_body(resp, url)?
     };
     parse_releases(&bytes, url)
@@ -284,20 +276,14 @@ pub fn load_with(
         .as_ref()
         .map(|(_, meta)| meta.conditional_headers())
         .unwrap_or_default();
-    let fetched = client().and_then(|c| {
-        http::get_with_retries(&c, &url, &headers, &http::RetryPolicy::from_env()).map_err(|why| {
-            Error::new(
-                ErrorKind::Network,
-                format!(
-                    "cannot fetch the release index from {}: {why}",
-                    http::host_of(&url)
-                ),
-            )
-        })
-    });
+    let fetched = match client() {
+        Ok(c) => http::get_or_failure(&c, &url, &headers, &http::RetryPolicy::from_env())
+            .map_err(|f| (unreachable_index(&url, &f), f.advice())),
+        Err(e) => Err((e, NetKind::Other.advice(false))),
+    };
     let resp = match fetched {
         Ok(r) => r,
-        Err(e) => return stale_or_fail(e, cached, url),
+        Err((e, advice)) => return stale_or_fail(e, advice, cached, url),
     };
     if resp.status() == StatusCode::NOT_MODIFIED
         && let Some((releases, mut meta)) = cached
@@ -312,7 +298,7 @@ pub fn load_with(
     let meta = Validators::of_response(&url, resp.headers());
     let body = match read_body(resp, &url) {
         Ok(b) => b,
-        Err(e) => return stale_or_fail(e, cached, url),
+        Err(e) => return stale_or_fail(e, NetKind::Other.advice(false), cached, url),
     };
     let releases = slim(parse_releases(&body, &url)?);
     if store {
@@ -321,10 +307,22 @@ pub fn load_with(
     Ok(Index::new(releases, IndexSource::Fresh, url))
 }
 
+fn unreachable_index(url: &str, f: &http::Failure) -> Error {
+    Error::new(
+        ErrorKind::Network,
+        format!(
+            "cannot fetch the release index from {}: {}",
+            http::host_of(url),
+            f.why
+        ),
+    )
+}
+
 /// The network failed: the cached copy however old, saying so, else the
-/// error with what to do.
+/// error with what to do (`advice` for the failure itself).
 fn stale_or_fail(
     err: Error,
+    advice: &str,
     cached: Option<(Vec<Release>, Validators)>,
     url: String,
 ) -> Result<Index> {
@@ -340,7 +338,7 @@ fn stale_or_fail(
             let advice = format!(
                 "{}; or point GOV_INDEX_URL at a reachable copy \
                  (e.g. https://golang.google.cn/dl/?mode=json&include=all); for an offline host use `gov install --file`",
-                http::advice_for(err.message())
+                advice
             );
             Err(err.with_advice(advice))
         }

@@ -5,6 +5,7 @@
 //! Uses `core` only.
 
 pub mod cache;
+pub mod error;
 pub mod explain;
 pub mod http;
 pub mod index;
