@@ -40,14 +40,7 @@ pub(crate) fn publish_with(
     let layout = &app.layout;
     let goroot = layout.version_dir(&version_s);
 
-    let _guard = lock::acquire(
-        &installed::version_lock(layout, &version_s),
-        &format!("to finish with Go {version_s}"),
-        |m| app.ui.status(m),
-    )?;
-    installed::cleanup_leftovers(layout, Some(&version_s))?;
-
-    let exists = installed::is_installed(layout, &version_s);
+    let (_guard, exists) = begin(app, &version_s)?;
     if exists && !force {
         write_entry_points(app, version)?;
         return Ok((Action::AlreadyInstalled, None));
@@ -94,6 +87,24 @@ pub(crate) fn publish_with(
         Action::Installed
     };
     Ok((action, Some(staged)))
+}
+
+/// Holds the lock of one version: whatever writes or removes
+/// `versions/<v>` does so under it.
+pub(crate) fn lock_version(app: &App, version: &str) -> Result<lock::LockGuard> {
+    lock::acquire(
+        &installed::version_lock(&app.layout, version),
+        &format!("to finish with Go {version}"),
+        |m| app.ui.status(m),
+    )
+}
+
+/// How every write of `versions/<v>` begins: its lock, the leftovers of
+/// killed runs removed; and whether the version is installed.
+pub(crate) fn begin(app: &App, version: &str) -> Result<(lock::LockGuard, bool)> {
+    let guard = lock_version(app, version)?;
+    installed::cleanup_leftovers(&app.layout, Some(version))?;
+    Ok((guard, installed::is_installed(&app.layout, version)))
 }
 
 /// What runs an installed version: its env shims, and its `go<version>`

@@ -97,11 +97,7 @@ pub fn check_uninstall(app: &App, req: &VersionRequest) -> Result<GoVersion> {
 fn remove(app: &App, found: &GoVersion) -> Result<()> {
     let layout = &app.layout;
     let version = found.as_str().to_string();
-    let _guard = lock::acquire(
-        &installed::version_lock(layout, &version),
-        &format!("to finish with Go {version}"),
-        |m| app.ui.status(m),
-    )?;
+    let _guard = crate::install::transaction::lock_version(app, &version)?;
     let goroot = layout.version_dir(&version);
     for (pid, what) in installed::processes_using(&goroot) {
         app.ui.warn(&format!(

@@ -232,6 +232,13 @@ impl SyncPlan<'_> {
         self.next.files.insert(name, entry);
     }
 
+    /// The row of install.sh (written or kept as planned).
+    fn report_installer(&mut self) {
+        let size = self.installer.len() as u64;
+        let row = file_report(INSTALLER, "installer", self.installer_action, size);
+        self.files.push(row);
+    }
+
     fn fail(&mut self, name: String, e: &Error) {
         self.failed.push(Failure {
             name,
@@ -536,13 +543,7 @@ fn preview(mut plan: SyncPlan, started: Instant) -> Report {
         let row = file_report(&a.name, "gov", added_or_replaced(a.replaces), 0);
         plan.files.push(row);
     }
-    let installer_len = plan.installer.len() as u64;
-    plan.files.push(file_report(
-        INSTALLER,
-        "installer",
-        plan.installer_action,
-        installer_len,
-    ));
+    plan.report_installer();
     for n in &plan.to_remove {
         let size = Stat::of(&plan.dir.join(n)).map_or(0, |s| s.size);
         plan.files.push(file_report(n, "go", "removed", size));
@@ -659,13 +660,7 @@ fn fetch_artifacts(app: &App, plan: &mut SyncPlan) -> Result<()> {
     if plan.installer_action != "kept" {
         fsutil::write_atomic_mode(&dir.join(INSTALLER), &plan.installer, 0o644)?;
     }
-    let installer_len = plan.installer.len() as u64;
-    plan.files.push(file_report(
-        INSTALLER,
-        "installer",
-        plan.installer_action,
-        installer_len,
-    ));
+    plan.report_installer();
     fsutil::fsync_dir(dir)
 }
 
