@@ -20,6 +20,7 @@ const CHECKED: &[&str] = &[
     "lifecycle/outdated.rs",
     "lifecycle/prune.rs",
     "lifecycle/semver.rs",
+    "lifecycle/upgrade.rs",
 ];
 
 struct Function {

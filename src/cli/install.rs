@@ -91,19 +91,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     if a.refresh {
         app.refresh_index();
     }
-    let origins: Vec<Origin> = match a.file {
-        Some(path) => vec![Origin::File {
-            path,
-            sha256: a.sha256,
-            no_verify: a.no_verify,
-        }],
-        None if a.versions.is_empty() => vec![Origin::Remote(selected_request(app)?)],
-        None => a
-            .versions
-            .iter()
-            .map(|v| VersionRequest::parse(v).map(Origin::Remote))
-            .collect::<Result<_>>()?,
-    };
+    let origins = origins(app, &a)?;
     let several = origins.len() > 1;
     let mut installed = Vec::new();
     let mut failed: Vec<(String, Error)> = Vec::new();
@@ -130,16 +118,8 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             Ok(report) => {
                 if a.json {
                     results.push(result_fields(&what, &opts.arch, &report));
-                } else if report.in_system_layer {
-                    app.ui.status(&format!(
-                        "Go {v} is installed in the system layer ({}), which this account uses: nothing to download (`gov install --force {v}` installs a copy of its own)",
-                        report.goroot.display(),
-                        v = report.version
-                    ));
-                } else if a.dry_run {
-                    crate::cli::machine::would(app, &would_text(&report));
                 } else {
-                    app.ui.status(&summary_with_index_age(app, &report));
+                    show_done(app, &report, a.dry_run);
                 }
                 installed.push(report.version);
             }
@@ -159,47 +139,90 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         }
     }
     if a.json {
-        let changed = results.iter().any(|r| r["changed"] == json!(true));
-        // One version: the document is that install's (its fields at the
-        // top level, as before several were possible), plus `results`.
-        let mut doc = match (several, results.first()) {
-            (false, Some(serde_json::Value::Object(one))) => one.clone(),
-            _ => serde_json::Map::new(),
-        };
-        doc.insert("changed".into(), json!(changed));
-        doc.insert("dry_run".into(), json!(a.dry_run));
-        doc.insert("results".into(), json!(results));
+        let doc = json_document(several, a.dry_run, results);
         if failed.is_empty() {
-            return crate::cli::machine::answer(serde_json::Value::Object(doc));
+            return crate::cli::machine::answer(doc);
         }
-        crate::cli::machine::partial(serde_json::Value::Object(doc));
+        crate::cli::machine::partial(doc);
     } else if let Some(first) = installed.first()
         && !a.dry_run
     {
         first_install_hint(app, first)?;
     }
-    match failed.len() {
-        0 => Ok(()),
-        n => {
-            let names: Vec<String> = failed.iter().map(|(w, _)| w.clone()).collect();
-            let (_, first) = failed.swap_remove(0);
-            let advice = if a.dry_run {
-                "see the messages above for each failure"
-            } else {
-                "the others are installed; see the messages above for each failure"
-            };
-            Err(Error::new(
-                first.kind(),
-                format!(
-                    "{n} of {} installs failed: {}",
-                    n + installed.len(),
-                    names.join(", ")
-                ),
-            )
-            .with_source(first)
-            .with_advice(advice))
-        }
+    if failed.is_empty() {
+        return Ok(());
     }
+    Err(some_failed(failed, installed.len(), a.dry_run))
+}
+
+/// What the arguments ask to install: `--file`, the versions named, or
+/// the version selected here.
+fn origins(app: &App, a: &Args) -> Result<Vec<Origin>> {
+    Ok(match &a.file {
+        Some(path) => vec![Origin::File {
+            path: path.clone(),
+            sha256: a.sha256.clone(),
+            no_verify: a.no_verify,
+        }],
+        None if a.versions.is_empty() => vec![Origin::Remote(selected_request(app)?)],
+        None => a
+            .versions
+            .iter()
+            .map(|v| VersionRequest::parse(v).map(Origin::Remote))
+            .collect::<Result<_>>()?,
+    })
+}
+
+/// The line for one finished (or, with --dry-run, planned) install.
+fn show_done(app: &App, report: &install::Report, dry_run: bool) {
+    if report.in_system_layer {
+        app.ui.status(&format!(
+            "Go {v} is installed in the system layer ({}), which this account uses: nothing to download (`gov install --force {v}` installs a copy of its own)",
+            report.goroot.display(),
+            v = report.version
+        ));
+    } else if dry_run {
+        crate::cli::machine::would(app, &would_text(report));
+    } else {
+        app.ui.status(&summary_with_index_age(app, report));
+    }
+}
+
+/// The `--json` answer. One version: the document is that install's (its
+/// fields at the top level, as before several were possible), plus
+/// `results`.
+fn json_document(
+    several: bool,
+    dry_run: bool,
+    results: Vec<serde_json::Value>,
+) -> serde_json::Value {
+    let changed = results.iter().any(|r| r["changed"] == json!(true));
+    let mut doc = match (several, results.first()) {
+        (false, Some(serde_json::Value::Object(one))) => one.clone(),
+        _ => serde_json::Map::new(),
+    };
+    doc.insert("changed".into(), json!(changed));
+    doc.insert("dry_run".into(), json!(dry_run));
+    doc.insert("results".into(), json!(results));
+    serde_json::Value::Object(doc)
+}
+
+/// The error of a run where some of several installs failed.
+fn some_failed(mut failed: Vec<(String, Error)>, done: usize, dry_run: bool) -> Error {
+    let n = failed.len();
+    let names: Vec<String> = failed.iter().map(|(w, _)| w.clone()).collect();
+    let (_, first) = failed.swap_remove(0);
+    let advice = if dry_run {
+        "see the messages above for each failure"
+    } else {
+        "the others are installed; see the messages above for each failure"
+    };
+    Error::new(
+        first.kind(),
+        format!("{n} of {} installs failed: {}", n + done, names.join(", ")),
+    )
+    .with_source(first)
+    .with_advice(advice)
 }
 
 /// One install's fields in `gov install --json` (`results[]`, and the top
