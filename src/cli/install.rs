@@ -139,7 +139,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         }
     }
     if a.json {
-        let doc = json_document(several, a.dry_run, results);
+        let doc = results_document(!several, a.dry_run, results);
         if failed.is_empty() {
             return crate::cli::machine::answer(doc);
         }
@@ -188,17 +188,18 @@ fn show_done(app: &App, report: &install::Report, dry_run: bool) {
     }
 }
 
-/// The `--json` answer. One version: the document is that install's (its
-/// fields at the top level, as before several were possible), plus
-/// `results`.
-fn json_document(
-    several: bool,
+/// The `--json` answer of a command on several versions (install,
+/// uninstall): `changed`, `dry_run` and `results`; with `one` (a single
+/// version named) that result's fields at the top level too, as before
+/// several were possible.
+pub(crate) fn results_document(
+    one: bool,
     dry_run: bool,
     results: Vec<serde_json::Value>,
 ) -> serde_json::Value {
     let changed = results.iter().any(|r| r["changed"] == json!(true));
-    let mut doc = match (several, results.first()) {
-        (false, Some(serde_json::Value::Object(one))) => one.clone(),
+    let mut doc = match (one, results.first()) {
+        (true, Some(serde_json::Value::Object(first))) => first.clone(),
         _ => serde_json::Map::new(),
     };
     doc.insert("changed".into(), json!(changed));

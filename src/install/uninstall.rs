@@ -23,6 +23,21 @@ pub fn uninstall(app: &App, req: &VersionRequest) -> Result<GoVersion> {
     Ok(version)
 }
 
+/// What `gov uninstall --all` removes: every installed version but the
+/// global one.
+pub fn all_but_global(app: &App) -> Result<Vec<GoVersion>> {
+    let global = crate::entry::select::global(&app.layout)?;
+    Ok(installed::list(&app.layout)?
+        .into_iter()
+        .filter(|i| {
+            !global
+                .as_ref()
+                .is_some_and(|g| g.request.matches(&i.version))
+        })
+        .map(|i| i.version)
+        .collect())
+}
+
 /// One rule: removal names an exact version. `latest` and `1.22` both mean
 /// "whatever is newest", which is never what a removal should guess.
 fn refuse_ambiguous(layout: &crate::core::layout::Layout, req: &VersionRequest) -> Result<()> {
