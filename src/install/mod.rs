@@ -6,9 +6,18 @@
 //! (leftovers in `tmp/` are removed by the next run); the download cache
 //! only ever holds archives whose sha256 matched.
 //!
-//! The folder owns everything that writes under `versions/`: the streaming
-//! pipeline, safe extraction, locks, the inventory of installed trees,
-//! `gov import`, and gov's own self-update. Uses `core`, `net`, `settings`
+//! An install runs through: `source` (which source a request uses:
+//! release archives or the module proxy, and `auto`'s fallback), `plan`
+//! (the request resolved to one archive, the reinstall decision, the dry
+//! run, the system layer's copy), `fetch` (the archive from a local file,
+//! the download cache or the mirrors into the stage, through `pipeline`
+//! and `unpack`), and `transaction` (the version lock, staging, the checks
+//! on the staged tree, publication by rename, the entry points), which
+//! `proxy` and `import` share. `uninstall` removes a version. The reports
+//! are data; the CLI words them.
+//!
+//! The folder owns everything that writes under `versions/`, plus `gov
+//! import` and gov's own self-update. Uses `core`, `net`, `settings`, `trust`
 //! and `entry::shim` (every install writes its shims).
 
 pub mod cache;
