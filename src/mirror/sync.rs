@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -759,38 +759,20 @@ fn download_all(
     jobs: usize,
     progress: &Arc<dyn Progress>,
 ) -> Vec<Result<Fetched>> {
-    let next = Mutex::new(0usize);
-    let results: Mutex<Vec<Option<Result<Fetched>>>> =
-        Mutex::new((0..planned.len()).map(|_| None).collect());
-    let take = || {
-        let mut g = next.lock().unwrap_or_else(|p| p.into_inner());
-        let i = *g;
-        *g += 1;
-        (i < planned.len()).then_some(i)
+    let fetch_one = |p: &Planned| {
+        let f = &p.wanted.file;
+        let target = Target {
+            name: &f.filename,
+            sha256: &f.sha256,
+            size: f.size,
+            urls: mirrors
+                .iter()
+                .map(|m| format!("{m}/{}", f.filename))
+                .collect(),
+        };
+        fetch::fetch(client, dir, &target, progress)
     };
-    std::thread::scope(|s| {
-        for _ in 0..jobs.min(planned.len()) {
-            s.spawn(|| {
-                while let Some(i) = take() {
-                    let f = &planned[i].wanted.file;
-                    let target = Target {
-                        name: &f.filename,
-                        sha256: &f.sha256,
-                        size: f.size,
-                        urls: mirrors
-                            .iter()
-                            .map(|m| format!("{m}/{}", f.filename))
-                            .collect(),
-                    };
-                    let r = fetch::fetch(client, dir, &target, progress);
-                    results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(r);
-                }
-            });
-        }
-    });
-    results
-        .into_inner()
-        .unwrap_or_else(|p| p.into_inner())
+    crate::mirror::in_parallel(planned, jobs, fetch_one)
         .into_iter()
         .map(|r| r.unwrap_or_else(|| Err(Error::new(ErrorKind::Io, "a download thread stopped"))))
         .collect()
