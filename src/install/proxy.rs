@@ -725,47 +725,11 @@ pub fn install(app: &App, req: &VersionRequest, arch: &str, force: bool) -> Resu
             .layout
             .tmp_dir()
             .join(installed::tmp_name(version.as_str(), "download"));
-        let result = (|| {
+        let result = (|| -> Result<u64> {
             let t = Instant::now();
             let (downloaded, url) = download_zip(app, &ps, &modver, &zip_path, &label)?;
             app.ui.trace("download", t.elapsed());
-            let t = Instant::now();
-            crate::core::fsutil::remove_tree(stage)?;
-            perms::make_dir(stage, perms::DIR)?;
-            // Entries are independent: inflate, hash and write them on
-            // every core, each worker with its own handle of the zip. Its
-            // reads are positioned, and the inflater buffers on its own (a
-            // BufReader would refill on every seek).
-            let workers = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
-            let mut sinks: Vec<StageSink> = (0..workers)
-                .map(|_| StageSink {
-                    root: stage,
-                    buf: vec![0u8; 256 * 1024],
-                    go_mods: Vec::new(),
-                })
-                .collect();
-            let open = || File::open(&zip_path);
-            let checked =
-                zipcheck::check_and_unpack_parallel(&open, TOOLCHAIN_MODULE, &modver, &mut sinks)
-                    .map_err(|e| Error::from(e.context(format!("module zip from {url}"))))?;
-            app.ui.trace("check and unpack", t.elapsed());
-            if checked.h1 != found.zip_hash {
-                return Err(Error::new(
-                    ErrorKind::Checksum,
-                    format!(
-                        "checksum mismatch for {TOOLCHAIN_MODULE}@{modver} from {url}: the checksum database {} records {}, the zip hashes to {}",
-                        ps.verifier.name(),
-                        found.zip_hash,
-                        checked.h1
-                    ),
-                )
-                .with_advice(
-                    "nothing was installed and the bytes were discarded; the proxy serves a zip the \
-                     checksum database does not vouch for (tampered or corrupt): use another GOPROXY",
-                ));
-            }
-            let go_mods: Vec<String> = sinks.into_iter().flat_map(|s| s.go_mods).collect();
-            restore_go_mods(stage, &go_mods)?;
+            check_and_unpack(app, &ps, &modver, &zip_path, &url, stage, &found.zip_hash)?;
             Ok(downloaded)
         })();
         let _ = std::fs::remove_file(&zip_path);
@@ -787,6 +751,56 @@ pub fn install(app: &App, req: &VersionRequest, arch: &str, force: bool) -> Resu
         elapsed: started.elapsed(),
         in_system_layer: false,
     })
+}
+
+/// Checks the module zip (names, sizes, the `h1:` the checksum database
+/// records) while unpacking it into `stage`, then puts the `go.mod` files
+/// back.
+fn check_and_unpack(
+    app: &App,
+    ps: &ProxySettings,
+    modver: &str,
+    zip_path: &Path,
+    url: &str,
+    stage: &Path,
+    want_h1: &str,
+) -> Result<()> {
+    let t = Instant::now();
+    crate::core::fsutil::remove_tree(stage)?;
+    perms::make_dir(stage, perms::DIR)?;
+    // Entries are independent: inflate, hash and write them on
+    // every core, each worker with its own handle of the zip. Its
+    // reads are positioned, and the inflater buffers on its own (a
+    // BufReader would refill on every seek).
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
+    let mut sinks: Vec<StageSink> = (0..workers)
+        .map(|_| StageSink {
+            root: stage,
+            buf: vec![0u8; 256 * 1024],
+            go_mods: Vec::new(),
+        })
+        .collect();
+    let open = || File::open(zip_path);
+    let checked = zipcheck::check_and_unpack_parallel(&open, TOOLCHAIN_MODULE, modver, &mut sinks)
+        .map_err(|e| Error::from(e.context(format!("module zip from {url}"))))?;
+    app.ui.trace("check and unpack", t.elapsed());
+    if checked.h1 != want_h1 {
+        return Err(Error::new(
+            ErrorKind::Checksum,
+            format!(
+                "checksum mismatch for {TOOLCHAIN_MODULE}@{modver} from {url}: the checksum database {} records {}, the zip hashes to {}",
+                ps.verifier.name(),
+                want_h1,
+                checked.h1
+            ),
+        )
+        .with_advice(
+            "nothing was installed and the bytes were discarded; the proxy serves a zip the \
+             checksum database does not vouch for (tampered or corrupt): use another GOPROXY",
+        ));
+    }
+    let go_mods: Vec<String> = sinks.into_iter().flat_map(|s| s.go_mods).collect();
+    restore_go_mods(stage, &go_mods)
 }
 
 #[cfg(test)]
