@@ -91,19 +91,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     if a.refresh {
         app.refresh_index();
     }
-    let origins: Vec<Origin> = match a.file {
-        Some(path) => vec![Origin::File {
-            path,
-            sha256: a.sha256,
-            no_verify: a.no_verify,
-        }],
-        None if a.versions.is_empty() => vec![Origin::Remote(selected_request(app)?)],
-        None => a
-            .versions
-            .iter()
-            .map(|v| VersionRequest::parse(v).map(Origin::Remote))
-            .collect::<Result<_>>()?,
-    };
+    let origins = origins(app, &a)?;
     let several = origins.len() > 1;
     let mut installed = Vec::new();
     let mut failed: Vec<(String, Error)> = Vec::new();
@@ -119,8 +107,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             force: a.force,
             source,
         };
-        let shared = in_system_layer(app, &opts);
-        let done = if let Some(report) = shared.clone() {
+        let done = if let Some(report) = install::system_copy(app, &opts) {
             Ok(report)
         } else if a.dry_run {
             install::preview(app, &opts)
@@ -131,16 +118,8 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             Ok(report) => {
                 if a.json {
                     results.push(result_fields(&what, &opts.arch, &report));
-                } else if shared.is_some() {
-                    app.ui.status(&format!(
-                        "Go {v} is installed in the system layer ({}), which this account uses: nothing to download (`gov install --force {v}` installs a copy of its own)",
-                        report.goroot.display(),
-                        v = report.version
-                    ));
-                } else if a.dry_run {
-                    crate::cli::machine::would(app, &would_text(&report));
                 } else {
-                    app.ui.status(&summary_with_index_age(app, &report));
+                    show_done(app, &report, a.dry_run);
                 }
                 installed.push(report.version);
             }
@@ -160,18 +139,9 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         }
     }
     if a.json {
-        let changed = results.iter().any(|r| r["changed"] == json!(true));
-        // One version: the document is that install's (its fields at the
-        // top level, as before several were possible), plus `results`.
-        let mut doc = match (several, results.first()) {
-            (false, Some(serde_json::Value::Object(one))) => one.clone(),
-            _ => serde_json::Map::new(),
-        };
-        doc.insert("changed".into(), json!(changed));
-        doc.insert("dry_run".into(), json!(a.dry_run));
-        doc.insert("results".into(), json!(results));
+        let doc = results_document(!several, a.dry_run, results);
         if failed.is_empty() {
-            return crate::cli::machine::of(app).answer(serde_json::Value::Object(doc));
+            return crate::cli::machine::of(app).answer(&doc);
         }
         crate::cli::machine::of(app).partial(&doc);
     } else if let Some(first) = installed.first()
@@ -179,63 +149,85 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     {
         first_install_hint(app, first)?;
     }
-    match failed.len() {
-        0 => Ok(()),
-        n => {
-            let names: Vec<String> = failed.iter().map(|(w, _)| w.clone()).collect();
-            let (_, first) = failed.swap_remove(0);
-            let advice = if a.dry_run {
-                "see the messages above for each failure"
-            } else {
-                "the others are installed; see the messages above for each failure"
-            };
-            Err(Error::new(
-                first.kind(),
-                format!(
-                    "{n} of {} installs failed: {}",
-                    n + installed.len(),
-                    names.join(", ")
-                ),
-            )
-            .with_source(first)
-            .with_advice(advice))
-        }
+    if failed.is_empty() {
+        return Ok(());
     }
+    Err(some_failed(failed, installed.len(), a.dry_run))
+}
+
+/// What the arguments ask to install: `--file`, the versions named, or
+/// the version selected here.
+fn origins(app: &App, a: &Args) -> Result<Vec<Origin>> {
+    Ok(match &a.file {
+        Some(path) => vec![Origin::File {
+            path: path.clone(),
+            sha256: a.sha256.clone(),
+            no_verify: a.no_verify,
+        }],
+        None if a.versions.is_empty() => vec![Origin::Remote(selected_request(app)?)],
+        None => a
+            .versions
+            .iter()
+            .map(|v| VersionRequest::parse(v).map(Origin::Remote))
+            .collect::<Result<_>>()?,
+    })
+}
+
+/// The line for one finished (or, with --dry-run, planned) install.
+fn show_done(app: &App, report: &install::Report, dry_run: bool) {
+    if report.in_system_layer {
+        app.ui.status(&format!(
+            "Go {v} is installed in the system layer ({}), which this account uses: nothing to download (`gov install --force {v}` installs a copy of its own)",
+            report.goroot.display(),
+            v = report.version
+        ));
+    } else if dry_run {
+        crate::cli::machine::would(app, &would_text(report));
+    } else {
+        app.ui.status(&summary_with_index_age(app, report));
+    }
+}
+
+/// The `--json` answer of a command on several versions (install,
+/// uninstall): `changed`, `dry_run` and `results`; with `one` (a single
+/// version named) that result's fields at the top level too, as before
+/// several were possible.
+pub(crate) fn results_document(
+    one: bool,
+    dry_run: bool,
+    results: Vec<serde_json::Value>,
+) -> serde_json::Value {
+    let changed = results.iter().any(|r| r["changed"] == json!(true));
+    let mut doc = match (one, results.first()) {
+        (true, Some(serde_json::Value::Object(first))) => first.clone(),
+        _ => serde_json::Map::new(),
+    };
+    doc.insert("changed".into(), json!(changed));
+    doc.insert("dry_run".into(), json!(dry_run));
+    doc.insert("results".into(), json!(results));
+    serde_json::Value::Object(doc)
+}
+
+/// The error of a run where some of several installs failed.
+fn some_failed(mut failed: Vec<(String, Error)>, done: usize, dry_run: bool) -> Error {
+    let n = failed.len();
+    let names: Vec<String> = failed.iter().map(|(w, _)| w.clone()).collect();
+    let (_, first) = failed.swap_remove(0);
+    let advice = if dry_run {
+        "see the messages above for each failure"
+    } else {
+        "the others are installed; see the messages above for each failure"
+    };
+    Error::new(
+        first.kind(),
+        format!("{n} of {} installs failed: {}", n + done, names.join(", ")),
+    )
+    .with_source(first)
+    .with_advice(advice)
 }
 
 /// One install's fields in `gov install --json` (`results[]`, and the top
 /// level when one version is named).
-/// An exact version for this host that the system layer already holds
-/// (and this account's layer does not): every account uses that copy, so
-/// a second download is only made with --force. Reported as installed
-/// there.
-fn in_system_layer(app: &App, opts: &InstallOptions) -> Option<install::Report> {
-    let Origin::Remote(VersionRequest::Exact(version)) = &opts.origin else {
-        return None;
-    };
-    let layers = app.layers();
-    let system = layers.system();
-    if opts.force || system.home() == app.layout.home() || opts.arch != arch::host() {
-        return None;
-    }
-    let v = version.as_str();
-    if crate::core::installed::is_installed(&app.layout, v)
-        || !crate::core::installed::is_installed(system, v)
-    {
-        return None;
-    }
-    Some(install::Report {
-        version: version.clone(),
-        goroot: system.version_dir(v),
-        action: install::Action::AlreadyInstalled,
-        downloaded: 0,
-        from_cache: false,
-        verified: false,
-        verification: String::new(),
-        elapsed: std::time::Duration::ZERO,
-    })
-}
-
 fn result_fields(requested: &str, arch: &str, report: &install::Report) -> serde_json::Value {
     json!({
         "changed": report.action != install::Action::AlreadyInstalled,
@@ -265,7 +257,7 @@ fn would_text(report: &install::Report) -> String {
 /// index it was checked against is, since that decides what `1.22` or
 /// `latest` mean.
 fn summary_with_index_age(app: &App, report: &install::Report) -> String {
-    let line = install::summary(report);
+    let line = summary(report);
     if report.action != install::Action::AlreadyInstalled {
         return line;
     }
@@ -333,8 +325,47 @@ pub fn auto_install(
         },
     )?;
     if report.action != install::Action::AlreadyInstalled {
-        app.ui
-            .status(&format!("gov: {}", install::summary(&report)));
+        app.ui.status(&format!("gov: {}", summary(&report)));
     }
     Ok(())
+}
+
+/// One line for the end of an install.
+pub fn summary(r: &install::Report) -> String {
+    let where_ = r.goroot.display();
+    let secs = r.elapsed.as_secs_f64();
+    match r.action {
+        install::Action::AlreadyInstalled => {
+            format!(
+                "Go {} is already installed in {where_} (--force reinstalls)",
+                r.version
+            )
+        }
+        _ => {
+            let verb = if r.action == install::Action::Reinstalled {
+                "Reinstalled"
+            } else {
+                "Installed"
+            };
+            let source = if r.from_cache {
+                "from the download cache".to_string()
+            } else if r.downloaded > 0 {
+                format!(
+                    "{} downloaded",
+                    crate::core::report::human_bytes(r.downloaded)
+                )
+            } else {
+                "from a local archive".to_string()
+            };
+            let check = if r.verified {
+                r.verification.as_str()
+            } else {
+                "NOT verified"
+            };
+            format!(
+                "{verb} Go {} in {where_} ({source}, {check}, {secs:.1} s)",
+                r.version
+            )
+        }
+    }
 }

@@ -131,6 +131,16 @@ fn selected_text(v: &VersionStatus) -> String {
 /// and what to do next.
 pub fn render(r: &Report) -> String {
     let mut out = String::new();
+    render_table(&mut out, r);
+    render_vulnerabilities(&mut out, r);
+    out.push('\n');
+    render_sources(&mut out, r);
+    render_next_steps(&mut out, r);
+    out
+}
+
+/// One row per installed version.
+fn render_table(out: &mut String, r: &Report) {
     if r.versions.is_empty() {
         out.push_str("no Go versions installed\n");
     } else {
@@ -171,6 +181,10 @@ pub fn render(r: &Report) -> String {
             out.push_str(&line(row.each_ref().map(String::as_str)));
         }
     }
+}
+
+/// Each version's vulnerabilities, with the fixing patch.
+fn render_vulnerabilities(out: &mut String, r: &Report) {
     for v in &r.versions {
         let Some(list) = &v.vulnerabilities else {
             continue;
@@ -196,7 +210,10 @@ pub fn render(r: &Report) -> String {
             let _ = writeln!(out, "\n    {}", x.summary);
         }
     }
-    out.push('\n');
+}
+
+/// Where the vulnerability data and the release index came from.
+fn render_sources(out: &mut String, r: &Report) {
     for s in &r.vulndb.sources {
         let age = s
             .age_seconds
@@ -231,6 +248,10 @@ pub fn render(r: &Report) -> String {
             r.index.error.as_deref().unwrap_or("")
         ));
     }
+}
+
+/// What to run next: upgrade, or leave a line no patch fixes.
+fn render_next_steps(out: &mut String, r: &Report) {
     if r.outdated > 0 {
         out.push_str(
             "\nRun `gov upgrade` to install the newest patches and move the global selection \
@@ -255,5 +276,4 @@ pub fn render(r: &Report) -> String {
             stuck.join(", ")
         ));
     }
-    out
 }

@@ -2,7 +2,6 @@ use serde_json::json;
 
 use crate::app::App;
 use crate::core::error::{Error, ErrorKind, Result};
-use crate::core::installed;
 use crate::core::version::VersionRequest;
 use crate::install;
 
@@ -37,6 +36,43 @@ pub struct Args {
     dry_run: bool,
 }
 
+/// Removes (or, with --dry-run, checks) one version and says so; its
+/// fields for `--json`. A version that is not there is fine with
+/// --missing-ok.
+fn uninstall_one(app: &App, a: &Args, req: &VersionRequest) -> Result<serde_json::Value> {
+    let done = if a.dry_run {
+        install::check_uninstall(app, req)
+    } else {
+        install::uninstall(app, req)
+    };
+    match done {
+        Ok(version) => {
+            if a.dry_run {
+                crate::cli::machine::would(app, &format!("would uninstall Go {version}"));
+            } else {
+                app.ui.status(&format!("Uninstalled Go {version}"));
+            }
+            Ok(json!({
+                "changed": true,
+                "action": "uninstalled",
+                "requested": req.to_string(),
+                "version": version.as_str(),
+            }))
+        }
+        Err(e) if a.missing_ok && e.kind() == ErrorKind::NotFound => {
+            app.ui
+                .status(&format!("Go {req} is not installed; nothing to do"));
+            Ok(json!({
+                "changed": false,
+                "action": "not-installed",
+                "requested": req.to_string(),
+                "version": null,
+            }))
+        }
+        Err(e) => Err(e),
+    }
+}
+
 pub fn run(app: &App, a: Args) -> Result<()> {
     let sys;
     let app = if a.system {
@@ -46,15 +82,9 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         app
     };
     let requests: Vec<VersionRequest> = if a.all {
-        let global = crate::entry::select::global(&app.layout)?;
-        let all: Vec<VersionRequest> = installed::list(&app.layout)?
+        let all: Vec<VersionRequest> = install::uninstall::all_but_global(app)?
             .into_iter()
-            .filter(|i| {
-                !global
-                    .as_ref()
-                    .is_some_and(|g| g.request.matches(&i.version))
-            })
-            .map(|i| VersionRequest::Exact(i.version))
+            .map(VersionRequest::Exact)
             .collect();
         if all.is_empty() && !a.json {
             app.ui.status("nothing to uninstall");
@@ -72,35 +102,8 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     let mut results = Vec::new();
     let mut first_err: Option<Error> = None;
     for req in &requests {
-        let done = if a.dry_run {
-            install::check_uninstall(app, req)
-        } else {
-            install::uninstall(app, req)
-        };
-        match done {
-            Ok(version) => {
-                results.push(json!({
-                    "changed": true,
-                    "action": "uninstalled",
-                    "requested": req.to_string(),
-                    "version": version.as_str(),
-                }));
-                if a.dry_run {
-                    crate::cli::machine::would(app, &format!("would uninstall Go {version}"));
-                } else {
-                    app.ui.status(&format!("Uninstalled Go {version}"));
-                }
-            }
-            Err(e) if a.missing_ok && e.kind() == ErrorKind::NotFound => {
-                results.push(json!({
-                    "changed": false,
-                    "action": "not-installed",
-                    "requested": req.to_string(),
-                    "version": null,
-                }));
-                app.ui
-                    .status(&format!("Go {req} is not installed; nothing to do"));
-            }
+        match uninstall_one(app, &a, req) {
+            Ok(fields) => results.push(fields),
             Err(e) if !several => return Err(e),
             Err(e) => {
                 app.ui.warn(&format!(
@@ -117,18 +120,11 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         }
     }
     if a.json {
-        let changed = results.iter().any(|r| r["changed"] == json!(true));
         // One version named: its fields at the top level (as before several
         // were possible), plus `results`.
-        let mut doc = match (a.versions.len(), results.first()) {
-            (1, Some(serde_json::Value::Object(one))) => one.clone(),
-            _ => serde_json::Map::new(),
-        };
-        doc.insert("changed".into(), json!(changed));
-        doc.insert("dry_run".into(), json!(a.dry_run));
-        doc.insert("results".into(), json!(results));
+        let doc = super::install::results_document(a.versions.len() == 1, a.dry_run, results);
         if first_err.is_none() {
-            return crate::cli::machine::of(app).answer(serde_json::Value::Object(doc));
+            return crate::cli::machine::of(app).answer(&doc);
         }
         crate::cli::machine::of(app).partial(&doc);
     }

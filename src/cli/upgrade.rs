@@ -38,6 +38,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             prune: a.prune,
             dry_run: a.dry_run,
         },
+        &|installed| app.ui.status(&super::install::summary(installed)),
     )?;
     if a.json {
         let v = serde_json::to_value(&r).map_err(|e| {

@@ -39,6 +39,6 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             source,
         },
     )?;
-    app.ui.status(&install::summary(&report));
+    app.ui.status(&crate::cli::install::summary(&report));
     super::global::set(app, report.version.as_str())
 }

@@ -107,7 +107,7 @@ fn archive_stage(url: &str, timeout: Duration, want_size: Option<u64>) -> Stage 
         Ok(r) => r,
         Err(e) => {
             let why = crate::net::explain::explain(&e, url);
-            let advice = crate::net::http::advice_for(&why);
+            let advice = crate::net::http::advice_for_error(&e, url);
             return fail("http", format!("{what} {url}: {why}"), advice, Some(t));
         }
     };
@@ -167,7 +167,7 @@ fn index_stage(url: &str, timeout: Duration) -> (Stage, Option<Vec<u8>>) {
         Ok(resp) => resp,
         Err(e) => {
             let why = crate::net::explain::explain(&e, url);
-            let advice = crate::net::http::advice_for(&why);
+            let advice = crate::net::http::advice_for_error(&e, url);
             return (
                 fail("http", format!("GET {url}: {why}"), advice, Some(t)),
                 None,

@@ -503,7 +503,7 @@ fn http_stages(ep: &Endpoint, raw: &str, timeout: Duration) -> Vec<Stage> {
             stages.push(fail(
                 "http",
                 format!("GET {target}: {why}"),
-                crate::net::http::advice_for(&why),
+                crate::net::http::advice_for_error(&e, &target),
                 Some(t),
             ));
             return stages;

@@ -11,7 +11,6 @@ use crate::app::App;
 use crate::core::error::{Error, ErrorKind, IoContext, Result};
 use crate::core::fsutil;
 use crate::core::installed;
-use crate::core::lock;
 use crate::core::perms::{self, Loose};
 use crate::core::quote::shown;
 use crate::core::version::GoVersion;
@@ -267,13 +266,7 @@ pub fn import(app: &App, src: &Path, force: bool) -> Result<GoVersion> {
             shown_path(&src)
         )));
     }
-    let _guard = lock::acquire(
-        &installed::version_lock(layout, &v),
-        &format!("to finish with Go {v}"),
-        |m| app.ui.status(m),
-    )?;
-    installed::cleanup_leftovers(layout, Some(&v))?;
-    let exists = installed::is_installed(layout, &v);
+    let (_guard, exists) = crate::install::transaction::begin(app, &v)?;
     if exists && !force {
         return Err(
             Error::new(ErrorKind::State, format!("Go {v} is already installed"))
@@ -309,7 +302,7 @@ pub fn import(app: &App, src: &Path, force: bool) -> Result<GoVersion> {
     // On success after an exchange, `stage` holds the old tree.
     let _ = fsutil::remove_tree(&stage);
     result?;
-    crate::install::write_entry_points(app, &version)?;
+    crate::install::transaction::write_entry_points(app, &version)?;
     Ok(version)
 }
 
@@ -330,7 +323,7 @@ fn check_copy(app: &App, stage: &Path, version: &GoVersion, foreign: Option<&Loo
         .with_advice("import a tree nobody is changing"));
     }
     match foreign {
-        None => crate::install::check_go_version(stage, &want),
+        None => crate::install::transaction::check_go_version(stage, &want),
         Some(l) => {
             app.ui.warn(&format!(
                 "importing (--force) a tree another account controls ({}: {}); its go was not run, only VERSION was read",

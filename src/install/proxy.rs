@@ -14,7 +14,7 @@
 
 use std::fs::File;
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use reqwest::header::HeaderMap;
@@ -24,8 +24,9 @@ use crate::core::error::{Error, ErrorKind, IoContext, Result};
 use crate::core::installed;
 use crate::core::perms;
 use crate::core::version::{GoVersion, VersionRequest};
-use crate::install::{Action, Report, Staged, publish_with};
-use crate::net::http::{self, MirroredBody, RetryPolicy};
+use crate::install::transaction::{Staged, publish_with};
+use crate::install::{Action, Report};
+use crate::net::http::{self, Failure, MirroredBody, RetryPolicy};
 use crate::settings::proxy::{self as settings, SumDb};
 use crate::trust::client::{Client, Fetch, Lookup};
 use crate::trust::error::TrustError;
@@ -251,8 +252,14 @@ fn with_origin(e: Error, (_, from): &(String, String)) -> Error {
 enum Got<T> {
     Found(T),
     /// 404/410 (or a missing file): the next `,` entry is asked.
-    NotFound(String),
-    Failed(String),
+    NotFound(Failure),
+    Failed(Failure),
+}
+
+/// A failure from `url`, its sentence prefixed with the URL.
+fn failed_at(url: &str, f: Failure) -> Failure {
+    let why = format!("{url}: {}", f.why);
+    Failure { why, ..f }
 }
 
 fn check_base(url: &str) -> Result<()> {
@@ -303,31 +310,27 @@ impl Http {
 
 /// GET `url` and read it whole (bounded), over http(s) or file.
 fn get_small(net: &Http, url: &str) -> Result<Got<Vec<u8>>> {
-    if let Some(path) = file_url_path(url) {
+    if let Some(path) = http::file_url_path(url) {
         return Ok(match std::fs::read(&path) {
             Ok(b) if b.len() as u64 <= MAX_SMALL_BODY => Got::Found(b),
-            Ok(_) => Got::Failed(format!("{url}: larger than {MAX_SMALL_BODY} bytes")),
+            Ok(_) => Got::Failed(Failure::other(format!(
+                "{url}: larger than {MAX_SMALL_BODY} bytes"
+            ))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                Got::NotFound(format!("{url}: no such file"))
+                Got::NotFound(Failure::other(format!("{url}: no such file")))
             }
-            Err(e) => Got::Failed(format!("{url}: {e}")),
+            Err(e) => Got::Failed(Failure::other(format!("{url}: {e}"))),
         });
     }
     check_base(url)?;
     match http::get_or_failure(&net.client, url, &HeaderMap::new(), &net.policy) {
         Ok(resp) => match http::read_capped(resp, MAX_SMALL_BODY, "the answer") {
             Ok(body) => Ok(Got::Found(body)),
-            Err(why) => Ok(Got::Failed(format!("{url}: {why}"))),
+            Err(why) => Ok(Got::Failed(Failure::other(format!("{url}: {why}")))),
         },
-        Err(f) if f.is_not_found() => Ok(Got::NotFound(format!("{url}: {}", f.why))),
-        Err(f) => Ok(Got::Failed(format!("{url}: {}", f.why))),
+        Err(f) if f.is_not_found() => Ok(Got::NotFound(failed_at(url, f))),
+        Err(f) => Ok(Got::Failed(failed_at(url, f))),
     }
-}
-
-fn file_url_path(url: &str) -> Option<PathBuf> {
-    url.starts_with("file:")
-        .then(|| reqwest::Url::parse(url).ok()?.to_file_path().ok())
-        .flatten()
 }
 
 fn base_of(entry: &ProxyEntry) -> Option<(String, bool)> {
@@ -344,7 +347,7 @@ fn try_proxies<T>(
     what: &str,
     mut f: impl FnMut(&str) -> Result<Got<T>>,
 ) -> Result<(T, String)> {
-    let mut tried = Vec::new();
+    let mut tried: Vec<Failure> = Vec::new();
     let mut all_not_found = true;
     for entry in &ps.proxies {
         let Some((base, any_error)) = base_of(entry) else {
@@ -355,22 +358,26 @@ fn try_proxies<T>(
                 ))
                 .with_advice("set GOPROXY to a reachable module proxy (`gov proxy use cn`, `gov proxy use official`), or use --source release"));
             }
-            tried.push("off: module downloads disabled".to_string());
+            tried.push(Failure::other("off: module downloads disabled".to_string()));
             break;
         };
         match f(&base)? {
             Got::Found(t) => return Ok((t, base)),
-            Got::NotFound(why) => tried.push(why),
-            Got::Failed(why) => {
+            Got::NotFound(f) => tried.push(f),
+            Got::Failed(f) => {
                 all_not_found = false;
-                tried.push(why);
+                tried.push(f);
                 if !any_error {
                     break;
                 }
             }
         }
     }
-    let list = tried.join("\n    ");
+    let list = tried
+        .iter()
+        .map(|f| f.why.as_str())
+        .collect::<Vec<_>>()
+        .join("\n    ");
     if all_not_found {
         Err(Error::new(
             ErrorKind::NotFound,
@@ -387,7 +394,7 @@ fn try_proxies<T>(
         )
         .with_advice(format!(
             "{}; GOPROXY={} ({}); `gov doctor` checks each endpoint",
-            http::advice_for(&list),
+            http::advice_for_failures(&tried),
             ps.goproxy.0,
             ps.goproxy.1
         )))
@@ -436,14 +443,14 @@ pub fn sumdb_base(net: &Http, ps: &ProxySettings) -> Result<String> {
         match get_small(net, &format!("{url}/sumdb/{name}/supported"))? {
             Got::Found(_) => return Ok(format!("{url}/sumdb/{name}")),
             Got::NotFound(_) => continue,
-            Got::Failed(why) => {
+            Got::Failed(f) => {
                 return Err(Error::new(
                     ErrorKind::Network,
-                    format!("cannot ask the module proxy whether it serves the checksum database {name}: {why}"),
+                    format!("cannot ask the module proxy whether it serves the checksum database {name}: {}", f.why),
                 )
                 .with_advice(format!(
                     "{}; or name the database's URL: GOSUMDB=\"{name} <url>\"",
-                    http::advice_for(&why)
+                    f.advice()
                 )));
             }
         }
@@ -462,8 +469,8 @@ impl Fetch for HttpFetch<'_> {
         let url = format!("{}/{path}", self.base);
         match get_small(self.net, &url) {
             Ok(Got::Found(b)) => Ok(b),
-            Ok(Got::NotFound(why)) => Err(TrustError::missing(why)),
-            Ok(Got::Failed(why)) => Err(TrustError::io(why)),
+            Ok(Got::NotFound(f)) => Err(TrustError::missing(f.why)),
+            Ok(Got::Failed(f)) => Err(TrustError::io(f.why)),
             Err(e) => Err(TrustError::io(e.message().to_string())),
         }
     }
@@ -570,13 +577,15 @@ fn download_zip(
     let what = format!("{TOOLCHAIN_MODULE}@{modver}");
     let (n, url) = try_proxies(ps, &what, |base| {
         let url = format!("{base}/{TOOLCHAIN_MODULE}/@v/{modver}.zip");
-        if let Some(path) = file_url_path(&url) {
+        if let Some(path) = http::file_url_path(&url) {
             let src = match File::open(&path) {
                 Ok(f) => f,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    return Ok(Got::NotFound(format!("{url}: no such file")));
+                    return Ok(Got::NotFound(Failure::other(format!(
+                        "{url}: no such file"
+                    ))));
                 }
-                Err(e) => return Ok(Got::Failed(format!("{url}: {e}"))),
+                Err(e) => return Ok(Got::Failed(Failure::other(format!("{url}: {e}")))),
             };
             let size = src.metadata().ok().map(|m| m.len());
             return copy_bounded(app, Box::new(src), size, dest, &url, label).map(Got::Found);
@@ -584,14 +593,13 @@ fn download_zip(
         check_base(&url)?;
         let client = app.client()?;
         let policy = RetryPolicy::from_env();
-        match http::get_stream_or_failure(&client, &url, &HeaderMap::new(), &policy) {
-            Ok(resp) => {
-                let body = MirroredBody::from_response(&client, url.clone(), resp, policy);
+        match MirroredBody::open_one(&client, &url, policy) {
+            Ok(body) => {
                 let size = body.content_length();
                 copy_bounded(app, Box::new(body), size, dest, &url, label).map(Got::Found)
             }
-            Err(f) if f.is_not_found() => Ok(Got::NotFound(format!("{url}: {}", f.why))),
-            Err(f) => Ok(Got::Failed(format!("{url}: {}", f.why))),
+            Err(f) if f.is_not_found() => Ok(Got::NotFound(failed_at(&url, f))),
+            Err(f) => Ok(Got::Failed(failed_at(&url, f))),
         }
     })?;
     Ok((n, format!("{url}/{TOOLCHAIN_MODULE}/@v/{modver}.zip")))
@@ -693,6 +701,7 @@ pub fn preview(app: &App, req: &VersionRequest, arch: &str, force: bool) -> Resu
             ps.verifier.name()
         ),
         elapsed: started.elapsed(),
+        in_system_layer: false,
     })
 }
 
@@ -716,47 +725,11 @@ pub fn install(app: &App, req: &VersionRequest, arch: &str, force: bool) -> Resu
             .layout
             .tmp_dir()
             .join(installed::tmp_name(version.as_str(), "download"));
-        let result = (|| {
+        let result = (|| -> Result<u64> {
             let t = Instant::now();
             let (downloaded, url) = download_zip(app, &ps, &modver, &zip_path, &label)?;
             app.ui.trace("download", t.elapsed());
-            let t = Instant::now();
-            crate::core::fsutil::remove_tree(stage)?;
-            perms::make_dir(stage, perms::DIR)?;
-            // Entries are independent: inflate, hash and write them on
-            // every core, each worker with its own handle of the zip. Its
-            // reads are positioned, and the inflater buffers on its own (a
-            // BufReader would refill on every seek).
-            let workers = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
-            let mut sinks: Vec<StageSink> = (0..workers)
-                .map(|_| StageSink {
-                    root: stage,
-                    buf: vec![0u8; 256 * 1024],
-                    go_mods: Vec::new(),
-                })
-                .collect();
-            let open = || File::open(&zip_path);
-            let checked =
-                zipcheck::check_and_unpack_parallel(&open, TOOLCHAIN_MODULE, &modver, &mut sinks)
-                    .map_err(|e| Error::from(e.context(format!("module zip from {url}"))))?;
-            app.ui.trace("check and unpack", t.elapsed());
-            if checked.h1 != found.zip_hash {
-                return Err(Error::new(
-                    ErrorKind::Checksum,
-                    format!(
-                        "checksum mismatch for {TOOLCHAIN_MODULE}@{modver} from {url}: the checksum database {} records {}, the zip hashes to {}",
-                        ps.verifier.name(),
-                        found.zip_hash,
-                        checked.h1
-                    ),
-                )
-                .with_advice(
-                    "nothing was installed and the bytes were discarded; the proxy serves a zip the \
-                     checksum database does not vouch for (tampered or corrupt): use another GOPROXY",
-                ));
-            }
-            let go_mods: Vec<String> = sinks.into_iter().flat_map(|s| s.go_mods).collect();
-            restore_go_mods(stage, &go_mods)?;
+            check_and_unpack(app, &ps, &modver, &zip_path, &url, stage, &found.zip_hash)?;
             Ok(downloaded)
         })();
         let _ = std::fs::remove_file(&zip_path);
@@ -776,7 +749,58 @@ pub fn install(app: &App, req: &VersionRequest, arch: &str, force: bool) -> Resu
         verified: action != Action::AlreadyInstalled,
         verification: format!("h1 verified by checksum database {db_name}"),
         elapsed: started.elapsed(),
+        in_system_layer: false,
     })
+}
+
+/// Checks the module zip (names, sizes, the `h1:` the checksum database
+/// records) while unpacking it into `stage`, then puts the `go.mod` files
+/// back.
+fn check_and_unpack(
+    app: &App,
+    ps: &ProxySettings,
+    modver: &str,
+    zip_path: &Path,
+    url: &str,
+    stage: &Path,
+    want_h1: &str,
+) -> Result<()> {
+    let t = Instant::now();
+    crate::core::fsutil::remove_tree(stage)?;
+    perms::make_dir(stage, perms::DIR)?;
+    // Entries are independent: inflate, hash and write them on
+    // every core, each worker with its own handle of the zip. Its
+    // reads are positioned, and the inflater buffers on its own (a
+    // BufReader would refill on every seek).
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
+    let mut sinks: Vec<StageSink> = (0..workers)
+        .map(|_| StageSink {
+            root: stage,
+            buf: vec![0u8; 256 * 1024],
+            go_mods: Vec::new(),
+        })
+        .collect();
+    let open = || File::open(zip_path);
+    let checked = zipcheck::check_and_unpack_parallel(&open, TOOLCHAIN_MODULE, modver, &mut sinks)
+        .map_err(|e| Error::from(e.context(format!("module zip from {url}"))))?;
+    app.ui.trace("check and unpack", t.elapsed());
+    if checked.h1 != want_h1 {
+        return Err(Error::new(
+            ErrorKind::Checksum,
+            format!(
+                "checksum mismatch for {TOOLCHAIN_MODULE}@{modver} from {url}: the checksum database {} records {}, the zip hashes to {}",
+                ps.verifier.name(),
+                want_h1,
+                checked.h1
+            ),
+        )
+        .with_advice(
+            "nothing was installed and the bytes were discarded; the proxy serves a zip the \
+             checksum database does not vouch for (tampered or corrupt): use another GOPROXY",
+        ));
+    }
+    let go_mods: Vec<String> = sinks.into_iter().flat_map(|s| s.go_mods).collect();
+    restore_go_mods(stage, &go_mods)
 }
 
 #[cfg(test)]

@@ -13,7 +13,6 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use reqwest::header::HeaderMap;
 use sha2::{Digest, Sha256};
 
 use crate::core::error::{Error, ErrorKind, IoContext, Result};
@@ -172,31 +171,34 @@ pub fn fetch(
     }
     let client = client()?;
     let policy = RetryPolicy::from_env();
-    let resp = http::get_stream_or_failure(&client, url, &HeaderMap::new(), &policy)
-        .map_err(|f| f.why)
-        .map_err(|why| {
-            let advice = if why.contains("404") {
-                format!(
-                    "no {} at {}: check GOV_RELEASE_BASE (it must point at the directory scripts/dist produced); \
-                     other architectures are built from source: cargo install --locked --path .",
-                    artifact_name(),
-                    http::host_of(url)
-                )
-            } else {
-                http::advice_for(&why).to_string()
-            };
-            Error::new(ErrorKind::Network, format!("cannot download {url}: {why}"))
-                .with_advice(advice)
-        })?;
-    let mut body = Vec::new();
-    http::MirroredBody::from_response(&client, url.to_string(), resp, policy)
-        .take(limit + 1)
-        .read_to_end(&mut body)
+    let body = http::MirroredBody::open_one(&client, url, policy).map_err(|f| {
+        let advice = if f.status() == Some(404) {
+            format!(
+                "no {} at {}: check GOV_RELEASE_BASE (it must point at the directory scripts/dist produced); \
+                 other architectures are built from source: cargo install --locked --path .",
+                artifact_name(),
+                http::host_of(url)
+            )
+        } else {
+            f.advice().to_string()
+        };
+        // A missing artifact is not the network's failure: a mirror sync
+        // passes over another architecture's that was never built.
+        let kind = if f.is_not_found() {
+            ErrorKind::NotFound
+        } else {
+            ErrorKind::Network
+        };
+        Error::new(kind, format!("cannot download {url}: {}", f.why)).with_advice(advice)
+    })?;
+    let mut bytes = Vec::new();
+    body.take(limit + 1)
+        .read_to_end(&mut bytes)
         .map_err(|e| Error::new(ErrorKind::Network, format!("reading {url}")).with_source(e))?;
-    if body.len() as u64 > limit {
+    if bytes.len() as u64 > limit {
         return Err(too_big());
     }
-    Ok(body)
+    Ok(bytes)
 }
 
 /// The digest of a `.sha256` file: `<hex>` or sha256sum's `<hex>  <name>`.

@@ -233,41 +233,11 @@ pub fn unpack(tar_stream: impl Read, dest: &Path, limits: Limits) -> Result<Stat
                 if link_paths.contains(&rel) {
                     return Err(refuse(&shown, "replaces a symlink"));
                 }
-                if made_dirs.insert(rel.clone()) {
-                    match std::fs::DirBuilder::new().mode(0o755).create(&out) {
-                        Ok(()) => {}
-                        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                            if !out.symlink_metadata().is_ok_and(|m| m.is_dir()) {
-                                return Err(refuse(&shown, "a directory replaces a file"));
-                            }
-                        }
-                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                            ensure_parent(dest, &rel, &mut made_dirs)?;
-                            std::fs::create_dir(&out)
-                                .context(|| format!("creating {}", out.display()))?;
-                        }
-                        Err(e) => {
-                            return Err(e).context(|| format!("creating {}", out.display()));
-                        }
-                    }
-                }
+                make_dir(dest, &rel, &shown, &mut made_dirs)?;
                 stats.dirs += 1;
             }
             tar::EntryType::Symlink => {
-                let target = entry
-                    .link_name_bytes()
-                    .map(|b| b.into_owned())
-                    .unwrap_or_default();
-                if target.is_empty() {
-                    return Err(refuse(&shown, "symlink without a target"));
-                }
-                let target = PathBuf::from(std::ffi::OsStr::from_bytes_compat(&target));
-                if !symlink_stays_inside(&rel, &target) {
-                    return Err(refuse(
-                        &shown,
-                        &format!("symlink to {} leaves the tree", target.display()),
-                    ));
-                }
+                let target = symlink_target(&entry, &rel, &shown)?;
                 link_paths.insert(rel.clone());
                 links.push((rel, target));
                 stats.symlinks += 1;
@@ -287,6 +257,65 @@ pub fn unpack(tar_stream: impl Read, dest: &Path, limits: Limits) -> Result<Stat
         }
     }
 
+    create_links(dest, links, &link_paths, &mut made_dirs)?;
+    // Make directories exactly 0755 whatever the umask or the archive said.
+    for d in &made_dirs {
+        let _ = std::fs::set_permissions(dest.join(d), std::fs::Permissions::from_mode(0o755));
+    }
+    Ok(stats)
+}
+
+/// A directory entry (once per path): 0755, its parents made when the
+/// archive has no entries for them; a file in its place is refused.
+fn make_dir(dest: &Path, rel: &Path, shown: &str, made_dirs: &mut HashSet<PathBuf>) -> Result<()> {
+    if !made_dirs.insert(rel.to_path_buf()) {
+        return Ok(());
+    }
+    let out = dest.join(rel);
+    match std::fs::DirBuilder::new().mode(0o755).create(&out) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            if !out.symlink_metadata().is_ok_and(|m| m.is_dir()) {
+                return Err(refuse(shown, "a directory replaces a file"));
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            ensure_parent(dest, rel, made_dirs)?;
+            std::fs::create_dir(&out).context(|| format!("creating {}", out.display()))
+        }
+        Err(e) => Err(e).context(|| format!("creating {}", out.display())),
+    }
+}
+
+/// A symlink entry's target, refused when empty or when it leaves the
+/// tree by itself (through other links is checked once all are known).
+fn symlink_target(entry: &tar::Entry<impl Read>, rel: &Path, shown: &str) -> Result<PathBuf> {
+    let target = entry
+        .link_name_bytes()
+        .map(|b| b.into_owned())
+        .unwrap_or_default();
+    if target.is_empty() {
+        return Err(refuse(shown, "symlink without a target"));
+    }
+    let target = PathBuf::from(std::ffi::OsStr::from_bytes_compat(&target));
+    if !symlink_stays_inside(rel, &target) {
+        return Err(refuse(
+            shown,
+            &format!("symlink to {} leaves the tree", target.display()),
+        ));
+    }
+    Ok(target)
+}
+
+/// The symlinks, created last: each must stay inside the tree through the
+/// other links too, and none may go through or replace another entry.
+fn create_links(
+    dest: &Path,
+    links: Vec<(PathBuf, PathBuf)>,
+    link_paths: &HashSet<PathBuf>,
+    made_dirs: &mut HashSet<PathBuf>,
+) -> Result<()> {
     let planned: HashMap<PathBuf, PathBuf> = links.iter().cloned().collect();
     for (rel, target) in links {
         if !resolves_inside(&rel, &target, &planned) {
@@ -306,7 +335,7 @@ pub fn unpack(tar_stream: impl Read, dest: &Path, limits: Limits) -> Result<Stat
                 ));
             }
         }
-        ensure_parent(dest, &rel, &mut made_dirs)?;
+        ensure_parent(dest, &rel, made_dirs)?;
         let out = dest.join(&rel);
         if out.symlink_metadata().is_ok() {
             return Err(refuse(
@@ -317,11 +346,7 @@ pub fn unpack(tar_stream: impl Read, dest: &Path, limits: Limits) -> Result<Stat
         std::os::unix::fs::symlink(&target, &out)
             .context(|| format!("creating the symlink {}", out.display()))?;
     }
-    // Make directories exactly 0755 whatever the umask or the archive said.
-    for d in &made_dirs {
-        let _ = std::fs::set_permissions(dest.join(d), std::fs::Permissions::from_mode(0o755));
-    }
-    Ok(stats)
+    Ok(())
 }
 
 /// Converts raw bytes to an OsStr path component (Unix: any bytes).

@@ -260,6 +260,44 @@ fn check_version(v: &str, what: &str) -> Result<String, String> {
         .ok_or_else(|| format!("{what}: `{}` is not a SemVer version", clip(v)))
 }
 
+/// One SEMVER range's events, checked: each names exactly one version,
+/// and the range has an `introduced` one.
+fn parse_range(module: &str, ri: usize, r: RawRange) -> Result<Vec<Event>, String> {
+    let mut events = Vec::new();
+    for (ei, e) in r.events.unwrap_or_default().into_iter().enumerate() {
+        let what = format!("{module} range {ri} event {ei}");
+        let set = [&e.introduced, &e.fixed, &e.last_affected, &e.limit]
+            .iter()
+            .filter(|x| x.is_some())
+            .count();
+        if set != 1 {
+            return Err(format!(
+                "{what}: an event names exactly one of introduced, fixed, last_affected, limit"
+            ));
+        }
+        if let Some(i) = e.introduced {
+            events.push(if i == "0" {
+                Event::Introduced(None)
+            } else {
+                Event::Introduced(Some(check_version(&i, &what)?))
+            });
+        } else if let Some(f) = e.fixed {
+            events.push(Event::Fixed(check_version(&f, &what)?));
+        } else if let Some(l) = e.last_affected {
+            events.push(Event::LastAffected(check_version(&l, &what)?));
+        } else if let Some(l) = e.limit {
+            // Limits bound git ranges; for versions they add nothing.
+            check_version(&l, &what)?;
+        }
+    }
+    if !events.iter().any(|e| matches!(e, Event::Introduced(_))) {
+        return Err(format!(
+            "{module} range {ri}: a range needs an `introduced` event"
+        ));
+    }
+    Ok(events)
+}
+
 /// Parses one `ID/<id>.json` and checks it is the entry asked for.
 pub fn parse_entry(bytes: &[u8], want_id: &str) -> Result<Entry, String> {
     let raw: RawEntry = serde_json::from_slice(bytes).map_err(json_error)?;
@@ -291,38 +329,7 @@ pub fn parse_entry(bytes: &[u8], want_id: &str) -> Result<Entry, String> {
             if r.kind != "SEMVER" {
                 continue;
             }
-            let mut events = Vec::new();
-            for (ei, e) in r.events.unwrap_or_default().into_iter().enumerate() {
-                let what = format!("{module} range {ri} event {ei}");
-                let set = [&e.introduced, &e.fixed, &e.last_affected, &e.limit]
-                    .iter()
-                    .filter(|x| x.is_some())
-                    .count();
-                if set != 1 {
-                    return Err(format!(
-                        "{what}: an event names exactly one of introduced, fixed, last_affected, limit"
-                    ));
-                }
-                if let Some(i) = e.introduced {
-                    events.push(if i == "0" {
-                        Event::Introduced(None)
-                    } else {
-                        Event::Introduced(Some(check_version(&i, &what)?))
-                    });
-                } else if let Some(f) = e.fixed {
-                    events.push(Event::Fixed(check_version(&f, &what)?));
-                } else if let Some(l) = e.last_affected {
-                    events.push(Event::LastAffected(check_version(&l, &what)?));
-                } else if let Some(l) = e.limit {
-                    // Limits bound git ranges; for versions they add nothing.
-                    check_version(&l, &what)?;
-                }
-            }
-            if !events.iter().any(|e| matches!(e, Event::Introduced(_))) {
-                return Err(format!(
-                    "{module} range {ri}: a range needs an `introduced` event"
-                ));
-            }
+            let events = parse_range(&module, ri, r)?;
             ranges.push(events);
         }
         // No ranges at all, or none of a kind we read: every version (as

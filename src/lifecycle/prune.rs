@@ -73,12 +73,21 @@ pub fn disk_usage(path: &Path) -> u64 {
     total
 }
 
+/// A version something selects.
+pub struct Selected {
+    pub version: GoVersion,
+    /// The reason, for messages.
+    pub why: String,
+    /// A layer's global selection (which an upgrade may be moving away).
+    pub global: bool,
+}
+
 /// Why a version must stay, if it must.
-fn protected(v: &GoVersion, selected: &[(GoVersion, String)]) -> Option<String> {
+fn protected(v: &GoVersion, selected: &[Selected]) -> Option<String> {
     selected
         .iter()
-        .find(|(s, _)| s == v)
-        .map(|(_, why)| why.clone())
+        .find(|s| s.version == *v)
+        .map(|s| s.why.clone())
 }
 
 /// Every version something selects, with a reason for messages.
@@ -87,24 +96,31 @@ pub fn selected_versions(
     layers: &[layers::Layer],
     all: &[InstalledIn],
     pins_under: Option<&Path>,
-) -> Result<Vec<(GoVersion, String)>> {
+) -> Result<Vec<Selected>> {
     let mut out = Vec::new();
+    let mut push = |version, why, global| {
+        out.push(Selected {
+            version,
+            why,
+            global,
+        })
+    };
     for g in layers::globals(layers, all)? {
         if let Some(v) = g.resolved {
             let layer = g.by.layer.unwrap_or("user");
-            out.push((v, format!("the global version of the {layer} layer")));
+            push(v, format!("the global version of the {layer} layer"), true);
         }
     }
     if let Ok(cwd) = std::env::current_dir()
         && let Some(h) = layers::here(app, &cwd, all)
         && let Some(v) = h.resolved
     {
-        out.push((v, format!("selected here ({})", h.selection.source)));
+        push(v, format!("selected here ({})", h.selection.source), false);
     }
     if let Some(root) = pins_under {
         for p in layers::pins_under(root, all) {
             if let Some(v) = p.resolved {
-                out.push((v, format!("pinned by {}", p.path.display())));
+                push(v, format!("pinned by {}", p.path.display()), false);
             }
         }
     }
@@ -119,12 +135,10 @@ pub fn prune(app: &App, opts: &Options) -> Result<Report> {
     }
     let layers = layers::layers(app);
     let all = layers::installed(&layers)?;
-    let selected: Vec<(GoVersion, String)> =
+    let selected: Vec<Selected> =
         selected_versions(app, &layers, &all, opts.pins_under.as_deref())?
             .into_iter()
-            .filter(|(v, why)| {
-                !(why.starts_with("the global") && opts.globals_moving_from.contains(v))
-            })
+            .filter(|s| !(s.global && opts.globals_moving_from.contains(&s.version)))
             .collect();
     let mut removed = Vec::new();
     let mut kept = Vec::new();

@@ -73,7 +73,11 @@ fn line_of(arg: &str) -> Result<String> {
     }
 }
 
-pub fn upgrade(app: &App, opts: &Options) -> Result<Report> {
+pub fn upgrade(
+    app: &App,
+    opts: &Options,
+    on_installed: &dyn Fn(&install::Report),
+) -> Result<Report> {
     let layers = layers::layers(app);
     let all = layers::installed(&layers)?;
     let writable: Vec<&'static str> = layers
@@ -82,30 +86,7 @@ pub fn upgrade(app: &App, opts: &Options) -> Result<Report> {
         .map(|l| l.name())
         .collect();
     let mine: Vec<&InstalledIn> = all.iter().filter(|i| writable.contains(&i.layer)).collect();
-
-    let mut lines: Vec<String> = Vec::new();
-    if opts.lines.is_empty() {
-        for i in &mine {
-            if !lines.contains(&i.version.line()) {
-                lines.push(i.version.line());
-            }
-        }
-    } else {
-        for a in &opts.lines {
-            let l = line_of(a)?;
-            if !mine.iter().any(|i| i.version.line() == l) {
-                return Err(Error::new(
-                    ErrorKind::NotFound,
-                    format!("no Go {l}.x is installed, so there is nothing to upgrade"),
-                )
-                .with_advice(format!("install it with `gov install {l}`")));
-            }
-            if !lines.contains(&l) {
-                lines.push(l);
-            }
-        }
-    }
-
+    let lines = lines_to_upgrade(opts, &mine)?;
     let idx = app.index(Freshness::Revalidate)?;
     let global = select::global(&app.layout)?;
     let mut report = Report {
@@ -141,34 +122,12 @@ pub fn upgrade(app: &App, opts: &Options) -> Result<Report> {
             report.up_to_date.push(line.clone());
             continue;
         }
-        if behind && !opts.dry_run {
-            let r = install::install(
-                app,
-                &InstallOptions {
-                    origin: Origin::Remote(VersionRequest::Exact(newest.clone())),
-                    arch: arch::host().to_string(),
-                    force: false,
-                    // GOV_SOURCE decides here as it does for `gov install`.
-                    source: install::Source::from_flag_or_config(None)?,
-                },
-            )?;
-            app.ui.status(&install::summary(&r));
-        }
-        if let Some(from) = &moves_global
-            && !opts.dry_run
-        {
-            let _guard = lock::acquire(&app.layout.state_lock(), "to change the selection", |m| {
-                app.ui.status(m)
-            })?;
-            // Re-read under the lock: another gov may have changed it, or
-            // removed the new version again.
-            let still = select::global(&app.layout)?
-                .is_some_and(|g| g.request == VersionRequest::Exact(from.clone()));
-            let there =
-                crate::core::installed::find(&app.layout, &VersionRequest::Exact(newest.clone()))?
-                    .is_some();
-            if still && there {
-                select::set_global(&app.layout, &newest)?;
+        if !opts.dry_run {
+            if behind {
+                on_installed(&install_newest(app, &newest)?);
+            }
+            if let Some(from) = &moves_global {
+                move_global(app, from, &newest)?;
             }
         }
         moved_from.extend(moves_global.clone());
@@ -186,39 +145,9 @@ pub fn upgrade(app: &App, opts: &Options) -> Result<Report> {
             global_moved_from: moves_global.map(|v| v.to_string()),
         });
     }
-
     if let Ok(cwd) = std::env::current_dir() {
-        // The pins below the working directory, and the one above it that
-        // selects here.
-        let mut pins = layers::pins_under(&cwd, &all);
-        if let Some(h) = layers::here(app, &cwd, &all)
-            && h.by.kind == "version-file"
-            && let Some(path) = h.by.path.clone()
-            && !pins.iter().any(|p| p.path == path)
-        {
-            pins.push(layers::Pin {
-                path,
-                raw: h.selection.raw.clone(),
-                request: h.selection.request.clone(),
-                resolved: h.resolved.clone(),
-            });
-        }
-        for p in pins {
-            let VersionRequest::Exact(v) = &p.request else {
-                continue;
-            };
-            if let Some(u) = report.upgraded.iter().find(|u| u.line == v.line())
-                && GoVersion::parse(&u.to).is_some_and(|to| *v < to)
-            {
-                report.pinned.push(PinReport {
-                    path: p.path.clone(),
-                    pinned: p.raw.clone(),
-                    newest_patch: u.to.clone(),
-                });
-            }
-        }
+        report.pinned = pins_behind(app, &cwd, &all, &report.upgraded);
     }
-
     if opts.prune && !replaced.is_empty() {
         let cwd = std::env::current_dir().ok();
         let pr = prune::prune(
@@ -234,4 +163,102 @@ pub fn upgrade(app: &App, opts: &Options) -> Result<Report> {
         report.pruned = Some(pr?);
     }
     Ok(report)
+}
+
+/// The lines named (each must be installed), else every installed line.
+fn lines_to_upgrade(opts: &Options, mine: &[&InstalledIn]) -> Result<Vec<String>> {
+    let mut lines: Vec<String> = Vec::new();
+    if opts.lines.is_empty() {
+        for i in mine {
+            if !lines.contains(&i.version.line()) {
+                lines.push(i.version.line());
+            }
+        }
+        return Ok(lines);
+    }
+    for a in &opts.lines {
+        let l = line_of(a)?;
+        if !mine.iter().any(|i| i.version.line() == l) {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!("no Go {l}.x is installed, so there is nothing to upgrade"),
+            )
+            .with_advice(format!("install it with `gov install {l}`")));
+        }
+        if !lines.contains(&l) {
+            lines.push(l);
+        }
+    }
+    Ok(lines)
+}
+
+/// Installs the line's newest patch, from the source `gov install` uses.
+fn install_newest(app: &App, newest: &GoVersion) -> Result<install::Report> {
+    install::install(
+        app,
+        &InstallOptions {
+            origin: Origin::Remote(VersionRequest::Exact(newest.clone())),
+            arch: arch::host().to_string(),
+            force: false,
+            // GOV_SOURCE decides here as it does for `gov install`.
+            source: install::Source::from_flag_or_config(None)?,
+        },
+    )
+}
+
+/// Moves the global selection from `from` to `newest`, under the state
+/// lock and only if nothing changed meanwhile.
+fn move_global(app: &App, from: &GoVersion, newest: &GoVersion) -> Result<()> {
+    let _guard = lock::acquire(&app.layout.state_lock(), "to change the selection", |m| {
+        app.ui.status(m)
+    })?;
+    // Re-read under the lock: another gov may have changed it, or
+    // removed the new version again.
+    let still = select::global(&app.layout)?
+        .is_some_and(|g| g.request == VersionRequest::Exact(from.clone()));
+    let there = crate::core::installed::find(&app.layout, &VersionRequest::Exact(newest.clone()))?
+        .is_some();
+    if still && there {
+        select::set_global(&app.layout, newest)?;
+    }
+    Ok(())
+}
+
+/// The `.go-version` files below `cwd`, and the one above it that selects
+/// here, that pin an older patch of an upgraded line.
+fn pins_behind(
+    app: &App,
+    cwd: &std::path::Path,
+    all: &[InstalledIn],
+    upgraded: &[LineReport],
+) -> Vec<PinReport> {
+    let mut pins = layers::pins_under(cwd, all);
+    if let Some(h) = layers::here(app, cwd, all)
+        && h.by.kind == "version-file"
+        && let Some(path) = h.by.path.clone()
+        && !pins.iter().any(|p| p.path == path)
+    {
+        pins.push(layers::Pin {
+            path,
+            raw: h.selection.raw.clone(),
+            request: h.selection.request.clone(),
+            resolved: h.resolved.clone(),
+        });
+    }
+    let mut behind = Vec::new();
+    for p in pins {
+        let VersionRequest::Exact(v) = &p.request else {
+            continue;
+        };
+        if let Some(u) = upgraded.iter().find(|u| u.line == v.line())
+            && GoVersion::parse(&u.to).is_some_and(|to| *v < to)
+        {
+            behind.push(PinReport {
+                path: p.path.clone(),
+                pinned: p.raw.clone(),
+                newest_patch: u.to.clone(),
+            });
+        }
+    }
+    behind
 }

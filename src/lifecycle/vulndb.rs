@@ -21,15 +21,14 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
-use reqwest::header::{ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
+use reqwest::header::HeaderMap;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::core::config::now_secs;
 use crate::core::error::{Error, Result};
-use crate::core::fsutil;
 use crate::core::layout::Layout;
 use crate::lifecycle::osv::{self, Entry, Listed};
+use crate::net::cache::{self, Validators};
 use crate::net::http::{self, RetryPolicy};
 
 pub use crate::core::registry::DEFAULT_VULNDB;
@@ -135,37 +134,22 @@ pub enum Mode {
     CachedOnly,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+/// One database's cache file: the revalidating cache's validators (of
+/// `index/db.json`) beside what was read.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct CacheFile {
-    url: String,
+    #[serde(flatten)]
+    validators: Validators,
     db_modified: String,
-    etag: Option<String>,
-    last_modified: Option<String>,
-    checked_at: u64,
     entries: Vec<Entry>,
 }
 
 fn cache_path(layout: &Layout, url: &str) -> PathBuf {
-    let digest = Sha256::digest(url.as_bytes());
-    let key: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    layout.vulndb_cache_dir().join(format!("{key}.json"))
+    cache::path_for(&layout.vulndb_cache_dir(), url, ".json")
 }
 
 fn read_cache(path: &Path, url: &str) -> Option<CacheFile> {
-    let c: CacheFile = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    (c.url == crate::core::quote::redact_credentials(url)).then_some(c)
-}
-
-fn write_cache(layout: &Layout, path: &Path, c: &CacheFile) -> Result<()> {
-    fsutil::create_dir_all(&layout.vulndb_cache_dir())?;
-    let body = serde_json::to_vec(c).map_err(|e| {
-        Error::new(
-            crate::core::error::ErrorKind::Io,
-            "cannot encode the vulnerability cache",
-        )
-        .with_source(e)
-    })?;
-    fsutil::write_atomic(path, &body)
+    cache::read(path).filter(|c: &CacheFile| c.validators.is_of(url))
 }
 
 /// Loads every configured database. Never fails for a database that is
@@ -198,7 +182,7 @@ fn status(url: &str, state: State, c: Option<&CacheFile>, error: Option<String>)
     SourceStatus {
         url: url.to_string(),
         state,
-        age_seconds: c.map(|c| now.saturating_sub(c.checked_at)),
+        age_seconds: c.map(|c| now.saturating_sub(c.validators.checked_at)),
         modified: c.map(|c| c.db_modified.clone()),
         entries: c.map_or(0, |c| c.entries.len()),
         error,
@@ -215,10 +199,9 @@ fn load_one(
     let cached = read_cache(&path, url);
     let is_file = url.starts_with("file:");
     if let Some(c) = &cached {
-        let age = Duration::from_secs(now_secs().saturating_sub(c.checked_at));
         // A local database is cheap to revalidate (one small file), so
         // it is checked every time.
-        if mode == Mode::CachedOnly || (!is_file && age < ttl()) {
+        if mode == Mode::CachedOnly || (!is_file && c.validators.is_fresh(ttl())) {
             let s = status(url, State::Cached, Some(c), None);
             return (cached.map(|c| c.entries).unwrap_or_default(), s);
         }
@@ -227,14 +210,11 @@ fn load_one(
         let why = "not cached yet (run `gov outdated` while online)".to_string();
         return (Vec::new(), status(url, State::Unavailable, None, Some(why)));
     }
-    let fetched = open(url, client).and_then(|src| refresh(src.as_ref(), cached.as_ref()));
+    let fetched = open(url, client).and_then(|src| refresh(src.as_ref(), cached.as_ref(), url));
     match fetched {
-        Ok(mut fresh) => {
-            fresh.checked_at = now_secs();
-            // The cache is world-readable: a password in the URL stays out.
-            fresh.url = crate::core::quote::redact_credentials(url).into_owned();
+        Ok(fresh) => {
             // A cache that cannot be written costs a refetch next time only.
-            let _ = write_cache(layout, &path, &fresh);
+            let _ = cache::write(&path, &fresh, "the vulnerability cache");
             let s = status(url, State::Fresh, Some(&fresh), None);
             (fresh.entries, s)
         }
@@ -248,14 +228,11 @@ fn load_one(
     }
 }
 
-/// What `index/db.json` said.
+/// What `index/db.json` said, with the answer's headers (validators and
+/// max-age; none from a directory).
 enum DbAnswer {
-    NotModified,
-    Body {
-        bytes: Vec<u8>,
-        etag: Option<String>,
-        last_modified: Option<String>,
-    },
+    NotModified(HeaderMap),
+    Body { bytes: Vec<u8>, headers: HeaderMap },
 }
 
 /// Reads one database's files. `get` takes an endpoint without extension
@@ -313,61 +290,39 @@ struct HttpSource {
     policy: RetryPolicy,
 }
 
-fn header(h: &HeaderMap, name: reqwest::header::HeaderName) -> Option<String> {
-    h.get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-}
-
-fn is_missing(why: &str) -> bool {
-    why.starts_with("HTTP 404") || why.starts_with("HTTP 410")
-}
-
 impl HttpSource {
     fn fetch(
         &self,
         file: &str,
         headers: &HeaderMap,
         limit: u64,
-    ) -> std::result::Result<reqwest::blocking::Response, String> {
+    ) -> std::result::Result<reqwest::blocking::Response, http::Failure> {
         let url = format!("{}/{file}", self.base);
-        http::get_with_retries(&self.client, &url, headers, &self.policy).and_then(
-            |resp| match resp.content_length() {
-                Some(n) if n > limit => Err(format!(
-                    "{file} is larger than {} (refused)",
-                    crate::core::report::human_bytes(limit)
-                )),
-                _ => Ok(resp),
-            },
-        )
+        let resp = http::get_or_failure(&self.client, &url, headers, &self.policy)?;
+        match resp.content_length() {
+            Some(n) if n > limit => Err(http::Failure::other(format!(
+                "{file} is larger than {} (refused)",
+                crate::core::report::human_bytes(limit)
+            ))),
+            _ => Ok(resp),
+        }
     }
 }
 
 impl Fetch for HttpSource {
     fn db(&self, cached: Option<&CacheFile>) -> std::result::Result<DbAnswer, String> {
-        let mut headers = HeaderMap::new();
-        if let Some(c) = cached {
-            if let Some(t) = c.etag.as_deref().and_then(|t| t.parse().ok()) {
-                headers.insert(IF_NONE_MATCH, t);
-            }
-            if let Some(t) = c.last_modified.as_deref().and_then(|t| t.parse().ok()) {
-                headers.insert(IF_MODIFIED_SINCE, t);
-            }
-        }
+        let headers = cached
+            .map(|c| c.validators.conditional_headers())
+            .unwrap_or_default();
         let resp = self
             .fetch("index/db.json", &headers, MAX_DB)
-            .map_err(|w| format!("index/db.json: {w}"))?;
+            .map_err(|f| format!("index/db.json: {}", f.why))?;
+        let headers = resp.headers().clone();
         if resp.status() == StatusCode::NOT_MODIFIED {
-            return Ok(DbAnswer::NotModified);
+            return Ok(DbAnswer::NotModified(headers));
         }
-        let etag = header(resp.headers(), ETAG);
-        let last_modified = header(resp.headers(), LAST_MODIFIED);
         let bytes = read_limited(resp, MAX_DB, "index/db.json")?;
-        Ok(DbAnswer::Body {
-            bytes,
-            etag,
-            last_modified,
-        })
+        Ok(DbAnswer::Body { bytes, headers })
     }
 
     /// The `.json.gz` form first (what govulncheck reads, a tenth of the
@@ -379,14 +334,14 @@ impl Fetch for HttpSource {
                 let raw = read_limited(resp, limit, &gz)?;
                 gunzip(&raw, limit, &gz)
             }
-            Err(why) if is_missing(&why) => {
+            Err(f) if f.is_not_found() => {
                 let plain = format!("{endpoint}.json");
                 let resp = self
                     .fetch(&plain, &HeaderMap::new(), limit)
-                    .map_err(|w| format!("{plain}: {w}"))?;
+                    .map_err(|f| format!("{plain}: {}", f.why))?;
                 read_limited(resp, limit, &plain)
             }
-            Err(why) => Err(format!("{gz}: {why}")),
+            Err(f) => Err(format!("{gz}: {}", f.why)),
         }
     }
 }
@@ -407,8 +362,7 @@ impl Fetch for FileSource {
         let bytes = self.get("index/db", MAX_DB)?;
         Ok(DbAnswer::Body {
             bytes,
-            etag: None,
-            last_modified: None,
+            headers: HeaderMap::new(),
         })
     }
 
@@ -432,26 +386,31 @@ impl Fetch for FileSource {
 
 /// Brings a cache up to date: unchanged when the database did not move,
 /// else the entries listed now, fetching only new or modified ones.
-fn refresh(src: &dyn Fetch, cached: Option<&CacheFile>) -> std::result::Result<CacheFile, String> {
-    let (bytes, etag, last_modified) = match src.db(cached)? {
-        DbAnswer::NotModified => match cached {
-            Some(c) => return Ok(copy_of(c)),
+fn refresh(
+    src: &dyn Fetch,
+    cached: Option<&CacheFile>,
+    url: &str,
+) -> std::result::Result<CacheFile, String> {
+    let (bytes, headers) = match src.db(cached)? {
+        DbAnswer::NotModified(headers) => match cached {
+            Some(c) => {
+                let mut same = c.clone();
+                same.validators.revalidated(&headers);
+                return Ok(same);
+            }
             None => return Err("index/db.json: 304 Not Modified without a cached copy".into()),
         },
-        DbAnswer::Body {
-            bytes,
-            etag,
-            last_modified,
-        } => (bytes, etag, last_modified),
+        DbAnswer::Body { bytes, headers } => (bytes, headers),
     };
+    let validators = Validators::of_response(url, &headers);
     let db_modified = osv::parse_db(&bytes).map_err(|e| format!("index/db.json: {e}"))?;
     if let Some(c) = cached
         && c.db_modified == db_modified
     {
-        let mut same = copy_of(c);
-        same.etag = etag;
-        same.last_modified = last_modified;
-        return Ok(same);
+        return Ok(CacheFile {
+            validators,
+            ..c.clone()
+        });
     }
     let modules = src.get("index/modules", MAX_MODULES)?;
     let listed = osv::parse_modules(&modules).map_err(|e| format!("index/modules.json: {e}"))?;
@@ -479,24 +438,10 @@ fn refresh(src: &dyn Fetch, cached: Option<&CacheFile>) -> std::result::Result<C
         }
     }
     Ok(CacheFile {
-        url: String::new(),
+        validators,
         db_modified,
-        etag,
-        last_modified,
-        checked_at: 0,
         entries,
     })
-}
-
-fn copy_of(c: &CacheFile) -> CacheFile {
-    CacheFile {
-        url: c.url.clone(),
-        db_modified: c.db_modified.clone(),
-        etag: c.etag.clone(),
-        last_modified: c.last_modified.clone(),
-        checked_at: c.checked_at,
-        entries: c.entries.clone(),
-    }
 }
 
 fn fetch_entries(src: &dyn Fetch, need: &[&Listed]) -> std::result::Result<Vec<Entry>, String> {

@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use crate::core::error::{Error, ErrorKind, IoContext, Result};
 use crate::core::report::Progress;
 use crate::mirror::{hex, partial_name};
-use crate::net::http::{MirroredBody, RetryPolicy};
+use crate::net::http::{MirrorUrls, MirroredBody, RetryPolicy};
 
 /// Bytes written between two writeback kicks.
 const WRITEBACK_EVERY: u64 = 8 * 1024 * 1024;
@@ -103,49 +103,14 @@ fn attempt(
                 .with_advice("that server holds a different file; fix or drop it from GOV_MIRROR"),
             ));
         }
-        let mut buf = vec![0u8; 256 * 1024];
-        let mut unflushed = 0u64;
-        loop {
-            let n = match body.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    // The partial is kept: the next sync continues it.
-                    return Err(fail(
-                        Error::new(
-                            ErrorKind::Network,
-                            format!("the download of {} failed after {} bytes", t.name, have),
-                        )
-                        .with_source(e),
-                    ));
-                }
-            };
-            if have + n as u64 > t.size {
-                let _ = std::fs::remove_file(partial);
-                return Err(fail(Error::new(
-                    ErrorKind::Checksum,
-                    format!(
-                        "{url} sends more than the {} bytes the upstream index gives {}",
-                        t.size, t.name
-                    ),
-                )));
-            }
-            hasher.update(&buf[..n]);
-            out.write_all(&buf[..n])
-                .context(|| format!("writing {}", partial.display()))
-                .map_err(fail)?;
-            have += n as u64;
-            downloaded += n as u64;
-            progress.advance(n as u64);
-            // Writeback starts while the download goes on, so the fsync
-            // before the rename finds little left to flush.
-            unflushed += n as u64;
-            if unflushed >= WRITEBACK_EVERY {
-                crate::core::fsutil::start_writeback(&out);
-                unflushed = 0;
-            }
-        }
+        let into = Partial {
+            file: &mut out,
+            hasher: &mut hasher,
+            path: partial,
+            have,
+        };
+        downloaded = stream(&mut body, &url, into, t, progress).map_err(fail)?;
+        have += downloaded;
     }
     if have != t.size {
         return Err(fail(Error::new(
@@ -180,6 +145,74 @@ fn attempt(
     })
 }
 
+/// The partial being written: the open file, the hash of what it holds,
+/// its path and how many bytes it holds.
+struct Partial<'a> {
+    file: &'a mut File,
+    hasher: &'a mut Sha256,
+    path: &'a Path,
+    have: u64,
+}
+
+/// Appends the body to the partial (which holds `have` bytes), hashing
+/// and counting as it goes; returns the bytes received. Past the size the
+/// index gives, the partial is removed; after a network failure it is
+/// kept, for the next sync to continue.
+fn stream(
+    body: &mut dyn Read,
+    url: &str,
+    into: Partial<'_>,
+    t: &Target,
+    progress: &Arc<dyn Progress>,
+) -> Result<u64> {
+    let Partial {
+        file: out,
+        hasher,
+        path: partial,
+        mut have,
+    } = into;
+    let mut downloaded = 0u64;
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut unflushed = 0u64;
+    loop {
+        let n = match body.read(&mut buf) {
+            Ok(0) => return Ok(downloaded),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                return Err(Error::new(
+                    ErrorKind::Network,
+                    format!("the download of {} failed after {} bytes", t.name, have),
+                )
+                .with_source(e));
+            }
+        };
+        if have + n as u64 > t.size {
+            let _ = std::fs::remove_file(partial);
+            return Err(Error::new(
+                ErrorKind::Checksum,
+                format!(
+                    "{url} sends more than the {} bytes the upstream index gives {}",
+                    t.size, t.name
+                ),
+            ));
+        }
+        hasher.update(&buf[..n]);
+        out.write_all(&buf[..n])
+            .context(|| format!("writing {}", partial.display()))?;
+        have += n as u64;
+        downloaded += n as u64;
+        progress.advance(n as u64);
+        // Writeback starts while the download goes on, so the fsync
+        // before the rename finds little left to flush.
+        unflushed += n as u64;
+        if unflushed >= WRITEBACK_EVERY {
+            crate::core::fsutil::start_writeback(out);
+            unflushed = 0;
+        }
+    }
+}
+
 /// The bytes from `start` on: a `file://` mirror that has the file is read
 /// directly; the http(s) ones go through `MirroredBody` (failover, retries,
 /// resume). Returns the reader, the whole file's size if known, and the URL.
@@ -189,34 +222,15 @@ fn open_source(
     start: u64,
 ) -> Result<(Box<dyn Read>, Option<u64>, String)> {
     use std::io::{Seek, SeekFrom};
-    for url in urls.iter().filter(|u| u.starts_with("file:")) {
-        let path = reqwest::Url::parse(url)
-            .ok()
-            .and_then(|u| u.to_file_path().ok())
-            .filter(|p| p.is_file());
-        if let Some(path) = path {
-            let mut f = File::open(&path).context(|| format!("opening {}", path.display()))?;
-            let len = f.metadata().ok().map(|m| m.len());
-            f.seek(SeekFrom::Start(start))
-                .context(|| format!("reading {}", path.display()))?;
-            return Ok((Box::new(f), len, url.clone()));
-        }
+    let urls = MirrorUrls::sort(urls.to_vec(), &urls.join(", "))?;
+    if let Some((path, url)) = urls.local {
+        let mut f = File::open(&path).context(|| format!("opening {}", path.display()))?;
+        let len = f.metadata().ok().map(|m| m.len());
+        f.seek(SeekFrom::Start(start))
+            .context(|| format!("reading {}", path.display()))?;
+        return Ok((Box::new(f), len, url));
     }
-    let http: Vec<String> = urls
-        .iter()
-        .filter(|u| !u.starts_with("file:"))
-        .cloned()
-        .collect();
-    if http.is_empty() {
-        return Err(Error::new(
-            ErrorKind::NotFound,
-            format!(
-                "{} is on none of the file:// mirrors in GOV_MIRROR",
-                urls.join(", ")
-            ),
-        ));
-    }
-    let body = MirroredBody::open_from(client, http, RetryPolicy::from_env(), start)?;
+    let body = MirroredBody::open_from(client, urls.remote, RetryPolicy::from_env(), start)?;
     let total = body.content_length();
     let url = body.url().to_string();
     Ok((Box::new(body), total, url))

@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -200,6 +200,90 @@ struct Planned {
     replaces: bool,
 }
 
+/// One of gov's own artifacts that sync fetches.
+struct PlannedArtifact {
+    name: String,
+    sha256: String,
+    replaces: bool,
+}
+
+/// What the planning phases decided and what the later phases add to:
+/// the manifest being built, the report's rows, the failures.
+struct SyncPlan<'a> {
+    dir: &'a Path,
+    url: Option<String>,
+    /// The manifest the sync ends with; holds what is kept or fetched.
+    next: Manifest,
+    files: Vec<FileReport>,
+    failed: Vec<Failure>,
+    to_fetch: Vec<Planned>,
+    to_remove: Vec<String>,
+    artifacts: Vec<PlannedArtifact>,
+    source: Source,
+    installer: Vec<u8>,
+    installer_action: &'static str,
+    downloaded_bytes: u64,
+}
+
+impl SyncPlan<'_> {
+    fn keep(&mut self, name: String, kind: &'static str, entry: Entry) {
+        self.files
+            .push(file_report(&name, kind, "kept", entry.stat.size));
+        self.next.files.insert(name, entry);
+    }
+
+    /// The row of install.sh (written or kept as planned).
+    fn report_installer(&mut self) {
+        let size = self.installer.len() as u64;
+        let row = file_report(INSTALLER, "installer", self.installer_action, size);
+        self.files.push(row);
+    }
+
+    fn fail(&mut self, name: String, e: &Error) {
+        self.failed.push(Failure {
+            name,
+            error: describe(e),
+        });
+    }
+
+    /// The Go archives the index will name.
+    fn held(&self) -> Vec<Held> {
+        self.next
+            .files
+            .values()
+            .filter_map(|e| e.release.clone())
+            .collect()
+    }
+
+    fn report(self, dry_run: bool, index_changed: bool, started: Instant) -> Report {
+        Report {
+            dir: self.dir.display().to_string(),
+            url: self.url,
+            dry_run,
+            index_changed,
+            files: self.files,
+            failed: self.failed,
+            downloaded_bytes: self.downloaded_bytes,
+            elapsed_seconds: started.elapsed().as_secs_f64(),
+        }
+    }
+}
+
+fn added_or_replaced(replaces: bool) -> &'static str {
+    if replaces { "replaced" } else { "added" }
+}
+
+fn held_of(w: &Wanted) -> Held {
+    Held {
+        version: w.file.version.clone(),
+        stable: w.stable,
+        file: w.file.clone(),
+    }
+}
+
+/// Brings the mirror to the selection in phases: plan (the upstream index
+/// against what is present, the prune guard, gov's artifacts), then fetch,
+/// the artifacts and install.sh, the index, prune, and the manifest.
 pub fn sync(app: &App, opts: &Options) -> Result<Report> {
     let started = Instant::now();
     let dir = opts.dir.as_path();
@@ -217,6 +301,24 @@ pub fn sync(app: &App, opts: &Options) -> Result<Report> {
         served_by_every_account(app, dir)?;
         Some(guard)
     };
+    let (mut plan, old) = plan_archives(app, opts)?;
+    plan_removals(app, opts, &old, &mut plan)?;
+    plan_artifacts(app, &old, &mut plan);
+    if opts.dry_run {
+        return Ok(preview(plan, started));
+    }
+    fetch_archives(app, opts, &mut plan)?;
+    fetch_artifacts(app, &mut plan)?;
+    let index_changed = publish_index(&plan)?;
+    prune(app, &mut plan)?;
+    finish(&plan)?;
+    Ok(plan.report(false, index_changed, started))
+}
+
+/// Plan, Go archives: the selection read against the upstream index; what
+/// is present and intact is kept, the rest is to fetch.
+fn plan_archives<'a>(app: &App, opts: &'a Options) -> Result<(SyncPlan<'a>, Manifest)> {
+    let dir = opts.dir.as_path();
     let warn = |m: &str| app.ui.warn(m);
     let old = manifest::read(dir, &warn);
     let sel = selection(opts, old.selection.as_ref())?;
@@ -230,375 +332,360 @@ pub fn sync(app: &App, opts: &Options) -> Result<Report> {
         .status(&format!("reading the upstream index {index_url}"));
     let upstream = index::fetch_full(&client, &index_url)?;
     let (wanted, rejected) = select::select(&upstream, &sel)?;
-    let mut failed: Vec<Failure> = rejected
-        .into_iter()
-        .map(|r| Failure {
-            name: r.name,
-            error: r.why,
-        })
-        .collect();
-
-    // Go archives: keep what is intact, fetch the rest.
-    let mut files: Vec<FileReport> = Vec::new();
-    let mut next = Manifest {
+    let dist = opts.dist.clone().or_else(|| old.dist.clone());
+    let mut plan = SyncPlan {
+        dir,
         url: url.clone(),
-        selection: Some(StoredSelection {
-            versions: sel.versions.clone(),
-            lines: sel.lines,
-            arches: sel.arches.clone(),
-        }),
-        dist: opts.dist.clone().or_else(|| old.dist.clone()),
-        files: BTreeMap::new(),
+        next: Manifest {
+            url,
+            selection: Some(StoredSelection {
+                versions: sel.versions.clone(),
+                lines: sel.lines,
+                arches: sel.arches.clone(),
+            }),
+            dist: dist.clone(),
+            files: BTreeMap::new(),
+        },
+        files: Vec::new(),
+        failed: rejected
+            .into_iter()
+            .map(|r| Failure {
+                name: r.name,
+                error: r.why,
+            })
+            .collect(),
+        to_fetch: Vec::new(),
+        to_remove: Vec::new(),
+        artifacts: Vec::new(),
+        source: match dist {
+            Some(d) => Source::Dist(d),
+            None => Source::Base(install::self_update::release_base_from_env()),
+        },
+        installer: Vec::new(),
+        installer_action: "kept",
+        downloaded_bytes: 0,
     };
-    let mut to_fetch: Vec<Planned> = Vec::new();
-    let wanted_names: BTreeSet<String> = wanted.iter().map(|w| w.file.filename.clone()).collect();
     for w in wanted {
         let name = w.file.filename.clone();
-        match present(
-            dir,
-            &name,
-            &w.file.sha256,
-            Some(w.file.size),
-            old.files.get(&name),
-        ) {
+        let size = Some(w.file.size);
+        match present(dir, &name, &w.file.sha256, size, old.files.get(&name)) {
             Some(stat) => {
-                files.push(file_report(&name, "go", "kept", w.file.size));
-                next.files.insert(
-                    name,
-                    Entry {
-                        sha256: w.file.sha256.clone(),
-                        stat,
-                        release: Some(Held {
-                            version: w.file.version.clone(),
-                            stable: w.stable,
-                            file: w.file.clone(),
-                        }),
-                    },
-                );
+                let entry = Entry {
+                    sha256: w.file.sha256.clone(),
+                    stat,
+                    release: Some(held_of(&w)),
+                };
+                plan.keep(name, "go", entry);
             }
             None => {
                 let replaces = dir.join(&name).exists();
-                to_fetch.push(Planned {
+                plan.to_fetch.push(Planned {
                     wanted: w,
                     replaces,
                 });
             }
         }
     }
+    Ok((plan, old))
+}
 
-    // What the selection no longer holds.
+/// Plan, removals: the archives the selection no longer holds. With
+/// `--prune` they are to remove, unless that would remove most of the
+/// mirror (refused before anything is touched); without, they stay listed
+/// while intact.
+fn plan_removals(app: &App, opts: &Options, old: &Manifest, plan: &mut SyncPlan) -> Result<()> {
+    let dir = plan.dir;
+    let wanted: BTreeSet<&str> = plan
+        .next
+        .files
+        .keys()
+        .map(String::as_str)
+        .chain(
+            plan.to_fetch
+                .iter()
+                .map(|p| p.wanted.file.filename.as_str()),
+        )
+        .collect();
     let mut unlisted: Vec<String> = old
         .files
         .iter()
-        .filter(|(n, e)| e.release.is_some() && !wanted_names.contains(*n))
+        .filter(|(n, e)| e.release.is_some() && !wanted.contains(n.as_str()))
         .map(|(n, _)| n.clone())
         .collect();
     for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let n = e.file_name().to_string_lossy().into_owned();
         if parse_archive_name(&n).is_some()
-            && !wanted_names.contains(&n)
+            && !wanted.contains(n.as_str())
             && !old.files.contains_key(&n)
         {
             unlisted.push(n);
         }
     }
-    let mut to_remove: Vec<String> = Vec::new();
     if opts.prune {
-        let held = old
-            .files
-            .iter()
-            .filter(|(n, e)| e.release.is_some() && dir.join(n).is_file())
-            .count()
-            + unlisted
-                .iter()
-                .filter(|n| !old.files.contains_key(*n))
-                .count();
-        let removing = unlisted.iter().filter(|n| dir.join(n).is_file()).count();
-        if removing * 2 > held && !opts.force {
-            return Err(Error::new(
-                ErrorKind::State,
-                format!(
-                    "pruning would remove {removing} of the {held} archives this mirror holds; nothing was changed"
-                ),
-            )
-            .with_advice(
-                "check --versions, --lines and --arch (run with --dry-run to see the list); pass --force if that is really what you want",
+        refuse_large_prune(opts, old, dir, &unlisted)?;
+        plan.to_remove = unlisted;
+        return Ok(());
+    }
+    // Still held: listed as before, if intact.
+    for n in unlisted {
+        let Some(e) = old.files.get(&n) else { continue };
+        if let Some(stat) = present(dir, &n, &e.sha256, Some(e.stat.size), Some(e)) {
+            let mut e = e.clone();
+            e.stat = stat;
+            plan.keep(n, "go", e);
+        } else {
+            app.ui.warn(&format!(
+                "{n} no longer matches what sync wrote; it is left out of index.json (`gov mirror verify` checks the mirror)"
             ));
         }
-        to_remove = unlisted.clone();
-    } else {
-        // Still held: listed as before, if intact.
-        for n in &unlisted {
-            let Some(e) = old.files.get(n) else { continue };
-            if let Some(stat) = present(dir, n, &e.sha256, Some(e.stat.size), Some(e)) {
-                let mut e = e.clone();
-                e.stat = stat;
-                files.push(file_report(n, "go", "kept", stat.size));
-                next.files.insert(n.clone(), e);
-            } else {
-                app.ui.warn(&format!(
-                    "{n} no longer matches what sync wrote; it is left out of index.json (`gov mirror verify` checks the mirror)"
-                ));
-            }
-        }
     }
+    Ok(())
+}
 
-    // gov's own artifacts: the published digests decide whether to fetch.
-    let source = match &next.dist {
-        Some(d) => Source::Dist(d.clone()),
-        None => Source::Base(install::self_update::release_base_from_env()),
-    };
+/// The prune guard: more than half of the held archives go only with
+/// `--force`.
+fn refuse_large_prune(
+    opts: &Options,
+    old: &Manifest,
+    dir: &Path,
+    unlisted: &[String],
+) -> Result<()> {
+    let held = old
+        .files
+        .iter()
+        .filter(|(n, e)| e.release.is_some() && dir.join(n).is_file())
+        .count()
+        + unlisted
+            .iter()
+            .filter(|n| !old.files.contains_key(*n))
+            .count();
+    let removing = unlisted.iter().filter(|n| dir.join(n).is_file()).count();
+    if removing * 2 > held && !opts.force {
+        return Err(Error::new(
+            ErrorKind::State,
+            format!(
+                "pruning would remove {removing} of the {held} archives this mirror holds; nothing was changed"
+            ),
+        )
+        .with_advice(
+            "check --versions, --lines and --arch (run with --dry-run to see the list); pass --force if that is really what you want",
+        ));
+    }
+    Ok(())
+}
+
+/// Plan, gov's own artifacts: the published digests decide whether to
+/// fetch; and install.sh, stamped with the mirror's URL.
+fn plan_artifacts(app: &App, old: &Manifest, plan: &mut SyncPlan) {
+    let dir = plan.dir;
     let client_fn = || app.client();
     let host_triple = install::self_update::target_triple();
-    let mut gov_fetch: Vec<(String, String, bool)> = Vec::new();
-    for triple in artifacts::triples_for(&sel.arches) {
+    let arches = plan
+        .next
+        .selection
+        .as_ref()
+        .map(|s| s.arches.clone())
+        .unwrap_or_default();
+    for triple in artifacts::triples_for(&arches) {
         let name = artifacts::artifact_name(&triple);
-        match artifacts::expected_sha256(&client_fn, &source, &name) {
+        match artifacts::expected_sha256(&client_fn, &plan.source, &name) {
             Ok(sha) => match present(dir, &name, &sha, None, old.files.get(&name)) {
                 Some(stat) => {
-                    files.push(file_report(&name, "gov", "kept", stat.size));
-                    next.files.insert(
-                        name,
-                        Entry {
-                            sha256: sha,
-                            stat,
-                            release: None,
-                        },
-                    );
+                    let entry = Entry {
+                        sha256: sha,
+                        stat,
+                        release: None,
+                    };
+                    plan.keep(name, "gov", entry);
                 }
                 None => {
                     let replaces = dir.join(&name).exists();
-                    gov_fetch.push((name, sha, replaces));
+                    plan.artifacts.push(PlannedArtifact {
+                        name,
+                        sha256: sha,
+                        replaces,
+                    });
                 }
             },
-            Err(e)
-                if triple != host_triple
-                    && (e.kind() == ErrorKind::NotFound || e.message().contains("404")) =>
-            {
+            Err(e) if triple != host_triple && e.kind() == ErrorKind::NotFound => {
                 app.ui.warn(&format!(
                     "{} has no {name}; hosts of that architecture build gov from source",
-                    source.describe()
+                    plan.source.describe()
                 ));
             }
-            Err(e) => failed.push(Failure {
-                name,
-                error: describe(&e),
-            }),
+            Err(e) => plan.fail(name, &e),
         }
     }
-    let installer = artifacts::installer(url.as_deref());
-    let installer_action = if artifacts::same_content(&dir.join(INSTALLER), &installer) {
+    plan.installer = artifacts::installer(plan.url.as_deref());
+    let path = dir.join(INSTALLER);
+    plan.installer_action = if artifacts::same_content(&path, &plan.installer) {
         "kept"
-    } else if dir.join(INSTALLER).exists() {
-        "replaced"
     } else {
-        "added"
+        added_or_replaced(path.exists())
     };
-    if url.is_none() {
+    if plan.url.is_none() {
         app.ui.warn(
             "no --url given: the mirror's install.sh installs gov from GOV_RELEASE_BASE and does not point hosts at the mirror; pass --url with the address hosts reach this directory at",
         );
     }
+}
 
-    if opts.dry_run {
-        for p in &to_fetch {
-            let action = if p.replaces { "replaced" } else { "added" };
-            files.push(file_report(
-                &p.wanted.file.filename,
-                "go",
-                action,
-                p.wanted.file.size,
-            ));
-        }
-        for (name, _, replaces) in &gov_fetch {
-            files.push(file_report(
-                name,
-                "gov",
-                if *replaces { "replaced" } else { "added" },
-                0,
-            ));
-        }
-        files.push(file_report(
-            INSTALLER,
-            "installer",
-            installer_action,
-            installer.len() as u64,
-        ));
-        for n in &to_remove {
-            files.push(file_report(
-                n,
-                "go",
-                "removed",
-                Stat::of(&dir.join(n)).map_or(0, |s| s.size),
-            ));
-        }
-        let mut held: Vec<Held> = next
-            .files
-            .values()
-            .filter_map(|e| e.release.clone())
-            .collect();
-        held.extend(to_fetch.iter().map(|p| Held {
-            version: p.wanted.file.version.clone(),
-            stable: p.wanted.stable,
-            file: p.wanted.file.clone(),
-        }));
-        let index_changed = !artifacts::same_content(&dir.join(INDEX), &render_index(&held));
-        return Ok(Report {
-            dir: dir.display().to_string(),
-            url,
-            dry_run: true,
-            index_changed,
-            files,
-            failed,
-            downloaded_bytes: 0,
-            elapsed_seconds: started.elapsed().as_secs_f64(),
-        });
+/// `--dry-run`: the report the plan would lead to, nothing changed.
+fn preview(mut plan: SyncPlan, started: Instant) -> Report {
+    let mut held = plan.held();
+    for p in &plan.to_fetch {
+        let action = added_or_replaced(p.replaces);
+        let row = file_report(&p.wanted.file.filename, "go", action, p.wanted.file.size);
+        plan.files.push(row);
+        held.push(held_of(&p.wanted));
     }
+    for a in &plan.artifacts {
+        let row = file_report(&a.name, "gov", added_or_replaced(a.replaces), 0);
+        plan.files.push(row);
+    }
+    plan.report_installer();
+    for n in &plan.to_remove {
+        let size = Stat::of(&plan.dir.join(n)).map_or(0, |s| s.size);
+        plan.files.push(file_report(n, "go", "removed", size));
+    }
+    let index_changed = !artifacts::same_content(&plan.dir.join(INDEX), &render_index(&held));
+    plan.report(true, index_changed, started)
+}
 
-    // Downloads.
+/// Fetch: the planned Go archives, several at once, each verified before
+/// it takes its name.
+fn fetch_archives(app: &App, opts: &Options, plan: &mut SyncPlan) -> Result<()> {
     let mirrors = install::mirrors()?;
-    let total: u64 = to_fetch.iter().map(|p| p.wanted.file.size).sum();
-    if !to_fetch.is_empty() {
+    let total: u64 = plan.to_fetch.iter().map(|p| p.wanted.file.size).sum();
+    if !plan.to_fetch.is_empty() {
         app.ui.status(&format!(
             "downloading {} archives ({}) from {}",
-            to_fetch.len(),
+            plan.to_fetch.len(),
             crate::core::report::human_bytes(total),
             mirrors.join(", ")
         ));
     }
+    let client = app.client()?;
     let progress = app.ui.progress(Some(total), "mirror");
-    let results = download_all(
-        &client,
-        dir,
-        &mirrors,
-        &to_fetch,
-        opts.jobs.max(1),
-        &progress,
-    );
+    let jobs = opts.jobs.max(1);
+    let results = download_all(&client, plan.dir, &mirrors, &plan.to_fetch, jobs, &progress);
     progress.finish();
-    let mut downloaded_bytes = 0;
+    let to_fetch = std::mem::take(&mut plan.to_fetch);
     for (p, result) in to_fetch.iter().zip(results) {
         let name = &p.wanted.file.filename;
         let outcome = result.and_then(|f| {
-            Stat::of(&dir.join(name))
+            Stat::of(&plan.dir.join(name))
                 .map(|s| (f, s))
                 .ok_or_else(|| Error::new(ErrorKind::Io, format!("{name} vanished after download")))
         });
         match outcome {
             Ok((f, stat)) => {
-                downloaded_bytes += f.downloaded;
-                files.push(FileReport {
+                plan.downloaded_bytes += f.downloaded;
+                let action = added_or_replaced(p.replaces);
+                plan.files.push(FileReport {
                     downloaded: f.downloaded,
                     resumed_from: f.resumed_from,
-                    ..file_report(
-                        name,
-                        "go",
-                        if p.replaces { "replaced" } else { "added" },
-                        stat.size,
-                    )
+                    ..file_report(name, "go", action, stat.size)
                 });
-                next.files.insert(
-                    name.clone(),
-                    Entry {
-                        sha256: p.wanted.file.sha256.clone(),
-                        stat,
-                        release: Some(Held {
-                            version: p.wanted.file.version.clone(),
-                            stable: p.wanted.stable,
-                            file: p.wanted.file.clone(),
-                        }),
-                    },
-                );
+                let entry = Entry {
+                    sha256: p.wanted.file.sha256.clone(),
+                    stat,
+                    release: Some(held_of(&p.wanted)),
+                };
+                plan.next.files.insert(name.clone(), entry);
             }
-            Err(e) => failed.push(Failure {
-                name: name.clone(),
-                error: describe(&e),
-            }),
+            Err(e) => plan.fail(name.clone(), &e),
         }
     }
+    plan.to_fetch = to_fetch;
+    Ok(())
+}
 
-    for (name, sha, replaces) in gov_fetch {
-        let written =
-            artifacts::fetch_verified(&client_fn, &source, &name, &sha).and_then(|bytes| {
-                fsutil::write_atomic(&dir.join(&name), &bytes)?;
+/// Fetch, gov's artifacts: each verified against its published digest,
+/// then its .sha256 and .sig beside it (for install.sh and self-update; a
+/// signature that does not verify is not published), then install.sh.
+fn fetch_artifacts(app: &App, plan: &mut SyncPlan) -> Result<()> {
+    let dir = plan.dir;
+    let client_fn = || app.client();
+    for a in std::mem::take(&mut plan.artifacts) {
+        let path = dir.join(&a.name);
+        let written = artifacts::fetch_verified(&client_fn, &plan.source, &a.name, &a.sha256)
+            .and_then(|bytes| {
+                fsutil::write_atomic(&path, &bytes)?;
                 Ok(bytes.len() as u64)
+            })
+            .and_then(|n| {
+                let vanished =
+                    || Error::new(ErrorKind::Io, format!("{} vanished after writing", a.name));
+                Stat::of(&path).map(|s| (n, s)).ok_or_else(vanished)
             });
-        match written.and_then(|n| {
-            Stat::of(&dir.join(&name))
-                .map(|s| (n, s))
-                .ok_or_else(|| Error::new(ErrorKind::Io, format!("{name} vanished after writing")))
-        }) {
+        match written {
             Ok((n, stat)) => {
-                downloaded_bytes += n;
-                files.push(FileReport {
+                plan.downloaded_bytes += n;
+                let action = added_or_replaced(a.replaces);
+                plan.files.push(FileReport {
                     downloaded: n,
-                    ..file_report(&name, "gov", if replaces { "replaced" } else { "added" }, n)
+                    ..file_report(&a.name, "gov", action, n)
                 });
-                next.files.insert(
-                    name,
-                    Entry {
-                        sha256: sha,
-                        stat,
-                        release: None,
-                    },
-                );
+                let entry = Entry {
+                    sha256: a.sha256,
+                    stat,
+                    release: None,
+                };
+                plan.next.files.insert(a.name, entry);
             }
-            Err(e) => failed.push(Failure {
-                name,
-                error: describe(&e),
-            }),
+            Err(e) => plan.fail(a.name, &e),
         }
     }
-    // Each artifact's .sha256 and .sig beside it, for install.sh and
-    // self-update; a signature that does not verify is not published.
-    for (name, e) in next.files.iter().filter(|(_, e)| e.release.is_none()) {
+    let mut sig_failures = Vec::new();
+    for (name, e) in plan.next.files.iter().filter(|(_, e)| e.release.is_none()) {
         let sum = dir.join(format!("{name}.sha256"));
         let line = artifacts::sha256_line(&e.sha256, name);
         if !artifacts::same_content(&sum, &line) {
             fsutil::write_atomic(&sum, &line)?;
         }
-        match artifacts::fetch_signature(&client_fn, &source, name, &dir.join(name)) {
+        match artifacts::fetch_signature(&client_fn, &plan.source, name, &dir.join(name)) {
             Ok(sig) => {
                 let path = dir.join(format!("{name}.sig"));
                 if !artifacts::same_content(&path, &sig) {
                     fsutil::write_atomic(&path, &sig)?;
                 }
             }
-            Err(e) => failed.push(Failure {
-                name: format!("{name}.sig"),
-                error: describe(&e),
-            }),
+            Err(e) => sig_failures.push((format!("{name}.sig"), e)),
         }
     }
-    if installer_action != "kept" {
-        fsutil::write_atomic_mode(&dir.join(INSTALLER), &installer, 0o644)?;
+    for (name, e) in sig_failures {
+        plan.fail(name, &e);
     }
-    files.push(file_report(
-        INSTALLER,
-        "installer",
-        installer_action,
-        installer.len() as u64,
-    ));
-    fsutil::fsync_dir(dir)?;
-
-    // The index, last and by rename: everything it names is in place.
-    let held: Vec<Held> = next
-        .files
-        .values()
-        .filter_map(|e| e.release.clone())
-        .collect();
-    let index_bytes = render_index(&held);
-    let index_changed = !artifacts::same_content(&dir.join(INDEX), &index_bytes);
-    if index_changed {
-        fsutil::write_atomic(&dir.join(INDEX), &index_bytes)?;
+    if plan.installer_action != "kept" {
+        fsutil::write_atomic_mode(&dir.join(INSTALLER), &plan.installer, 0o644)?;
     }
+    plan.report_installer();
+    fsutil::fsync_dir(dir)
+}
 
-    // Only now, with no published index naming them, remove what is gone.
-    if !to_remove.is_empty() && !failed.is_empty() {
+/// Publish: the index, last and by rename, when everything it names is in
+/// place; unchanged content is not rewritten.
+fn publish_index(plan: &SyncPlan) -> Result<bool> {
+    let index_bytes = render_index(&plan.held());
+    let path = plan.dir.join(INDEX);
+    let changed = !artifacts::same_content(&path, &index_bytes);
+    if changed {
+        fsutil::write_atomic(&path, &index_bytes)?;
+    }
+    Ok(changed)
+}
+
+/// Prune: only now, with no published index naming them, remove what is
+/// gone (not at all when something failed); then partial downloads of
+/// files no longer wanted, which are nobody's.
+fn prune(app: &App, plan: &mut SyncPlan) -> Result<()> {
+    let dir = plan.dir;
+    if !plan.to_remove.is_empty() && !plan.failed.is_empty() {
         app.ui
             .warn("some files failed: nothing is pruned this time");
     } else {
-        for n in &to_remove {
+        for n in &plan.to_remove {
             let p = dir.join(n);
             // Plain files under release names only, never through a link.
             if manifest::valid_name(n)
@@ -608,45 +695,40 @@ pub fn sync(app: &App, opts: &Options) -> Result<Report> {
                     Error::new(ErrorKind::Io, format!("cannot remove {}", p.display()))
                         .with_source(e)
                 })?;
-                files.push(file_report(n, "go", "removed", stat.size));
+                plan.files.push(file_report(n, "go", "removed", stat.size));
             }
         }
     }
-    // Partials of files no longer wanted are nobody's.
     for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let n = e.file_name().to_string_lossy().into_owned();
         if let Some(base) = n.strip_prefix('.').and_then(|b| b.strip_suffix(".partial"))
-            && !to_fetch.iter().any(|p| p.wanted.file.filename == base)
+            && !plan.to_fetch.iter().any(|p| p.wanted.file.filename == base)
         {
             let _ = std::fs::remove_file(e.path());
         }
     }
-    fsutil::fsync_dir(dir)?;
-    manifest::write(dir, &next)?;
-    let sums: Vec<String> = next
+    fsutil::fsync_dir(dir)
+}
+
+/// Last, the manifest; then every published file readable by all.
+fn finish(plan: &SyncPlan) -> Result<()> {
+    manifest::write(plan.dir, &plan.next)?;
+    let sums: Vec<String> = plan
+        .next
         .files
         .iter()
         .filter(|(_, e)| e.release.is_none())
         .map(|(n, _)| format!("{n}.sha256"))
         .collect();
     publish::open_files(
-        dir,
-        next.files
+        plan.dir,
+        plan.next
+            .files
             .keys()
             .chain(&sums)
             .map(String::as_str)
             .chain([INDEX, INSTALLER]),
-    )?;
-    Ok(Report {
-        dir: dir.display().to_string(),
-        url,
-        dry_run: false,
-        index_changed,
-        files,
-        failed,
-        downloaded_bytes,
-        elapsed_seconds: started.elapsed().as_secs_f64(),
-    })
+    )
 }
 
 /// The mirror is for every account to read (a web server's workers): its
@@ -677,38 +759,20 @@ fn download_all(
     jobs: usize,
     progress: &Arc<dyn Progress>,
 ) -> Vec<Result<Fetched>> {
-    let next = Mutex::new(0usize);
-    let results: Mutex<Vec<Option<Result<Fetched>>>> =
-        Mutex::new((0..planned.len()).map(|_| None).collect());
-    let take = || {
-        let mut g = next.lock().unwrap_or_else(|p| p.into_inner());
-        let i = *g;
-        *g += 1;
-        (i < planned.len()).then_some(i)
+    let fetch_one = |p: &Planned| {
+        let f = &p.wanted.file;
+        let target = Target {
+            name: &f.filename,
+            sha256: &f.sha256,
+            size: f.size,
+            urls: mirrors
+                .iter()
+                .map(|m| format!("{m}/{}", f.filename))
+                .collect(),
+        };
+        fetch::fetch(client, dir, &target, progress)
     };
-    std::thread::scope(|s| {
-        for _ in 0..jobs.min(planned.len()) {
-            s.spawn(|| {
-                while let Some(i) = take() {
-                    let f = &planned[i].wanted.file;
-                    let target = Target {
-                        name: &f.filename,
-                        sha256: &f.sha256,
-                        size: f.size,
-                        urls: mirrors
-                            .iter()
-                            .map(|m| format!("{m}/{}", f.filename))
-                            .collect(),
-                    };
-                    let r = fetch::fetch(client, dir, &target, progress);
-                    results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(r);
-                }
-            });
-        }
-    });
-    results
-        .into_inner()
-        .unwrap_or_else(|p| p.into_inner())
+    crate::mirror::in_parallel(planned, jobs, fetch_one)
         .into_iter()
         .map(|r| r.unwrap_or_else(|| Err(Error::new(ErrorKind::Io, "a download thread stopped"))))
         .collect()

@@ -106,30 +106,9 @@ pub fn verify(dir: &Path, jobs: usize) -> Result<Report> {
         });
     }
 
-    let found = Mutex::new(Vec::new());
     let total = Mutex::new(0u64);
-    let next = Mutex::new(0usize);
-    std::thread::scope(|s| {
-        for _ in 0..jobs.max(1).min(checks.len().max(1)) {
-            s.spawn(|| {
-                loop {
-                    let i = {
-                        let mut g = next.lock().unwrap_or_else(|p| p.into_inner());
-                        *g += 1;
-                        *g - 1
-                    };
-                    let Some(c) = checks.get(i) else { break };
-                    let p = check(dir, c, &total);
-                    if let Some(p) = p {
-                        found.lock().unwrap_or_else(|p| p.into_inner()).push((i, p));
-                    }
-                }
-            });
-        }
-    });
-    let mut found = found.into_inner().unwrap_or_else(|p| p.into_inner());
-    found.sort_by_key(|(i, _)| *i);
-    problems.extend(found.into_iter().map(|(_, p)| p));
+    let found = crate::mirror::in_parallel(&checks, jobs, |c| check(dir, c, &total));
+    problems.extend(found.into_iter().flatten().flatten());
     Ok(Report {
         dir: dir.display().to_string(),
         ok: problems.is_empty(),

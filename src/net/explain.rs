@@ -6,6 +6,8 @@
 
 use reqwest::StatusCode;
 
+use crate::net::error::{NetKind, TlsProblem, classify};
+
 /// The proxy a request to `url` goes through, as reqwest's system-proxy
 /// rules pick it: the scheme's variable (either case), then ALL_PROXY,
 /// unless the host is loopback or NO_PROXY covers it. Returns (variable, host:port).
@@ -59,90 +61,58 @@ fn no_proxy_covers(host: &str) -> bool {
     })
 }
 
-/// The error chain as one lowercase text, for classifying.
-fn chain(e: &reqwest::Error) -> String {
-    let mut all = e.to_string();
-    let mut cur: Option<&dyn std::error::Error> = std::error::Error::source(e);
-    while let Some(c) = cur {
-        all.push_str(" | ");
-        all.push_str(&c.to_string());
-        cur = c.source();
-    }
-    all.to_ascii_lowercase()
-}
-
-/// One sentence for a failed request to `url`.
+/// One sentence for a failed request to `url`, by its kind
+/// ([`classify`]).
 pub fn explain(e: &reqwest::Error, url: &str) -> String {
     let host = crate::net::http::host_of(url);
-    let text = chain(e);
     let proxy = proxy_for(url);
     let via = |p: &(String, String)| format!("the proxy {} from {}", p.1, p.0);
-    let dns = text.contains("dns error")
-        || text.contains("failed to lookup")
-        || text.contains("name or service not known")
-        || text.contains("no records found")
-        || text.contains("nxdomain")
-        || text.contains("no address associated");
-    if dns {
-        return match &proxy {
+    match classify(e) {
+        NetKind::Dns { .. } => match &proxy {
             Some(p) => format!("DNS: {} does not resolve", via(p)),
             None => format!("DNS: the name {host} does not resolve"),
-        };
-    }
-    if text.contains("connection refused") {
-        return match &proxy {
+        },
+        NetKind::Refused => match &proxy {
             Some(p) => format!("connect: {} refused the connection", via(p)),
             None => format!("connect: {host} refused the connection"),
-        };
-    }
-    // A proxy that answered CONNECT with an error (checked after the
-    // failures to reach the proxy itself, which reqwest also calls tunnel
-    // errors).
-    if text.contains("unsuccessful tunnel")
-        || text.contains("tunnel error")
-        || text.contains("proxy authentication")
-    {
-        let status = text
-            .contains("proxy authentication")
-            .then(|| "it wants credentials".to_string());
-        return match &proxy {
-            Some(p) => format!(
-                "CONNECT refused: {} would not open a tunnel to {host}{}",
-                via(p),
-                status.map(|s| format!(" ({s})")).unwrap_or_default()
-            ),
-            None => format!("CONNECT refused: the proxy would not open a tunnel to {host}"),
-        };
-    }
-    if e.is_timeout() || text.contains("timed out") {
-        return match &proxy {
+        },
+        NetKind::Tunnel { auth } => {
+            let status = if auth { " (it wants credentials)" } else { "" };
+            match &proxy {
+                Some(p) => format!(
+                    "CONNECT refused: {} would not open a tunnel to {host}{status}",
+                    via(p)
+                ),
+                None => format!("CONNECT refused: the proxy would not open a tunnel to {host}"),
+            }
+        }
+        NetKind::Timeout => match &proxy {
             Some(p) => format!("timeout: no answer from {host} through {}", via(p)),
             None => format!("timeout: no answer from {host}"),
-        };
+        },
+        NetKind::Tls(problem) => {
+            let detail = match problem {
+                TlsProblem::UnknownIssuer => {
+                    "its certificate is signed by an authority this machine does not trust"
+                }
+                TlsProblem::WrongName => "its certificate is for another name",
+                TlsProblem::Expired => "its certificate has expired",
+                TlsProblem::Handshake => "the secure connection could not be set up",
+            };
+            format!("TLS with {host}: {detail}")
+        }
+        NetKind::Reset => format!("connect: {host} closed the connection"),
+        NetKind::Status(_) | NetKind::Other => {
+            // Something else: the innermost cause, on one line and cut short.
+            let inner = crate::net::http::describe(e);
+            let short: String = inner
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(160)
+                .collect();
+            format!("{host}: {short}")
+        }
     }
-    if crate::net::http::is_trust_failure(e) {
-        let detail = if text.contains("unknownissuer") || text.contains("unknown issuer") {
-            "its certificate is signed by an authority this machine does not trust"
-        } else if text.contains("notvalidforname") || text.contains("not valid for name") {
-            "its certificate is for another name"
-        } else if text.contains("expired") {
-            "its certificate has expired"
-        } else {
-            "the secure connection could not be set up"
-        };
-        return format!("TLS with {host}: {detail}");
-    }
-    if text.contains("connection reset") || text.contains("connection closed") {
-        return format!("connect: {host} closed the connection");
-    }
-    // Something else: the innermost cause, on one line and cut short.
-    let inner = crate::net::http::describe(e);
-    let short: String = inner
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(160)
-        .collect();
-    format!("{host}: {short}")
 }
 
 /// One sentence for an HTTP error status from `url`; a 404 or 410 from a

@@ -11,6 +11,7 @@ use reqwest::blocking::{Client, Response};
 use reqwest::header::{CONTENT_RANGE, ETAG, HeaderMap, IF_RANGE, RANGE};
 
 use crate::core::error::{Error, ErrorKind, Result};
+use crate::net::error::{NetKind, advice_for_all, classify, classify_io};
 
 /// Retry and timeout knobs, tunable by environment for slow links and tests.
 #[derive(Debug, Clone)]
@@ -205,12 +206,10 @@ pub fn read_capped(
 
 /// Why reading a body failed, in words: a timeout is the deadline.
 pub fn read_failure(e: &std::io::Error) -> String {
-    let timed_out = e.kind() == std::io::ErrorKind::TimedOut
-        || std::error::Error::source(e)
-            .and_then(|c| c.downcast_ref::<reqwest::Error>())
-            .is_some_and(reqwest::Error::is_timeout)
-        || e.to_string().contains("timed out");
-    if timed_out && !e.to_string().contains("GOV_HTTP_DEADLINE") {
+    let names_deadline = e
+        .get_ref()
+        .is_some_and(|inner| inner.is::<DeadlinePassed>());
+    if classify_io(e) == NetKind::Timeout && !names_deadline {
         format!(
             "{e}: no complete answer within the deadline (GOV_HTTP_DEADLINE, {} s)",
             RetryPolicy::from_env().deadline.as_secs()
@@ -227,30 +226,45 @@ fn allow_http() -> bool {
     )
 }
 
-/// Advice for a failed request, by what failed.
-pub fn advice_for(why: &str) -> &'static str {
-    let w = why.to_ascii_lowercase();
-    if w.contains("connect refused") {
-        "the proxy refuses to tunnel to that host: have it allowed there, or list the host in NO_PROXY if it is reachable directly"
-    } else if w.contains("proxy")
-        && (w.contains("refused the connection") || w.contains("does not resolve"))
-    {
-        "the proxy is not reachable: check that it runs at that address, or fix (or unset) the variable named above"
-    } else if w.contains("path problem") {
-        "check the path of GOV_MIRROR / GOV_INDEX_URL: a mirror base is the folder holding go1.x.y.linux-*.tar.gz (like https://dl.google.com/go)"
-    } else if w.contains("certificate") || w.contains("unknownissuer") || w.contains("tls") {
-        "TLS verification failed: if a corporate proxy or private CA signs this host's certificate, \
-         point SSL_CERT_FILE (or SSL_CERT_DIR) at that CA's PEM bundle"
-    } else if w.contains("401") || w.contains("403") {
-        "the server wants credentials: put them in ~/.netrc (machine <host> login <user> password <secret>)"
-    } else if w.contains("dns")
-        || w.contains("name or service not known")
-        || w.contains("lookup")
-        || w.contains("no records found")
-    {
-        "the host name does not resolve: check DNS, or set HTTPS_PROXY if this host must go through a proxy"
-    } else {
-        "check the network; behind a firewall set HTTPS_PROXY (and NO_PROXY for internal hosts)"
+/// Advice for a failed request to `url`, by the kind of the failure.
+pub fn advice_for_error(e: &reqwest::Error, url: &str) -> &'static str {
+    let via_proxy = crate::net::explain::proxy_for(url).is_some();
+    classify(e).advice(via_proxy)
+}
+
+/// The local path a `file://` URL names (`None` for any other URL).
+pub fn file_url_path(url: &str) -> Option<std::path::PathBuf> {
+    url.starts_with("file:")
+        .then(|| reqwest::Url::parse(url).ok()?.to_file_path().ok())
+        .flatten()
+}
+
+/// One file's URLs on each mirror, sorted for reading: `file://` mirrors
+/// are plain paths, read directly (the first that has the file serves
+/// it); the http(s) ones are for [`MirroredBody`].
+pub struct MirrorUrls {
+    /// The first `file://` mirror holding the file: its path and URL.
+    pub local: Option<(std::path::PathBuf, String)>,
+    pub remote: Vec<String>,
+}
+
+impl MirrorUrls {
+    /// Sorts `urls`; an error when no `file://` mirror has the file and
+    /// there is no other mirror to ask.
+    pub fn sort(urls: Vec<String>, file: &str) -> Result<MirrorUrls> {
+        let (file_urls, remote): (Vec<String>, Vec<String>) =
+            urls.into_iter().partition(|u| u.starts_with("file:"));
+        let local = file_urls.into_iter().find_map(|u| {
+            let path = file_url_path(&u).filter(|p| p.is_file())?;
+            Some((path, u))
+        });
+        if local.is_none() && remote.is_empty() {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!("{file} is on none of the file:// mirrors in GOV_MIRROR"),
+            ));
+        }
+        Ok(MirrorUrls { local, remote })
     }
 }
 
@@ -274,54 +288,10 @@ fn is_transient_status(status: StatusCode) -> bool {
         || status == StatusCode::REQUEST_TIMEOUT
 }
 
-/// Worth another try: a refused or reset connection, a dropped body. Not a
-/// timeout (the deadline is spent), nor a TLS failure (an untrusted or
-/// wrong certificate stays so on the next try).
+/// Worth another try: a refused or reset connection, a dropped body, a
+/// resolver that failed for now (see [`NetKind::may_pass_on_retry`]).
 fn is_transient_error(e: &reqwest::Error) -> bool {
-    (e.is_connect() || e.is_request() || e.is_body()) && !e.is_timeout() && !is_trust_failure(e)
-}
-
-/// A failure of TLS itself (a certificate, the handshake, a server that
-/// does not speak TLS), anywhere in the cause chain.
-pub(crate) fn is_trust_failure(e: &reqwest::Error) -> bool {
-    let mut cur: Option<&dyn std::error::Error> = Some(e);
-    while let Some(c) = cur {
-        let inner_tls = c
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-            .is_some_and(|inner| inner.is::<rustls::Error>());
-        if c.is::<rustls::Error>() || inner_tls {
-            return true;
-        }
-        // rustls's own words, when its error arrives as text only.
-        let text = c.to_string().to_ascii_lowercase();
-        if [
-            "certificate",
-            "tls",
-            "handshake",
-            "received corrupt message",
-            "peer is incompatible",
-            "peer misbehaved",
-            "received fatal alert",
-        ]
-        .iter()
-        .any(|w| text.contains(w))
-        {
-            return true;
-        }
-        cur = c.source();
-    }
-    false
-}
-
-/// A host name that does not resolve will not start resolving in a second;
-/// only temporary resolver failures are worth a retry.
-fn is_unknown_host(e: &reqwest::Error) -> bool {
-    let text = describe(e);
-    text.contains("Name or service not known")
-        || text.contains("No address associated")
-        || text.contains("no records found")
-        || text.contains("NXDomain")
+    (e.is_connect() || e.is_request() || e.is_body()) && classify(e).may_pass_on_retry()
 }
 
 /// Describes a reqwest error by its innermost cause, which names the real
@@ -340,25 +310,54 @@ pub fn describe(e: &reqwest::Error) -> String {
 enum Attempt {
     Done(Response),
     /// Worth retrying on the same server.
-    Transient(String, Option<u16>),
+    Transient(Failure),
     /// Try the next mirror (404, 410, other client errors).
-    Skip(String, Option<u16>),
+    Skip(Failure),
 }
 
-/// Why a GET failed after its retries: the HTTP status when there was one
-/// (a module proxy's 404/410 means "not here, ask the next"), else a
-/// transport failure (DNS, connect, TLS, timeout).
+/// Why a GET failed after its retries: its kind (an HTTP status, or the
+/// transport stage: DNS, connect, TLS, timeout...) and the sentence for
+/// people.
 #[derive(Debug, Clone)]
 pub struct Failure {
-    pub status: Option<u16>,
+    pub kind: NetKind,
     pub why: String,
+    /// The request went through a proxy from the environment.
+    pub via_proxy: bool,
 }
 
 impl Failure {
+    /// A failure that is not the network's (a body over its limit...).
+    pub fn other(why: String) -> Failure {
+        Failure {
+            kind: NetKind::Other,
+            why,
+            via_proxy: false,
+        }
+    }
+
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<u16> {
+        match self.kind {
+            NetKind::Status(s) => Some(s),
+            _ => None,
+        }
+    }
+
     /// 404 or 410: the server answered that it does not have it.
     pub fn is_not_found(&self) -> bool {
-        matches!(self.status, Some(404 | 410))
+        matches!(self.status(), Some(404 | 410))
     }
+
+    /// What to do about it.
+    pub fn advice(&self) -> &'static str {
+        self.kind.advice(self.via_proxy)
+    }
+}
+
+/// The advice for the most specific of several failures.
+pub fn advice_for_failures<'a>(failures: impl IntoIterator<Item = &'a Failure>) -> &'static str {
+    advice_for_all(failures.into_iter().map(|f| (f.kind, f.via_proxy)))
 }
 
 /// Adds ~/.netrc credentials for the URL's host (see `netrc_for`), and
@@ -385,35 +384,41 @@ fn attempt(
     headers: &HeaderMap,
     whole_within: Option<Duration>,
 ) -> Attempt {
+    let via_proxy = crate::net::explain::proxy_for(url).is_some();
+    let failure = |kind, why| Failure {
+        kind,
+        why,
+        via_proxy,
+    };
     match request(client, url, headers, whole_within).send() {
         Ok(resp) => {
             let status = resp.status();
             if status.is_success() || status == StatusCode::NOT_MODIFIED {
-                Attempt::Done(resp)
-            } else if is_transient_status(status) {
-                Attempt::Transient(
-                    crate::net::explain::explain_status(status, url),
-                    Some(status.as_u16()),
-                )
+                return Attempt::Done(resp);
+            }
+            let why = crate::net::explain::explain_status(status, url);
+            let f = failure(NetKind::Status(status.as_u16()), why);
+            if is_transient_status(status) {
+                Attempt::Transient(f)
             } else {
-                Attempt::Skip(
-                    crate::net::explain::explain_status(status, url),
-                    Some(status.as_u16()),
-                )
+                Attempt::Skip(f)
             }
         }
-        Err(e) if is_transient_error(&e) && !is_unknown_host(&e) => {
-            Attempt::Transient(crate::net::explain::explain(&e, url), None)
+        Err(e) => {
+            let kind = classify(&e);
+            let why = crate::net::explain::explain(&e, url);
+            if is_transient_error(&e) {
+                Attempt::Transient(failure(kind, why))
+            } else if e.is_timeout() {
+                let why = format!(
+                    "{why} (no complete answer within the {} s deadline, GOV_HTTP_DEADLINE)",
+                    whole_within.map_or(0, |d| d.as_secs().max(1))
+                );
+                Attempt::Skip(failure(kind, why))
+            } else {
+                Attempt::Skip(failure(kind, why))
+            }
         }
-        Err(e) if e.is_timeout() => Attempt::Skip(
-            format!(
-                "{} (no complete answer within the {} s deadline, GOV_HTTP_DEADLINE)",
-                crate::net::explain::explain(&e, url),
-                whole_within.map_or(0, |d| d.as_secs().max(1))
-            ),
-            None,
-        ),
-        Err(e) => Attempt::Skip(crate::net::explain::explain(&e, url), None),
     }
 }
 
@@ -467,14 +472,12 @@ fn get_within(
         let left = until.saturating_duration_since(Instant::now());
         match attempt(client, url, headers, whole_body.then_some(left)) {
             Attempt::Done(resp) => return Ok(resp),
-            Attempt::Skip(why, status) => return Err(Failure { status, why }),
-            Attempt::Transient(why, status) => {
+            Attempt::Skip(f) => return Err(f),
+            Attempt::Transient(f) => {
                 let delay = policy.delay(tries);
                 if tries >= policy.retries || Instant::now() + delay >= until {
-                    return Err(Failure {
-                        status,
-                        why: format!("{why} (after {} attempts)", tries + 1),
-                    });
+                    let why = format!("{} (after {} attempts)", f.why, tries + 1);
+                    return Err(Failure { why, ..f });
                 }
                 std::thread::sleep(delay);
                 tries += 1;
@@ -517,41 +520,28 @@ impl MirroredBody {
         policy: RetryPolicy,
         fallback: &dyn Fn(&str),
     ) -> Result<MirroredBody> {
-        let mut failures: Vec<String> = Vec::new();
+        let mut failures: Vec<Failure> = Vec::new();
         for (i, url) in urls.iter().enumerate() {
             if let (Some(last), Some(prev)) = (failures.last(), i.checked_sub(1)) {
                 fallback(&format!(
-                    "mirror {} failed ({last}); trying {}",
+                    "mirror {} failed ({}); trying {}",
                     host_of(&urls[prev]),
+                    last.why,
                     host_of(url)
                 ));
             }
             match get_stream_or_failure(client, url, &HeaderMap::new(), &policy) {
                 Ok(resp) => {
                     let total = resp.content_length();
-                    let etag = header_str(resp.headers(), ETAG);
-                    let resumes_left = policy.retries.max(1) * urls.len() as u32;
-                    return Ok(MirroredBody {
-                        client: client.clone(),
-                        urls,
-                        current: i,
-                        resp,
-                        etag,
-                        pos: 0,
-                        total,
-                        policy,
-                        resumes_left,
-                        started: Instant::now(),
-                        first_pos: 0,
-                    });
+                    return Ok(MirroredBody::new(client, urls, i, resp, 0, total, policy));
                 }
-                Err(f) => failures.push(f.why),
+                Err(f) => failures.push(f),
             }
         }
         let all = urls
             .iter()
             .zip(&failures)
-            .map(|(u, why)| format!("{u}: {why}"))
+            .map(|(u, f)| format!("{u}: {}", f.why))
             .collect::<Vec<_>>()
             .join("\n    ");
         Err(Error::new(
@@ -560,8 +550,24 @@ impl MirroredBody {
         )
         .with_advice(format!(
             "{}; or point GOV_MIRROR at reachable mirrors (comma-separated, tried in order), e.g. GOV_MIRROR=https://golang.google.cn/dl",
-            advice_for(&all)
+            advice_for_failures(&failures)
         )))
+    }
+
+    /// A download of one URL (no other mirror), resumable on it; the
+    /// failure keeps its HTTP status (a 404 is "not here").
+    pub fn open_one(
+        client: &Client,
+        url: &str,
+        policy: RetryPolicy,
+    ) -> std::result::Result<MirroredBody, Failure> {
+        let resp = get_stream_or_failure(client, url, &HeaderMap::new(), &policy)?;
+        Ok(MirroredBody::from_response(
+            client,
+            url.to_string(),
+            resp,
+            policy,
+        ))
     }
 
     /// A body of one URL whose response is already open (resumes on it).
@@ -572,19 +578,34 @@ impl MirroredBody {
         policy: RetryPolicy,
     ) -> MirroredBody {
         let total = resp.content_length();
+        MirroredBody::new(client, vec![url], 0, resp, 0, total, policy)
+    }
+
+    /// A body served by `urls[current]` from byte `start` on; it may resume
+    /// a few times on each mirror.
+    fn new(
+        client: &Client,
+        urls: Vec<String>,
+        current: usize,
+        resp: Response,
+        start: u64,
+        total: Option<u64>,
+        policy: RetryPolicy,
+    ) -> MirroredBody {
         let etag = header_str(resp.headers(), ETAG);
+        let resumes_left = policy.retries.max(1) * urls.len() as u32;
         MirroredBody {
             client: client.clone(),
-            urls: vec![url],
-            current: 0,
+            urls,
+            current,
             resp,
             etag,
-            pos: 0,
+            pos: start,
             total,
-            resumes_left: policy.retries.max(1),
             policy,
+            resumes_left,
             started: Instant::now(),
-            first_pos: 0,
+            first_pos: start,
         }
     }
 
@@ -608,61 +629,29 @@ impl MirroredBody {
         }
         let mut failures = Vec::new();
         for (i, url) in urls.iter().enumerate() {
-            let mut resp = match get_stream_or_failure(client, url, &headers, &policy) {
-                Ok(r) => r,
-                Err(f) => {
-                    failures.push(format!("{url}: {}", f.why));
-                    continue;
+            let continued = get_stream_or_failure(client, url, &headers, &policy)
+                .and_then(|resp| continue_at(resp, start));
+            match continued {
+                Ok((resp, total)) => {
+                    return Ok(MirroredBody::new(
+                        client, urls, i, resp, start, total, policy,
+                    ));
                 }
-            };
-            let total = match resp.status() {
-                StatusCode::PARTIAL_CONTENT => {
-                    let range = header_str(resp.headers(), CONTENT_RANGE);
-                    if range.as_deref().and_then(parse_content_range_start) != Some(start) {
-                        failures.push(format!("{url}: unexpected Content-Range"));
-                        continue;
-                    }
-                    range
-                        .as_deref()
-                        .and_then(parse_content_range_total)
-                        .or_else(|| resp.content_length().map(|n| n + start))
-                }
-                StatusCode::OK => {
-                    let skipped = std::io::copy(&mut (&mut resp).take(start), &mut std::io::sink())
-                        .unwrap_or(0);
-                    if skipped != start {
-                        failures.push(format!("{url}: short body while skipping"));
-                        continue;
-                    }
-                    resp.content_length()
-                }
-                other => {
-                    failures.push(format!("{url}: HTTP {other}"));
-                    continue;
-                }
-            };
-            let etag = header_str(resp.headers(), ETAG);
-            let resumes_left = policy.retries.max(1) * urls.len() as u32;
-            return Ok(MirroredBody {
-                client: client.clone(),
-                urls,
-                current: i,
-                resp,
-                etag,
-                pos: start,
-                total,
-                policy,
-                resumes_left,
-                started: Instant::now(),
-                first_pos: start,
-            });
+                Err(f) => failures.push((url, f)),
+            }
         }
-        let all = failures.join("\n    ");
+        let all: Vec<String> = failures
+            .iter()
+            .map(|(url, f)| format!("{url}: {}", f.why))
+            .collect();
         Err(Error::new(
             ErrorKind::Network,
-            format!("could not resume the download from any mirror:\n    {all}"),
+            format!(
+                "could not resume the download from any mirror:\n    {}",
+                all.join("\n    ")
+            ),
         )
-        .with_advice(advice_for(&all)))
+        .with_advice(advice_for_failures(failures.iter().map(|(_, f)| f))))
     }
 
     /// The URL currently serving bytes.
@@ -687,13 +676,13 @@ impl MirroredBody {
         }
         Err(std::io::Error::new(
             std::io::ErrorKind::TimedOut,
-            format!(
+            DeadlinePassed(format!(
                 "{}: only {received} bytes in {} s, slower than {} KiB/s after the {} s deadline (GOV_HTTP_DEADLINE)",
                 self.url(),
                 took.as_secs(),
                 MIN_BODY_RATE >> 10,
                 self.policy.deadline.as_secs()
-            ),
+            )),
         ))
     }
 
@@ -720,36 +709,14 @@ impl MirroredBody {
                 {
                     headers.insert(IF_RANGE, tag);
                 }
-                let resp = match attempt(&self.client, &self.urls[i], &headers, None) {
-                    Attempt::Done(r) => r,
-                    Attempt::Transient(w, _) | Attempt::Skip(w, _) => {
-                        last = format!("{}: {w}", self.urls[i]);
-                        continue;
-                    }
+                let continued = match attempt(&self.client, &self.urls[i], &headers, None) {
+                    Attempt::Done(r) => continue_at(r, self.pos),
+                    Attempt::Transient(f) | Attempt::Skip(f) => Err(f),
                 };
-                match resp.status() {
-                    StatusCode::PARTIAL_CONTENT => {
-                        let start = header_str(resp.headers(), CONTENT_RANGE)
-                            .and_then(|r| parse_content_range_start(&r));
-                        if start != Some(self.pos) {
-                            last = format!("{}: unexpected Content-Range", self.urls[i]);
-                            continue;
-                        }
-                        self.resp = resp;
-                    }
-                    StatusCode::OK => {
-                        // No range support: skip what we already have.
-                        let mut resp = resp;
-                        let skipped =
-                            std::io::copy(&mut (&mut resp).take(self.pos), &mut std::io::sink())?;
-                        if skipped != self.pos {
-                            last = format!("{}: short body while skipping", self.urls[i]);
-                            continue;
-                        }
-                        self.resp = resp;
-                    }
-                    other => {
-                        last = format!("{}: HTTP {other}", self.urls[i]);
+                match continued {
+                    Ok((resp, _)) => self.resp = resp,
+                    Err(f) => {
+                        last = format!("{}: {}", self.urls[i], f.why);
                         continue;
                     }
                 }
@@ -763,6 +730,55 @@ impl MirroredBody {
         )))
     }
 }
+
+/// The answer to `Range: bytes=<start>-` as the rest of a body: a 206
+/// whose Content-Range starts at `start`, or a 200 from a server without
+/// range support, whose first `start` bytes are skipped. Returns the
+/// response positioned at `start` and the whole file's size, if known.
+fn continue_at(
+    mut resp: Response,
+    start: u64,
+) -> std::result::Result<(Response, Option<u64>), Failure> {
+    match resp.status() {
+        StatusCode::PARTIAL_CONTENT => {
+            let range = header_str(resp.headers(), CONTENT_RANGE);
+            if range.as_deref().and_then(parse_content_range_start) != Some(start) {
+                return Err(Failure::other("unexpected Content-Range".into()));
+            }
+            let total = range
+                .as_deref()
+                .and_then(parse_content_range_total)
+                .or_else(|| resp.content_length().map(|n| n + start));
+            Ok((resp, total))
+        }
+        StatusCode::OK => {
+            let skipped =
+                std::io::copy(&mut (&mut resp).take(start), &mut std::io::sink()).unwrap_or(0);
+            if skipped != start {
+                return Err(Failure::other("short body while skipping".into()));
+            }
+            let total = resp.content_length();
+            Ok((resp, total))
+        }
+        other => Err(Failure {
+            kind: NetKind::Status(other.as_u16()),
+            why: format!("HTTP {other}"),
+            via_proxy: false,
+        }),
+    }
+}
+
+/// A body past its deadline; its message names the deadline already.
+#[derive(Debug)]
+struct DeadlinePassed(String);
+
+impl std::fmt::Display for DeadlinePassed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DeadlinePassed {}
 
 fn header_str(h: &HeaderMap, name: reqwest::header::HeaderName) -> Option<String> {
     h.get(name)

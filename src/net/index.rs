@@ -6,17 +6,14 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use reqwest::header::{
-    CACHE_CONTROL, ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
-};
+use reqwest::header::HeaderMap;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
-use crate::core::config::now_secs;
 use crate::core::error::{Error, ErrorKind, IoContext, Result};
-use crate::core::fsutil;
 use crate::core::layout::Layout;
 use crate::core::version::{GoVersion, VersionRequest};
+use crate::net::cache::{self, Validators};
+use crate::net::error::NetKind;
 use crate::net::http;
 
 pub use crate::core::registry::DEFAULT_INDEX_URL;
@@ -25,10 +22,6 @@ pub use crate::core::registry::DEFAULT_INDEX_URL;
 /// since 1.2, every platform) is a few MiB; a body far beyond that is not a
 /// release index, and reading it would only cost memory.
 pub const MAX_INDEX_BYTES: u64 = 32 * 1024 * 1024;
-
-/// However short a server's `Cache-Control: max-age`, a cached index is
-/// used this long, so a burst of gov commands costs one revalidation.
-const MIN_SERVER_TTL: u64 = 30;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Release {
@@ -83,47 +76,6 @@ pub struct Resolved {
     pub version: GoVersion,
     pub stable: bool,
     pub file: ReleaseFile,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct CacheMeta {
-    url: String,
-    etag: Option<String>,
-    last_modified: Option<String>,
-    /// Unix seconds of the last successful fetch or revalidation.
-    checked_at: u64,
-    /// The server's `Cache-Control: max-age` (0 for `no-cache`), which
-    /// shortens GOV_INDEX_TTL for this URL.
-    #[serde(default)]
-    max_age: Option<u64>,
-}
-
-impl CacheMeta {
-    /// How long this copy is used without asking the server: GOV_INDEX_TTL,
-    /// shortened to the server's max-age (but never below 30 s).
-    fn ttl(&self) -> Duration {
-        let ttl = ttl();
-        match self.max_age {
-            Some(n) => ttl.min(Duration::from_secs(n.max(MIN_SERVER_TTL))),
-            None => ttl,
-        }
-    }
-}
-
-/// `max-age=N` (or 0 for `no-cache` / `no-store`) from a Cache-Control
-/// header; `None` when the server says nothing about freshness.
-pub fn cache_max_age(headers: &HeaderMap) -> Option<u64> {
-    let value = headers.get(CACHE_CONTROL)?.to_str().ok()?;
-    let mut max_age = None;
-    for d in value.split(',').map(|d| d.trim().to_ascii_lowercase()) {
-        if d == "no-cache" || d == "no-store" {
-            return Some(0);
-        }
-        if let Some(n) = d.strip_prefix("max-age=") {
-            max_age = n.trim_matches('"').parse().ok().or(max_age);
-        }
-    }
-    max_age
 }
 
 /// Reads a whole index body, refusing one larger than [`MAX_INDEX_BYTES`]
@@ -187,22 +139,13 @@ pub fn fetch_full(client: &reqwest::blocking::Client, url: &str) -> Result<Vec<R
         }
         std::fs::read(&path).context(|| format!("reading the release index {}", path.display()))?
     } else {
-        let resp = http::get_with_retries(
+        let resp = http::get_or_failure(
             client,
             url,
             &HeaderMap::new(),
             &http::RetryPolicy::from_env(),
         )
-        .map_err(|why| {
-            Error::new(
-                ErrorKind::Network,
-                format!(
-                    "cannot fetch the release index from {}: {why}",
-                    http::host_of(url)
-                ),
-            )
-            .with_advice(http::advice_for(&why))
-        })?;
+        .map_err(|f| unreachable_index(url, &f).with_advice(f.advice()))?;
         read_body(resp, url)?
     };
     parse_releases(&bytes, url)
@@ -230,14 +173,13 @@ pub fn describe_age(age: Duration) -> String {
 }
 
 /// Cache file names are keyed by the index URL, so switching GOV_INDEX_URL
-/// never serves another index's releases.
+/// never serves another index's releases: the releases, and their
+/// validators beside them.
 fn cache_paths(layout: &Layout, url: &str) -> (PathBuf, PathBuf) {
-    let digest = Sha256::digest(url.as_bytes());
-    let key: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
     let dir = layout.index_cache_dir();
     (
-        dir.join(format!("{key}.json")),
-        dir.join(format!("{key}.meta.json")),
+        cache::path_for(&dir, url, ".json"),
+        cache::path_for(&dir, url, ".meta.json"),
     )
 }
 
@@ -266,29 +208,19 @@ pub fn parse_releases(bytes: &[u8], url: &str) -> Result<Vec<Release>> {
     })
 }
 
-fn read_cache(data: &Path, meta: &Path, url: &str) -> Option<(Vec<Release>, CacheMeta)> {
-    let meta: CacheMeta = serde_json::from_slice(&std::fs::read(meta).ok()?).ok()?;
-    if meta.url != crate::core::quote::redact_credentials(url) {
-        return None;
-    }
-    let releases = serde_json::from_slice(&std::fs::read(data).ok()?).ok()?;
-    Some((releases, meta))
+fn read_cache(data: &Path, meta: &Path, url: &str) -> Option<(Vec<Release>, Validators)> {
+    let meta: Validators = cache::read(meta).filter(|m: &Validators| m.is_of(url))?;
+    Some((cache::read(data)?, meta))
 }
 
 fn write_cache(
-    layout: &Layout,
     data: &Path,
     meta_path: &Path,
     releases: &[Release],
-    meta: &CacheMeta,
+    meta: &Validators,
 ) -> Result<()> {
-    fsutil::create_dir_all(&layout.index_cache_dir())?;
-    let body = serde_json::to_vec(releases)
-        .map_err(|e| Error::new(ErrorKind::Io, "cannot encode the index cache").with_source(e))?;
-    fsutil::write_atomic(data, &body)?;
-    let meta_body = serde_json::to_vec(meta)
-        .map_err(|e| Error::new(ErrorKind::Io, "cannot encode the index cache").with_source(e))?;
-    fsutil::write_atomic(meta_path, &meta_body)
+    cache::write(data, &releases, "the index cache")?;
+    cache::write(meta_path, meta, "the index cache")
 }
 
 /// How hard to try for a current index.
@@ -333,110 +265,84 @@ pub fn load_with(
 
     let (data_path, meta_path) = cache_paths(layout, &url);
     let cached = read_cache(&data_path, &meta_path, &url);
-    let now = now_secs();
-    if let Some((releases, meta)) = &cached {
-        let age = Duration::from_secs(now.saturating_sub(meta.checked_at));
-        if freshness == Freshness::Normal && age < meta.ttl() {
-            return Ok(Index::new(
-                releases.clone(),
-                IndexSource::Cache { age },
-                url,
-            ));
-        }
+    if let Some((releases, meta)) = &cached
+        && freshness == Freshness::Normal
+        && meta.is_fresh(ttl())
+    {
+        let source = IndexSource::Cache { age: meta.age() };
+        return Ok(Index::new(releases.clone(), source, url));
     }
-
-    let mut headers = HeaderMap::new();
-    if let Some((_, meta)) = &cached {
-        if let Some(tag) = meta.etag.as_deref().and_then(|t| t.parse().ok()) {
-            headers.insert(IF_NONE_MATCH, tag);
-        }
-        if let Some(lm) = meta.last_modified.as_deref().and_then(|t| t.parse().ok()) {
-            headers.insert(IF_MODIFIED_SINCE, lm);
-        }
-    }
-
-    let fetched = client().and_then(|c| {
-        http::get_with_retries(&c, &url, &headers, &http::RetryPolicy::from_env()).map_err(|why| {
-            Error::new(
-                ErrorKind::Network,
-                format!(
-                    "cannot fetch the release index from {}: {why}",
-                    http::host_of(&url)
-                ),
-            )
-        })
-    });
-
-    let fail = |err: Error, cached: Option<(Vec<Release>, CacheMeta)>| -> Result<Index> {
-        match cached {
-            Some((releases, meta)) => {
-                let age = Duration::from_secs(now.saturating_sub(meta.checked_at));
-                Ok(Index::new(
-                    releases,
-                    IndexSource::Stale {
-                        age,
-                        why: err.to_string(),
-                    },
-                    url.clone(),
-                ))
-            }
-            None => {
-                let advice = format!(
-                    "{}; or point GOV_INDEX_URL at a reachable copy \
-                     (e.g. https://golang.google.cn/dl/?mode=json&include=all); for an offline host use `gov install --file`",
-                    http::advice_for(err.message())
-                );
-                Err(err.with_advice(advice))
-            }
-        }
+    let headers = cached
+        .as_ref()
+        .map(|(_, meta)| meta.conditional_headers())
+        .unwrap_or_default();
+    let fetched = match client() {
+        Ok(c) => http::get_or_failure(&c, &url, &headers, &http::RetryPolicy::from_env())
+            .map_err(|f| (unreachable_index(&url, &f), f.advice())),
+        Err(e) => Err((e, NetKind::Other.advice(false))),
     };
-
     let resp = match fetched {
         Ok(r) => r,
-        Err(e) => return fail(e, cached),
+        Err((e, advice)) => return stale_or_fail(e, advice, cached, url),
     };
-
     if resp.status() == StatusCode::NOT_MODIFIED
         && let Some((releases, mut meta)) = cached
     {
-        meta.checked_at = now;
-        if let Some(n) = cache_max_age(resp.headers()) {
-            meta.max_age = Some(n);
-        }
+        meta.revalidated(resp.headers());
         // A failed timestamp update only costs a revalidation next time.
         if store {
-            let _ = write_cache(layout, &data_path, &meta_path, &releases, &meta);
+            let _ = write_cache(&data_path, &meta_path, &releases, &meta);
         }
         return Ok(Index::new(releases, IndexSource::Fresh, url));
     }
-    let etag = resp
-        .headers()
-        .get(ETAG)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let last_modified = resp
-        .headers()
-        .get(LAST_MODIFIED)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let max_age = cache_max_age(resp.headers());
+    let meta = Validators::of_response(&url, resp.headers());
     let body = match read_body(resp, &url) {
         Ok(b) => b,
-        Err(e) => return fail(e, cached),
+        Err(e) => return stale_or_fail(e, NetKind::Other.advice(false), cached, url),
     };
     let releases = slim(parse_releases(&body, &url)?);
-    let meta = CacheMeta {
-        // The cache is world-readable: a password in the URL stays out.
-        url: crate::core::quote::redact_credentials(&url).into_owned(),
-        etag,
-        last_modified,
-        checked_at: now,
-        max_age,
-    };
     if store {
-        write_cache(layout, &data_path, &meta_path, &releases, &meta)?;
+        write_cache(&data_path, &meta_path, &releases, &meta)?;
     }
     Ok(Index::new(releases, IndexSource::Fresh, url))
+}
+
+fn unreachable_index(url: &str, f: &http::Failure) -> Error {
+    Error::new(
+        ErrorKind::Network,
+        format!(
+            "cannot fetch the release index from {}: {}",
+            http::host_of(url),
+            f.why
+        ),
+    )
+}
+
+/// The network failed: the cached copy however old, saying so, else the
+/// error with what to do (`advice` for the failure itself).
+fn stale_or_fail(
+    err: Error,
+    advice: &str,
+    cached: Option<(Vec<Release>, Validators)>,
+    url: String,
+) -> Result<Index> {
+    match cached {
+        Some((releases, meta)) => {
+            let source = IndexSource::Stale {
+                age: meta.age(),
+                why: err.to_string(),
+            };
+            Ok(Index::new(releases, source, url))
+        }
+        None => {
+            let advice = format!(
+                "{}; or point GOV_INDEX_URL at a reachable copy \
+                 (e.g. https://golang.google.cn/dl/?mode=json&include=all); for an offline host use `gov install --file`",
+                advice
+            );
+            Err(err.with_advice(advice))
+        }
+    }
 }
 
 /// The cache files of the current GOV_INDEX_URL (data, meta): what
@@ -458,8 +364,8 @@ pub fn load_cached_only(layout: &Layout) -> Option<Index> {
     }
     let (data_path, meta_path) = cache_paths(layout, &url);
     let (releases, meta) = read_cache(&data_path, &meta_path, &url)?;
-    let age = Duration::from_secs(now_secs().saturating_sub(meta.checked_at));
-    Some(Index::new(releases, IndexSource::Cache { age }, url))
+    let source = IndexSource::Cache { age: meta.age() };
+    Some(Index::new(releases, source, url))
 }
 
 impl Index {
@@ -701,36 +607,6 @@ mod tests {
             i.supported_families(),
             vec![("1".into(), "22".into()), ("1".into(), "21".into())]
         );
-    }
-
-    #[test]
-    fn server_max_age_shortens_the_ttl_but_not_below_the_floor() {
-        let headers = |v: &str| {
-            let mut h = HeaderMap::new();
-            h.insert(CACHE_CONTROL, v.parse().unwrap_or_else(|e| panic!("{e}")));
-            h
-        };
-        assert_eq!(
-            cache_max_age(&headers("public, max-age=60, must-revalidate")),
-            Some(60)
-        );
-        assert_eq!(cache_max_age(&headers("no-cache")), Some(0));
-        assert_eq!(cache_max_age(&headers("private, max-age=\"90\"")), Some(90));
-        assert_eq!(cache_max_age(&headers("public")), None);
-        assert_eq!(cache_max_age(&HeaderMap::new()), None);
-        let meta = |max_age| CacheMeta {
-            url: String::new(),
-            etag: None,
-            last_modified: None,
-            checked_at: 0,
-            max_age,
-        };
-        if std::env::var_os("GOV_INDEX_TTL").is_none() {
-            assert_eq!(meta(None).ttl(), Duration::from_secs(3600));
-            assert_eq!(meta(Some(60)).ttl(), Duration::from_secs(60));
-            assert_eq!(meta(Some(0)).ttl(), Duration::from_secs(MIN_SERVER_TTL));
-            assert_eq!(meta(Some(86_400)).ttl(), Duration::from_secs(3600));
-        }
     }
 
     #[test]
