@@ -3,7 +3,7 @@
 //! `--unset`, `cache clean`, multi-uninstall, aliases, `v`-prefixed
 //! versions, preset suggestions and list-remote's exit status.
 
-mod support;
+use crate::support;
 
 use support::{Sandbox, list_dir, run_program};
 

@@ -2,7 +2,7 @@
 //! of copying GOROOT, PATH and proxy values, re-running adds nothing, and
 //! `--unset` undoes it. Doctor recognises gov's own trees on PATH.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::Output;

@@ -2,7 +2,8 @@
 //! HTTP server ([`server`]) and builders for Go release archives and the
 //! go.dev release index ([`archive`]).
 //!
-//! Use from a test file with `mod support;`. Each test binary uses only a
+//! Declared once in tests/it/main.rs; a test module uses it with
+//! `use crate::support;`. Each module uses only a
 //! subset, hence the allows below.
 #![allow(dead_code, unused_imports)]
 

@@ -2,7 +2,7 @@
 //! state (what changed vs what was already so), `--dry-run` writing nothing,
 //! failures as JSON with the error's kind and exit code, and `gov info`.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::Path;

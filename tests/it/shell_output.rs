@@ -2,7 +2,7 @@
 //! that are legal but hostile to quoting: every shell reads back exactly
 //! the value, nothing runs, and paths with control characters are refused.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

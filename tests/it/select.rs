@@ -1,7 +1,7 @@
 //! Version selection through the entry points in GOV_BIN_DIR, driven by
 //! real shells, with tiny generated toolchains.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

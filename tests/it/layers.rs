@@ -9,7 +9,7 @@
 //! (GOV_SYSTEM_HOME, GOV_SYSTEM_BIN_DIR: the host's /usr/local is never
 //! touched) and the accounts' homes.
 
-mod support;
+use crate::support;
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};

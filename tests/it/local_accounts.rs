@@ -4,7 +4,7 @@
 //! owns or can write (doctor reports it for every account). Real accounts
 //! (useradd + setpriv); needs root, as CI runs.
 
-mod support;
+use crate::support;
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! Black-box tests of `gov install` and friends against a loopback mirror
 //! serving generated tiny toolchains and a go.dev-format index.
 
-mod support;
+use crate::support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;

@@ -3,7 +3,7 @@
 //! trusted through SSL_CERT_FILE, checksum databases signed by a test key
 //! (and a tampered one), plus local misconfigurations.
 
-mod support;
+use crate::support;
 
 use std::net::TcpListener;
 use std::path::PathBuf;

@@ -8,7 +8,7 @@
 //! ansible-core comes from PyPI through `scripts/test --deps`; a missing
 //! `ansible-playbook` or `ansible-test` fails these tests and says so.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

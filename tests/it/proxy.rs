@@ -2,7 +2,7 @@
 //! starts, persistence for login shells and systemd, and gov's own
 //! downloads through HTTP proxies, corporate CAs and ~/.netrc.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -5,7 +5,7 @@
 //! from target/go-fixtures) goes all the way to a host that bootstraps with
 //! `curl <mirror>/install.sh | sh`; small stand-in releases do the rest.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::io::Write;

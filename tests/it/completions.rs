@@ -7,7 +7,7 @@
 //! bash, zsh and fish must be installed (`.ci/run` installs zsh and fish);
 //! a missing shell fails these tests rather than skipping them.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -3,7 +3,7 @@
 //! byte-order marks, invalid UTF-8, terminal escapes, and files planted in
 //! world-writable folders. Driven through the real `go` entry point.
 
-mod support;
+use crate::support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! judged the way a real Go 1.22 judges it (a differential test against
 //! the toolchain fixture), and raw values with control characters.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -4,7 +4,7 @@
 //! leave the tree, escaping links and hostile VERSION files in `gov import`, and `gov uninstall`'s
 //! rules.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -3,7 +3,7 @@
 //! words instead of resolver debug text, a mirror's 404 as a path problem,
 //! and one line when a mirror falls back to the next.
 
-mod support;
+use crate::support;
 
 use support::{Sandbox, TestServer, toolchain_archive};
 

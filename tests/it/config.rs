@@ -1,6 +1,6 @@
 //! `gov config`: gov's own settings per layer, below the environment.
 
-mod support;
+use crate::support;
 
 use support::Sandbox;
 

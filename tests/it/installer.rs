@@ -22,7 +22,7 @@
 //! set to scripts/test-release-keys' `current` and `next.pub`, as .ci/run
 //! does).
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};

@@ -3,7 +3,7 @@
 //! packed as cmd/distpack packs it. The fixture itself is checked by real
 //! Go: go1.21.13 switching to go1.22.10 through it must work.
 
-mod support;
+use crate::support;
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! entry points although zsh logins skip ~/.profile and fish reads no
 //! profile at all, and the hint names the user's own shell.
 
-mod support;
+use crate::support;
 
 use std::process::Command;
 

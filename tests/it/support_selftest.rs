@@ -1,6 +1,6 @@
 //! Tests of the shared test helpers in tests/support.
 
-mod support;
+use crate::support;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};

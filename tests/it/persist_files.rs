@@ -3,7 +3,7 @@
 //! managers), keeps mode and owner, gives back the exact bytes on
 //! `--remove`, and never drops lines when its end marker is missing.
 
-mod support;
+use crate::support;
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! under target/) installed through gov from a loopback mirror, then used to
 //! build a module through the env shims.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

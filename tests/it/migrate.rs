@@ -2,7 +2,7 @@
 //! folders, goenv's `system`, and the `go` entries of `.tool-versions` and
 //! mise.toml, with hostile versions of each file.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

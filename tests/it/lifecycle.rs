@@ -3,7 +3,7 @@
 //! older patches (small stand-in toolchains that report their version),
 //! plus one upgrade to a real Go release.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
