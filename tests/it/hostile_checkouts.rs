@@ -179,6 +179,7 @@ fn encodings_bom_invalid_utf8_and_escapes() {
     );
 }
 
+#[cfg(feature = "tier-accounts")]
 #[test]
 fn files_planted_in_world_writable_folders_are_ignored() {
     let (sb, work) = world();
@@ -224,6 +225,7 @@ fn files_planted_in_world_writable_folders_are_ignored() {
 /// link judged by where the link itself lies) and whatever it would do
 /// (steer the version, break every `go` below it, or displace the
 /// checkout's own go.mod with a planted go.work).
+#[cfg(feature = "tier-accounts")]
 #[test]
 fn planted_entries_of_any_kind_are_absent() {
     let (sb, work) = world();

@@ -185,6 +185,15 @@ impl World {
             ("GOV_MIRROR", self.sb.mirror()),
             ("GOV_HTTP_BACKOFF_MS", "5".to_string()),
             ("NO_PROXY", "*".to_string()),
+            // Root's system layer is /usr/local by default: never the host's.
+            (
+                "GOV_SYSTEM_HOME",
+                self.sb.system_home().display().to_string(),
+            ),
+            (
+                "GOV_SYSTEM_BIN_DIR",
+                self.sb.system_bin().display().to_string(),
+            ),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -300,16 +309,18 @@ fn can_unshare() -> bool {
 /// /usr/local/gov) are used for real. Without namespaces, GOV_BIN_DIR and
 /// GOV_HOME point into the sandbox instead.
 fn as_root(shell: &str) {
-    if !is_root() {
-        eprintln!("skipped: the root install test needs root");
-        return;
-    }
+    assert!(
+        is_root(),
+        "the root install test needs root (tier-accounts)"
+    );
     let w = World::new();
     let usr_local = w.dir("usr-local");
     let mut env = w.env();
     env.push(("HOME".into(), w.dir("root-home").display().to_string()));
     env.push(("TMPDIR".into(), w.dir("tmp").display().to_string()));
     let (wrap, bin, script) = if can_unshare() {
+        // The real root defaults, inside the namespace's /usr/local.
+        env.retain(|(k, _)| !k.starts_with("GOV_SYSTEM_"));
         let prefix = format!(
             "mount --bind '{}' /usr/local || exit 99\n",
             usr_local.display()
@@ -327,6 +338,12 @@ fn as_root(shell: &str) {
             "GOV_HOME".into(),
             usr_local.join("gov").display().to_string(),
         ));
+        // Root's system layer defaults to /usr/local too: keep it here.
+        env.push((
+            "GOV_SYSTEM_HOME".into(),
+            usr_local.join("gov").display().to_string(),
+        ));
+        env.push(("GOV_SYSTEM_BIN_DIR".into(), bin.clone()));
         (
             vec![],
             bin.clone(),
@@ -444,12 +461,13 @@ fn as_user(shell: &str, persist: bool) {
 /// where gov itself puts root's entry points, and /usr/local/bin stays
 /// untouched. Needs a mount namespace so a wrong default cannot reach the
 /// host's /usr/local.
+#[cfg(all(feature = "tier-release", feature = "tier-accounts"))]
 #[test]
 fn root_honours_gov_system_bin_dir() {
-    if !can_unshare() {
-        eprintln!("skipped: needs root and mount namespaces");
-        return;
-    }
+    assert!(
+        can_unshare(),
+        "needs root and mount namespaces (unshare -m), so a wrong default cannot reach the host's /usr/local"
+    );
     let w = World::new();
     let usr_local = w.dir("usr-local");
     let sysbin = w.dir("sys-bin").display().to_string();
@@ -475,31 +493,37 @@ fn root_honours_gov_system_bin_dir() {
     );
 }
 
+#[cfg(all(feature = "tier-release", feature = "tier-accounts"))]
 #[test]
 fn dash_as_root() {
     as_root("dash");
 }
 
+#[cfg(all(feature = "tier-release", feature = "tier-accounts"))]
 #[test]
 fn busybox_sh_as_root() {
     as_root("busybox sh");
 }
 
+#[cfg(all(feature = "tier-release", feature = "tier-accounts"))]
 #[test]
 fn bash_as_root() {
     as_root("bash");
 }
 
+#[cfg(feature = "tier-release")]
 #[test]
 fn dash_as_user() {
     as_user("dash", false);
 }
 
+#[cfg(feature = "tier-release")]
 #[test]
 fn busybox_sh_as_user() {
     as_user("busybox sh", false);
 }
 
+#[cfg(feature = "tier-release")]
 #[test]
 fn bash_as_user_with_persist() {
     as_user("bash", true);
@@ -564,6 +588,7 @@ echo "global=$("$BIN/gov" global)"
     (run_sh(&[], &script, &env), bin)
 }
 
+#[cfg(feature = "tier-release")]
 #[test]
 fn only_wget() {
     let w = World::new();
@@ -590,6 +615,7 @@ fn only_wget() {
     );
 }
 
+#[cfg(feature = "tier-release")]
 #[test]
 fn openssl_when_there_is_no_sha256sum() {
     let w = World::new();
@@ -602,6 +628,7 @@ fn openssl_when_there_is_no_sha256sum() {
 
 /// Without ssh-keygen the signature cannot be checked: refused before any
 /// download, unless --no-signature, which installs and says what is lost.
+#[cfg(feature = "tier-release")]
 #[test]
 fn without_ssh_keygen_only_no_signature_installs() {
     let w = World::new();
@@ -654,6 +681,7 @@ fn without_ssh_keygen_only_no_signature_installs() {
     );
 }
 
+#[cfg(feature = "tier-release")]
 #[test]
 fn no_sha256_tool_installs_nothing() {
     let w = World::new();
@@ -685,6 +713,7 @@ fn simple_env(w: &World) -> (Vec<(String, String)>, PathBuf, PathBuf) {
 const CURL_PIPE: &str =
     r#"curl -fsSL "$GOV_RELEASE_BASE/install.sh" | dash -s -- --yes --go 1.22.5 --proxy cn"#;
 
+#[cfg(feature = "tier-release")]
 #[test]
 fn tampered_artifact_is_refused_before_anything_is_installed() {
     let w = World::new();
@@ -725,6 +754,7 @@ fn tampered_artifact_is_refused_before_anything_is_installed() {
     assert_eq!(list_dir(&bin), vec!["go", "go1.22.5", "gofmt", "gov"]);
 }
 
+#[cfg(feature = "tier-release")]
 #[test]
 fn a_bad_sha256_file_or_a_missing_artifact_installs_nothing() {
     let w = World::new();
@@ -766,6 +796,7 @@ fn a_bad_sha256_file_or_a_missing_artifact_installs_nothing() {
 
 /// The script is one function called on its last line: any prefix of it
 /// does nothing at all.
+#[cfg(feature = "tier-release")]
 #[test]
 fn a_truncated_script_runs_nothing() {
     let w = World::new();
@@ -820,6 +851,7 @@ fn installer(w: &World, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
     run_program(&mut cmd)
 }
 
+#[cfg(feature = "tier-release")]
 #[test]
 fn help_and_usage_errors() {
     let w = World::new();
@@ -865,6 +897,7 @@ fn help_and_usage_errors() {
     assert_eq!(w.sb.server.hits("/dl/index.json"), 0);
 }
 
+#[cfg(feature = "tier-release")]
 #[test]
 fn release_base_must_be_https_unless_loopback() {
     let w = World::new();
@@ -892,6 +925,7 @@ fn release_base_must_be_https_unless_loopback() {
     }
 }
 
+#[cfg(feature = "tier-release")]
 #[test]
 fn unsupported_systems_are_named() {
     let w = World::new();
@@ -922,6 +956,7 @@ fn unsupported_systems_are_named() {
 
 /// Without --yes and without a terminal (a piped run in CI), the installer
 /// does not wait for an answer.
+#[cfg(feature = "tier-release")]
 #[test]
 fn no_terminal_never_prompts() {
     let w = World::new();
@@ -935,6 +970,7 @@ fn no_terminal_never_prompts() {
 }
 
 /// On a terminal without --yes it asks, and "n" changes nothing.
+#[cfg(feature = "tier-release")]
 #[test]
 fn a_terminal_is_asked() {
     let w = World::new();
@@ -1008,6 +1044,7 @@ fn fingerprint(pub_file: &Path) -> String {
 /// whoever controls the release host: only the signature stands in the way.
 /// Then every kind of bad `.sig`. Neither install.sh nor self-update
 /// installs anything, and both name the file and the key they expected.
+#[cfg(feature = "tier-release")]
 #[test]
 fn a_tampered_release_or_a_bad_signature_is_refused() {
     let w = World::new();
@@ -1083,6 +1120,7 @@ fn a_tampered_release_or_a_bad_signature_is_refused() {
 /// A release signed by the next key (release-keys' second line; here the
 /// throwaway `next` that dist/ was told to trust) installs and updates:
 /// rotating the signing key does not strand installed copies.
+#[cfg(feature = "tier-release")]
 #[test]
 fn a_release_signed_by_the_next_key_is_accepted() {
     let w = World::new();
@@ -1135,6 +1173,7 @@ fn self_update(w: &World, gov: &Path, args: &[&str]) -> Output {
     run_program(&mut cmd)
 }
 
+#[cfg(feature = "tier-release")]
 #[test]
 fn self_update_replaces_gov_atomically_and_verified() {
     let w = World::new();
@@ -1170,6 +1209,7 @@ fn self_update_replaces_gov_atomically_and_verified() {
     );
 }
 
+#[cfg(feature = "tier-release")]
 #[test]
 fn self_update_refuses_a_tampered_release() {
     let w = World::new();
@@ -1208,6 +1248,7 @@ fn self_update_refuses_a_tampered_release() {
 // ---------------------------------------------------------------------------
 // The artifacts themselves.
 
+#[cfg(feature = "tier-release")]
 #[test]
 fn dist_holds_what_a_release_needs() {
     let d = dist();
@@ -1390,6 +1431,7 @@ fn shell_scripts_are_shellcheck_clean() {
 /// wget's --https-only does not cover redirects: each hop is checked by
 /// install.sh itself. A hop that stays within the policy (loopback here)
 /// is followed; one to plain http elsewhere is refused.
+#[cfg(feature = "tier-release")]
 #[test]
 fn wget_redirect_hops_are_held_to_the_policy() {
     let w = World::new();
@@ -1461,6 +1503,7 @@ fn repo_installer(shell: &str, base: &str, bin: &Path, args: &[&str]) -> Output 
     run_program(&mut cmd)
 }
 
+#[cfg(feature = "tier-release")]
 #[test]
 fn an_older_release_replaces_gov_only_when_asked() {
     let sb = Sandbox::new();

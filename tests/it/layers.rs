@@ -888,6 +888,7 @@ fn real_mirror() -> PathBuf {
 /// A real Go, installed by root, run by a teammate and by a homeless
 /// service account: its own `go version` and `go env` see the system
 /// layer's settings, and the service account still writes nothing.
+#[cfg(feature = "tier-toolchains")]
 #[test]
 fn a_real_go_from_the_system_layer_for_other_accounts() {
     let mirror = real_mirror();

@@ -875,6 +875,7 @@ fn fixture_mirror() -> PathBuf {
     root.join("target/go-fixtures/mirror")
 }
 
+#[cfg(feature = "tier-toolchains")]
 #[test]
 fn upgrade_installs_a_real_release_and_go_follows_the_global() {
     let mirror = fixture_mirror();

@@ -320,6 +320,7 @@ fn gov_artifact() -> String {
 // ---------------------------------------------------------------------------
 // The whole path: upstream -> sync -> nginx -> hosts.
 
+#[cfg(all(feature = "tier-nginx", feature = "tier-toolchains"))]
 #[test]
 fn a_fleet_bootstraps_and_installs_from_the_mirror_through_nginx() {
     let w = World::new();
@@ -529,6 +530,7 @@ echo "other=$("$bin/gov" exec 1.21.13 -- go version)"
 // ---------------------------------------------------------------------------
 // nginx's headers, and gov's revalidation against them.
 
+#[cfg(feature = "tier-nginx")]
 #[test]
 fn nginx_serves_the_mirror_with_the_documented_cache_policy() {
     let w = World::new();
@@ -643,6 +645,7 @@ fn nginx_serves_the_mirror_with_the_documented_cache_policy() {
 // ---------------------------------------------------------------------------
 // Tampering, verify, and the client's refusal.
 
+#[cfg(feature = "tier-nginx")]
 #[test]
 fn a_tampered_archive_is_named_by_verify_refused_by_hosts_and_repaired_by_sync() {
     let w = World::new();

@@ -96,6 +96,7 @@ fn mode(p: &Path) -> u32 {
         & 0o7777
 }
 
+#[cfg(feature = "tier-toolchains")]
 #[test]
 fn proxy_install_then_go_version_build_and_vet() {
     let fx = fixture();
@@ -179,6 +180,7 @@ fn proxy_install_then_go_version_build_and_vet() {
 
 /// Every forged or missing answer is refused: exit 1, nothing installed,
 /// nothing left in tmp/; answers refused at lookup cost no download.
+#[cfg(feature = "tier-toolchains")]
 #[test]
 fn forged_answers_are_refused() {
     let fx = fixture();
@@ -254,6 +256,7 @@ fn forged_answers_are_refused() {
 
 /// Seen tree A, then a bigger tree B inconsistent with it: a security
 /// error naming both heads; the installed tree and the stored head stay.
+#[cfg(feature = "tier-toolchains")]
 #[test]
 fn a_forked_log_is_a_security_error() {
     let fx = fixture();
@@ -296,6 +299,7 @@ fn a_forked_log_is_a_security_error() {
 
 /// GOSUMDB=off refuses, from the environment or from `go env -w`;
 /// GONOSUMDB and GOPRIVATE never skip verification.
+#[cfg(feature = "tier-toolchains")]
 #[test]
 fn verification_cannot_be_turned_off() {
     let fx = fixture();
@@ -345,6 +349,7 @@ fn verification_cannot_be_turned_off() {
 
 /// auto (the default): the release index refuses connections, so the proxy
 /// is used, and gov says so; GOV_SOURCE=release does not fall back.
+#[cfg(feature = "tier-toolchains")]
 #[test]
 fn auto_falls_back_when_release_downloads_are_unreachable() {
     let fx = fixture();
@@ -381,6 +386,7 @@ fn auto_falls_back_when_release_downloads_are_unreachable() {
 
 /// A checksum mismatch on the release path is an attack or corruption:
 /// auto stops there and never asks the proxy.
+#[cfg(feature = "tier-toolchains")]
 #[test]
 fn auto_does_not_fall_back_on_a_checksum_mismatch() {
     let fx = fixture();
@@ -402,6 +408,7 @@ fn auto_does_not_fall_back_on_a_checksum_mismatch() {
 
 /// `@v/list` in Go's version order, other architectures dropped; GOPROXY's
 /// `,` falls through on 404 only, `|` on any error; `off` refuses.
+#[cfg(feature = "tier-toolchains")]
 #[test]
 fn list_remote_from_the_proxy() {
     let fx = fixture();
@@ -483,6 +490,7 @@ fn list_remote_from_the_proxy() {
 
 /// The fixture is what real Go accepts: go1.21.13 (installed by gov from
 /// the release tarball) switches to go1.22.10 through it.
+#[cfg(feature = "tier-toolchains")]
 #[test]
 fn real_go_switches_toolchains_through_the_fixture() {
     let fx = fixture();
@@ -546,6 +554,7 @@ fn by_id<'a>(checks: &'a [serde_json::Value], id: &str) -> &'a serde_json::Value
 
 /// doctor's toolchains section: release, proxy only, or neither, and how
 /// the checksum database is reached.
+#[cfg(feature = "tier-toolchains")]
 #[test]
 fn doctor_says_where_toolchains_can_come_from() {
     let fx = fixture();
@@ -633,6 +642,7 @@ fn doctor_says_where_toolchains_can_come_from() {
 /// Google: module settings in gov's profile and, recorded as the preset's
 /// implied default (GOV_PRESET=cn), toolchains from the proxy without
 /// trying release downloads, as long as nothing else was chosen.
+#[cfg(feature = "tier-toolchains")]
 #[test]
 fn the_china_preset_sends_toolchains_through_the_proxy() {
     let fx = fixture();
@@ -678,6 +688,7 @@ fn the_china_preset_sends_toolchains_through_the_proxy() {
 /// wherever it is set; GOV_SOURCE set by a user beats both. A config file
 /// that an older `gov proxy use cn` left (GOV_SOURCE=proxy, no marker)
 /// counts as the preset's, and the next `gov proxy use` rewrites it.
+#[cfg(feature = "tier-toolchains")]
 #[test]
 fn an_explicit_release_source_beats_the_presets_default() {
     let fx = fixture();
@@ -767,6 +778,7 @@ fn an_explicit_release_source_beats_the_presets_default() {
 /// against the proxy's `@v/list`, auto previews the proxy when release
 /// downloads are unreachable, GOSUMDB=off is refused as it is for the
 /// install, and nothing is downloaded or written.
+#[cfg(feature = "tier-toolchains")]
 #[test]
 fn dry_run_previews_the_proxy_source() {
     let fx = fixture();
@@ -835,6 +847,7 @@ fn dry_run_previews_the_proxy_source() {
 /// the umask: nothing group- or world-writable under `umask 000` (another
 /// account could swap the `go` root runs), and everything readable by every
 /// account under `umask 077` (a system layer is shared).
+#[cfg(feature = "tier-toolchains")]
 #[test]
 fn proxy_installs_ignore_the_umask() {
     use std::os::unix::process::CommandExt;
@@ -942,6 +955,7 @@ fn a_zip_of_deep_names_is_refused_cheaply() {
 
 /// A checksum database that trickles its answer a byte at a time held a
 /// proxy install (and its version lock) forever: the deadline ends it.
+#[cfg(feature = "tier-toolchains")]
 #[test]
 fn a_trickling_checksum_database_meets_the_deadline() {
     let fx = fixture();
@@ -972,6 +986,7 @@ fn a_trickling_checksum_database_meets_the_deadline() {
 /// tampered zip's h1 seems proven (CVE-2026-56865: Go's clients before
 /// go1.25.13/go1.26.6 install that zip). gov refuses before the download
 /// and caches no forged tile.
+#[cfg(feature = "tier-toolchains")]
 #[test]
 fn two_forged_tiles_over_a_tall_log_are_refused() {
     let fx = Fixture::start(DB, SEED, vec![go1_22_10().clone()], 70_000);
@@ -1010,6 +1025,7 @@ fn two_forged_tiles_over_a_tall_log_are_refused() {
 /// A mirror may lag: an older tree head that is a prefix of the stored one
 /// is accepted and the stored head kept; an older head of a forked log is
 /// a security error, and nothing changes.
+#[cfg(feature = "tier-toolchains")]
 #[test]
 fn an_older_tree_head_must_be_a_prefix_of_the_stored_one() {
     let fx = fixture();

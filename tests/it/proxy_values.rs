@@ -53,6 +53,7 @@ fn go_accepts(go: &Path, work: &Path, value: &str) -> bool {
     out.status.success()
 }
 
+#[cfg(feature = "tier-toolchains")]
 #[test]
 fn goflags_are_judged_as_real_go_judges_them() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

@@ -46,6 +46,10 @@ impl Sandbox {
     pub fn system_home(&self) -> PathBuf {
         self.dir.path().join("system")
     }
+    /// The sandbox's system entry points (GOV_SYSTEM_BIN_DIR).
+    pub fn system_bin(&self) -> PathBuf {
+        self.dir.path().join("sysbin")
+    }
     pub fn bin(&self) -> PathBuf {
         self.dir.path().join("bin")
     }
@@ -129,7 +133,7 @@ impl Sandbox {
             .env("GOV_BIN_DIR", self.bin())
             // Never the host's /usr/local/gov: tests run as root in CI.
             .env("GOV_SYSTEM_HOME", self.system_home())
-            .env("GOV_SYSTEM_BIN_DIR", self.dir.path().join("sysbin"))
+            .env("GOV_SYSTEM_BIN_DIR", self.system_bin())
             .env("GOV_INDEX_URL", self.index_url())
             .env("GOV_MIRROR", self.mirror())
             // Release sources only unless a test asks for auto or proxy: a
