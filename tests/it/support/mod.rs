@@ -15,6 +15,7 @@ pub mod nginx;
 pub mod sandbox;
 pub mod server;
 pub mod slow;
+pub mod snapshot;
 pub mod sumdb;
 pub mod tls;
 pub mod vulndb;

@@ -1,0 +1,46 @@
+//! What users read is checked against snapshots (insta) kept in
+//! tests/it/snapshots/. The parts that differ from run to run are replaced
+//! first: temporary directories, loopback ports, durations.
+//!
+//! ```ignore
+//! let _redactions = support::snapshot::redactions();
+//! insta::assert_snapshot!(stderr);
+//! ```
+
+/// insta settings with the run-to-run parts replaced, active until the
+/// returned guard is dropped (on this thread).
+pub fn redactions() -> insta::internals::SettingsBindDropGuard {
+    redactions_naming(&[])
+}
+
+/// [`redactions`], with each `(text, name)` replaced by its name first: for
+/// a message whose point is which of several servers it names.
+pub fn redactions_naming(named: &[(&str, &str)]) -> insta::internals::SettingsBindDropGuard {
+    let mut s = insta::Settings::clone_current();
+    for (text, name) in named {
+        s.add_filter(&escape(text), *name);
+    }
+    // Sandboxes (tempfile's names: a prefix and six random characters).
+    s.add_filter(
+        r"/(?:var/)?tmp/[A-Za-z._-]*?[.-]?tmp[A-Za-z0-9]{6}",
+        "[TMP]",
+    );
+    s.add_filter(r"/(?:var/)?tmp/gov-[a-z-]+[A-Za-z0-9]{6}", "[TMP]");
+    // Loopback servers and refused ports.
+    s.add_filter(r"(127\.0\.0\.1|localhost|\[::1\]):\d{2,5}", "$1:[PORT]");
+    // Elapsed times in messages ("after 1.2 s", "3ms").
+    s.add_filter(r"\b\d+(?:\.\d+)? ?(?:ms|s)\b", "[DURATION]");
+    s.bind_to_scope()
+}
+
+/// `text` as a regular expression that matches exactly it.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
