@@ -40,25 +40,9 @@ fn describe(out: &Output) -> String {
     )
 }
 
-/// An Ansible program on PATH or beside python3's scripts (where pip puts
-/// them), or a loud failure naming the fix.
+/// An Ansible program from the tests' Python environment (or PATH).
 fn tool(name: &str) -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let scripts = Command::new("python3")
-        .args([
-            "-c",
-            "import sysconfig; print(sysconfig.get_path('scripts'))",
-        ])
-        .output()
-        .map(|o| PathBuf::from(text(&o.stdout).trim()))
-        .ok();
-    std::env::split_paths(&path)
-        .chain(scripts)
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!("{name} is not on PATH: the Ansible tests need ansible-core (scripts/test --deps installs it)")
-        })
+    support::venv::tool(name)
 }
 
 /// The collection in the layout Ansible requires,
@@ -85,7 +69,7 @@ fn collection(root: &Path) -> PathBuf {
 fn ansible_cmd(program: &str, root: &Path) -> Command {
     let mut c = Command::new(tool(program));
     c.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("PATH", support::venv::path())
         .env("HOME", std::env::var_os("HOME").unwrap_or_default())
         .env("LANG", "C.UTF-8")
         .env("ANSIBLE_COLLECTIONS_PATH", root)
@@ -196,7 +180,8 @@ fn ansible_test_sanity_passes() {
     let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let coll = collection(root.path());
     let python = run_program(
-        Command::new("python3").args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"]),
+        Command::new(tool("python3"))
+            .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"]),
     );
     let python = text(&python.stdout).trim().to_string();
     let mut c = ansible_cmd("ansible-test", root.path());
@@ -300,6 +285,7 @@ impl Fleet {
                 .env("GOV_HOME", self.home(host))
                 .env("GOV_BIN_DIR", self.bin(host))
                 .env("GOV_SYSTEM_HOME", self.host_dir(host).join("system"))
+                .env("GOV_SYSTEM_BIN_DIR", self.host_dir(host).join("system-bin"))
                 .args(["info", "--json"]),
         );
         assert!(out.status.success(), "{}", describe(&out));
@@ -317,6 +303,7 @@ const FLEET: &str = r#"
     GOV_HOME: "{{ gov_home }}"
     GOV_BIN_DIR: "{{ gov_bin_dir }}"
     GOV_SYSTEM_HOME: "{{ gov_home }}/../system"
+    GOV_SYSTEM_BIN_DIR: "{{ gov_home }}/../system-bin"
     GOV_INDEX_URL: "{{ index_url }}"
     GOV_MIRROR: "{{ mirror }}"
     GOV_HTTP_BACKOFF_MS: "5"
@@ -541,6 +528,7 @@ gov_environment:
   GOV_INDEX_URL: "{{ index_url }}"
   GOV_MIRROR: "{{ mirror }}"
   GOV_SYSTEM_HOME: "{{ gov_home }}/../system"
+  GOV_SYSTEM_BIN_DIR: "{{ gov_home }}/../system-bin"
   GOV_HTTP_BACKOFF_MS: "5"
 gov_versions: ["1.22.10"]
 gov_global: "1.22"
@@ -557,6 +545,8 @@ const ROLE: &str = r#"
     - role: gov.toolchain.gov
 "#;
 
+// The role installs scripts/dist's gov and a real Go.
+#[cfg(all(feature = "tier-release", feature = "tier-toolchains"))]
 #[test]
 fn role_bootstraps_gov_from_a_release_folder_verified_then_rolls_out_a_real_go() {
     let f = Fleet::new();
@@ -674,6 +664,7 @@ fn role_bootstraps_gov_from_a_release_folder_verified_then_rolls_out_a_real_go()
                 .env("GOV_HOME", f.home("app1"))
                 .env("GOV_BIN_DIR", f.bin("app1"))
                 .env("GOV_SYSTEM_HOME", f.host_dir("app1").join("system"))
+                .env("GOV_SYSTEM_BIN_DIR", f.host_dir("app1").join("system-bin"))
                 .args(args),
         );
         assert!(out.status.success(), "go {args:?}: {}", describe(&out));
@@ -733,6 +724,7 @@ const EDGES: &str = r#"
     GOV_HOME: "{{ gov_home }}"
     GOV_BIN_DIR: "{{ gov_bin_dir }}"
     GOV_SYSTEM_HOME: "{{ gov_home }}/../system"
+    GOV_SYSTEM_BIN_DIR: "{{ gov_home }}/../system-bin"
     GOV_INDEX_URL: "{{ index_url }}"
     GOV_MIRROR: "{{ mirror }}"
   tasks:
@@ -917,6 +909,8 @@ fn modules_fail_with_gov_s_message_and_absent_removes_only_what_is_theirs() {
 /// A gov mirror (`gov mirror sync` with gov's own artifacts from dist/),
 /// served on loopback: the role installs gov and a real Go from it alone,
 /// and a re-run changes nothing.
+// The role installs scripts/dist's gov and a real Go.
+#[cfg(all(feature = "tier-release", feature = "tier-toolchains"))]
 #[test]
 fn role_bootstraps_gov_from_a_gov_mirror() {
     let f = Fleet::new();
@@ -929,6 +923,7 @@ fn role_bootstraps_gov_from_a_gov_mirror() {
             .env("HOME", f.sb.dir.path().join("user"))
             .env("GOV_HOME", f.sb.dir.path().join("mirror-home"))
             .env("GOV_SYSTEM_HOME", f.sb.dir.path().join("system"))
+            .env("GOV_SYSTEM_BIN_DIR", f.sb.dir.path().join("system-bin"))
             .env("GOV_INDEX_URL", f.sb.index_url())
             .env("GOV_MIRROR", f.sb.mirror())
             .env("NO_PROXY", "*")
@@ -991,6 +986,7 @@ fn role_bootstraps_gov_from_a_gov_mirror() {
             .env("GOV_HOME", f.home("m1"))
             .env("GOV_BIN_DIR", f.bin("m1"))
             .env("GOV_SYSTEM_HOME", f.host_dir("m1").join("system"))
+            .env("GOV_SYSTEM_BIN_DIR", f.host_dir("m1").join("system-bin"))
             .arg("version"),
     );
     assert_eq!(
@@ -1020,6 +1016,7 @@ fn role_bootstraps_gov_from_a_gov_mirror() {
             .env("HOME", f.host_dir("m1"))
             .env("GOV_HOME", f.home("m1"))
             .env("GOV_SYSTEM_HOME", f.host_dir("m1").join("system"))
+            .env("GOV_SYSTEM_BIN_DIR", f.host_dir("m1").join("system-bin"))
             .args(["config", "get", "GOV_MIRROR"]),
     );
     assert_eq!(text(&got.stdout).trim(), mirror, "{}", describe(&got));

@@ -9,6 +9,7 @@
 mod support;
 
 #[cfg(feature = "tier-ansible")]
+#[cfg_attr(not(feature = "tier-all"), allow(dead_code, unused_imports))]
 mod ansible;
 mod architecture;
 mod completions;

@@ -18,6 +18,7 @@ pub mod slow;
 pub mod snapshot;
 pub mod sumdb;
 pub mod tls;
+pub mod venv;
 pub mod vulndb;
 
 pub use account::Account;
