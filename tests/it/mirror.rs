@@ -1080,24 +1080,24 @@ fn usage_errors_exit_2() {
     let w = World::new();
     let a = toolchain_archive("1.22.5", "amd64", 0);
     w.publish(&[&a]);
-    for (args, says) in [
-        (
-            &["--url", "https://m.example/$(reboot)"][..],
-            "cannot go into install.sh",
-        ),
-        (&["--url", "ftp://m.example/"][..], "unsupported scheme"),
-        (&["--lines", "0"][..], "--lines must be at least 1"),
-        (&["--arch", "sparc"][..], "sparc"),
-        (&["--versions", "1.22.x"][..], "1.22.x"),
+    let mut messages = String::new();
+    for args in [
+        &["--url", "https://m.example/$(reboot)"][..],
+        &["--url", "ftp://m.example/"][..],
+        &["--lines", "0"][..],
+        &["--arch", "sparc"][..],
+        &["--versions", "1.22.x"][..],
     ] {
         let out = w.sync(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", describe(&out));
-        assert!(
-            text(&out.stderr).contains(says),
-            "{args:?}: {}",
-            describe(&out)
-        );
+        messages.push_str(&format!(
+            "$ gov mirror sync MIRROR {} --json\n{}\n\n",
+            args.join(" "),
+            text(&out.stderr).trim_end()
+        ));
     }
+    let _redactions = support::snapshot::redactions();
+    insta::assert_snapshot!("sync_usage_errors", messages);
     assert!(!w.mirror.join("index.json").exists());
     let out = w.verify();
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
@@ -1121,19 +1121,12 @@ fn verify_refuses_an_index_that_names_paths_or_is_not_an_index() {
     std::fs::write(&index, hostile).unwrap_or_else(|e| panic!("{e}"));
     let out = w.verify();
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
-    assert!(
-        text(&out.stderr).contains("unsafe-name"),
-        "{}",
-        describe(&out)
-    );
+    let _redactions = support::snapshot::redactions();
+    insta::assert_snapshot!("verify_unsafe_name", text(&out.stderr));
     std::fs::write(&index, "<html>").unwrap_or_else(|e| panic!("{e}"));
     let out = w.verify();
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
-    assert!(
-        text(&out.stderr).contains("is not a release index"),
-        "{}",
-        describe(&out)
-    );
+    insta::assert_snapshot!("verify_not_an_index", text(&out.stderr));
     // A sync puts the real one back.
     w.sync_ok(&[]);
     assert_eq!(std::fs::read_to_string(&index).unwrap_or_default(), good);

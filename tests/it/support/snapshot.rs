@@ -1,6 +1,6 @@
 //! What users read is checked against snapshots (insta) kept in
 //! tests/it/snapshots/. The parts that differ from run to run are replaced
-//! first: temporary directories, loopback ports, durations.
+//! first: temporary directories, loopback ports, process ids, durations.
 //!
 //! ```ignore
 //! let _redactions = support::snapshot::redactions();
@@ -28,6 +28,8 @@ pub fn redactions_naming(named: &[(&str, &str)]) -> insta::internals::SettingsBi
     s.add_filter(r"/(?:var/)?tmp/gov-[a-z-]+[A-Za-z0-9]{6}", "[TMP]");
     // Loopback servers and refused ports.
     s.add_filter(r"(127\.0\.0\.1|localhost|\[::1\]):\d{2,5}", "$1:[PORT]");
+    // Process ids (a link to /proc/self/... names the reader's).
+    s.add_filter(r"/proc/\d+/", "/proc/[PID]/");
     // Elapsed times in messages ("after 1.2 s", "3ms").
     s.add_filter(r"\b\d+(?:\.\d+)? ?(?:ms|s)\b", "[DURATION]");
     s.bind_to_scope()
