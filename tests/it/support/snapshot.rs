@@ -1,6 +1,7 @@
 //! What users read is checked against snapshots (insta) kept in
 //! tests/it/snapshots/. The parts that differ from run to run are replaced
-//! first: temporary directories, loopback ports, process ids, durations.
+//! first: temporary directories, loopback ports, process ids, durations,
+//! download progress lines.
 //!
 //! ```ignore
 //! let _redactions = support::snapshot::redactions();
@@ -20,14 +21,16 @@ pub fn redactions_naming(named: &[(&str, &str)]) -> insta::internals::SettingsBi
     for (text, name) in named {
         s.add_filter(&escape(text), *name);
     }
-    // Sandboxes (tempfile's names: a prefix and six random characters).
+    // Sandboxes: tempfile names a directory by a prefix (`.tmp` unless the
+    // test chose a `gov-...-` one) and six random characters.
     s.add_filter(
-        r"/(?:var/)?tmp/[A-Za-z._-]*?[.-]?tmp[A-Za-z0-9]{6}",
+        r"/(?:var/)?tmp/(?:\.tmp|gov-[a-z-]+)[A-Za-z0-9]{6}",
         "[TMP]",
     );
-    s.add_filter(r"/(?:var/)?tmp/gov-[a-z-]+[A-Za-z0-9]{6}", "[TMP]");
     // Loopback servers and refused ports.
     s.add_filter(r"(127\.0\.0\.1|localhost|\[::1\]):\d{2,5}", "$1:[PORT]");
+    // Download progress lines in logs: how many appear depends on timing.
+    s.add_filter(r"(?m)^\S+: \d+% \([^)\n]*\)\n", "");
     // Process ids (a link to /proc/self/... names the reader's).
     s.add_filter(r"/proc/\d+/", "/proc/[PID]/");
     // Elapsed times in messages ("after 1.2 s", "3ms").
