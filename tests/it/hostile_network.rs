@@ -282,10 +282,7 @@ fn import_reads_version_bounded_and_shows_it_escaped() {
     let sb = Sandbox::with_installed(&["1.22.5"], "1.22.5");
     let escapes = b"\x1b]0;owned\x07go1.22.5\x1b[2J\n".to_vec();
     let huge = vec![b'9'; 8 << 20];
-    for (name, version, says) in [
-        ("escapes", escapes, "\\u{1b}]0;owned\\u{7}go1.22.5"),
-        ("huge", huge, "larger than 4096 bytes"),
-    ] {
+    for (name, version) in [("escapes", escapes), ("huge", huge)] {
         let copy = sb.dir.path().join(format!("copy-{name}"));
         sh(
             &format!(
@@ -310,7 +307,8 @@ fn import_reads_version_bounded_and_shows_it_escaped() {
             "{name}: raw control characters on screen: {err:?}"
         );
         assert!(err.len() < 4096, "{name}: {} bytes of error", err.len());
-        assert!(err.contains(says), "{name}: {err}");
+        let _redactions = support::snapshot::redactions();
+        insta::assert_snapshot!(format!("import_version_file_{name}"), err);
     }
 }
 
@@ -319,7 +317,7 @@ fn uninstall_has_one_rule_warns_about_running_builds_and_leaves_no_shims() {
     let sb = Sandbox::with_installed(&["1.22.5", "1.21.13"], "1.21.13");
     for req in ["latest", "1.22"] {
         let err = sb.fails(&["uninstall", req], 2);
-        assert!(err.contains("ambiguous"), "{req}: {err}");
+        insta::assert_snapshot!(format!("uninstall_{req}_is_ambiguous"), err);
     }
     assert_eq!(sb.installed().len(), 2);
     // A build running inside the tree: removed, with a warning naming it.
