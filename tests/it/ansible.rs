@@ -486,7 +486,7 @@ fn fleet_converges_then_stays_put_check_mode_writes_nothing_and_bad_versions_fai
 // The role: gov itself from a release folder, then a real Go
 
 /// scripts/dist's signed output (built once per test process;
-/// GOV_TEST_DIST=<dir> uses an existing one), as tests/installer.rs uses it.
+/// GOV_TEST_DIST=<dir> uses an existing one), as tests/it/installer.rs uses it.
 fn signed_dist() -> &'static support::dist::SignedDist {
     static DIST: OnceLock<Result<support::dist::SignedDist, String>> = OnceLock::new();
     match DIST.get_or_init(support::dist::build_signed) {

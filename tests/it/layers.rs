@@ -38,7 +38,7 @@ impl World {
         assert_eq!(
             unsafe_geteuid(),
             0,
-            "tests/layers.rs creates accounts and needs root (CI runs as root)"
+            "tests/it/layers.rs creates accounts and needs root (tier-accounts; CI runs as root)"
         );
         let dir = tempfile::Builder::new()
             .prefix("gov-layers-")

@@ -1,5 +1,5 @@
 //! Toolchains through the module proxy: gov against a loopback module proxy
-//! and checksum database (tests/support/sumdb.rs) serving the real go1.22.10
+//! and checksum database (tests/it/support/sumdb.rs) serving the real go1.22.10
 //! packed as cmd/distpack packs it. The fixture itself is checked by real
 //! Go: go1.21.13 switching to go1.22.10 through it must work.
 

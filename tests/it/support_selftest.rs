@@ -1,4 +1,4 @@
-//! Tests of the shared test helpers in tests/support.
+//! Tests of the shared test helpers in tests/it/support.
 
 use crate::support;
 

@@ -8,7 +8,7 @@
 //!
 //! The Merkle tree here is computed level by level, independently of gov's
 //! storage-index code, so the two check each other; real `go` checks both
-//! (tests/proxy_toolchains.rs runs go1.21.13 through this fixture).
+//! (tests/it/proxy_toolchains.rs runs go1.21.13 through this fixture).
 
 use std::collections::BTreeMap;
 use std::fs;
