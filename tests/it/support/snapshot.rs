@@ -33,8 +33,8 @@ pub fn redactions_naming(named: &[(&str, &str)]) -> insta::internals::SettingsBi
     s.add_filter(r"(?m)^\S+: \d+% \([^)\n]*\)\n", "");
     // Process ids (a link to /proc/self/... names the reader's).
     s.add_filter(r"/proc/\d+/", "/proc/[PID]/");
-    // Elapsed times in messages ("after 1.2 s", "3ms").
-    s.add_filter(r"\b\d+(?:\.\d+)? ?(?:ms|s)\b", "[DURATION]");
+    // Elapsed times and ages in messages ("after 1.2 s", "3ms", "2 min ago").
+    s.add_filter(r"\b\d+(?:\.\d+)? ?(?:ms|s|min)\b", "[DURATION]");
     s.bind_to_scope()
 }
 
