@@ -9,7 +9,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::process::{Command, Output};
 
-use support::sumdb::{Fixture, Tamper, go_fixture_tarball, go1_22_10};
+use support::sumdb::{Fixture, Tamper, go_fixture_tarball, go1_22_10, small_go1_22_10};
 use support::{Sandbox, run_program, start_refusing_port, toolchain_archive};
 
 const DB: &str = "sum.fixture.test";
@@ -20,6 +20,12 @@ const MODVER: &str = "v0.0.1-go1.22.10.linux-amd64";
 /// 300 records of other modules around go1.22.10's.
 fn fixture() -> Fixture {
     Fixture::start(DB, SEED, vec![go1_22_10().clone()], 300)
+}
+
+/// The same log around a small stand-in go1.22.10, for refusals: gov
+/// must refuse before it would run anything from the zip.
+fn small_fixture() -> Fixture {
+    Fixture::start(DB, SEED, vec![small_go1_22_10().clone()], 300)
 }
 
 fn text(b: &[u8]) -> String {
@@ -180,17 +186,15 @@ fn proxy_install_then_go_version_build_and_vet() {
 
 /// Every forged or missing answer is refused: exit 1, nothing installed,
 /// nothing left in tmp/; answers refused at lookup cost no download.
-#[cfg(feature = "tier-toolchains")]
 #[test]
 fn forged_answers_are_refused() {
-    let fx = fixture();
+    let fx = small_fixture();
     let cases = [
         (
             Tamper {
                 zip: true,
                 ..Tamper::default()
             },
-            "checksum mismatch for golang.org/toolchain@v0.0.1-go1.22.10.linux-amd64",
             true,
         ),
         (
@@ -198,7 +202,6 @@ fn forged_answers_are_refused() {
                 wrong_record: true,
                 ..Tamper::default()
             },
-            "record text is not record",
             false,
         ),
         (
@@ -206,7 +209,6 @@ fn forged_answers_are_refused() {
                 bad_signature: true,
                 ..Tamper::default()
             },
-            "invalid signature for key sum.fixture.test+",
             false,
         ),
         (
@@ -214,7 +216,6 @@ fn forged_answers_are_refused() {
                 other_module_record: true,
                 ..Tamper::default()
             },
-            "record is not for golang.org/toolchain v0.0.1-go1.22.10.linux-amd64",
             false,
         ),
         (
@@ -222,18 +223,18 @@ fn forged_answers_are_refused() {
                 missing_record: true,
                 ..Tamper::default()
             },
-            "HTTP 404",
             false,
         ),
     ];
-    for (tamper, want, downloads) in cases {
+    let _redactions = support::snapshot::redactions();
+    let mut messages = String::new();
+    for (tamper, downloads) in cases {
         let sb = Sandbox::new();
         fx.set_tamper(tamper);
         fx.clear_requests();
         let out = gov_via(&sb, &fx, &["install", V, "--source", "proxy"], &[]);
         let err = assert_exit(&out, 1, &format!("{tamper:?}"));
-        assert!(err.contains(want), "{tamper:?}: {err}");
-        assert!(err.contains("hint:"), "{tamper:?}: no advice: {err}");
+        messages.push_str(&format!("{tamper:?}\n{}\n\n", err.trim_end()));
         assert!(sb.installed().is_empty(), "{tamper:?}");
         assert!(
             sb.tmp_entries().is_empty(),
@@ -251,15 +252,15 @@ fn forged_answers_are_refused() {
             assert!(!sb.home().join(format!("sumdb/{DB}/latest")).exists());
         }
     }
+    insta::assert_snapshot!("forged_answers", messages);
     fx.set_tamper(Tamper::default());
 }
 
 /// Seen tree A, then a bigger tree B inconsistent with it: a security
 /// error naming both heads; the installed tree and the stored head stay.
-#[cfg(feature = "tier-toolchains")]
 #[test]
 fn a_forked_log_is_a_security_error() {
-    let fx = fixture();
+    let fx = small_fixture();
     let sb = Sandbox::new();
     assert_ok(
         &gov_via(&sb, &fx, &["install", V, "--source", "proxy"], &[]),
@@ -299,10 +300,9 @@ fn a_forked_log_is_a_security_error() {
 
 /// GOSUMDB=off refuses, from the environment or from `go env -w`;
 /// GONOSUMDB and GOPRIVATE never skip verification.
-#[cfg(feature = "tier-toolchains")]
 #[test]
 fn verification_cannot_be_turned_off() {
-    let fx = fixture();
+    let fx = small_fixture();
     let sb = Sandbox::new();
     let out = gov_via(
         &sb,
@@ -386,10 +386,9 @@ fn auto_falls_back_when_release_downloads_are_unreachable() {
 
 /// A checksum mismatch on the release path is an attack or corruption:
 /// auto stops there and never asks the proxy.
-#[cfg(feature = "tier-toolchains")]
 #[test]
 fn auto_does_not_fall_back_on_a_checksum_mismatch() {
-    let fx = fixture();
+    let fx = small_fixture();
     let sb = Sandbox::new();
     let honest = toolchain_archive(V, "amd64", 0);
     // Same size, one byte different (in gzip's trailer).
@@ -986,10 +985,9 @@ fn a_trickling_checksum_database_meets_the_deadline() {
 /// tampered zip's h1 seems proven (CVE-2026-56865: Go's clients before
 /// go1.25.13/go1.26.6 install that zip). gov refuses before the download
 /// and caches no forged tile.
-#[cfg(feature = "tier-toolchains")]
 #[test]
 fn two_forged_tiles_over_a_tall_log_are_refused() {
-    let fx = Fixture::start(DB, SEED, vec![go1_22_10().clone()], 70_000);
+    let fx = Fixture::start(DB, SEED, vec![small_go1_22_10().clone()], 70_000);
     let log = fx.log();
     assert_eq!(log.size(), 70_001);
     assert_eq!(log.find("golang.org/toolchain", MODVER), Some(35_000));
@@ -1025,10 +1023,9 @@ fn two_forged_tiles_over_a_tall_log_are_refused() {
 /// A mirror may lag: an older tree head that is a prefix of the stored one
 /// is accepted and the stored head kept; an older head of a forked log is
 /// a security error, and nothing changes.
-#[cfg(feature = "tier-toolchains")]
 #[test]
 fn an_older_tree_head_must_be_a_prefix_of_the_stored_one() {
-    let fx = fixture();
+    let fx = small_fixture();
     let sb = Sandbox::new();
     let install = || {
         gov_via(
