@@ -1,5 +1,5 @@
 //! The module proxy and checksum database of `scripts/bench --only proxy`
-//! and `--only hostile-zip`: the tests' own fixture (tests/support/sumdb.rs,
+//! and `--only hostile-zip`: the tests' own fixture (tests/it/support/sumdb.rs,
 //! with its Ed25519 key, RFC 6962 log, tiles and distpack packer), served
 //! from a process the benchmark starts, so the benchmark carries no second
 //! implementation of the log or the signatures.
@@ -14,7 +14,7 @@
 //! `content_size`), then serves until its standard input closes.
 
 #[allow(dead_code)]
-#[path = "../tests/support/sumdb.rs"]
+#[path = "../tests/it/support/sumdb.rs"]
 mod sumdb;
 
 use std::io::Read;

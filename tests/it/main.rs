@@ -14,9 +14,11 @@ mod ansible;
 mod architecture;
 mod completions;
 mod config;
+mod docs;
 mod doctor;
 mod env_shell;
 mod everyday;
+mod function_length;
 #[cfg_attr(not(feature = "tier-all"), allow(dead_code, unused_imports))]
 mod hostile_checkouts;
 mod hostile_network;
@@ -45,6 +47,8 @@ mod proxy_toolchains;
 mod proxy_values;
 #[cfg(feature = "tier-toolchains")]
 mod real_toolchains;
+mod render_doctor;
+mod render_schemas;
 mod select;
 mod shell_output;
 mod support_selftest;
