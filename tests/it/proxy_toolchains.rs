@@ -9,7 +9,8 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::process::{Command, Output};
 
-use support::sumdb::{Fixture, Tamper, go_fixture_tarball, go1_22_10, small_go1_22_10};
+use support::archive::small_go1_22_10;
+use support::sumdb::{Fixture, Tamper, go_fixture_tarball, go1_22_10};
 use support::{Sandbox, run_program, start_refusing_port, toolchain_archive};
 
 const DB: &str = "sum.fixture.test";
