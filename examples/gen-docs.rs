@@ -1,6 +1,6 @@
 //! Writes the generated references (`docs/reference/cli.md`,
 //! `docs/reference/settings.md`) from the code. Run by `scripts/gen-docs`;
-//! `tests/it_docs.rs` fails when the files in the checkout are stale.
+//! `tests/it/docs.rs` fails when the files in the checkout are stale.
 
 use std::path::Path;
 
