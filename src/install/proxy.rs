@@ -741,7 +741,7 @@ pub fn install(app: &App, req: &VersionRequest, arch: &str, force: bool) -> Resu
             // reads are positioned, and the inflater buffers on its own (a
             // BufReader would refill on every seek).
             let workers = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
-            let sync = crate::core::fsutil::TreeSync::new();
+            let sync = crate::core::fsutil::TreeSync::new(stage);
             let mut sinks: Vec<StageSink> = (0..workers)
                 .map(|_| StageSink {
                     root: stage,
@@ -771,14 +771,14 @@ pub fn install(app: &App, req: &VersionRequest, arch: &str, force: bool) -> Resu
                      checksum database does not vouch for (tampered or corrupt): use another GOPROXY",
                 ));
             }
-            let mut dirs = std::collections::HashSet::from([stage.to_path_buf()]);
+            let mut dirs = std::collections::HashSet::new();
             let mut go_mods: Vec<String> = Vec::new();
             for s in sinks {
                 go_mods.extend(s.go_mods);
                 dirs.extend(s.dirs);
             }
             restore_go_mods(stage, &go_mods, &sync)?;
-            sync.finish(dirs.iter().map(PathBuf::as_path))?;
+            sync.finish(stage, dirs.iter().map(PathBuf::as_path))?;
             Ok(downloaded)
         })();
         let _ = std::fs::remove_file(&zip_path);

@@ -187,7 +187,7 @@ pub fn unpack(tar_stream: impl Read, dest: &Path, limits: Limits) -> Result<Stat
     let mut entries_seen: u64 = 0;
     let mut buf = vec![0u8; 256 * 1024];
     // Each file is made durable while the next ones are unpacked.
-    let sync = fsutil::TreeSync::new();
+    let sync = fsutil::TreeSync::new(dest);
 
     let entries = archive.entries().map_err(bad_stream)?;
     for entry in entries {
@@ -324,7 +324,7 @@ pub fn unpack(tar_stream: impl Read, dest: &Path, limits: Limits) -> Result<Stat
         let _ = std::fs::set_permissions(dest.join(d), std::fs::Permissions::from_mode(0o755));
     }
     let dirs: Vec<PathBuf> = made_dirs.iter().map(|d| dest.join(d)).collect();
-    sync.finish(dirs.iter().map(PathBuf::as_path).chain([dest]))?;
+    sync.finish(dest, dirs.iter().map(PathBuf::as_path))?;
     Ok(stats)
 }
 
