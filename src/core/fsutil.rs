@@ -261,7 +261,9 @@ enum Durability {
     /// only and flushes nothing), one fsync of an inode changed after all
     /// of them commits every file's metadata with a single cache flush.
     /// (An fsync per file would flush the cache once per file: about 2 ms
-    /// each on a busy virtual disk, 20 s for a Go tree.)
+    /// each on a busy virtual disk, 20 s for a Go tree.) An ext4 made
+    /// without a journal reports the same type and loses this guarantee;
+    /// gov's state is not expected on one.
     OneJournal,
     /// Anything else: an fsync of every file and folder.
     EachFile,
