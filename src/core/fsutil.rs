@@ -1,5 +1,6 @@
 //! Filesystem primitives for crash safety: atomic file replacement, durable
-//! renames, whole-filesystem sync, and atomic exchange of two paths.
+//! renames, a tree made durable file by file as it is written
+//! ([`TreeSync`]), and atomic exchange of two paths.
 //!
 //! Modes are explicit, never left to the umask: gov's state is shared
 //! (the system layer is read by every account), so what gov creates is
@@ -206,7 +207,7 @@ pub fn sync_filesystem(dir: &Path) -> Result<()> {
 }
 
 /// Starts writeback of a freshly written file without waiting for it, so
-/// the final `sync_filesystem` finds most data already on its way to disk.
+/// a later fsync (or `sync_filesystem`) finds the data already on its way.
 pub fn start_writeback(f: &std::fs::File) {
     // SAFETY: the fd is valid; the call only schedules I/O. Errors are
     // harmless: the final syncfs covers the file anyway.
@@ -245,4 +246,186 @@ fn make_writable(dir: &Path) {
             }
         }
     }
+}
+
+/// Files handed to the sync thread but not yet synced, at most: each holds
+/// a descriptor, and the default limit is 1024.
+const SYNC_IN_FLIGHT: usize = 256;
+
+/// How a tree's files are made durable.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Durability {
+    /// ext4 and XFS log every metadata change in one journal, in order,
+    /// and a commit flushes the disk's cache first: once each file's data
+    /// is written (`sync_file_range`, which waits for that file's pages
+    /// only and flushes nothing), one fsync of an inode changed after all
+    /// of them commits every file's metadata with a single cache flush.
+    /// (An fsync per file would flush the cache once per file: about 2 ms
+    /// each on a busy virtual disk, 20 s for a Go tree.) An ext4 made
+    /// without a journal reports the same type and loses this guarantee;
+    /// gov's state is not expected on one.
+    OneJournal,
+    /// Anything else: an fsync of every file and folder.
+    EachFile,
+}
+
+impl Durability {
+    fn of(dir: &Path) -> Durability {
+        const EXT4: i64 = 0xEF53;
+        const XFS: i64 = 0x5846_5342;
+        let Ok(c) = cpath(dir) else {
+            return Durability::EachFile;
+        };
+        let mut st = std::mem::MaybeUninit::<libc::statfs>::uninit();
+        // SAFETY: `c` is NUL-terminated; `st` is valid for one statfs.
+        if unsafe { libc::statfs(c.as_ptr(), st.as_mut_ptr()) } != 0 {
+            return Durability::EachFile;
+        }
+        // SAFETY: statfs filled `st` when it returned 0.
+        let st = unsafe { st.assume_init() };
+        // f_type's width varies by architecture.
+        #[allow(clippy::unnecessary_cast)]
+        let fs = st.f_type as i64;
+        if fs == EXT4 || fs == XFS {
+            Durability::OneJournal
+        } else {
+            Durability::EachFile
+        }
+    }
+
+    fn sync_file(self, f: &std::fs::File) -> std::io::Result<()> {
+        if self == Durability::EachFile {
+            return f.sync_all();
+        }
+        let flags = libc::SYNC_FILE_RANGE_WAIT_BEFORE
+            | libc::SYNC_FILE_RANGE_WRITE
+            | libc::SYNC_FILE_RANGE_WAIT_AFTER;
+        // SAFETY: the fd is valid for the duration of the call.
+        let rc = unsafe { libc::sync_file_range(f.as_raw_fd(), 0, 0, flags) };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(std::io::Error::last_os_error())
+        }
+    }
+}
+
+/// Makes a tree being written durable while it is written, waiting only
+/// for its own data: each finished file is handed over (`file`), its
+/// writeback starts at once, and a thread waits for the files' data in
+/// batches while the writer goes on. `finish` then commits the metadata
+/// (see [`Durability`]). Unlike `syncfs`, which writes back every dirty
+/// page of the filesystem, this never waits for another process's writes
+/// (a build writing gigabytes beside an install).
+pub struct TreeSync {
+    durability: Durability,
+    queue: Option<std::sync::mpsc::SyncSender<std::fs::File>>,
+    worker: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+}
+
+impl TreeSync {
+    /// For a tree being written under `root` (which exists).
+    pub fn new(root: &Path) -> TreeSync {
+        let durability = Durability::of(root);
+        let (queue, files) = std::sync::mpsc::sync_channel::<std::fs::File>(SYNC_IN_FLIGHT / 2);
+        let worker = std::thread::Builder::new()
+            .name("tree-sync".into())
+            .spawn(move || sync_batches(&files, durability));
+        match worker {
+            Ok(w) => TreeSync {
+                durability,
+                queue: Some(queue),
+                worker: Some(w),
+            },
+            // No thread: `file` syncs on the caller's thread instead.
+            Err(_) => TreeSync {
+                durability,
+                queue: None,
+                worker: None,
+            },
+        }
+    }
+
+    /// Takes a file whose content is written: starts its writeback and
+    /// queues it (blocking while the queue is full, so a slow disk slows
+    /// the writer instead of piling up descriptors).
+    pub fn file(&self, f: std::fs::File) -> std::io::Result<()> {
+        start_writeback(&f);
+        match &self.queue {
+            Some(q) => match q.send(f) {
+                Ok(()) => Ok(()),
+                // The worker stopped on an error; `finish` reports it.
+                Err(std::sync::mpsc::SendError(f)) => self.durability.sync_file(&f),
+            },
+            None => self.durability.sync_file(&f),
+        }
+    }
+
+    /// Waits until the data of every file handed over is written, then
+    /// makes the files' metadata and the entries of `dirs` (every folder
+    /// the tree's files were created in) durable. `root`, the tree's top
+    /// folder, is changed last and synced last.
+    pub fn finish<'a>(
+        mut self,
+        root: &Path,
+        dirs: impl IntoIterator<Item = &'a Path>,
+    ) -> Result<()> {
+        self.queue.take();
+        if let Some(w) = self.worker.take() {
+            let synced = w
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("the sync thread panicked")));
+            synced.context(|| "syncing the unpacked files".to_string())?;
+        }
+        if self.durability == Durability::EachFile {
+            for d in dirs {
+                fsync_dir(d)?;
+            }
+        }
+        // Setting the root's mode again changes its inode now (its ctime),
+        // so on one journal its fsync commits every change made before.
+        use std::os::unix::fs::PermissionsExt;
+        let f = std::fs::File::open(root).context(|| format!("opening {}", root.display()))?;
+        let mode = f
+            .metadata()
+            .context(|| format!("inspecting {}", root.display()))?
+            .permissions()
+            .mode();
+        f.set_permissions(std::fs::Permissions::from_mode(mode & 0o7777))
+            .context(|| format!("setting the mode of {}", root.display()))?;
+        f.sync_all()
+            .context(|| format!("syncing {}", root.display()))
+    }
+}
+
+impl Drop for TreeSync {
+    fn drop(&mut self) {
+        // Dropped without `finish` (the writer failed): stop the thread.
+        self.queue.take();
+        if let Some(w) = self.worker.take() {
+            let _ = w.join();
+        }
+    }
+}
+
+/// The sync thread: takes whatever is queued (up to the queue's size, at
+/// least one file) and waits for each in order.
+fn sync_batches(
+    files: &std::sync::mpsc::Receiver<std::fs::File>,
+    durability: Durability,
+) -> std::io::Result<()> {
+    let mut batch = Vec::with_capacity(SYNC_IN_FLIGHT / 2);
+    while let Ok(first) = files.recv() {
+        batch.push(first);
+        while batch.len() < SYNC_IN_FLIGHT / 2 {
+            match files.try_recv() {
+                Ok(f) => batch.push(f),
+                Err(_) => break,
+            }
+        }
+        for f in batch.drain(..) {
+            durability.sync_file(&f)?;
+        }
+    }
+    Ok(())
 }

@@ -360,6 +360,58 @@ pub fn guard_state(layout: &Layout) -> Result<()> {
     }
 }
 
+/// The entries gov keeps directly in a layer's home (`core::layout`, and
+/// the module profile `env`).
+pub const HOME_ENTRIES: &[&str] = &[
+    "versions", "shims", "cache", "tmp", "locks", "sumdb", "config", "global", "env",
+];
+
+/// As root, refuses layers another account could change before running a
+/// toolchain from them: the same rules as [`guard_state`], at the cost a
+/// `go` call can pay. Each folder above any home or bin dir is checked
+/// once (they share most ancestors), then each home, the entries gov keeps
+/// in it by name (no listing: an entry gov does not know is never read,
+/// and only root can add one to a home that passes), and each bin dir.
+pub fn guard_layers(layouts: &[&Layout]) -> Result<()> {
+    if euid() != 0 {
+        return Ok(());
+    }
+    let mut seen: Vec<&Path> = Vec::new();
+    for layout in layouts {
+        for top in [layout.home(), layout.bin_dir()] {
+            let mut above: Vec<&Path> = top.ancestors().skip(1).collect();
+            above.reverse();
+            for a in above {
+                if seen.contains(&a) {
+                    continue;
+                }
+                seen.push(a);
+                if let Ok(m) = std::fs::metadata(a)
+                    && let Some(why) = loose(&m, 0, true)
+                {
+                    return Err(refuse(&Loose {
+                        path: a.to_path_buf(),
+                        why,
+                    }));
+                }
+            }
+        }
+    }
+    for layout in layouts {
+        let home = layout.home();
+        let entries = HOME_ENTRIES.iter().map(|e| home.join(e));
+        let paths = std::iter::once(home.to_path_buf())
+            .chain(entries)
+            .chain([layout.bin_dir().to_path_buf()]);
+        for p in paths {
+            if let Some(l) = check_one(&p, 0) {
+                return Err(refuse(&l));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// As root, refuses a version tree (the folder, bin/ and the tool) that
 /// another account could change, before executing from it.
 pub fn guard_tree(goroot: &Path, exe: &Path) -> Result<()> {

@@ -8,6 +8,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -70,13 +71,14 @@ pub fn read_text(path: &Path, max: u64) -> Result<Option<String>> {
     let (file, meta) = match open_nofollow(path) {
         Ok(f) => {
             let meta = inspect(path, &f)?;
-            if planted(path, &meta) {
+            if planted(path, meta.uid()) {
                 return Ok(None);
             }
             (f, meta)
         }
         Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-            let link_planted = std::fs::symlink_metadata(path).is_ok_and(|m| planted(path, &m));
+            let link_planted =
+                std::fs::symlink_metadata(path).is_ok_and(|m| planted(path, m.uid()));
             if link_planted {
                 return Ok(None);
             }
@@ -87,7 +89,7 @@ pub fn read_text(path: &Path, max: u64) -> Result<Option<String>> {
                 return Ok(None);
             };
             let meta = inspect(path, &f)?;
-            if planted(&target, &meta) {
+            if planted(&target, meta.uid()) {
                 return Ok(None);
             }
             (f, meta)
@@ -149,12 +151,34 @@ fn inspect(path: &Path, f: &File) -> Result<std::fs::Metadata> {
 /// exists, was not planted (see [`read_text`]) and is, or links to, a
 /// regular file. One `lstat` when absent, as a plain existence test.
 pub fn is_candidate_file(path: &Path) -> bool {
-    match std::fs::symlink_metadata(path) {
-        Ok(m) if planted(path, &m) => false,
-        Ok(m) if m.file_type().is_symlink() => path.is_file(),
-        Ok(m) => m.is_file(),
-        Err(_) => false,
+    match lstat(path) {
+        Some(st) if planted(path, st.st_uid) => false,
+        Some(st) if st.st_mode & libc::S_IFMT == libc::S_IFLNK => path.is_file(),
+        Some(st) => st.st_mode & libc::S_IFMT == libc::S_IFREG,
+        None => false,
     }
+}
+
+/// Whether anything (a link included, dangling or not) is at `path` that
+/// this account can see. Most names the entry point probes are absent, and
+/// a failed `lstat` costs the kernel well under half of a failed `open`
+/// (which sets up and tears down a file first), so [`read_text`] is called
+/// only for what this finds.
+pub fn present(path: &Path) -> bool {
+    lstat(path).is_some()
+}
+
+/// `lstat(2)` through the C library: one system call (the standard
+/// library's `symlink_metadata` first probes for `statx`). `None` when the
+/// name does not exist or cannot be looked up.
+fn lstat(path: &Path) -> Option<libc::stat> {
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: `c` is NUL-terminated and outlives the call; `st` is valid
+    // for writes of one `stat`.
+    let rc = unsafe { libc::lstat(c.as_ptr(), st.as_mut_ptr()) };
+    // SAFETY: lstat filled `st` when it returned 0.
+    (rc == 0).then(|| unsafe { st.assume_init() })
 }
 
 fn too_big(path: &Path, max: u64) -> Error {
@@ -175,9 +199,9 @@ pub fn decode(path: &Path, mut bytes: Vec<u8>) -> Result<String> {
 
 /// An entry in a world-writable folder (`/tmp`, `/var/tmp`, `/dev/shm`)
 /// that another account owns, or any entry in such a folder without the
-/// sticky bit (anyone could have replaced it). `meta` describes the entry
+/// sticky bit (anyone could have replaced it). `owner` owns the entry
 /// itself (a link, not its target).
-fn planted(path: &Path, meta: &std::fs::Metadata) -> bool {
+fn planted(path: &Path, owner: u32) -> bool {
     let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else {
         return false;
     };
@@ -188,7 +212,6 @@ fn planted(path: &Path, meta: &std::fs::Metadata) -> bool {
         return false;
     }
     let sticky = d.mode() & 0o1000 != 0;
-    let owner = meta.uid();
     !sticky || (owner != crate::core::perms::euid() && owner != 0)
 }
 

@@ -115,9 +115,8 @@ fn no_layer_for_auto_install(missing: Error) -> Error {
 /// everything that runs a toolchain (the entry points, `gov exec`); a no-op
 /// for other accounts, so their hot path pays nothing.
 pub fn guard_for_root(layers: &Layers, goroot: &Path, tools: &[&str]) -> Result<()> {
-    for (_, layout) in layers.search() {
-        crate::core::perms::guard_state(layout)?;
-    }
+    let layouts: Vec<&Layout> = layers.search().map(|(_, layout)| layout).collect();
+    crate::core::perms::guard_layers(&layouts)?;
     for tool in tools {
         crate::core::perms::guard_tree(goroot, &goroot.join("bin").join(tool))?;
     }

@@ -170,6 +170,11 @@ fn read_small(path: &Path, max: u64) -> Result<Option<String>> {
 /// in /root) hides nothing it could have used: skipped, as Go does. A file
 /// that exists but cannot be read is still an error.
 fn read_on_walk(path: &Path, max: u64) -> Result<Option<String>> {
+    // Nearly every name probed on the walk is absent: learn that with the
+    // cheapest call (see `safe_read::present`), open only what is there.
+    if !safe_read::present(path) {
+        return Ok(None);
+    }
     match read_small(path, max) {
         Err(_) if std::fs::symlink_metadata(path).is_err() => Ok(None),
         other => other,

@@ -14,7 +14,7 @@
 
 use std::fs::File;
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use reqwest::header::HeaderMap;
@@ -512,6 +512,10 @@ struct StageSink<'a> {
     root: &'a Path,
     buf: Vec<u8>,
     go_mods: Vec<String>,
+    /// Makes each file durable as it is written (see `fsutil::TreeSync`).
+    sync: &'a crate::core::fsutil::TreeSync,
+    /// Folders files were written in, synced once the tree is complete.
+    dirs: std::collections::HashSet<PathBuf>,
 }
 
 impl UnpackSink for StageSink<'_> {
@@ -531,8 +535,12 @@ impl UnpackSink for StageSink<'_> {
         // Exact modes, never the umask's (see core::perms); folders another
         // worker is creating at the same moment are fine.
         let mode_err = |e: crate::core::error::Error| TrustError::io(e.to_string());
-        if let Some(dir) = out.parent() {
+        if let Some(dir) = out.parent()
+            && !self.dirs.contains(dir)
+        {
             perms::create_dir_all(dir, perms::DIR).map_err(mode_err)?;
+            let inside = dir.ancestors().take_while(|d| d.starts_with(self.root));
+            self.dirs.extend(inside.map(Path::to_path_buf));
         }
         let mut f = perms::create_file(&out, if exec { perms::EXEC } else { perms::FILE })
             .map_err(mode_err)?;
@@ -546,8 +554,7 @@ impl UnpackSink for StageSink<'_> {
             };
             f.write_all(&self.buf[..n]).map_err(|e| io("writing", e))?;
         }
-        // The final sync then finds most data already on its way to disk.
-        crate::core::fsutil::start_writeback(&f);
+        self.sync.file(f).map_err(|e| io("syncing", e))?;
         if path.rsplit('/').next() == Some("_go.mod") {
             self.go_mods.push(path.to_string());
         }
@@ -557,11 +564,17 @@ impl UnpackSink for StageSink<'_> {
 
 /// distpack renamed every nested go.mod `_go.mod` so the zip is one
 /// module; cmd/go copies them back, and so does gov.
-fn restore_go_mods(root: &Path, go_mods: &[String]) -> Result<()> {
+fn restore_go_mods(
+    root: &Path,
+    go_mods: &[String],
+    sync: &crate::core::fsutil::TreeSync,
+) -> Result<()> {
     for rel in go_mods {
         let from = root.join(rel);
         let to = from.with_file_name("go.mod");
         std::fs::copy(&from, &to).context(|| format!("copying {} to go.mod", from.display()))?;
+        sync.file(File::open(&to).context(|| format!("opening {}", to.display()))?)
+            .context(|| format!("syncing {}", to.display()))?;
     }
     Ok(())
 }
@@ -773,11 +786,14 @@ fn check_and_unpack(
     // reads are positioned, and the inflater buffers on its own (a
     // BufReader would refill on every seek).
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
+    let sync = crate::core::fsutil::TreeSync::new(stage);
     let mut sinks: Vec<StageSink> = (0..workers)
         .map(|_| StageSink {
             root: stage,
             buf: vec![0u8; 256 * 1024],
             go_mods: Vec::new(),
+            sync: &sync,
+            dirs: std::collections::HashSet::new(),
         })
         .collect();
     let open = || File::open(zip_path);
@@ -799,8 +815,14 @@ fn check_and_unpack(
              checksum database does not vouch for (tampered or corrupt): use another GOPROXY",
         ));
     }
-    let go_mods: Vec<String> = sinks.into_iter().flat_map(|s| s.go_mods).collect();
-    restore_go_mods(stage, &go_mods)
+    let mut dirs = std::collections::HashSet::new();
+    let mut go_mods: Vec<String> = Vec::new();
+    for s in sinks {
+        go_mods.extend(s.go_mods);
+        dirs.extend(s.dirs);
+    }
+    restore_go_mods(stage, &go_mods, &sync)?;
+    sync.finish(stage, dirs.iter().map(PathBuf::as_path))
 }
 
 #[cfg(test)]

@@ -26,9 +26,9 @@ pub(crate) struct Staged {
 }
 
 /// The part every source shares: the version lock, leftovers of killed
-/// runs removed, `fill` streaming into a fresh staging directory, then
-/// [`finish`] (VERSION and `go version` checks, sync, one rename) and the
-/// shims. `None` when the version was installed already (and not forced).
+/// runs removed, `fill` streaming into a fresh staging directory and
+/// making it durable (`fsutil::TreeSync`), then [`finish`] (VERSION and
+/// `go version` checks, one rename) and the shims. `None` when the version was installed already (and not forced).
 pub(crate) fn publish_with(
     app: &App,
     version: &GoVersion,
@@ -190,9 +190,9 @@ fn finish(
         ));
     }
     app.ui.trace("version check", t.elapsed());
-    let t = Instant::now();
-    fsutil::sync_filesystem(stage)?;
-    app.ui.trace("sync", t.elapsed());
+    // Every source made the tree durable as it wrote it (`fsutil::TreeSync`:
+    // its own files and folders only, never the whole filesystem's dirty
+    // pages), so only the rename below remains.
     let versions = app.layout.versions_dir();
     if replace {
         fsutil::exchange(stage, goroot).context(|| format!("replacing {}", goroot.display()))?;

@@ -186,6 +186,8 @@ pub fn unpack(tar_stream: impl Read, dest: &Path, limits: Limits) -> Result<Stat
     let mut link_paths: HashSet<PathBuf> = HashSet::new();
     let mut entries_seen: u64 = 0;
     let mut buf = vec![0u8; 256 * 1024];
+    // Each file is made durable while the next ones are unpacked.
+    let sync = fsutil::TreeSync::new(dest);
 
     let entries = archive.entries().map_err(bad_stream)?;
     for entry in entries {
@@ -226,7 +228,7 @@ pub fn unpack(tar_stream: impl Read, dest: &Path, limits: Limits) -> Result<Stat
                 ensure_parent(dest, &rel, &mut made_dirs)?;
                 let mode = file_mode(entry.header().mode().unwrap_or(0o644));
                 let mtime = entry.header().mtime().ok();
-                write_file(&mut entry, &out, mode, mtime, &mut buf, &shown)?;
+                write_file(&mut entry, &out, mode, mtime, &mut buf, &shown, &sync)?;
                 stats.files += 1;
             }
             tar::EntryType::Directory => {
@@ -262,6 +264,8 @@ pub fn unpack(tar_stream: impl Read, dest: &Path, limits: Limits) -> Result<Stat
     for d in &made_dirs {
         let _ = std::fs::set_permissions(dest.join(d), std::fs::Permissions::from_mode(0o755));
     }
+    let dirs: Vec<PathBuf> = made_dirs.iter().map(|d| dest.join(d)).collect();
+    sync.finish(dest, dirs.iter().map(PathBuf::as_path))?;
     Ok(stats)
 }
 
@@ -404,6 +408,7 @@ fn write_file(
     mtime: Option<u64>,
     buf: &mut [u8],
     shown: &str,
+    sync: &fsutil::TreeSync,
 ) -> Result<()> {
     let open = || {
         OpenOptions::new()
@@ -445,8 +450,8 @@ fn write_file(
         // Timestamps are cosmetic for Go (it hashes content); ignore failure.
         let _ = f.set_modified(UNIX_EPOCH + Duration::from_secs(secs));
     }
-    fsutil::start_writeback(&f);
-    Ok(())
+    sync.file(f)
+        .context(|| format!("syncing {}", out.display()))
 }
 
 #[cfg(test)]

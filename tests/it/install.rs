@@ -884,3 +884,65 @@ fn a_version_in_the_system_layer_is_not_downloaded_again() {
     sb.ok(&["install", "--force", "1.22.5"]);
     assert!(sb.home().join("versions/1.22.5/bin").is_dir());
 }
+
+/// An install waits only for its own data: it never syncs the whole
+/// filesystem (`syncfs` would also wait for every other process's dirty
+/// pages); it waits for each file it wrote (an fsync, or on one journal,
+/// ext4 and XFS, `sync_file_range` of that file) and commits with fsync
+/// before the tree is published.
+#[test]
+fn install_syncs_its_own_files_not_the_filesystem() {
+    let sb = Sandbox::new();
+    sb.publish_versions(&["1.22.5"]);
+    let log = sb.dir.path().join("install.strace");
+    let mut cmd = Command::new("strace");
+    cmd.args([
+        "-f",
+        "-qq",
+        "-e",
+        "trace=syncfs,sync,fsync,fdatasync,sync_file_range",
+        "-o",
+    ])
+    .arg(&log)
+    .arg(assert_cmd::cargo::cargo_bin("gov"))
+    .args(["install", "1.22.5"]);
+    for (k, v) in sb.std_cmd().get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    let out = run_program(&mut cmd);
+    assert!(
+        out.status.success(),
+        "strace (apt-get install strace) of gov install: {}",
+        stderr(&out)
+    );
+    let calls = std::fs::read_to_string(&log).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        !calls.contains("syncfs(") && !calls.contains(" sync("),
+        "{calls}"
+    );
+    let fsyncs = calls.lines().filter(|l| l.contains("fsync(")).count();
+    let waits = calls
+        .lines()
+        .filter(|l| l.contains("sync_file_range(") && l.contains("WAIT_AFTER"))
+        .count();
+    let mut files = 0;
+    let mut dirs = vec![sb.goroot("1.22.5")];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{e}")) {
+            let e = e.unwrap_or_else(|e| panic!("{e}"));
+            let ft = e.file_type().unwrap_or_else(|e| panic!("{e}"));
+            if ft.is_dir() {
+                dirs.push(e.path());
+            } else if ft.is_file() {
+                files += 1;
+            }
+        }
+    }
+    assert!(
+        fsyncs >= 1 && fsyncs + waits >= files,
+        "{fsyncs} fsyncs and {waits} waits for {files} files:\n{calls}"
+    );
+}

@@ -459,3 +459,74 @@ fn gotoolchain_policy_and_no_gopath() {
         ""
     );
 }
+
+/// The system calls `go version` makes through the entry point before it
+/// execs the real tool, as strace reports them (one per line).
+fn entry_syscalls(sb: &Sandbox, cwd: &Path) -> Vec<String> {
+    let log = sb.dir.path().join("entry.strace");
+    let mut cmd = sb.env_cmd("strace");
+    cmd.args(["-f", "-qq", "-o"])
+        .arg(&log)
+        .arg(sb.bin().join("go"))
+        .arg("version")
+        .current_dir(cwd);
+    let out = run_program(&mut cmd);
+    assert!(
+        out.status.success(),
+        "strace (apt-get install strace) of go version: {}",
+        text(&out.stderr)
+    );
+    let all = std::fs::read_to_string(&log).unwrap_or_else(|e| panic!("{e}"));
+    // Up to the exec of the real tool: the second execve of the process.
+    let lines: Vec<String> = all.lines().map(str::to_string).collect();
+    let real = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.contains("execve("))
+        .nth(1)
+        .map(|(i, _)| i)
+        .unwrap_or_else(|| panic!("no exec of the real go in:\n{all}"));
+    lines[..real].to_vec()
+}
+
+/// The hot path does only what a call needs: absent selection files are
+/// learnt with one stat each (a failed open costs the kernel twice as
+/// much), no directory is listed (as root the state checks name what they
+/// check), and the language runtime's start-up (which reads
+/// /proc/self/maps) is skipped.
+#[test]
+fn the_entry_point_stats_absent_names_and_lists_nothing() {
+    let sb = world();
+    let cwd = sb.dir.path().join("proj/internal/x");
+    std::fs::create_dir_all(&cwd).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(sb.dir.path().join("proj/go.mod"), "module x\n\ngo 1.22\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let calls = entry_syscalls(&sb, &cwd);
+    let shown = calls.join("\n");
+    let failed_opens: Vec<&String> = calls
+        .iter()
+        .filter(|l| l.contains("open") && l.contains("ENOENT"))
+        .collect();
+    assert!(failed_opens.is_empty(), "opens of absent names:\n{shown}");
+    assert!(
+        !calls.iter().any(|l| l.contains("getdents")),
+        "a directory listing:\n{shown}"
+    );
+    assert!(
+        !calls.iter().any(|l| l.contains("/proc/self/maps")),
+        "the runtime's start-up:\n{shown}"
+    );
+    // Every level up to / was looked at, and the go.mod found was read.
+    assert!(
+        calls
+            .iter()
+            .any(|l| l.contains("\"/.go-version\"") && l.contains("ENOENT")),
+        "{shown}"
+    );
+    assert!(
+        calls
+            .iter()
+            .any(|l| l.contains("open") && l.contains("proj/go.mod\"") && !l.contains("= -1")),
+        "{shown}"
+    );
+}
