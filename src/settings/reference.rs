@@ -6,7 +6,7 @@
 //! one registry the commands use (`core::registry`), so a key added there
 //! appears here.
 
-use crate::core::registry::{self, Kind, KeySpec, Store};
+use crate::core::registry::{self, KeySpec, Kind, Store};
 
 /// Which family a key belongs to, and so which layers it is read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
