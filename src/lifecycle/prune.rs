@@ -33,7 +33,7 @@ pub struct Options {
     pub globals_moving_from: Vec<GoVersion>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Removed {
     pub version: String,
     pub layer: &'static str,
@@ -41,14 +41,14 @@ pub struct Removed {
     pub bytes: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Kept {
     pub version: String,
     pub layer: &'static str,
     pub why: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
     pub dry_run: bool,
     pub removed: Vec<Removed>,

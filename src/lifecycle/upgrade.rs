@@ -31,7 +31,7 @@ pub struct Options {
     pub dry_run: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LineReport {
     pub line: String,
     /// Installed patches of the line before the upgrade, newest first.
@@ -43,14 +43,14 @@ pub struct LineReport {
     pub global_moved_from: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PinReport {
     pub path: PathBuf,
     pub pinned: String,
     pub newest_patch: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
     pub dry_run: bool,
     pub upgraded: Vec<LineReport>,

@@ -58,7 +58,7 @@ pub struct Options {
 
 /// What a sync did (or, with `dry_run`, would do). Serialized as the
 /// `--json` answer; the README documents the fields.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
     pub dir: String,
     pub url: Option<String>,
@@ -70,7 +70,7 @@ pub struct Report {
     pub elapsed_seconds: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FileReport {
     pub name: String,
     /// `go` (a release archive), `gov` (gov's artifact) or `installer`.
@@ -82,7 +82,7 @@ pub struct FileReport {
     pub resumed_from: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Failure {
     pub name: String,
     pub error: String,

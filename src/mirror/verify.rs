@@ -16,7 +16,7 @@ use crate::mirror::select::safe_name;
 use crate::mirror::{INDEX, INSTALLER};
 use crate::net::index::Release;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Problem {
     pub name: String,
     /// `missing`, `size`, `checksum`, `signature`, `unsafe-name` or `unreadable`.
@@ -24,7 +24,7 @@ pub struct Problem {
     pub detail: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
     pub dir: String,
     pub ok: bool,
