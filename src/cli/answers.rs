@@ -177,8 +177,8 @@ pub struct EffectiveSetting {
     pub origin: String,
 }
 
-/// `gov install --json` and `gov uninstall --json`: what happened to each
-/// version named (`T` is that command's fields).
+/// `gov install --json` and `gov uninstall --json`: what was (or, with
+/// `--dry-run`, would be) done for each version named.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Outcomes<T> {
     /// With one version named (or none, for `install`): its fields, also
@@ -458,6 +458,16 @@ fn schema_of<T: JsonSchema>() -> schemars::Schema {
         .into_root_schema_for::<T>()
 }
 
+/// The schema of an enveloped answer, described as its body is (the
+/// envelope's own fields say what they are).
+fn enveloped<T: JsonSchema>() -> schemars::Schema {
+    let mut schema = schema_of::<Answer<T>>();
+    if let Some(about) = schema_of::<T>().get("description").cloned() {
+        schema.insert("description".into(), about);
+    }
+    schema
+}
+
 /// Every answer with a generated schema, in the order the reference lists
 /// them.
 pub fn described() -> Vec<Described> {
@@ -480,7 +490,7 @@ pub fn described() -> Vec<Described> {
         Described {
             name: "info",
             command: "gov info --json",
-            schema: schema_of::<Answer<Info>>,
+            schema: enveloped::<Info>,
         },
         Described {
             name: "doctor",
@@ -490,37 +500,37 @@ pub fn described() -> Vec<Described> {
         Described {
             name: "install",
             command: "gov install --json",
-            schema: schema_of::<Answer<Outcomes<InstallDone>>>,
+            schema: enveloped::<Outcomes<InstallDone>>,
         },
         Described {
             name: "uninstall",
             command: "gov uninstall --json",
-            schema: schema_of::<Answer<Outcomes<UninstallDone>>>,
+            schema: enveloped::<Outcomes<UninstallDone>>,
         },
         Described {
             name: "global",
             command: "gov global VERSION --json",
-            schema: schema_of::<Answer<GlobalSet<'static>>>,
+            schema: enveloped::<GlobalSet<'static>>,
         },
         Described {
             name: "global-unset",
             command: "gov global --unset --json",
-            schema: schema_of::<Answer<GlobalUnset>>,
+            schema: enveloped::<GlobalUnset>,
         },
         Described {
             name: "global-show",
             command: "gov global --json",
-            schema: schema_of::<Answer<GlobalShow<'static>>>,
+            schema: enveloped::<GlobalShow<'static>>,
         },
         Described {
             name: "proxy-change",
             command: "gov proxy use|set|unset --json",
-            schema: schema_of::<Answer<ProxyChange<'static>>>,
+            schema: enveloped::<ProxyChange<'static>>,
         },
         Described {
             name: "proxy-presets",
             command: "gov proxy use --json",
-            schema: schema_of::<Answer<PresetList<'static>>>,
+            schema: enveloped::<PresetList<'static>>,
         },
         Described {
             name: "proxy-show",
@@ -535,7 +545,7 @@ pub fn described() -> Vec<Described> {
         Described {
             name: "config-change",
             command: "gov config set|unset --json",
-            schema: schema_of::<Answer<ConfigChange<'static>>>,
+            schema: enveloped::<ConfigChange<'static>>,
         },
         Described {
             name: "config-show",
