@@ -1,7 +1,5 @@
 //! `gov cache clean`.
 
-use serde_json::json;
-
 use crate::app::App;
 use crate::core::error::Result;
 use crate::install::cache;
@@ -26,7 +24,7 @@ enum CacheCommand {
         /// Count, remove nothing.
         #[arg(long)]
         dry_run: bool,
-        /// Machine-readable result: {"archives", "index_copies", "bytes", "dry_run"}.
+        /// Machine-readable result (schema: docs/reference/json/cache-clean.json).
         #[arg(long)]
         json: bool,
     },
@@ -37,12 +35,12 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         CacheCommand::Clean { dry_run, json } => {
             let c = cache::clean(&app.layout, dry_run)?;
             if json {
-                return super::print_json(&json!({
-                    "archives": c.archives,
-                    "index_copies": c.index_copies,
-                    "bytes": c.bytes,
-                    "dry_run": dry_run,
-                }));
+                return super::print_json(&super::answers::CacheClean {
+                    archives: c.archives,
+                    index_copies: c.index_copies,
+                    bytes: c.bytes,
+                    dry_run,
+                });
             }
             let verb = if dry_run { "Would free" } else { "Freed" };
             app.ui.status(&format!(

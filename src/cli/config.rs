@@ -1,7 +1,4 @@
-use std::collections::BTreeMap;
-
-use serde::Serialize;
-
+use super::answers::{ConfigChange, ConfigDocument, ConfigFile, ConfigShow, SettingRow};
 use crate::app::App;
 use crate::core::config::{self, Change, Settings, Updated};
 use crate::core::error::{Error, ErrorKind, Result};
@@ -26,7 +23,7 @@ pub struct Args {
 enum Sub {
     /// Every setting, its value and the layer it came from.
     Show {
-        /// Machine-readable output (schema: see README).
+        /// Machine-readable output (schema: docs/reference/json/config-show.json).
         #[arg(long)]
         json: bool,
     },
@@ -60,7 +57,7 @@ enum Sub {
 /// `--json` and `--dry-run` of `set` and `unset`.
 #[derive(Debug, Clone, Copy, Default, clap::Args)]
 pub(crate) struct ChangeOutput {
-    /// Machine-readable output (schema: see README).
+    /// Machine-readable output (schema: docs/reference/json/config-change.json).
     #[arg(long)]
     pub json: bool,
     /// Say what would change; write nothing.
@@ -130,27 +127,13 @@ fn target(app: &App, system: bool) -> Result<Layout> {
     Ok(Layout::system())
 }
 
-/// The `--json` answer of `set`/`unset` (schema: README).
-#[derive(Serialize)]
-struct ChangeAnswer<'a> {
-    changed: bool,
-    dry_run: bool,
-    action: &'static str,
-    layer: &'static str,
-    file: &'a std::path::Path,
-    requested: BTreeMap<&'a str, Option<&'a str>>,
-    changed_keys: Vec<String>,
-    before: &'a BTreeMap<String, String>,
-    after: &'a BTreeMap<String, String>,
-}
-
 /// `set`/`unset`: the change, then the text or the JSON document.
 fn answer(app: &App, system: bool, changes: Vec<Change>, out: ChangeOutput) -> Result<()> {
     let u = change(app, system, &changes, out)?;
     if !out.json {
         return Ok(());
     }
-    let doc = ChangeAnswer {
+    let doc = ConfigChange {
         changed: u.changed(),
         dry_run: out.dry_run,
         action: if u.changed() { "updated" } else { "unchanged" },
@@ -214,32 +197,7 @@ fn warn_if_exported(app: &App, key: &str) {
     }
 }
 
-/// One row of `gov config show --json`'s `settings`.
-#[derive(Serialize)]
-struct Row {
-    key: &'static str,
-    value: String,
-    origin: &'static str,
-    file: Option<String>,
-}
-
-/// One row of `files`.
-#[derive(Serialize)]
-struct FileRow {
-    layer: &'static str,
-    path: String,
-    exists: bool,
-}
-
-/// `{"settings": [...], "files": [...], "toolchain_source": ...}`.
-#[derive(Serialize)]
-pub(crate) struct Document {
-    settings: Vec<Row>,
-    files: Vec<FileRow>,
-    toolchain_source: Option<crate::install::ResolvedSource>,
-}
-
-fn rows(settings: &Settings) -> Vec<Row> {
+fn rows(settings: &Settings) -> Vec<SettingRow> {
     config::gov_keys()
         .map(|k| {
             let r = settings.resolve(k.name);
@@ -247,7 +205,7 @@ fn rows(settings: &Settings) -> Vec<Row> {
                 Some(config::Origin::File { path, .. }) => Some(path.display().to_string()),
                 _ => None,
             };
-            Row {
+            SettingRow {
                 key: k.name,
                 origin: r.origin_name(),
                 value: r.value,
@@ -259,30 +217,22 @@ fn rows(settings: &Settings) -> Vec<Row> {
 
 /// The document `gov config show --json` prints (also part of `gov info
 /// --json`).
-pub(crate) fn document(app: &App) -> Document {
+pub(crate) fn document(app: &App) -> ConfigDocument {
     let settings = app.settings();
     let files = settings
         .files()
         .into_iter()
-        .map(|(p, system)| FileRow {
+        .map(|(p, system)| ConfigFile {
             layer: if system { "system" } else { "user" },
             exists: p.exists(),
             path: p.display().to_string(),
         })
         .collect();
-    Document {
+    ConfigDocument {
         settings: rows(settings),
         files,
         toolchain_source: crate::install::resolve_source(None).ok(),
     }
-}
-
-/// `gov config show --json`: the document with its schema number.
-#[derive(Serialize)]
-struct ShowAnswer {
-    schema: u32,
-    #[serde(flatten)]
-    document: Document,
 }
 
 fn show(app: &App, json: bool) -> Result<()> {
@@ -290,11 +240,10 @@ fn show(app: &App, json: bool) -> Result<()> {
         app.ui.warn(why);
     }
     if json {
-        let doc = ShowAnswer {
+        return super::print_json(&ConfigShow {
             schema: 1,
             document: document(app),
-        };
-        return super::print_json(&super::to_json(&doc)?);
+        });
     }
     let rows = rows(app.settings());
     let width = rows.iter().map(|r| r.key.len()).max().unwrap_or(0);

@@ -1,5 +1,4 @@
-use serde::Serialize;
-
+use super::answers::{GlobalSet, GlobalShow, GlobalUnset};
 use crate::app::App;
 use crate::core::error::{Error, ErrorKind, Result};
 use crate::core::layers::Layer;
@@ -30,7 +29,7 @@ pub struct Args {
     /// Drop this layer's global, so the one below applies (the system's).
     #[arg(long, conflicts_with = "version")]
     unset: bool,
-    /// Answer with one JSON document (schema: see README).
+    /// Answer with one JSON document (schemas: docs/reference/json/global*.json).
     #[arg(long)]
     pub(crate) json: bool,
     /// Report what would change; write nothing.
@@ -71,7 +70,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     let req = VersionRequest::parse(&v)?;
     let set = selection::set_global(app, &req, a.force, a.dry_run)?;
     let answer = || {
-        let doc = SetAnswer {
+        let doc = GlobalSet {
             changed: set.changed(),
             dry_run: a.dry_run,
             action: if set.same { "already-set" } else { "set" },
@@ -100,19 +99,6 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         return answer();
     }
     Ok(())
-}
-
-/// `gov global <version> --json` (schema: README).
-#[derive(Serialize)]
-struct SetAnswer<'a> {
-    changed: bool,
-    dry_run: bool,
-    action: &'static str,
-    requested: String,
-    version: &'a str,
-    before: Option<&'a str>,
-    after: &'a str,
-    entry_points: &'a [std::path::PathBuf],
 }
 
 /// What a set did, in words.
@@ -153,23 +139,13 @@ fn report_set(app: &App, req: &VersionRequest, set: &selection::GlobalSet) {
     }
 }
 
-/// `gov global --unset --json` (schema: README).
-#[derive(Serialize)]
-struct UnsetAnswer {
-    changed: bool,
-    dry_run: bool,
-    action: &'static str,
-    global: Option<String>,
-    source: Option<String>,
-}
-
 fn unset(app: &App, json: bool) -> Result<()> {
     let u = selection::unset_global(app)?;
     if !u.removed {
         app.ui.status("no global is set in this layer");
     }
     if json {
-        let doc = UnsetAnswer {
+        let doc = GlobalUnset {
             changed: u.removed,
             dry_run: false,
             action: if u.removed { "unset" } else { "not-set" },
@@ -187,14 +163,6 @@ fn unset(app: &App, json: bool) -> Result<()> {
     Ok(())
 }
 
-/// `gov global --json` without a version (schema: README).
-#[derive(Serialize)]
-struct ShowAnswer<'a> {
-    global: Option<String>,
-    source: Option<String>,
-    file: &'a std::path::Path,
-}
-
 /// Without --system: what `go` falls back to for this account.
 fn show(app: &App, system: bool, json: bool) -> Result<()> {
     let layout = &app.layout;
@@ -205,7 +173,7 @@ fn show(app: &App, system: bool, json: bool) -> Result<()> {
     };
     if json {
         let file = layout.global_file();
-        let doc = ShowAnswer {
+        let doc = GlobalShow {
             global: found.as_ref().map(|s| s.raw.clone()),
             source: found.as_ref().map(|s| s.source.to_string()),
             file: &file,

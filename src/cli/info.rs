@@ -64,7 +64,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             profile: proxy::read_profile(layout),
             effective,
         },
-        config: super::to_json(&super::config::document(app))?,
+        config: super::config::document(app),
     };
     if a.json {
         return super::machine::of(app).answer(doc);

@@ -1,7 +1,6 @@
 use std::path::PathBuf;
 
-use serde_json::json;
-
+use super::answers::{Done, InstallDone, Outcome, Outcomes, VersionFailed};
 use crate::app::App;
 use crate::core::arch;
 use crate::core::error::{Error, ErrorKind, Result};
@@ -53,7 +52,7 @@ pub struct Args {
     /// Install into the system layer, for every account (root only).
     #[arg(long)]
     system: bool,
-    /// Answer with one JSON document (schema: see README).
+    /// Answer with one JSON document (schema: docs/reference/json/install.json).
     #[arg(long)]
     pub(crate) json: bool,
     /// Resolve and report what would be installed; write nothing.
@@ -129,17 +128,17 @@ pub fn run(app: &App, a: Args) -> Result<()> {
                     "Go {what}: {}",
                     e.report().trim_start_matches("error: ")
                 ));
-                results.push(json!({
-                    "changed": false,
-                    "requested": what,
-                    "error": crate::cli::machine::error_fields(&e),
+                results.push(Outcome::Failed(VersionFailed {
+                    changed: false,
+                    requested: what.clone(),
+                    error: crate::cli::machine::error_fields(&e),
                 }));
                 failed.push((what, e));
             }
         }
     }
     if a.json {
-        let doc = results_document(!several, a.dry_run, results);
+        let doc = Outcomes::of(!several, a.dry_run, results);
         if failed.is_empty() {
             return crate::cli::machine::of(app).answer(&doc);
         }
@@ -188,26 +187,6 @@ fn show_done(app: &App, report: &install::Report, dry_run: bool) {
     }
 }
 
-/// The `--json` answer of a command on several versions (install,
-/// uninstall): `changed`, `dry_run` and `results`; with `one` (a single
-/// version named) that result's fields at the top level too, as before
-/// several were possible.
-pub(crate) fn results_document(
-    one: bool,
-    dry_run: bool,
-    results: Vec<serde_json::Value>,
-) -> serde_json::Value {
-    let changed = results.iter().any(|r| r["changed"] == json!(true));
-    let mut doc = match (one, results.first()) {
-        (true, Some(serde_json::Value::Object(first))) => first.clone(),
-        _ => serde_json::Map::new(),
-    };
-    doc.insert("changed".into(), json!(changed));
-    doc.insert("dry_run".into(), json!(dry_run));
-    doc.insert("results".into(), json!(results));
-    serde_json::Value::Object(doc)
-}
-
 /// The error of a run where some of several installs failed.
 fn some_failed(mut failed: Vec<(String, Error)>, done: usize, dry_run: bool) -> Error {
     let n = failed.len();
@@ -228,17 +207,19 @@ fn some_failed(mut failed: Vec<(String, Error)>, done: usize, dry_run: bool) -> 
 
 /// One install's fields in `gov install --json` (`results[]`, and the top
 /// level when one version is named).
-fn result_fields(requested: &str, arch: &str, report: &install::Report) -> serde_json::Value {
-    json!({
-        "changed": report.action != install::Action::AlreadyInstalled,
-        "action": action_name(&report.action),
-        "requested": requested,
-        "version": report.version.as_str(),
-        "arch": arch,
-        "goroot": report.goroot,
-        "downloaded": report.downloaded,
-        "from_cache": report.from_cache,
-        "verified": report.verified,
+fn result_fields(requested: &str, arch: &str, report: &install::Report) -> Outcome<InstallDone> {
+    Outcome::Done(Done {
+        changed: report.action != install::Action::AlreadyInstalled,
+        fields: InstallDone {
+            action: action_name(&report.action),
+            requested: requested.to_string(),
+            version: report.version.as_str().to_string(),
+            arch: arch.to_string(),
+            goroot: report.goroot.clone(),
+            downloaded: report.downloaded,
+            from_cache: report.from_cache,
+            verified: report.verified,
+        },
     })
 }
 

@@ -41,7 +41,7 @@ gov mirror sync /srv/go --prune --dry-run --json"
     Verify {
         /// The mirror directory.
         dir: PathBuf,
-        /// Machine-readable output (schema: see README).
+        /// Machine-readable output (schema: docs/reference/json/mirror-verify.json).
         #[arg(long)]
         json: bool,
     },
@@ -88,7 +88,7 @@ struct SyncArgs {
     /// Downloads at once.
     #[arg(long, value_name = "N", default_value_t = sync::DEFAULT_JOBS)]
     jobs: usize,
-    /// Machine-readable summary (schema: see README).
+    /// Machine-readable summary (schema: docs/reference/json/mirror-sync.json).
     #[arg(long)]
     json: bool,
 }
@@ -117,9 +117,7 @@ fn run_sync(app: &App, a: SyncArgs) -> Result<()> {
         },
     )?;
     if a.json {
-        let v = serde_json::to_value(&report)
-            .map_err(|e| Error::new(ErrorKind::Io, "cannot encode JSON").with_source(e))?;
-        crate::cli::print_json(&v)?;
+        crate::cli::print_json(&report)?;
     } else {
         let would = if report.dry_run { "would be " } else { "" };
         for f in report.files.iter().filter(|f| f.action != "kept") {
@@ -171,9 +169,7 @@ fn run_verify(app: &App, dir: &std::path::Path, json: bool) -> Result<()> {
     let jobs = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
     let report = verify::verify(dir, jobs)?;
     if json {
-        let v = serde_json::to_value(&report)
-            .map_err(|e| Error::new(ErrorKind::Io, "cannot encode JSON").with_source(e))?;
-        crate::cli::print_json(&v)?;
+        crate::cli::print_json(&report)?;
     } else if report.ok {
         app.ui.status(&format!(
             "{}: {} files verified ({})",

@@ -195,14 +195,6 @@ pub(crate) fn print_text(text: &str) {
     print!("{}", crate::core::quote::redact_credentials(text));
 }
 
-/// A `--json` answer's struct as a JSON value.
-pub(crate) fn to_json(answer: &impl serde::Serialize) -> Result<serde_json::Value> {
-    serde_json::to_value(answer).map_err(|e| {
-        crate::core::error::Error::new(crate::core::error::ErrorKind::Io, "cannot encode JSON")
-            .with_source(e)
-    })
-}
-
 /// Writes JSON to stdout, with passwords in URLs redacted: every `--json`
 /// answer (and so every Ansible result) passes through here.
 pub(crate) fn print_json<T: serde::Serialize + ?Sized>(answer: &T) -> Result<()> {

@@ -2,7 +2,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use crate::app::App;
-use crate::core::error::{Error, ErrorKind, Result};
+use crate::core::error::Result;
 use crate::lifecycle::outdated::{self, Report, VersionStatus};
 use crate::lifecycle::vulndb::{self, Mode, State};
 
@@ -29,7 +29,7 @@ Examples:
   GOV_VULNDB=file:///srv/vulndb gov outdated"
 )]
 pub struct Args {
-    /// Machine-readable report (schema: see README).
+    /// Machine-readable report (schema: docs/reference/json/outdated.json).
     #[arg(long)]
     json: bool,
     /// Exit 3 when something is outdated or vulnerable, 4 when data was unavailable.
@@ -70,9 +70,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             .warn(&format!("the release index is unavailable: {e}"));
     }
     if a.json {
-        let value = serde_json::to_value(&report)
-            .map_err(|e| Error::new(ErrorKind::Io, "cannot encode the report").with_source(e))?;
-        super::print_json(&value)?;
+        super::print_json(&report)?;
     } else {
         print!("{}", render(&report));
     }

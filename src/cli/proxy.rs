@@ -1,7 +1,4 @@
-use std::collections::BTreeMap;
-
-use serde::Serialize;
-
+use super::answers::{PresetList, PresetRow, ProxyChange, ProxyCheck};
 use crate::app::App;
 use crate::core::config::Change as Change_;
 use crate::core::error::{Error, Result};
@@ -28,6 +25,7 @@ pub struct Args {
 enum Cmd {
     /// Each effective setting and where it comes from.
     Show {
+        /// Machine-readable output (schema: docs/reference/json/proxy-show.json).
         #[arg(long)]
         json: bool,
     },
@@ -66,6 +64,7 @@ enum Cmd {
     /// Check the configured proxies and every preset from this machine,
     /// ranked by success and latency.
     Check {
+        /// Machine-readable output (schema: docs/reference/json/proxy-check.json).
         #[arg(long)]
         json: bool,
     },
@@ -95,7 +94,7 @@ enum Cmd {
 /// How a change is carried out and answered.
 #[derive(Debug, Clone, Copy, clap::Args)]
 struct Change {
-    /// Answer with one JSON document (schema: see README).
+    /// Answer with one JSON document (schemas: docs/reference/json/proxy-*.json).
     #[arg(long)]
     json: bool,
     /// Report what would change; write nothing.
@@ -183,20 +182,6 @@ pub fn run(app: &App, a: Args) -> Result<()> {
             apply(app, changes, out, None)
         }
     }
-}
-
-/// `gov proxy use --json` without a name: the presets.
-#[derive(Serialize)]
-struct PresetList<'a> {
-    presets: Vec<PresetRow<'a>>,
-}
-
-#[derive(Serialize)]
-struct PresetRow<'a> {
-    name: &'a str,
-    about: &'a str,
-    /// None for corp, which is built from its flags.
-    settings: Option<BTreeMap<&'a str, &'a str>>,
 }
 
 fn use_preset(
@@ -295,20 +280,6 @@ fn preset_marker(app: &App, preset: &proxy::Preset) -> Result<Vec<Change_>> {
     Ok(proxy::preset_marker(&file, &values, preset))
 }
 
-/// The `--json` answer of `use`, `set` and `unset` (schema: README).
-#[derive(Serialize)]
-struct ChangeAnswer<'a> {
-    changed: bool,
-    dry_run: bool,
-    action: &'static str,
-    preset: Option<&'a str>,
-    requested: BTreeMap<&'a str, Option<&'a str>>,
-    changed_keys: Vec<String>,
-    before: &'a BTreeMap<String, String>,
-    after: &'a BTreeMap<String, String>,
-    profile: &'a std::path::Path,
-}
-
 /// Changes the profile through the library (one atomic write, only when
 /// it changes), then says what it did and which user settings will keep
 /// overriding it.
@@ -326,7 +297,7 @@ fn apply(app: &App, changes: Vec<Change_>, out: Change, preset: Option<&str>) ->
         report_changes(app, &changes);
     }
     if out.json {
-        let doc = ChangeAnswer {
+        let doc = ProxyChange {
             changed: u.changed(),
             dry_run: out.dry_run,
             action: if u.changed() { "updated" } else { "unchanged" },
@@ -393,7 +364,7 @@ fn show(app: &App, json_out: bool) -> Result<()> {
         crate::entry::select::current_goroot(&layers).as_deref(),
     );
     if json_out {
-        return super::print_json(&super::to_json(&rows)?);
+        return super::print_json(&rows);
     }
     for proxy::Effective {
         key: k,
@@ -411,18 +382,6 @@ fn show(app: &App, json_out: bool) -> Result<()> {
         super::print_text(&format!("{k:<12} {shown:<45} {s}\n"));
     }
     Ok(())
-}
-
-/// One ranked proxy of `gov proxy check --json`.
-#[derive(Serialize)]
-struct CheckRow<'a> {
-    rank: usize,
-    source: &'a str,
-    url: &'a str,
-    ok: bool,
-    stages_passed: usize,
-    ms: u64,
-    detail: &'a str,
 }
 
 /// Probes the configured GOPROXY entries and each preset's proxy, and ranks
@@ -475,10 +434,10 @@ fn check(app: &App, json_out: bool) -> Result<()> {
     }
     rows.sort_by(|a, b| b.2.cmp(&a.2).then(b.3.cmp(&a.3)).then(a.4.cmp(&b.4)));
     if json_out {
-        let items: Vec<CheckRow> = rows
+        let items: Vec<ProxyCheck> = rows
             .iter()
             .enumerate()
-            .map(|(i, r)| CheckRow {
+            .map(|(i, r)| ProxyCheck {
                 rank: i + 1,
                 source: &r.0,
                 url: &r.1,
@@ -488,7 +447,7 @@ fn check(app: &App, json_out: bool) -> Result<()> {
                 detail: &r.5,
             })
             .collect();
-        return super::print_json(&super::to_json(&items)?);
+        return super::print_json(&items);
     }
     use std::io::IsTerminal;
     let style = crate::core::style::Style::detect(std::io::stdout().is_terminal());

@@ -1,5 +1,5 @@
 use crate::app::App;
-use crate::core::error::{Error, ErrorKind, Result};
+use crate::core::error::{Error, Result};
 use crate::core::report::human_bytes;
 use crate::lifecycle::prune::{self, Options, Report};
 
@@ -26,7 +26,7 @@ pub struct Args {
     /// Also keep versions pinned by .go-version files under the working directory.
     #[arg(long)]
     keep_pinned: bool,
-    /// Machine-readable report.
+    /// Machine-readable report (schema: docs/reference/json/prune.json).
     #[arg(long)]
     json: bool,
 }
@@ -48,9 +48,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         },
     )?;
     if a.json {
-        let v = serde_json::to_value(&r)
-            .map_err(|e| Error::new(ErrorKind::Io, "cannot encode JSON").with_source(e))?;
-        return super::print_json(&v);
+        return super::print_json(&r);
     }
     print_report(&r);
     Ok(())

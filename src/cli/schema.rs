@@ -13,7 +13,7 @@ use crate::core::error::{Error, ErrorKind, Result};
     after_help = "Examples:\n  gov schema doctor\n  gov schema --dir docs/reference/json   # every schema and the README listing them"
 )]
 pub struct Args {
-    /// The answer: list, list-remote, list-remote-proxy, info, doctor, failure.
+    /// The answer, by its file's name in docs/reference/json/: list, info, install, doctor, ...
     #[arg(required_unless_present = "dir")]
     name: Option<String>,
     /// Write <name>.json for every answer, and README.md listing them, into DIR.
@@ -42,10 +42,6 @@ pub fn run(a: Args) -> Result<()> {
 fn render(d: &Described) -> Result<String> {
     let mut schema = (d.schema)();
     schema.insert("title".into(), d.command.into());
-    if let Some(top) = schema.as_object_mut() {
-        top.values_mut().for_each(require_every_field);
-        require_in(top);
-    }
     let mut text = serde_json::to_string_pretty(&schema).map_err(|e| {
         Error::new(
             ErrorKind::Io,
@@ -55,27 +51,6 @@ fn render(d: &Described) -> Result<String> {
     })?;
     text.push('\n');
     Ok(text)
-}
-
-/// Marks every property of every object required: the answers always
-/// carry each field (null when it has no value), which schemars cannot
-/// tell from an `Option`.
-fn require_every_field(node: &mut serde_json::Value) {
-    match node {
-        serde_json::Value::Object(map) => {
-            require_in(map);
-            map.values_mut().for_each(require_every_field);
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(require_every_field),
-        _ => {}
-    }
-}
-
-fn require_in(schema: &mut serde_json::Map<String, serde_json::Value>) {
-    if let Some(serde_json::Value::Object(props)) = schema.get("properties") {
-        let names = props.keys().cloned().map(serde_json::Value::String);
-        schema.insert("required".into(), names.collect());
-    }
 }
 
 fn write_all(dir: &Path, all: &[Described]) -> Result<()> {
@@ -95,21 +70,26 @@ pub fn readme(all: &[Described]) -> String {
         "# JSON answers\n\n\
          The `--json` answers of gov's commands, one JSON Schema (draft 2020-12) per\n\
          answer, generated from the types that produce them (`src/cli/answers.rs`,\n\
-         `src/doctor/mod.rs`). Fields are added, never renamed or removed; the\n\
-         enveloped answers carry `\"schema\": 1`. Every field a schema lists is always\n\
-         present (`null` where it has no value).\n\n\
+         `src/doctor/mod.rs` and the library reports they print). Fields are added,\n\
+         never renamed or removed; the enveloped answers carry `\"schema\": 1`. Every\n\
+         field a schema marks required is always there (`null` where it has no value).\n\n\
          Regenerate after changing an answer (a test fails while these files are stale):\n\n\
          ```sh\n\
-         cargo run -- schema --dir docs/reference/json\n\
+         cargo run -- schema --dir docs/reference/json   # or scripts/gen-docs\n\
          ```\n\n\
          | answer | command | schema |\n\
          |---|---|---|\n",
     );
     for d in all {
+        // A command in code; `|` escaped so it stays in its cell.
+        let command = if d.command.starts_with("gov ") {
+            format!("`{}`", d.command.replace('|', "\\|"))
+        } else {
+            d.command.to_string()
+        };
         out.push_str(&format!(
-            "| {} | `{}` | [{n}.json]({n}.json) |\n",
+            "| {} | {command} | [{n}.json]({n}.json) |\n",
             d.name,
-            d.command,
             n = d.name
         ));
     }

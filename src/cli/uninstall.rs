@@ -1,5 +1,4 @@
-use serde_json::json;
-
+use super::answers::{Done, Outcome, Outcomes, UninstallDone, VersionFailed};
 use crate::app::App;
 use crate::core::error::{Error, ErrorKind, Result};
 use crate::core::version::VersionRequest;
@@ -28,7 +27,7 @@ pub struct Args {
     /// A version that is not installed is not an error (nothing to do).
     #[arg(long)]
     missing_ok: bool,
-    /// Answer with one JSON document (schema: see README).
+    /// Answer with one JSON document (schema: docs/reference/json/uninstall.json).
     #[arg(long)]
     pub(crate) json: bool,
     /// Report what would be removed; remove nothing.
@@ -39,7 +38,7 @@ pub struct Args {
 /// Removes (or, with --dry-run, checks) one version and says so; its
 /// fields for `--json`. A version that is not there is fine with
 /// --missing-ok.
-fn uninstall_one(app: &App, a: &Args, req: &VersionRequest) -> Result<serde_json::Value> {
+fn uninstall_one(app: &App, a: &Args, req: &VersionRequest) -> Result<Done<UninstallDone>> {
     let done = if a.dry_run {
         install::check_uninstall(app, req)
     } else {
@@ -52,22 +51,26 @@ fn uninstall_one(app: &App, a: &Args, req: &VersionRequest) -> Result<serde_json
             } else {
                 app.ui.status(&format!("Uninstalled Go {version}"));
             }
-            Ok(json!({
-                "changed": true,
-                "action": "uninstalled",
-                "requested": req.to_string(),
-                "version": version.as_str(),
-            }))
+            Ok(Done {
+                changed: true,
+                fields: UninstallDone {
+                    action: "uninstalled",
+                    requested: req.to_string(),
+                    version: Some(version.as_str().to_string()),
+                },
+            })
         }
         Err(e) if a.missing_ok && e.kind() == ErrorKind::NotFound => {
             app.ui
                 .status(&format!("Go {req} is not installed; nothing to do"));
-            Ok(json!({
-                "changed": false,
-                "action": "not-installed",
-                "requested": req.to_string(),
-                "version": null,
-            }))
+            Ok(Done {
+                changed: false,
+                fields: UninstallDone {
+                    action: "not-installed",
+                    requested: req.to_string(),
+                    version: None,
+                },
+            })
         }
         Err(e) => Err(e),
     }
@@ -103,17 +106,17 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     let mut first_err: Option<Error> = None;
     for req in &requests {
         match uninstall_one(app, &a, req) {
-            Ok(fields) => results.push(fields),
+            Ok(done) => results.push(Outcome::Done(done)),
             Err(e) if !several => return Err(e),
             Err(e) => {
                 app.ui.warn(&format!(
                     "Go {req}: {}",
                     e.report().trim_start_matches("error: ")
                 ));
-                results.push(json!({
-                    "changed": false,
-                    "requested": req.to_string(),
-                    "error": crate::cli::machine::error_fields(&e),
+                results.push(Outcome::Failed(VersionFailed {
+                    changed: false,
+                    requested: req.to_string(),
+                    error: crate::cli::machine::error_fields(&e),
                 }));
                 first_err.get_or_insert(e);
             }
@@ -122,7 +125,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     if a.json {
         // One version named: its fields at the top level (as before several
         // were possible), plus `results`.
-        let doc = super::install::results_document(a.versions.len() == 1, a.dry_run, results);
+        let doc = Outcomes::of(a.versions.len() == 1, a.dry_run, results);
         if first_err.is_none() {
             return crate::cli::machine::of(app).answer(&doc);
         }

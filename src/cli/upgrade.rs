@@ -25,7 +25,7 @@ pub struct Args {
     /// Say what would be done, change nothing.
     #[arg(long, short = 'n')]
     dry_run: bool,
-    /// Machine-readable report.
+    /// Machine-readable report (schema: docs/reference/json/upgrade.json).
     #[arg(long)]
     json: bool,
 }
@@ -41,11 +41,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         &|installed| app.ui.status(&super::install::summary(installed)),
     )?;
     if a.json {
-        let v = serde_json::to_value(&r).map_err(|e| {
-            crate::core::error::Error::new(crate::core::error::ErrorKind::Io, "cannot encode JSON")
-                .with_source(e)
-        })?;
-        return super::print_json(&v);
+        return super::print_json(&r);
     }
     let would = if r.dry_run { "would " } else { "" };
     for u in &r.upgraded {

@@ -68,7 +68,7 @@ impl Source {
 }
 
 /// The source installs use, and why (`gov doctor`, `gov config show`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct ResolvedSource {
     pub source: Source,
     /// What decided: `--source`, `GOV_SOURCE`, `GOV_MIRROR`,
@@ -83,6 +83,21 @@ pub struct ResolvedSource {
 impl serde::Serialize for Source {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
+    }
+}
+
+impl schemars::JsonSchema for Source {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Source".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names = [Source::Release, Source::Proxy, Source::Auto].map(Source::as_str);
+        schemars::json_schema!({
+            "description": "Where toolchains come from.",
+            "type": "string",
+            "enum": names,
+        })
     }
 }
 

@@ -56,7 +56,7 @@ pub fn installed(layers: &[Layer]) -> Result<Vec<InstalledIn>> {
 }
 
 /// What selects a version, for `selected_by`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct SelectedBy {
     /// `global`, `version-file`, `toolchain` or `env`.
     pub kind: &'static str,

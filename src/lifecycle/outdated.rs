@@ -24,7 +24,7 @@ use crate::net::index::{Freshness, Index, IndexSource};
 /// JSON schema version of [`Report`]; bumped only for incompatible changes.
 pub const SCHEMA: u32 = 1;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
     pub schema: u32,
     pub versions: Vec<VersionStatus>,
@@ -36,7 +36,7 @@ pub struct Report {
     pub vulndb: VulnDbStatus,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct VersionStatus {
     pub version: String,
     pub layer: &'static str,
@@ -52,7 +52,7 @@ pub struct VersionStatus {
     pub vulnerabilities: Option<Vec<Vulnerability>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Vulnerability {
     // Shared with every version the entry affects: a fleet report can hold
     // thousands of these.
@@ -70,7 +70,7 @@ pub struct Vulnerability {
     pub fixed_in_newest_patch: Option<bool>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct IndexStatus {
     pub url: String,
     pub available: bool,
@@ -80,7 +80,7 @@ pub struct IndexStatus {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct VulnDbStatus {
     /// Every configured database gave data (of any age).
     pub available: bool,

@@ -33,26 +33,33 @@ pub struct Options {
     pub globals_moving_from: Vec<GoVersion>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Removed {
     pub version: String,
+    /// `user` or `system`.
     pub layer: &'static str,
     pub goroot: PathBuf,
+    /// Bytes its tree took on disk.
     pub bytes: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Kept {
     pub version: String,
+    /// `user` or `system`.
     pub layer: &'static str,
+    /// Why it stays (the newest patch of its line, a selection, ...).
     pub why: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
     pub dry_run: bool,
+    /// Versions removed (or, with `dry_run`, that would be).
     pub removed: Vec<Removed>,
+    /// The installed versions it kept, and why.
     pub kept: Vec<Kept>,
+    /// Bytes freed (or that would be).
     pub freed_bytes: u64,
 }
 

@@ -31,11 +31,13 @@ pub struct Options {
     pub dry_run: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LineReport {
+    /// The minor line, e.g. `1.22`.
     pub line: String,
     /// Installed patches of the line before the upgrade, newest first.
     pub from: Vec<String>,
+    /// The newest patch of the line.
     pub to: String,
     /// False when the newest patch was installed already.
     pub installed: bool,
@@ -43,22 +45,27 @@ pub struct LineReport {
     pub global_moved_from: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PinReport {
+    /// The `.go-version` file.
     pub path: PathBuf,
+    /// The version it names.
     pub pinned: String,
+    /// The newest patch of that line.
     pub newest_patch: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
     pub dry_run: bool,
+    /// Each line that was (or would be) behind.
     pub upgraded: Vec<LineReport>,
     /// Lines already at their newest patch.
     pub up_to_date: Vec<String>,
     /// `.go-version` files under the working directory pinning an older
     /// patch of an upgraded line (left as they are).
     pub pinned: Vec<PinReport>,
+    /// With `--prune`: what was removed.
     pub pruned: Option<prune::Report>,
 }
 

@@ -78,7 +78,7 @@ fn ttl() -> Duration {
 }
 
 /// How one database answered this time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum State {
     /// Fetched or revalidated just now.
@@ -92,7 +92,7 @@ pub enum State {
     Unavailable,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SourceStatus {
     pub url: String,
     pub state: State,

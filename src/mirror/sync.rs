@@ -56,35 +56,48 @@ pub struct Options {
     pub jobs: usize,
 }
 
-/// What a sync did (or, with `dry_run`, would do). Serialized as the
-/// `--json` answer; the README documents the fields.
-#[derive(Debug, Clone, Serialize)]
+/// What a sync did (or, with `dry_run`, would do): the `--json` answer
+/// (docs/reference/json/mirror-sync.json).
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
+    /// The mirror directory.
     pub dir: String,
+    /// Where hosts reach it (`--url`, or the last sync's), if known.
     pub url: Option<String>,
     pub dry_run: bool,
+    /// index.json was (or, with `dry_run`, would be) rewritten.
     pub index_changed: bool,
+    /// The files of the selection, and those removed.
     pub files: Vec<FileReport>,
+    /// Files that could not be mirrored (index.json does not list them).
     pub failed: Vec<Failure>,
+    /// Bytes that came over the network in this run.
     pub downloaded_bytes: u64,
+    /// How long the run took.
     pub elapsed_seconds: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FileReport {
+    /// The file's name in the mirror directory.
     pub name: String,
     /// `go` (a release archive), `gov` (gov's artifact) or `installer`.
     pub kind: &'static str,
     /// `added`, `replaced`, `kept` or `removed`.
     pub action: &'static str,
+    /// The file's size in bytes.
     pub size: u64,
+    /// Bytes of it that came over the network in this run.
     pub downloaded: u64,
+    /// Bytes a partial download from an earlier run already held.
     pub resumed_from: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Failure {
+    /// The file that could not be mirrored.
     pub name: String,
+    /// Why, with its causes.
     pub error: String,
 }
 

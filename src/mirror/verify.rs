@@ -16,19 +16,25 @@ use crate::mirror::select::safe_name;
 use crate::mirror::{INDEX, INSTALLER};
 use crate::net::index::Release;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Problem {
+    /// The file, as index.json names it.
     pub name: String,
     /// `missing`, `size`, `checksum`, `signature`, `unsafe-name` or `unreadable`.
     pub problem: &'static str,
+    /// What was found, for people.
     pub detail: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
+    /// The mirror directory.
     pub dir: String,
+    /// No problems were found.
     pub ok: bool,
+    /// Files re-hashed.
     pub checked: usize,
+    /// Bytes read to re-hash them.
     pub bytes: u64,
     pub problems: Vec<Problem>,
 }

@@ -537,7 +537,7 @@ pub fn public_proxy_hosts() -> Vec<String> {
 
 /// One effective setting and the layer it comes from (`gov proxy show
 /// --json` prints these fields).
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct Effective {
     pub key: &'static str,
     pub value: String,

@@ -426,6 +426,7 @@ fn proxy_check_ranks_the_working_proxy_first() {
         .env("GOV_DOCTOR_TIMEOUT", "2");
     let out = run_program(&mut c);
     assert!(out.status.success(), "{}", text(&out.stderr));
+    support::schemas::follows("proxy-check", &out.stdout);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
     let rows = v.as_array().cloned().unwrap_or_default();
     assert!(rows.len() >= 6, "configured + presets: {v:#}");

@@ -111,8 +111,12 @@ impl World {
         (text(&out.stdout), text(&out.stderr))
     }
 
+    /// A `--json` answer, checked against its schema.
     fn json(&self, env: &[(&str, &str)], args: &[&str]) -> Value {
         let (out, err) = self.ok(env, args);
+        if let Some(name @ ("outdated" | "upgrade" | "prune")) = args.first().copied() {
+            support::schemas::follows(name, out.as_bytes());
+        }
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"))
     }
 

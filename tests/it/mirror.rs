@@ -212,6 +212,7 @@ impl World {
     fn sync_ok(&self, args: &[&str]) -> serde_json::Value {
         let out = self.sync(args);
         assert!(out.status.success(), "sync {args:?}:\n{}", describe(&out));
+        support::schemas::follows("mirror-sync", &out.stdout);
         json(&out)
     }
 
@@ -697,6 +698,7 @@ fn a_tampered_archive_is_named_by_verify_refused_by_hosts_and_repaired_by_sync()
         .env("GOV_TEST_RELEASE_KEYS", test_keys().join("current.pub"))
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
+    support::schemas::follows("mirror-verify", &out.stdout);
     let v = json(&out);
     assert_eq!(v["ok"], false);
     assert_eq!(v["problems"].as_array().map(Vec::len), Some(2), "{v:#}");

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::support::Sandbox;
+use crate::support::schemas::{follows, schema, violation};
 
 fn reference_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/reference/json")
@@ -47,56 +48,22 @@ fn committed_schemas_are_the_generated_ones() {
     sb.fails(&["schema", "nothing"], 2);
 }
 
-fn schema(name: &str) -> serde_json::Value {
-    let path = reference_dir().join(format!("{name}.json"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// The object schema `node` names: itself, or the definition its `$ref`
-/// points at.
-fn resolve<'a>(root: &'a serde_json::Value, node: &'a serde_json::Value) -> &'a serde_json::Value {
-    match node["$ref"]
-        .as_str()
-        .and_then(|r| r.strip_prefix("#/$defs/"))
-    {
-        Some(def) => &root["$defs"][def],
-        None => node,
+#[test]
+fn the_checker_refuses_what_a_schema_does_not_allow() {
+    let root = schema("cache-clean");
+    let good = serde_json::json!({"archives": 1, "index_copies": 0, "bytes": 5, "dry_run": true});
+    assert_eq!(violation(&root, &root, &good, "cache"), None);
+    for bad in [
+        serde_json::json!({"archives": 1, "index_copies": 0, "bytes": 5}),
+        serde_json::json!({"archives": 1, "index_copies": 0, "bytes": 5, "dry_run": true, "x": 1}),
+        serde_json::json!({"archives": "1", "index_copies": 0, "bytes": 5, "dry_run": true}),
+    ] {
+        assert!(violation(&root, &root, &bad, "cache").is_some(), "{bad}");
     }
-}
-
-/// Every field of `value` is declared by the schema and every required
-/// one is there, down through nested objects and arrays (the subset of
-/// JSON Schema the generated files use).
-fn conforms(
-    root: &serde_json::Value,
-    node: &serde_json::Value,
-    value: &serde_json::Value,
-    at: &str,
-) {
-    let node = resolve(root, node);
-    match value {
-        serde_json::Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                conforms(root, &node["items"], item, &format!("{at}[{i}]"));
-            }
-        }
-        serde_json::Value::Object(fields) if node["properties"].is_object() => {
-            for req in node["required"].as_array().into_iter().flatten() {
-                let req = req.as_str().unwrap_or_default();
-                assert!(
-                    fields.contains_key(req),
-                    "{at}: required `{req}` is missing"
-                );
-            }
-            for (k, v) in fields {
-                let declared = &node["properties"][k];
-                assert!(!declared.is_null(), "{at}: `{k}` is not in the schema");
-                conforms(root, declared, v, &format!("{at}.{k}"));
-            }
-        }
-        _ => {}
-    }
+    let root = schema("install");
+    let failed = serde_json::json!({"schema": 1, "changed": false, "dry_run": false, "warnings": [],
+        "results": [{"changed": false, "requested": "9", "error": {"kind": "x"}}]});
+    assert!(violation(&root, &root, &failed, "install").is_some());
 }
 
 #[test]
@@ -107,20 +74,84 @@ fn answers_follow_their_schemas() {
         ("list-remote", vec!["list-remote", "--all", "--json"]),
         ("info", vec!["info", "--json"]),
     ] {
-        let answer: serde_json::Value =
-            serde_json::from_str(&sb.ok(&args)).unwrap_or_else(|e| panic!("gov {args:?}: {e}"));
-        let root = schema(name);
-        conforms(&root, &root, &answer, name);
+        follows(name, sb.ok(&args).as_bytes());
     }
-    let out = sb.gov(&["doctor", "--offline", "--json"]);
-    let answer: serde_json::Value =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("gov doctor: {e}"));
-    let root = schema("doctor");
-    conforms(&root, &root, &answer, "doctor");
+    follows("doctor", &sb.gov(&["doctor", "--offline", "--json"]).stdout);
     let out = sb.gov(&["install", "--json", "1.0.0"]);
-    let failure: serde_json::Value =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("gov install: {e}"));
-    let root = schema("failure");
-    conforms(&root, &root, &failure, "failure");
+    follows("failure", &out.stdout);
+    let failure: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
     assert_eq!(failure["exit_code"], 1, "{failure}");
+}
+
+/// The answers of the commands that change state, each shape they take:
+/// one version and several, done and failed, dry runs.
+#[test]
+fn changing_answers_follow_their_schemas() {
+    let sb = Sandbox::new();
+    sb.publish_versions(&["1.22.5", "1.22.4", "1.21.13"]);
+    for (name, args) in [
+        ("install", vec!["install", "--json", "1.22.4"]),
+        ("install", vec!["install", "--json", "--dry-run", "1.22.5"]),
+        ("install", vec!["install", "--json", "1.22.5", "1.21.13"]),
+        ("global", vec!["global", "--json", "1.22.4"]),
+        ("global", vec!["global", "--json", "--dry-run", "1.22.5"]),
+        ("global-show", vec!["global", "--json"]),
+        ("global-unset", vec!["global", "--unset", "--json"]),
+        ("uninstall", vec!["uninstall", "--json", "1.21.13"]),
+        (
+            "uninstall",
+            vec!["uninstall", "--json", "--missing-ok", "1.21.13", "1.20.1"],
+        ),
+        (
+            "uninstall",
+            vec!["uninstall", "--json", "--dry-run", "--all"],
+        ),
+        ("config-show", vec!["config", "show", "--json"]),
+        (
+            "config-change",
+            vec!["config", "set", "--json", "GOV_HTTP_READ_TIMEOUT=30"],
+        ),
+        (
+            "config-change",
+            vec![
+                "config",
+                "unset",
+                "--json",
+                "--dry-run",
+                "GOV_HTTP_READ_TIMEOUT",
+            ],
+        ),
+        ("proxy-show", vec!["proxy", "show", "--json"]),
+        ("proxy-presets", vec!["proxy", "use", "--json"]),
+        (
+            "proxy-change",
+            vec!["proxy", "use", "cn", "--json", "--dry-run"],
+        ),
+        (
+            "proxy-change",
+            vec!["proxy", "set", "--json", "GOPRIVATE=x.example"],
+        ),
+        ("cache-clean", vec!["cache", "clean", "--json", "--dry-run"]),
+        ("prune", vec!["prune", "--json", "--dry-run"]),
+        ("upgrade", vec!["upgrade", "--json", "--dry-run"]),
+        ("outdated", vec!["outdated", "--json", "--offline"]),
+    ] {
+        follows(name, sb.ok(&args).as_bytes());
+    }
+    // Some of several failed: the failure answer, with `results`.
+    let out = sb.gov(&["install", "--json", "1.22.5", "9.9.9"]);
+    assert_eq!(out.status.code(), Some(1));
+    follows("failure", &out.stdout);
+    let failure: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let results = failure["results"].as_array().cloned().unwrap_or_default();
+    assert_eq!(results.len(), 2, "{failure}");
+    let root = schema("install");
+    let outcome = &root["properties"]["results"]["items"];
+    for (i, r) in results.iter().enumerate() {
+        assert_eq!(
+            violation(&root, outcome, r, "results"),
+            None,
+            "results[{i}]"
+        );
+    }
 }

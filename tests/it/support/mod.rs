@@ -13,6 +13,7 @@ pub mod dist;
 pub mod forward_proxy;
 pub mod nginx;
 pub mod sandbox;
+pub mod schemas;
 pub mod server;
 pub mod slow;
 pub mod snapshot;
