@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 
 use super::{Check, Section, Status};
+use crate::net::error::TlsProblem;
 use crate::settings::proxy::{self, SumDb};
 use crate::trust::error::ErrorKind as TrustKind;
 use crate::trust::note;
@@ -210,18 +211,40 @@ fn resolve_in_process(host: &str, port: u16, timeout: Duration) -> Result<Vec<So
     }
 }
 
-fn connect(addrs: &[SocketAddr], timeout: Duration) -> Result<(TcpStream, SocketAddr), String> {
-    let mut last = String::from("no address to try");
+/// Why no address took the connection, and whether the last one refused
+/// it (something answered: wrong port or a stopped service) rather than
+/// dropping it.
+struct NoConnection {
+    why: String,
+    refused: bool,
+}
+
+fn connect(
+    addrs: &[SocketAddr],
+    timeout: Duration,
+) -> Result<(TcpStream, SocketAddr), NoConnection> {
+    let mut last = NoConnection {
+        why: String::from("no address to try"),
+        refused: false,
+    };
     for a in addrs.iter().take(3) {
         match TcpStream::connect_timeout(a, timeout) {
             Ok(s) => return Ok((s, *a)),
             Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
-                last = format!(
-                    "{a}: timed out after {} s (filtered or black-holed?)",
-                    timeout.as_secs_f64()
-                )
+                last = NoConnection {
+                    why: format!(
+                        "{a}: timed out after {} s (filtered or black-holed?)",
+                        timeout.as_secs_f64()
+                    ),
+                    refused: false,
+                }
             }
-            Err(e) => last = format!("{a}: {e}"),
+            Err(e) => {
+                last = NoConnection {
+                    why: format!("{a}: {e}"),
+                    refused: e.kind() == std::io::ErrorKind::ConnectionRefused,
+                }
+            }
         }
     }
     Err(last)
@@ -241,41 +264,67 @@ fn tls_config() -> Arc<rustls::ClientConfig> {
     Arc::new(builder.with_root_certificates(roots).with_no_client_auth())
 }
 
-fn tls_advice(why: &str) -> String {
-    if why.contains("UnknownIssuer") || why.contains("unknown issuer") {
-        "the certificate is not signed by a trusted CA: behind a TLS-inspecting corporate proxy, point SSL_CERT_FILE at the corporate CA bundle (PEM)".into()
-    } else if why.contains("Expired") || why.contains("expired") {
-        "the certificate has expired (or this machine's clock is wrong: check `date`, NTP)".into()
-    } else if why.contains("NotValidForName") || why.contains("not valid for name") {
-        "the certificate is for another host name: a captive portal or proxy answering in its place?".into()
-    } else {
-        "the TLS handshake failed: a middlebox may be interfering; try from another network".into()
+fn tls_advice(problem: TlsProblem) -> &'static str {
+    match problem {
+        TlsProblem::UnknownIssuer => {
+            "the certificate is not signed by a trusted CA: behind a TLS-inspecting corporate proxy, point SSL_CERT_FILE at the corporate CA bundle (PEM)"
+        }
+        TlsProblem::Expired => {
+            "the certificate has expired (or this machine's clock is wrong: check `date`, NTP)"
+        }
+        TlsProblem::WrongName => {
+            "the certificate is for another host name: a captive portal or proxy answering in its place?"
+        }
+        TlsProblem::Handshake => {
+            "the TLS handshake failed: a middlebox may be interfering; try from another network"
+        }
     }
 }
 
-fn tls_handshake(stream: TcpStream, host: &str, timeout: Duration) -> Result<String, String> {
-    let name =
-        rustls::pki_types::ServerName::try_from(host.to_string()).map_err(|e| e.to_string())?;
-    let mut conn = rustls::ClientConnection::new(tls_config(), name).map_err(|e| e.to_string())?;
+/// The kind of a refused certificate, read from rustls's typed error.
+fn certificate_problem(c: &rustls::CertificateError) -> TlsProblem {
+    use rustls::CertificateError as C;
+    match c {
+        C::UnknownIssuer | C::BadSignature => TlsProblem::UnknownIssuer,
+        C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. } => {
+            TlsProblem::Expired
+        }
+        C::NotValidForName | C::NotValidForNameContext { .. } => TlsProblem::WrongName,
+        _ => TlsProblem::Handshake,
+    }
+}
+
+fn tls_handshake(
+    stream: TcpStream,
+    host: &str,
+    timeout: Duration,
+) -> Result<String, (String, TlsProblem)> {
+    let other = |e: &dyn std::fmt::Display| (e.to_string(), TlsProblem::Handshake);
+    let name = rustls::pki_types::ServerName::try_from(host.to_string()).map_err(|e| other(&e))?;
+    let mut conn = rustls::ClientConnection::new(tls_config(), name).map_err(|e| other(&e))?;
     let mut sock = stream;
     let _ = sock.set_read_timeout(Some(timeout));
     let _ = sock.set_write_timeout(Some(timeout));
     while conn.is_handshaking() {
         if let Err(e) = conn.complete_io(&mut sock) {
-            let msg = match e
+            let failure = match e
                 .get_ref()
                 .and_then(|inner| inner.downcast_ref::<rustls::Error>())
             {
-                Some(rustls::Error::InvalidCertificate(c)) => format!("invalid certificate: {c:?}"),
-                Some(other) => other.to_string(),
+                Some(rustls::Error::InvalidCertificate(c)) => (
+                    format!("invalid certificate: {c:?}"),
+                    certificate_problem(c),
+                ),
+                Some(other) => (other.to_string(), TlsProblem::Handshake),
                 None if e.kind() == std::io::ErrorKind::WouldBlock
                     || e.kind() == std::io::ErrorKind::TimedOut =>
                 {
-                    format!("no handshake within {} s", timeout.as_secs_f64())
+                    let why = format!("no handshake within {} s", timeout.as_secs_f64());
+                    (why, TlsProblem::Handshake)
                 }
-                None => e.to_string(),
+                None => (e.to_string(), TlsProblem::Handshake),
             };
-            return Err(msg);
+            return Err(failure);
         }
     }
     let version = conn
@@ -386,12 +435,13 @@ pub(super) fn transport_stages(u: &url::Url, timeout: Duration) -> (Vec<Stage>, 
     let (sock, addr) = match connect(&addrs, timeout) {
         Ok(s) => s,
         Err(e) => {
-            let advice = if e.contains("refused") {
+            let advice = if e.refused {
                 "nothing listens there: wrong port, or the service is down"
             } else {
                 "a firewall drops the traffic: ask for egress to this host, or use a proxy reachable from here (`gov proxy check`)"
             };
-            stages.push(fail("tcp", format!("cannot connect: {e}"), advice, Some(t)));
+            let finding = format!("cannot connect: {}", e.why);
+            stages.push(fail("tcp", finding, advice, Some(t)));
             return (stages, false);
         }
     };
@@ -417,9 +467,8 @@ pub(super) fn transport_stages(u: &url::Url, timeout: Duration) -> (Vec<Stage>, 
     };
     match tls_handshake(sock, &host, timeout) {
         Ok(found) => stages.push(ok("tls", found, t)),
-        Err(e) => {
-            let advice = tls_advice(&e);
-            stages.push(fail("tls", e, advice, Some(t)));
+        Err((why, problem)) => {
+            stages.push(fail("tls", why, tls_advice(problem), Some(t)));
             return (stages, false);
         }
     }
