@@ -255,18 +255,18 @@ const SYNC_IN_FLIGHT: usize = 256;
 /// How a tree's files are made durable.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Durability {
-    /// ext4 and XFS log every metadata change in one journal, in order,
-    /// and a commit flushes the disk's cache first: once each file's data
-    /// is written (`sync_file_range`, which waits for that file's pages
-    /// only and flushes nothing), one fsync of an inode changed after all
-    /// of them commits every file's metadata with a single cache flush.
-    /// (An fsync per file would flush the cache once per file: about 2 ms
-    /// each on a busy virtual disk, 20 s for a Go tree.) An ext4 made
-    /// without a journal reports the same type and loses this guarantee;
-    /// gov's state is not expected on one.
+    /// ext4 with its journal, and XFS, log every metadata change in one
+    /// journal, in order, and a commit flushes the disk's cache first: once
+    /// each file's data is written (`sync_file_range`, which waits for that
+    /// file's pages only and flushes nothing), one fsync of an inode changed
+    /// after all of them commits every file's metadata with a single cache
+    /// flush. (An fsync per file would flush the cache once per file: about
+    /// 2 ms each on a busy virtual disk, 20 s for a Go tree.)
     OneJournal,
-    /// Anything else: an fsync of every file and folder.
-    EachFile,
+    /// Anything else (an ext4 made without a journal, overlayfs, btrfs...):
+    /// no single fsync vouches for the other files, and one per file costs
+    /// a cache flush each, so the filesystem is synced whole (`syncfs`).
+    WholeFilesystem,
 }
 
 impl Durability {
@@ -274,28 +274,29 @@ impl Durability {
         const EXT4: i64 = 0xEF53;
         const XFS: i64 = 0x5846_5342;
         let Ok(c) = cpath(dir) else {
-            return Durability::EachFile;
+            return Durability::WholeFilesystem;
         };
         let mut st = std::mem::MaybeUninit::<libc::statfs>::uninit();
         // SAFETY: `c` is NUL-terminated; `st` is valid for one statfs.
         if unsafe { libc::statfs(c.as_ptr(), st.as_mut_ptr()) } != 0 {
-            return Durability::EachFile;
+            return Durability::WholeFilesystem;
         }
         // SAFETY: statfs filled `st` when it returned 0.
         let st = unsafe { st.assume_init() };
         // f_type's width varies by architecture.
         #[allow(clippy::unnecessary_cast)]
         let fs = st.f_type as i64;
-        if fs == EXT4 || fs == XFS {
+        if fs == XFS || (fs == EXT4 && ext4_has_journal(dir)) {
             Durability::OneJournal
         } else {
-            Durability::EachFile
+            Durability::WholeFilesystem
         }
     }
 
     fn sync_file(self, f: &std::fs::File) -> std::io::Result<()> {
-        if self == Durability::EachFile {
-            return f.sync_all();
+        if self == Durability::WholeFilesystem {
+            // Its writeback has started; `finish`'s syncfs waits for it.
+            return Ok(());
         }
         let flags = libc::SYNC_FILE_RANGE_WAIT_BEFORE
             | libc::SYNC_FILE_RANGE_WRITE
@@ -362,14 +363,10 @@ impl TreeSync {
     }
 
     /// Waits until the data of every file handed over is written, then
-    /// makes the files' metadata and the entries of `dirs` (every folder
-    /// the tree's files were created in) durable. `root`, the tree's top
-    /// folder, is changed last and synced last.
-    pub fn finish<'a>(
-        mut self,
-        root: &Path,
-        dirs: impl IntoIterator<Item = &'a Path>,
-    ) -> Result<()> {
+    /// makes every file's and folder's metadata under `root`, the tree's
+    /// top folder, durable: `root` is changed last and synced last (or the
+    /// filesystem whole, see [`Durability`]).
+    pub fn finish(mut self, root: &Path) -> Result<()> {
         self.queue.take();
         if let Some(w) = self.worker.take() {
             let synced = w
@@ -377,10 +374,8 @@ impl TreeSync {
                 .unwrap_or_else(|_| Err(std::io::Error::other("the sync thread panicked")));
             synced.context(|| "syncing the unpacked files".to_string())?;
         }
-        if self.durability == Durability::EachFile {
-            for d in dirs {
-                fsync_dir(d)?;
-            }
+        if self.durability == Durability::WholeFilesystem {
+            return sync_filesystem(root);
         }
         // Setting the root's mode again changes its inode now (its ctime),
         // so on one journal its fsync commits every change made before.
@@ -410,6 +405,36 @@ impl Drop for TreeSync {
 
 /// The sync thread: takes whatever is queued (up to the queue's size, at
 /// least one file) and waits for each in order.
+/// Whether installs under `dir` wait for their own data only (a journaled
+/// filesystem, see [`Durability`]) rather than syncing the filesystem whole.
+pub fn syncs_own_data_only(dir: &Path) -> bool {
+    Durability::of(dir) == Durability::OneJournal
+}
+
+/// Whether the ext4 holding `dir` has a journal: its `journal_task` in
+/// sysfs names the jbd2 thread, or `<none>` without one. Unknown is no.
+fn ext4_has_journal(dir: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = std::fs::metadata(dir) else {
+        return false;
+    };
+    let dev = meta.dev();
+    let link = format!("/sys/dev/block/{}:{}", libc::major(dev), libc::minor(dev));
+    let Ok(device) = std::fs::read_link(link) else {
+        return false;
+    };
+    let Some(name) = device.file_name() else {
+        return false;
+    };
+    let task = Path::new("/sys/fs/ext4").join(name).join("journal_task");
+    std::fs::read_to_string(task).is_ok_and(|t| names_a_journal_thread(&t))
+}
+
+fn names_a_journal_thread(journal_task: &str) -> bool {
+    let t = journal_task.trim();
+    !t.is_empty() && t != "<none>"
+}
+
 fn sync_batches(
     files: &std::sync::mpsc::Receiver<std::fs::File>,
     durability: Durability,
@@ -428,4 +453,27 @@ fn sync_batches(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_journal_is_named_by_its_thread_and_none_is_no_journal() {
+        assert!(names_a_journal_thread("jbd2/vda-8\n"));
+        assert!(!names_a_journal_thread("<none>\n"));
+        assert!(!names_a_journal_thread(""));
+    }
+
+    #[test]
+    fn a_tree_sync_finishes_on_any_filesystem() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let sync = TreeSync::new(dir.path());
+        let f = dir.path().join("a");
+        std::fs::write(&f, b"x").unwrap_or_else(|e| panic!("{e}"));
+        let file = std::fs::File::open(&f).unwrap_or_else(|e| panic!("{e}"));
+        sync.file(file).unwrap_or_else(|e| panic!("{e}"));
+        sync.finish(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    }
 }

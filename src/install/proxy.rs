@@ -514,7 +514,7 @@ struct StageSink<'a> {
     go_mods: Vec<String>,
     /// Makes each file durable as it is written (see `fsutil::TreeSync`).
     sync: &'a crate::core::fsutil::TreeSync,
-    /// Folders files were written in, synced once the tree is complete.
+    /// Folders this worker made already (no second mkdir for each file).
     dirs: std::collections::HashSet<PathBuf>,
 }
 
@@ -815,14 +815,9 @@ fn check_and_unpack(
              checksum database does not vouch for (tampered or corrupt): use another GOPROXY",
         ));
     }
-    let mut dirs = std::collections::HashSet::new();
-    let mut go_mods: Vec<String> = Vec::new();
-    for s in sinks {
-        go_mods.extend(s.go_mods);
-        dirs.extend(s.dirs);
-    }
+    let go_mods: Vec<String> = sinks.into_iter().flat_map(|s| s.go_mods).collect();
     restore_go_mods(stage, &go_mods, &sync)?;
-    sync.finish(stage, dirs.iter().map(PathBuf::as_path))
+    sync.finish(stage)
 }
 
 #[cfg(test)]

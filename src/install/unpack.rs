@@ -264,8 +264,7 @@ pub fn unpack(tar_stream: impl Read, dest: &Path, limits: Limits) -> Result<Stat
     for d in &made_dirs {
         let _ = std::fs::set_permissions(dest.join(d), std::fs::Permissions::from_mode(0o755));
     }
-    let dirs: Vec<PathBuf> = made_dirs.iter().map(|d| dest.join(d)).collect();
-    sync.finish(dest, dirs.iter().map(PathBuf::as_path))?;
+    sync.finish(dest)?;
     Ok(stats)
 }
 

@@ -313,8 +313,7 @@ fn refused_unresolvable_and_4xx_proxies_name_their_stage() {
     // Refused (something answered) is told apart from dropped by the
     // error's kind, not its text.
     assert_eq!(
-        tcp["advice"],
-        "nothing listens there: wrong port, or the service is down",
+        tcp["advice"], "nothing listens there: wrong port, or the service is down",
         "{tcp:#}"
     );
     let dns = check(&v, "goproxy.dns", Some("invalid"));
