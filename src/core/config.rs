@@ -107,6 +107,11 @@ pub fn parse(text: &str) -> BTreeMap<String, String> {
 /// otherwise take its mirrors and timeouts from that account).
 pub fn read_layer_file(path: &Path) -> Result<BTreeMap<String, String>> {
     use std::os::unix::fs::OpenOptionsExt;
+    // Every `go` call reads these: an absent file is learnt with one lstat,
+    // which costs the kernel less than a failed open.
+    if !crate::core::safe_read::present(path) {
+        return Ok(BTreeMap::new());
+    }
     let file = match std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY | libc::O_CLOEXEC)
