@@ -34,8 +34,7 @@ use crate::trust::note::Verifier;
 use crate::trust::store::DiskStore;
 use crate::trust::zipcheck::{self, MAX_ZIP_SIZE, UnpackSink};
 
-/// The module every toolchain is a version of.
-pub const TOOLCHAIN_MODULE: &str = "golang.org/toolchain";
+pub use crate::trust::distpack::{TOOLCHAIN_MODULE, goarch, module_version};
 
 /// Where `direct` fetches toolchains: go.dev's go-import tag for
 /// golang.org/toolchain points here (it redirects to dl.google.com).
@@ -44,16 +43,6 @@ pub const DIRECT_BASE: &str = "https://go.dev/dl/mod";
 /// Small answers (`@v/list`, lookups, tiles, `supported`) are read whole
 /// up to this size.
 const MAX_SMALL_BODY: u64 = 1 << 20;
-
-/// Go's GOARCH for gov's archive naming (`armv6l` archives are `arm`).
-pub fn goarch(arch: &str) -> &str {
-    if arch == "armv6l" { "arm" } else { arch }
-}
-
-/// `v0.0.1-go1.22.5.linux-amd64`.
-pub fn module_version(version: &GoVersion, arch: &str) -> String {
-    format!("v0.0.1-{}.linux-{}", version.go_name(), goarch(arch))
-}
 
 /// The Go version of a toolchain module version for `arch`, if it is one.
 pub fn parse_module_version(modver: &str, arch: &str) -> Option<GoVersion> {
