@@ -1375,10 +1375,13 @@ fn dist_holds_what_a_release_needs() {
     assert!(newest <= (2, 17), "needs GLIBC_{}.{}", newest.0, newest.1);
 }
 
-/// Bad signing inputs stop scripts/dist before it builds anything.
+/// Bad signing inputs stop scripts/dist before it builds anything, and
+/// leave no key folder behind in TMPDIR.
 #[test]
 fn dist_refuses_bad_signing_inputs() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap_or_else(|e| panic!("{e}"));
     let rsa = dir.path().join("rsa.pub");
     std::fs::write(&rsa, "ssh-rsa AAAAB3NzaC1yc2E= someone\n").unwrap_or_else(|e| panic!("{e}"));
     let garbage = dir.path().join("garbage");
@@ -1402,6 +1405,7 @@ fn dist_refuses_bad_signing_inputs() {
             Command::new(repo().join("scripts/dist"))
                 .current_dir(repo())
                 .env("GOV_DIST_OUT", dir.path().join("out"))
+                .env("TMPDIR", &tmp)
                 .env("GOV_SIGNING_KEY", key)
                 .env("GOV_DIST_EXTRA_KEYS", extra),
         );
@@ -1412,6 +1416,12 @@ fn dist_refuses_bad_signing_inputs() {
             "{}",
             describe(&out)
         );
+        let left: Vec<_> = std::fs::read_dir(&tmp)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert!(left.is_empty(), "{msg}: left in TMPDIR: {left:?}");
     }
 }
 
