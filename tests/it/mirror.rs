@@ -43,13 +43,14 @@ fn json(out: &Output) -> serde_json::Value {
 /// gov's release artifacts, laid out as scripts/dist lays them out
 /// (`gov-<triple>/gov` inside the tarball, sha256sum's format beside it),
 /// made from the gov under test so that the hosts run this very build.
-/// Built once per test process.
+/// Built once per test process, under cargo's per-target scratch folder:
+/// a static is never dropped, so a folder in /tmp would outlive the run.
 fn gov_dist() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = tempfile::Builder::new()
             .prefix("gov-mirror-dist-")
-            .tempdir()
+            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
             .unwrap_or_else(|e| panic!("tempdir: {e}"));
         let name = format!("gov-{TRIPLE}.tar.gz");
         let bin = assert_cmd::cargo::cargo_bin("gov");
