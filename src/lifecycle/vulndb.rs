@@ -47,10 +47,7 @@ const WORKERS: usize = 8;
 pub fn sources() -> Result<(Vec<String>, &'static str)> {
     let (raw, from) = match crate::core::config::get("GOV_VULNDB") {
         Some(v) => (v, "GOV_VULNDB"),
-        None => match std::env::var("GOVULNDB")
-            .ok()
-            .filter(|v| !v.trim().is_empty())
-        {
+        None => match crate::core::env::Env::process().non_empty("GOVULNDB") {
             Some(v) => (v, "GOVULNDB"),
             None => (DEFAULT_VULNDB.to_string(), "default"),
         },

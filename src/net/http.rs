@@ -87,13 +87,14 @@ pub(crate) fn with_env_proxies(
     builder: reqwest::blocking::ClientBuilder,
 ) -> reqwest::blocking::ClientBuilder {
     let builder = builder.no_proxy();
-    if std::env::var_os("REQUEST_METHOD").is_some() {
+    let env = crate::core::env::Env::process();
+    if env.var_os("REQUEST_METHOD").is_some() {
         return builder;
     }
     let first = |names: &[&str]| {
         names
             .iter()
-            .find_map(|n| std::env::var(n).ok())
+            .find_map(|n| env.var(n))
             .filter(|v| !v.trim().is_empty())
     };
     let all = first(&["ALL_PROXY", "all_proxy"]);
@@ -846,7 +847,10 @@ mod tests {
         assert!(check_url("file:///tmp/index.json", "index").is_ok());
         let e = check_url("ftp://example.com/x", "index").expect_err("ftp");
         assert_eq!(e.kind().exit_code(), 2);
-        if std::env::var_os("GOV_ALLOW_HTTP").is_none() {
+        if crate::core::env::Env::process()
+            .var_os("GOV_ALLOW_HTTP")
+            .is_none()
+        {
             let e = check_url("http://example.com/x", "mirror").expect_err("plain http");
             assert!(e.advice().is_some_and(|a| a.contains("GOV_ALLOW_HTTP=1")));
         }
