@@ -184,22 +184,24 @@ pub fn netrc_for(url: &str) -> Option<crate::net::netrc::Credentials> {
     crate::net::netrc::lookup(&u)
 }
 
-/// Reads at most `limit` bytes of a body; more is an error, not a longer
-/// wait: a hostile server cannot make gov hold gigabytes in memory.
+/// Reads at most `limit` bytes of a body (an HTTP answer, a cached file, a
+/// decompressing reader); more is an error, not a longer wait: a hostile
+/// server cannot make gov hold gigabytes in memory. The bytes are counted
+/// as they arrive, so a Content-Length that lies changes nothing: one byte
+/// past the cap is the refusal, whatever the header said.
 pub fn read_capped(
-    mut body: impl Read,
+    body: impl Read,
     limit: u64,
     what: &str,
 ) -> std::result::Result<Vec<u8>, String> {
     let mut out = Vec::new();
-    (&mut body)
-        .take(limit + 1)
+    body.take(limit.saturating_add(1))
         .read_to_end(&mut out)
         .map_err(|e| format!("reading {what}: {}", read_failure(&e)))?;
     if out.len() as u64 > limit {
         return Err(format!(
-            "{what} is larger than {} MiB, far more than a genuine one",
-            limit >> 20
+            "{what} is larger than {}, far more than a genuine one (refused)",
+            crate::core::report::human_bytes(limit)
         ));
     }
     Ok(out)
@@ -862,5 +864,67 @@ mod tests {
         assert_eq!(parse_content_range_start("bytes */200"), None);
         assert_eq!(parse_content_range_total("bytes 100-199/200"), Some(200));
         assert_eq!(parse_content_range_total("bytes 100-199/*"), None);
+    }
+
+    /// One answer on a loopback port: `head` (status line and headers,
+    /// without the blank line), then `body`, then the connection closes.
+    fn serve_once(head: &'static str, body: Vec<u8>) -> String {
+        use std::io::Write;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        std::thread::spawn(move || {
+            let Ok((mut conn, _)) = listener.accept() else {
+                return;
+            };
+            let mut request = [0u8; 1024];
+            let _ = conn.read(&mut request);
+            let _ = conn.write_all(format!("{head}\r\nConnection: close\r\n\r\n").as_bytes());
+            let _ = conn.write_all(&body);
+        });
+        format!("http://{addr}/")
+    }
+
+    fn get(url: &str) -> reqwest::blocking::Response {
+        reqwest::blocking::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("client")
+            .get(url)
+            .send()
+            .expect("answer")
+    }
+
+    #[test]
+    fn capped_read_takes_exactly_the_cap() {
+        let at_cap = read_capped(&[7u8; 64][..], 64, "the answer").expect("64 bytes fit");
+        assert_eq!(at_cap.len(), 64);
+        let e = read_capped(&[7u8; 65][..], 64, "the answer").expect_err("one byte over");
+        assert_eq!(
+            e,
+            "the answer is larger than 64 B, far more than a genuine one (refused)"
+        );
+    }
+
+    #[test]
+    fn capped_read_refuses_one_byte_over_from_the_network() {
+        let url = serve_once("HTTP/1.1 200 OK", vec![b'x'; 1025]);
+        let e = read_capped(get(&url), 1024, "the answer").expect_err("over the cap");
+        assert!(e.starts_with("the answer is larger than 1.0 KiB"), "{e}");
+    }
+
+    #[test]
+    fn a_lying_content_length_does_not_lift_the_cap() {
+        // Announces less than the cap and sends more: only the bytes count.
+        let url = serve_once("HTTP/1.1 200 OK\r\nContent-Length: 10", vec![b'x'; 4096]);
+        let read = read_capped(get(&url), 1024, "the answer");
+        assert!(read.as_ref().is_ok_and(|b| b.len() <= 1024), "{read:?}");
+        // Announces a huge body and streams past the cap: refused at the
+        // cap, not after the announced gigabyte.
+        let url = serve_once(
+            "HTTP/1.1 200 OK\r\nContent-Length: 1073741824",
+            vec![b'x'; 4096],
+        );
+        let e = read_capped(get(&url), 1024, "the answer").expect_err("over the cap");
+        assert!(e.contains("larger than 1.0 KiB"), "{e}");
     }
 }
