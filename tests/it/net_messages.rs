@@ -11,6 +11,17 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).trim().to_string()
 }
 
+/// A doctor check as its reader sees it: id, finding and advice.
+fn said_by(check: &serde_json::Value) -> String {
+    let field = |k: &str| check[k].as_str().unwrap_or("-").to_string();
+    format!(
+        "{}: {}\n  advice: {}",
+        field("id"),
+        field("finding"),
+        field("advice")
+    )
+}
+
 fn no_debug_text(err: &str) {
     for bad in ["Query {", "query_type", "Os {", "kind: ", "hyper::"] {
         assert!(!err.contains(bad), "debug text `{bad}` in: {err}");
@@ -167,62 +178,23 @@ fn doctor_checks_the_index_and_each_mirror_with_a_head_of_the_archive() {
     for stage in ["dns", "tcp", "http"] {
         assert_eq!(by_id(&format!("download.index.{stage}"))["status"], "ok");
     }
-    assert!(
-        by_id("download.index.http")["finding"]
-            .as_str()
-            .is_some_and(|f| f.contains("releases"))
-    );
-    let wrong = by_id("download.mirror.http");
-    assert_eq!(wrong["status"], "problem", "{wrong}");
-    assert!(
-        wrong["finding"].as_str().is_some_and(
-            |f| f.contains("path problem") && f.contains("/wrong/go1.22.5.linux-amd64.tar.gz")
-        ),
-        "{wrong}"
-    );
-    let advice = |c: &serde_json::Value| c["advice"].as_str().unwrap_or("").to_string();
-    assert!(advice(&wrong).contains("gov mirror sync"), "{wrong}");
-    let get = by_id("download.mirror.4.http");
-    assert_eq!(get["status"], "ok", "{get}");
-    assert!(
-        get["finding"]
-            .as_str()
-            .is_some_and(|f| f.starts_with("GET (range) ")
-                && f.contains(&format!("{} bytes", archive.size()))),
-        "{get}"
-    );
-    let refused = by_id("download.mirror.5.http");
-    assert_eq!(refused["status"], "problem", "{refused}");
-    assert!(
-        refused["finding"]
-            .as_str()
-            .is_some_and(|f| f.contains("403")),
-        "{refused}"
-    );
-    assert!(
-        advice(&refused).contains("credentials") && advice(&refused).contains("permissions"),
-        "{refused}"
-    );
-    let failing = by_id("download.mirror.6.http");
-    assert!(advice(&failing).contains("server error"), "{failing}");
-    for c in [&wrong, &refused, &failing] {
-        assert!(!advice(c).contains("check the network"), "{c}");
+    // The statuses are machine fields, compared; what each check says (its
+    // finding and advice) is read by people, so it is snapshotted.
+    let statuses = [
+        ("download.mirror.http", "problem"),
+        ("download.mirror.2.http", "ok"),
+        ("download.mirror.3.http", "problem"),
+        ("download.mirror.4.http", "ok"),
+        ("download.mirror.5.http", "problem"),
+        ("download.mirror.6.http", "problem"),
+    ];
+    let mut said = vec![said_by(&by_id("download.index.http"))];
+    for (id, status) in statuses {
+        let check = by_id(id);
+        assert_eq!(check["status"], status, "{check}");
+        said.push(said_by(&check));
     }
-    let good = by_id("download.mirror.2.http");
-    assert_eq!(good["status"], "ok", "{good}");
-    assert!(
-        good["finding"]
-            .as_str()
-            .is_some_and(|f| f.starts_with("HEAD ")),
-        "{good}"
-    );
-    let liar_check = by_id("download.mirror.3.http");
-    assert_eq!(liar_check["status"], "problem", "{liar_check}");
-    assert!(
-        liar_check["finding"]
-            .as_str()
-            .is_some_and(|f| f.contains("5 bytes, the index says")),
-        "{liar_check}"
-    );
+    let _redactions = support::snapshot::redactions();
+    insta::assert_snapshot!("doctor_mirror_findings", said.join("\n"));
     assert_eq!(out.status.code(), Some(1), "problems make doctor exit 1");
 }
