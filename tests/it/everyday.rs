@@ -189,7 +189,10 @@ fn list_remote_no_match_presets_and_aliases() {
     let err = text(&out.stderr);
     assert!(!listed.contains("1.19.5"), "{listed}");
     insta::assert_snapshot!("list_remote_hidden_lines_hint", err);
-    insta::assert_snapshot!("list_remote_of_a_hidden_line", sb.ok(&["list-remote", "1.19"]));
+    insta::assert_snapshot!(
+        "list_remote_of_a_hidden_line",
+        sb.ok(&["list-remote", "1.19"])
+    );
 
     // A preset typo gets a suggestion; hostile names are escaped.
     let err = sb.fails(&["proxy", "use", "cn-aliyn"], 2);
