@@ -11,17 +11,6 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).trim().to_string()
 }
 
-/// A doctor check as its reader sees it: id, finding and advice.
-fn said_by(check: &serde_json::Value) -> String {
-    let field = |k: &str| check[k].as_str().unwrap_or("-").to_string();
-    format!(
-        "{}: {}\n  advice: {}",
-        field("id"),
-        field("finding"),
-        field("advice")
-    )
-}
-
 fn no_debug_text(err: &str) {
     for bad in ["Query {", "query_type", "Os {", "kind: ", "hyper::"] {
         assert!(!err.contains(bad), "debug text `{bad}` in: {err}");
@@ -188,11 +177,13 @@ fn doctor_checks_the_index_and_each_mirror_with_a_head_of_the_archive() {
         ("download.mirror.5.http", "problem"),
         ("download.mirror.6.http", "problem"),
     ];
-    let mut said = vec![said_by(&by_id("download.index.http"))];
+    let mut said = vec![support::snapshot::doctor_check(&by_id(
+        "download.index.http",
+    ))];
     for (id, status) in statuses {
         let check = by_id(id);
         assert_eq!(check["status"], status, "{check}");
-        said.push(said_by(&check));
+        said.push(support::snapshot::doctor_check(&check));
     }
     let _redactions = support::snapshot::redactions();
     insta::assert_snapshot!("doctor_mirror_findings", said.join("\n"));
