@@ -107,7 +107,11 @@ impl World {
 
     fn ok(&self, env: &[(&str, &str)], args: &[&str]) -> (String, String) {
         let out = self.run(env, args);
-        assert!(out.status.success(), "gov {args:?}: {}", show(&out));
+        assert!(
+            out.status.success(),
+            "gov {args:?}: {}",
+            support::describe(&out)
+        );
         (text(&out.stdout), text(&out.stderr))
     }
 
@@ -127,15 +131,6 @@ impl World {
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-fn show(o: &Output) -> String {
-    format!(
-        "status {}\nstdout:\n{}\nstderr:\n{}",
-        o.status,
-        text(&o.stdout),
-        text(&o.stderr)
-    )
 }
 
 fn version<'a>(report: &'a Value, v: &str) -> &'a Value {
@@ -228,25 +223,25 @@ fn outdated_reports_patches_support_selection_and_vulnerabilities() {
 
     // Monitoring: 3 when something needs attention.
     let o = w.run(&[], &["outdated", "--exit-code", "-q"]);
-    assert_eq!(o.status.code(), Some(3), "{}", show(&o));
+    assert_eq!(o.status.code(), Some(3), "{}", support::describe(&o));
 }
 
 #[test]
 fn exit_codes_for_monitoring() {
     let w = World::new(&["1.23.4"], "1.23.4");
     let o = w.run(&[], &["outdated", "--exit-code"]);
-    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", support::describe(&o));
     // Without --exit-code findings never change the status.
     let w2 = World::new(&["1.22.5"], "1.22.5");
     let o = w2.run(&[], &["outdated"]);
-    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", support::describe(&o));
     // Nothing known to do, but the database could not be asked: 4.
     let dead = format!("http://127.0.0.1:{}", start_refusing_port());
     let o = w.run(&[("GOV_VULNDB", &dead)], &["outdated", "--exit-code"]);
-    assert_eq!(o.status.code(), Some(4), "{}", show(&o));
+    assert_eq!(o.status.code(), Some(4), "{}", support::describe(&o));
     // A usage error stays 2.
     let o = w.run(&[], &["outdated", "--exit-cod"]);
-    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", support::describe(&o));
 }
 
 #[test]
@@ -268,7 +263,7 @@ fn unreachable_database_still_shows_patches() {
         "{src}"
     );
     let o = w.run(&[("GOV_VULNDB", &dead)], &["outdated"]);
-    assert!(o.status.success(), "{}", show(&o));
+    assert!(o.status.success(), "{}", support::describe(&o));
     let out = text(&o.stdout);
     assert!(out.contains("outdated, vulnerabilities unknown"), "{out}");
     assert!(
@@ -278,14 +273,14 @@ fn unreachable_database_still_shows_patches() {
     assert!(
         text(&o.stderr).contains("warning: vulnerability data from"),
         "{}",
-        show(&o)
+        support::describe(&o)
     );
     let o = w.run(&[("GOV_VULNDB", &dead)], &["outdated", "--exit-code"]);
     assert_eq!(
         o.status.code(),
         Some(3),
         "outdated wins over unknown: {}",
-        show(&o)
+        support::describe(&o)
     );
 }
 
@@ -352,14 +347,18 @@ fn cache_is_revalidated_and_a_stale_copy_shows_its_age() {
     age_cache(&w.sb.home(), 7200);
     s.fail_next("/vulndb/index/db.json", 503, 1000);
     let o = w.run(&[("GOV_HTTP_RETRIES", "0")], &["outdated"]);
-    assert!(o.status.success(), "{}", show(&o));
+    assert!(o.status.success(), "{}", support::describe(&o));
     let out = text(&o.stdout);
     assert!(out.contains("STALE (checked 2 h ago"), "{out}");
     assert!(
         out.contains("GO-2024-0002"),
         "stale data is still used: {out}"
     );
-    assert!(text(&o.stderr).contains("cached 2 h ago"), "{}", show(&o));
+    assert!(
+        text(&o.stderr).contains("cached 2 h ago"),
+        "{}",
+        support::describe(&o)
+    );
     let r = w.json(&[("GOV_HTTP_RETRIES", "0")], &["outdated", "--json"]);
     let src = &r["vulndb"]["sources"][0];
     assert_eq!(src["state"], "stale");
@@ -415,7 +414,7 @@ fn plain_json_database_and_file_urls_and_govulndb_lists() {
         .env("GOVULNDB", &list)
         .args(["outdated", "--json"]);
     let o = c.output().unwrap_or_else(|e| panic!("{e}"));
-    assert!(o.status.success(), "{}", show(&o));
+    assert!(o.status.success(), "{}", support::describe(&o));
     let r: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}"));
     let sources = r["vulndb"]["sources"]
         .as_array()
@@ -439,22 +438,27 @@ fn plain_json_database_and_file_urls_and_govulndb_lists() {
         .env("GOV_VULNDB", format!("file://{}", dir.display()))
         .args(["outdated", "--json"]);
     let o = c.output().unwrap_or_else(|e| panic!("{e}"));
-    let r: Value =
-        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", show(&o)));
+    let r: Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", support::describe(&o)));
     assert_eq!(r["vulndb"]["sources"].as_array().map(Vec::len), Some(1));
     assert_eq!(ids(version(&r, "1.22.5")), Vec::<String>::new());
 
     // Bad URLs are usage errors.
     for bad in ["ftp://example.com/db", "not a url", " , "] {
         let o = w.run(&[("GOV_VULNDB", bad)], &["outdated"]);
-        assert_eq!(o.status.code(), Some(2), "{bad:?}: {}", show(&o));
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{bad:?}: {}",
+            support::describe(&o)
+        );
     }
     let o = w.run(&[("GOV_VULNDB", "http://vuln.example.com")], &["outdated"]);
     assert_eq!(
         o.status.code(),
         Some(2),
         "plain http off loopback: {}",
-        show(&o)
+        support::describe(&o)
     );
 }
 
@@ -662,7 +666,7 @@ fn upgrade_moves_the_global_and_lists_pins() {
             project.join(".go-version").display()
         )),
         "{}",
-        show(&o)
+        support::describe(&o)
     );
     assert_eq!(w.sb.installed(), vec!["1.22.5", "1.21.13"]);
 
@@ -691,12 +695,12 @@ fn upgrade_moves_the_global_and_lists_pins() {
 
     // Unknown or bad lines.
     let o = w.run(&[], &["upgrade", "1.20"]);
-    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    assert_eq!(o.status.code(), Some(1), "{}", support::describe(&o));
     insta::assert_snapshot!("upgrade_of_a_line_not_installed", text(&o.stderr));
     let o = w.run(&[], &["upgrade", "latest"]);
-    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", support::describe(&o));
     let o = w.run(&[], &["upgrade", "1.2x"]);
-    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", support::describe(&o));
 }
 
 #[test]
@@ -763,7 +767,7 @@ fn prune_keeps_newest_and_selected_and_reports_space() {
     assert!(
         text(&o.stdout).contains("kept Go 1.22.1: selected here"),
         "{}",
-        show(&o)
+        support::describe(&o)
     );
 
     // --keep 2 keeps two per line.
@@ -771,7 +775,7 @@ fn prune_keeps_newest_and_selected_and_reports_space() {
     assert!(out.contains("would remove Go 1.22.1"), "{out}");
     assert!(out.contains("one of the 2 newest of 1.22"), "{out}");
     let o = w.run(&[], &["prune", "--keep", "0"]);
-    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", support::describe(&o));
 
     // A symlink loop in the tree is not followed.
     std::os::unix::fs::symlink(&w.work, w.work.join("old/loop")).unwrap_or_else(|e| panic!("{e}"));
@@ -782,8 +786,12 @@ fn prune_keeps_newest_and_selected_and_reports_space() {
     let global = w.sb.home().join("global");
     std::fs::write(&global, "one point twenty-two\n").unwrap_or_else(|e| panic!("{e}"));
     let o = w.run(&[], &["prune"]);
-    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
-    assert!(text(&o.stderr).contains("is corrupt"), "{}", show(&o));
+    assert_eq!(o.status.code(), Some(1), "{}", support::describe(&o));
+    assert!(
+        text(&o.stderr).contains("is corrupt"),
+        "{}",
+        support::describe(&o)
+    );
     assert_eq!(w.sb.installed().len(), 4);
     std::fs::write(&global, "1.22.5\n").unwrap_or_else(|e| panic!("{e}"));
 
@@ -803,8 +811,8 @@ fn prune_keeps_newest_and_selected_and_reports_space() {
 fn doctor_warns_about_a_vulnerable_selection() {
     let w = World::new(&["1.22.5"], "1.22.5");
     let o = w.run(&[], &["doctor", "--offline", "--json"]);
-    let r: Value =
-        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", show(&o)));
+    let r: Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", support::describe(&o)));
     let check = |r: &Value| {
         r["checks"]
             .as_array()
@@ -819,8 +827,8 @@ fn doctor_warns_about_a_vulnerable_selection() {
 
     w.ok(&[], &["outdated"]);
     let o = w.run(&[], &["doctor", "--offline", "--json"]);
-    let r: Value =
-        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", show(&o)));
+    let r: Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", support::describe(&o)));
     let c = check(&r);
     assert_eq!(c["status"], "warning", "{c}");
     let finding = c["finding"].as_str().unwrap_or_default();
@@ -834,8 +842,8 @@ fn doctor_warns_about_a_vulnerable_selection() {
 
     w.ok(&[], &["upgrade"]);
     let o = w.run(&[], &["doctor", "--offline", "--json"]);
-    let r: Value =
-        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", show(&o)));
+    let r: Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", support::describe(&o)));
     assert_eq!(check(&r)["status"], "ok", "{:#}", check(&r));
 }
 
@@ -850,7 +858,7 @@ fn fixture_mirror() -> PathBuf {
     assert!(
         out.status.success(),
         "real Go fixtures could not be prepared: {}",
-        show(&out)
+        support::describe(&out)
     );
     root.join("target/go-fixtures/mirror")
 }
@@ -907,12 +915,16 @@ fn upgrade_installs_a_real_release_and_go_follows_the_global() {
         .env("GOV_VULNDB", sb.server.url_for("/vulndb"))
         .args(["upgrade", "--prune"]);
     let o = c.output().unwrap_or_else(|e| panic!("{e}"));
-    assert!(o.status.success(), "{}", show(&o));
-    assert!(text(&o.stderr).contains("sha256 verified"), "{}", show(&o));
+    assert!(o.status.success(), "{}", support::describe(&o));
+    assert!(
+        text(&o.stderr).contains("sha256 verified"),
+        "{}",
+        support::describe(&o)
+    );
     assert!(
         text(&o.stdout).contains("removed Go 1.22.5"),
         "{}",
-        show(&o)
+        support::describe(&o)
     );
     assert_eq!(go_version(), "go version go1.22.10 linux/amd64");
     assert_eq!(sb.installed(), vec!["1.22.10"]);
@@ -922,7 +934,7 @@ fn upgrade_installs_a_real_release_and_go_follows_the_global() {
         .env("GOV_VULNDB", sb.server.url_for("/vulndb"))
         .args(["outdated", "--exit-code"]);
     let o = c.output().unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", support::describe(&o));
 }
 
 #[test]
