@@ -456,19 +456,7 @@ fn the_system_layer_serves_every_account_and_each_keeps_its_own() {
         "https://goproxy.cn,direct"
     );
     let listed = json(&alice.gov(&w, &["list", "--json"]));
-    let layers: Vec<(String, String)> = listed
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|i| {
-                    (
-                        i["version"].as_str().unwrap_or_default().to_string(),
-                        i["layer"].as_str().unwrap_or_default().to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let layers = support::answers::version_layers(&listed);
     assert_eq!(
         layers,
         [

@@ -949,19 +949,7 @@ fn both_layers_are_reported_and_only_the_own_layer_is_changed() {
         w.ok(&[], args);
     }
     let r = w.json(&[], &["outdated", "--json"]);
-    let layers: Vec<(String, String)> = r["versions"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|v| {
-                    (
-                        v["version"].as_str().unwrap_or_default().to_string(),
-                        v["layer"].as_str().unwrap_or_default().to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let layers = support::answers::version_layers(&r["versions"]);
     let pairs: Vec<(&str, &str)> = layers
         .iter()
         .map(|(a, b)| (a.as_str(), b.as_str()))

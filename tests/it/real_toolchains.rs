@@ -59,15 +59,7 @@ fn real_world(versions: &[&str]) -> Sandbox {
 }
 
 fn go_env(cmd: &mut Command, sb: &Sandbox, work: &Path) {
-    let cache = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/go-fixtures/gocache");
-    cmd.current_dir(work)
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("HOME", sb.dir.path().join("user"))
-        .env("GOCACHE", cache)
-        .env("GOPATH", sb.dir.path().join("gopath"))
-        .env("GOPROXY", "off")
-        .env("GOFLAGS", "-modcacherw");
+    sb.offline_go_env(cmd, work);
 }
 
 #[test]

@@ -8,6 +8,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod account;
+pub mod answers;
 pub mod archive;
 pub mod dist;
 pub mod forward_proxy;
