@@ -25,6 +25,32 @@ fn sh(script: &str, cwd: &Path) {
     assert!(out.status.success(), "{script}: {}", text(&out.stderr));
 }
 
+/// A copy of the installed Go 1.22.5 tree at `copy-<name>`, changed by
+/// the shell command `change` run inside the copy.
+fn tree_copy(sb: &Sandbox, name: &str, change: &str) -> PathBuf {
+    let copy = sb.dir.path().join(format!("copy-{name}"));
+    sh(
+        &format!(
+            "cp -a '{}' '{}' && cd '{}' && {change}",
+            sb.goroot("1.22.5").display(),
+            copy.display(),
+            copy.display()
+        ),
+        sb.dir.path(),
+    );
+    copy
+}
+
+/// `gov import <copy>` into a home of its own (`import-<name>`).
+fn import_fresh(sb: &Sandbox, name: &str, copy: &Path) -> std::process::Output {
+    sb.cmd()
+        .env("GOV_HOME", sb.dir.path().join(format!("import-{name}")))
+        .arg("import")
+        .arg(copy)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// A release archive of `version` built with the system's tar from an
 /// honest tiny toolchain plus `extra` (a shell script run in the unpacked
 /// folder, next to `go/`).
@@ -221,23 +247,8 @@ fn symlink_chains_that_leave_the_tree_are_refused() {
 fn import_refuses_absolute_and_escaping_symlinks() {
     let sb = Sandbox::with_installed(&["1.22.5"], "1.22.5");
     for (name, target) in [("abs", "/etc/passwd"), ("up", "../../../outside")] {
-        let copy = sb.dir.path().join(format!("copy-{name}"));
-        sh(
-            &format!(
-                "cp -a '{}' '{}' && ln -s '{target}' '{}/misc-{name}'",
-                sb.goroot("1.22.5").display(),
-                copy.display(),
-                copy.display()
-            ),
-            sb.dir.path(),
-        );
-        let out = sb
-            .cmd()
-            .env("GOV_HOME", sb.dir.path().join(format!("import-{name}")))
-            .arg("import")
-            .arg(&copy)
-            .output()
-            .unwrap_or_else(|e| panic!("{e}"));
+        let copy = tree_copy(&sb, name, &format!("ln -s '{target}' 'misc-{name}'"));
+        let out = import_fresh(&sb, name, &copy);
         assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
         let _redactions = support::snapshot::redactions();
         insta::assert_snapshot!(format!("import_symlink_{name}"), text(&out.stderr));
@@ -247,24 +258,9 @@ fn import_refuses_absolute_and_escaping_symlinks() {
 #[test]
 fn import_refuses_special_files_without_blocking_on_them() {
     let sb = Sandbox::with_installed(&["1.22.5"], "1.22.5");
-    let copy = sb.dir.path().join("copy-fifo");
-    sh(
-        &format!(
-            "cp -a '{}' '{}' && mkfifo '{}/src/pipe'",
-            sb.goroot("1.22.5").display(),
-            copy.display(),
-            copy.display()
-        ),
-        sb.dir.path(),
-    );
+    let copy = tree_copy(&sb, "fifo", "mkfifo src/pipe");
     let started = Instant::now();
-    let out = sb
-        .cmd()
-        .env("GOV_HOME", sb.dir.path().join("import-fifo"))
-        .arg("import")
-        .arg(&copy)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let out = import_fresh(&sb, "fifo", &copy);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     let _redactions = support::snapshot::redactions();
@@ -279,23 +275,9 @@ fn import_reads_version_bounded_and_shows_it_escaped() {
     let escapes = b"\x1b]0;owned\x07go1.22.5\x1b[2J\n".to_vec();
     let huge = vec![b'9'; 8 << 20];
     for (name, version) in [("escapes", escapes), ("huge", huge)] {
-        let copy = sb.dir.path().join(format!("copy-{name}"));
-        sh(
-            &format!(
-                "cp -a '{}' '{}'",
-                sb.goroot("1.22.5").display(),
-                copy.display()
-            ),
-            sb.dir.path(),
-        );
+        let copy = tree_copy(&sb, name, "true");
         std::fs::write(copy.join("VERSION"), &version).unwrap_or_else(|e| panic!("{e}"));
-        let out = sb
-            .cmd()
-            .env("GOV_HOME", sb.dir.path().join(format!("import-{name}")))
-            .arg("import")
-            .arg(&copy)
-            .output()
-            .unwrap_or_else(|e| panic!("{e}"));
+        let out = import_fresh(&sb, name, &copy);
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{name}: {}", err.len());
         assert!(
