@@ -69,25 +69,30 @@ fn mirror_fallback_is_one_line_each_and_404_is_a_path_problem() {
     insta::assert_snapshot!("mirror_wrong_path", err);
 }
 
+/// `gov list-remote` against an index on a host that does not exist,
+/// with `vars` set and no retry: what it says (it must fail, exit 1).
+fn list_remote_unreachable(sb: &Sandbox, vars: &[(&str, &str)]) -> String {
+    let mut cmd = sb.cmd();
+    cmd.env_remove("NO_PROXY")
+        .env("GOV_INDEX_URL", "https://index.gov-test.invalid/dl.json")
+        .env("GOV_HTTP_RETRIES", "0")
+        .args(["list-remote"]);
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap_or_else(|e| panic!("{e}"));
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    err
+}
+
 #[test]
 fn proxy_and_dns_failures_name_the_proxy_and_the_stage() {
     let sb = Sandbox::new();
     let refused = support::start_refusing_port();
     // A dead proxy: named with its variable, not "set HTTPS_PROXY".
-    let out = sb
-        .cmd()
-        .env_remove("NO_PROXY")
-        .env(
-            "HTTPS_PROXY",
-            format!("http://user:secret@127.0.0.1:{refused}"),
-        )
-        .env("GOV_INDEX_URL", "https://index.gov-test.invalid/dl.json")
-        .env("GOV_HTTP_RETRIES", "0")
-        .args(["list-remote"])
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let dead = format!("http://user:secret@127.0.0.1:{refused}");
+    let err = list_remote_unreachable(&sb, &[("HTTPS_PROXY", &dead)]);
     let _redactions =
         support::snapshot::redactions_naming(&[(&format!("127.0.0.1:{refused}"), "[DEAD-PROXY]")]);
     insta::assert_snapshot!("dead_proxy", err);
@@ -99,29 +104,11 @@ fn proxy_and_dns_failures_name_the_proxy_and_the_stage() {
 
     // A proxy that refuses the tunnel (answers CONNECT with an error).
     let proxy = TestServer::start();
-    let out = sb
-        .cmd()
-        .env_remove("NO_PROXY")
-        .env("https_proxy", proxy.url())
-        .env("GOV_INDEX_URL", "https://index.gov-test.invalid/dl.json")
-        .env("GOV_HTTP_RETRIES", "0")
-        .args(["list-remote"])
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let err = list_remote_unreachable(&sb, &[("https_proxy", &proxy.url())]);
     insta::assert_snapshot!("proxy_refuses_connect", err);
 
     // No proxy, a name that does not resolve: DNS, in words.
-    let out = sb
-        .cmd()
-        .env("GOV_INDEX_URL", "https://index.gov-test.invalid/dl.json")
-        .env("GOV_HTTP_RETRIES", "0")
-        .args(["list-remote"])
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let err = list_remote_unreachable(&sb, &[]);
     insta::assert_snapshot!("name_does_not_resolve", err);
     no_debug_text(&err);
 }
