@@ -353,6 +353,18 @@ fn persist_for_login_shells_and_systemd() {
     assert!(!root.join("etc/systemd/system.conf.d/60-gov.conf").exists());
 }
 
+/// gov aimed at the remote name `mirror.test` (plain http, allowed), which
+/// only `fwd` can reach: every request must go through the proxy.
+fn through_proxy(sb: &Sandbox, fwd: &support::ForwardProxy) -> assert_cmd::Command {
+    let mut cmd = sb.cmd();
+    cmd.env("GOV_INDEX_URL", "http://mirror.test/dl/index.json")
+        .env("GOV_MIRROR", "http://mirror.test/dl")
+        .env("GOV_ALLOW_HTTP", "1")
+        .env("HTTP_PROXY", fwd.url())
+        .env_remove("NO_PROXY");
+    cmd
+}
+
 #[test]
 fn gov_downloads_honour_http_proxy_and_netrc() {
     let sb = Sandbox::new();
@@ -361,13 +373,7 @@ fn gov_downloads_honour_http_proxy_and_netrc() {
     let netrc = sb.dir.path().join("netrc");
     std::fs::write(&netrc, "machine mirror.test login ci password s3cret\n")
         .unwrap_or_else(|e| panic!("{e}"));
-    let out = sb
-        .cmd()
-        .env("GOV_INDEX_URL", "http://mirror.test/dl/index.json")
-        .env("GOV_MIRROR", "http://mirror.test/dl")
-        .env("GOV_ALLOW_HTTP", "1")
-        .env("HTTP_PROXY", fwd.url())
-        .env_remove("NO_PROXY")
+    let out = through_proxy(&sb, &fwd)
         .env("NETRC", &netrc)
         .args(["install", "1.22.5"])
         .output()
@@ -692,13 +698,7 @@ fn loopback_mirrors_bypass_the_proxy_variables() {
         "nothing went through the proxy"
     );
     // A remote name still goes through it.
-    let out = sb
-        .cmd()
-        .env("GOV_INDEX_URL", "http://mirror.test/dl/index.json")
-        .env("GOV_MIRROR", "http://mirror.test/dl")
-        .env("GOV_ALLOW_HTTP", "1")
-        .env("HTTP_PROXY", fwd.url())
-        .env_remove("NO_PROXY")
+    let out = through_proxy(&sb, &fwd)
         .args(["install", "--force", "1.22.5"])
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
