@@ -847,26 +847,10 @@ fn doctor_warns_about_a_vulnerable_selection() {
     assert_eq!(check(&r)["status"], "ok", "{:#}", check(&r));
 }
 
-/// The real-toolchain fixtures (scripts/go-fixtures; target/go-fixtures).
-fn fixture_mirror() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = std::process::Command::new("python3")
-        .arg(root.join("scripts/go-fixtures"))
-        .args(["--versions", "1.22.10"])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run scripts/go-fixtures: {e}"));
-    assert!(
-        out.status.success(),
-        "real Go fixtures could not be prepared: {}",
-        support::describe(&out)
-    );
-    root.join("target/go-fixtures/mirror")
-}
-
 #[cfg(feature = "tier-toolchains")]
 #[test]
 fn upgrade_installs_a_real_release_and_go_follows_the_global() {
-    let mirror = fixture_mirror();
+    let mirror = support::go_fixtures::real_go_mirror();
     let sb = Sandbox::new();
     // The index lists the real go1.22.10 (from the fixture index) above a
     // stand-in 1.22.5.

@@ -12,6 +12,7 @@ pub mod answers;
 pub mod archive;
 pub mod dist;
 pub mod forward_proxy;
+pub mod go_fixtures;
 pub mod nginx;
 pub mod output;
 pub mod sandbox;
