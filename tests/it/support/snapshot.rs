@@ -17,6 +17,18 @@ pub fn redactions() -> insta::internals::SettingsBindDropGuard {
 /// [`redactions`], with each `(text, name)` replaced by its name first: for
 /// a message whose point is which of several servers it names.
 pub fn redactions_naming(named: &[(&str, &str)]) -> insta::internals::SettingsBindDropGuard {
+    settings_naming(named).bind_to_scope()
+}
+
+/// [`redactions`], with disk usage (`52.0 KiB`) replaced too: it counts
+/// the filesystem's blocks, which differ from one filesystem to another.
+pub fn redactions_hiding_sizes() -> insta::internals::SettingsBindDropGuard {
+    let mut s = settings_naming(&[]);
+    s.add_filter(r"\b\d+(?:\.\d+)? (?:B|KiB|MiB|GiB)\b", "[SIZE]");
+    s.bind_to_scope()
+}
+
+fn settings_naming(named: &[(&str, &str)]) -> insta::Settings {
     let mut s = insta::Settings::clone_current();
     for (text, name) in named {
         s.add_filter(&escape(text), *name);
@@ -37,7 +49,7 @@ pub fn redactions_naming(named: &[(&str, &str)]) -> insta::internals::SettingsBi
     s.add_filter(r"/proc/\d+/", "/proc/[PID]/");
     // Elapsed times and ages in messages ("after 1.2 s", "3ms", "2 min ago").
     s.add_filter(r"\b\d+(?:\.\d+)? ?(?:ms|s|min)\b", "[DURATION]");
-    s.bind_to_scope()
+    s
 }
 
 /// One check of `gov doctor --json` as its reader sees it, for a snapshot:
