@@ -201,10 +201,19 @@ pub fn read_capped(
     if out.len() as u64 > limit {
         return Err(format!(
             "{what} is larger than {}, far more than a genuine one (refused)",
-            crate::core::report::human_bytes(limit)
+            cap_in_words(limit)
         ));
     }
     Ok(out)
+}
+
+/// A cap as it was chosen: `1 MiB`, `64 KiB`, `100 bytes`.
+fn cap_in_words(limit: u64) -> String {
+    match limit {
+        l if l >= 1 << 20 && l % (1 << 20) == 0 => format!("{} MiB", l >> 20),
+        l if l >= 1 << 10 && l % (1 << 10) == 0 => format!("{} KiB", l >> 10),
+        l => format!("{l} bytes"),
+    }
 }
 
 /// Why reading a body failed, in words: a timeout is the deadline.
@@ -901,15 +910,17 @@ mod tests {
         let e = read_capped(&[7u8; 65][..], 64, "the answer").expect_err("one byte over");
         assert_eq!(
             e,
-            "the answer is larger than 64 B, far more than a genuine one (refused)"
+            "the answer is larger than 64 bytes, far more than a genuine one (refused)"
         );
+        assert_eq!(cap_in_words(1 << 20), "1 MiB");
+        assert_eq!(cap_in_words(3 << 19), "1536 KiB");
     }
 
     #[test]
     fn capped_read_refuses_one_byte_over_from_the_network() {
         let url = serve_once("HTTP/1.1 200 OK", vec![b'x'; 1025]);
         let e = read_capped(get(&url), 1024, "the answer").expect_err("over the cap");
-        assert!(e.starts_with("the answer is larger than 1.0 KiB"), "{e}");
+        assert!(e.starts_with("the answer is larger than 1 KiB"), "{e}");
     }
 
     #[test]
@@ -925,6 +936,6 @@ mod tests {
             vec![b'x'; 4096],
         );
         let e = read_capped(get(&url), 1024, "the answer").expect_err("over the cap");
-        assert!(e.contains("larger than 1.0 KiB"), "{e}");
+        assert!(e.contains("larger than 1 KiB"), "{e}");
     }
 }
