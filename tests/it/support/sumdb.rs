@@ -1028,6 +1028,22 @@ pub fn http_get(url: &str) -> Result<(u16, Vec<u8>), String> {
     Ok((status, resp[split + 4..].to_vec()))
 }
 
+/// A note verifier key's encoded form (`1` for Ed25519, then the public
+/// key) and its key hash: the first four bytes of SHA-256 over the name, a
+/// newline and that encoding, as golang.org/x/mod/sumdb/note defines it.
+fn key_hash(name: &str, key: &SigningKey) -> (Vec<u8>, [u8; 4]) {
+    let mut raw = vec![1u8];
+    raw.extend_from_slice(key.verifying_key().as_bytes());
+    let mut h = Sha256::new();
+    h.update(name.as_bytes());
+    h.update(b"\n");
+    h.update(&raw);
+    let digest = h.finalize();
+    let mut kh = [0u8; 4];
+    kh.copy_from_slice(&digest[..4]);
+    (raw, kh)
+}
+
 #[cfg(test)]
 mod self_tests {
     use super::*;
@@ -1069,20 +1085,4 @@ mod self_tests {
         assert_eq!(parse_tile("1/000"), Some((1, 0, 256)));
         assert_eq!(parse_tile("0/1"), None);
     }
-}
-
-/// A note verifier key's encoded form (`1` for Ed25519, then the public
-/// key) and its key hash: the first four bytes of SHA-256 over the name, a
-/// newline and that encoding, as golang.org/x/mod/sumdb/note defines it.
-fn key_hash(name: &str, key: &SigningKey) -> (Vec<u8>, [u8; 4]) {
-    let mut raw = vec![1u8];
-    raw.extend_from_slice(key.verifying_key().as_bytes());
-    let mut h = Sha256::new();
-    h.update(name.as_bytes());
-    h.update(b"\n");
-    h.update(&raw);
-    let digest = h.finalize();
-    let mut kh = [0u8; 4];
-    kh.copy_from_slice(&digest[..4]);
-    (raw, kh)
 }
