@@ -267,6 +267,43 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_layout_is_read_from_the_env_it_is_given() {
+        let env = Env::from_pairs([
+            ("HOME", "/h"),
+            ("XDG_DATA_HOME", "/data"),
+            ("GOV_SYSTEM_HOME", "/sys/gov"),
+            ("GOV_SYSTEM_BIN_DIR", "/sys/bin"),
+        ]);
+        let l = Layout::from_env(&env).expect("a home");
+        let sys = l.system_layer();
+        assert_eq!(sys.home(), Path::new("/sys/gov"));
+        assert_eq!(sys.bin_dir(), Path::new("/sys/bin"));
+        assert!(sys.is_system());
+        if is_root() {
+            // Root's own layer is the system layer, whatever HOME says.
+            assert_eq!((l.home(), l.bin_dir()), (sys.home(), sys.bin_dir()));
+            assert!(l.is_system());
+            return;
+        }
+        assert_eq!(l.home(), Path::new("/data/gov"));
+        assert_eq!(l.bin_dir(), Path::new("/h/.local/bin"));
+        assert!(!l.is_system());
+        // A relative XDG_DATA_HOME is ignored, as the XDG rule says.
+        let env = Env::from_pairs([("HOME", "/h"), ("XDG_DATA_HOME", "rel")]);
+        let l = Layout::from_env(&env).expect("a home");
+        assert_eq!(l.home(), Path::new("/h/.local/share/gov"));
+        assert_eq!(l.system_layer().home(), Path::new(DEFAULT_SYSTEM_HOME));
+    }
+
+    #[test]
+    fn a_home_at_the_system_home_is_the_system_layer() {
+        let env = Env::from_pairs([("GOV_SYSTEM_HOME", "/s"), ("GOV_HOME", "/s")]);
+        assert!(Layout::from_env(&env).expect("GOV_HOME set").is_system());
+        let env = Env::from_pairs([("GOV_SYSTEM_HOME", "/s"), ("GOV_HOME", "/own")]);
+        assert!(!Layout::from_env(&env).expect("GOV_HOME set").is_system());
+    }
+
+    #[test]
     fn database_names_stay_in_their_folder() {
         let l = Layout::new("/g".into(), "/b".into());
         assert_eq!(
