@@ -55,8 +55,9 @@ impl App {
         self.read_only.set(true);
     }
 
-    pub fn from_env(ui: Arc<dyn Reporter>) -> Result<App> {
-        Ok(App::new(Layout::from_env()?, ui))
+    /// The App for `env`: its layout is the one `env` names.
+    pub fn from_env(ui: Arc<dyn Reporter>, env: Env) -> Result<App> {
+        Ok(App::with_env(Layout::from_env(&env)?, ui, env))
     }
 
     /// gov's settings as this command sees them: its environment over the
@@ -68,7 +69,7 @@ impl App {
 
     /// The layers this account reads, nearest first.
     pub fn layers(&self) -> Layers {
-        Layers::with_own(Some(self.layout.clone()))
+        Layers::with_own(Some(self.layout.clone())).in_env(self.env.clone())
     }
 
     /// The same App aimed at the system layer (`--system`): root only.
@@ -84,7 +85,7 @@ impl App {
             )));
         }
         Ok(App::with_env(
-            Layout::system(),
+            self.layout.system_layer(),
             self.ui.clone(),
             self.env.clone(),
         ))

@@ -19,6 +19,7 @@ use clap::CommandFactory;
 use clap_complete::engine::CompletionCandidate;
 use clap_complete::env::{EnvCompleter, Shells};
 
+use crate::core::env::Env;
 use crate::core::layout::Layout;
 
 /// The environment variable that turns a gov run into a completion request.
@@ -37,11 +38,18 @@ const SHELLS: Shells<'static> = Shells(&[
     &Shell::Zsh,
 ]);
 
+/// The environment a completion run reads: the process's. The shell runs
+/// gov afresh at each TAB, and clap calls the value sources below with no
+/// context of gov's to carry one.
+fn env() -> Env {
+    Env::process()
+}
+
 /// Answers a completion request and exits, if this run is one (`COMPLETE`
 /// set to a shell name). Otherwise returns at once, having read one
 /// environment variable.
 pub fn complete_if_asked() {
-    match std::env::var_os(VAR) {
+    match env().var_os(VAR) {
         Some(v) if !v.is_empty() && v != "0" => {}
         _ => return,
     }
@@ -100,7 +108,7 @@ fn resolve_program(arg0: &OsStr) -> Option<PathBuf> {
     if p.components().count() > 1 {
         return std::path::absolute(p).ok();
     }
-    let path = std::env::var_os("PATH")?;
+    let path = env().var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|dir| dir.join(p))
         .find(|c| is_executable_file(c))
@@ -137,8 +145,8 @@ impl Shell {
 }
 
 fn env_index() -> usize {
-    std::env::var("_CLAP_COMPLETE_INDEX")
-        .ok()
+    env()
+        .var("_CLAP_COMPLETE_INDEX")
         .and_then(|i| i.parse().ok())
         .unwrap_or_default()
 }
@@ -191,7 +199,7 @@ impl EnvCompleter for Shell {
             Shell::Fish | Shell::Powershell => args.len().saturating_sub(1),
         };
         let found = candidates(cmd, args, index, current_dir)?;
-        let ifs = std::env::var("_CLAP_IFS").ok();
+        let ifs = env().var("_CLAP_IFS");
         let sep = ifs.as_deref().unwrap_or("\n");
         for (i, c) in found.iter().enumerate() {
             let value = c.get_value().to_string_lossy();
@@ -250,11 +258,11 @@ pub fn candidates(
 // list on any problem.
 
 fn layout() -> Option<Layout> {
-    Layout::from_env().ok()
+    Layout::from_env(&env()).ok()
 }
 
 fn layers() -> crate::core::layers::Layers {
-    crate::core::layers::Layers::from_env()
+    crate::core::layers::Layers::from_env(&env())
 }
 
 fn candidate(value: impl Into<OsString>, help: Option<&str>) -> CompletionCandidate {
@@ -405,7 +413,7 @@ pub fn commands() -> Vec<CompletionCandidate> {
     use std::os::unix::fs::PermissionsExt;
     let mut names = std::collections::BTreeSet::new();
     let mut dirs: Vec<std::path::PathBuf> = Vec::new();
-    if let Some(p) = std::env::var_os("PATH") {
+    if let Some(p) = env().var_os("PATH") {
         dirs.extend(std::env::split_paths(&p));
     }
     for d in dirs {

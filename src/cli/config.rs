@@ -124,7 +124,7 @@ fn target(app: &App, system: bool) -> Result<Layout> {
                 .with_advice("run it as root: `sudo gov config set --system ...`"),
         );
     }
-    Ok(Layout::system())
+    Ok(app.layout.system_layer())
 }
 
 /// `set`/`unset`: the change, then the text or the JSON document.

@@ -2,6 +2,7 @@ use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
 
 use crate::app::App;
+use crate::core::env::Env;
 use crate::core::error::{Error, ErrorKind, IoContext, Result};
 use crate::core::installed::{self, Installed};
 use crate::core::version::VersionRequest;
@@ -54,9 +55,9 @@ pub(crate) fn find_installed(app: &App, v: &str) -> Result<Installed> {
     })
 }
 
-fn path_with(goroot: &std::path::Path) -> OsString {
+fn path_with(env: &Env, goroot: &std::path::Path) -> OsString {
     let mut dirs = vec![goroot.join("bin")];
-    if let Some(p) = std::env::var_os("PATH") {
+    if let Some(p) = env.var_os("PATH") {
         dirs.extend(std::env::split_paths(&p));
     }
     std::env::join_paths(dirs).unwrap_or_default()
@@ -84,7 +85,8 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         .split_first()
         .ok_or_else(|| Error::invalid("name a command to run: gov exec [VERSION] -- <command>"))?;
     let mut cmd = std::process::Command::new(prog);
-    cmd.args(rest).env("PATH", path_with(&found.goroot));
+    cmd.args(rest)
+        .env("PATH", path_with(&app.env, &found.goroot));
     let profile = crate::settings::proxy::layered_profile(&app.layers());
     for (k, v) in goenv::tool_env(&found.goroot, &profile, &[]) {
         cmd.env(k, v);

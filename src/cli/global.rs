@@ -124,7 +124,7 @@ fn report_set(app: &App, req: &VersionRequest, set: &selection::GlobalSet) {
         "Global Go version{whose}: {}{pinned}",
         set.version
     ));
-    if !entrypoints::on_path(layout.bin_dir()) {
+    if !entrypoints::on_path(&app.env, layout.bin_dir()) {
         app.ui.warn(&format!(
             "{} is not on PATH; add it (e.g. `eval \"$(gov init bash)\"` in ~/.bashrc)",
             layout.bin_dir().display()

@@ -38,6 +38,7 @@ use clap::{Parser, Subcommand};
 use std::sync::Arc;
 
 use crate::app::App;
+use crate::core::env::Env;
 use crate::core::error::Result;
 use crate::core::report::Reporter;
 use crate::core::style::Tone;
@@ -102,7 +103,9 @@ pub enum Command {
 /// Runs the CLI and returns the process exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
-    let out = render::Output::detect(cli.quiet);
+    // The one read of the process environment the commands see.
+    let env = Env::process();
+    let out = render::Output::detect(cli.quiet, &env);
     // A `--json` run keeps its warnings (and what it did before a failure)
     // for the answer instead of printing them.
     let kept = machine_output(&cli.command).then(machine::collector);
@@ -110,7 +113,7 @@ pub fn main() -> i32 {
         Some(collect) => collect.clone(),
         None => Arc::new(terminal::Terminal::new(out)),
     };
-    match run(cli, ui, &out) {
+    match run(cli, ui, &out, env) {
         Ok(()) => 0,
         Err(e) => {
             if let Some(collect) = &kept {
@@ -142,8 +145,8 @@ fn machine_output(cmd: &Command) -> bool {
     }
 }
 
-fn run(cli: Cli, ui: Arc<dyn Reporter>, out: &render::Output) -> Result<()> {
-    let app = App::from_env(ui)?;
+fn run(cli: Cli, ui: Arc<dyn Reporter>, out: &render::Output, env: Env) -> Result<()> {
+    let app = App::from_env(ui, env)?;
     // As root, state another account can change is refused; doctor still
     // runs to report it, and commands that read no state stay usable.
     if !matches!(

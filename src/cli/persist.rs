@@ -44,7 +44,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     // The system scope is about the system layer's entry points, whoever
     // runs it (an image build may run it unprivileged with --root).
     let layout = match scope {
-        Scope::System => Layout::system(),
+        Scope::System => app.layout.system_layer(),
         Scope::User => app.layout.clone(),
     };
     let changed = persist::persist(&layout, scope, &a.root, a.remove, &app.env)?;

@@ -450,7 +450,7 @@ fn check(app: &App, json_out: bool) -> Result<()> {
         return super::print_json(&items);
     }
     use std::io::IsTerminal;
-    let style = crate::core::style::Style::detect(std::io::stdout().is_terminal());
+    let style = crate::core::style::Style::detect(std::io::stdout().is_terminal(), &app.env);
     for (i, r) in rows.iter().enumerate() {
         let mark = if r.2 {
             style.paint(crate::core::style::Tone::Good, style.ok_mark())

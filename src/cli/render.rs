@@ -5,6 +5,7 @@
 
 use std::io::IsTerminal;
 
+use crate::core::env::Env;
 use crate::core::style::{Style, colour_allowed, utf8_locale};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,9 +24,9 @@ pub struct Output {
 
 impl Output {
     /// The context for this process's streams and environment.
-    pub fn detect(quiet: bool) -> Output {
-        let colour = colour_allowed();
-        let unicode = utf8_locale();
+    pub fn detect(quiet: bool, env: &Env) -> Output {
+        let colour = colour_allowed(env);
+        let unicode = utf8_locale(env);
         let style = |tty: bool| Style {
             colour: tty && colour,
             unicode,
@@ -36,7 +37,7 @@ impl Output {
             stderr: style(stderr_tty),
             stderr_tty,
             quiet,
-            trace: std::env::var_os("GOV_TRACE").is_some(),
+            trace: env.var_os("GOV_TRACE").is_some(),
         }
     }
 }

@@ -30,7 +30,8 @@ impl Terminal {
     /// A terminal reporter for this process's streams: for entry points
     /// that run outside the CLI (GOV_AUTO_INSTALL from a `go` call).
     pub fn shared(quiet: bool) -> Arc<dyn Reporter> {
-        Arc::new(Terminal::new(Output::detect(quiet)))
+        let env = crate::core::env::Env::process();
+        Arc::new(Terminal::new(Output::detect(quiet, &env)))
     }
 }
 

@@ -253,7 +253,10 @@ impl Settings {
     /// This process's settings, read on first use.
     pub fn process() -> &'static Settings {
         static SETTINGS: OnceLock<Settings> = OnceLock::new();
-        SETTINGS.get_or_init(|| Settings::load(Env::process(), &Layers::from_env()))
+        SETTINGS.get_or_init(|| {
+            let env = Env::process();
+            Settings::load(env.clone(), &Layers::from_env(&env))
+        })
     }
 
     pub fn env(&self) -> &Env {

@@ -38,6 +38,11 @@ impl Env {
         }
     }
 
+    /// An environment with no variables: every setting at its default.
+    pub fn empty() -> Env {
+        Env::from_pairs(std::iter::empty::<(OsString, OsString)>())
+    }
+
     /// The raw value of `key`, set or not (empty counts as set).
     pub fn var_os(&self, key: impl AsRef<OsStr>) -> Option<OsString> {
         match &self.fixed {

@@ -61,7 +61,10 @@ pub fn create_file_mode(path: &Path, mode: u32) -> Result<std::fs::File> {
 /// The error for a file or directory this account may not read: a
 /// permission problem, with advice naming who can fix it.
 pub fn permission_denied(path: &Path, cause: std::io::Error) -> Error {
-    let system = path.starts_with(crate::core::layout::system_home());
+    // Only the advice depends on it, and the callers hold a path, not a
+    // layout: the system layer is the process's.
+    let env = crate::core::env::Env::process();
+    let system = path.starts_with(crate::core::layout::system_home(&env));
     let advice = if system {
         "the system layer must be readable by every account: as root, run `gov doctor` and          `chmod -R a+rX` the path (gov itself writes it readable by all)"
     } else {

@@ -4,6 +4,7 @@
 //! and there is one layer. An account without any home has no layer of
 //! its own and reads the system layer only.
 
+use crate::core::env::Env;
 use crate::core::layout::Layout;
 
 /// Which layer something lives in.
@@ -51,30 +52,59 @@ impl LayerView {
 pub struct Layers {
     own: Option<Layout>,
     system: Layout,
+    /// The environment the layers are read in: a selection made over
+    /// them reads GOV_VERSION, GOWORK and the like from it.
+    env: Env,
 }
 
 impl Layers {
     /// This process's layers from GOV_HOME / GOV_SYSTEM_HOME. Never fails:
     /// without a home the account reads the system layer alone.
-    pub fn from_env() -> Layers {
-        Layers::with_own(Layout::from_env().ok())
+    pub fn from_env(env: &Env) -> Layers {
+        let own = Layout::from_env(env).ok();
+        let system = Layout::system(env);
+        let env = env.clone();
+        Layers { own, system, env }
     }
 
-    /// The layers above and below `own` (the caller's layer).
+    /// The layers above and below `own` (the caller's layer), read in the
+    /// process environment: the system layer is the one `own` was read
+    /// with.
     pub fn with_own(own: Option<Layout>) -> Layers {
-        Layers {
-            own,
-            system: Layout::system(),
-        }
+        let env = Env::process();
+        let system = match &own {
+            Some(own) => own.system_layer(),
+            None => Layout::system(&env),
+        };
+        Layers { own, system, env }
+    }
+
+    /// The same layers read in `env`.
+    pub fn in_env(mut self, env: Env) -> Layers {
+        self.env = env;
+        self
+    }
+
+    /// The environment these layers are read in.
+    pub fn env(&self) -> &Env {
+        &self.env
     }
 
     /// An account layer at `own` over a system layer at `system` (their
     /// entry points in `bin/` of each): for tests and tools that build
     /// layers without reading the environment.
     pub fn from_homes(own: &std::path::Path, system: &std::path::Path) -> Layers {
+        let system = Layout::new(system.to_path_buf(), system.join("bin"));
+        let system = system
+            .clone()
+            .with_system(system.home().into(), system.bin_dir().into());
         Layers {
-            own: Some(Layout::new(own.to_path_buf(), own.join("bin"))),
-            system: Layout::new(system.to_path_buf(), system.join("bin")),
+            own: Some(
+                Layout::new(own.to_path_buf(), own.join("bin"))
+                    .with_system(system.home().into(), system.bin_dir().into()),
+            ),
+            system,
+            env: Env::process(),
         }
     }
 

@@ -24,12 +24,18 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::core::env::Env;
 use crate::core::error::{Error, Result};
 
 #[derive(Debug, Clone)]
 pub struct Layout {
     home: PathBuf,
     bin_dir: PathBuf,
+    /// The system layer of the environment this layout was read from: a
+    /// layout answers `is_system` and names the layer below it without
+    /// reading the environment again.
+    system_home: PathBuf,
+    system_bin_dir: PathBuf,
 }
 
 /// True when running as root, which moves the defaults to /usr/local.
@@ -42,54 +48,95 @@ pub const DEFAULT_SYSTEM_HOME: &str = "/usr/local/gov";
 pub const DEFAULT_SYSTEM_BIN_DIR: &str = "/usr/local/bin";
 
 /// The system layer's state directory (GOV_SYSTEM_HOME).
-pub fn system_home() -> PathBuf {
-    env_path("GOV_SYSTEM_HOME")
+pub fn system_home(env: &Env) -> PathBuf {
+    env.path("GOV_SYSTEM_HOME")
         .and_then(|p| absolute(p).ok())
         .unwrap_or_else(|| PathBuf::from(DEFAULT_SYSTEM_HOME))
 }
 
 /// The system layer's entry-point directory (GOV_SYSTEM_BIN_DIR).
-pub fn system_bin_dir() -> PathBuf {
-    env_path("GOV_SYSTEM_BIN_DIR")
+pub fn system_bin_dir(env: &Env) -> PathBuf {
+    env.path("GOV_SYSTEM_BIN_DIR")
         .and_then(|p| absolute(p).ok())
         .unwrap_or_else(|| PathBuf::from(DEFAULT_SYSTEM_BIN_DIR))
 }
 
-fn env_path(name: &str) -> Option<PathBuf> {
-    std::env::var_os(name)
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
+/// `$XDG_DATA_HOME` when absolute, else `~/.local/share` (the XDG rule).
+fn data_dir(env: &Env) -> Option<PathBuf> {
+    env.path("XDG_DATA_HOME")
+        .filter(|p| p.is_absolute())
+        .or_else(|| home_dir(env).map(|h| h.join(".local").join("share")))
+}
+
+/// `$HOME`, else the account's home in the password database.
+fn home_dir(env: &Env) -> Option<PathBuf> {
+    env.home().or_else(passwd_home)
+}
+
+/// The home directory getpwuid_r gives this account (HOME unset).
+fn passwd_home() -> Option<PathBuf> {
+    use std::ffi::CStr;
+    use std::os::unix::ffi::OsStrExt;
+    let mut buf = vec![0u8; 4096];
+    // SAFETY: passwd is plain data; zeroed is a valid (empty) value.
+    let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut found: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: every pointer is to live storage of the stated size;
+    // getpwuid_r writes only into `pw` and `buf`.
+    let rc = unsafe {
+        libc::getpwuid_r(
+            libc::geteuid(),
+            &mut pw,
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            &mut found,
+        )
+    };
+    if rc != 0 || found.is_null() || pw.pw_dir.is_null() {
+        return None;
+    }
+    // SAFETY: pw_dir points into `buf`, NUL-terminated by getpwuid_r.
+    let dir = unsafe { CStr::from_ptr(pw.pw_dir) };
+    let dir = std::ffi::OsStr::from_bytes(dir.to_bytes());
+    (!dir.is_empty()).then(|| PathBuf::from(dir))
 }
 
 impl Layout {
-    /// The layout from GOV_HOME / GOV_BIN_DIR, or the defaults for this user.
-    pub fn from_env() -> Result<Layout> {
+    /// The layout from GOV_HOME / GOV_BIN_DIR in `env`, or the defaults
+    /// for this user.
+    pub fn from_env(env: &Env) -> Result<Layout> {
         let root = is_root();
-        let home = match env_path("GOV_HOME") {
+        let home = match env.path("GOV_HOME") {
             Some(p) => p,
-            None if root => system_home(),
-            None => dirs::data_dir()
-                .map(|d| d.join("gov"))
-                .ok_or_else(no_home)?,
+            None if root => system_home(env),
+            None => data_dir(env).map(|d| d.join("gov")).ok_or_else(no_home)?,
         };
-        let bin_dir = match env_path("GOV_BIN_DIR") {
+        let bin_dir = match env.path("GOV_BIN_DIR") {
             Some(p) => p,
-            None if root => system_bin_dir(),
-            None => dirs::home_dir()
+            None if root => system_bin_dir(env),
+            None => home_dir(env)
                 .map(|d| d.join(".local").join("bin"))
                 .ok_or_else(no_home)?,
         };
-        Ok(Layout::new(absolute(home)?, absolute(bin_dir)?))
+        Ok(Layout::new(absolute(home)?, absolute(bin_dir)?)
+            .with_system(system_home(env), system_bin_dir(env)))
     }
 
-    /// The system layer.
-    pub fn system() -> Layout {
-        Layout::new(system_home(), system_bin_dir())
+    /// The system layer of `env`.
+    pub fn system(env: &Env) -> Layout {
+        let (home, bin_dir) = (system_home(env), system_bin_dir(env));
+        Layout::new(home.clone(), bin_dir.clone()).with_system(home, bin_dir)
+    }
+
+    /// The system layer below this layout (itself, for the system layer).
+    pub fn system_layer(&self) -> Layout {
+        let (home, bin_dir) = (self.system_home.clone(), self.system_bin_dir.clone());
+        Layout::new(home.clone(), bin_dir.clone()).with_system(home, bin_dir)
     }
 
     /// True when this layout is the system layer.
     pub fn is_system(&self) -> bool {
-        self.home == system_home()
+        self.home == self.system_home
     }
 
     /// gov's own settings for this layer.
@@ -97,8 +144,21 @@ impl Layout {
         self.home.join("config")
     }
 
+    /// A layout at `home` over the default system layer (/usr/local).
     pub fn new(home: PathBuf, bin_dir: PathBuf) -> Layout {
-        Layout { home, bin_dir }
+        Layout {
+            home,
+            bin_dir,
+            system_home: PathBuf::from(DEFAULT_SYSTEM_HOME),
+            system_bin_dir: PathBuf::from(DEFAULT_SYSTEM_BIN_DIR),
+        }
+    }
+
+    /// The same layout over the system layer at `home` / `bin_dir`.
+    pub fn with_system(mut self, home: PathBuf, bin_dir: PathBuf) -> Layout {
+        self.system_home = home;
+        self.system_bin_dir = bin_dir;
+        self
     }
 
     pub fn home(&self) -> &Path {
@@ -205,6 +265,43 @@ fn absolute(p: PathBuf) -> Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_layout_is_read_from_the_env_it_is_given() {
+        let env = Env::from_pairs([
+            ("HOME", "/h"),
+            ("XDG_DATA_HOME", "/data"),
+            ("GOV_SYSTEM_HOME", "/sys/gov"),
+            ("GOV_SYSTEM_BIN_DIR", "/sys/bin"),
+        ]);
+        let l = Layout::from_env(&env).expect("a home");
+        let sys = l.system_layer();
+        assert_eq!(sys.home(), Path::new("/sys/gov"));
+        assert_eq!(sys.bin_dir(), Path::new("/sys/bin"));
+        assert!(sys.is_system());
+        if is_root() {
+            // Root's own layer is the system layer, whatever HOME says.
+            assert_eq!((l.home(), l.bin_dir()), (sys.home(), sys.bin_dir()));
+            assert!(l.is_system());
+            return;
+        }
+        assert_eq!(l.home(), Path::new("/data/gov"));
+        assert_eq!(l.bin_dir(), Path::new("/h/.local/bin"));
+        assert!(!l.is_system());
+        // A relative XDG_DATA_HOME is ignored, as the XDG rule says.
+        let env = Env::from_pairs([("HOME", "/h"), ("XDG_DATA_HOME", "rel")]);
+        let l = Layout::from_env(&env).expect("a home");
+        assert_eq!(l.home(), Path::new("/h/.local/share/gov"));
+        assert_eq!(l.system_layer().home(), Path::new(DEFAULT_SYSTEM_HOME));
+    }
+
+    #[test]
+    fn a_home_at_the_system_home_is_the_system_layer() {
+        let env = Env::from_pairs([("GOV_SYSTEM_HOME", "/s"), ("GOV_HOME", "/s")]);
+        assert!(Layout::from_env(&env).expect("GOV_HOME set").is_system());
+        let env = Env::from_pairs([("GOV_SYSTEM_HOME", "/s"), ("GOV_HOME", "/own")]);
+        assert!(!Layout::from_env(&env).expect("GOV_HOME set").is_system());
+    }
 
     #[test]
     fn database_names_stay_in_their_folder() {

@@ -4,10 +4,10 @@
 
 /// The locale's character set, as the C library would pick it: the first
 /// non-empty of LC_ALL, LC_CTYPE, LANG; none at all is the C locale.
-pub fn utf8_locale() -> bool {
+pub fn utf8_locale(env: &Env) -> bool {
     ["LC_ALL", "LC_CTYPE", "LANG"]
         .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .find_map(|k| env.var(k).filter(|v| !v.is_empty()))
         .is_some_and(|v| {
             let v = v.to_ascii_lowercase();
             v.contains("utf-8") || v.contains("utf8")
@@ -15,9 +15,11 @@ pub fn utf8_locale() -> bool {
 }
 
 /// NO_COLOR set to anything non-empty turns colour off.
-pub fn colour_allowed() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+pub fn colour_allowed(env: &Env) -> bool {
+    env.var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
+
+use crate::core::env::Env;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Style {
@@ -33,11 +35,11 @@ pub enum Tone {
 }
 
 impl Style {
-    /// For a stream that is (`tty`) or is not a terminal.
-    pub fn detect(tty: bool) -> Style {
+    /// For a stream that is (`tty`) or is not a terminal, in `env`.
+    pub fn detect(tty: bool, env: &Env) -> Style {
         Style {
-            colour: tty && colour_allowed(),
-            unicode: utf8_locale(),
+            colour: tty && colour_allowed(env),
+            unicode: utf8_locale(env),
         }
     }
 

@@ -12,6 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::core::env::Env;
 use crate::core::error::{Error, ErrorKind, IoContext, Result};
 use crate::core::fsutil;
 use crate::core::layout::Layout;
@@ -145,8 +146,9 @@ fn refuse_foreign(layout: &Layout, force: bool) -> Result<Vec<(PathBuf, String)>
 }
 
 /// Is `dir` on PATH?
-pub fn on_path(dir: &Path) -> bool {
-    std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d == dir))
+pub fn on_path(env: &Env, dir: &Path) -> bool {
+    env.var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d == dir))
 }
 
 /// The version a `go<version>` entry point's name stands for: only Go's own

@@ -11,6 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::core::env::Env;
 use crate::core::error::Error;
 
 /// Files read at each directory level, after `.go-version`.
@@ -108,8 +109,8 @@ pub fn go_entry(file: &Path, text: &str) -> Option<String> {
 
 /// goenv's `system` (the Go on PATH outside the version manager): gov runs
 /// only trees it manages, so say how to make that one gov's.
-pub fn system_hint(file: &Path, bin_dir: &Path) -> Error {
-    let outside = system_go(bin_dir);
+pub fn system_hint(file: &Path, bin_dir: &Path, env: &Env) -> Error {
+    let outside = system_go(bin_dir, env);
     let advice = match &outside {
         Some(go) => {
             let root = go
@@ -136,11 +137,11 @@ pub fn system_hint(file: &Path, bin_dir: &Path) -> Error {
 }
 
 /// The first `go` on PATH that is not gov's entry point.
-fn system_go(bin_dir: &Path) -> Option<PathBuf> {
+fn system_go(bin_dir: &Path, env: &Env) -> Option<PathBuf> {
     let gov = std::env::current_exe()
         .ok()
         .and_then(|p| p.canonicalize().ok());
-    let path = std::env::var_os("PATH")?;
+    let path = env.var_os("PATH")?;
     std::env::split_paths(&path)
         .filter(|d| d != bin_dir)
         .map(|d| d.join("go"))

@@ -18,6 +18,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::core::env::Env;
 use crate::core::error::{Error, ErrorKind, IoContext, Result};
 use crate::core::layers::Layers;
 use crate::core::layout::Layout;
@@ -87,10 +88,10 @@ pub fn run_invocation(
     }
 }
 
-fn auto_install_enabled() -> bool {
+fn auto_install_enabled(env: &Env) -> bool {
     matches!(
-        std::env::var("GOV_AUTO_INSTALL").as_deref(),
-        Ok("1") | Ok("true") | Ok("yes")
+        env.var("GOV_AUTO_INSTALL").as_deref(),
+        Some("1") | Some("true") | Some("yes")
     )
 }
 
@@ -147,12 +148,12 @@ fn exec_selected(
     auto_install: AutoInstall,
 ) -> Result<std::convert::Infallible> {
     // An account without a home still runs the system layer's Go.
-    let layers = Layers::from_env();
+    let layers = Layers::from_env(&Env::process());
     let cwd = std::env::current_dir().context(|| "reading the working directory".to_string())?;
     let sel = select::select(&layers, &cwd)?.ok_or_else(select::nothing_selected)?;
     let found = match select::resolve_installed(&layers, &sel) {
         Ok(found) => found,
-        Err(e) if e.kind() == ErrorKind::NotFound && auto_install_enabled() => {
+        Err(e) if e.kind() == ErrorKind::NotFound && auto_install_enabled(layers.env()) => {
             // Into the account's own layer: the system layer is root's.
             let Some(own) = layers.own() else {
                 return Err(no_layer_for_auto_install(e));
@@ -170,7 +171,7 @@ fn exec_selected(
 /// `go` of exactly `version` (a `go1.22.10` entry point): no selection, no
 /// install; the account's layer first, then the system's, as for `go`.
 fn exec_version(version: &GoVersion, args: Vec<OsString>) -> Result<std::convert::Infallible> {
-    let layers = Layers::from_env();
+    let layers = Layers::from_env(&Env::process());
     let goroot = layers
         .search()
         .map(|(_, layout)| layout.version_dir(version.as_str()))

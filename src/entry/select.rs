@@ -96,8 +96,8 @@ impl Minimum {
     }
 }
 
-fn env_nonempty(name: &str) -> Option<OsString> {
-    std::env::var_os(name).filter(|v| !v.is_empty())
+fn env_nonempty(layers: &Layers, name: &str) -> Option<OsString> {
+    layers.env().var_os(name).filter(|v| !v.is_empty())
 }
 
 /// The first meaningful line of a `.go-version` file (goenv's format: one
@@ -183,7 +183,7 @@ fn read_on_walk(path: &Path, max: u64) -> Result<Option<String>> {
 
 /// Finds the selection for `cwd`. `None` when nothing selects a version.
 pub fn select(layers: &Layers, cwd: &Path) -> Result<Option<Selection>> {
-    if let Some(v) = env_nonempty("GOV_VERSION") {
+    if let Some(v) = env_nonempty(layers, "GOV_VERSION") {
         let raw = v.to_string_lossy().trim().to_string();
         let request = VersionRequest::parse(&raw).map_err(|e| {
             e.with_advice("GOV_VERSION must name a Go version, like 1.22.5 or 1.22")
@@ -196,9 +196,9 @@ pub fn select(layers: &Layers, cwd: &Path) -> Result<Option<Selection>> {
         }));
     }
 
-    let use_gomod = std::env::var_os("GOV_GOMOD").is_none_or(|v| v != "0");
+    let use_gomod = layers.env().var_os("GOV_GOMOD").is_none_or(|v| v != "0");
     // GOWORK=off disables workspaces; GOWORK=<file> names one.
-    let gowork_env = env_nonempty("GOWORK");
+    let gowork_env = env_nonempty(layers, "GOWORK");
     let use_gowork = gowork_env.is_none();
     let mut gowork: Option<PathBuf> = gowork_env
         .filter(|v| v != "off")
@@ -293,7 +293,7 @@ fn from_version_file(layers: &Layers, vf: PathBuf, line: &str) -> Result<Selecti
     if line == "system" {
         // Every layer's entry points count as gov's, not as "the system Go".
         let bin = layers.own().unwrap_or(layers.system()).bin_dir();
-        return Err(foreign::system_hint(&vf, bin));
+        return Err(foreign::system_hint(&vf, bin, layers.env()));
     }
     // The parse error repeats the text unescaped: only the excerpt is shown.
     let request = VersionRequest::parse(line).map_err(|_| {

@@ -56,7 +56,7 @@ pub fn render(
 }
 
 fn render_for(layout: &Layout, version: &str, tool: &str) -> String {
-    let system = Layout::system();
+    let system = layout.system_layer();
     let own = (!layout.is_system()).then(|| crate::settings::proxy::profile_path(layout));
     render(
         version,

@@ -45,7 +45,8 @@ pub fn trusted_keys() -> Vec<PublicKey> {
 /// suite can sign with throwaway keys without rebuilding gov in release mode.
 #[cfg(debug_assertions)]
 fn test_keys() -> Vec<PublicKey> {
-    std::env::var_os("GOV_TEST_RELEASE_KEYS")
+    crate::core::env::Env::process()
+        .var_os("GOV_TEST_RELEASE_KEYS")
         .and_then(|path| std::fs::read_to_string(path).ok())
         .map(|text| parse_keys(&text))
         .unwrap_or_default()

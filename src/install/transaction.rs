@@ -143,7 +143,9 @@ pub(crate) fn ensure_layer_writable(layout: &crate::core::layout::Layout) -> Res
         } else {
             format!(
                 "set GOV_HOME to a directory this account owns, or have root install it for every account: `sudo gov install --system <version>` (HOME is {})",
-                std::env::var("HOME").unwrap_or_else(|_| "unset".into())
+                crate::core::env::Env::process()
+                    .var("HOME")
+                    .unwrap_or_else(|| "unset".into())
             )
         };
         Error::new(

@@ -65,7 +65,7 @@ pub fn check_uninstall(app: &App, req: &VersionRequest) -> Result<GoVersion> {
             .map(|i| i.version.to_string())
             .collect();
         if !layout.is_system()
-            && let Some(sys) = installed::find(&crate::core::layout::Layout::system(), req)?
+            && let Some(sys) = installed::find(&layout.system_layer(), req)?
         {
             return Err(Error::new(
                 ErrorKind::NotFound,

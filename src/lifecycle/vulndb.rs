@@ -15,7 +15,6 @@
 //! it), else https://vuln.go.dev; a comma-separated list of http, https or
 //! file URLs whose entries are merged.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -47,10 +46,7 @@ const WORKERS: usize = 8;
 pub fn sources() -> Result<(Vec<String>, &'static str)> {
     let (raw, from) = match crate::core::config::get("GOV_VULNDB") {
         Some(v) => (v, "GOV_VULNDB"),
-        None => match std::env::var("GOVULNDB")
-            .ok()
-            .filter(|v| !v.trim().is_empty())
-        {
+        None => match crate::core::env::Env::process().non_empty("GOVULNDB") {
             Some(v) => (v, "GOVULNDB"),
             None => (DEFAULT_VULNDB.to_string(), "default"),
         },
@@ -265,22 +261,8 @@ fn open(
 }
 
 /// Reads at most `limit` bytes, refusing a longer body outright.
-fn read_limited(r: impl Read, limit: u64, what: &str) -> std::result::Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    r.take(limit + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| format!("reading {what}: {e}"))?;
-    if out.len() as u64 > limit {
-        return Err(format!(
-            "{what} is larger than {} (refused)",
-            crate::core::report::human_bytes(limit)
-        ));
-    }
-    Ok(out)
-}
-
 fn gunzip(bytes: &[u8], limit: u64, what: &str) -> std::result::Result<Vec<u8>, String> {
-    read_limited(flate2::read::GzDecoder::new(bytes), limit, what)
+    http::read_capped(flate2::read::GzDecoder::new(bytes), limit, what)
         .map_err(|e| format!("{e} (as gzip)"))
 }
 
@@ -321,7 +303,7 @@ impl Fetch for HttpSource {
         if resp.status() == StatusCode::NOT_MODIFIED {
             return Ok(DbAnswer::NotModified(headers));
         }
-        let bytes = read_limited(resp, MAX_DB, "index/db.json")?;
+        let bytes = http::read_capped(resp, MAX_DB, "index/db.json")?;
         Ok(DbAnswer::Body { bytes, headers })
     }
 
@@ -331,7 +313,7 @@ impl Fetch for HttpSource {
         let gz = format!("{endpoint}.json.gz");
         match self.fetch(&gz, &HeaderMap::new(), limit) {
             Ok(resp) => {
-                let raw = read_limited(resp, limit, &gz)?;
+                let raw = http::read_capped(resp, limit, &gz)?;
                 gunzip(&raw, limit, &gz)
             }
             Err(f) if f.is_not_found() => {
@@ -339,7 +321,7 @@ impl Fetch for HttpSource {
                 let resp = self
                     .fetch(&plain, &HeaderMap::new(), limit)
                     .map_err(|f| format!("{plain}: {}", f.why))?;
-                read_limited(resp, limit, &plain)
+                http::read_capped(resp, limit, &plain)
             }
             Err(f) => Err(format!("{gz}: {}", f.why)),
         }
@@ -353,7 +335,7 @@ struct FileSource {
 impl FileSource {
     fn read(&self, rel: &str, limit: u64) -> std::io::Result<std::result::Result<Vec<u8>, String>> {
         let f = std::fs::File::open(self.dir.join(rel))?;
-        Ok(read_limited(f, limit, rel))
+        Ok(http::read_capped(f, limit, rel))
     }
 }
 

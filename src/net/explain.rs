@@ -6,6 +6,7 @@
 
 use reqwest::StatusCode;
 
+use crate::core::env::Env;
 use crate::net::error::{NetKind, TlsProblem, classify};
 
 /// The proxy a request to `url` goes through, as reqwest's system-proxy
@@ -23,7 +24,7 @@ pub fn proxy_for(url: &str) -> Option<(String, String)> {
         &["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
     };
     names.iter().find_map(|n| {
-        let v = std::env::var(n).ok().filter(|v| !v.trim().is_empty())?;
+        let v = Env::process().non_empty(n)?;
         Some((n.to_string(), proxy_host(&v)))
     })
 }
@@ -51,7 +52,7 @@ fn proxy_host(v: &str) -> String {
 fn no_proxy_covers(host: &str) -> bool {
     let Some(list) = ["NO_PROXY", "no_proxy"]
         .iter()
-        .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
+        .find_map(|n| Env::process().non_empty(n))
     else {
         return false;
     };

@@ -87,13 +87,14 @@ pub(crate) fn with_env_proxies(
     builder: reqwest::blocking::ClientBuilder,
 ) -> reqwest::blocking::ClientBuilder {
     let builder = builder.no_proxy();
-    if std::env::var_os("REQUEST_METHOD").is_some() {
+    let env = crate::core::env::Env::process();
+    if env.var_os("REQUEST_METHOD").is_some() {
         return builder;
     }
     let first = |names: &[&str]| {
         names
             .iter()
-            .find_map(|n| std::env::var(n).ok())
+            .find_map(|n| env.var(n))
             .filter(|v| !v.trim().is_empty())
     };
     let all = first(&["ALL_PROXY", "all_proxy"]);
@@ -183,25 +184,36 @@ pub fn netrc_for(url: &str) -> Option<crate::net::netrc::Credentials> {
     crate::net::netrc::lookup(&u)
 }
 
-/// Reads at most `limit` bytes of a body; more is an error, not a longer
-/// wait: a hostile server cannot make gov hold gigabytes in memory.
+/// Reads at most `limit` bytes of a body (an HTTP answer, a cached file, a
+/// decompressing reader); more is an error, not a longer wait: a hostile
+/// server cannot make gov hold gigabytes in memory. The bytes are counted
+/// as they arrive, so a Content-Length that lies changes nothing: one byte
+/// past the cap is the refusal, whatever the header said.
 pub fn read_capped(
-    mut body: impl Read,
+    body: impl Read,
     limit: u64,
     what: &str,
 ) -> std::result::Result<Vec<u8>, String> {
     let mut out = Vec::new();
-    (&mut body)
-        .take(limit + 1)
+    body.take(limit.saturating_add(1))
         .read_to_end(&mut out)
         .map_err(|e| format!("reading {what}: {}", read_failure(&e)))?;
     if out.len() as u64 > limit {
         return Err(format!(
-            "{what} is larger than {} MiB, far more than a genuine one",
-            limit >> 20
+            "{what} is larger than {}, far more than a genuine one (refused)",
+            cap_in_words(limit)
         ));
     }
     Ok(out)
+}
+
+/// A cap as it was chosen: `1 MiB`, `64 KiB`, `100 bytes`.
+fn cap_in_words(limit: u64) -> String {
+    match limit {
+        l if l >= 1 << 20 && l % (1 << 20) == 0 => format!("{} MiB", l >> 20),
+        l if l >= 1 << 10 && l % (1 << 10) == 0 => format!("{} KiB", l >> 10),
+        l => format!("{l} bytes"),
+    }
 }
 
 /// Why reading a body failed, in words: a timeout is the deadline.
@@ -846,7 +858,10 @@ mod tests {
         assert!(check_url("file:///tmp/index.json", "index").is_ok());
         let e = check_url("ftp://example.com/x", "index").expect_err("ftp");
         assert_eq!(e.kind().exit_code(), 2);
-        if std::env::var_os("GOV_ALLOW_HTTP").is_none() {
+        if crate::core::env::Env::process()
+            .var_os("GOV_ALLOW_HTTP")
+            .is_none()
+        {
             let e = check_url("http://example.com/x", "mirror").expect_err("plain http");
             assert!(e.advice().is_some_and(|a| a.contains("GOV_ALLOW_HTTP=1")));
         }
@@ -858,5 +873,69 @@ mod tests {
         assert_eq!(parse_content_range_start("bytes */200"), None);
         assert_eq!(parse_content_range_total("bytes 100-199/200"), Some(200));
         assert_eq!(parse_content_range_total("bytes 100-199/*"), None);
+    }
+
+    /// One answer on a loopback port: `head` (status line and headers,
+    /// without the blank line), then `body`, then the connection closes.
+    fn serve_once(head: &'static str, body: Vec<u8>) -> String {
+        use std::io::Write;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        std::thread::spawn(move || {
+            let Ok((mut conn, _)) = listener.accept() else {
+                return;
+            };
+            let mut request = [0u8; 1024];
+            let _ = conn.read(&mut request);
+            let _ = conn.write_all(format!("{head}\r\nConnection: close\r\n\r\n").as_bytes());
+            let _ = conn.write_all(&body);
+        });
+        format!("http://{addr}/")
+    }
+
+    fn get(url: &str) -> reqwest::blocking::Response {
+        reqwest::blocking::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("client")
+            .get(url)
+            .send()
+            .expect("answer")
+    }
+
+    #[test]
+    fn capped_read_takes_exactly_the_cap() {
+        let at_cap = read_capped(&[7u8; 64][..], 64, "the answer").expect("64 bytes fit");
+        assert_eq!(at_cap.len(), 64);
+        let e = read_capped(&[7u8; 65][..], 64, "the answer").expect_err("one byte over");
+        assert_eq!(
+            e,
+            "the answer is larger than 64 bytes, far more than a genuine one (refused)"
+        );
+        assert_eq!(cap_in_words(1 << 20), "1 MiB");
+        assert_eq!(cap_in_words(3 << 19), "1536 KiB");
+    }
+
+    #[test]
+    fn capped_read_refuses_one_byte_over_from_the_network() {
+        let url = serve_once("HTTP/1.1 200 OK", vec![b'x'; 1025]);
+        let e = read_capped(get(&url), 1024, "the answer").expect_err("over the cap");
+        assert!(e.starts_with("the answer is larger than 1 KiB"), "{e}");
+    }
+
+    #[test]
+    fn a_lying_content_length_does_not_lift_the_cap() {
+        // Announces less than the cap and sends more: only the bytes count.
+        let url = serve_once("HTTP/1.1 200 OK\r\nContent-Length: 10", vec![b'x'; 4096]);
+        let read = read_capped(get(&url), 1024, "the answer");
+        assert!(read.as_ref().is_ok_and(|b| b.len() <= 1024), "{read:?}");
+        // Announces a huge body and streams past the cap: refused at the
+        // cap, not after the announced gigabyte.
+        let url = serve_once(
+            "HTTP/1.1 200 OK\r\nContent-Length: 1073741824",
+            vec![b'x'; 4096],
+        );
+        let e = read_capped(get(&url), 1024, "the answer").expect_err("over the cap");
+        assert!(e.contains("larger than 1 KiB"), "{e}");
     }
 }

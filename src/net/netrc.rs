@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use crate::core::env::Env;
 use crate::core::error::{Error, ErrorKind, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,10 +66,11 @@ pub fn parse(text: &str) -> Vec<(Option<String>, Credentials)> {
 
 /// `$NETRC`, else `~/.netrc`: the file gov and Go both read.
 pub fn netrc_path() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("NETRC").filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(p));
+    let env = Env::process();
+    if let Some(p) = env.path("NETRC") {
+        return Some(p);
     }
-    dirs::home_dir().map(|h| h.join(".netrc"))
+    env.home().or_else(dirs::home_dir).map(|h| h.join(".netrc"))
 }
 
 /// The machine names a URL's credentials may sit under, best first: with an

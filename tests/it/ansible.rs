@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use support::{Sandbox, run_program};
+use support::{Sandbox, describe, run_program};
 
 const TRIPLE: &str = "x86_64-unknown-linux-gnu";
 
@@ -29,15 +29,6 @@ fn gov() -> PathBuf {
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-fn describe(out: &Output) -> String {
-    format!(
-        "status: {}\nstdout:\n{}\nstderr:\n{}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    )
 }
 
 /// An Ansible program from the tests' Python environment (or PATH).

@@ -138,3 +138,83 @@ fn only_the_cli_talks_to_the_terminal() {
         bad.join("\n")
     );
 }
+
+/// Files still reading the process environment directly, each with why.
+/// Every other file reads it through `core::env::Env`, so a command can run
+/// in-process with an environment of its own.
+const DIRECT_ENV_READS_ALLOWED: &[(&str, &str)] = &[
+    // Doctor's probes are being rewritten on their own branch; they move to
+    // `Env` (the App's) there, and these two entries go with them.
+    ("doctor/environment.rs", "doctor's probes: moving to Env"),
+    ("doctor/network.rs", "doctor's probes: moving to Env"),
+];
+
+/// A direct read of the process environment on this line of code.
+fn reads_env_directly(code: &str) -> bool {
+    const NEEDLES: [&str; 4] = [
+        "std::env::var",
+        "libc::getenv",
+        "use std::env;",
+        "std::env::{",
+    ];
+    if NEEDLES.iter().any(|n| code.contains(n)) {
+        return true;
+    }
+    // `env::var(` after `use std::env`, but not `app.env.var(`.
+    code.match_indices("env::var").any(|(i, _)| {
+        !code[..i].ends_with('.') && !code[..i].ends_with("core::") && !code[..i].ends_with("std::")
+    })
+}
+
+#[test]
+fn the_environment_is_read_through_env_only() {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    let mut bad = Vec::new();
+    let mut still_reading = std::collections::BTreeSet::new();
+    for f in &files {
+        let rel = f.strip_prefix(src()).expect("under src");
+        let rel = rel.to_string_lossy().into_owned();
+        if rel == "core/env.rs" {
+            continue;
+        }
+        let text = std::fs::read_to_string(f).expect("read");
+        for (n, line) in text.lines().enumerate() {
+            let code = line.trim_start();
+            if code.starts_with("//") || !reads_env_directly(code) {
+                continue;
+            }
+            if DIRECT_ENV_READS_ALLOWED.iter().any(|(p, _)| *p == rel) {
+                still_reading.insert(rel.clone());
+            } else {
+                bad.push(format!("src/{rel}:{}: {code}", n + 1));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "the environment read outside core::env (take an `Env`: the App's, or `Env::process()` where a process-wide read is the point):\n{}",
+        bad.join("\n")
+    );
+    let stale: Vec<_> = DIRECT_ENV_READS_ALLOWED
+        .iter()
+        .filter(|(p, _)| !still_reading.contains(*p))
+        .map(|(p, _)| *p)
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "these files no longer read the environment directly: remove them from DIRECT_ENV_READS_ALLOWED: {stale:?}"
+    );
+}
+
+#[test]
+fn direct_env_reads_are_recognised() {
+    assert!(reads_env_directly(r#"std::env::var_os("PATH")"#));
+    assert!(reads_env_directly(r#"if let Ok(v) = env::var("HOME") {"#));
+    assert!(reads_env_directly("for (k, v) in std::env::vars() {"));
+    assert!(reads_env_directly("unsafe { libc::getenv(name.as_ptr()) }"));
+    assert!(!reads_env_directly(r#"app.env.var_os("GOROOT")"#));
+    assert!(!reads_env_directly(r#"env.var("GOV_AUTO_INSTALL")"#));
+    assert!(!reads_env_directly("use crate::core::env::Env;"));
+    assert!(!reads_env_directly("std::env::split_paths(&path)"));
+}

@@ -520,6 +520,7 @@ fn every_shell_gets_a_registration_script() {
     let sb = Sandbox::new();
     for sh in ["bash", "zsh", "fish", "elvish", "powershell"] {
         let out = sb.ok(&["completions", sh]);
+        // One fact in a script clap generates: it asks gov through COMPLETE.
         assert!(out.contains("COMPLETE"), "{sh}: {out}");
     }
     sb.fails(&["completions", "tcsh"], 2);

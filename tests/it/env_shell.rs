@@ -123,23 +123,13 @@ fn snapshots_of_gov_trees_are_named_and_cleaned() {
             .cloned()
             .unwrap_or_else(|| panic!("no {id} in {v}"))
     };
-    let go = by_id("path.go");
-    let finding = go["finding"].as_str().unwrap_or_default();
-    assert!(finding.contains("gov's own Go 1.21.13 tree"), "{go}");
-    assert!(!finding.contains("unknown install"), "{go}");
-    assert!(
-        go["advice"]
-            .as_str()
-            .is_some_and(|a| a.contains("gov env --unset")),
-        "{go}"
-    );
-    let gr = by_id("env.goroot");
-    assert!(
-        gr["finding"]
-            .as_str()
-            .is_some_and(|f| f.contains("gov's own Go 1.21.13 tree")),
-        "{gr}"
-    );
+    // What doctor says of the stale tree on PATH and in GOROOT.
+    let said = [
+        support::snapshot::doctor_check(&by_id("path.go")),
+        support::snapshot::doctor_check(&by_id("env.goroot")),
+    ];
+    let _redactions = support::snapshot::redactions();
+    insta::assert_snapshot!("doctor_on_a_stale_gov_env", said.join("\n"));
 
     // `gov env` drops the stale entries and GOROOT.
     let mut cmd = sb.env_cmd("bash");
@@ -182,15 +172,9 @@ fn doctor_names_goenv_shims() {
         .as_array()
         .and_then(|c| c.iter().find(|c| c["id"] == "path.go").cloned())
         .unwrap_or_else(|| panic!("{v}"));
-    assert!(
-        go["finding"]
-            .as_str()
-            .is_some_and(|f| f.contains("goenv's shims")),
-        "{go}"
-    );
-    let advice = go["advice"].as_str().unwrap_or_default();
-    assert!(
-        advice.contains("goenv init") && advice.contains("gov import ~/.goenv"),
-        "{go}"
+    let _redactions = support::snapshot::redactions();
+    insta::assert_snapshot!(
+        "doctor_on_goenv_shims_first",
+        support::snapshot::doctor_check(&go)
     );
 }

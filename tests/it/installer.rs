@@ -31,7 +31,7 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use support::account::{USER, chown_tree, is_root, test_user};
-use support::{Sandbox, list_dir, run_program};
+use support::{Sandbox, describe, list_dir, run_program};
 
 const GO: &str = "1.22.5";
 const TRIPLE: &str = "x86_64-unknown-linux-gnu";
@@ -47,15 +47,6 @@ fn repo() -> &'static Path {
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-fn describe(out: &Output) -> String {
-    format!(
-        "status: {}\nstdout:\n{}\nstderr:\n{}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    )
 }
 
 // ---------------------------------------------------------------------------

@@ -456,19 +456,7 @@ fn the_system_layer_serves_every_account_and_each_keeps_its_own() {
         "https://goproxy.cn,direct"
     );
     let listed = json(&alice.gov(&w, &["list", "--json"]));
-    let layers: Vec<(String, String)> = listed
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|i| {
-                    (
-                        i["version"].as_str().unwrap_or_default().to_string(),
-                        i["layer"].as_str().unwrap_or_default().to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let layers = support::answers::version_layers(&listed);
     assert_eq!(
         layers,
         [
@@ -868,30 +856,13 @@ fn an_unreadable_system_layer_is_reported_as_such() {
     );
 }
 
-/// The real-toolchain tier's mirror (built once by scripts/go-fixtures;
-/// fails loudly when it cannot be prepared).
-fn real_mirror() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new("python3")
-        .arg(root.join("scripts/go-fixtures"))
-        .args(["--versions", "1.22.10"])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run scripts/go-fixtures: {e}"));
-    assert!(
-        out.status.success(),
-        "real Go toolchain fixtures could not be prepared: {}",
-        text(&out.stderr)
-    );
-    root.join("target/go-fixtures/mirror")
-}
-
 /// A real Go, installed by root, run by a teammate and by a homeless
 /// service account: its own `go version` and `go env` see the system
 /// layer's settings, and the service account still writes nothing.
 #[cfg(feature = "tier-toolchains")]
 #[test]
 fn a_real_go_from_the_system_layer_for_other_accounts() {
-    let mirror = real_mirror();
+    let mirror = support::go_fixtures::real_go_mirror();
     let w = World::new();
     let url = |p: &Path| format!("file://{}", p.display());
     w.root_ok(

@@ -97,11 +97,8 @@ fn tool_versions_mise_and_system() {
     );
     assert_eq!(v(&asdf), "go version go1.21.13 linux/amd64");
     let out = sh(&sb, &asdf, "gov current");
-    assert!(
-        text(&out.stdout).contains(".tool-versions"),
-        "{}",
-        text(&out.stdout)
-    );
+    let _redactions = support::snapshot::redactions();
+    insta::assert_snapshot!("current_from_tool_versions", text(&out.stdout));
 
     let mise = mkdirs(&root.join("mise"));
     write(

@@ -82,16 +82,8 @@ fn zip_requested(fx: &Fixture) -> bool {
 /// A Go command run with the sandbox's toolchain and shared build cache,
 /// no network for modules.
 fn go_cmd(sb: &Sandbox, program: &Path, work: &Path) -> Command {
-    let cache = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/go-fixtures/gocache");
     let mut c = Command::new(program);
-    c.current_dir(work)
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("HOME", sb.dir.path().join("user"))
-        .env("GOCACHE", cache)
-        .env("GOPATH", sb.dir.path().join("gopath"))
-        .env("GOPROXY", "off")
-        .env("GOFLAGS", "-modcacherw");
+    sb.offline_go_env(&mut c, work);
     c
 }
 

@@ -59,15 +59,7 @@ fn real_world(versions: &[&str]) -> Sandbox {
 }
 
 fn go_env(cmd: &mut Command, sb: &Sandbox, work: &Path) {
-    let cache = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/go-fixtures/gocache");
-    cmd.current_dir(work)
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("HOME", sb.dir.path().join("user"))
-        .env("GOCACHE", cache)
-        .env("GOPATH", sb.dir.path().join("gopath"))
-        .env("GOPROXY", "off")
-        .env("GOFLAGS", "-modcacherw");
+    sb.offline_go_env(cmd, work);
 }
 
 #[test]
@@ -131,6 +123,18 @@ fn real_go_releases_install_and_build_a_module() {
 
 /// Runs `script` in bash with GOV_BIN_DIR first on PATH and the sandbox's
 /// gov environment plus the Go caches of `go_env`.
+/// [`bash_in`] that must succeed: its stdout.
+fn bash_ok(sb: &Sandbox, cwd: &Path, script: &str) -> String {
+    let out = bash_in(sb, cwd, script);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{script}: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
 fn bash_in(sb: &Sandbox, cwd: &Path, script: &str) -> std::process::Output {
     let mut cmd = Command::new("bash");
     go_env(&mut cmd, sb, cwd);
@@ -161,16 +165,10 @@ fn entry_points_build_with_the_selected_real_toolchain() {
         "module example.com/app\n\ngo 1.21\n\ntoolchain go1.21.13\n",
         "package main\n\nimport (\n\t\"fmt\"\n\t\"runtime\"\n)\n\nfunc main() { fmt.Println(runtime.Version()) }\n",
     );
-    let out = bash_in(
+    let o = bash_ok(
         &sb,
         &work,
         "go build -o app . && ./app && go env GOTOOLCHAIN GOROOT",
-    );
-    let o = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        out.status.success(),
-        "{o}\n{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     let lines: Vec<&str> = o.lines().collect();
     assert_eq!(lines[0], "go1.21.13");
@@ -518,16 +516,10 @@ fn go_line_is_a_minimum_over_an_older_selection() {
     assert_eq!(sb.installed(), vec!["1.22.10", "1.21.13"]);
 
     // Installed now: the plain call runs it, and gov current says why.
-    let out = bash_in(
+    let o = bash_ok(
         &sb,
         &work,
         &format!("{build} && gov current && gov current --bare"),
-    );
-    let o = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        out.status.success(),
-        "{o}{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     let lines: Vec<&str> = o.lines().collect();
     assert_eq!(lines[0], "go1.22.10");

@@ -67,22 +67,27 @@ fn env_shims_pass_shellcheck() {
     }
 }
 
+/// A stand-in `go` of 1.22.5 under `home` (`versions/1.22.5/bin/go`): the
+/// shell `script`, executable.
+fn fake_go(home: &Path, script: &str) {
+    let bin = home.join("versions/1.22.5/bin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    let fake = bin.join("go");
+    std::fs::write(&fake, script).expect("write");
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+}
+
 /// Under a hostile but legal GOV_HOME the shim still runs its own tool with
 /// its own GOROOT and reads gov's profile.
 #[test]
 fn env_shim_runs_under_a_hostile_home() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let home = tmp.path().join("go tools/it's $HOME");
-    let bin = home.join("versions/1.22.5/bin");
-    std::fs::create_dir_all(&bin).expect("mkdir");
-    let fake = bin.join("go");
-    std::fs::write(
-        &fake,
+    fake_go(
+        &home,
         "#!/bin/sh\nprintf '%s|%s|%s' \"$GOROOT\" \"$GOPROXY\" \"$*\"\n",
-    )
-    .expect("write");
-    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-        .expect("chmod");
+    );
     std::fs::write(home.join("env"), "GOPROXY=https://goproxy.cn,direct\n").expect("profile");
     let s = gov::entry::shim::render(
         "1.22.5",
@@ -123,16 +128,10 @@ fn env_shim_runs_under_a_hostile_home() {
 fn env_shim_applies_the_layers_in_order() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let sys = tmp.path().join("system");
-    let bin = sys.join("versions/1.22.5/bin");
-    std::fs::create_dir_all(&bin).expect("mkdir");
-    let fake = bin.join("go");
-    std::fs::write(
-        &fake,
+    fake_go(
+        &sys,
         "#!/bin/sh\nprintf '%s|%s|%s|%s' \"$GOPROXY\" \"$GOPRIVATE\" \"$GOSUMDB\" \"$GOFLAGS\"\n",
-    )
-    .expect("write");
-    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-        .expect("chmod");
+    );
     std::fs::write(
         sys.join("env"),
         "GOPROXY=https://sys.example\nGOPRIVATE=sys.example/*\nGOSUMDB=off\nGOFLAGS=-sys\n",

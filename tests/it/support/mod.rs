@@ -8,10 +8,13 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod account;
+pub mod answers;
 pub mod archive;
 pub mod dist;
 pub mod forward_proxy;
+pub mod go_fixtures;
 pub mod nginx;
+pub mod output;
 pub mod sandbox;
 pub mod schemas;
 pub mod server;
@@ -28,6 +31,7 @@ pub use archive::{
     hostile_archive, sha256_hex, toolchain_archive,
 };
 pub use forward_proxy::ForwardProxy;
+pub use output::describe;
 pub use sandbox::{Sandbox, list_dir, run_measured, run_program};
 pub use server::{RecordedRequest, TestServer, http_date, parse_http_date, start_refusing_port};
 pub use slow::{Misbehaviour, SlowServer};

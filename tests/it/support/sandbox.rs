@@ -20,6 +20,21 @@ impl Default for Sandbox {
 }
 
 impl Sandbox {
+    /// `cmd` set up to run a real `go` in `work` with nothing of this
+    /// machine's environment: offline (GOPROXY=off), the sandbox's HOME
+    /// and GOPATH, and the build cache the Go fixtures share.
+    pub fn offline_go_env(&self, cmd: &mut std::process::Command, work: &Path) {
+        let cache = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/go-fixtures/gocache");
+        cmd.current_dir(work)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", self.dir.path().join("user"))
+            .env("GOCACHE", cache)
+            .env("GOPATH", self.dir.path().join("gopath"))
+            .env("GOPROXY", "off")
+            .env("GOFLAGS", "-modcacherw");
+    }
+
     pub fn new() -> Sandbox {
         // Traversable by every account, as a real host's folders are: a
         // web server's workers or another account reach what a test

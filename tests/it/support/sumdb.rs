@@ -333,14 +333,8 @@ impl Fixture {
 
     /// The verifier key, `<name>+<hash>+<key>`.
     pub fn vkey(&self) -> String {
-        let mut raw = vec![1u8];
-        raw.extend_from_slice(self.key.verifying_key().as_bytes());
-        let mut h = Sha256::new();
-        h.update(self.name.as_bytes());
-        h.update(b"\n");
-        h.update(&raw);
-        let kh = h.finalize();
-        format!("{}+{}+{}", self.name, hex(&kh[..4]), STANDARD.encode(raw))
+        let (raw, kh) = key_hash(&self.name, &self.key);
+        format!("{}+{}+{}", self.name, hex(&kh), STANDARD.encode(raw))
     }
 
     /// The checksum database's base URL.
@@ -455,14 +449,8 @@ impl Server {
             log.size(),
             STANDARD.encode(log.root())
         );
-        let mut raw = vec![1u8];
-        raw.extend_from_slice(self.key.verifying_key().as_bytes());
-        let mut h = Sha256::new();
-        h.update(self.name.as_bytes());
-        h.update(b"\n");
-        h.update(&raw);
-        let kh = h.finalize();
-        let mut sig = kh[..4].to_vec();
+        let (_, kh) = key_hash(&self.name, &self.key);
+        let mut sig = kh.to_vec();
         sig.extend(self.key.sign(text.as_bytes()).to_bytes());
         if bad {
             sig[10] ^= 0x40;
@@ -1038,6 +1026,22 @@ pub fn http_get(url: &str) -> Result<(u16, Vec<u8>), String> {
         .and_then(|s| s.parse().ok())
         .ok_or("no status")?;
     Ok((status, resp[split + 4..].to_vec()))
+}
+
+/// A note verifier key's encoded form (`1` for Ed25519, then the public
+/// key) and its key hash: the first four bytes of SHA-256 over the name, a
+/// newline and that encoding, as golang.org/x/mod/sumdb/note defines it.
+fn key_hash(name: &str, key: &SigningKey) -> (Vec<u8>, [u8; 4]) {
+    let mut raw = vec![1u8];
+    raw.extend_from_slice(key.verifying_key().as_bytes());
+    let mut h = Sha256::new();
+    h.update(name.as_bytes());
+    h.update(b"\n");
+    h.update(&raw);
+    let digest = h.finalize();
+    let mut kh = [0u8; 4];
+    kh.copy_from_slice(&digest[..4]);
+    (raw, kh)
 }
 
 #[cfg(test)]
