@@ -85,6 +85,10 @@ struct SyncArgs {
     /// Take gov's artifacts from this scripts/dist output instead of GOV_RELEASE_BASE.
     #[arg(long, value_name = "DIR")]
     dist: Option<PathBuf>,
+    /// Also serve each archive as a `golang.org/toolchain` module version, checked against
+    /// the checksum database (GOSUMDB), for `go`'s own toolchain switching (remembered).
+    #[arg(long, value_name = "on|off", value_parser = parse_on_off)]
+    modules: Option<bool>,
     /// Downloads at once.
     #[arg(long, value_name = "N", default_value_t = sync::DEFAULT_JOBS)]
     jobs: usize,
@@ -114,6 +118,7 @@ fn run_sync(app: &App, a: SyncArgs) -> Result<()> {
             force: a.force,
             dist: a.dist,
             jobs: a.jobs,
+            modules: a.modules,
         },
     )?;
     if a.json {
@@ -163,6 +168,14 @@ fn run_sync(app: &App, a: SyncArgs) -> Result<()> {
     .with_advice(
         "index.json lists only what the mirror holds; run the sync again once upstream is fixed",
     ))
+}
+
+fn parse_on_off(s: &str) -> std::result::Result<bool, String> {
+    match s {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(format!("`{s}`: expected on or off")),
+    }
 }
 
 fn run_verify(app: &App, dir: &std::path::Path, json: bool) -> Result<()> {

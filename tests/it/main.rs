@@ -19,6 +19,7 @@ mod doctor;
 mod env_shell;
 mod everyday;
 mod function_length;
+mod gomirror_toolchains;
 #[cfg_attr(not(feature = "tier-all"), allow(dead_code, unused_imports))]
 mod hostile_checkouts;
 mod hostile_network;

@@ -44,7 +44,7 @@ fn json(out: &Output) -> serde_json::Value {
 /// (`gov-<triple>/gov` inside the tarball, sha256sum's format beside it),
 /// made from the gov under test so that the hosts run this very build.
 /// Built once per test process.
-fn gov_dist() -> &'static Path {
+pub(crate) fn gov_dist() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = tempfile::Builder::new()
@@ -85,7 +85,7 @@ fn gov_dist() -> &'static Path {
 /// The tests' throwaway release keys (scripts/test-release-keys): `current`
 /// signs the stand-in artifacts; gov under test trusts its public half
 /// through GOV_TEST_RELEASE_KEYS (honoured by debug builds only).
-fn test_keys() -> &'static Path {
+pub(crate) fn test_keys() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -183,11 +183,14 @@ impl World {
         self.sb.server.put("/dl/index.json", idx.to_json());
     }
 
-    /// `gov mirror sync <mirror> ARGS --json`.
+    /// `gov mirror sync <mirror> ARGS --json`, the release layout only (the
+    /// stand-ins have no checksum-database records; the module layout is
+    /// tested in gomirror_toolchains.rs).
     fn sync(&self, args: &[&str]) -> Output {
         let mut c = self.sb.cmd();
         c.args(["mirror", "sync"])
             .arg(&self.mirror)
+            .args(["--modules", "off"])
             .args(args)
             .arg("--json")
             .env("GOV_RELEASE_BASE", self.sb.server.url_for("/release"))
@@ -200,7 +203,7 @@ impl World {
     fn sync_umask_077(&self, args: &[&str]) -> Output {
         let mut c = self.sb.env_cmd("sh");
         c.arg("-c")
-            .arg("umask 077; exec gov mirror sync \"$@\" --json")
+            .arg("umask 077; exec gov mirror sync \"$@\" --modules off --json")
             .arg("sh")
             .arg(&self.mirror)
             .args(args)
