@@ -145,9 +145,16 @@ fn choose_head(
             written: Ok(()),
         };
         let mut reader = TileHashReader::new(*newer, TILE_HEIGHT, &mut tiles);
-        let hash = tlog::tree_hash(older.n, &mut reader).map_err(Error::from)?;
-        tiles.written?;
-        hash == older.hash
+        // Tiles that contradict the newer head (kept ones included) are
+        // the same fork, not damage.
+        match tlog::tree_hash(older.n, &mut reader) {
+            Ok(hash) => {
+                tiles.written?;
+                hash == older.hash
+            }
+            Err(e) if matches!(e.kind(), TrustKind::Inconsistent | TrustKind::Forged) => false,
+            Err(e) => return Err(e.into()),
+        }
     };
     if !consistent {
         return Err(Error::new(

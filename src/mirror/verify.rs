@@ -20,7 +20,8 @@ use crate::net::index::Release;
 pub struct Problem {
     /// The file, as index.json names it.
     pub name: String,
-    /// `missing`, `size`, `checksum`, `signature`, `unsafe-name` or `unreadable`.
+    /// `missing`, `size`, `checksum`, `signature`, `unsafe-name`, `unreadable` or
+    /// `snapshot` (the checksum-database snapshot does not prove a module).
     pub problem: &'static str,
     /// What was found, for people.
     pub detail: String,
@@ -112,6 +113,8 @@ pub fn verify(dir: &Path, jobs: usize) -> Result<Report> {
         });
     }
 
+    problems.extend(check_modules(dir));
+
     let total = Mutex::new(0u64);
     let found = crate::mirror::in_parallel(&checks, jobs, |c| check(dir, c, &total));
     problems.extend(found.into_iter().flatten().flatten());
@@ -122,6 +125,74 @@ pub fn verify(dir: &Path, jobs: usize) -> Result<Report> {
         bytes: total.into_inner().unwrap_or_else(|p| p.into_inner()),
         problems,
     })
+}
+
+/// The toolchain module versions `list` names: each zip checked as cmd/go
+/// checks it and its `h1:` equal to the record the snapshot proves against
+/// its signed head (with the key sync proved it with).
+fn check_modules(dir: &Path) -> Vec<Problem> {
+    use crate::mirror::{manifest, snapshot, toolchains};
+    let list_name = format!("{}/list", toolchains::MODULE_DIR);
+    let Ok(list) = std::fs::read_to_string(dir.join(&list_name)) else {
+        return Vec::new();
+    };
+    let versions: Vec<&str> = list.lines().filter(|l| !l.is_empty()).collect();
+    if versions.is_empty() {
+        return Vec::new();
+    }
+    let problem = |name: String, problem, detail: String| Problem {
+        name,
+        problem,
+        detail,
+    };
+    let key = manifest::read(dir, &|_| {}).sumdb_key;
+    let Some(verifier) = key.and_then(|k| crate::trust::note::Verifier::parse(&k).ok()) else {
+        let why = "the manifest records no checksum database key: run `gov mirror sync`";
+        return vec![problem(list_name, "snapshot", why.into())];
+    };
+    let (proven, mut problems) = snapshot::check(dir, &verifier);
+    let mut out: Vec<Problem> = problems
+        .drain(..)
+        .map(|(name, why)| problem(name, "snapshot", why))
+        .collect();
+    for modver in versions {
+        let name = toolchains::file_name(modver, "zip");
+        if !crate::mirror::select::safe_name(modver) {
+            out.push(problem(
+                list_name.clone(),
+                "unsafe-name",
+                format!("lists `{modver}`"),
+            ));
+            continue;
+        }
+        let record = proven
+            .iter()
+            .find(|(m, v, _)| m == crate::trust::distpack::TOOLCHAIN_MODULE && v == modver);
+        let Some((_, _, want)) = record else {
+            out.push(problem(
+                name,
+                "snapshot",
+                "no proven checksum-database record".into(),
+            ));
+            continue;
+        };
+        match toolchains::zip_h1(&dir.join(&name), modver) {
+            Ok(h1) if &h1 == want => {}
+            Ok(h1) => out.push(problem(
+                name,
+                "checksum",
+                format!("{h1}, the database records {want}"),
+            )),
+            Err(e) => out.push(problem(name, "checksum", e.message().to_string())),
+        }
+        for ext in ["info", "mod"] {
+            let n = toolchains::file_name(modver, ext);
+            if !dir.join(&n).is_file() {
+                out.push(problem(n, "missing", "listed version without it".into()));
+            }
+        }
+    }
+    out
 }
 
 /// Whether gov's artifact `name` carries a valid `.sig`.

@@ -67,6 +67,16 @@ fn sync(sb: &Sandbox, fx: &Fixture, dir: &Path) -> Output {
         .unwrap_or_else(|e| panic!("gov mirror sync: {e}"))
 }
 
+fn verify(sb: &Sandbox, dir: &Path) -> Output {
+    let keys = crate::mirror::test_keys();
+    sb.cmd()
+        .args(["mirror", "verify"])
+        .arg(dir)
+        .env("GOV_TEST_RELEASE_KEYS", keys.join("current.pub"))
+        .output()
+        .unwrap_or_else(|e| panic!("gov mirror verify: {e}"))
+}
+
 /// The `h1:` of a zip on disk, computed here from its entries.
 fn zip_h1(path: &Path) -> String {
     let f = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -133,8 +143,7 @@ fn archives_are_published_as_toolchain_modules_the_database_records() {
     assert!(lookup.ends_with(&latest), "one signed head: {lookup}");
     assert!(lookup.contains(&small_go1_22_10().zip_h1), "{lookup}");
     assert!(db.join("tile/8/0").is_dir(), "the proving tiles are kept");
-    let verify = sb.cmd().args(["mirror", "verify"]).arg(&dir).output();
-    let verify = verify.unwrap_or_else(|e| panic!("gov mirror verify: {e}"));
+    let verify = verify(&sb, &dir);
     assert!(verify.status.success(), "{}", describe(&verify));
 
     use std::os::unix::fs::MetadataExt;
@@ -206,4 +215,193 @@ fn an_unreachable_database_publishes_no_module() {
         .unwrap_or_else(|e| panic!("gov mirror sync: {e}"));
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
     assert!(!module_file(&dir, "zip").exists());
+}
+
+#[test]
+fn verify_names_a_changed_zip_and_a_snapshot_that_does_not_prove_it() {
+    let (sb, fx, dir) = world(small_go1_22_10().clone());
+    let out = sync(&sb, &fx, &dir);
+    assert!(out.status.success(), "{}", describe(&out));
+    let verify = || verify(&sb, &dir);
+    // One more file in the zip: still a valid zip, another h1.
+    let zip = module_file(&dir, "zip");
+    let honest = std::fs::read(&zip).unwrap_or_default();
+    let bad = support::sumdb::append_entry(
+        &honest,
+        &support::sumdb::backdoor_name(MODVER),
+        support::sumdb::BACKDOOR,
+    );
+    // The zip crate's writer is not the fixture's: a changed byte instead
+    // when the fixture cannot extend it.
+    let bad = bad.unwrap_or_else(|_| {
+        let mut b = honest.clone();
+        let at = b.len() / 2;
+        b[at] ^= 1;
+        b
+    });
+    std::fs::write(&zip, &bad).unwrap_or_else(|e| panic!("{e}"));
+    let out = verify();
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains(&format!("{MODVER}.zip")),
+        "{}",
+        describe(&out)
+    );
+    std::fs::write(&zip, &honest).unwrap_or_else(|e| panic!("{e}"));
+    assert!(verify().status.success());
+
+    // A proving tile changed: the lookup is no longer proven.
+    let tile = dir.join("sumdb").join(DB).join("tile/8/0/001");
+    let tile = if tile.exists() {
+        tile
+    } else {
+        dir.join("sumdb").join(DB).join("tile/8/0/000")
+    };
+    let mut t = std::fs::read(&tile).unwrap_or_else(|e| panic!("{}: {e}", tile.display()));
+    t[5] ^= 0x80;
+    std::fs::write(&tile, &t).unwrap_or_else(|e| panic!("{e}"));
+    let out = verify();
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(text(&out.stderr).contains("snapshot"), "{}", describe(&out));
+}
+
+#[test]
+fn the_snapshot_head_moves_only_to_a_head_proven_to_extend_it() {
+    let (sb, fx, dir) = world(small_go1_22_10().clone());
+    let latest = || std::fs::read(dir.join("sumdb").join(DB).join("latest")).unwrap_or_default();
+    assert!(sync(&sb, &fx, &dir).status.success());
+    let first = latest();
+
+    // The log grew: a re-published version moves the head, proven.
+    fx.grow(300);
+    let _ = std::fs::remove_file(module_file(&dir, "zip"));
+    let out = sync(&sb, &fx, &dir);
+    assert!(out.status.success(), "{}", describe(&out));
+    let second = latest();
+    assert_ne!(first, second);
+    assert!(verify(&sb, &dir).status.success());
+
+    // A forked log, seen by an admin whose own gov has no tree head yet:
+    // the snapshot's head is what refuses it.
+    fx.set_tamper(support::sumdb::Tamper {
+        forked: true,
+        ..Default::default()
+    });
+    let _ = std::fs::remove_file(module_file(&dir, "zip"));
+    let keys = crate::mirror::test_keys();
+    let out = sb
+        .cmd()
+        .args(["mirror", "sync"])
+        .arg(&dir)
+        .arg("--dist")
+        .arg(crate::mirror::gov_dist())
+        .env("GOV_HOME", sb.dir.path().join("another-admin"))
+        .env("GOSUMDB", format!("{} {}", fx.vkey(), fx.sumdb_url()))
+        .env("GOV_TEST_RELEASE_KEYS", keys.join("current.pub"))
+        .output()
+        .unwrap_or_else(|e| panic!("gov mirror sync: {e}"));
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("misbehaved"),
+        "{}",
+        describe(&out)
+    );
+    assert_eq!(latest(), second, "the snapshot's head was kept");
+}
+
+/// Status, content type and cache policy nginx (contrib/nginx) answers.
+#[cfg(feature = "tier-nginx")]
+fn headers(url: &str) -> (String, String, String) {
+    let out = support::run_program(
+        std::process::Command::new("curl")
+            .args(["-sS", "-D", "-", "-o", "/dev/null"])
+            .arg(url),
+    );
+    let head = text(&out.stdout).to_ascii_lowercase();
+    let field = |name: &str| {
+        head.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    };
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    (status, field("content-type"), field("cache-control"))
+}
+
+#[cfg(feature = "tier-nginx")]
+#[test]
+fn nginx_serves_the_module_layout_and_the_snapshot_with_their_types_and_lifetimes() {
+    let (sb, fx, dir) = world(small_go1_22_10().clone());
+    let out = sync(&sb, &fx, &dir);
+    assert!(out.status.success(), "{}", describe(&out));
+    let nginx = support::nginx::Nginx::serve(&dir);
+    let year = "public, max-age=31536000, immutable";
+    let minute = "public, max-age=60, must-revalidate";
+    let v = format!("/golang.org/toolchain/@v/{MODVER}");
+    let db = format!("/sumdb/{DB}");
+    let lookup = format!("{db}/lookup/golang.org/toolchain@{MODVER}");
+    let mut expected = vec![
+        (
+            "/golang.org/toolchain/@v/list".to_string(),
+            "text/plain; charset=utf-8",
+            minute,
+        ),
+        (format!("{v}.zip"), "application/zip", year),
+        (format!("{v}.info"), "application/json", year),
+        (format!("{v}.mod"), "text/plain; charset=utf-8", year),
+        (
+            format!("{db}/supported"),
+            "text/plain; charset=utf-8",
+            minute,
+        ),
+        (format!("{db}/latest"), "text/plain; charset=utf-8", minute),
+        (lookup, "text/plain; charset=utf-8", minute),
+        (
+            "/go1.22.10.linux-amd64.tar.gz.asc".to_string(),
+            "application/octet-stream",
+            year,
+        ),
+    ];
+    // The snapshot's tiles: full ones for a year, partial ones briefly.
+    let tiles = dir.join("sumdb").join(DB).join("tile/8/0");
+    for e in std::fs::read_dir(&tiles).into_iter().flatten().flatten() {
+        let n = e.file_name().to_string_lossy().into_owned();
+        if n.ends_with(".p") {
+            for w in std::fs::read_dir(e.path()).into_iter().flatten().flatten() {
+                let w = w.file_name().to_string_lossy().into_owned();
+                let path = format!("{db}/tile/8/0/{n}/{w}");
+                expected.push((path, "application/octet-stream", minute));
+            }
+        } else {
+            let path = format!("{db}/tile/8/0/{n}");
+            expected.push((path, "application/octet-stream", year));
+        }
+    }
+    assert!(
+        expected
+            .iter()
+            .any(|(p, _, c)| p.contains("/tile/") && *c == year)
+    );
+    assert!(
+        expected
+            .iter()
+            .any(|(p, _, c)| p.contains(".p/") && *c == minute)
+    );
+    for (path, ctype, cache) in &expected {
+        let got = headers(&format!("{}{path}", nginx.url()));
+        assert_eq!(
+            got,
+            ("200".to_string(), ctype.to_string(), cache.to_string()),
+            "{path}: {}",
+            nginx.error_log()
+        );
+    }
+    let partial = format!("/golang.org/toolchain/@v/.{MODVER}.zip.partial");
+    std::fs::write(dir.join(&partial[1..]), b"x").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(headers(&format!("{}{partial}", nginx.url())).0, "404");
 }
