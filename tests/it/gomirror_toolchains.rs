@@ -23,7 +23,7 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn describe(out: &Output) -> String {
+pub(crate) fn describe(out: &Output) -> String {
     format!(
         "status {}\nstdout: {}\nstderr: {}",
         out.status,
@@ -47,7 +47,7 @@ fn world(recorded: Toolchain) -> (Sandbox, Fixture, PathBuf) {
     (sb, fx, dir)
 }
 
-fn sync(sb: &Sandbox, fx: &Fixture, dir: &Path) -> Output {
+pub(crate) fn sync(sb: &Sandbox, fx: &Fixture, dir: &Path) -> Output {
     let keys = crate::mirror::test_keys();
     sb.cmd()
         .args(["mirror", "sync"])
@@ -67,7 +67,7 @@ fn sync(sb: &Sandbox, fx: &Fixture, dir: &Path) -> Output {
         .unwrap_or_else(|e| panic!("gov mirror sync: {e}"))
 }
 
-fn verify(sb: &Sandbox, dir: &Path) -> Output {
+pub(crate) fn verify(sb: &Sandbox, dir: &Path) -> Output {
     let keys = crate::mirror::test_keys();
     sb.cmd()
         .args(["mirror", "verify"])
