@@ -578,6 +578,11 @@ pub fn described() -> Vec<Described> {
             schema: schema_of::<crate::mirror::sync::Report>,
         },
         Described {
+            name: "mirror-modules",
+            command: "gov mirror modules --json",
+            schema: schema_of::<crate::mirror::modules::Report>,
+        },
+        Described {
             name: "mirror-verify",
             command: "gov mirror verify --json",
             schema: schema_of::<crate::mirror::verify::Report>,

@@ -29,6 +29,7 @@
 pub mod artifacts;
 pub mod fetch;
 pub mod manifest;
+pub mod modules;
 pub mod publish;
 pub mod select;
 pub mod signatures;

@@ -218,7 +218,18 @@ pub fn publish(
     let folder = folder(mirror, verifier.name());
     fsutil::create_dir_all(&folder.join("lookup"))?;
     let (head, signed) = choose_head(&folder, verifier, upstream)?;
-    for r in records {
+    // The lookups already served (the other modules, the toolchains) move
+    // to the same head, so every answer carries one.
+    let asked: std::collections::BTreeSet<(&str, &str)> = records
+        .iter()
+        .map(|r| (r.module.as_str(), r.version.as_str()))
+        .collect();
+    let served: Vec<Record> = lookup_files(&folder.join("lookup"))
+        .iter()
+        .filter_map(|p| served_record(p))
+        .filter(|r| !asked.contains(&(r.module.as_str(), r.version.as_str())))
+        .collect();
+    for r in records.iter().chain(&served) {
         prove(&folder, &head, Some(upstream), r)?;
         let mut answer = format!("{}\n{}\n", r.id, r.text).into_bytes();
         answer.extend_from_slice(&signed);
@@ -337,6 +348,20 @@ pub fn read_record(path: &Path, module: &str, version: &str) -> Option<Record> {
     text.starts_with(&prefix).then(|| Record {
         module: module.to_string(),
         version: version.to_string(),
+        id,
+        text,
+    })
+}
+
+/// The record a lookup file holds, named by its own first line.
+fn served_record(path: &Path) -> Option<Record> {
+    let bytes = std::fs::read(path).ok()?;
+    let (id, text) = split_answer(&bytes)?.0;
+    let mut words = text.lines().next()?.split(' ');
+    let (module, version) = (words.next()?.to_string(), words.next()?.to_string());
+    Some(Record {
+        module,
+        version,
         id,
         text,
     })

@@ -27,7 +27,7 @@ fn text(b: &[u8]) -> String {
 }
 
 /// go1.21.13's tree, extracted from the release tarball with tar.
-fn plain_go(at: &Path) -> PathBuf {
+pub(crate) fn plain_go(at: &Path) -> PathBuf {
     std::fs::create_dir_all(at).unwrap_or_else(|e| panic!("{e}"));
     let out = run_program(
         Command::new("tar")

@@ -19,6 +19,8 @@ mod doctor;
 mod env_shell;
 mod everyday;
 mod function_length;
+#[cfg_attr(not(feature = "tier-all"), allow(dead_code, unused_imports))]
+mod gomirror_modules;
 #[cfg(all(feature = "tier-nginx", feature = "tier-toolchains"))]
 mod gomirror_switch;
 #[cfg_attr(not(feature = "tier-all"), allow(dead_code, unused_imports))]

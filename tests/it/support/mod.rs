@@ -11,6 +11,7 @@ pub mod account;
 pub mod archive;
 pub mod dist;
 pub mod forward_proxy;
+pub mod modproxy;
 pub mod nginx;
 pub mod sandbox;
 pub mod schemas;
