@@ -110,8 +110,13 @@ fn still_published(dir: &Path, w: &Wanted, old: &ModuleEntry) -> Option<ModuleEn
 
 /// The `h1:` of a zip on disk, after cmd/go's checks.
 pub fn zip_h1(path: &Path, modver: &str) -> Result<String> {
+    module_zip_h1(path, TOOLCHAIN_MODULE, modver)
+}
+
+/// The `h1:` of any module's zip on disk, after cmd/go's checks.
+pub fn module_zip_h1(path: &Path, module: &str, version: &str) -> Result<String> {
     let mut f = std::fs::File::open(path).context(|| format!("opening {}", path.display()))?;
-    let checked = zipcheck::check_zip(&mut f, TOOLCHAIN_MODULE, modver).map_err(|e| {
+    let checked = zipcheck::check_zip(&mut f, module, version).map_err(|e| {
         let why = format!("{} is not a module zip go accepts", path.display());
         Error::new(ErrorKind::Checksum, why).with_source(e)
     })?;

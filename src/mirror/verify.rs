@@ -48,7 +48,14 @@ struct Check {
 
 pub fn verify(dir: &Path, jobs: usize) -> Result<Report> {
     let index_path = dir.join(INDEX);
-    let bytes = std::fs::read(&index_path)
+    // A mirror of modules only (`gov mirror modules`) has no release index.
+    let modules_only = !index_path.exists() && dir.join(crate::mirror::snapshot::DIR).is_dir();
+    let bytes = if modules_only {
+        Ok(b"[]".to_vec())
+    } else {
+        std::fs::read(&index_path)
+    };
+    let bytes = bytes
         .context(|| format!("reading {}", index_path.display()))
         .map_err(|e| e.with_advice("is this a mirror `gov mirror sync` built?"))?;
     let releases: Vec<Release> = serde_json::from_slice(&bytes).map_err(|e| {
@@ -105,7 +112,7 @@ pub fn verify(dir: &Path, jobs: usize) -> Result<Report> {
             }),
         }
     }
-    if !dir.join(INSTALLER).is_file() {
+    if !modules_only && !dir.join(INSTALLER).is_file() {
         problems.push(Problem {
             name: INSTALLER.into(),
             problem: "missing",
@@ -133,11 +140,9 @@ pub fn verify(dir: &Path, jobs: usize) -> Result<Report> {
 fn check_modules(dir: &Path) -> Vec<Problem> {
     use crate::mirror::{manifest, snapshot, toolchains};
     let list_name = format!("{}/list", toolchains::MODULE_DIR);
-    let Ok(list) = std::fs::read_to_string(dir.join(&list_name)) else {
-        return Vec::new();
-    };
+    let list = std::fs::read_to_string(dir.join(&list_name)).unwrap_or_default();
     let versions: Vec<&str> = list.lines().filter(|l| !l.is_empty()).collect();
-    if versions.is_empty() {
+    if versions.is_empty() && !dir.join(snapshot::DIR).is_dir() {
         return Vec::new();
     }
     let problem = |name: String, problem, detail: String| Problem {
@@ -155,6 +160,7 @@ fn check_modules(dir: &Path) -> Vec<Problem> {
         .drain(..)
         .map(|(name, why)| problem(name, "snapshot", why))
         .collect();
+    out.extend(check_module_zips(dir, &proven));
     for modver in versions {
         let name = toolchains::file_name(modver, "zip");
         if !crate::mirror::select::safe_name(modver) {
@@ -190,6 +196,36 @@ fn check_modules(dir: &Path) -> Vec<Problem> {
             if !dir.join(&n).is_file() {
                 out.push(problem(n, "missing", "listed version without it".into()));
             }
+        }
+    }
+    out
+}
+
+/// The zips of ordinary modules (`gov mirror modules`) the snapshot
+/// proves a record for: each one's `h1:` against it.
+fn check_module_zips(dir: &Path, proven: &[(String, String, String)]) -> Vec<Problem> {
+    use crate::mirror::{modules, toolchains};
+    let mut out = Vec::new();
+    for (module, version, want) in proven {
+        if module == crate::trust::distpack::TOOLCHAIN_MODULE {
+            continue;
+        }
+        let mv = modules::ModuleVersion {
+            path: module.clone(),
+            version: version.clone(),
+        };
+        let Ok(name) = modules::file_name(&mv, "zip") else {
+            continue;
+        };
+        let problem = |detail: String| Problem {
+            name: name.clone(),
+            problem: "checksum",
+            detail,
+        };
+        match toolchains::module_zip_h1(&dir.join(&name), module, version) {
+            Ok(h1) if &h1 == want => {}
+            Ok(h1) => out.push(problem(format!("{h1}, the database records {want}"))),
+            Err(e) => out.push(problem(e.message().to_string())),
         }
     }
     out

@@ -112,6 +112,32 @@ fn a_go_sum_is_mirrored_verified_case_encoded_and_incrementally() {
         std::fs::read(dir.join("example.com/greet/@v/v1.0.0.zip")).unwrap_or_default(),
         g.zip(None).0
     );
+    let verify = || {
+        sb.cmd()
+            .args(["mirror", "verify"])
+            .arg(&dir)
+            .output()
+            .unwrap_or_else(|e| panic!("gov mirror verify: {e}"))
+    };
+    assert!(verify().status.success(), "{}", describe(&verify()));
+    let zip = dir.join("example.com/greet/@v/v1.0.0.zip");
+    let honest = std::fs::read(&zip).unwrap_or_default();
+    let bad =
+        support::sumdb::append_entry(&honest, "example.com/greet@v1.0.0/x.go", b"package greet\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&zip, bad).unwrap_or_else(|e| panic!("{e}"));
+    let v = verify();
+    assert_eq!(v.status.code(), Some(1), "{}", describe(&v));
+    assert!(
+        text(&v.stderr).contains("example.com/greet/@v/v1.0.0.zip"),
+        "{}",
+        describe(&v)
+    );
+    // A re-run repairs it (fetched again, verified).
+    let out = modules(&sb, &px, &dir, &[sum.to_str().unwrap_or_default()]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(verify().status.success());
+
     // Again, with the go.mod too: nothing is fetched.
     let before = px.server.requests().len();
     let gomod = app.join("go.mod");
