@@ -185,3 +185,86 @@ fn go_with_gotoolchain_path_runs_govs_tree_until_it_is_uninstalled() {
         describe(&out)
     );
 }
+
+fn du(dir: &Path) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            match e.metadata() {
+                Ok(m) if m.is_dir() => stack.push(e.path()),
+                Ok(m) => total += m.len(),
+                Err(_) => {}
+            }
+        }
+    }
+    total
+}
+
+/// BENCHMARKS.md "Go's module protocol from the mirror": a sync with and
+/// without the module layout and snapshot, and a cold cmd/go switch
+/// through nginx. `cargo test --features tier-all --test it --
+/// gomirror_switch::bench --ignored --nocapture`.
+#[test]
+#[ignore]
+fn bench_module_layout_and_switch() {
+    let sb = Sandbox::new();
+    let tarball = go_fixture_tarball("1.22.10");
+    let bytes = std::fs::read(&tarball).unwrap_or_else(|e| panic!("{e}"));
+    let a = ToolchainArchive::finish("1.22.10", "amd64", bytes);
+    sb.publish(&[(&a, true)]);
+    let fx = Fixture::start(DB, SEED, vec![go1_22_10().clone()], 300);
+    let keys = crate::mirror::test_keys();
+    let timed_sync = |dir: &Path, modules: &str| {
+        let started = std::time::Instant::now();
+        let out = sb
+            .cmd()
+            .args(["mirror", "sync"])
+            .arg(dir)
+            .args([
+                "--versions",
+                "1.22.10",
+                "--arch",
+                "amd64",
+                "--modules",
+                modules,
+                "--dist",
+            ])
+            .arg(crate::mirror::gov_dist())
+            .env("GOSUMDB", format!("{} {}", fx.vkey(), fx.sumdb_url()))
+            .env("GOV_TEST_RELEASE_KEYS", keys.join("current.pub"))
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(out.status.success(), "{}", describe(&out));
+        started.elapsed().as_secs_f64()
+    };
+    let plain = sb.dir.path().join("plain-mirror");
+    let full = sb.dir.path().join("full-mirror");
+    let t_plain = timed_sync(&plain, "off");
+    let t_full = timed_sync(&full, "on");
+    let t_again = timed_sync(&full, "on");
+    println!(
+        "sync --modules off: {t_plain:.2} s, {} bytes\nsync --modules on:  {t_full:.2} s, {} bytes\nre-sync, nothing new: {t_again:.2} s",
+        du(&plain),
+        du(&full)
+    );
+    let nginx = Nginx::serve(&full);
+    let go121 = plain_go(&sb.dir.path().join("go121"));
+    let vkey = fx.vkey();
+    let env = [
+        ("GOPROXY", nginx.url()),
+        ("GOSUMDB", vkey),
+        ("GOTOOLCHAIN", "go1.22.10".to_string()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    for run in ["cold", "warm"] {
+        let home = sb.dir.path().join("bench-host");
+        let started = std::time::Instant::now();
+        let out = go(&go121, &home, &env, &["version"]);
+        assert!(out.status.success(), "{}", describe(&out));
+        println!(
+            "go version switching to go1.22.10 through nginx, {run} module cache: {:.2} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+}
