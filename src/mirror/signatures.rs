@@ -19,9 +19,10 @@ pub fn name(archive: &str) -> String {
     format!("{archive}.asc")
 }
 
-/// Fetches `<archive>.asc` from the first mirror that has it and writes it
-/// beside the archive. `Ok(false)`: every mirror answered 404/410 (the
-/// release has none); any other failure is an error.
+/// Fetches `<archive>.asc` from the first mirror that answers, as the
+/// archives fail over, and writes it beside the archive. `Ok(false)`: that
+/// mirror answered 404/410 (the release has none). No mirror answering is
+/// an error.
 pub fn fetch(
     client: &reqwest::blocking::Client,
     dir: &Path,
@@ -49,11 +50,11 @@ pub fn fetch(
                 }
                 return Ok(true);
             }
-            Err(f) if f.is_not_found() => {}
+            Err(f) if f.is_not_found() => return Ok(false),
             Err(f) => failures.push(f),
         }
     }
-    match failures.first() {
+    match failures.last() {
         None => Ok(false),
         Some(f) => Err(
             Error::new(ErrorKind::Network, format!("cannot fetch {sig}: {}", f.why))

@@ -930,7 +930,7 @@ fn truncated_transfers_resume_within_a_sync_and_across_syncs_with_failover() {
     let out = c
         .args(["mirror", "sync"])
         .arg(&w.mirror)
-        .args(["--versions", "1.22.5,1.21.13", "--json"])
+        .args(["--versions", "1.22.5,1.21.13", "--modules", "off", "--json"])
         .env("GOV_RELEASE_BASE", w.sb.server.url_for("/release"))
         .env("GOV_MIRROR", format!("{dead},{}", w.sb.mirror()))
         .env("GOV_TEST_RELEASE_KEYS", test_keys().join("current.pub"))
@@ -1000,7 +1000,7 @@ fn planted_partials_are_not_followed_and_partials_ignore_the_umask() {
         .arg(assert_cmd::cargo::cargo_bin("gov"))
         .args(["mirror", "sync"])
         .arg(&w.mirror)
-        .args(["--versions", "1.22.5,1.21.13", "--json"]);
+        .args(["--versions", "1.22.5,1.21.13", "--modules", "off", "--json"]);
     for (k, v) in w.sb.std_cmd().get_envs() {
         match v {
             Some(v) => c.env(k, v),
