@@ -127,7 +127,8 @@ pub struct Info {
     pub global_source: Option<String>,
     /// Every layer this account reads, its own first.
     pub layers: Vec<LayerInfo>,
-    /// `go` and `gofmt` in GOV_BIN_DIR.
+    /// `go` and `gofmt` in GOV_BIN_DIR, and `go<version>` for each version
+    /// installed in this layer (the name cmd/go looks up in PATH).
     pub entry_points: BTreeMap<String, EntryPoint>,
     pub proxy: ProxyInfo,
     /// The document of `gov config show --json` (without `schema`).

@@ -405,3 +405,21 @@ fn nginx_serves_the_module_layout_and_the_snapshot_with_their_types_and_lifetime
     std::fs::write(dir.join(&partial[1..]), b"x").unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(headers(&format!("{}{partial}", nginx.url())).0, "404");
 }
+
+/// `gov info` lists each installed version's `go<version>` entry point.
+#[test]
+fn info_lists_the_versioned_entry_points() {
+    let sb = Sandbox::with_installed(&["1.22.10", "1.21.13"], "1.22.10");
+    let info = |sb: &Sandbox| -> serde_json::Value {
+        let out = sb.cmd().args(["info", "--json"]).output();
+        let out = out.unwrap_or_else(|e| panic!("gov info: {e}"));
+        serde_json::from_slice(&out.stdout).unwrap_or_default()
+    };
+    let v = info(&sb);
+    for name in ["go", "gofmt", "go1.22.10", "go1.21.13"] {
+        assert_eq!(v["entry_points"][name]["state"], "gov", "{name}: {v}");
+    }
+    sb.ok(&["uninstall", "1.21.13"]);
+    let v = info(&sb);
+    assert!(v["entry_points"].get("go1.21.13").is_none(), "{v}");
+}
