@@ -127,7 +127,8 @@ pub struct Info {
     pub global_source: Option<String>,
     /// Every layer this account reads, its own first.
     pub layers: Vec<LayerInfo>,
-    /// `go` and `gofmt` in GOV_BIN_DIR.
+    /// `go` and `gofmt` in GOV_BIN_DIR, and `go<version>` for each version
+    /// installed in this layer (the name cmd/go looks up in PATH).
     pub entry_points: BTreeMap<String, EntryPoint>,
     pub proxy: ProxyInfo,
     /// The document of `gov config show --json` (without `schema`).
@@ -576,6 +577,11 @@ pub fn described() -> Vec<Described> {
             name: "mirror-sync",
             command: "gov mirror sync --json",
             schema: schema_of::<crate::mirror::sync::Report>,
+        },
+        Described {
+            name: "mirror-modules",
+            command: "gov mirror modules --json",
+            schema: schema_of::<crate::mirror::modules::Report>,
         },
         Described {
             name: "mirror-verify",

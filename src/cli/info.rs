@@ -72,14 +72,22 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     super::print_json(&doc)
 }
 
-/// `go` and `gofmt` in GOV_BIN_DIR: this gov's, another gov's, someone
-/// else's, or missing.
+/// `go` and `gofmt` in GOV_BIN_DIR, and the `go<version>` of each version
+/// installed in the layer (what cmd/go's PATH lookup finds): this gov's,
+/// another gov's, someone else's, or missing.
 fn entry_points(layout: &Layout) -> BTreeMap<String, EntryPoint> {
     let gov = entrypoints::gov_binary().ok();
+    let versioned: Vec<String> = installed::list(layout)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|i| i.version.go_name())
+        .collect();
     TOOLS
         .iter()
+        .map(|t| t.to_string())
+        .chain(versioned)
         .map(|tool| {
-            let path = layout.bin_dir().join(tool);
+            let path = layout.bin_dir().join(&tool);
             let state = match entrypoints::inspect(&path) {
                 entrypoints::Existing::Missing => "missing",
                 entrypoints::Existing::Ours(t) if Some(&t) == gov.as_ref() => "gov",
@@ -90,7 +98,7 @@ fn entry_points(layout: &Layout) -> BTreeMap<String, EntryPoint> {
                 path,
                 state: state.to_string(),
             };
-            (tool.to_string(), entry)
+            (tool, entry)
         })
         .collect()
 }

@@ -34,6 +34,25 @@ gov mirror sync /srv/go --versions 1.22.10,1.21 --arch amd64,arm64\n  \
 gov mirror sync /srv/go --prune --dry-run --json"
     )]
     Sync(SyncArgs),
+    /// Mirror the module versions a build needs, verified by the checksum database.
+    #[command(
+        after_help = "Each input is a go.sum (every module version in it), a go.mod (its \
+requires) or module@version. Each version's .info, .mod and .zip come through GOPROXY and are \
+published only when they match the checksum database's record (GOSUMDB); the database's \
+answers go into the mirror's sumdb/ snapshot. Hosts then need only GOPROXY=<mirror URL>.\n\n\
+Examples:\n  gov mirror modules /srv/go ./go.sum\n  \
+gov mirror modules /srv/go ./go.mod golang.org/x/text@v0.14.0 --json"
+    )]
+    Modules {
+        /// The mirror directory.
+        dir: PathBuf,
+        /// go.sum or go.mod files, or module@version.
+        #[arg(required = true, value_name = "go.sum|go.mod|module@version")]
+        inputs: Vec<String>,
+        /// Machine-readable output (schema: docs/reference/json/mirror-modules.json).
+        #[arg(long)]
+        json: bool,
+    },
     /// Re-hash every file against the mirror's index.json (offline).
     #[command(
         after_help = "Examples:\n  gov mirror verify /srv/go\n  gov mirror verify /srv/go --json"
@@ -85,6 +104,10 @@ struct SyncArgs {
     /// Take gov's artifacts from this scripts/dist output instead of GOV_RELEASE_BASE.
     #[arg(long, value_name = "DIR")]
     dist: Option<PathBuf>,
+    /// Also serve each archive as a `golang.org/toolchain` module version, checked against
+    /// the checksum database (GOSUMDB), for `go`'s own toolchain switching (remembered).
+    #[arg(long, value_name = "on|off", value_parser = parse_on_off)]
+    modules: Option<bool>,
     /// Downloads at once.
     #[arg(long, value_name = "N", default_value_t = sync::DEFAULT_JOBS)]
     jobs: usize,
@@ -97,6 +120,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
     match a.command {
         Sub::Sync(s) => run_sync(app, s),
         Sub::Verify { dir, json } => run_verify(app, &dir, json),
+        Sub::Modules { dir, inputs, json } => run_modules(app, &dir, &inputs, json),
     }
 }
 
@@ -114,6 +138,7 @@ fn run_sync(app: &App, a: SyncArgs) -> Result<()> {
             force: a.force,
             dist: a.dist,
             jobs: a.jobs,
+            modules: a.modules,
         },
     )?;
     if a.json {
@@ -163,6 +188,51 @@ fn run_sync(app: &App, a: SyncArgs) -> Result<()> {
     .with_advice(
         "index.json lists only what the mirror holds; run the sync again once upstream is fixed",
     ))
+}
+
+fn run_modules(app: &App, dir: &std::path::Path, inputs: &[String], json: bool) -> Result<()> {
+    let wanted = crate::mirror::modules::parse_inputs(inputs)?;
+    let report = crate::mirror::modules::mirror(app, dir, &wanted)?;
+    if json {
+        crate::cli::print_json(&report)?;
+    } else {
+        for m in report.modules.iter().filter(|m| m.action != "kept") {
+            app.ui
+                .status(&format!("{} {}@{}", m.action, m.module, m.version));
+        }
+        let kept = report.modules.iter().filter(|m| m.action == "kept").count();
+        app.ui.status(&format!(
+            "{}: {} module versions ({kept} already there); {} downloaded",
+            report.dir,
+            report.modules.len(),
+            human_bytes(report.downloaded_bytes)
+        ));
+    }
+    if report.failed.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = report
+        .failed
+        .iter()
+        .map(|f| format!("{}: {}", f.name, f.error))
+        .collect();
+    Err(Error::new(
+        ErrorKind::Checksum,
+        format!(
+            "{} module version(s) not published:\n    {}",
+            list.len(),
+            list.join("\n    ")
+        ),
+    )
+    .with_advice("a module the checksum database does not vouch for is never published; check GOPROXY and GOSUMDB"))
+}
+
+fn parse_on_off(s: &str) -> std::result::Result<bool, String> {
+    match s {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(format!("`{s}`: expected on or off")),
+    }
 }
 
 fn run_verify(app: &App, dir: &std::path::Path, json: bool) -> Result<()> {

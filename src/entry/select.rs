@@ -110,7 +110,8 @@ pub fn parse_version_file(text: &str) -> Option<&str> {
 }
 
 /// The version named by a go.mod / go.work `toolchain` line
-/// (`toolchain go1.22.5`; `toolchain default` names none).
+/// (`toolchain go1.22.5`; `toolchain default` and `toolchain none` name
+/// none).
 pub fn parse_toolchain_line(text: &str) -> Option<String> {
     parse_module_lines(text).toolchain
 }
@@ -539,6 +540,11 @@ mod tests {
         assert_eq!(parse_toolchain_line(m).as_deref(), Some("1.22.5"));
         assert_eq!(parse_toolchain_line("go 1.21\n").as_deref(), None);
         assert_eq!(parse_toolchain_line("toolchain default\n").as_deref(), None);
+        // `toolchain none` (what `go get toolchain@none` means) names none:
+        // the go line and the global decide.
+        assert_eq!(parse_toolchain_line("toolchain none\n").as_deref(), None);
+        let m = parse_module_lines("go 1.22.3\ntoolchain none\n");
+        assert_eq!(m.go.map(|v| v.to_string()).as_deref(), Some("1.22.3"));
         assert_eq!(
             parse_toolchain_line("toolchain go1.23rc1\n").as_deref(),
             Some("1.23rc1")

@@ -23,6 +23,7 @@ use crate::core::error::{Error, ErrorKind, Result};
 use crate::core::quote::shown;
 use crate::core::{fsutil, perms, safe_read};
 use crate::install::parse_archive_name;
+use crate::mirror::toolchains::ModuleEntry;
 use crate::mirror::{artifacts, select};
 use crate::net::index::ReleaseFile;
 
@@ -40,6 +41,16 @@ pub struct Manifest {
     /// By file name.
     #[serde(default)]
     pub files: BTreeMap<String, Entry>,
+    /// `--modules off`: the release layout only.
+    #[serde(default)]
+    pub without_modules: bool,
+    /// The toolchain module versions published, by module version.
+    #[serde(default)]
+    pub modules: BTreeMap<String, ModuleEntry>,
+    /// The checksum database's verifier key the snapshot was proven with
+    /// (`gov mirror verify` checks it offline against it).
+    #[serde(default)]
+    pub sumdb_key: Option<String>,
 }
 
 /// The selection flags of the last sync.
@@ -167,6 +178,19 @@ pub fn parse(bytes: &[u8]) -> (Manifest, Vec<String>) {
             false
         }
         None => true,
+    });
+    m.modules.retain(|modver, e| {
+        let ok = modver.starts_with("v0.0.1-go")
+            && select::safe_name(modver)
+            && valid_sha256(&e.archive_sha256)
+            && valid_name(&e.archive);
+        if !ok {
+            dropped.push(format!(
+                "names the module version `{}` wrongly; that entry is ignored",
+                shown(modver)
+            ));
+        }
+        ok
     });
     if let Some(u) = m.url.take() {
         match artifacts::check_stamp_url(&u) {

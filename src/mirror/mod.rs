@@ -5,8 +5,11 @@
 //! ```text
 //! <dir>/index.json                    go.dev's index format, listing exactly the archives held
 //! <dir>/go<v>.linux-<arch>.tar.gz     release archives under their release file names
+//! <dir>/go<v>.linux-<arch>.tar.gz.asc their OpenPGP signatures, when upstream has them
 //! <dir>/gov-<triple>.tar.gz(.sha256, .sig)  gov's own release artifacts (self-update, install.sh)
 //! <dir>/install.sh                    the installer, stamped with the mirror's URL
+//! <dir>/golang.org/toolchain/@v/     the archives as toolchain module versions (`toolchains`)
+//! <dir>/sumdb/<name>/               the checksum database's answers for them (`snapshot`)
 //! <dir>/.gov-mirror.json              the manifest: what sync wrote and how it looked on disk
 //! <dir>/.<name>.partial               a download in progress, resumed by the next sync
 //! <dir>/.gov-mirror.locks/            sync's lock (0700: the docroot's mode is left alone)
@@ -26,9 +29,13 @@
 pub mod artifacts;
 pub mod fetch;
 pub mod manifest;
+pub mod modules;
 pub mod publish;
 pub mod select;
+pub mod signatures;
+pub mod snapshot;
 pub mod sync;
+pub mod toolchains;
 pub mod verify;
 
 /// The published index's file name.

@@ -29,6 +29,7 @@ use crate::mirror::fetch::{self, Fetched, Target};
 use crate::mirror::manifest::{self, Entry, Held, Manifest, Stat, StoredSelection};
 use crate::mirror::publish;
 use crate::mirror::select::{self, Selection, Wanted};
+use crate::mirror::signatures;
 use crate::mirror::{INDEX, INSTALLER};
 use crate::net::index::{self, Release};
 
@@ -54,6 +55,9 @@ pub struct Options {
     /// (remembered for later syncs).
     pub dist: Option<PathBuf>,
     pub jobs: usize,
+    /// Whether to publish the toolchain module layout (None: as last time;
+    /// first time: yes).
+    pub modules: Option<bool>,
 }
 
 /// What a sync did (or, with `dry_run`, would do): the `--json` answer
@@ -81,7 +85,8 @@ pub struct Report {
 pub struct FileReport {
     /// The file's name in the mirror directory.
     pub name: String,
-    /// `go` (a release archive), `gov` (gov's artifact) or `installer`.
+    /// `go` (a release archive), `gov` (gov's artifact), `installer` or
+    /// `module` (a toolchain module zip, `golang.org/toolchain/@v/...`).
     pub kind: &'static str,
     /// `added`, `replaced`, `kept` or `removed`.
     pub action: &'static str,
@@ -322,6 +327,7 @@ pub fn sync(app: &App, opts: &Options) -> Result<Report> {
     }
     fetch_archives(app, opts, &mut plan)?;
     fetch_artifacts(app, &mut plan)?;
+    publish_modules(app, &old, &mut plan)?;
     let index_changed = publish_index(&plan)?;
     prune(app, &mut plan)?;
     finish(&plan)?;
@@ -358,6 +364,9 @@ fn plan_archives<'a>(app: &App, opts: &'a Options) -> Result<(SyncPlan<'a>, Mani
             }),
             dist: dist.clone(),
             files: BTreeMap::new(),
+            without_modules: !opts.modules.unwrap_or(!old.without_modules),
+            modules: BTreeMap::new(),
+            sumdb_key: None,
         },
         files: Vec::new(),
         failed: rejected
@@ -606,6 +615,9 @@ fn fetch_archives(app: &App, opts: &Options, plan: &mut SyncPlan) -> Result<()> 
                     release: Some(held_of(&p.wanted)),
                 };
                 plan.next.files.insert(name.clone(), entry);
+                if let Err(e) = signatures::fetch(&client, plan.dir, &mirrors, name) {
+                    plan.fail(signatures::name(name), &e);
+                }
             }
             Err(e) => plan.fail(name.clone(), &e),
         }
@@ -677,6 +689,40 @@ fn fetch_artifacts(app: &App, plan: &mut SyncPlan) -> Result<()> {
     fsutil::fsync_dir(dir)
 }
 
+/// Publish, toolchain modules: each held archive with a module, packed and
+/// checked against the checksum database unless already published; `list`
+/// after them. With `--modules off` the layout is left as it was.
+fn publish_modules(app: &App, old: &Manifest, plan: &mut SyncPlan) -> Result<()> {
+    use crate::mirror::toolchains::{self, Outcome};
+    if plan.next.without_modules {
+        plan.next.modules = old.modules.clone();
+        plan.next.sumdb_key = old.sumdb_key.clone();
+        return Ok(());
+    }
+    let held = plan.held();
+    let wanted = toolchains::wanted(&held);
+    let (outcomes, key) = toolchains::publish(app, plan.dir, &wanted, &old.modules)?;
+    plan.next.sumdb_key = key.or_else(|| old.sumdb_key.clone());
+    for (w, outcome) in wanted.iter().zip(outcomes) {
+        let modver = w.layout.module_version().to_string();
+        let name = toolchains::file_name(&modver, "zip");
+        match outcome {
+            Outcome::Kept(e) => {
+                plan.files
+                    .push(file_report(&name, "module", "kept", e.zip.size));
+                plan.next.modules.insert(modver, e);
+            }
+            Outcome::Written(e, size) => {
+                let action = added_or_replaced(old.modules.contains_key(&modver));
+                plan.files.push(file_report(&name, "module", action, size));
+                plan.next.modules.insert(modver, e);
+            }
+            Outcome::Failed(e) => plan.fail(name, &e),
+        }
+    }
+    Ok(())
+}
+
 /// Publish: the index, last and by rename, when everything it names is in
 /// place; unchanged content is not rewritten.
 fn publish_index(plan: &SyncPlan) -> Result<bool> {
@@ -709,8 +755,15 @@ fn prune(app: &App, plan: &mut SyncPlan) -> Result<()> {
                         .with_source(e)
                 })?;
                 plan.files.push(file_report(n, "go", "removed", stat.size));
+                let sig = p.with_file_name(signatures::name(n));
+                if Stat::of(&sig).is_some() {
+                    let _ = std::fs::remove_file(&sig);
+                }
             }
         }
+    }
+    if !plan.next.without_modules {
+        crate::mirror::toolchains::remove_stale(dir, &plan.next.modules)?;
     }
     for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let n = e.file_name().to_string_lossy().into_owned();
@@ -730,8 +783,10 @@ fn finish(plan: &SyncPlan) -> Result<()> {
         .next
         .files
         .iter()
-        .filter(|(_, e)| e.release.is_none())
-        .map(|(n, _)| format!("{n}.sha256"))
+        .map(|(n, e)| match e.release {
+            None => format!("{n}.sha256"),
+            Some(_) => signatures::name(n),
+        })
         .collect();
     publish::open_files(
         plan.dir,

@@ -20,7 +20,8 @@ use crate::net::index::Release;
 pub struct Problem {
     /// The file, as index.json names it.
     pub name: String,
-    /// `missing`, `size`, `checksum`, `signature`, `unsafe-name` or `unreadable`.
+    /// `missing`, `size`, `checksum`, `signature`, `unsafe-name`, `unreadable` or
+    /// `snapshot` (the checksum-database snapshot does not prove a module).
     pub problem: &'static str,
     /// What was found, for people.
     pub detail: String,
@@ -47,7 +48,14 @@ struct Check {
 
 pub fn verify(dir: &Path, jobs: usize) -> Result<Report> {
     let index_path = dir.join(INDEX);
-    let bytes = std::fs::read(&index_path)
+    // A mirror of modules only (`gov mirror modules`) has no release index.
+    let modules_only = !index_path.exists() && dir.join(crate::mirror::snapshot::DIR).is_dir();
+    let bytes = if modules_only {
+        Ok(b"[]".to_vec())
+    } else {
+        std::fs::read(&index_path)
+    };
+    let bytes = bytes
         .context(|| format!("reading {}", index_path.display()))
         .map_err(|e| e.with_advice("is this a mirror `gov mirror sync` built?"))?;
     let releases: Vec<Release> = serde_json::from_slice(&bytes).map_err(|e| {
@@ -104,13 +112,15 @@ pub fn verify(dir: &Path, jobs: usize) -> Result<Report> {
             }),
         }
     }
-    if !dir.join(INSTALLER).is_file() {
+    if !modules_only && !dir.join(INSTALLER).is_file() {
         problems.push(Problem {
             name: INSTALLER.into(),
             problem: "missing",
             detail: "hosts cannot bootstrap from this mirror".into(),
         });
     }
+
+    problems.extend(check_modules(dir));
 
     let total = Mutex::new(0u64);
     let found = crate::mirror::in_parallel(&checks, jobs, |c| check(dir, c, &total));
@@ -122,6 +132,103 @@ pub fn verify(dir: &Path, jobs: usize) -> Result<Report> {
         bytes: total.into_inner().unwrap_or_else(|p| p.into_inner()),
         problems,
     })
+}
+
+/// The toolchain module versions `list` names: each zip checked as cmd/go
+/// checks it and its `h1:` equal to the record the snapshot proves against
+/// its signed head (with the key sync proved it with).
+fn check_modules(dir: &Path) -> Vec<Problem> {
+    use crate::mirror::{manifest, snapshot, toolchains};
+    let list_name = format!("{}/list", toolchains::MODULE_DIR);
+    let list = std::fs::read_to_string(dir.join(&list_name)).unwrap_or_default();
+    let versions: Vec<&str> = list.lines().filter(|l| !l.is_empty()).collect();
+    if versions.is_empty() && !dir.join(snapshot::DIR).is_dir() {
+        return Vec::new();
+    }
+    let problem = |name: String, problem, detail: String| Problem {
+        name,
+        problem,
+        detail,
+    };
+    let key = manifest::read(dir, &|_| {}).sumdb_key;
+    let Some(verifier) = key.and_then(|k| crate::trust::note::Verifier::parse(&k).ok()) else {
+        let why = "the manifest records no checksum database key: run `gov mirror sync`";
+        return vec![problem(list_name, "snapshot", why.into())];
+    };
+    let (proven, mut problems) = snapshot::check(dir, &verifier);
+    let mut out: Vec<Problem> = problems
+        .drain(..)
+        .map(|(name, why)| problem(name, "snapshot", why))
+        .collect();
+    out.extend(check_module_zips(dir, &proven));
+    for modver in versions {
+        let name = toolchains::file_name(modver, "zip");
+        if !crate::mirror::select::safe_name(modver) {
+            out.push(problem(
+                list_name.clone(),
+                "unsafe-name",
+                format!("lists `{modver}`"),
+            ));
+            continue;
+        }
+        let record = proven
+            .iter()
+            .find(|(m, v, _)| m == crate::trust::distpack::TOOLCHAIN_MODULE && v == modver);
+        let Some((_, _, want)) = record else {
+            out.push(problem(
+                name,
+                "snapshot",
+                "no proven checksum-database record".into(),
+            ));
+            continue;
+        };
+        match toolchains::zip_h1(&dir.join(&name), modver) {
+            Ok(h1) if &h1 == want => {}
+            Ok(h1) => out.push(problem(
+                name,
+                "checksum",
+                format!("{h1}, the database records {want}"),
+            )),
+            Err(e) => out.push(problem(name, "checksum", e.message().to_string())),
+        }
+        for ext in ["info", "mod"] {
+            let n = toolchains::file_name(modver, ext);
+            if !dir.join(&n).is_file() {
+                out.push(problem(n, "missing", "listed version without it".into()));
+            }
+        }
+    }
+    out
+}
+
+/// The zips of ordinary modules (`gov mirror modules`) the snapshot
+/// proves a record for: each one's `h1:` against it.
+fn check_module_zips(dir: &Path, proven: &[(String, String, String)]) -> Vec<Problem> {
+    use crate::mirror::{modules, toolchains};
+    let mut out = Vec::new();
+    for (module, version, want) in proven {
+        if module == crate::trust::distpack::TOOLCHAIN_MODULE {
+            continue;
+        }
+        let mv = modules::ModuleVersion {
+            path: module.clone(),
+            version: version.clone(),
+        };
+        let Ok(name) = modules::file_name(&mv, "zip") else {
+            continue;
+        };
+        let problem = |detail: String| Problem {
+            name: name.clone(),
+            problem: "checksum",
+            detail,
+        };
+        match toolchains::module_zip_h1(&dir.join(&name), module, version) {
+            Ok(h1) if &h1 == want => {}
+            Ok(h1) => out.push(problem(format!("{h1}, the database records {want}"))),
+            Err(e) => out.push(problem(e.message().to_string())),
+        }
+    }
+    out
 }
 
 /// Whether gov's artifact `name` carries a valid `.sig`.

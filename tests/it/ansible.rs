@@ -925,7 +925,15 @@ fn role_bootstraps_gov_from_a_gov_mirror() {
             )
             .args(["mirror", "sync"])
             .arg(&dir)
-            .args(["--versions", "1.22.10", "--arch", "amd64", "--dist"])
+            .args([
+                "--versions",
+                "1.22.10",
+                "--arch",
+                "amd64",
+                "--modules",
+                "off",
+                "--dist",
+            ])
             .arg(dist())
             .args(["--url", &f.sb.server.url_for("/mirror")]),
     );

@@ -20,6 +20,12 @@ mod env_shell;
 mod everyday;
 mod function_length;
 #[cfg_attr(not(feature = "tier-all"), allow(dead_code, unused_imports))]
+mod gomirror_modules;
+#[cfg(all(feature = "tier-nginx", feature = "tier-toolchains"))]
+mod gomirror_switch;
+#[cfg_attr(not(feature = "tier-all"), allow(dead_code, unused_imports))]
+mod gomirror_toolchains;
+#[cfg_attr(not(feature = "tier-all"), allow(dead_code, unused_imports))]
 mod hostile_checkouts;
 mod hostile_network;
 mod install;

@@ -45,7 +45,7 @@ fn json(out: &Output) -> serde_json::Value {
 /// made from the gov under test so that the hosts run this very build.
 /// Built once per test process, under cargo's per-target scratch folder:
 /// a static is never dropped, so a folder in /tmp would outlive the run.
-fn gov_dist() -> &'static Path {
+pub(crate) fn gov_dist() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = tempfile::Builder::new()
@@ -86,7 +86,7 @@ fn gov_dist() -> &'static Path {
 /// The tests' throwaway release keys (scripts/test-release-keys): `current`
 /// signs the stand-in artifacts; gov under test trusts its public half
 /// through GOV_TEST_RELEASE_KEYS (honoured by debug builds only).
-fn test_keys() -> &'static Path {
+pub(crate) fn test_keys() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -184,11 +184,14 @@ impl World {
         self.sb.server.put("/dl/index.json", idx.to_json());
     }
 
-    /// `gov mirror sync <mirror> ARGS --json`.
+    /// `gov mirror sync <mirror> ARGS --json`, the release layout only (the
+    /// stand-ins have no checksum-database records; the module layout is
+    /// tested in gomirror_toolchains.rs).
     fn sync(&self, args: &[&str]) -> Output {
         let mut c = self.sb.cmd();
         c.args(["mirror", "sync"])
             .arg(&self.mirror)
+            .args(["--modules", "off"])
             .args(args)
             .arg("--json")
             .env("GOV_RELEASE_BASE", self.sb.server.url_for("/release"))
@@ -201,7 +204,7 @@ impl World {
     fn sync_umask_077(&self, args: &[&str]) -> Output {
         let mut c = self.sb.env_cmd("sh");
         c.arg("-c")
-            .arg("umask 077; exec gov mirror sync \"$@\" --json")
+            .arg("umask 077; exec gov mirror sync \"$@\" --modules off --json")
             .arg("sh")
             .arg(&self.mirror)
             .args(args)
@@ -928,7 +931,7 @@ fn truncated_transfers_resume_within_a_sync_and_across_syncs_with_failover() {
     let out = c
         .args(["mirror", "sync"])
         .arg(&w.mirror)
-        .args(["--versions", "1.22.5,1.21.13", "--json"])
+        .args(["--versions", "1.22.5,1.21.13", "--modules", "off", "--json"])
         .env("GOV_RELEASE_BASE", w.sb.server.url_for("/release"))
         .env("GOV_MIRROR", format!("{dead},{}", w.sb.mirror()))
         .env("GOV_TEST_RELEASE_KEYS", test_keys().join("current.pub"))
@@ -998,7 +1001,7 @@ fn planted_partials_are_not_followed_and_partials_ignore_the_umask() {
         .arg(assert_cmd::cargo::cargo_bin("gov"))
         .args(["mirror", "sync"])
         .arg(&w.mirror)
-        .args(["--versions", "1.22.5,1.21.13", "--json"]);
+        .args(["--versions", "1.22.5,1.21.13", "--modules", "off", "--json"]);
     for (k, v) in w.sb.std_cmd().get_envs() {
         match v {
             Some(v) => c.env(k, v),

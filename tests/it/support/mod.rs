@@ -13,6 +13,7 @@ pub mod archive;
 pub mod dist;
 pub mod forward_proxy;
 pub mod go_fixtures;
+pub mod modproxy;
 pub mod nginx;
 pub mod output;
 pub mod sandbox;
