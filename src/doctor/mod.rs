@@ -53,7 +53,8 @@ pub struct Check {
     pub id: String,
     /// Network checks: the endpoint (`GOPROXY https://goproxy.cn`).
     pub target: Option<String>,
-    /// Network checks: `url`, `file`, `dns`, `tcp`, `tls`, `http`, `sumdb`.
+    /// Network checks: `url`, `file`, `route` (where the checksum database is
+    /// reached), `dns`, `tcp`, `tls`, `http`, `sumdb`.
     pub stage: Option<&'static str>,
     pub status: Status,
     pub finding: String,

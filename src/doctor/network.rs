@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 
 use super::{Check, Section, Status};
+use crate::install::proxy::ProxyEntry;
 use crate::net::error::TlsProblem;
 use crate::settings::proxy::{self, SumDb};
 use crate::trust::error::ErrorKind as TrustKind;
@@ -42,6 +43,9 @@ pub enum Endpoint {
         name: String,
         url: String,
         key: note::Verifier,
+        /// GOSUMDB named no URL: reached through GOPROXY's `/sumdb/<name>/`
+        /// when an entry serves it, else directly.
+        via_proxy: bool,
     },
 }
 
@@ -597,6 +601,18 @@ fn http_stages(ep: &Endpoint, raw: &str, timeout: Duration) -> Vec<Stage> {
             ms: Some(ms.elapsed().as_millis() as u64),
             http_status: Some(status),
         }),
+        // A static snapshot behind a proxy serves only what cmd/go reads.
+        (Endpoint::SumDb { via_proxy: true, name, .. }, 404 | 410)
+            if base.ends_with(&format!("/sumdb/{name}")) =>
+        {
+            stages.push(ok(
+                "http",
+                format!(
+                    "GET /latest: {status}{redirected}: the proxy serves only lookups and tiles, all cmd/go reads (their tree heads are verified as it reads them)"
+                ),
+                ms,
+            ))
+        }
         (Endpoint::SumDb { key, .. }, 200) => {
             stages.push(ok("http", format!("GET /latest: 200{redirected}"), ms));
             stages.push(tree_head_stage(&body, key));
@@ -658,6 +674,7 @@ pub fn endpoints(settings: &BTreeMap<String, (String, String)>) -> (Vec<Endpoint
         )),
         Ok(SumDb::On { key, url }) => eps.push(Endpoint::SumDb {
             name: key.name().to_string(),
+            via_proxy: url.is_none(),
             url: url.unwrap_or_else(|| format!("https://{}", key.name())),
             key,
         }),
@@ -702,33 +719,140 @@ pub fn probe_all(eps: &[Endpoint], timeout: Duration) -> Vec<(Endpoint, Vec<Stag
 
 pub fn checks(settings: &BTreeMap<String, (String, String)>, timeout: Duration) -> Vec<Check> {
     let (eps, notes) = endpoints(settings);
+    let goproxy = settings.get("GOPROXY").map(|v| v.0.as_str()).unwrap_or("");
     let mut out = Vec::new();
-    for (ep, stages) in probe_all(&eps, timeout) {
-        let label = ep.label();
-        for s in stages {
-            let id = format!(
-                "{}.{}",
-                if matches!(ep, Endpoint::Proxy { .. }) {
-                    "goproxy"
-                } else {
-                    "gosumdb"
-                },
-                s.name
-            );
-            out.push(Check {
-                section: NET,
-                id,
-                target: Some(label.clone()),
-                stage: Some(s.name),
-                status: s.status,
-                finding: s.finding,
-                advice: s.advice,
-                ms: s.ms,
-            });
+    let mut probed = Vec::new();
+    for ep in eps {
+        match ep {
+            Endpoint::SumDb {
+                name,
+                url: _,
+                key,
+                via_proxy: true,
+            } => {
+                // Found as cmd/go finds it; an unusable answer ends there.
+                let (url, stage) = sumdb_route(&name, goproxy, timeout);
+                let routed = Endpoint::SumDb {
+                    name,
+                    url: url.unwrap_or_default(),
+                    key,
+                    via_proxy: true,
+                };
+                let usable = stage.status == Status::Ok;
+                out.push(stage_check(&routed, stage));
+                if usable {
+                    probed.push(routed);
+                }
+            }
+            other => probed.push(other),
         }
+    }
+    for (ep, stages) in probe_all(&probed, timeout) {
+        out.extend(stages.into_iter().map(|s| stage_check(&ep, s)));
     }
     out.extend(notes);
     out
+}
+
+fn stage_check(ep: &Endpoint, s: Stage) -> Check {
+    let kind = match ep {
+        Endpoint::Proxy { .. } => "goproxy",
+        Endpoint::SumDb { .. } => "gosumdb",
+    };
+    Check {
+        section: NET,
+        id: format!("{kind}.{}", s.name),
+        target: Some(ep.label()),
+        stage: Some(s.name),
+        status: s.status,
+        finding: s.finding,
+        advice: s.advice,
+        ms: s.ms,
+    }
+}
+
+/// How one GOPROXY entry answered `/sumdb/<name>/supported`.
+enum Supported {
+    Yes,
+    /// 404/410 (or no such directory): ask the next entry.
+    No(String),
+    /// Anything else: the database is unavailable through this entry.
+    Failed(String),
+}
+
+fn ask_supported(proxy: &str, name: &str, timeout: Duration) -> Supported {
+    let target = format!("{}/sumdb/{name}/supported", proxy.trim_end_matches('/'));
+    if let Ok(u) = url::Url::parse(&target)
+        && u.scheme() == "file"
+    {
+        return match u.to_file_path() {
+            Ok(p) if p.is_file() => Supported::Yes,
+            _ => Supported::No(format!("{target}: no such file")),
+        };
+    }
+    let client = match http_client(timeout) {
+        Ok(c) => c,
+        Err(e) => return Supported::Failed(e),
+    };
+    let mut req = client.get(&target);
+    if let Some(c) = crate::net::http::netrc_for(&target) {
+        req = req.basic_auth(c.login, Some(c.password));
+    }
+    match req.send() {
+        Ok(r) if r.status().as_u16() == 200 => Supported::Yes,
+        Ok(r) if matches!(r.status().as_u16(), 404 | 410) => {
+            Supported::No(format!("{target}: {}", r.status().as_u16()))
+        }
+        Ok(r) => Supported::Failed(format!("GET {target}: HTTP {}", r.status().as_u16())),
+        Err(e) => Supported::Failed(format!("GET {target}: {}", crate::net::http::describe(&e))),
+    }
+}
+
+/// Where cmd/go reaches a checksum database GOSUMDB names without a URL
+/// (modfetch's dbClient.initBase): the first GOPROXY entry before
+/// `direct`/`off` that answers 200 for `/sumdb/<name>/supported`; 404/410,
+/// or any error after a `|`, asks the next; any other answer makes the
+/// database unavailable; no entry left means `https://<name>` directly.
+/// Returns that URL (None when unavailable) and the `route` stage.
+fn sumdb_route(name: &str, goproxy: &str, timeout: Duration) -> (Option<String>, Stage) {
+    let t = Instant::now();
+    let entries = crate::install::proxy::parse_goproxy(goproxy).unwrap_or_default();
+    let mut asked = Vec::new();
+    for entry in entries {
+        let ProxyEntry::Url { url, any_error } = entry else {
+            break;
+        };
+        match ask_supported(&url, name, timeout) {
+            Supported::Yes => {
+                let base = format!("{}/sumdb/{name}", url.trim_end_matches('/'));
+                let finding = format!(
+                    "served by GOPROXY {url} (/sumdb/{name}/supported: 200), as cmd/go asks"
+                );
+                return (Some(base), ok("route", finding, t));
+            }
+            Supported::No(why) => asked.push(why),
+            Supported::Failed(why) if any_error => asked.push(why),
+            Supported::Failed(why) => {
+                let finding = format!(
+                    "cmd/go asks GOPROXY {url} whether it serves {name} and stops at its answer: {why}"
+                );
+                let advice = format!(
+                    "fix that proxy, put `|` after it in GOPROXY to fall through on errors, or name the database's URL: GOSUMDB=\"{name} <url>\""
+                );
+                return (None, fail("route", finding, advice, Some(t)));
+            }
+        }
+    }
+    let direct = format!("https://{name}");
+    let finding = if asked.is_empty() {
+        format!("reached directly at {direct} (no GOPROXY entry to ask)")
+    } else {
+        format!(
+            "reached directly at {direct}: no GOPROXY entry serves it ({})",
+            asked.join("; ")
+        )
+    };
+    (Some(direct), ok("route", finding, t))
 }
 
 /// The `sumdb` stage: the body of `/latest` must be a tree head signed by

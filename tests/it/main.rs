@@ -16,6 +16,7 @@ mod completions;
 mod config;
 mod docs;
 mod doctor;
+mod doctor_layouts;
 mod env_shell;
 mod everyday;
 mod function_length;
