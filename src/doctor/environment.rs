@@ -162,11 +162,43 @@ fn who_sets_by(sets: impl Fn(&str) -> bool) -> Vec<String> {
     found
 }
 
+/// The system layer's bin dir when this account runs root's entry points
+/// and has none of its own: no installs, no `go` entry point in its own
+/// GOV_BIN_DIR, and the system one on PATH with gov's `go` in it. Advice to
+/// install or select for itself would then shadow root's choice.
+pub(super) fn system_only_bin(layout: &Layout) -> Option<PathBuf> {
+    let layers = Layers::with_own(Some(layout.clone()));
+    layers.user()?;
+    let system_bin = layers.system().bin_dir();
+    let own_bin = layout.bin_dir();
+    let has_own_installs = !installed::list(layout).unwrap_or_default().is_empty();
+    let has_own_go = matches!(entrypoints::inspect(&own_bin.join("go")), Existing::Ours(_));
+    let system_go = matches!(
+        entrypoints::inspect(&system_bin.join("go")),
+        Existing::Ours(_)
+    );
+    let on_path = path_dirs().iter().any(|d| d == system_bin);
+    (system_bin != own_bin && !has_own_installs && !has_own_go && system_go && on_path)
+        .then(|| system_bin.to_path_buf())
+}
+
 fn path_checks(layout: &Layout, out: &mut Vec<Check>) {
-    let bin = layout.bin_dir();
+    let system_bin = system_only_bin(layout);
+    let bin = system_bin.as_deref().unwrap_or(layout.bin_dir());
     let dirs = path_dirs();
     let on_path = dirs.iter().any(|d| d == bin);
-    if on_path {
+    if let Some(sys) = &system_bin {
+        out.push(Check::new(
+            ENV,
+            "path.bin_dir",
+            Status::Ok,
+            format!(
+                "the system layer's entry points in {} are on PATH and serve this account, which has none of its own (its GOV_BIN_DIR {} is used once it installs or selects for itself)",
+                sys.display(),
+                layout.bin_dir().display()
+            ),
+        ));
+    } else if on_path {
         out.push(Check::new(
             ENV,
             "path.bin_dir",
@@ -534,7 +566,8 @@ fn goprivate_check(settings: &Settings, out: &mut Vec<Check>) {
 }
 
 fn persistence_check(layout: &Layout, out: &mut Vec<Check>) {
-    let bin = layout.bin_dir();
+    let system_bin = system_only_bin(layout);
+    let bin = system_bin.as_deref().unwrap_or(layout.bin_dir());
     // Directories every login shell and systemd already have on PATH.
     let standard = ["/usr/local/bin", "/usr/bin", "/bin"];
     if standard.iter().any(|s| Path::new(s) == bin) {
@@ -665,7 +698,14 @@ fn entry_point_problem(layout: &Layout, version: &GoVersion) -> Option<(String, 
 pub fn version_checks(layout: &Layout) -> Vec<Check> {
     let mut out = Vec::new();
     let list = installed::list(layout).unwrap_or_default();
-    if list.is_empty() {
+    if list.is_empty() && system_only_bin(layout).is_some() {
+        out.push(Check::new(
+            VERSIONS,
+            "versions.installed",
+            Status::Ok,
+            "no Go versions of this account's own: the system layer's serve it",
+        ));
+    } else if list.is_empty() {
         out.push(
             Check::new(
                 VERSIONS,

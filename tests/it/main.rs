@@ -16,6 +16,8 @@ mod completions;
 mod config;
 mod docs;
 mod doctor;
+#[cfg(feature = "tier-accounts")]
+mod doctor_accounts;
 mod doctor_layouts;
 mod env_shell;
 mod everyday;

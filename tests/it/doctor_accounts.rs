@@ -1,0 +1,79 @@
+//! Doctor for real accounts on a shared server (tier-accounts): an account
+//! that uses only root's system layer is healthy, and doctor never advises
+//! what would shadow root's choice.
+
+use crate::layers::{Account, World, json};
+
+/// `gov doctor --offline --json` as `who`, with `env`: (exit code, report).
+fn doctor(w: &World, who: &Account, env: &[(&str, &str)]) -> (Option<i32>, serde_json::Value) {
+    let out = who.run(w, "gov", &["doctor", "--offline", "--json"], env);
+    (
+        out.status.code(),
+        json(&String::from_utf8_lossy(&out.stdout)),
+    )
+}
+
+fn find<'a>(v: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    v["checks"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["id"] == id))
+        .unwrap_or_else(|| panic!("no {id} in {v:#}"))
+}
+
+/// Every advice in the report, joined.
+fn all_advice(v: &serde_json::Value) -> String {
+    v["checks"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| c["advice"].as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn an_account_on_the_system_layer_alone_is_healthy() {
+    let w = World::new();
+    w.publish(&["1.22.5"]);
+    w.configure_system("022");
+    w.root_ok("022", &["install", "1.22.5"]);
+    w.root_ok("022", &["global", "1.22.5"]);
+    let alice = Account::with_home(&w, "d");
+    assert_eq!(
+        alice.go(&w, &["version"]),
+        "go version go1.22.5 linux/amd64"
+    );
+    // Her PATH is the world's: the system entry points, not ~/.local/bin.
+    let (code, v) = doctor(&w, &alice, &[]);
+    assert_eq!(code, Some(0), "{v:#}");
+    let bin = find(&v, "path.bin_dir");
+    assert_eq!(bin["status"], "ok", "{bin:#}");
+    assert!(
+        bin["finding"]
+            .as_str()
+            .is_some_and(|f| f.contains(&w.sysbin().display().to_string())),
+        "{bin:#}"
+    );
+    assert_eq!(find(&v, "path.go")["status"], "ok", "{v:#}");
+    assert_eq!(find(&v, "versions.installed")["status"], "ok", "{v:#}");
+    let advice = all_advice(&v);
+    for shadowing in ["gov install latest", "gov global"] {
+        assert!(!advice.contains(shadowing), "{shadowing}: {advice}");
+    }
+
+    // The broken twin: the system entry points are off her PATH, so no
+    // `go` is found at all; doctor names her own bin dir missing from PATH.
+    let path = format!("{}:/usr/bin:/bin", w.path("bin").display());
+    let (code, v) = doctor(&w, &alice, &[("PATH", &path)]);
+    assert_eq!(code, Some(1), "{v:#}");
+    let bin = find(&v, "path.bin_dir");
+    assert_eq!(bin["status"], "problem", "{bin:#}");
+    assert!(
+        bin["finding"]
+            .as_str()
+            .is_some_and(|f| f.contains(".local/bin") && f.contains("not on PATH")),
+        "{bin:#}"
+    );
+}
