@@ -15,6 +15,7 @@ use crate::core::error::Result;
 use crate::core::version::VersionRequest;
 use crate::doctor::download::ReleasePath;
 use crate::doctor::{Check, Section, Status};
+use crate::install::Source;
 use crate::install::proxy::{self, Http};
 use crate::trust::note;
 
@@ -99,8 +100,56 @@ pub fn checks(app: &App, path: &ReleasePath, timeout: Duration) -> Vec<Check> {
         proxy.status == Status::Ok && sumdb.as_ref().is_some_and(|c| c.status == Status::Ok);
     out.push(proxy);
     out.extend(sumdb);
-    out.push(summary(&release, proxy_works));
+    // Judged by the source `gov install` will really use.
+    let source = crate::install::Source::from_flag_or_config(None).unwrap_or_default();
+    out.push(match source {
+        Source::Auto => summary(&release, proxy_works),
+        only => only_source_summary(only, &release, proxy_works),
+    });
     out
+}
+
+/// The summary when GOV_SOURCE (or the config) names one source: installs
+/// use that one alone, whatever the other could do.
+fn only_source_summary(
+    source: Source,
+    release: &Result<String, NoRelease>,
+    proxy_works: bool,
+) -> Check {
+    let other_works = match source {
+        Source::Proxy => release.is_ok(),
+        _ => proxy_works,
+    };
+    let works = match source {
+        Source::Proxy => proxy_works,
+        _ => release.is_ok(),
+    };
+    let (name, other) = match source {
+        Source::Proxy => ("the module proxy", "release downloads"),
+        _ => ("release downloads", "the module proxy"),
+    };
+    let s = source.as_str();
+    if works {
+        return Check::new(
+            SECTION,
+            "toolchains",
+            Status::Ok,
+            format!("Go installs work from {name} (GOV_SOURCE={s})"),
+        );
+    }
+    let c = Check::new(
+        SECTION,
+        "toolchains",
+        Status::Problem,
+        format!("`gov install` uses only {name} (GOV_SOURCE={s}), and they fail here"),
+    );
+    if other_works {
+        c.advice(format!(
+            "{other} work: set GOV_SOURCE=auto (or unset it, `gov config unset GOV_SOURCE`) to use them"
+        ))
+    } else {
+        c.advice("fix the source named above (see toolchains.release / toolchains.proxy), or install with `gov install --file`")
+    }
 }
 
 fn release_check(release: &Result<String, NoRelease>, path: &ReleasePath) -> Check {

@@ -77,3 +77,42 @@ fn an_account_on_the_system_layer_alone_is_healthy() {
         "{bin:#}"
     );
 }
+
+/// An account asking for a version root already installed is told so and
+/// gets no second copy, for `1.22` and `latest` as for `1.22.5`, in the dry
+/// run as in the install; `--force` makes a copy of its own.
+#[test]
+fn installing_what_the_system_layer_has_needs_force() {
+    let w = World::new();
+    w.publish(&["1.22.5", "1.21.13"]);
+    w.configure_system("022");
+    w.root_ok("022", &["install", "1.22.5"]);
+    let bob = Account::with_home(&w, "e");
+    let own = bob
+        .home
+        .clone()
+        .unwrap_or_default()
+        .join(".local/share/gov/versions/1.22.5");
+    for args in [
+        &["install", "1.22.5"][..],
+        &["install", "1.22"],
+        &["install", "latest"],
+        &["install", "--dry-run", "1.22"],
+        &["install", "--dry-run", "latest"],
+    ] {
+        let out = bob.run(&w, "gov", args, &[]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {err}");
+        assert!(
+            err.contains("installed in the system layer") && err.contains("--force"),
+            "{args:?}: {err}"
+        );
+        assert!(!own.exists(), "{args:?} made a second copy");
+    }
+    let dry = json(&bob.gov(&w, &["install", "--dry-run", "--json", "1.22"]));
+    assert_eq!(dry["changed"], false, "{dry:#}");
+    // A version the system layer lacks is installed as usual.
+    bob.gov(&w, &["install", "1.21.13"]);
+    bob.gov(&w, &["install", "--force", "1.22.5"]);
+    assert!(own.join("bin/go").is_file());
+}

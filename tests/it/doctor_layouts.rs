@@ -96,3 +96,52 @@ fn a_proxy_failing_the_sumdb_question_is_named() {
         "{v:#}"
     );
 }
+
+/// The toolchain summary is judged by the source `gov install` uses:
+/// GOV_SOURCE=proxy with a proxy that serves toolchains and their
+/// checksum database is healthy; with one that does not, doctor says so
+/// although release downloads work (and points at them).
+#[test]
+fn the_toolchain_summary_follows_gov_source() {
+    use crate::support::sumdb::Fixture;
+    let sb = world();
+    let fx = Fixture::start(
+        "sum.fixture.test",
+        [0x5a; 32],
+        vec![crate::support::archive::small_go1_22_10().clone()],
+        10,
+    );
+    sb.ok(&[
+        "proxy",
+        "set",
+        &format!("GOPROXY={},direct", fx.base),
+        &format!("GOSUMDB={}", fx.vkey()),
+    ]);
+    let (out, v) = doctor(&sb, &[], &[("GOV_SOURCE", "proxy")]);
+    let summary = check(&v, "toolchains", None);
+    assert_eq!(summary["status"], "ok", "{summary:#}");
+    assert!(
+        summary["finding"]
+            .as_str()
+            .is_some_and(|f| f.contains("GOV_SOURCE=proxy")),
+        "{summary:#}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+
+    // A proxy without toolchains: installs would fail, releases would not.
+    let gp = goproxy();
+    sb.ok(&["proxy", "set", &format!("GOPROXY={},direct", gp.url())]);
+    let (out, v) = doctor(&sb, &[], &[("GOV_SOURCE", "proxy")]);
+    assert_eq!(out.status.code(), Some(1), "{v:#}");
+    let summary = check(&v, "toolchains", None);
+    assert_eq!(summary["status"], "problem", "{summary:#}");
+    assert!(
+        summary["advice"]
+            .as_str()
+            .is_some_and(|a| a.contains("GOV_SOURCE=auto")),
+        "{summary:#}"
+    );
+    // The same host with the default source is fine: releases work.
+    let (_, v) = doctor(&sb, &[], &[]);
+    assert_eq!(status(&v, "toolchains", None), "ok", "{v:#}");
+}
