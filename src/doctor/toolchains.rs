@@ -101,10 +101,11 @@ pub fn checks(app: &App, path: &ReleasePath, timeout: Duration) -> Vec<Check> {
     out.push(proxy);
     out.extend(sumdb);
     // Judged by the source `gov install` will really use.
-    let source = crate::install::Source::from_flag_or_config(None).unwrap_or_default();
-    out.push(match source {
-        Source::Auto => summary(&release, proxy_works),
-        only => only_source_summary(only, &release, proxy_works),
+    out.push(match crate::install::resolve_source(None) {
+        Ok(r) if r.source != Source::Auto => {
+            only_source_summary(r.source, &r.reason, &release, proxy_works)
+        }
+        _ => summary(&release, proxy_works),
     });
     out
 }
@@ -113,6 +114,7 @@ pub fn checks(app: &App, path: &ReleasePath, timeout: Duration) -> Vec<Check> {
 /// use that one alone, whatever the other could do.
 fn only_source_summary(
     source: Source,
+    reason: &str,
     release: &Result<String, NoRelease>,
     proxy_works: bool,
 ) -> Check {
@@ -128,20 +130,19 @@ fn only_source_summary(
         Source::Proxy => ("the module proxy", "release downloads"),
         _ => ("release downloads", "the module proxy"),
     };
-    let s = source.as_str();
     if works {
         return Check::new(
             SECTION,
             "toolchains",
             Status::Ok,
-            format!("Go installs work from {name} (GOV_SOURCE={s})"),
+            format!("Go installs work from {name} ({reason})"),
         );
     }
     let c = Check::new(
         SECTION,
         "toolchains",
         Status::Problem,
-        format!("`gov install` uses only {name} (GOV_SOURCE={s}), and they fail here"),
+        format!("`gov install` uses only {name} ({reason}), and they fail here"),
     );
     if other_works {
         c.advice(format!(

@@ -145,3 +145,35 @@ fn the_toolchain_summary_follows_gov_source() {
     let (_, v) = doctor(&sb, &[], &[]);
     assert_eq!(status(&v, "toolchains", None), "ok", "{v:#}");
 }
+
+/// "Private modules through the company proxy": GONOPROXY=none next to
+/// GOPRIVATE, exported as the company's login scripts do, with the
+/// company proxy alone on GOPROXY, is deliberate and healthy; the same
+/// with a public proxy after `|` would hand private paths to it.
+#[test]
+fn private_modules_through_the_company_proxy_are_not_a_warning() {
+    let sb = world();
+    let corp = goproxy();
+    // Public modules' checksums come through the company proxy too.
+    let db = test_db("sum.test.example", 7);
+    corp.put("/sumdb/sum.test.example/supported", Vec::new());
+    corp.put(
+        "/sumdb/sum.test.example/latest",
+        db.signed_tree_head(12).into_bytes(),
+    );
+    let chain = format!("{},direct", corp.url());
+    let env = [
+        ("GOPROXY", chain.as_str()),
+        ("GOPRIVATE", "git.corp.example/*"),
+        ("GONOPROXY", "none"),
+        ("GOSUMDB", db.vkey.as_str()),
+    ];
+    let (out, v) = doctor(&sb, &[], &env);
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    assert_eq!(status(&v, "settings.goprivate", None), "ok", "{v:#}");
+
+    let leaky = format!("{}|https://proxy.golang.org,direct", corp.url());
+    let (_, v) = doctor(&sb, &["--offline"], &[("GOPROXY", &leaky), env[1], env[2]]);
+    let c = check(&v, "settings.goprivate", None);
+    assert_eq!(c["status"], "warning", "{c:#}");
+}
