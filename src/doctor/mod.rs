@@ -9,6 +9,7 @@
 //! `toolchains.sumdb`, then the summary `toolchains` (ok: release downloads
 //! work; warning: only the module proxy does; problem: neither).
 
+mod build;
 mod download;
 mod environment;
 mod layers;
@@ -174,6 +175,9 @@ pub fn diagnose(app: &App, offline: bool) -> Report {
     let mut checks = environment::checks(&app.layout);
     checks.push(source_check(&source));
     checks.extend(permissions::checks(&app.layout));
+    let settings = environment::effective_settings(&app.layout);
+    let cwd = std::env::current_dir().unwrap_or_default();
+    checks.extend(build::checks(&app.env, &settings, &cwd));
     checks.extend(environment::version_checks(&app.layout));
     checks.extend(layers::checks(&app.layout));
     checks.extend(vulnerable::checks(app));
@@ -185,7 +189,6 @@ pub fn diagnose(app: &App, offline: bool) -> Report {
             "network checks skipped (--offline)",
         ));
     } else {
-        let settings = environment::effective_settings(&app.layout);
         checks.extend(network::checks(&settings, network::stage_timeout()));
         let timeout = network::stage_timeout();
         // One probe per endpoint: both sections read the download path's.

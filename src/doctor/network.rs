@@ -747,11 +747,80 @@ pub fn checks(settings: &BTreeMap<String, (String, String)>, timeout: Duration) 
             other => probed.push(other),
         }
     }
-    for (ep, stages) in probe_all(&probed, timeout) {
+    let results = probe_all(&probed, timeout);
+    let chain = chain_check(goproxy, &results);
+    for (ep, stages) in results {
         out.extend(stages.into_iter().map(|s| stage_check(&ep, s)));
+    }
+    if let Some((chain, down)) = chain {
+        // A failing proxy Go falls through (after `|`) costs time, not builds.
+        for c in out.iter_mut() {
+            if c.status == Status::Problem && down.iter().any(|d| c.target.as_deref() == Some(d)) {
+                c.status = Status::Warning;
+            }
+        }
+        out.push(chain);
     }
     out.extend(notes);
     out
+}
+
+/// How GOPROXY's chain behaves with the proxies as probed: Go moves past a
+/// failing proxy only when `|` follows it (`,` falls through on 404/410
+/// alone), so a `,` after a failing first proxy ends every download there.
+/// Also returns the labels of failing proxies Go moves past.
+fn chain_check(goproxy: &str, results: &[(Endpoint, Vec<Stage>)]) -> Option<(Check, Vec<String>)> {
+    let entries = crate::install::proxy::parse_goproxy(goproxy).ok()?;
+    let failed = |url: &str| {
+        results.iter().any(|(ep, stages)| {
+            matches!(ep, Endpoint::Proxy { url: u } if u == url)
+                && stages.iter().any(|s| s.status == Status::Problem)
+        })
+    };
+    let mut passed = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let ProxyEntry::Url { url, any_error } = entry else {
+            break;
+        };
+        if !failed(url) {
+            break;
+        }
+        let rest = entries.len() > i + 1;
+        if !any_error && rest {
+            let finding = format!(
+                "Go stops at GOPROXY {url}: it fails, and the `,` after it falls through only on 404/410, so nothing after it is asked"
+            );
+            let advice = format!(
+                "write `|` after it to fall through on any error (GOPROXY={}), or remove it",
+                goproxy.replacen(&format!("{url},"), &format!("{url}|"), 1)
+            );
+            let c = Check::new(NET, "goproxy.chain", Status::Problem, finding).advice(advice);
+            return Some((c, Vec::new()));
+        }
+        if !rest {
+            return None;
+        }
+        passed.push(format!("GOPROXY {url}"));
+    }
+    // Only a working proxy further on makes the failures cost time alone.
+    let working_later = entries
+        .iter()
+        .skip(passed.len())
+        .any(|e| matches!(e, ProxyEntry::Url { url, .. } if !failed(url)));
+    if passed.is_empty() || !working_later {
+        return None;
+    }
+    let c = Check::new(
+        NET,
+        "goproxy.chain",
+        Status::Warning,
+        format!(
+            "Go falls through {} (`|`) to the next GOPROXY entry: each download waits for it first",
+            passed.join(", ")
+        ),
+    )
+    .advice("remove the failing proxy from GOPROXY, or fix it");
+    Some((c, passed))
 }
 
 fn stage_check(ep: &Endpoint, s: Stage) -> Check {

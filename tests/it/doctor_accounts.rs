@@ -116,3 +116,35 @@ fn installing_what_the_system_layer_has_needs_force() {
     bob.gov(&w, &["install", "--force", "1.22.5"]);
     assert!(own.join("bin/go").is_file());
 }
+
+/// Root's `gov proxy set GOCACHE=...` reaches every account; a folder only
+/// root can write makes their builds fail, and doctor says so with the
+/// fixes for a shared server. The account's own default cache is fine.
+#[test]
+fn a_cache_root_set_that_an_account_cannot_write_is_a_problem() {
+    let w = World::new();
+    w.publish(&["1.22.5"]);
+    w.configure_system("022");
+    w.root_ok("022", &["install", "1.22.5"]);
+    w.root_ok("022", &["global", "1.22.5"]);
+    let carol = Account::with_home(&w, "f");
+    let (code, v) = doctor(&w, &carol, &[]);
+    assert_eq!(code, Some(0), "{v:#}");
+    assert_eq!(find(&v, "build.writable")["status"], "ok", "{v:#}");
+
+    let shared = w.path("cache");
+    std::fs::create_dir_all(&shared).unwrap_or_else(|e| panic!("{e}"));
+    w.root_ok(
+        "022",
+        &["proxy", "set", &format!("GOCACHE={}", shared.display())],
+    );
+    let (code, v) = doctor(&w, &carol, &[]);
+    assert_eq!(code, Some(1), "{v:#}");
+    let c = find(&v, "build.writable.gocache");
+    assert_eq!(c["status"], "problem", "{c:#}");
+    let advice = c["advice"].as_str().unwrap_or_default();
+    assert!(
+        advice.contains("gov proxy unset GOCACHE") && advice.contains("chmod g+s"),
+        "{advice}"
+    );
+}
