@@ -15,7 +15,7 @@ use base64::Engine;
 
 use super::{Check, Section, Status};
 use crate::install::proxy::ProxyEntry;
-use crate::net::error::TlsProblem;
+use crate::net::error::{NetKind, TlsProblem};
 use crate::settings::proxy::{self, SumDb};
 use crate::trust::error::ErrorKind as TrustKind;
 use crate::trust::note;
@@ -268,42 +268,65 @@ fn tls_config() -> Arc<rustls::ClientConfig> {
     Arc::new(builder.with_root_certificates(roots).with_no_client_auth())
 }
 
-fn tls_advice(problem: TlsProblem) -> &'static str {
+/// Why a certificate was refused, finer than [`TlsProblem`] where doctor
+/// can say more: a certificate that is its own authority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CertProblem {
+    Net(TlsProblem),
+    /// A CA certificate presented as the server's own (a self-signed
+    /// certificate made with CA:TRUE, as many quick recipes do).
+    CaAsServer,
+}
+
+fn tls_advice(problem: CertProblem) -> &'static str {
     match problem {
-        TlsProblem::UnknownIssuer => {
-            "the certificate is not signed by a trusted CA: behind a TLS-inspecting corporate proxy, point SSL_CERT_FILE at the corporate CA bundle (PEM)"
+        CertProblem::CaAsServer => {
+            "the server presents a CA certificate as its own (self-signed with CA:TRUE): no client accepts that, whatever it trusts; have the server use a certificate issued by that CA (CA:FALSE, with its host name), then `gov trust add <ca.pem>` so gov and every go it runs trust the CA"
         }
-        TlsProblem::Expired => {
+        CertProblem::Net(TlsProblem::UnknownIssuer) => {
+            "the certificate is not signed by a CA this machine trusts: a company CA (or a TLS-inspecting proxy) signs it; `gov trust add <ca.pem>` adds that CA for gov and every go it runs (or point SSL_CERT_FILE at a bundle of the system roots plus that CA)"
+        }
+        CertProblem::Net(TlsProblem::Expired) => {
             "the certificate has expired (or this machine's clock is wrong: check `date`, NTP)"
         }
-        TlsProblem::WrongName => {
+        CertProblem::Net(TlsProblem::WrongName) => {
             "the certificate is for another host name: a captive portal or proxy answering in its place?"
         }
-        TlsProblem::Handshake => {
+        CertProblem::Net(TlsProblem::Handshake) => {
             "the TLS handshake failed: a middlebox may be interfering; try from another network"
         }
     }
 }
 
-/// The kind of a refused certificate, read from rustls's typed error.
-fn certificate_problem(c: &rustls::CertificateError) -> TlsProblem {
+/// The kind of a refused certificate, read from rustls's (and webpki's)
+/// typed errors.
+fn certificate_problem(c: &rustls::CertificateError) -> CertProblem {
     use rustls::CertificateError as C;
-    match c {
+    CertProblem::Net(match c {
         C::UnknownIssuer | C::BadSignature => TlsProblem::UnknownIssuer,
         C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. } => {
             TlsProblem::Expired
         }
         C::NotValidForName | C::NotValidForNameContext { .. } => TlsProblem::WrongName,
+        C::Other(other)
+            if matches!(
+                other.0.downcast_ref::<webpki::Error>(),
+                Some(webpki::Error::CaUsedAsEndEntity)
+            ) =>
+        {
+            return CertProblem::CaAsServer;
+        }
         _ => TlsProblem::Handshake,
-    }
+    })
 }
 
 fn tls_handshake(
     stream: TcpStream,
     host: &str,
     timeout: Duration,
-) -> Result<String, (String, TlsProblem)> {
-    let other = |e: &dyn std::fmt::Display| (e.to_string(), TlsProblem::Handshake);
+) -> Result<String, (String, CertProblem)> {
+    let handshake = CertProblem::Net(TlsProblem::Handshake);
+    let other = |e: &dyn std::fmt::Display| (e.to_string(), handshake);
     let name = rustls::pki_types::ServerName::try_from(host.to_string()).map_err(|e| other(&e))?;
     let mut conn = rustls::ClientConnection::new(tls_config(), name).map_err(|e| other(&e))?;
     let mut sock = stream;
@@ -315,18 +338,22 @@ fn tls_handshake(
                 .get_ref()
                 .and_then(|inner| inner.downcast_ref::<rustls::Error>())
             {
-                Some(rustls::Error::InvalidCertificate(c)) => (
-                    format!("invalid certificate: {c:?}"),
-                    certificate_problem(c),
-                ),
-                Some(other) => (other.to_string(), TlsProblem::Handshake),
+                Some(rustls::Error::InvalidCertificate(c)) => {
+                    let problem = certificate_problem(c);
+                    let why = match problem {
+                        CertProblem::CaAsServer => "invalid certificate: the server presents a CA certificate (CA:TRUE, self-signed) as its own".to_string(),
+                        _ => format!("invalid certificate: {c:?}"),
+                    };
+                    (why, problem)
+                }
+                Some(other) => (other.to_string(), handshake),
                 None if e.kind() == std::io::ErrorKind::WouldBlock
                     || e.kind() == std::io::ErrorKind::TimedOut =>
                 {
                     let why = format!("no handshake within {} s", timeout.as_secs_f64());
-                    (why, TlsProblem::Handshake)
+                    (why, handshake)
                 }
-                None => (e.to_string(), TlsProblem::Handshake),
+                None => (e.to_string(), handshake),
             };
             return Err(failure);
         }
@@ -495,6 +522,21 @@ fn http_status_advice(status: u16) -> &'static str {
     }
 }
 
+/// What to do about a request that got no answer, by the failure's kind:
+/// doctor has already seen DNS, TCP and TLS pass, so a connection cut
+/// mid-request is something on the path, not a missing proxy setting.
+fn request_advice(e: &reqwest::Error, target: &str) -> &'static str {
+    match crate::net::error::classify(e) {
+        NetKind::Reset => {
+            "the connection was cut mid-request after it was set up: something on the path (a firewall, an intrusion filter, a load balancer) or the server drops it; try again, compare from another network, or ask whoever runs that path; a proxy setting is not the cause"
+        }
+        NetKind::Timeout => {
+            "connected, but no answer in time: the server (or a proxy in between) hangs; raise GOV_DOCTOR_TIMEOUT to wait longer, or use another proxy (`gov proxy check`)"
+        }
+        _ => crate::net::http::advice_for_error(e, target),
+    }
+}
+
 /// The whole chain for one endpoint.
 pub fn probe(ep: &Endpoint, timeout: Duration) -> Vec<Stage> {
     let raw = ep.url().to_string();
@@ -556,7 +598,7 @@ fn http_stages(ep: &Endpoint, raw: &str, timeout: Duration) -> Vec<Stage> {
             stages.push(fail(
                 "http",
                 format!("GET {target}: {why}"),
-                crate::net::http::advice_for_error(&e, &target),
+                request_advice(&e, &target),
                 Some(t),
             ));
             return stages;

@@ -17,6 +17,7 @@ use crate::doctor::download::ReleasePath;
 use crate::doctor::{Check, Section, Status};
 use crate::install::Source;
 use crate::install::proxy::{self, Http};
+use crate::trust::error::ErrorKind as TrustKind;
 use crate::trust::note;
 
 const SECTION: Section = Section::Toolchains;
@@ -231,6 +232,7 @@ fn sumdb_check(net: &Http, ps: &proxy::ProxySettings) -> Check {
     } else {
         "through the module proxy"
     };
+    let mut key_refused = false;
     let verdict = proxy::sumdb_base(net, ps).and_then(|base| {
         let via = if ps.sumdb_url.is_none() && base == format!("https://{name}") {
             "directly"
@@ -245,7 +247,10 @@ fn sumdb_check(net: &Http, ps: &proxy::ProxySettings) -> Check {
             .map_err(crate::core::error::Error::from)?;
         let n = note::open(&body, &ps.verifier)
             .and_then(|n| note::parse_tree(&n.text))
-            .map_err(crate::core::error::Error::from)?;
+            .map_err(|e| {
+                key_refused = matches!(e.kind(), TrustKind::Missing | TrustKind::Forged);
+                crate::core::error::Error::from(e)
+            })?;
         Ok(format!(
             "checksum database {name} reachable {via} ({base}); signed tree head verified, {} records",
             n.n
@@ -259,7 +264,11 @@ fn sumdb_check(net: &Http, ps: &proxy::ProxySettings) -> Check {
             format!("checksum database {name} not usable: {}", e.message()),
             t,
         )
-        .advice("proxy installs need it: GOSUMDB=sum.golang.google.cn where sum.golang.org is blocked, or a proxy serving /sumdb/ (`gov proxy use cn`)"),
+        .advice(if key_refused {
+            "its tree head does not verify with the key GOSUMDB names: check that key (`<name>+<hash>+<key>`, as the database's operator publishes it) and that the URL serves that database; if it is right, something in between alters the answers"
+        } else {
+            "proxy installs need it: GOSUMDB=sum.golang.google.cn where sum.golang.org is blocked, or a proxy serving /sumdb/ (`gov proxy use cn`)"
+        }),
     }
 }
 

@@ -18,6 +18,7 @@ mod docs;
 mod doctor;
 #[cfg(feature = "tier-accounts")]
 mod doctor_accounts;
+mod doctor_advice;
 mod doctor_builds;
 mod doctor_layouts;
 mod env_shell;
