@@ -225,15 +225,16 @@ fn writable_checks(env: &Env, user: &BTreeMap<String, String>, settings: &Settin
                     p.display()
                 ),
             )
-            .advice(writable_advice(key, src))
+            .advice(writable_advice(key, p, src))
         })
         .collect()
 }
 
-fn writable_advice(key: &str, src: &str) -> String {
+fn writable_advice(key: &str, dir: &Path, src: &str) -> String {
+    let dir = dir.display();
     if src.contains("system") {
         return format!(
-            "a setting of the system layer names a folder every account shares: root can drop it so each account gets Go's own default (`gov proxy unset {key}`), or share the folder with the builders' group (`chgrp -R <group> <dir>; chmod -R g+rwX <dir>; find <dir> -type d -exec chmod g+s {{}} +`, and umask 002 in their builds)"
+            "a setting of the system layer names a folder every account shares: root can drop it so each account gets Go's own default (`gov proxy unset {key}`), or share the folder with the builders' group (`gov cache shared {dir} --group <group>`, and umask 002 in their builds)"
         );
     }
     format!("point {key} at a folder this account owns, or fix the folder's owner and mode")

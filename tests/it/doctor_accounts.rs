@@ -144,7 +144,32 @@ fn a_cache_root_set_that_an_account_cannot_write_is_a_problem() {
     assert_eq!(c["status"], "problem", "{c:#}");
     let advice = c["advice"].as_str().unwrap_or_default();
     assert!(
-        advice.contains("gov proxy unset GOCACHE") && advice.contains("chmod g+s"),
+        advice.contains("gov proxy unset GOCACHE")
+            && advice.contains(&format!("gov cache shared {}", shared.display())),
         "{advice}"
+    );
+
+    // Root shares it with her group: her builds can write it, doctor agrees.
+    let gid = carol.gid.to_string();
+    w.root_ok(
+        "022",
+        &[
+            "cache",
+            "shared",
+            &shared.display().to_string(),
+            "--group",
+            &gid,
+        ],
+    );
+    let (code, v) = doctor(&w, &carol, &[]);
+    assert_eq!(code, Some(0), "{v:#}");
+    assert_eq!(find(&v, "build.writable")["status"], "ok", "{v:#}");
+    let probe = shared.join("probe");
+    carol.ok(&w, "touch", &[&probe.display().to_string()], &[]);
+    let meta = std::fs::metadata(&probe).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        std::os::unix::fs::MetadataExt::gid(&meta),
+        carol.gid,
+        "setgid keeps the group"
     );
 }

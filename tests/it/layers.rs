@@ -166,7 +166,7 @@ static ACCOUNTS: Mutex<()> = Mutex::new(());
 pub(crate) struct Account {
     name: String,
     uid: u32,
-    gid: u32,
+    pub(crate) gid: u32,
     pub(crate) home: Option<PathBuf>,
 }
 

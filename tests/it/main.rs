@@ -21,6 +21,7 @@ mod doctor_accounts;
 mod doctor_advice;
 mod doctor_builds;
 mod doctor_layouts;
+mod doctor_shared_cache;
 mod env_shell;
 mod everyday;
 mod function_length;
