@@ -172,13 +172,13 @@ impl Report {
 /// Runs every check. `offline` skips the network chain.
 pub fn diagnose(app: &App, offline: bool) -> Report {
     let source = crate::install::resolve_source(None);
-    let mut checks = environment::checks(&app.layout);
+    let mut checks = environment::checks(&app.env, &app.layout);
     checks.push(source_check(&source));
     checks.extend(permissions::checks(&app.layout));
     let settings = environment::effective_settings(&app.layout);
     let cwd = std::env::current_dir().unwrap_or_default();
     checks.extend(build::checks(&app.env, &settings, &cwd));
-    checks.extend(environment::version_checks(&app.layout));
+    checks.extend(environment::version_checks(&app.env, &app.layout));
     checks.extend(layers::checks(&app.layout));
     checks.extend(vulnerable::checks(app));
     if offline {
