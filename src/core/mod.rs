@@ -21,6 +21,7 @@ pub mod quote;
 pub mod registry;
 pub mod report;
 pub mod safe_read;
+pub mod shared_dir;
 pub mod style;
 pub mod suggest;
 pub mod template;

@@ -7,6 +7,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use super::{Check, Section, Status};
+use crate::core::env::Env;
 use crate::core::installed;
 use crate::core::layers::Layers;
 use crate::core::layout::Layout;
@@ -30,8 +31,8 @@ pub fn effective_settings(layout: &Layout) -> BTreeMap<String, (String, String)>
     .collect()
 }
 
-fn path_dirs() -> Vec<PathBuf> {
-    std::env::var_os("PATH")
+fn path_dirs(env: &Env) -> Vec<PathBuf> {
+    env.var_os("PATH")
         .map(|p| std::env::split_paths(&p).collect())
         .unwrap_or_default()
 }
@@ -52,21 +53,22 @@ fn gov_tree_version(layout: &Layout, p: &Path) -> Option<String> {
 }
 
 /// goenv's shim directory (`~/.goenv/shims`, or `$GOENV_ROOT/shims`).
-fn is_goenv_shim(p: &Path) -> bool {
-    let in_root = std::env::var_os("GOENV_ROOT")
+fn is_goenv_shim(env: &Env, p: &Path) -> bool {
+    let in_root = env
+        .var_os("GOENV_ROOT")
         .filter(|r| !r.is_empty())
         .is_some_and(|r| p.starts_with(Path::new(&r).join("shims")));
     in_root || p.to_string_lossy().contains("/.goenv/shims/")
 }
 
 /// Where a `go` binary most likely comes from, for people.
-pub fn origin_of(layout: &Layout, p: &Path) -> String {
+pub fn origin_of(env: &Env, layout: &Layout, p: &Path) -> String {
     if let Some(v) = gov_tree_version(layout, p) {
         return format!(
             "gov's own Go {v} tree, on PATH directly so it bypasses the selection (what an older `gov env` did)"
         );
     }
-    if is_goenv_shim(p) {
+    if is_goenv_shim(env, p) {
         return "goenv's shims".to_string();
     }
     let target = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
@@ -102,8 +104,8 @@ pub fn origin_of(layout: &Layout, p: &Path) -> String {
 /// The startup-file lines that set `var` to `value` (quotes ignored), or
 /// that eval gov's or goenv's shell code, which may have set it; lines
 /// setting it to something else are not what is in effect.
-fn who_sets_value(var: &str, value: &str) -> Vec<String> {
-    who_sets_by(|line| {
+fn who_sets_value(env: &Env, var: &str, value: &str) -> Vec<String> {
+    who_sets_by(env, |line| {
         let assigned = [format!("export {var}="), format!("{var}=")]
             .iter()
             .find_map(|p| line.strip_prefix(p.as_str()).map(str::to_string))
@@ -123,8 +125,8 @@ fn who_sets_value(var: &str, value: &str) -> Vec<String> {
 
 /// Lines of the files where people usually export variables that `sets`
 /// accepts, as `file:line`.
-fn who_sets_by(sets: impl Fn(&str) -> bool) -> Vec<String> {
-    let home = dirs::home_dir().unwrap_or_default();
+fn who_sets_by(env: &Env, sets: impl Fn(&str) -> bool) -> Vec<String> {
+    let home = env.home().unwrap_or_default();
     let mut files: Vec<PathBuf> = [
         ".bashrc",
         ".bash_profile",
@@ -162,11 +164,43 @@ fn who_sets_by(sets: impl Fn(&str) -> bool) -> Vec<String> {
     found
 }
 
-fn path_checks(layout: &Layout, out: &mut Vec<Check>) {
-    let bin = layout.bin_dir();
-    let dirs = path_dirs();
+/// The system layer's bin dir when this account runs root's entry points
+/// and has none of its own: no installs, no `go` entry point in its own
+/// GOV_BIN_DIR, and the system one on PATH with gov's `go` in it. Advice to
+/// install or select for itself would then shadow root's choice.
+pub(super) fn system_only_bin(env: &Env, layout: &Layout) -> Option<PathBuf> {
+    let layers = Layers::with_own(Some(layout.clone()));
+    layers.user()?;
+    let system_bin = layers.system().bin_dir();
+    let own_bin = layout.bin_dir();
+    let has_own_installs = !installed::list(layout).unwrap_or_default().is_empty();
+    let has_own_go = matches!(entrypoints::inspect(&own_bin.join("go")), Existing::Ours(_));
+    let system_go = matches!(
+        entrypoints::inspect(&system_bin.join("go")),
+        Existing::Ours(_)
+    );
+    let on_path = path_dirs(env).iter().any(|d| d == system_bin);
+    (system_bin != own_bin && !has_own_installs && !has_own_go && system_go && on_path)
+        .then(|| system_bin.to_path_buf())
+}
+
+fn path_checks(env: &Env, layout: &Layout, out: &mut Vec<Check>) {
+    let system_bin = system_only_bin(env, layout);
+    let bin = system_bin.as_deref().unwrap_or(layout.bin_dir());
+    let dirs = path_dirs(env);
     let on_path = dirs.iter().any(|d| d == bin);
-    if on_path {
+    if let Some(sys) = &system_bin {
+        out.push(Check::new(
+            ENV,
+            "path.bin_dir",
+            Status::Ok,
+            format!(
+                "the system layer's entry points in {} are on PATH and serve this account, which has none of its own (its GOV_BIN_DIR {} is used once it installs or selects for itself)",
+                sys.display(),
+                layout.bin_dir().display()
+            ),
+        ));
+    } else if on_path {
         out.push(Check::new(
             ENV,
             "path.bin_dir",
@@ -220,9 +254,9 @@ fn path_checks(layout: &Layout, out: &mut Vec<Check>) {
                 let shadowing: Vec<&PathBuf> = found.iter().take_while(|p| **p != ours).collect();
                 let before: Vec<String> = shadowing
                     .iter()
-                    .map(|p| format!("{} ({})", p.display(), origin_of(layout, p)))
+                    .map(|p| format!("{} ({})", p.display(), origin_of(env, layout, p)))
                     .collect();
-                let advice = shadow_advice(layout, &shadowing, bin);
+                let advice = shadow_advice(env, layout, &shadowing, bin);
                 out.push(
                     Check::new(
                         ENV,
@@ -242,8 +276,8 @@ fn path_checks(layout: &Layout, out: &mut Vec<Check>) {
 
 /// What to do about the `go` binaries found before gov's entry point,
 /// specific to where they come from.
-fn shadow_advice(layout: &Layout, shadowing: &[&PathBuf], bin: &Path) -> String {
-    if shadowing.iter().any(|p| is_goenv_shim(p)) {
+fn shadow_advice(env: &Env, layout: &Layout, shadowing: &[&PathBuf], bin: &Path) -> String {
+    if shadowing.iter().any(|p| is_goenv_shim(env, p)) {
         return format!(
             "goenv's shims come first: remove `eval \"$(goenv init -)\"` (and goenv's PATH lines) from your shell startup files, \
              run `gov import ~/.goenv` to keep its versions and its global, then open a new shell with {} on PATH",
@@ -265,12 +299,13 @@ fn shadow_advice(layout: &Layout, shadowing: &[&PathBuf], bin: &Path) -> String 
 }
 
 fn goroot_checks(
+    env: &Env,
     layout: &Layout,
     selected: Option<&Path>,
     installed_roots: &[PathBuf],
     out: &mut Vec<Check>,
 ) {
-    match std::env::var("GOROOT").ok().filter(|v| !v.is_empty()) {
+    match env.non_empty("GOROOT") {
         None => out.push(Check::new(
             ENV,
             "env.goroot",
@@ -278,7 +313,7 @@ fn goroot_checks(
             "GOROOT is not set in the environment",
         )),
         Some(v) => {
-            let setters = who_sets_value("GOROOT", &v);
+            let setters = who_sets_value(env, "GOROOT", &v);
             let by = if setters.is_empty() {
                 String::new()
             } else {
@@ -294,7 +329,7 @@ fn goroot_checks(
                     )
                     .advice("run `eval \"$(gov env --unset)\"` or open a new shell; gov sets GOROOT itself at each call, and this copy pins every `go` to that tree's standard library"),
                 );
-                return goroot_path_checks(installed_roots, out);
+                return goroot_path_checks(env, installed_roots, out);
             }
             let matches_selected = selected.is_some_and(|s| Path::new(&v) == s);
             let status = if matches_selected {
@@ -308,24 +343,18 @@ fn goroot_checks(
             );
         }
     }
-    goroot_path_checks(installed_roots, out);
+    goroot_path_checks(env, installed_roots, out);
 }
 
-fn goroot_path_checks(installed_roots: &[PathBuf], out: &mut Vec<Check>) {
-    let gopath = std::env::var("GOPATH")
-        .ok()
+fn goroot_path_checks(env: &Env, installed_roots: &[PathBuf], out: &mut Vec<Check>) {
+    let gopath = env
+        .var_os("GOPATH")
         .filter(|v| !v.is_empty())
         .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .unwrap_or_else(|| {
-            dirs::home_dir()
-                .map(|h| vec![h.join("go")])
-                .unwrap_or_default()
-        });
+        .unwrap_or_else(|| env.home().map(|h| vec![h.join("go")]).unwrap_or_default());
     let mut roots: Vec<PathBuf> = installed_roots.to_vec();
-    if let Ok(v) = std::env::var("GOROOT")
-        && !v.is_empty()
-    {
-        roots.push(PathBuf::from(v));
+    if let Some(v) = env.path("GOROOT") {
+        roots.push(v);
     }
     let bad: Vec<String> = gopath
         .iter()
@@ -346,17 +375,17 @@ fn goroot_path_checks(installed_roots: &[PathBuf], out: &mut Vec<Check>) {
         );
     }
     // Where `go install` puts tools.
-    let user = goenv::user_env_file()
+    let user = goenv::user_env_file_in(env)
         .map(|p| goenv::read_env_file(&p))
         .unwrap_or_default();
-    let gobin = std::env::var("GOBIN")
-        .ok()
+    let gobin = env
+        .var("GOBIN")
         .filter(|v| !v.is_empty())
         .or_else(|| user.get("GOBIN").cloned())
         .map(PathBuf::from)
         .or_else(|| gopath.first().map(|g| g.join("bin")));
     if let Some(gobin) = gobin {
-        if path_dirs().iter().any(|d| d == &gobin) {
+        if path_dirs(env).iter().any(|d| d == &gobin) {
             out.push(Check::new(
                 ENV,
                 "path.gobin",
@@ -381,10 +410,10 @@ fn goroot_path_checks(installed_roots: &[PathBuf], out: &mut Vec<Check>) {
 }
 
 /// Settings that override one another or weaken verification.
-fn settings_checks(layout: &Layout, out: &mut Vec<Check>) {
+fn settings_checks(env: &Env, layout: &Layout, out: &mut Vec<Check>) {
     let settings = effective_settings(layout);
     gotoolchain_check(&settings, out);
-    env_overrides_check(out);
+    env_overrides_check(env, out);
     gosumdb_check(&settings, out);
     goprivate_check(&settings, out);
 }
@@ -425,16 +454,16 @@ fn gotoolchain_check(settings: &Settings, out: &mut Vec<Check>) {
 }
 
 /// Environment variables hiding `go env -w` values.
-fn env_overrides_check(out: &mut Vec<Check>) {
+fn env_overrides_check(env: &Env, out: &mut Vec<Check>) {
     // An environment variable hiding a `go env -w` value (Go warns on -w).
-    let user_file = goenv::user_env_file();
+    let user_file = goenv::user_env_file_in(env);
     let user = user_file
         .as_deref()
         .map(goenv::read_env_file)
         .unwrap_or_default();
     let mut hidden = Vec::new();
     for (k, v) in &user {
-        if let Ok(e) = std::env::var(k)
+        if let Some(e) = env.var(k)
             && !e.is_empty()
             && &e != v
         {
@@ -533,8 +562,9 @@ fn goprivate_check(settings: &Settings, out: &mut Vec<Check>) {
     }
 }
 
-fn persistence_check(layout: &Layout, out: &mut Vec<Check>) {
-    let bin = layout.bin_dir();
+fn persistence_check(env: &Env, layout: &Layout, out: &mut Vec<Check>) {
+    let system_bin = system_only_bin(env, layout);
+    let bin = system_bin.as_deref().unwrap_or(layout.bin_dir());
     // Directories every login shell and systemd already have on PATH.
     let standard = ["/usr/local/bin", "/usr/bin", "/bin"];
     if standard.iter().any(|s| Path::new(s) == bin) {
@@ -549,7 +579,7 @@ fn persistence_check(layout: &Layout, out: &mut Vec<Check>) {
         ));
         return;
     }
-    let home = dirs::home_dir().unwrap_or_default();
+    let home = env.home().unwrap_or_default();
     let mut found = Vec::new();
     for f in [".profile", ".bash_profile", ".bash_login", ".zprofile"] {
         if std::fs::read_to_string(home.join(f))
@@ -584,9 +614,9 @@ fn persistence_check(layout: &Layout, out: &mut Vec<Check>) {
 }
 
 /// Environment checks.
-pub fn checks(layout: &Layout) -> Vec<Check> {
+pub fn checks(env: &Env, layout: &Layout) -> Vec<Check> {
     let mut out = Vec::new();
-    path_checks(layout, &mut out);
+    path_checks(env, layout, &mut out);
     let layers = Layers::with_own(Some(layout.clone()));
     let selected = std::env::current_dir()
         .ok()
@@ -596,9 +626,9 @@ pub fn checks(layout: &Layout) -> Vec<Check> {
     let roots: Vec<PathBuf> = installed::list_all(&layers)
         .map(|l| l.into_iter().map(|i| i.goroot).collect())
         .unwrap_or_default();
-    goroot_checks(layout, selected.as_deref(), &roots, &mut out);
-    settings_checks(layout, &mut out);
-    persistence_check(layout, &mut out);
+    goroot_checks(env, layout, selected.as_deref(), &roots, &mut out);
+    settings_checks(env, layout, &mut out);
+    persistence_check(env, layout, &mut out);
     out
 }
 
@@ -662,10 +692,17 @@ fn entry_point_problem(layout: &Layout, version: &GoVersion) -> Option<(String, 
 }
 
 /// Installed trees, leftovers, and the selection.
-pub fn version_checks(layout: &Layout) -> Vec<Check> {
+pub fn version_checks(env: &Env, layout: &Layout) -> Vec<Check> {
     let mut out = Vec::new();
     let list = installed::list(layout).unwrap_or_default();
-    if list.is_empty() {
+    if list.is_empty() && system_only_bin(env, layout).is_some() {
+        out.push(Check::new(
+            VERSIONS,
+            "versions.installed",
+            Status::Ok,
+            "no Go versions of this account's own: the system layer's serve it",
+        ));
+    } else if list.is_empty() {
         out.push(
             Check::new(
                 VERSIONS,

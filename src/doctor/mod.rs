@@ -9,6 +9,7 @@
 //! `toolchains.sumdb`, then the summary `toolchains` (ok: release downloads
 //! work; warning: only the module proxy does; problem: neither).
 
+mod build;
 mod download;
 mod environment;
 mod layers;
@@ -53,7 +54,8 @@ pub struct Check {
     pub id: String,
     /// Network checks: the endpoint (`GOPROXY https://goproxy.cn`).
     pub target: Option<String>,
-    /// Network checks: `url`, `file`, `dns`, `tcp`, `tls`, `http`, `sumdb`.
+    /// Network checks: `url`, `file`, `route` (where the checksum database is
+    /// reached), `dns`, `tcp`, `tls`, `http`, `sumdb`.
     pub stage: Option<&'static str>,
     pub status: Status,
     pub finding: String,
@@ -170,10 +172,13 @@ impl Report {
 /// Runs every check. `offline` skips the network chain.
 pub fn diagnose(app: &App, offline: bool) -> Report {
     let source = crate::install::resolve_source(None);
-    let mut checks = environment::checks(&app.layout);
+    let mut checks = environment::checks(&app.env, &app.layout);
     checks.push(source_check(&source));
     checks.extend(permissions::checks(&app.layout));
-    checks.extend(environment::version_checks(&app.layout));
+    let settings = environment::effective_settings(&app.layout);
+    let cwd = std::env::current_dir().unwrap_or_default();
+    checks.extend(build::checks(&app.env, &settings, &cwd));
+    checks.extend(environment::version_checks(&app.env, &app.layout));
     checks.extend(layers::checks(&app.layout));
     checks.extend(vulnerable::checks(app));
     if offline {
@@ -184,7 +189,6 @@ pub fn diagnose(app: &App, offline: bool) -> Report {
             "network checks skipped (--offline)",
         ));
     } else {
-        let settings = environment::effective_settings(&app.layout);
         checks.extend(network::checks(&settings, network::stage_timeout()));
         let timeout = network::stage_timeout();
         // One probe per endpoint: both sections read the download path's.

@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 
 use super::{Check, Section, Status};
-use crate::net::error::TlsProblem;
+use crate::install::proxy::ProxyEntry;
+use crate::net::error::{NetKind, TlsProblem};
 use crate::settings::proxy::{self, SumDb};
 use crate::trust::error::ErrorKind as TrustKind;
 use crate::trust::note;
@@ -42,6 +43,9 @@ pub enum Endpoint {
         name: String,
         url: String,
         key: note::Verifier,
+        /// GOSUMDB named no URL: reached through GOPROXY's `/sumdb/<name>/`
+        /// when an entry serves it, else directly.
+        via_proxy: bool,
     },
 }
 
@@ -264,42 +268,65 @@ fn tls_config() -> Arc<rustls::ClientConfig> {
     Arc::new(builder.with_root_certificates(roots).with_no_client_auth())
 }
 
-fn tls_advice(problem: TlsProblem) -> &'static str {
+/// Why a certificate was refused, finer than [`TlsProblem`] where doctor
+/// can say more: a certificate that is its own authority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CertProblem {
+    Net(TlsProblem),
+    /// A CA certificate presented as the server's own (a self-signed
+    /// certificate made with CA:TRUE, as many quick recipes do).
+    CaAsServer,
+}
+
+fn tls_advice(problem: CertProblem) -> &'static str {
     match problem {
-        TlsProblem::UnknownIssuer => {
-            "the certificate is not signed by a trusted CA: behind a TLS-inspecting corporate proxy, point SSL_CERT_FILE at the corporate CA bundle (PEM)"
+        CertProblem::CaAsServer => {
+            "the server presents a CA certificate as its own (self-signed with CA:TRUE): no client accepts that, whatever it trusts; have the server use a certificate issued by that CA (CA:FALSE, with its host name), then `gov trust add <ca.pem>` so gov and every go it runs trust the CA"
         }
-        TlsProblem::Expired => {
+        CertProblem::Net(TlsProblem::UnknownIssuer) => {
+            "the certificate is not signed by a CA this machine trusts: a company CA (or a TLS-inspecting proxy) signs it; `gov trust add <ca.pem>` adds that CA for gov and every go it runs (or point SSL_CERT_FILE at a bundle of the system roots plus that CA)"
+        }
+        CertProblem::Net(TlsProblem::Expired) => {
             "the certificate has expired (or this machine's clock is wrong: check `date`, NTP)"
         }
-        TlsProblem::WrongName => {
+        CertProblem::Net(TlsProblem::WrongName) => {
             "the certificate is for another host name: a captive portal or proxy answering in its place?"
         }
-        TlsProblem::Handshake => {
+        CertProblem::Net(TlsProblem::Handshake) => {
             "the TLS handshake failed: a middlebox may be interfering; try from another network"
         }
     }
 }
 
-/// The kind of a refused certificate, read from rustls's typed error.
-fn certificate_problem(c: &rustls::CertificateError) -> TlsProblem {
+/// The kind of a refused certificate, read from rustls's (and webpki's)
+/// typed errors.
+fn certificate_problem(c: &rustls::CertificateError) -> CertProblem {
     use rustls::CertificateError as C;
-    match c {
+    CertProblem::Net(match c {
         C::UnknownIssuer | C::BadSignature => TlsProblem::UnknownIssuer,
         C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. } => {
             TlsProblem::Expired
         }
         C::NotValidForName | C::NotValidForNameContext { .. } => TlsProblem::WrongName,
+        C::Other(other)
+            if matches!(
+                other.0.downcast_ref::<webpki::Error>(),
+                Some(webpki::Error::CaUsedAsEndEntity)
+            ) =>
+        {
+            return CertProblem::CaAsServer;
+        }
         _ => TlsProblem::Handshake,
-    }
+    })
 }
 
 fn tls_handshake(
     stream: TcpStream,
     host: &str,
     timeout: Duration,
-) -> Result<String, (String, TlsProblem)> {
-    let other = |e: &dyn std::fmt::Display| (e.to_string(), TlsProblem::Handshake);
+) -> Result<String, (String, CertProblem)> {
+    let handshake = CertProblem::Net(TlsProblem::Handshake);
+    let other = |e: &dyn std::fmt::Display| (e.to_string(), handshake);
     let name = rustls::pki_types::ServerName::try_from(host.to_string()).map_err(|e| other(&e))?;
     let mut conn = rustls::ClientConnection::new(tls_config(), name).map_err(|e| other(&e))?;
     let mut sock = stream;
@@ -311,18 +338,22 @@ fn tls_handshake(
                 .get_ref()
                 .and_then(|inner| inner.downcast_ref::<rustls::Error>())
             {
-                Some(rustls::Error::InvalidCertificate(c)) => (
-                    format!("invalid certificate: {c:?}"),
-                    certificate_problem(c),
-                ),
-                Some(other) => (other.to_string(), TlsProblem::Handshake),
+                Some(rustls::Error::InvalidCertificate(c)) => {
+                    let problem = certificate_problem(c);
+                    let why = match problem {
+                        CertProblem::CaAsServer => "invalid certificate: the server presents a CA certificate (CA:TRUE, self-signed) as its own".to_string(),
+                        _ => format!("invalid certificate: {c:?}"),
+                    };
+                    (why, problem)
+                }
+                Some(other) => (other.to_string(), handshake),
                 None if e.kind() == std::io::ErrorKind::WouldBlock
                     || e.kind() == std::io::ErrorKind::TimedOut =>
                 {
                     let why = format!("no handshake within {} s", timeout.as_secs_f64());
-                    (why, TlsProblem::Handshake)
+                    (why, handshake)
                 }
-                None => (e.to_string(), TlsProblem::Handshake),
+                None => (e.to_string(), handshake),
             };
             return Err(failure);
         }
@@ -491,6 +522,21 @@ fn http_status_advice(status: u16) -> &'static str {
     }
 }
 
+/// What to do about a request that got no answer, by the failure's kind:
+/// doctor has already seen DNS, TCP and TLS pass, so a connection cut
+/// mid-request is something on the path, not a missing proxy setting.
+fn request_advice(e: &reqwest::Error, target: &str) -> &'static str {
+    match crate::net::error::classify(e) {
+        NetKind::Reset => {
+            "the connection was cut mid-request after it was set up: something on the path (a firewall, an intrusion filter, a load balancer) or the server drops it; try again, compare from another network, or ask whoever runs that path; a proxy setting is not the cause"
+        }
+        NetKind::Timeout => {
+            "connected, but no answer in time: the server (or a proxy in between) hangs; raise GOV_DOCTOR_TIMEOUT to wait longer, or use another proxy (`gov proxy check`)"
+        }
+        _ => crate::net::http::advice_for_error(e, target),
+    }
+}
+
 /// The whole chain for one endpoint.
 pub fn probe(ep: &Endpoint, timeout: Duration) -> Vec<Stage> {
     let raw = ep.url().to_string();
@@ -552,7 +598,7 @@ fn http_stages(ep: &Endpoint, raw: &str, timeout: Duration) -> Vec<Stage> {
             stages.push(fail(
                 "http",
                 format!("GET {target}: {why}"),
-                crate::net::http::advice_for_error(&e, &target),
+                request_advice(&e, &target),
                 Some(t),
             ));
             return stages;
@@ -597,6 +643,18 @@ fn http_stages(ep: &Endpoint, raw: &str, timeout: Duration) -> Vec<Stage> {
             ms: Some(ms.elapsed().as_millis() as u64),
             http_status: Some(status),
         }),
+        // A static snapshot behind a proxy serves only what cmd/go reads.
+        (Endpoint::SumDb { via_proxy: true, name, .. }, 404 | 410)
+            if base.ends_with(&format!("/sumdb/{name}")) =>
+        {
+            stages.push(ok(
+                "http",
+                format!(
+                    "GET /latest: {status}{redirected}: the proxy serves only lookups and tiles, all cmd/go reads (their tree heads are verified as it reads them)"
+                ),
+                ms,
+            ))
+        }
         (Endpoint::SumDb { key, .. }, 200) => {
             stages.push(ok("http", format!("GET /latest: 200{redirected}"), ms));
             stages.push(tree_head_stage(&body, key));
@@ -658,6 +716,7 @@ pub fn endpoints(settings: &BTreeMap<String, (String, String)>) -> (Vec<Endpoint
         )),
         Ok(SumDb::On { key, url }) => eps.push(Endpoint::SumDb {
             name: key.name().to_string(),
+            via_proxy: url.is_none(),
             url: url.unwrap_or_else(|| format!("https://{}", key.name())),
             key,
         }),
@@ -702,33 +761,209 @@ pub fn probe_all(eps: &[Endpoint], timeout: Duration) -> Vec<(Endpoint, Vec<Stag
 
 pub fn checks(settings: &BTreeMap<String, (String, String)>, timeout: Duration) -> Vec<Check> {
     let (eps, notes) = endpoints(settings);
+    let goproxy = settings.get("GOPROXY").map(|v| v.0.as_str()).unwrap_or("");
     let mut out = Vec::new();
-    for (ep, stages) in probe_all(&eps, timeout) {
-        let label = ep.label();
-        for s in stages {
-            let id = format!(
-                "{}.{}",
-                if matches!(ep, Endpoint::Proxy { .. }) {
-                    "goproxy"
-                } else {
-                    "gosumdb"
-                },
-                s.name
-            );
-            out.push(Check {
-                section: NET,
-                id,
-                target: Some(label.clone()),
-                stage: Some(s.name),
-                status: s.status,
-                finding: s.finding,
-                advice: s.advice,
-                ms: s.ms,
-            });
+    let mut probed = Vec::new();
+    for ep in eps {
+        match ep {
+            Endpoint::SumDb {
+                name,
+                url: _,
+                key,
+                via_proxy: true,
+            } => {
+                // Found as cmd/go finds it; an unusable answer ends there.
+                let (url, stage) = sumdb_route(&name, goproxy, timeout);
+                let routed = Endpoint::SumDb {
+                    name,
+                    url: url.unwrap_or_default(),
+                    key,
+                    via_proxy: true,
+                };
+                let usable = stage.status == Status::Ok;
+                out.push(stage_check(&routed, stage));
+                if usable {
+                    probed.push(routed);
+                }
+            }
+            other => probed.push(other),
         }
+    }
+    let results = probe_all(&probed, timeout);
+    let chain = chain_check(goproxy, &results);
+    for (ep, stages) in results {
+        out.extend(stages.into_iter().map(|s| stage_check(&ep, s)));
+    }
+    if let Some((chain, down)) = chain {
+        // A failing proxy Go falls through (after `|`) costs time, not builds.
+        for c in out.iter_mut() {
+            if c.status == Status::Problem && down.iter().any(|d| c.target.as_deref() == Some(d)) {
+                c.status = Status::Warning;
+            }
+        }
+        out.push(chain);
     }
     out.extend(notes);
     out
+}
+
+/// How GOPROXY's chain behaves with the proxies as probed: Go moves past a
+/// failing proxy only when `|` follows it (`,` falls through on 404/410
+/// alone), so a `,` after a failing first proxy ends every download there.
+/// Also returns the labels of failing proxies Go moves past.
+fn chain_check(goproxy: &str, results: &[(Endpoint, Vec<Stage>)]) -> Option<(Check, Vec<String>)> {
+    let entries = crate::install::proxy::parse_goproxy(goproxy).ok()?;
+    let failed = |url: &str| {
+        results.iter().any(|(ep, stages)| {
+            matches!(ep, Endpoint::Proxy { url: u } if u == url)
+                && stages.iter().any(|s| s.status == Status::Problem)
+        })
+    };
+    let mut passed = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let ProxyEntry::Url { url, any_error } = entry else {
+            break;
+        };
+        if !failed(url) {
+            break;
+        }
+        let rest = entries.len() > i + 1;
+        if !any_error && rest {
+            let finding = format!(
+                "Go stops at GOPROXY {url}: it fails, and the `,` after it falls through only on 404/410, so nothing after it is asked"
+            );
+            let advice = format!(
+                "write `|` after it to fall through on any error (GOPROXY={}), or remove it",
+                goproxy.replacen(&format!("{url},"), &format!("{url}|"), 1)
+            );
+            let c = Check::new(NET, "goproxy.chain", Status::Problem, finding).advice(advice);
+            return Some((c, Vec::new()));
+        }
+        if !rest {
+            return None;
+        }
+        passed.push(format!("GOPROXY {url}"));
+    }
+    // Only a working proxy further on makes the failures cost time alone.
+    let working_later = entries
+        .iter()
+        .skip(passed.len())
+        .any(|e| matches!(e, ProxyEntry::Url { url, .. } if !failed(url)));
+    if passed.is_empty() || !working_later {
+        return None;
+    }
+    let c = Check::new(
+        NET,
+        "goproxy.chain",
+        Status::Warning,
+        format!(
+            "Go falls through {} (`|`) to the next GOPROXY entry: each download waits for it first",
+            passed.join(", ")
+        ),
+    )
+    .advice("remove the failing proxy from GOPROXY, or fix it");
+    Some((c, passed))
+}
+
+fn stage_check(ep: &Endpoint, s: Stage) -> Check {
+    let kind = match ep {
+        Endpoint::Proxy { .. } => "goproxy",
+        Endpoint::SumDb { .. } => "gosumdb",
+    };
+    Check {
+        section: NET,
+        id: format!("{kind}.{}", s.name),
+        target: Some(ep.label()),
+        stage: Some(s.name),
+        status: s.status,
+        finding: s.finding,
+        advice: s.advice,
+        ms: s.ms,
+    }
+}
+
+/// How one GOPROXY entry answered `/sumdb/<name>/supported`.
+enum Supported {
+    Yes,
+    /// 404/410 (or no such directory): ask the next entry.
+    No(String),
+    /// Anything else: the database is unavailable through this entry.
+    Failed(String),
+}
+
+fn ask_supported(proxy: &str, name: &str, timeout: Duration) -> Supported {
+    let target = format!("{}/sumdb/{name}/supported", proxy.trim_end_matches('/'));
+    if let Ok(u) = url::Url::parse(&target)
+        && u.scheme() == "file"
+    {
+        return match u.to_file_path() {
+            Ok(p) if p.is_file() => Supported::Yes,
+            _ => Supported::No(format!("{target}: no such file")),
+        };
+    }
+    let client = match http_client(timeout) {
+        Ok(c) => c,
+        Err(e) => return Supported::Failed(e),
+    };
+    let mut req = client.get(&target);
+    if let Some(c) = crate::net::http::netrc_for(&target) {
+        req = req.basic_auth(c.login, Some(c.password));
+    }
+    match req.send() {
+        Ok(r) if r.status().as_u16() == 200 => Supported::Yes,
+        Ok(r) if matches!(r.status().as_u16(), 404 | 410) => {
+            Supported::No(format!("{target}: {}", r.status().as_u16()))
+        }
+        Ok(r) => Supported::Failed(format!("GET {target}: HTTP {}", r.status().as_u16())),
+        Err(e) => Supported::Failed(format!("GET {target}: {}", crate::net::http::describe(&e))),
+    }
+}
+
+/// Where cmd/go reaches a checksum database GOSUMDB names without a URL
+/// (modfetch's dbClient.initBase): the first GOPROXY entry before
+/// `direct`/`off` that answers 200 for `/sumdb/<name>/supported`; 404/410,
+/// or any error after a `|`, asks the next; any other answer makes the
+/// database unavailable; no entry left means `https://<name>` directly.
+/// Returns that URL (None when unavailable) and the `route` stage.
+fn sumdb_route(name: &str, goproxy: &str, timeout: Duration) -> (Option<String>, Stage) {
+    let t = Instant::now();
+    let entries = crate::install::proxy::parse_goproxy(goproxy).unwrap_or_default();
+    let mut asked = Vec::new();
+    for entry in entries {
+        let ProxyEntry::Url { url, any_error } = entry else {
+            break;
+        };
+        match ask_supported(&url, name, timeout) {
+            Supported::Yes => {
+                let base = format!("{}/sumdb/{name}", url.trim_end_matches('/'));
+                let finding = format!(
+                    "served by GOPROXY {url} (/sumdb/{name}/supported: 200), as cmd/go asks"
+                );
+                return (Some(base), ok("route", finding, t));
+            }
+            Supported::No(why) => asked.push(why),
+            Supported::Failed(why) if any_error => asked.push(why),
+            Supported::Failed(why) => {
+                let finding = format!(
+                    "cmd/go asks GOPROXY {url} whether it serves {name} and stops at its answer: {why}"
+                );
+                let advice = format!(
+                    "fix that proxy, put `|` after it in GOPROXY to fall through on errors, or name the database's URL: GOSUMDB=\"{name} <url>\""
+                );
+                return (None, fail("route", finding, advice, Some(t)));
+            }
+        }
+    }
+    let direct = format!("https://{name}");
+    let finding = if asked.is_empty() {
+        format!("reached directly at {direct} (no GOPROXY entry to ask)")
+    } else {
+        format!(
+            "reached directly at {direct}: no GOPROXY entry serves it ({})",
+            asked.join("; ")
+        )
+    };
+    (Some(direct), ok("route", finding, t))
 }
 
 /// The `sumdb` stage: the body of `/latest` must be a tree head signed by

@@ -15,7 +15,9 @@ use crate::core::error::Result;
 use crate::core::version::VersionRequest;
 use crate::doctor::download::ReleasePath;
 use crate::doctor::{Check, Section, Status};
+use crate::install::Source;
 use crate::install::proxy::{self, Http};
+use crate::trust::error::ErrorKind as TrustKind;
 use crate::trust::note;
 
 const SECTION: Section = Section::Toolchains;
@@ -99,8 +101,57 @@ pub fn checks(app: &App, path: &ReleasePath, timeout: Duration) -> Vec<Check> {
         proxy.status == Status::Ok && sumdb.as_ref().is_some_and(|c| c.status == Status::Ok);
     out.push(proxy);
     out.extend(sumdb);
-    out.push(summary(&release, proxy_works));
+    // Judged by the source `gov install` will really use.
+    out.push(match crate::install::resolve_source(None) {
+        Ok(r) if r.source != Source::Auto => {
+            only_source_summary(r.source, &r.reason, &release, proxy_works)
+        }
+        _ => summary(&release, proxy_works),
+    });
     out
+}
+
+/// The summary when GOV_SOURCE (or the config) names one source: installs
+/// use that one alone, whatever the other could do.
+fn only_source_summary(
+    source: Source,
+    reason: &str,
+    release: &Result<String, NoRelease>,
+    proxy_works: bool,
+) -> Check {
+    let other_works = match source {
+        Source::Proxy => release.is_ok(),
+        _ => proxy_works,
+    };
+    let works = match source {
+        Source::Proxy => proxy_works,
+        _ => release.is_ok(),
+    };
+    let (name, other) = match source {
+        Source::Proxy => ("the module proxy", "release downloads"),
+        _ => ("release downloads", "the module proxy"),
+    };
+    if works {
+        return Check::new(
+            SECTION,
+            "toolchains",
+            Status::Ok,
+            format!("Go installs work from {name} ({reason})"),
+        );
+    }
+    let c = Check::new(
+        SECTION,
+        "toolchains",
+        Status::Problem,
+        format!("`gov install` uses only {name} ({reason}), and they fail here"),
+    );
+    if other_works {
+        c.advice(format!(
+            "{other} work: set GOV_SOURCE=auto (or unset it, `gov config unset GOV_SOURCE`) to use them"
+        ))
+    } else {
+        c.advice("fix the source named above (see toolchains.release / toolchains.proxy), or install with `gov install --file`")
+    }
 }
 
 fn release_check(release: &Result<String, NoRelease>, path: &ReleasePath) -> Check {
@@ -181,6 +232,7 @@ fn sumdb_check(net: &Http, ps: &proxy::ProxySettings) -> Check {
     } else {
         "through the module proxy"
     };
+    let mut key_refused = false;
     let verdict = proxy::sumdb_base(net, ps).and_then(|base| {
         let via = if ps.sumdb_url.is_none() && base == format!("https://{name}") {
             "directly"
@@ -195,7 +247,10 @@ fn sumdb_check(net: &Http, ps: &proxy::ProxySettings) -> Check {
             .map_err(crate::core::error::Error::from)?;
         let n = note::open(&body, &ps.verifier)
             .and_then(|n| note::parse_tree(&n.text))
-            .map_err(crate::core::error::Error::from)?;
+            .map_err(|e| {
+                key_refused = matches!(e.kind(), TrustKind::Missing | TrustKind::Forged);
+                crate::core::error::Error::from(e)
+            })?;
         Ok(format!(
             "checksum database {name} reachable {via} ({base}); signed tree head verified, {} records",
             n.n
@@ -209,7 +264,11 @@ fn sumdb_check(net: &Http, ps: &proxy::ProxySettings) -> Check {
             format!("checksum database {name} not usable: {}", e.message()),
             t,
         )
-        .advice("proxy installs need it: GOSUMDB=sum.golang.google.cn where sum.golang.org is blocked, or a proxy serving /sumdb/ (`gov proxy use cn`)"),
+        .advice(if key_refused {
+            "its tree head does not verify with the key GOSUMDB names: check that key (`<name>+<hash>+<key>`, as the database's operator publishes it) and that the URL serves that database; if it is right, something in between alters the answers"
+        } else {
+            "proxy installs need it: GOSUMDB=sum.golang.google.cn where sum.golang.org is blocked, or a proxy serving /sumdb/ (`gov proxy use cn`)"
+        }),
     }
 }
 

@@ -166,12 +166,14 @@ pub(crate) fn preview_release(app: &App, opts: &InstallOptions) -> Result<Report
     })
 }
 
-/// An exact version for this host that the system layer already holds
-/// (and this account's layer does not): every account uses that copy, so
-/// a second download is only made with --force. Answers the install as
-/// done there (`in_system_layer`), without any network or lock.
+/// A version for this host that the system layer already holds (and this
+/// account's layer does not): every account uses that copy, so a second
+/// download is only made with --force. An exact version is answered
+/// without any network or lock; `1.22` or `latest` is resolved first, as
+/// the install would (a failure there is left to the install to report).
+/// Answers the install as done there (`in_system_layer`).
 pub fn system_copy(app: &App, opts: &InstallOptions) -> Option<Report> {
-    let Origin::Remote(VersionRequest::Exact(version)) = &opts.origin else {
+    let Origin::Remote(req) = &opts.origin else {
         return None;
     };
     let layers = app.layers();
@@ -179,13 +181,24 @@ pub fn system_copy(app: &App, opts: &InstallOptions) -> Option<Report> {
     if opts.force || system.home() == app.layout.home() || opts.arch != arch::host() {
         return None;
     }
+    let version = match req {
+        VersionRequest::Exact(v) => v.clone(),
+        // The index is read only when the system layer could hold it.
+        _ => {
+            let held = installed::list(system).unwrap_or_default();
+            if !held.iter().any(|i| req.matches(&i.version)) {
+                return None;
+            }
+            app.resolve(req, &opts.arch).ok()?.1.version
+        }
+    };
     let v = version.as_str();
     if installed::is_installed(&app.layout, v) || !installed::is_installed(system, v) {
         return None;
     }
     Some(Report {
-        version: version.clone(),
         goroot: system.version_dir(v),
+        version,
         action: Action::AlreadyInstalled,
         downloaded: 0,
         from_cache: false,

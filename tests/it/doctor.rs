@@ -20,7 +20,7 @@ fn text(b: &[u8]) -> String {
 }
 
 /// A sandbox with a working global version, GOV_BIN_DIR on PATH, persisted.
-fn world() -> Sandbox {
+pub(crate) fn world() -> Sandbox {
     let sb = Sandbox::with_installed(&["1.22.5", "1.21.13"], "1.22.5");
     sb.ok(&["persist", "--user"]);
     sb
@@ -31,7 +31,11 @@ fn gopath_bin(sb: &Sandbox) -> PathBuf {
 }
 
 /// Runs `gov doctor --json` with a clean PATH (GOV_BIN_DIR first).
-fn doctor(sb: &Sandbox, args: &[&str], env: &[(&str, &str)]) -> (Output, serde_json::Value) {
+pub(crate) fn doctor(
+    sb: &Sandbox,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (Output, serde_json::Value) {
     let mut c = sb.std_cmd();
     c.current_dir(sb.dir.path())
         .env(
@@ -57,7 +61,7 @@ fn doctor(sb: &Sandbox, args: &[&str], env: &[(&str, &str)]) -> (Output, serde_j
     (out, v)
 }
 
-fn check<'a>(
+pub(crate) fn check<'a>(
     v: &'a serde_json::Value,
     id: &str,
     target_part: Option<&str>,
@@ -92,26 +96,26 @@ fn same_check(actual: &str, id: &str) -> bool {
     }
 }
 
-fn status<'a>(v: &'a serde_json::Value, id: &str, target_part: Option<&str>) -> &'a str {
+pub(crate) fn status<'a>(v: &'a serde_json::Value, id: &str, target_part: Option<&str>) -> &'a str {
     check(v, id, target_part)["status"].as_str().unwrap_or("")
 }
 
 /// A goproxy serving the probe module's version list.
-fn goproxy() -> TestServer {
+pub(crate) fn goproxy() -> TestServer {
     let s = TestServer::start();
     s.put("/golang.org/x/text/@v/list", b"v0.14.0\nv0.15.0\n".to_vec());
     s
 }
 
 /// A checksum database key pair in Go's formats.
-struct TestDb {
+pub(crate) struct TestDb {
     sk: ed25519_dalek::SigningKey,
     name: String,
     hash: u32,
-    vkey: String,
+    pub(crate) vkey: String,
 }
 
-fn test_db(name: &str, seed: u8) -> TestDb {
+pub(crate) fn test_db(name: &str, seed: u8) -> TestDb {
     let sk = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
     let mut keydata = vec![1u8];
     keydata.extend_from_slice(sk.verifying_key().as_bytes());
@@ -133,7 +137,7 @@ fn test_db(name: &str, seed: u8) -> TestDb {
 }
 
 impl TestDb {
-    fn signed_tree_head(&self, size: u64) -> String {
+    pub(crate) fn signed_tree_head(&self, size: u64) -> String {
         let text =
             format!("go.sum database tree\n{size}\nK7mZ0mS8sM7m7ZzqJ1dq2o0n8c7Q9rZ3Yq2m8d9Gf1E=\n");
         let mut blob = self.hash.to_be_bytes().to_vec();

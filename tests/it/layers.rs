@@ -28,13 +28,13 @@ fn mkdir(p: &Path, mode: u32) {
         .unwrap_or_else(|e| panic!("chmod {}: {e}", p.display()));
 }
 
-struct World {
+pub(crate) struct World {
     dir: tempfile::TempDir,
     server: TestServer,
 }
 
 impl World {
-    fn new() -> World {
+    pub(crate) fn new() -> World {
         assert_eq!(
             unsafe_geteuid(),
             0,
@@ -59,13 +59,13 @@ impl World {
         }
     }
 
-    fn path(&self, rel: &str) -> PathBuf {
+    pub(crate) fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
     }
-    fn system(&self) -> PathBuf {
+    pub(crate) fn system(&self) -> PathBuf {
         self.path("system")
     }
-    fn sysbin(&self) -> PathBuf {
+    pub(crate) fn sysbin(&self) -> PathBuf {
         self.path("sysbin")
     }
     fn work(&self) -> PathBuf {
@@ -99,7 +99,7 @@ impl World {
 
     /// Publishes stand-in toolchains and points the system layer's config
     /// at them, so every account's installs use this server.
-    fn publish(&self, versions: &[&str]) {
+    pub(crate) fn publish(&self, versions: &[&str]) {
         let mut idx = support::IndexBuilder::new();
         for v in versions {
             let a = toolchain_archive(v, "amd64", 0);
@@ -110,7 +110,7 @@ impl World {
         self.server.put("/dl/index.json", idx.to_json());
     }
 
-    fn configure_system(&self, umask: &str) {
+    pub(crate) fn configure_system(&self, umask: &str) {
         self.root_ok(
             umask,
             &[
@@ -143,7 +143,7 @@ impl World {
         run_program(&mut self.root_cmd(umask, "gov", args))
     }
 
-    fn root_ok(&self, umask: &str, args: &[&str]) -> String {
+    pub(crate) fn root_ok(&self, umask: &str, args: &[&str]) -> String {
         let out = self.root(umask, args);
         assert!(
             out.status.success(),
@@ -163,16 +163,16 @@ fn unsafe_geteuid() -> u32 {
 /// useradd and userdel lock /etc/passwd; one at a time.
 static ACCOUNTS: Mutex<()> = Mutex::new(());
 
-struct Account {
+pub(crate) struct Account {
     name: String,
     uid: u32,
-    gid: u32,
-    home: Option<PathBuf>,
+    pub(crate) gid: u32,
+    pub(crate) home: Option<PathBuf>,
 }
 
 impl Account {
     /// A login account with a home under the world.
-    fn with_home(world: &World, tag: &str) -> Account {
+    pub(crate) fn with_home(world: &World, tag: &str) -> Account {
         let name = unique_name(tag);
         let home = world.path("home").join(&name);
         Account::add(
@@ -265,11 +265,23 @@ impl Account {
         c
     }
 
-    fn run(&self, world: &World, program: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    pub(crate) fn run(
+        &self,
+        world: &World,
+        program: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Output {
         run_program(&mut self.cmd(world, program, args, env))
     }
 
-    fn ok(&self, world: &World, program: &str, args: &[&str], env: &[(&str, &str)]) -> String {
+    pub(crate) fn ok(
+        &self,
+        world: &World,
+        program: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> String {
         let out = self.run(world, program, args, env);
         assert!(
             out.status.success(),
@@ -281,11 +293,11 @@ impl Account {
         text(&out.stdout)
     }
 
-    fn go(&self, world: &World, args: &[&str]) -> String {
+    pub(crate) fn go(&self, world: &World, args: &[&str]) -> String {
         self.ok(world, "go", args, &[])
     }
 
-    fn gov(&self, world: &World, args: &[&str]) -> String {
+    pub(crate) fn gov(&self, world: &World, args: &[&str]) -> String {
         self.ok(world, "gov", args, &[])
     }
 }
@@ -374,7 +386,7 @@ fn files_owned_by(uid: u32, world: &World) -> Vec<String> {
         .collect()
 }
 
-fn json(s: &str) -> serde_json::Value {
+pub(crate) fn json(s: &str) -> serde_json::Value {
     serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
 }
 

@@ -16,6 +16,12 @@ mod completions;
 mod config;
 mod docs;
 mod doctor;
+#[cfg(feature = "tier-accounts")]
+mod doctor_accounts;
+mod doctor_advice;
+mod doctor_builds;
+mod doctor_layouts;
+mod doctor_shared_cache;
 mod env_shell;
 mod everyday;
 mod function_length;

@@ -552,9 +552,11 @@ fn doctor_says_where_toolchains_can_come_from() {
     let fx = fixture();
     let sb = Sandbox::new();
     let dead = format!("http://127.0.0.1:{}/dl/index.json", start_refusing_port());
+    // auto: the summary judges the fallback only when installs use it.
     let env = [
         ("GOV_INDEX_URL", dead.as_str()),
         ("GOV_DOCTOR_TIMEOUT", "2"),
+        ("GOV_SOURCE", "auto"),
     ];
 
     let out = gov_via(&sb, &fx, &["doctor", "--json"], &env);
