@@ -10,6 +10,35 @@ use crate::core::layout::Layout;
 use crate::core::lock;
 use crate::core::version::{GoVersion, VersionRequest};
 
+/// What an installed tree was proven by, each by a different party.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Proof {
+    /// The archive's sha256 equals the release index's.
+    Sha256,
+    /// The tree's `h1:` equals the checksum database's record of the
+    /// release's toolchain module, proven in its public log.
+    Log,
+    /// The archive carries a valid OpenPGP signature by a trusted key.
+    Signature,
+}
+
+impl Proof {
+    pub const ALL: [Proof; 3] = [Proof::Sha256, Proof::Log, Proof::Signature];
+
+    /// The name in `--json` answers, GOV_REQUIRE and the record.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Proof::Sha256 => "sha256",
+            Proof::Log => "log",
+            Proof::Signature => "signature",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Proof> {
+        Proof::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Installed {
     pub version: GoVersion,

@@ -23,6 +23,8 @@ pub(crate) struct Staged {
     /// A verified download in tmp/ and where to keep it once the tree is
     /// published (the same path twice: remove it).
     pub keep: Option<(PathBuf, PathBuf)>,
+    /// The proofs the staged tree passed.
+    pub proofs: Vec<crate::core::installed::Proof>,
 }
 
 /// The part every source shares: the version lock, leftovers of killed

@@ -39,6 +39,7 @@ mod mirror;
 mod net_messages;
 mod persist_files;
 mod persist_shells;
+mod proofs_log;
 mod properties;
 mod proxy;
 #[cfg_attr(not(feature = "tier-all"), allow(dead_code, unused_imports))]
