@@ -85,6 +85,11 @@ pub struct Installed {
     pub selected_by: Option<String>,
     /// `user` or `system`.
     pub layer: String,
+    /// What proved the tree when it was installed, among `sha256` (the
+    /// release index), `log` (the checksum database) and `signature`
+    /// (OpenPGP); `[]` for trees without a record (imported, or installed
+    /// by a gov before 0.x recorded them).
+    pub proofs: Vec<String>,
 }
 
 /// `gov list-remote --json`: a release in the index with its archive for
@@ -138,6 +143,11 @@ pub struct Info {
 pub struct VersionTree {
     pub version: String,
     pub goroot: PathBuf,
+    /// What proved the tree when it was installed (as in `gov list --json`).
+    pub proofs: Vec<String>,
+    /// When they were checked, in seconds since the epoch; absent without
+    /// a record.
+    pub proven_at: Option<u64>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -254,6 +264,9 @@ pub struct InstallDone {
     pub from_cache: bool,
     /// Whether the archive's checksum was checked.
     pub verified: bool,
+    /// The proofs this install passed (as in `gov list --json`); `[]`
+    /// when nothing was fetched. With `--dry-run`, the proofs expected.
+    pub proofs: Vec<String>,
 }
 
 /// `gov uninstall --json`: one version's fields.

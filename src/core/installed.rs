@@ -39,6 +39,112 @@ impl Proof {
     }
 }
 
+/// The largest proofs record read back (a real one is under 200 bytes).
+const MAX_RECORD: u64 = 16 * 1024;
+
+/// One proof an installed tree passed, and when (seconds since the epoch).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Proven {
+    pub proof: String,
+    pub at: u64,
+}
+
+/// The record kept beside each tree an install verified.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct ProofRecord {
+    proofs: Vec<Proven>,
+}
+
+/// Where the records live: inside `versions/`, under a name no version
+/// has, so a tree and its record are in one folder and one filesystem.
+pub fn records_dir(layout: &Layout) -> PathBuf {
+    layout.versions_dir().join(".proofs")
+}
+
+/// The proofs record of `version`.
+pub fn proofs_file(layout: &Layout, version: &str) -> PathBuf {
+    records_file_in(&layout.versions_dir(), version)
+}
+
+fn records_file_in(versions: &Path, version: &str) -> PathBuf {
+    versions.join(".proofs").join(format!("{version}.json"))
+}
+
+/// What `version`'s tree was proven by, in the order of [`Proof::ALL`];
+/// empty for trees without a record (imported, installed by an older gov)
+/// or with one that cannot be read.
+pub fn proofs(layout: &Layout, version: &str) -> Vec<Proven> {
+    proofs_at(&proofs_file(layout, version))
+}
+
+fn proofs_at(path: &Path) -> Vec<Proven> {
+    let text = crate::core::safe_read::read_text(path, MAX_RECORD);
+    let Ok(Some(text)) = text else {
+        return Vec::new();
+    };
+    let mut proven: Vec<Proven> = serde_json::from_str::<ProofRecord>(&text)
+        .map(|r| r.proofs)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|p| Proof::parse(&p.proof).is_some())
+        .collect();
+    proven.sort_by_key(|p| Proof::parse(&p.proof));
+    proven.dedup_by(|a, b| a.proof == b.proof);
+    proven
+}
+
+impl Installed {
+    /// What this tree was proven by (see [`proofs`]).
+    pub fn proofs(&self) -> Vec<Proven> {
+        let versions = self.goroot.parent().unwrap_or(&self.goroot);
+        proofs_at(&records_file_in(versions, self.version.as_str()))
+    }
+
+    /// The names of [`Installed::proofs`].
+    pub fn proof_names(&self) -> Vec<String> {
+        self.proofs().into_iter().map(|p| p.proof).collect()
+    }
+}
+
+/// Records what a freshly published tree was proven by (now). Called under
+/// the version's lock, after the rename; nothing is written for none.
+pub fn record_proofs(layout: &Layout, version: &str, passed: &[Proof]) -> Result<()> {
+    if passed.is_empty() {
+        return Ok(());
+    }
+    let at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let record = ProofRecord {
+        proofs: passed
+            .iter()
+            .map(|p| Proven {
+                proof: p.as_str().to_string(),
+                at,
+            })
+            .collect(),
+    };
+    let text = serde_json::to_vec_pretty(&record).map_err(|e| {
+        crate::core::error::Error::new(
+            crate::core::error::ErrorKind::Io,
+            format!("cannot write the proofs record: {e}"),
+        )
+    })?;
+    fsutil::create_dir_all(&records_dir(layout))?;
+    fsutil::write_atomic(&proofs_file(layout, version), &text)
+}
+
+/// Forgets `version`'s record: before its tree is replaced or removed, so
+/// a record never speaks for a tree it was not written for.
+pub fn forget_proofs(layout: &Layout, version: &str) -> Result<()> {
+    let path = proofs_file(layout, version);
+    match std::fs::remove_file(&path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e).context(|| format!("removing {}", path.display())),
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Installed {
     pub version: GoVersion,

@@ -68,7 +68,10 @@ pub(crate) fn publish_with(
             return Err(e);
         }
     };
-    let published = finish(app, version, arch, &stage, &goroot, exists);
+    // The old tree's record goes first: a kill after this leaves a tree
+    // without a record (no proofs claimed), never a record that lies.
+    let published = installed::forget_proofs(layout, &version_s)
+        .and_then(|()| finish(app, version, arch, &stage, &goroot, exists));
     if let Err(e) = published {
         let _ = fsutil::remove_tree(&stage);
         if let Some((tmp, _)) = &staged.keep {
@@ -81,6 +84,11 @@ pub(crate) fn publish_with(
         && (tmp == dest || std::fs::rename(tmp, dest).is_err())
     {
         let _ = std::fs::remove_file(tmp);
+    }
+    if let Err(e) = installed::record_proofs(layout, &version_s, &staged.proofs) {
+        app.ui.warn(&format!(
+            "Go {version_s} is installed, but which proofs it passed could not be recorded: {e}"
+        ));
     }
     write_entry_points(app, version)?;
     let action = if exists {

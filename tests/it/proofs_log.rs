@@ -212,3 +212,101 @@ fn a_forked_log_refuses_the_install() {
     assert_eq!(out.status.code(), Some(1), "{forced}");
     assert!(forced.contains("nothing was installed"), "{forced}");
 }
+
+/// `gov list --json`'s proofs of each installed version.
+fn listed_proofs(sb: &Sandbox) -> Vec<(String, Vec<String>)> {
+    let json: serde_json::Value = serde_json::from_str(&sb.ok(&["list", "--json"]))
+        .unwrap_or_else(|e| panic!("list --json: {e}"));
+    json.as_array()
+        .into_iter()
+        .flatten()
+        .map(|v| {
+            let proofs = v["proofs"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p.as_str().map(str::to_string))
+                .collect();
+            (v["version"].as_str().unwrap_or("").to_string(), proofs)
+        })
+        .collect()
+}
+
+#[test]
+fn each_tree_records_its_proofs_and_every_view_shows_them() {
+    let sb = Sandbox::new();
+    let fx = database();
+    sb.publish(&[
+        (&toolchain_archive("1.22.10", "amd64", 0), true),
+        (&toolchain_archive("1.20.14", "amd64", 0), true),
+    ]);
+    let db = format!("{} {}", fx.vkey(), fx.sumdb_url());
+    let out = install(&sb, &fx, &sb.mirror(), &[("GOSUMDB", &db)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    sb.ok(&["install", "1.20.14"]);
+    let both = || vec!["sha256".to_string(), "log".to_string()];
+    assert_eq!(
+        listed_proofs(&sb),
+        vec![
+            ("1.22.10".to_string(), both()),
+            ("1.20.14".to_string(), vec!["sha256".to_string()]),
+        ]
+    );
+    let list = sb.ok(&["list"]);
+    assert!(list.contains("  1.22.10  [sha256 log]\n"), "{list}");
+    assert!(list.contains("  1.20.14  [sha256]\n"), "{list}");
+    let info: serde_json::Value = serde_json::from_str(&sb.ok(&["info", "--json"]))
+        .unwrap_or_else(|e| panic!("info --json: {e}"));
+    let tree = &info["installed"][0];
+    assert_eq!(tree["version"], "1.22.10");
+    assert_eq!(tree["proofs"], serde_json::json!(["sha256", "log"]));
+    assert!(
+        tree["proven_at"]
+            .as_u64()
+            .is_some_and(|t| t > 1_700_000_000),
+        "{tree}"
+    );
+
+    // A reinstall without the database records only what it proved.
+    let out = sb
+        .cmd()
+        .env("GOSUMDB", "off")
+        .args(["install", "--force", "1.22.10"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(listed_proofs(&sb)[0].1, vec!["sha256".to_string()]);
+
+    // A record that is not gov's (garbage, a link) claims nothing.
+    let record = sb.home().join("versions/.proofs/1.20.14.json");
+    std::fs::write(
+        &record,
+        "{\"proofs\":[{\"proof\":\"log\",\"at\":1},{\"proof\":\"magic\",\"at\":1}]}",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(listed_proofs(&sb)[1].1, vec!["log".to_string()]);
+    std::fs::write(&record, "not json").unwrap_or_else(|e| panic!("{e}"));
+    assert!(listed_proofs(&sb)[1].1.is_empty());
+
+    // Uninstalling forgets the record; a tree without one has none.
+    sb.ok(&["uninstall", "1.22.10"]);
+    assert!(!sb.home().join("versions/.proofs/1.22.10.json").exists());
+}
+
+#[test]
+fn a_proxy_install_is_proven_by_the_log() {
+    let sb = Sandbox::new();
+    let fx = database();
+    let out = sb
+        .cmd()
+        .env("GOPROXY", &fx.base)
+        .env("GOSUMDB", fx.vkey())
+        .args(["install", "--source", "proxy", "1.22.10"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        listed_proofs(&sb),
+        vec![("1.22.10".to_string(), vec!["log".to_string()])]
+    );
+}
