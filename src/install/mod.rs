@@ -30,6 +30,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod proxy;
 pub mod release_sig;
+pub mod require;
 pub mod safe_copy;
 pub mod self_update;
 pub mod source;
@@ -199,18 +200,7 @@ fn install_release(app: &App, opts: &InstallOptions) -> Result<Report> {
                     return Err(e);
                 }
             };
-            let mut proofs = Vec::new();
-            if plan.sha256.is_some() {
-                proofs.push(Proof::Sha256);
-            }
-            if log {
-                proofs.push(Proof::Log);
-            } else if let log_proof::Answer::NoProof(none) = &answer {
-                app.ui.status(&format!(
-                    "no log proof for Go {}: {}",
-                    plan.version, none.why
-                ));
-            }
+            let (proofs, missing) = tally(app, &plan, &answer, log);
             Ok(transaction::Staged {
                 downloaded: fetched.downloaded,
                 from_cache: fetched.from_cache,
@@ -220,6 +210,7 @@ fn install_release(app: &App, opts: &InstallOptions) -> Result<Report> {
                     _ => None,
                 },
                 proofs,
+                missing,
             })
         })
     })?;
@@ -239,6 +230,38 @@ fn install_release(app: &App, opts: &InstallOptions) -> Result<Report> {
         elapsed: started.elapsed(),
         in_system_layer: false,
     })
+}
+
+/// The proofs a release install passed, and why each other one is
+/// missing (a note for the log's, which users should know about).
+fn tally(
+    app: &App,
+    plan: &plan::Plan,
+    answer: &log_proof::Answer,
+    log: bool,
+) -> (Vec<Proof>, Vec<(Proof, String)>) {
+    let mut proofs = Vec::new();
+    let mut missing = vec![(
+        Proof::Signature,
+        "this gov does not check archive signatures".to_string(),
+    )];
+    match &plan.sha256 {
+        Some(_) => proofs.push(Proof::Sha256),
+        None => missing.push((
+            Proof::Sha256,
+            "the archive was given without a checksum (--no-verify)".to_string(),
+        )),
+    }
+    if log {
+        proofs.push(Proof::Log);
+    } else if let log_proof::Answer::NoProof(none) = answer {
+        app.ui.status(&format!(
+            "no log proof for Go {}: {}",
+            plan.version, none.why
+        ));
+        missing.push((Proof::Log, none.why.clone()));
+    }
+    (proofs, missing)
 }
 
 /// The log lookup of one install: running, or answered without a thread.

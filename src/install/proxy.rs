@@ -743,6 +743,16 @@ pub fn install(app: &App, req: &VersionRequest, arch: &str, force: bool) -> Resu
             keep: None,
             // The h1 is the log's, by construction.
             proofs: vec![crate::install::Proof::Log],
+            missing: vec![
+                (
+                    crate::install::Proof::Sha256,
+                    "a toolchain from the module proxy has no release-index checksum".to_string(),
+                ),
+                (
+                    crate::install::Proof::Signature,
+                    "toolchain module zips are not signed".to_string(),
+                ),
+            ],
         })
     })?;
     Ok(Report {

@@ -25,6 +25,8 @@ pub(crate) struct Staged {
     pub keep: Option<(PathBuf, PathBuf)>,
     /// The proofs the staged tree passed.
     pub proofs: Vec<crate::core::installed::Proof>,
+    /// Why each proof it did not pass is missing (for GOV_REQUIRE).
+    pub missing: Vec<(crate::core::installed::Proof, String)>,
 }
 
 /// The part every source shares: the version lock, leftovers of killed
@@ -42,6 +44,7 @@ pub(crate) fn publish_with(
     let layout = &app.layout;
     let goroot = layout.version_dir(&version_s);
 
+    let required = crate::install::require::required()?;
     let (_guard, exists) = begin(app, &version_s)?;
     if exists && !force {
         write_entry_points(app, version)?;
@@ -61,7 +64,13 @@ pub(crate) fn publish_with(
     let t = Instant::now();
     let result = fill(&stage);
     app.ui.trace("download and unpack", t.elapsed());
-    let staged = match result {
+    let staged = match result.and_then(|f| {
+        let passed = crate::install::require::check(&version_s, &required, &f.proofs, &f.missing);
+        if let (Err(_), Some((tmp, _))) = (&passed, &f.keep) {
+            let _ = std::fs::remove_file(tmp);
+        }
+        passed.map(|()| f)
+    }) {
         Ok(f) => f,
         Err(e) => {
             let _ = fsutil::remove_tree(&stage);

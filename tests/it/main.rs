@@ -40,6 +40,7 @@ mod net_messages;
 mod persist_files;
 mod persist_shells;
 mod proofs_log;
+mod proofs_require;
 mod properties;
 mod proxy;
 #[cfg_attr(not(feature = "tier-all"), allow(dead_code, unused_imports))]
