@@ -134,3 +134,66 @@ fn the_system_layer_sets_a_floor_accounts_cannot_lower() {
     let out = install(&sb, "1.22.10", &[("GOSUMDB", &db)]);
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
+
+/// A real account under root's floor: root sets GOV_REQUIRE=log in the
+/// system layer; the account's own GOV_REQUIRE=sha256 (its config and its
+/// environment) cannot lower it.
+#[cfg(feature = "tier-accounts")]
+#[test]
+fn an_account_cannot_lower_roots_floor() {
+    use std::os::unix::fs::PermissionsExt;
+    let (sb, fx) = world();
+    // Root writes the system layer's config (root-owned, as in real life).
+    let system_cfg = sb.system_home().join("config");
+    std::fs::write(&system_cfg, "GOV_REQUIRE=log\n").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(&system_cfg, std::fs::Permissions::from_mode(0o644))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let account = support::Account::create();
+    let own = sb.dir.path().join("account");
+    std::fs::create_dir_all(own.join("home")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(own.join("bin")).unwrap_or_else(|e| panic!("{e}"));
+    support::account::chown_tree(&own, account.uid, account.gid);
+    let dead = format!("{} http://127.0.0.1:{}", fx.vkey(), start_refusing_port());
+    let db = format!("{} {}", fx.vkey(), fx.sumdb_url());
+    let gov = |args: &[&str], gosumdb: &str| {
+        let mut c = account.command(assert_cmd::cargo::cargo_bin("gov"));
+        c.env_clear()
+            .current_dir("/")
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", own.join("home"))
+            .env("GOV_HOME", own.join("home/gov"))
+            .env("GOV_BIN_DIR", own.join("bin"))
+            .env("GOV_SYSTEM_HOME", sb.system_home())
+            .env("GOV_SYSTEM_BIN_DIR", sb.system_bin())
+            .env("GOV_INDEX_URL", sb.index_url())
+            .env("GOV_MIRROR", sb.mirror())
+            .env("GOV_SOURCE", "release")
+            .env("GOV_HTTP_BACKOFF_MS", "5")
+            .env("NO_PROXY", "*")
+            .env("GOPROXY", "off")
+            .env("GOSUMDB", gosumdb)
+            .env("GOV_REQUIRE", "sha256")
+            .args(args);
+        c.output()
+            .unwrap_or_else(|e| panic!("running gov as {}: {e}", account.name))
+    };
+    let set = gov(&["config", "set", "GOV_REQUIRE=sha256"], &dead);
+    assert!(set.status.success(), "{}", text(&set.stderr));
+    let out = gov(&["install", "1.22.10"], &dead);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("log (required by GOV_REQUIRE in "), "{err}");
+    assert!(
+        err.contains(&system_cfg.display().to_string()) || err.contains("system"),
+        "{err}"
+    );
+    assert!(!own.join("home/gov/versions/1.22.10").exists());
+    let out = gov(&["install", "1.22.10"], &db);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let list = gov(&["list", "--json"], &db);
+    assert!(
+        text(&list.stdout).contains("\"log\""),
+        "{}",
+        text(&list.stdout)
+    );
+}
