@@ -511,6 +511,11 @@ pub fn described() -> Vec<Described> {
             schema: schema_of::<crate::doctor::Report>,
         },
         Described {
+            name: "verify",
+            command: "gov verify --json",
+            schema: schema_of::<Verified>,
+        },
+        Described {
             name: "install",
             command: "gov install --json",
             schema: enveloped::<Outcomes<InstallDone>>,
@@ -601,4 +606,32 @@ pub fn described() -> Vec<Described> {
             schema: schema_of::<Failure>,
         },
     ]
+}
+
+/// `gov verify --json`: each tree checked against its install's manifest.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Verified {
+    /// Every tree checked is intact (unrecorded trees do not count).
+    pub intact: bool,
+    /// Every file was hashed (false with `--quick`: sizes and mtimes).
+    pub full: bool,
+    pub trees: Vec<VerifiedTree>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct VerifiedTree {
+    pub version: String,
+    /// `intact`, `changed`, or `unrecorded` (no manifest: imported, or
+    /// installed by an older gov).
+    pub state: String,
+    /// Files whose content (or, with `--quick`, size or mtime) differs.
+    pub changed: Vec<String>,
+    /// Regular files the install did not write.
+    pub added: Vec<String>,
+    /// Files the install wrote that are gone.
+    pub removed: Vec<String>,
+    /// Whether the tree still hashes to the checksum database's `h1:`
+    /// recorded at install; null when not compared (`--quick`, no log
+    /// proof).
+    pub log_matches: Option<bool>,
 }

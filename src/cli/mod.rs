@@ -32,6 +32,7 @@ pub mod terminal;
 mod uninstall;
 mod upgrade;
 mod use_;
+mod verify;
 
 use clap::{Parser, Subcommand};
 
@@ -95,6 +96,7 @@ pub enum Command {
     Cache(cache::Args),
     Mirror(mirror::Args),
     Outdated(outdated::Args),
+    Verify(verify::Args),
     Upgrade(upgrade::Args),
     Prune(prune::Args),
 }
@@ -185,6 +187,7 @@ fn run(cli: Cli, ui: Arc<dyn Reporter>, out: &render::Output) -> Result<()> {
         Command::Cache(a) => cache::run(&app, a),
         Command::Mirror(a) => mirror::run(&app, a),
         Command::Outdated(a) => outdated::run(&app, a),
+        Command::Verify(a) => verify::run(&app, a),
         Command::Upgrade(a) => upgrade::run(&app, a),
         Command::Prune(a) => prune::run(&app, a),
     }

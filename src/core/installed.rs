@@ -53,6 +53,9 @@ pub struct Proven {
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct ProofRecord {
     proofs: Vec<Proven>,
+    /// The `h1:` the checksum database recorded, when `log` passed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    log_h1: Option<String>,
 }
 
 /// Where the records live: inside `versions/`, under a name no version
@@ -70,6 +73,16 @@ fn records_file_in(versions: &Path, version: &str) -> PathBuf {
     versions.join(".proofs").join(format!("{version}.json"))
 }
 
+/// The manifest of `version`'s files, recorded at install (`gov verify`).
+pub fn manifest_file(layout: &Layout, version: &str) -> PathBuf {
+    records_dir(layout).join(format!("{version}.manifest.json"))
+}
+
+fn read_record(path: &Path) -> Option<ProofRecord> {
+    let text = crate::core::safe_read::read_text(path, MAX_RECORD).ok()??;
+    serde_json::from_str(&text).ok()
+}
+
 /// What `version`'s tree was proven by, in the order of [`Proof::ALL`];
 /// empty for trees without a record (imported, installed by an older gov)
 /// or with one that cannot be read.
@@ -77,12 +90,13 @@ pub fn proofs(layout: &Layout, version: &str) -> Vec<Proven> {
     proofs_at(&proofs_file(layout, version))
 }
 
+/// The log's `h1:` recorded for `version`, when the log proved it.
+pub fn recorded_log_h1(layout: &Layout, version: &str) -> Option<String> {
+    read_record(&proofs_file(layout, version))?.log_h1
+}
+
 fn proofs_at(path: &Path) -> Vec<Proven> {
-    let text = crate::core::safe_read::read_text(path, MAX_RECORD);
-    let Ok(Some(text)) = text else {
-        return Vec::new();
-    };
-    let mut proven: Vec<Proven> = serde_json::from_str::<ProofRecord>(&text)
+    let mut proven: Vec<Proven> = read_record(path)
         .map(|r| r.proofs)
         .unwrap_or_default()
         .into_iter()
@@ -108,7 +122,12 @@ impl Installed {
 
 /// Records what a freshly published tree was proven by (now). Called under
 /// the version's lock, after the rename; nothing is written for none.
-pub fn record_proofs(layout: &Layout, version: &str, passed: &[Proof]) -> Result<()> {
+pub fn record_proofs(
+    layout: &Layout,
+    version: &str,
+    passed: &[Proof],
+    log_h1: Option<&str>,
+) -> Result<()> {
     if passed.is_empty() {
         return Ok(());
     }
@@ -123,6 +142,7 @@ pub fn record_proofs(layout: &Layout, version: &str, passed: &[Proof]) -> Result
                 at,
             })
             .collect(),
+        log_h1: log_h1.map(str::to_string),
     };
     let text = serde_json::to_vec_pretty(&record).map_err(|e| {
         crate::core::error::Error::new(
@@ -137,12 +157,14 @@ pub fn record_proofs(layout: &Layout, version: &str, passed: &[Proof]) -> Result
 /// Forgets `version`'s record: before its tree is replaced or removed, so
 /// a record never speaks for a tree it was not written for.
 pub fn forget_proofs(layout: &Layout, version: &str) -> Result<()> {
-    let path = proofs_file(layout, version);
-    match std::fs::remove_file(&path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e).context(|| format!("removing {}", path.display())),
+    for path in [proofs_file(layout, version), manifest_file(layout, version)] {
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).context(|| format!("removing {}", path.display())),
+        }
     }
+    Ok(())
 }
 
 #[derive(Debug, Clone)]

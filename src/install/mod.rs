@@ -37,6 +37,7 @@ pub mod source;
 pub mod transaction;
 pub mod uninstall;
 pub mod unpack;
+pub mod verify;
 
 pub use plan::{parse_archive_name, system_copy};
 pub use source::{
@@ -211,6 +212,11 @@ fn install_release(app: &App, opts: &InstallOptions) -> Result<Report> {
                 },
                 proofs,
                 missing,
+                log_h1: match (&answer, log) {
+                    (log_proof::Answer::Record { zip_hash, .. }, true) => Some(zip_hash.clone()),
+                    _ => None,
+                },
+                digests: Some(fetched.digests),
             })
         })
     })?;

@@ -753,6 +753,8 @@ pub fn install(app: &App, req: &VersionRequest, arch: &str, force: bool) -> Resu
                     "toolchain module zips are not signed".to_string(),
                 ),
             ],
+            log_h1: None,
+            digests: None,
         })
     })?;
     Ok(Report {

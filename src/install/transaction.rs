@@ -27,6 +27,10 @@ pub(crate) struct Staged {
     pub proofs: Vec<crate::core::installed::Proof>,
     /// Why each proof it did not pass is missing (for GOV_REQUIRE).
     pub missing: Vec<(crate::core::installed::Proof, String)>,
+    /// The log's `h1:` the tree matched, kept with the record.
+    pub log_h1: Option<String>,
+    /// Every file's digest, recorded as the tree's manifest (`gov verify`).
+    pub digests: Option<crate::install::unpack::FileDigests>,
 }
 
 /// The part every source shares: the version lock, leftovers of killed
@@ -94,7 +98,13 @@ pub(crate) fn publish_with(
     {
         let _ = std::fs::remove_file(tmp);
     }
-    if let Err(e) = installed::record_proofs(layout, &version_s, &staged.proofs) {
+    let recorded =
+        installed::record_proofs(layout, &version_s, &staged.proofs, staged.log_h1.as_deref())
+            .and_then(|()| match &staged.digests {
+                Some(d) => crate::install::verify::record(layout, &version_s, d),
+                None => Ok(()),
+            });
+    if let Err(e) = recorded {
         app.ui.warn(&format!(
             "Go {version_s} is installed, but which proofs it passed could not be recorded: {e}"
         ));

@@ -75,6 +75,9 @@ pub struct Stats {
 pub struct FileDigest {
     pub size: u64,
     pub sha256: [u8; 32],
+    /// The modification time given to the file (the archive's), in
+    /// seconds since the epoch.
+    pub mtime: Option<u64>,
 }
 
 /// Digests by tree-relative path (`bin/go`), in byte order; a repeated
@@ -247,7 +250,14 @@ pub fn unpack(tar_stream: impl Read, dest: &Path, limits: Limits) -> Result<Stat
                 let sha256 = write_file(&mut entry, &out, mode, mtime, &mut buf, &shown, &sync)?;
                 // tree_path accepted only UTF-8 names.
                 let key = rel.to_string_lossy().into_owned();
-                stats.digests.insert(key, FileDigest { size, sha256 });
+                stats.digests.insert(
+                    key,
+                    FileDigest {
+                        size,
+                        sha256,
+                        mtime,
+                    },
+                );
                 stats.files += 1;
             }
             tar::EntryType::Directory => {
