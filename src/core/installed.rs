@@ -58,10 +58,17 @@ struct ProofRecord {
     log_h1: Option<String>,
 }
 
-/// Where the records live: inside `versions/`, under a name no version
-/// has, so a tree and its record are in one folder and one filesystem.
+/// Where the records live: `proofs/` beside `versions/` (which holds only
+/// GOROOTs), on the same filesystem as the trees.
 pub fn records_dir(layout: &Layout) -> PathBuf {
-    layout.versions_dir().join(".proofs")
+    records_dir_beside(&layout.versions_dir())
+}
+
+fn records_dir_beside(versions: &Path) -> PathBuf {
+    versions.parent().map_or_else(
+        || versions.join("..").join("proofs"),
+        |home| home.join("proofs"),
+    )
 }
 
 /// The proofs record of `version`.
@@ -70,7 +77,7 @@ pub fn proofs_file(layout: &Layout, version: &str) -> PathBuf {
 }
 
 fn records_file_in(versions: &Path, version: &str) -> PathBuf {
-    versions.join(".proofs").join(format!("{version}.json"))
+    records_dir_beside(versions).join(format!("{version}.json"))
 }
 
 /// The manifest of `version`'s files, recorded at install (`gov verify`).

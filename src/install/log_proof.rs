@@ -15,6 +15,7 @@
 use crate::app::App;
 use crate::core::error::{Error, ErrorKind, Result};
 use crate::core::layout::Layout;
+use crate::core::version::GoVersion;
 use crate::install::plan::Plan;
 use crate::install::proxy::{self, Got, Http, HttpFetch, ProxySettings};
 use crate::install::unpack::FileDigests;
@@ -73,7 +74,27 @@ pub struct Request {
 
 /// The lookup for `plan`, or why there is none to make.
 pub(crate) fn prepare(app: &App, plan: &Plan) -> std::result::Result<Request, NoProof> {
-    let Some(layout) = ModuleLayout::new(&plan.version, &plan.arch) else {
+    request(app, &plan.version, &plan.arch, plan.local.is_none())
+}
+
+/// A lookup of `version`'s toolchain module for `arch` outside an install
+/// (`gov outdated` asking whether a patch exists); the release mirrors'
+/// `sumdb/` are asked first as for installs.
+pub fn for_release(
+    app: &App,
+    version: &GoVersion,
+    arch: &str,
+) -> std::result::Result<Request, NoProof> {
+    request(app, version, arch, true)
+}
+
+fn request(
+    app: &App,
+    version: &GoVersion,
+    arch: &str,
+    ask_mirrors: bool,
+) -> std::result::Result<Request, NoProof> {
+    let Some(layout) = ModuleLayout::new(version, arch) else {
         return Err(NoProof::new(
             Missing::BeforeModules,
             "it was released before toolchains were published as modules (go1.21rc2), which the checksum database records"
@@ -90,10 +111,10 @@ pub(crate) fn prepare(app: &App, plan: &Plan) -> std::result::Result<Request, No
         |e: Error| NoProof::new(Missing::Unreachable(e.message().into()), e.message().into());
     let settings = proxy::resolve_settings(app).map_err(unusable)?;
     let net = Http::for_app(app).map_err(unusable)?;
-    let mirrors = if plan.local.is_some() {
-        Vec::new()
-    } else {
+    let mirrors = if ask_mirrors {
         crate::install::mirrors().unwrap_or_default()
+    } else {
+        Vec::new()
     };
     Ok(Request {
         net,

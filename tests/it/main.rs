@@ -40,6 +40,7 @@ mod net_messages;
 mod persist_files;
 mod persist_shells;
 mod proofs_log;
+mod proofs_outdated;
 mod proofs_require;
 mod proofs_verify;
 mod properties;

@@ -278,7 +278,7 @@ fn each_tree_records_its_proofs_and_every_view_shows_them() {
     assert_eq!(listed_proofs(&sb)[0].1, vec!["sha256".to_string()]);
 
     // A record that is not gov's (garbage, a link) claims nothing.
-    let record = sb.home().join("versions/.proofs/1.20.14.json");
+    let record = sb.home().join("proofs/1.20.14.json");
     std::fs::write(
         &record,
         "{\"proofs\":[{\"proof\":\"log\",\"at\":1},{\"proof\":\"magic\",\"at\":1}]}",
@@ -290,7 +290,7 @@ fn each_tree_records_its_proofs_and_every_view_shows_them() {
 
     // Uninstalling forgets the record; a tree without one has none.
     sb.ok(&["uninstall", "1.22.10"]);
-    assert!(!sb.home().join("versions/.proofs/1.22.10.json").exists());
+    assert!(!sb.home().join("proofs/1.22.10.json").exists());
 }
 
 #[test]

@@ -95,17 +95,14 @@ fn one_changed_byte_is_found() {
 #[test]
 fn trees_without_a_manifest_and_bad_requests() {
     let (sb, _fx) = installed();
-    std::fs::remove_file(sb.home().join("versions/.proofs/1.22.10.manifest.json"))
+    std::fs::remove_file(sb.home().join("proofs/1.22.10.manifest.json"))
         .unwrap_or_else(|e| panic!("{e}"));
     let (code, out) = verify(&sb, &["--all"]);
     assert_eq!(code, Some(0), "{out}");
     assert_eq!(out, "1.22.10: unrecorded\n");
     // A hostile manifest is refused, not trusted.
-    std::fs::write(
-        sb.home().join("versions/.proofs/1.22.10.manifest.json"),
-        "[1,2",
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(sb.home().join("proofs/1.22.10.manifest.json"), "[1,2")
+        .unwrap_or_else(|e| panic!("{e}"));
     let err = sb.fails(&["verify", "1.22.10"], 1);
     assert!(err.contains("is not a manifest gov wrote"), "{err}");
     sb.fails(&["verify"], 2);
