@@ -85,6 +85,11 @@ pub struct Installed {
     pub selected_by: Option<String>,
     /// `user` or `system`.
     pub layer: String,
+    /// What proved the tree when it was installed, among `sha256` (the
+    /// release index), `log` (the checksum database) and `signature`
+    /// (OpenPGP); `[]` for trees without a record (imported, or installed
+    /// by a gov before 0.x recorded them).
+    pub proofs: Vec<String>,
 }
 
 /// `gov list-remote --json`: a release in the index with its archive for
@@ -139,6 +144,11 @@ pub struct Info {
 pub struct VersionTree {
     pub version: String,
     pub goroot: PathBuf,
+    /// What proved the tree when it was installed (as in `gov list --json`).
+    pub proofs: Vec<String>,
+    /// When they were checked, in seconds since the epoch; absent without
+    /// a record.
+    pub proven_at: Option<u64>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -255,6 +265,9 @@ pub struct InstallDone {
     pub from_cache: bool,
     /// Whether the archive's checksum was checked.
     pub verified: bool,
+    /// The proofs this install passed (as in `gov list --json`); `[]`
+    /// when nothing was fetched. With `--dry-run`, the proofs expected.
+    pub proofs: Vec<String>,
 }
 
 /// `gov uninstall --json`: one version's fields.
@@ -499,6 +512,11 @@ pub fn described() -> Vec<Described> {
             schema: schema_of::<crate::doctor::Report>,
         },
         Described {
+            name: "verify",
+            command: "gov verify --json",
+            schema: schema_of::<Verified>,
+        },
+        Described {
             name: "install",
             command: "gov install --json",
             schema: enveloped::<Outcomes<InstallDone>>,
@@ -594,4 +612,32 @@ pub fn described() -> Vec<Described> {
             schema: schema_of::<Failure>,
         },
     ]
+}
+
+/// `gov verify --json`: each tree checked against its install's manifest.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Verified {
+    /// Every tree checked is intact (unrecorded trees do not count).
+    pub intact: bool,
+    /// Every file was hashed (false with `--quick`: sizes and mtimes).
+    pub full: bool,
+    pub trees: Vec<VerifiedTree>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct VerifiedTree {
+    pub version: String,
+    /// `intact`, `changed`, or `unrecorded` (no manifest: imported, or
+    /// installed by an older gov).
+    pub state: String,
+    /// Files whose content (or, with `--quick`, size or mtime) differs.
+    pub changed: Vec<String>,
+    /// Regular files the install did not write.
+    pub added: Vec<String>,
+    /// Files the install wrote that are gone.
+    pub removed: Vec<String>,
+    /// Whether the tree still hashes to the checksum database's `h1:`
+    /// recorded at install; null when not compared (`--quick`, no log
+    /// proof).
+    pub log_matches: Option<bool>,
 }

@@ -109,9 +109,14 @@ fn versions(layout: &Layout) -> Vec<VersionTree> {
     installed::list(layout)
         .unwrap_or_default()
         .into_iter()
-        .map(|i| VersionTree {
-            version: i.version.as_str().to_string(),
-            goroot: i.goroot,
+        .map(|i| {
+            let proven = i.proofs();
+            VersionTree {
+                version: i.version.as_str().to_string(),
+                goroot: i.goroot,
+                proven_at: proven.iter().map(|p| p.at).max(),
+                proofs: proven.into_iter().map(|p| p.proof).collect(),
+            }
         })
         .collect()
 }

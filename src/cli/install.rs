@@ -219,6 +219,11 @@ fn result_fields(requested: &str, arch: &str, report: &install::Report) -> Outco
             downloaded: report.downloaded,
             from_cache: report.from_cache,
             verified: report.verified,
+            proofs: report
+                .proofs
+                .iter()
+                .map(|p| p.as_str().to_string())
+                .collect(),
         },
     })
 }

@@ -42,6 +42,7 @@ pub fn run(app: &App, a: Args) -> Result<()> {
                         .filter(|_| is_sel)
                         .map(|s| s.source.to_string()),
                     layer: i.layer.name().to_string(),
+                    proofs: i.proof_names(),
                 }
             })
             .collect();
@@ -58,11 +59,17 @@ pub fn run(app: &App, a: Args) -> Result<()> {
         } else {
             ""
         };
+        let proofs = i.proof_names();
+        let proven = if proofs.is_empty() {
+            String::new()
+        } else {
+            format!("  [{}]", proofs.join(" "))
+        };
         match &selection {
             Some(sel) if selected.as_ref() == Some(&i.goroot) => {
-                println!("* {}{mark} ({})", i.version, sel.source)
+                println!("* {}{mark} ({}){proven}", i.version, sel.source)
             }
-            _ => println!("  {}{mark}", i.version),
+            _ => println!("  {}{mark}{proven}", i.version),
         }
     }
     Ok(())

@@ -32,6 +32,7 @@ pub mod terminal;
 mod uninstall;
 mod upgrade;
 mod use_;
+mod verify;
 
 use clap::{Parser, Subcommand};
 
@@ -96,6 +97,7 @@ pub enum Command {
     Cache(cache::Args),
     Mirror(mirror::Args),
     Outdated(outdated::Args),
+    Verify(verify::Args),
     Upgrade(upgrade::Args),
     Prune(prune::Args),
 }
@@ -188,6 +190,7 @@ fn run(cli: Cli, ui: Arc<dyn Reporter>, out: &render::Output, env: Env) -> Resul
         Command::Cache(a) => cache::run(&app, a),
         Command::Mirror(a) => mirror::run(&app, a),
         Command::Outdated(a) => outdated::run(&app, a),
+        Command::Verify(a) => verify::run(&app, a),
         Command::Upgrade(a) => upgrade::run(&app, a),
         Command::Prune(a) => prune::run(&app, a),
     }

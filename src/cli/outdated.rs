@@ -97,6 +97,11 @@ fn status_of(v: &VersionStatus) -> String {
         (Some(_), true) => parts.push("outdated".to_string()),
         (Some(_), false) => parts.push("newest patch".to_string()),
     }
+    if let Some(p) = &v.log_newer_patch {
+        parts.push(format!(
+            "the checksum database proves {p} exists, the index hides it"
+        ));
+    }
     if v.supported == Some(false) {
         parts.push("line unsupported".into());
     }

@@ -10,6 +10,170 @@ use crate::core::layout::Layout;
 use crate::core::lock;
 use crate::core::version::{GoVersion, VersionRequest};
 
+/// What an installed tree was proven by, each by a different party.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Proof {
+    /// The archive's sha256 equals the release index's.
+    Sha256,
+    /// The tree's `h1:` equals the checksum database's record of the
+    /// release's toolchain module, proven in its public log.
+    Log,
+    /// The archive carries a valid OpenPGP signature by a trusted key.
+    Signature,
+}
+
+impl Proof {
+    pub const ALL: [Proof; 3] = [Proof::Sha256, Proof::Log, Proof::Signature];
+
+    /// The name in `--json` answers, GOV_REQUIRE and the record.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Proof::Sha256 => "sha256",
+            Proof::Log => "log",
+            Proof::Signature => "signature",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Proof> {
+        Proof::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+}
+
+/// The largest proofs record read back (a real one is under 200 bytes).
+const MAX_RECORD: u64 = 16 * 1024;
+
+/// One proof an installed tree passed, and when (seconds since the epoch).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Proven {
+    pub proof: String,
+    pub at: u64,
+}
+
+/// The record kept beside each tree an install verified.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct ProofRecord {
+    proofs: Vec<Proven>,
+    /// The `h1:` the checksum database recorded, when `log` passed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    log_h1: Option<String>,
+}
+
+/// Where the records live: `proofs/` beside `versions/` (which holds only
+/// GOROOTs), on the same filesystem as the trees.
+pub fn records_dir(layout: &Layout) -> PathBuf {
+    records_dir_beside(&layout.versions_dir())
+}
+
+fn records_dir_beside(versions: &Path) -> PathBuf {
+    versions.parent().map_or_else(
+        || versions.join("..").join("proofs"),
+        |home| home.join("proofs"),
+    )
+}
+
+/// The proofs record of `version`.
+pub fn proofs_file(layout: &Layout, version: &str) -> PathBuf {
+    records_file_in(&layout.versions_dir(), version)
+}
+
+fn records_file_in(versions: &Path, version: &str) -> PathBuf {
+    records_dir_beside(versions).join(format!("{version}.json"))
+}
+
+/// The manifest of `version`'s files, recorded at install (`gov verify`).
+pub fn manifest_file(layout: &Layout, version: &str) -> PathBuf {
+    records_dir(layout).join(format!("{version}.manifest.json"))
+}
+
+fn read_record(path: &Path) -> Option<ProofRecord> {
+    let text = crate::core::safe_read::read_text(path, MAX_RECORD).ok()??;
+    serde_json::from_str(&text).ok()
+}
+
+/// What `version`'s tree was proven by, in the order of [`Proof::ALL`];
+/// empty for trees without a record (imported, installed by an older gov)
+/// or with one that cannot be read.
+pub fn proofs(layout: &Layout, version: &str) -> Vec<Proven> {
+    proofs_at(&proofs_file(layout, version))
+}
+
+/// The log's `h1:` recorded for `version`, when the log proved it.
+pub fn recorded_log_h1(layout: &Layout, version: &str) -> Option<String> {
+    read_record(&proofs_file(layout, version))?.log_h1
+}
+
+fn proofs_at(path: &Path) -> Vec<Proven> {
+    let mut proven: Vec<Proven> = read_record(path)
+        .map(|r| r.proofs)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|p| Proof::parse(&p.proof).is_some())
+        .collect();
+    proven.sort_by_key(|p| Proof::parse(&p.proof));
+    proven.dedup_by(|a, b| a.proof == b.proof);
+    proven
+}
+
+impl Installed {
+    /// What this tree was proven by (see [`proofs`]).
+    pub fn proofs(&self) -> Vec<Proven> {
+        let versions = self.goroot.parent().unwrap_or(&self.goroot);
+        proofs_at(&records_file_in(versions, self.version.as_str()))
+    }
+
+    /// The names of [`Installed::proofs`].
+    pub fn proof_names(&self) -> Vec<String> {
+        self.proofs().into_iter().map(|p| p.proof).collect()
+    }
+}
+
+/// Records what a freshly published tree was proven by (now). Called under
+/// the version's lock, after the rename; nothing is written for none.
+pub fn record_proofs(
+    layout: &Layout,
+    version: &str,
+    passed: &[Proof],
+    log_h1: Option<&str>,
+) -> Result<()> {
+    if passed.is_empty() {
+        return Ok(());
+    }
+    let at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let record = ProofRecord {
+        proofs: passed
+            .iter()
+            .map(|p| Proven {
+                proof: p.as_str().to_string(),
+                at,
+            })
+            .collect(),
+        log_h1: log_h1.map(str::to_string),
+    };
+    let text = serde_json::to_vec_pretty(&record).map_err(|e| {
+        crate::core::error::Error::new(
+            crate::core::error::ErrorKind::Io,
+            format!("cannot write the proofs record: {e}"),
+        )
+    })?;
+    fsutil::create_dir_all(&records_dir(layout))?;
+    fsutil::write_atomic(&proofs_file(layout, version), &text)
+}
+
+/// Forgets `version`'s record: before its tree is replaced or removed, so
+/// a record never speaks for a tree it was not written for.
+pub fn forget_proofs(layout: &Layout, version: &str) -> Result<()> {
+    for path in [proofs_file(layout, version), manifest_file(layout, version)] {
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).context(|| format!("removing {}", path.display())),
+        }
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone)]
 pub struct Installed {
     pub version: GoVersion,

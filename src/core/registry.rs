@@ -30,6 +30,8 @@ pub enum Kind {
     Number,
     /// One of a fixed set of words.
     Word(&'static [&'static str]),
+    /// A comma list of words from a fixed set (each at most once).
+    WordList(&'static [&'static str]),
     /// GOPROXY: a `,`/`|` list of URLs, `direct`, `off`.
     GoProxy,
     /// GOSUMDB: `off`, a known name, or `<name-or-key> [<url>]`.
@@ -240,6 +242,12 @@ static KEYS: &[KeySpec] = &[
         "3600",
         "seconds cached vulnerability data is used before revalidation",
     ),
+    gov(
+        "GOV_REQUIRE",
+        Kind::WordList(&["sha256", "log", "signature"]),
+        "",
+        "proofs every install must have, comma-separated (sha256: the release index; log: the checksum database; signature: the archive's OpenPGP signature); the system layer's apply to every account, which may add to them",
+    ),
     go(
         "GOPROXY",
         Kind::GoProxy,
@@ -406,6 +414,11 @@ pub fn check_shape(kind: Kind, value: &str) -> Result<(), Refusal> {
             .map_err(|_| Refusal::NotNumber),
         Kind::Word(words) if words.contains(&value) => Ok(()),
         Kind::Word(words) => Err(Refusal::NotOneOf(words)),
+        Kind::WordList(words) => value.split(',').map(str::trim).try_for_each(|w| match w {
+            "" => Err(Refusal::EmptyEntry),
+            w if words.contains(&w) => Ok(()),
+            _ => Err(Refusal::NotOneOf(words)),
+        }),
         _ => Ok(()),
     }
 }

@@ -12,6 +12,7 @@ use crate::core::error::{Error, ErrorKind, IoContext, Result};
 use crate::core::{fsutil, installed};
 use crate::install::pipeline;
 use crate::install::plan::Plan;
+use crate::install::unpack::{FileDigests, Stats};
 use crate::net::http::{MirrorUrls, MirroredBody, RetryPolicy};
 
 pub(crate) struct Fetched {
@@ -19,14 +20,20 @@ pub(crate) struct Fetched {
     pub from_cache: bool,
     /// The verified download, still in tmp/, to move into the cache.
     pub download: Option<PathBuf>,
+    /// Where the bytes came from (a URL, a path, "the download cache").
+    pub from: String,
+    /// Every extracted file's digest.
+    pub digests: FileDigests,
 }
 
 impl Fetched {
-    fn local(from_cache: bool) -> Fetched {
+    fn local(from_cache: bool, from: String, stats: Stats) -> Fetched {
         Fetched {
             downloaded: 0,
             from_cache,
             download: None,
+            from,
+            digests: stats.digests,
         }
     }
 }
@@ -65,8 +72,9 @@ pub(crate) fn fetch_into(app: &App, plan: &Plan, stage: &Path) -> Result<Fetched
     if let Some(path) = &plan.local {
         fresh_stage(stage)?;
         let out = unpack_file(app, plan, stage, path, file_len(path))?;
-        check(plan, out, &path.display().to_string())?;
-        return Ok(Fetched::local(false));
+        let from = path.display().to_string();
+        let stats = check(plan, out, &from)?;
+        return Ok(Fetched::local(false, from, stats));
     }
     if let Some(f) = from_cache(app, plan, stage)? {
         return Ok(f);
@@ -79,8 +87,8 @@ pub(crate) fn fetch_into(app: &App, plan: &Plan, stage: &Path) -> Result<Fetched
     let urls = MirrorUrls::sort(urls, &plan.filename)?;
     if let Some((path, url)) = &urls.local {
         let max = plan.size.unwrap_or_else(|| file_len(path));
-        check(plan, unpack_file(app, plan, stage, path, max)?, url)?;
-        return Ok(Fetched::local(false));
+        let stats = check(plan, unpack_file(app, plan, stage, path, max)?, url)?;
+        return Ok(Fetched::local(false, url.clone(), stats));
     }
     from_http_mirrors(app, plan, stage, &urls.remote)
 }
@@ -98,8 +106,9 @@ fn from_cache(app: &App, plan: &Plan, stage: &Path) -> Result<Option<Fetched>> {
     fresh_stage(stage)?;
     let max = plan.size.unwrap_or(u64::MAX);
     let out = unpack_file(app, plan, stage, &cached, max)?;
-    match check(plan, out, "the download cache") {
-        Ok(()) => Ok(Some(Fetched::local(true))),
+    let from = "the download cache";
+    match check(plan, out, from) {
+        Ok(stats) => Ok(Some(Fetched::local(true, from.to_string(), stats))),
         Err(e) if e.kind() == ErrorKind::Checksum => {
             app.ui
                 .warn("the cached archive is corrupt; downloading it again");
@@ -197,20 +206,25 @@ fn fetch_from(app: &App, plan: &Plan, stage: &Path, body: MirroredBody) -> Resul
         }
     };
     let downloaded = out.bytes;
-    if let Err(e) = check(plan, out, &source_url) {
-        let _ = std::fs::remove_file(&download);
-        return Err(e);
-    }
+    let stats = match check(plan, out, &source_url) {
+        Ok(stats) => stats,
+        Err(e) => {
+            let _ = std::fs::remove_file(&download);
+            return Err(e);
+        }
+    };
     Ok(Fetched {
         downloaded,
         from_cache: false,
         download: Some(download),
+        from: source_url,
+        digests: stats.digests,
     })
 }
 
 /// The checksum first (a mismatch explains any archive error), then the
 /// extraction's own result.
-fn check(plan: &Plan, out: pipeline::Outcome, from: &str) -> Result<()> {
+fn check(plan: &Plan, out: pipeline::Outcome, from: &str) -> Result<Stats> {
     if let Some(expected) = &plan.sha256
         && &out.sha256 != expected
     {
@@ -226,5 +240,5 @@ fn check(plan: &Plan, out: pipeline::Outcome, from: &str) -> Result<()> {
                  a persistent mismatch means the mirror serves tampered or different files",
             ));
     }
-    out.extracted.map(|_| ())
+    out.extracted
 }

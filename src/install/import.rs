@@ -290,6 +290,8 @@ pub fn import(app: &App, src: &Path, force: bool) -> Result<GoVersion> {
         copier.check_links(&stage)?;
         check_copy(app, &stage, &version, copier.foreign.as_ref())?;
         fsutil::sync_filesystem(&stage)?;
+        // An imported tree carries no proofs of its own.
+        installed::forget_proofs(layout, version.as_str())?;
         if exists {
             fsutil::exchange(&stage, &goroot)
                 .context(|| format!("replacing {}", goroot.display()))?;

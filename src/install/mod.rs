@@ -23,18 +23,21 @@
 pub mod cache;
 pub mod fetch;
 pub mod import;
+pub mod log_proof;
 pub mod migrate;
 
 pub mod pipeline;
 pub mod plan;
 pub mod proxy;
 pub mod release_sig;
+pub mod require;
 pub mod safe_copy;
 pub mod self_update;
 pub mod source;
 pub mod transaction;
 pub mod uninstall;
 pub mod unpack;
+pub mod verify;
 
 pub use plan::{parse_archive_name, system_copy};
 pub use source::{
@@ -47,6 +50,7 @@ use std::time::{Duration, Instant};
 
 use crate::app::App;
 use crate::core::error::Result;
+pub use crate::core::installed::Proof;
 use crate::core::version::{GoVersion, VersionRequest};
 
 /// Where the archive comes from.
@@ -100,6 +104,9 @@ pub struct Report {
     pub verified: bool,
     /// How it was verified, for the summary ("sha256 verified").
     pub verification: String,
+    /// The proofs the installed tree passed (empty when nothing was
+    /// fetched).
+    pub proofs: Vec<Proof>,
     pub elapsed: Duration,
     /// The version is the system layer's copy, which this account uses
     /// ([`plan::system_copy`]); nothing was fetched.
@@ -168,10 +175,33 @@ fn install_release(app: &App, opts: &InstallOptions) -> Result<Report> {
     if let Some(n) = &note {
         app.ui.status(n);
     }
-    let verified = plan.sha256.is_some();
-    let (action, staged) =
+    let lookup = log_proof::prepare(app, &plan);
+    // The lookup runs while the archive streams; it is joined once the
+    // tree is extracted, before anything is published.
+    let (action, staged) = std::thread::scope(|scope| {
+        let mut pending = Some(match lookup {
+            Ok(req) => Pending::Running(scope.spawn(move || req.run())),
+            Err(none) => Pending::Done(log_proof::Answer::NoProof(none)),
+        });
         transaction::publish_with(app, &plan.version, &plan.arch, opts.force, &mut |stage| {
             let fetched = fetch::fetch_into(app, &plan, stage)?;
+            let proven = pending
+                .take()
+                .map_or_else(|| Ok(log_proof::not_asked()), Pending::wait)
+                .and_then(|answer| {
+                    let log = log_proof::check(&plan, &fetched.digests, &answer, &fetched.from)?;
+                    Ok((answer, log))
+                });
+            let (answer, log) = match proven {
+                Ok(p) => p,
+                Err(e) => {
+                    if let Some(tmp) = &fetched.download {
+                        let _ = std::fs::remove_file(tmp);
+                    }
+                    return Err(e);
+                }
+            };
+            let (proofs, missing) = tally(app, &plan, &answer, log);
             Ok(transaction::Staged {
                 downloaded: fetched.downloaded,
                 from_cache: fetched.from_cache,
@@ -180,17 +210,92 @@ fn install_release(app: &App, opts: &InstallOptions) -> Result<Report> {
                     (Some(tmp), None) => Some((tmp.clone(), tmp)),
                     _ => None,
                 },
+                proofs,
+                missing,
+                log_h1: match (&answer, log) {
+                    (log_proof::Answer::Record { zip_hash, .. }, true) => Some(zip_hash.clone()),
+                    _ => None,
+                },
+                digests: Some(fetched.digests),
             })
-        })?;
+        })
+    })?;
+    let proofs = staged
+        .as_ref()
+        .map(|s| s.proofs.clone())
+        .unwrap_or_default();
     Ok(Report {
         goroot: app.layout.version_dir(plan.version.as_str()),
         version: plan.version,
         downloaded: staged.as_ref().map_or(0, |s| s.downloaded),
         from_cache: staged.as_ref().is_some_and(|s| s.from_cache),
-        verified: verified && staged.is_some(),
-        verification: "sha256 verified".into(),
+        verified: !proofs.is_empty(),
+        verification: verification(&proofs),
+        proofs,
         action,
         elapsed: started.elapsed(),
         in_system_layer: false,
     })
+}
+
+/// The proofs a release install passed, and why each other one is
+/// missing (a note for the log's, which users should know about).
+fn tally(
+    app: &App,
+    plan: &plan::Plan,
+    answer: &log_proof::Answer,
+    log: bool,
+) -> (Vec<Proof>, Vec<(Proof, String)>) {
+    let mut proofs = Vec::new();
+    let mut missing = vec![(
+        Proof::Signature,
+        "this gov does not check archive signatures".to_string(),
+    )];
+    match &plan.sha256 {
+        Some(_) => proofs.push(Proof::Sha256),
+        None => missing.push((
+            Proof::Sha256,
+            "the archive was given without a checksum (--no-verify)".to_string(),
+        )),
+    }
+    if log {
+        proofs.push(Proof::Log);
+    } else if let log_proof::Answer::NoProof(none) = answer {
+        app.ui.status(&format!(
+            "no log proof for Go {}: {}",
+            plan.version, none.why
+        ));
+        missing.push((Proof::Log, none.why.clone()));
+    }
+    (proofs, missing)
+}
+
+/// The log lookup of one install: running, or answered without a thread.
+enum Pending<'scope> {
+    Running(std::thread::ScopedJoinHandle<'scope, Result<log_proof::Answer>>),
+    Done(log_proof::Answer),
+}
+
+impl Pending<'_> {
+    fn wait(self) -> Result<log_proof::Answer> {
+        match self {
+            Pending::Done(a) => Ok(a),
+            Pending::Running(h) => h.join().map_err(|_| {
+                crate::core::error::Error::new(
+                    crate::core::error::ErrorKind::Io,
+                    "the checksum-database lookup crashed",
+                )
+            })?,
+        }
+    }
+}
+
+/// The summary's words for what proved an install: "sha256 and log verified".
+pub fn verification(proofs: &[Proof]) -> String {
+    let names: Vec<&str> = proofs.iter().map(|p| p.as_str()).collect();
+    match names.as_slice() {
+        [] => "not verified".to_string(),
+        [one] => format!("{one} verified"),
+        [rest @ .., last] => format!("{} and {last} verified", rest.join(", ")),
+    }
 }

@@ -160,6 +160,11 @@ pub(crate) fn preview_release(app: &App, opts: &InstallOptions) -> Result<Report
         } else {
             "not verified".into()
         },
+        proofs: plan
+            .sha256
+            .iter()
+            .map(|_| installed::Proof::Sha256)
+            .collect(),
         version: plan.version,
         elapsed: started.elapsed(),
         in_system_layer: false,
@@ -204,6 +209,7 @@ pub fn system_copy(app: &App, opts: &InstallOptions) -> Option<Report> {
         from_cache: false,
         verified: false,
         verification: String::new(),
+        proofs: Vec::new(),
         elapsed: Duration::ZERO,
         in_system_layer: true,
     })

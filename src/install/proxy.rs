@@ -238,7 +238,7 @@ fn with_origin(e: Error, (_, from): &(String, String)) -> Error {
 }
 
 /// How one GET from a proxy ended.
-enum Got<T> {
+pub(crate) enum Got<T> {
     Found(T),
     /// 404/410 (or a missing file): the next `,` entry is asked.
     NotFound(Failure),
@@ -298,7 +298,7 @@ impl Http {
 }
 
 /// GET `url` and read it whole (bounded), over http(s) or file.
-fn get_small(net: &Http, url: &str) -> Result<Got<Vec<u8>>> {
+pub(crate) fn get_small(net: &Http, url: &str) -> Result<Got<Vec<u8>>> {
     if let Some(path) = http::file_url_path(url) {
         return Ok(match std::fs::read(&path) {
             Ok(b) if b.len() as u64 <= MAX_SMALL_BODY => Got::Found(b),
@@ -702,6 +702,7 @@ pub fn preview(app: &App, req: &VersionRequest, arch: &str, force: bool) -> Resu
             "h1 to be verified by checksum database {}",
             ps.verifier.name()
         ),
+        proofs: vec![crate::install::Proof::Log],
         elapsed: started.elapsed(),
         in_system_layer: false,
     })
@@ -740,6 +741,20 @@ pub fn install(app: &App, req: &VersionRequest, arch: &str, force: bool) -> Resu
             downloaded,
             from_cache: false,
             keep: None,
+            // The h1 is the log's, by construction.
+            proofs: vec![crate::install::Proof::Log],
+            missing: vec![
+                (
+                    crate::install::Proof::Sha256,
+                    "a toolchain from the module proxy has no release-index checksum".to_string(),
+                ),
+                (
+                    crate::install::Proof::Signature,
+                    "toolchain module zips are not signed".to_string(),
+                ),
+            ],
+            log_h1: None,
+            digests: None,
         })
     })?;
     Ok(Report {
@@ -750,6 +765,7 @@ pub fn install(app: &App, req: &VersionRequest, arch: &str, force: bool) -> Resu
         from_cache: false,
         verified: action != Action::AlreadyInstalled,
         verification: format!("h1 verified by checksum database {db_name}"),
+        proofs: staged.map(|s| s.proofs).unwrap_or_default(),
         elapsed: started.elapsed(),
         in_system_layer: false,
     })

@@ -23,6 +23,14 @@ pub(crate) struct Staged {
     /// A verified download in tmp/ and where to keep it once the tree is
     /// published (the same path twice: remove it).
     pub keep: Option<(PathBuf, PathBuf)>,
+    /// The proofs the staged tree passed.
+    pub proofs: Vec<crate::core::installed::Proof>,
+    /// Why each proof it did not pass is missing (for GOV_REQUIRE).
+    pub missing: Vec<(crate::core::installed::Proof, String)>,
+    /// The log's `h1:` the tree matched, kept with the record.
+    pub log_h1: Option<String>,
+    /// Every file's digest, recorded as the tree's manifest (`gov verify`).
+    pub digests: Option<crate::install::unpack::FileDigests>,
 }
 
 /// The part every source shares: the version lock, leftovers of killed
@@ -40,6 +48,7 @@ pub(crate) fn publish_with(
     let layout = &app.layout;
     let goroot = layout.version_dir(&version_s);
 
+    let required = crate::install::require::required()?;
     let (_guard, exists) = begin(app, &version_s)?;
     if exists && !force {
         write_entry_points(app, version)?;
@@ -59,14 +68,23 @@ pub(crate) fn publish_with(
     let t = Instant::now();
     let result = fill(&stage);
     app.ui.trace("download and unpack", t.elapsed());
-    let staged = match result {
+    let staged = match result.and_then(|f| {
+        let passed = crate::install::require::check(&version_s, &required, &f.proofs, &f.missing);
+        if let (Err(_), Some((tmp, _))) = (&passed, &f.keep) {
+            let _ = std::fs::remove_file(tmp);
+        }
+        passed.map(|()| f)
+    }) {
         Ok(f) => f,
         Err(e) => {
             let _ = fsutil::remove_tree(&stage);
             return Err(e);
         }
     };
-    let published = finish(app, version, arch, &stage, &goroot, exists);
+    // The old tree's record goes first: a kill after this leaves a tree
+    // without a record (no proofs claimed), never a record that lies.
+    let published = installed::forget_proofs(layout, &version_s)
+        .and_then(|()| finish(app, version, arch, &stage, &goroot, exists));
     if let Err(e) = published {
         let _ = fsutil::remove_tree(&stage);
         if let Some((tmp, _)) = &staged.keep {
@@ -79,6 +97,17 @@ pub(crate) fn publish_with(
         && (tmp == dest || std::fs::rename(tmp, dest).is_err())
     {
         let _ = std::fs::remove_file(tmp);
+    }
+    let recorded =
+        installed::record_proofs(layout, &version_s, &staged.proofs, staged.log_h1.as_deref())
+            .and_then(|()| match &staged.digests {
+                Some(d) => crate::install::verify::record(layout, &version_s, d),
+                None => Ok(()),
+            });
+    if let Err(e) = recorded {
+        app.ui.warn(&format!(
+            "Go {version_s} is installed, but which proofs it passed could not be recorded: {e}"
+        ));
     }
     write_entry_points(app, version)?;
     let action = if exists {

@@ -137,6 +137,7 @@ fn remove(app: &App, found: &GoVersion) -> Result<()> {
         std::fs::rename(&shims, &shim_trash).context(|| format!("removing {}", shims.display()))?;
         fsutil::fsync_dir(&layout.shims_dir())?;
     }
+    installed::forget_proofs(layout, &version)?;
     std::fs::rename(&goroot, &trash).context(|| format!("removing {}", goroot.display()))?;
     fsutil::fsync_dir(&layout.versions_dir())?;
     fsutil::remove_tree(&shim_trash)?;

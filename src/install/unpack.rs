@@ -13,6 +13,8 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
+use sha2::{Digest, Sha256};
+
 use crate::core::error::{Error, ErrorKind, IoContext, Result};
 use crate::core::fsutil;
 
@@ -57,13 +59,30 @@ impl Limits {
     }
 }
 
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub struct Stats {
     pub files: u64,
     pub dirs: u64,
     pub symlinks: u64,
     pub bytes: u64,
+    /// Every regular file's digest, computed as it was written (the
+    /// proofs and the install's manifest read these, never the files).
+    pub digests: FileDigests,
 }
+
+/// One extracted regular file: its size and the sha256 of its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileDigest {
+    pub size: u64,
+    pub sha256: [u8; 32],
+    /// The modification time given to the file (the archive's), in
+    /// seconds since the epoch.
+    pub mtime: Option<u64>,
+}
+
+/// Digests by tree-relative path (`bin/go`), in byte order; a repeated
+/// entry keeps the last one, as the tree does.
+pub type FileDigests = std::collections::BTreeMap<String, FileDigest>;
 
 fn refuse(entry: &str, why: &str) -> Error {
     Error::new(
@@ -228,7 +247,17 @@ pub fn unpack(tar_stream: impl Read, dest: &Path, limits: Limits) -> Result<Stat
                 ensure_parent(dest, &rel, &mut made_dirs)?;
                 let mode = file_mode(entry.header().mode().unwrap_or(0o644));
                 let mtime = entry.header().mtime().ok();
-                write_file(&mut entry, &out, mode, mtime, &mut buf, &shown, &sync)?;
+                let sha256 = write_file(&mut entry, &out, mode, mtime, &mut buf, &shown, &sync)?;
+                // tree_path accepted only UTF-8 names.
+                let key = rel.to_string_lossy().into_owned();
+                stats.digests.insert(
+                    key,
+                    FileDigest {
+                        size,
+                        sha256,
+                        mtime,
+                    },
+                );
                 stats.files += 1;
             }
             tar::EntryType::Directory => {
@@ -408,7 +437,7 @@ fn write_file(
     buf: &mut [u8],
     shown: &str,
     sync: &fsutil::TreeSync,
-) -> Result<()> {
+) -> Result<[u8; 32]> {
     let open = || {
         OpenOptions::new()
             .write(true)
@@ -432,6 +461,7 @@ fn write_file(
         }
         Err(e) => return Err(e).context(|| format!("creating {}", out.display())),
     };
+    let mut hasher = Sha256::new();
     loop {
         let n = match entry.read(buf) {
             Ok(0) => break,
@@ -439,6 +469,7 @@ fn write_file(
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(bad_stream(e)),
         };
+        hasher.update(&buf[..n]);
         f.write_all(&buf[..n])
             .context(|| format!("writing {}", out.display()))?;
     }
@@ -450,7 +481,8 @@ fn write_file(
         let _ = f.set_modified(UNIX_EPOCH + Duration::from_secs(secs));
     }
     sync.file(f)
-        .context(|| format!("syncing {}", out.display()))
+        .context(|| format!("syncing {}", out.display()))?;
+    Ok(hasher.finalize().into())
 }
 
 #[cfg(test)]

@@ -50,6 +50,10 @@ pub struct VersionStatus {
     pub selected_by: Vec<SelectedBy>,
     /// `null` when no vulnerability database could be read.
     pub vulnerabilities: Option<Vec<Vulnerability>>,
+    /// The next patch of the line, which the checksum database's log
+    /// proves was released but the release index does not list (a stale
+    /// or hostile index); `null` when the log knows none or was not asked.
+    pub log_newer_patch: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -151,6 +155,34 @@ pub fn newest_of_line(idx: &Index, v: &GoVersion) -> Option<GoVersion> {
                 .max()
         })
         .cloned()
+}
+
+/// The patch after `known` (the newest release of its line the index
+/// lists), when the checksum database proves Go published it: an index
+/// cannot hide a security release the log records. Pre-releases and lines
+/// before toolchain modules are not asked.
+fn patch_the_index_hides(app: &App, known: &GoVersion) -> Option<String> {
+    if known.is_prerelease() {
+        return None;
+    }
+    let mut parts = known.as_str().split('.');
+    let (major, minor, patch) = (parts.next()?, parts.next()?, parts.next()?);
+    let next = GoVersion::parse(&format!(
+        "{major}.{minor}.{}",
+        patch.parse::<u64>().ok()? + 1
+    ))?;
+    let request =
+        crate::install::log_proof::for_release(app, &next, crate::core::arch::host()).ok()?;
+    match request.run() {
+        Ok(crate::install::log_proof::Answer::Record { db, .. }) => {
+            app.ui.warn(&format!(
+                "the checksum database {db} proves Go {next} was released, but the release index does \
+                 not list it: the index is stale or hides a release (GOV_INDEX_URL)"
+            ));
+            Some(next.to_string())
+        }
+        _ => None,
+    }
 }
 
 /// One entry ready to be asked about many versions.
@@ -268,18 +300,25 @@ pub fn compute(app: &App, mode: Mode) -> Result<Report> {
     let eval = Evaluator::new(&db.entries);
 
     let mut versions = Vec::new();
+    let mut logged_patches = std::collections::HashMap::new();
     for i in &all {
         let newest = idx
             .as_ref()
             .ok()
             .and_then(|x| newest_of_line(x, &i.version));
         let selected_by = selectors(i, &globals, here.as_ref());
+        let known = newest.clone().unwrap_or_else(|| i.version.clone());
+        let log_newer_patch = logged_patches
+            .entry(i.version.family())
+            .or_insert_with(|| patch_the_index_hides(app, &known))
+            .clone();
         versions.push(VersionStatus {
             version: i.version.to_string(),
             layer: i.layer,
             goroot: i.goroot.clone(),
             line: i.version.line(),
-            outdated: newest.as_ref().is_some_and(|n| *n > i.version),
+            outdated: newest.as_ref().is_some_and(|n| *n > i.version) || log_newer_patch.is_some(),
+            log_newer_patch,
             supported: supported.as_ref().map(|s| s.contains(&i.version.family())),
             vulnerabilities: any_db.then(|| eval.affecting(&i.version, newest.as_ref())),
             newest_patch: newest.map(|n| n.to_string()),

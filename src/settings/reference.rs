@@ -109,6 +109,14 @@ fn values_of(kind: Kind) -> String {
             .map(|w| format!("`{w}`"))
             .collect::<Vec<_>>()
             .join(", "),
+        Kind::WordList(words) => format!(
+            "a comma list of {}",
+            words
+                .iter()
+                .map(|w| format!("`{w}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         Kind::GoProxy
         | Kind::GoSumDb
         | Kind::GoGlobs

@@ -75,7 +75,7 @@ pub fn validate(name: &str, value: &str) -> Result<()> {
 pub fn is_go_kind(kind: Kind) -> bool {
     !matches!(
         kind,
-        Kind::Url | Kind::UrlList | Kind::Number | Kind::Word(_)
+        Kind::Url | Kind::UrlList | Kind::Number | Kind::Word(_) | Kind::WordList(_)
     )
 }
 

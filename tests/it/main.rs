@@ -51,6 +51,10 @@ mod mirror;
 mod net_messages;
 mod persist_files;
 mod persist_shells;
+mod proofs_log;
+mod proofs_outdated;
+mod proofs_require;
+mod proofs_verify;
 mod properties;
 mod proxy;
 #[cfg_attr(not(feature = "tier-all"), allow(dead_code, unused_imports))]

@@ -692,8 +692,15 @@ fn loopback_mirrors_bypass_the_proxy_variables() {
         let out = cmd.args(args).output().unwrap_or_else(|e| panic!("{e}"));
         assert!(out.status.success(), "{mirror}: {}", text(&out.stderr));
     }
+    // The checksum database (a remote name, asked for the log proof) does
+    // go through the proxy; nothing for the loopback mirror does.
+    let loopback: Vec<String> = fwd
+        .seen()
+        .into_iter()
+        .filter(|c| c.contains("127.0.0.1") || c.contains("localhost"))
+        .collect();
     assert_eq!(
-        fwd.seen(),
+        loopback,
         Vec::<String>::new(),
         "nothing went through the proxy"
     );

@@ -68,7 +68,9 @@ gov:
       type: str
       sample: 0.1.0
     installed:
-      description: Installed versions, newest first, each with C(version) and C(goroot).
+      description: Installed versions, newest first, each with C(version), C(goroot), C(proofs) (what proved the tree
+        at install, among V(sha256), V(log) and V(signature); empty for trees without a record, such as imported
+        ones) and C(proven_at) (seconds since the epoch, or V(null)).
       type: list
       elements: dict
     global:
