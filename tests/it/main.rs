@@ -14,6 +14,9 @@ mod ansible;
 mod architecture;
 mod completions;
 mod config;
+#[cfg(feature = "tier-toolchains")]
+mod corpnet_private;
+mod corpnet_refusals;
 mod docs;
 mod doctor;
 mod env_shell;

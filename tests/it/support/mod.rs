@@ -9,6 +9,7 @@
 
 pub mod account;
 pub mod archive;
+pub mod auth_goproxy;
 pub mod dist;
 pub mod forward_proxy;
 pub mod nginx;
