@@ -42,6 +42,8 @@ pub enum Kind {
     GoToolchain,
     /// An absolute folder (GOMODCACHE, GOCACHE).
     AbsPath,
+    /// GOAUTH: `;`-separated `off`, `netrc`, `git <dir>` or helper commands.
+    GoAuth,
 }
 
 /// Which file of a layer holds a key.
@@ -299,6 +301,12 @@ static KEYS: &[KeySpec] = &[
         Kind::AbsPath,
         "",
         "the build cache, or `off` (default: $XDG_CACHE_HOME/go-build)",
+    ),
+    go(
+        "GOAUTH",
+        Kind::GoAuth,
+        "netrc",
+        "Go 1.24+: where credentials for https fetches come from: `netrc`, `git <absolute dir>`, `off`, or a helper command (absolute path, not writable by others); `;` separates several",
     ),
 ];
 

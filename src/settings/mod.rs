@@ -4,6 +4,7 @@
 //! systemd, and the validation of every key of `core::registry`
 //! (`registry`). Uses `core` (and `trust` for verifier keys' notes).
 
+pub mod goauth;
 pub mod goenv;
 pub mod goflags;
 pub mod persist;

@@ -391,6 +391,10 @@ pub fn validate(key: &str, value: &str) -> Result<()> {
         "GOFLAGS" => validate_goflags(value),
         "GOTOOLCHAIN" => validate_gotoolchain(value),
         "GOMODCACHE" | "GOCACHE" => validate_abs_path(key, value),
+        "GOAUTH" => crate::settings::goauth::validate(
+            value,
+            crate::core::env::Env::process().var("PATH").as_deref(),
+        ),
         other => Err(Error::invalid(format!(
             "gov does not manage `{}`",
             crate::core::quote::shown(other)

@@ -95,6 +95,11 @@ fn go_key_doc(name: &str) -> Option<(&'static str, &'static str, &'static str)> 
             "an absolute path, or `off`",
             "the build cache",
         ),
+        "GOAUTH" => (
+            "`netrc`",
+            "`;`-separated `off` (alone), `netrc`, `git <absolute dir>`, or a helper command (an executable no other account can write)",
+            "Go 1.24 and later: where credentials for https fetches come from (earlier Go reads only .netrc)",
+        ),
         _ => return None,
     })
 }
@@ -114,7 +119,8 @@ fn values_of(kind: Kind) -> String {
         | Kind::GoGlobs
         | Kind::GoFlags
         | Kind::GoToolchain
-        | Kind::AbsPath => String::new(),
+        | Kind::AbsPath
+        | Kind::GoAuth => String::new(),
     }
 }
 

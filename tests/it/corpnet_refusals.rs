@@ -54,3 +54,57 @@ fn private_patterns_go_would_never_match_are_refused() {
     insta::assert_snapshot!("refused_private_patterns", messages);
     assert_eq!(profile(), before, "refused commands change nothing");
 }
+
+/// GOAUTH is kept like the other Go settings once it is one cmd/go would
+/// run as meant; each hostile form is refused with its reason, the
+/// profile untouched.
+#[test]
+fn goauth_is_checked_as_cmd_go_would_run_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    let helpers = sb.dir.path().join("helpers");
+    std::fs::create_dir_all(&helpers).unwrap_or_else(|e| panic!("{e}"));
+    let helper = |name: &str, mode: u32| {
+        let p = helpers.join(name);
+        std::fs::write(&p, "#!/bin/sh\nexit 0\n").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode))
+            .unwrap_or_else(|e| panic!("{e}"));
+        p.display().to_string()
+    };
+    let good = helper("goauth-corp", 0o755);
+    let shared = helper("goauth-shared", 0o777);
+    let plain = helper("goauth-data", 0o644);
+    let value = format!("netrc; {good} --realm 'corp proxy'");
+    sb.ok(&["proxy", "set", &format!("GOAUTH={value}")]);
+    let profile = || std::fs::read_to_string(sb.home().join("env")).unwrap_or_default();
+    assert!(
+        profile().contains(&format!("GOAUTH={value}\n")),
+        "{}",
+        profile()
+    );
+    let before = profile();
+    let dir = sb.dir.path().display().to_string();
+    let mut messages = String::new();
+    for v in [
+        "".to_string(),
+        "netrc;".to_string(),
+        "off; netrc".to_string(),
+        "git".to_string(),
+        "git relative/dir".to_string(),
+        format!("git {dir}/missing"),
+        "goauth-helper-nowhere".to_string(),
+        "./goauth-corp".to_string(),
+        shared,
+        plain,
+        format!("{good} --realm=\"corp proxy\""),
+        format!("{good} 'corp"),
+        format!("{good} corp\\ proxy"),
+    ] {
+        let arg = format!("GOAUTH={v}");
+        let err = sb.fails(&["proxy", "set", &arg], 2);
+        messages.push_str(&format!("$ gov proxy set {arg:?}\n{}\n\n", err.trim_end()));
+    }
+    let _redactions = support::snapshot::redactions();
+    insta::assert_snapshot!("refused_goauth", messages);
+    assert_eq!(profile(), before, "refused values change nothing");
+}
