@@ -308,6 +308,12 @@ static KEYS: &[KeySpec] = &[
         "netrc",
         "Go 1.24+: where credentials for https fetches come from: `netrc`, `git <absolute dir>`, `off`, or a helper command (absolute path, not writable by others); `;` separates several",
     ),
+    go(
+        "SSL_CERT_FILE",
+        Kind::AbsPath,
+        "",
+        "the trusted roots of every `go` gov runs: written by `gov trust add` (the system roots plus the added CAs), never by hand",
+    ),
 ];
 
 /// Every key, gov's first.
@@ -430,7 +436,11 @@ mod tests {
             assert!(KEYS[i + 1..].iter().all(|o| o.name != k.name), "{}", k.name);
             let prefix_ok = match k.store {
                 Store::Config => k.name.starts_with("GOV_"),
-                Store::Profile => k.name.starts_with("GO") && !k.name.starts_with("GOV_"),
+                // Go's keys, and the roots bundle `gov trust` keeps.
+                Store::Profile => {
+                    (k.name.starts_with("GO") && !k.name.starts_with("GOV_"))
+                        || k.name == "SSL_CERT_FILE"
+                }
             };
             assert!(prefix_ok, "{} is in the wrong file", k.name);
             // A default is a value the key accepts (empty: none).

@@ -64,7 +64,11 @@ pub fn user_agent() -> String {
 pub fn build_client() -> Result<Client> {
     let connect = env_u64("GOV_HTTP_CONNECT_TIMEOUT");
     let read = env_u64("GOV_HTTP_READ_TIMEOUT");
-    with_env_proxies(Client::builder())
+    let mut builder = Client::builder();
+    for cert in profile_roots() {
+        builder = builder.add_root_certificate(cert);
+    }
+    with_env_proxies(builder)
         .user_agent(user_agent())
         .connect_timeout(Duration::from_secs(connect))
         // In the blocking client this bounds each read of a body, not the
@@ -73,6 +77,34 @@ pub fn build_client() -> Result<Client> {
         .redirect(redirect_policy())
         .build()
         .map_err(|e| Error::new(ErrorKind::Network, "cannot set up the HTTP client").with_source(e))
+}
+
+/// The roots of the bundle `gov trust` keeps (the nearest layer profile's
+/// SSL_CERT_FILE), so gov trusts what the `go` it runs trusts. An
+/// SSL_CERT_FILE in the environment is read by the system roots already,
+/// and wins, as it does for Go.
+fn profile_roots() -> Vec<reqwest::Certificate> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject as _;
+    if std::env::var_os("SSL_CERT_FILE").is_some_and(|v| !v.is_empty()) {
+        return Vec::new();
+    }
+    let layers = crate::core::layers::Layers::from_env();
+    let bundle = layers.search().find_map(|(_, layout)| {
+        let profile = layout
+            .home()
+            .join(crate::core::registry::Store::Profile.file_name());
+        crate::core::config::read_layer_file(&profile)
+            .ok()?
+            .remove("SSL_CERT_FILE")
+    });
+    let Some(bytes) = bundle.and_then(|b| std::fs::read(b).ok()) else {
+        return Vec::new();
+    };
+    CertificateDer::pem_slice_iter(&bytes)
+        .flatten()
+        .filter_map(|der| reqwest::Certificate::from_der(der.as_ref()).ok())
+        .collect()
 }
 
 /// Loopback destinations that bypass every proxy, as Go's net/http does (an

@@ -11,3 +11,4 @@ pub mod persist;
 pub mod proxy;
 pub mod reference;
 pub mod registry;
+pub mod trust_store;

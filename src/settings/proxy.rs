@@ -391,6 +391,10 @@ pub fn validate(key: &str, value: &str) -> Result<()> {
         "GOFLAGS" => validate_goflags(value),
         "GOTOOLCHAIN" => validate_gotoolchain(value),
         "GOMODCACHE" | "GOCACHE" => validate_abs_path(key, value),
+        "SSL_CERT_FILE" => Err(Error::invalid(
+            "SSL_CERT_FILE is kept by `gov trust`: for Go it replaces the system roots, so a file of company CAs alone would break every public https fetch",
+        )
+        .with_advice("gov trust add /path/to/company-ca.pem (the system roots plus that CA)")),
         "GOAUTH" => crate::settings::goauth::validate(
             value,
             crate::core::env::Env::process().var("PATH").as_deref(),

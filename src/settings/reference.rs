@@ -95,6 +95,11 @@ fn go_key_doc(name: &str) -> Option<(&'static str, &'static str, &'static str)> 
             "an absolute path, or `off`",
             "the build cache",
         ),
+        "SSL_CERT_FILE" => (
+            "the system roots",
+            "set by `gov trust add`",
+            "the roots every `go` gov runs trusts: the system's plus the CAs `gov trust add` added",
+        ),
         "GOAUTH" => (
             "`netrc`",
             "`;`-separated `off` (alone), `netrc`, `git <absolute dir>`, or a helper command (an executable no other account can write)",

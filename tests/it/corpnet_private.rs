@@ -78,7 +78,7 @@ fn module(path: &str, version: &str, source: &str) -> ModuleFiles {
 
 /// A shell through gov's entry points, with only what a login on the
 /// build host would have (HOME, gov's variables) plus a fresh GOPATH.
-fn go_sh(sb: &Sandbox, corp: &AuthGoProxy, work: &Path, gopath: &Path, script: &str) -> Output {
+fn go_sh(sb: &Sandbox, work: &Path, gopath: &Path, script: &str) -> Output {
     let cache = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/go-fixtures/gocache");
     let mut c = Command::new("sh");
     c.current_dir(work)
@@ -87,10 +87,6 @@ fn go_sh(sb: &Sandbox, corp: &AuthGoProxy, work: &Path, gopath: &Path, script: &
         .env("GOCACHE", cache)
         .env("GOPATH", gopath)
         .env("GOFLAGS", "-modcacherw");
-    if let Some(ca) = &corp.ca {
-        // The company CA, as a user of Go alone sets it.
-        c.env("SSL_CERT_FILE", ca);
-    }
     for (k, v) in sb.std_cmd().get_envs() {
         if let (Some(k), Some(v)) = (k.to_str(), v)
             && (k.starts_with("GOV_") || k == "HOME" || k == "XDG_CONFIG_HOME")
@@ -204,9 +200,35 @@ fn private_modules_come_through_the_company_proxy_and_stay_off_the_checksum_data
     use_corp("proxy");
     let work = app(&sb.dir.path().join("app"));
     let gopath = sb.dir.path().join("gopath-proxy");
+    // The company CA is not among the system roots: Go refuses the proxy
+    // until `gov trust add` gives every go the system roots plus that CA.
+    let out = go_sh(&sb, &work, &gopath, &format!("go get {PRIVATE}@v1.0.0"));
+    let all = text(&out);
+    assert!(!out.status.success(), "{all}");
+    assert!(
+        all.contains("certificate signed by unknown authority"),
+        "{all}"
+    );
+    let ca = corp.ca.clone().unwrap_or_default();
+    sb.ok(&["trust", "add", &ca.display().to_string()]);
+    let profile = std::fs::read_to_string(sb.home().join("env")).unwrap_or_default();
+    assert!(
+        profile.contains(&format!(
+            "SSL_CERT_FILE={}\n",
+            sb.home().join("trust/bundle.pem").display()
+        )),
+        "{profile}"
+    );
+    let bundle = std::fs::read_to_string(sb.home().join("trust/bundle.pem")).unwrap_or_default();
+    let system = std::fs::read_to_string("/etc/ssl/certs/ca-certificates.crt").unwrap_or_default();
+    let count = |t: &str| t.matches("-----BEGIN CERTIFICATE-----").count();
+    assert_eq!(
+        count(&bundle),
+        count(&system) + 1,
+        "the system roots are kept"
+    );
     let out = go_sh(
         &sb,
-        &corp,
         &work,
         &gopath,
         &format!(
@@ -254,13 +276,7 @@ fn private_modules_come_through_the_company_proxy_and_stay_off_the_checksum_data
     );
 
     // A public zip the database does not vouch for is refused.
-    let out = go_sh(
-        &sb,
-        &corp,
-        &work,
-        &gopath,
-        &format!("go get {PUBLIC}@v1.0.1"),
-    );
+    let out = go_sh(&sb, &work, &gopath, &format!("go get {PUBLIC}@v1.0.1"));
     let all = text(&out);
     assert!(!out.status.success(), "{all}");
     assert!(all.contains("SECURITY ERROR"), "{all}");
@@ -272,7 +288,6 @@ fn private_modules_come_through_the_company_proxy_and_stay_off_the_checksum_data
     let work = app(&sb.dir.path().join("app-direct"));
     let out = go_sh(
         &sb,
-        &corp,
         &work,
         &sb.dir.path().join("gopath-direct"),
         &format!("go env GONOPROXY && go get {PRIVATE}@v1.0.0"),

@@ -17,6 +17,7 @@ mod config;
 #[cfg(feature = "tier-toolchains")]
 mod corpnet_private;
 mod corpnet_refusals;
+mod corpnet_trust;
 mod docs;
 mod doctor;
 mod env_shell;
