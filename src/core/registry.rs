@@ -44,6 +44,10 @@ pub enum Kind {
     AbsPath,
     /// GOAUTH: `;`-separated `off`, `netrc`, `git <dir>` or helper commands.
     GoAuth,
+    /// HTTPS_PROXY, HTTP_PROXY: one proxy URL (http, https, socks5).
+    NetProxy,
+    /// NO_PROXY: comma-separated hosts, `.domains`, IPs or CIDRs.
+    NoProxy,
 }
 
 /// Which file of a layer holds a key.
@@ -314,6 +318,24 @@ static KEYS: &[KeySpec] = &[
         "",
         "the trusted roots of every `go` gov runs: written by `gov trust add` (the system roots plus the added CAs), never by hand",
     ),
+    go(
+        "HTTPS_PROXY",
+        Kind::NetProxy,
+        "",
+        "the proxy every `go` gov runs (and gov itself) uses for https, unless the environment sets one",
+    ),
+    go(
+        "HTTP_PROXY",
+        Kind::NetProxy,
+        "",
+        "the proxy for plain http, unless the environment sets one",
+    ),
+    go(
+        "NO_PROXY",
+        Kind::NoProxy,
+        "",
+        "hosts reached without the proxy: names, `.domain` suffixes, IPs, CIDRs (loopback never uses one)",
+    ),
 ];
 
 /// Every key, gov's first.
@@ -439,7 +461,8 @@ mod tests {
                 // Go's keys, and the roots bundle `gov trust` keeps.
                 Store::Profile => {
                     (k.name.starts_with("GO") && !k.name.starts_with("GOV_"))
-                        || k.name == "SSL_CERT_FILE"
+                        || ["SSL_CERT_FILE", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY"]
+                            .contains(&k.name)
                 }
             };
             assert!(prefix_ok, "{} is in the wrong file", k.name);

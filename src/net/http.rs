@@ -89,22 +89,28 @@ fn profile_roots() -> Vec<reqwest::Certificate> {
     if std::env::var_os("SSL_CERT_FILE").is_some_and(|v| !v.is_empty()) {
         return Vec::new();
     }
-    let layers = crate::core::layers::Layers::from_env();
-    let bundle = layers.search().find_map(|(_, layout)| {
-        let profile = layout
-            .home()
-            .join(crate::core::registry::Store::Profile.file_name());
-        crate::core::config::read_layer_file(&profile)
-            .ok()?
-            .remove("SSL_CERT_FILE")
-    });
-    let Some(bytes) = bundle.and_then(|b| std::fs::read(b).ok()) else {
+    let Some(bytes) = profile_value("SSL_CERT_FILE").and_then(|b| std::fs::read(b).ok()) else {
         return Vec::new();
     };
     CertificateDer::pem_slice_iter(&bytes)
         .flatten()
         .filter_map(|der| reqwest::Certificate::from_der(der.as_ref()).ok())
         .collect()
+}
+
+/// `key` from the nearest layer profile that holds it: the settings gov
+/// hands to every `go`, which gov's own requests follow too.
+fn profile_value(key: &str) -> Option<String> {
+    let layers = crate::core::layers::Layers::from_env();
+    layers.search().find_map(|(_, layout)| {
+        let profile = layout
+            .home()
+            .join(crate::core::registry::Store::Profile.file_name());
+        crate::core::config::read_layer_file(&profile)
+            .ok()?
+            .remove(key)
+            .filter(|v| !v.trim().is_empty())
+    })
 }
 
 /// Loopback destinations that bypass every proxy, as Go's net/http does (an
@@ -122,11 +128,14 @@ pub(crate) fn with_env_proxies(
     if std::env::var_os("REQUEST_METHOD").is_some() {
         return builder;
     }
+    // The environment first, then the layer profiles (`gov proxy set
+    // HTTPS_PROXY=...`), as for the `go` gov runs.
     let first = |names: &[&str]| {
         names
             .iter()
             .find_map(|n| std::env::var(n).ok())
             .filter(|v| !v.trim().is_empty())
+            .or_else(|| names.first().and_then(|n| profile_value(n)))
     };
     let all = first(&["ALL_PROXY", "all_proxy"]);
     let http = first(&["HTTP_PROXY", "http_proxy"]).or_else(|| all.clone());

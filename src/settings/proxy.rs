@@ -368,6 +368,76 @@ fn validate_abs_path(key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// HTTPS_PROXY / HTTP_PROXY as Go's `httpproxy` reads them: one URL whose
+/// scheme is http, https or socks5 (a bare `host:port` means http), with a
+/// host.
+fn validate_net_proxy(key: &str, value: &str) -> Result<()> {
+    let full = if value.contains("://") {
+        value.to_string()
+    } else {
+        format!("http://{value}")
+    };
+    let shown = crate::core::quote::redact_credentials(value);
+    let parsed = url::Url::parse(&full).map_err(|e| {
+        bad(key, &shown, format!("not a proxy URL ({e})"))
+            .with_advice(format!("{key}=http://proxy.corp.example:3128"))
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https" | "socks5") {
+        return Err(bad(
+            key,
+            &shown,
+            format!(
+                "Go speaks http, https and socks5 to a proxy, not `{}`",
+                parsed.scheme()
+            ),
+        ));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) || value.contains(char::is_whitespace) {
+        return Err(bad(key, &shown, "names no host, or holds a space"));
+    }
+    Ok(())
+}
+
+/// NO_PROXY: comma-separated host names, `.domain` suffixes, IPs or CIDRs
+/// (each with an optional port), or `*`; Go trims spaces around entries.
+fn validate_no_proxy(value: &str) -> Result<()> {
+    let entries: Vec<&str> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect();
+    if entries.is_empty() {
+        return Err(bad("NO_PROXY", value, "no host in it").with_advice(
+            "NO_PROXY=.corp.example,10.0.0.0/8; `gov proxy unset NO_PROXY` removes it",
+        ));
+    }
+    for e in entries {
+        if e.contains("://") || e.contains(['/', ' ']) && !is_cidr(e) {
+            return Err(bad(
+                "NO_PROXY",
+                value,
+                format!("`{e}` is not a host, domain, IP or CIDR"),
+            )
+            .with_advice(
+                "write host names, not URLs: NO_PROXY=goproxy.corp.example,.corp.example",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn is_cidr(entry: &str) -> bool {
+    let Some((ip, bits)) = entry.split_once('/') else {
+        return false;
+    };
+    let max = match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(_)) => 32,
+        Ok(std::net::IpAddr::V6(_)) => 128,
+        Err(_) => return false,
+    };
+    bits.parse::<u8>().is_ok_and(|b| b <= max)
+}
+
 /// Validates one KEY=VALUE as cmd/go would. The raw value is checked for
 /// control characters first (a carriage return or escape stored in the
 /// profile would reach every go command); the rest sees it trimmed.
@@ -395,6 +465,8 @@ pub fn validate(key: &str, value: &str) -> Result<()> {
             "SSL_CERT_FILE is kept by `gov trust`: for Go it replaces the system roots, so a file of company CAs alone would break every public https fetch",
         )
         .with_advice("gov trust add /path/to/company-ca.pem (the system roots plus that CA)")),
+        "HTTPS_PROXY" | "HTTP_PROXY" => validate_net_proxy(key, value),
+        "NO_PROXY" => validate_no_proxy(value),
         "GOAUTH" => crate::settings::goauth::validate(
             value,
             crate::core::env::Env::process().var("PATH").as_deref(),

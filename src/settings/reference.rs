@@ -100,6 +100,16 @@ fn go_key_doc(name: &str) -> Option<(&'static str, &'static str, &'static str)> 
             "set by `gov trust add`",
             "the roots every `go` gov runs trusts: the system's plus the CAs `gov trust add` added",
         ),
+        "HTTPS_PROXY" | "HTTP_PROXY" => (
+            "unset",
+            "one URL: http, https or socks5, with a host",
+            "the proxy Go's (and gov's) https or http requests go through, unless the environment sets one",
+        ),
+        "NO_PROXY" => (
+            "unset",
+            "comma-separated hosts, `.domain` suffixes, IPs, CIDRs, or `*`",
+            "hosts reached directly; loopback is never proxied",
+        ),
         "GOAUTH" => (
             "`netrc`",
             "`;`-separated `off` (alone), `netrc`, `git <absolute dir>`, or a helper command (an executable no other account can write)",
@@ -125,7 +135,9 @@ fn values_of(kind: Kind) -> String {
         | Kind::GoFlags
         | Kind::GoToolchain
         | Kind::AbsPath
-        | Kind::GoAuth => String::new(),
+        | Kind::GoAuth
+        | Kind::NetProxy
+        | Kind::NoProxy => String::new(),
     }
 }
 

@@ -108,3 +108,59 @@ fn goauth_is_checked_as_cmd_go_would_run_it() {
     insta::assert_snapshot!("refused_goauth", messages);
     assert_eq!(profile(), before, "refused values change nothing");
 }
+
+/// HTTPS_PROXY, HTTP_PROXY and NO_PROXY kept in a layer's profile: gov's
+/// own downloads follow them (as every `go` gov runs does), and values Go
+/// could not use are refused.
+#[test]
+fn proxy_variables_in_a_layer_reach_gov_s_downloads_and_hostile_ones_are_refused() {
+    let sb = Sandbox::new();
+    sb.publish_versions(&["1.22.5"]);
+    let fwd = support::ForwardProxy::start(sb.server.addr());
+    sb.ok(&[
+        "proxy",
+        "set",
+        &format!("HTTP_PROXY={}", fwd.url()),
+        "NO_PROXY=.internal.example, 10.0.0.0/8",
+    ]);
+    let out = sb
+        .cmd()
+        .env("GOV_INDEX_URL", "http://mirror.test/dl/index.json")
+        .env("GOV_MIRROR", "http://mirror.test/dl")
+        .env("GOV_ALLOW_HTTP", "1")
+        .env_remove("NO_PROXY")
+        .args(["install", "1.22.5"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let urls = fwd.seen();
+    assert!(
+        urls.contains(&"http://mirror.test/dl/index.json".to_string()),
+        "through the profile's proxy: {urls:?}"
+    );
+    let profile = std::fs::read_to_string(sb.home().join("env")).unwrap_or_default();
+    let mut messages = String::new();
+    for pair in [
+        "HTTPS_PROXY=ftp://proxy.corp.example",
+        "HTTPS_PROXY=http://",
+        "HTTPS_PROXY=http://proxy corp:3128",
+        "HTTP_PROXY=http://user:s3cret@proxy.corp.example:3128 x",
+        "NO_PROXY=,",
+        "NO_PROXY=https://goproxy.corp.example",
+        "NO_PROXY=10.0.0.0/99",
+    ] {
+        let err = sb.fails(&["proxy", "set", pair], 2);
+        assert!(!err.contains("s3cret"), "{err}");
+        messages.push_str(&format!("$ gov proxy set {pair}\n{}\n\n", err.trim_end()));
+    }
+    assert_eq!(
+        std::fs::read_to_string(sb.home().join("env")).unwrap_or_default(),
+        profile
+    );
+    let _redactions = support::snapshot::redactions();
+    insta::assert_snapshot!("refused_proxy_variables", messages);
+}
