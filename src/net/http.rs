@@ -183,6 +183,24 @@ pub fn check_url(url: &str, what: &str) -> Result<reqwest::Url> {
     }
 }
 
+/// [`check_url`] for content the checksum database verifies (toolchain
+/// zips from GOPROXY, the database's signed answers): plain http to an
+/// intranet host is allowed without GOV_ALLOW_HTTP, as cmd/go allows it,
+/// since a byte altered on the way fails verification.
+pub fn check_verified_url(url: &str, what: &str) -> Result<reqwest::Url> {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| Error::invalid(format!("{what} `{url}` is not a valid URL")).with_source(e))?;
+    match parsed.scheme() {
+        "http" => Ok(parsed),
+        _ => check_url(url, what),
+    }
+}
+
+/// Whether `url` is plain http to a host other than this machine.
+pub fn is_plain_remote(url: &str) -> bool {
+    reqwest::Url::parse(url).is_ok_and(|u| u.scheme() == "http" && !is_loopback(&u))
+}
+
 /// The URL policy applied to every redirect hop, not only the first URL:
 /// an https index (the checksums) or a self-update that redirects to plain
 /// http on a remote host is refused, as is any scheme but http(s).

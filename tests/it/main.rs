@@ -14,6 +14,7 @@ mod ansible;
 mod architecture;
 mod completions;
 mod config;
+mod corpnet_http_proxy_install;
 #[cfg(feature = "tier-toolchains")]
 mod corpnet_private;
 mod corpnet_refusals;
