@@ -607,6 +607,11 @@ pub fn described() -> Vec<Described> {
             schema: schema_of::<crate::mirror::verify::Report>,
         },
         Described {
+            name: "trust-list",
+            command: "gov trust list --json",
+            schema: schema_of::<TrustList>,
+        },
+        Described {
             name: "failure",
             command: "any enveloped `--json` command that fails",
             schema: schema_of::<Failure>,
@@ -640,4 +645,15 @@ pub struct VerifiedTree {
     /// recorded at install; null when not compared (`--quick`, no log
     /// proof).
     pub log_matches: Option<bool>,
+}
+
+/// `gov trust list --json`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TrustList {
+    /// The bundle `go` uses (absent while no CA is added).
+    pub bundle: Option<std::path::PathBuf>,
+    /// The system root bundle the bundle starts with.
+    pub system_roots: Option<std::path::PathBuf>,
+    /// The CAs this layer added.
+    pub cas: Vec<crate::settings::trust_store::Ca>,
 }

@@ -29,6 +29,7 @@ pub mod render;
 mod schema;
 mod self_update;
 pub mod terminal;
+mod trust;
 mod uninstall;
 mod upgrade;
 mod use_;
@@ -84,6 +85,7 @@ pub enum Command {
     Shell(init::ShellArgs),
     Completions(init::CompletionsArgs),
     Proxy(proxy::Args),
+    Trust(trust::Args),
     Persist(persist::Args),
     Doctor(doctor::Args),
     SelfUpdate(self_update::Args),
@@ -179,6 +181,7 @@ fn run(cli: Cli, ui: Arc<dyn Reporter>, out: &render::Output, env: Env) -> Resul
         Command::Shell(a) => init::shell(&app, a),
         Command::Completions(a) => init::completions(a),
         Command::Proxy(a) => proxy::run(&app, a),
+        Command::Trust(a) => trust::run(&app, a),
         Command::Persist(a) => persist::run(&app, a),
         Command::Doctor(a) => doctor::run(&app, out, a),
         Command::SelfUpdate(a) => self_update::run(&app, a),

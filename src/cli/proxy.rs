@@ -502,13 +502,14 @@ fn login(app: &App, raw_url: &str, user: &str) -> Result<()> {
         ""
     };
     app.ui.status(&format!(
-        "stored credentials for {} in {}{whose}, mode 0600",
-        saved.machines.join(" and "),
+        "stored credentials for machine {} in {}{whose}, mode 0600",
+        saved.machine,
         saved.path.display()
     ));
-    if let Some(host) = saved.kept {
+    if let Some(mode) = saved.was_readable_by_others {
         app.ui.warn(&format!(
-            "kept the existing entry for {host} (other credentials): Go 1.23 and earlier use it for this URL"
+            "{} was readable by other accounts (mode {mode:04o}); it is 0600 now: change the secrets it held",
+            saved.path.display()
         ));
     }
     Ok(())

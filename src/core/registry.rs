@@ -44,6 +44,12 @@ pub enum Kind {
     GoToolchain,
     /// An absolute folder (GOMODCACHE, GOCACHE).
     AbsPath,
+    /// GOAUTH: `;`-separated `off`, `netrc`, `git <dir>` or helper commands.
+    GoAuth,
+    /// HTTPS_PROXY, HTTP_PROXY: one proxy URL (http, https, socks5).
+    NetProxy,
+    /// NO_PROXY: comma-separated hosts, `.domains`, IPs or CIDRs.
+    NoProxy,
 }
 
 /// Which file of a layer holds a key.
@@ -308,6 +314,36 @@ static KEYS: &[KeySpec] = &[
         "",
         "the build cache, or `off` (default: $XDG_CACHE_HOME/go-build)",
     ),
+    go(
+        "GOAUTH",
+        Kind::GoAuth,
+        "netrc",
+        "Go 1.24+: where credentials for https fetches come from: `netrc`, `git <absolute dir>`, `off`, or a helper command (absolute path, not writable by others); `;` separates several",
+    ),
+    go(
+        "SSL_CERT_FILE",
+        Kind::AbsPath,
+        "",
+        "the trusted roots of every `go` gov runs: written by `gov trust add` (the system roots plus the added CAs), never by hand",
+    ),
+    go(
+        "HTTPS_PROXY",
+        Kind::NetProxy,
+        "",
+        "the proxy every `go` gov runs (and gov itself) uses for https, unless the environment sets one",
+    ),
+    go(
+        "HTTP_PROXY",
+        Kind::NetProxy,
+        "",
+        "the proxy for plain http, unless the environment sets one",
+    ),
+    go(
+        "NO_PROXY",
+        Kind::NoProxy,
+        "",
+        "hosts reached without the proxy: names, `.domain` suffixes, IPs, CIDRs (loopback never uses one)",
+    ),
 ];
 
 /// Every key, gov's first.
@@ -435,7 +471,12 @@ mod tests {
             assert!(KEYS[i + 1..].iter().all(|o| o.name != k.name), "{}", k.name);
             let prefix_ok = match k.store {
                 Store::Config => k.name.starts_with("GOV_"),
-                Store::Profile => k.name.starts_with("GO") && !k.name.starts_with("GOV_"),
+                // Go's keys, and the roots bundle `gov trust` keeps.
+                Store::Profile => {
+                    (k.name.starts_with("GO") && !k.name.starts_with("GOV_"))
+                        || ["SSL_CERT_FILE", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY"]
+                            .contains(&k.name)
+                }
             };
             assert!(prefix_ok, "{} is in the wrong file", k.name);
             // A default is a value the key accepts (empty: none).

@@ -252,7 +252,7 @@ fn failed_at(url: &str, f: Failure) -> Failure {
 }
 
 fn check_base(url: &str) -> Result<()> {
-    http::check_url(
+    http::check_verified_url(
         url,
         "module proxy or checksum database URL (GOPROXY, GOSUMDB)",
     )
@@ -593,6 +593,12 @@ fn download_zip(
             return copy_bounded(app, Box::new(src), size, dest, &url, label).map(Got::Found);
         }
         check_base(&url)?;
+        if http::is_plain_remote(&url) {
+            app.ui.status(&format!(
+                "{} over plain http: allowed, since the checksum database verifies the zip before anything is installed",
+                crate::core::quote::redact_credentials(&url)
+            ));
+        }
         let client = app.client()?;
         let policy = RetryPolicy::from_env();
         match MirroredBody::open_one(&client, &url, policy) {

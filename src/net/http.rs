@@ -64,7 +64,11 @@ pub fn user_agent() -> String {
 pub fn build_client() -> Result<Client> {
     let connect = env_u64("GOV_HTTP_CONNECT_TIMEOUT");
     let read = env_u64("GOV_HTTP_READ_TIMEOUT");
-    with_env_proxies(Client::builder())
+    let mut builder = Client::builder();
+    for cert in profile_roots() {
+        builder = builder.add_root_certificate(cert);
+    }
+    with_env_proxies(builder)
         .user_agent(user_agent())
         .connect_timeout(Duration::from_secs(connect))
         // In the blocking client this bounds each read of a body, not the
@@ -73,6 +77,40 @@ pub fn build_client() -> Result<Client> {
         .redirect(redirect_policy())
         .build()
         .map_err(|e| Error::new(ErrorKind::Network, "cannot set up the HTTP client").with_source(e))
+}
+
+/// The roots of the bundle `gov trust` keeps (the nearest layer profile's
+/// SSL_CERT_FILE), so gov trusts what the `go` it runs trusts. An
+/// SSL_CERT_FILE in the environment is read by the system roots already,
+/// and wins, as it does for Go.
+fn profile_roots() -> Vec<reqwest::Certificate> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject as _;
+    if std::env::var_os("SSL_CERT_FILE").is_some_and(|v| !v.is_empty()) {
+        return Vec::new();
+    }
+    let Some(bytes) = profile_value("SSL_CERT_FILE").and_then(|b| std::fs::read(b).ok()) else {
+        return Vec::new();
+    };
+    CertificateDer::pem_slice_iter(&bytes)
+        .flatten()
+        .filter_map(|der| reqwest::Certificate::from_der(der.as_ref()).ok())
+        .collect()
+}
+
+/// `key` from the nearest layer profile that holds it: the settings gov
+/// hands to every `go`, which gov's own requests follow too.
+fn profile_value(key: &str) -> Option<String> {
+    let layers = crate::core::layers::Layers::from_env();
+    layers.search().find_map(|(_, layout)| {
+        let profile = layout
+            .home()
+            .join(crate::core::registry::Store::Profile.file_name());
+        crate::core::config::read_layer_file(&profile)
+            .ok()?
+            .remove(key)
+            .filter(|v| !v.trim().is_empty())
+    })
 }
 
 /// Loopback destinations that bypass every proxy, as Go's net/http does (an
@@ -91,11 +129,14 @@ pub(crate) fn with_env_proxies(
     if env.var_os("REQUEST_METHOD").is_some() {
         return builder;
     }
+    // The environment first, then the layer profiles (`gov proxy set
+    // HTTPS_PROXY=...`), as for the `go` gov runs.
     let first = |names: &[&str]| {
         names
             .iter()
             .find_map(|n| env.var(n))
             .filter(|v| !v.trim().is_empty())
+            .or_else(|| names.first().and_then(|n| profile_value(n)))
     };
     let all = first(&["ALL_PROXY", "all_proxy"]);
     let http = first(&["HTTP_PROXY", "http_proxy"]).or_else(|| all.clone());
@@ -141,6 +182,24 @@ pub fn check_url(url: &str, what: &str) -> Result<reqwest::Url> {
         ))
         .with_advice("use an https:// (or file://) URL")),
     }
+}
+
+/// [`check_url`] for content the checksum database verifies (toolchain
+/// zips from GOPROXY, the database's signed answers): plain http to an
+/// intranet host is allowed without GOV_ALLOW_HTTP, as cmd/go allows it,
+/// since a byte altered on the way fails verification.
+pub fn check_verified_url(url: &str, what: &str) -> Result<reqwest::Url> {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| Error::invalid(format!("{what} `{url}` is not a valid URL")).with_source(e))?;
+    match parsed.scheme() {
+        "http" => Ok(parsed),
+        _ => check_url(url, what),
+    }
+}
+
+/// Whether `url` is plain http to a host other than this machine.
+pub fn is_plain_remote(url: &str) -> bool {
+    reqwest::Url::parse(url).is_ok_and(|u| u.scheme() == "http" && !is_loopback(&u))
 }
 
 /// The URL policy applied to every redirect hop, not only the first URL:

@@ -73,31 +73,33 @@ pub fn netrc_path() -> Option<PathBuf> {
     env.home().or_else(dirs::home_dir).map(|h| h.join(".netrc"))
 }
 
-/// The machine names a URL's credentials may sit under, best first: with an
-/// explicit port `host:port` (what Go 1.24+ matches), then the bare host
-/// (what earlier Go and curl match); without a port, the host alone.
-pub fn machine_names(url: &url::Url) -> Vec<String> {
-    let Some(host) = url.host_str() else {
-        return Vec::new();
-    };
-    match url.port() {
-        Some(port) => vec![format!("{host}:{port}"), host.to_string()],
-        None => vec![host.to_string()],
-    }
+/// The one machine name cmd/go matches for `url`: the URL's host with its
+/// port when the URL names one (`host:port`), else the host alone. Every
+/// Go release compares the whole `req.URL.Host` (before 1.24 in
+/// `auth.AddCredentials`, since then as the first element of the
+/// credential prefix), so a bare-host entry does not serve a URL with a
+/// port, and gov sends nothing Go would not.
+pub fn machine_name(url: &url::Url) -> Option<String> {
+    let host = url.host_str()?;
+    Some(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    })
 }
 
-/// The entry for `url` among `entries`: the first machine name that has
-/// one, else `default`.
+/// The entry for `url` among `entries`, matched as cmd/go matches it: the
+/// machine named exactly (see [`machine_name`]). A `default` entry is
+/// ignored, as cmd/go ignores it: it would hand one login to every host.
 pub fn find(entries: &[(Option<String>, Credentials)], url: &url::Url) -> Option<Credentials> {
-    let named = machine_names(url).into_iter().find_map(|name| {
-        entries
-            .iter()
-            .find(|(m, _)| m.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(&name)))
-    });
-    named
-        .or_else(|| entries.iter().find(|(m, _)| m.is_none()))
+    let name = machine_name(url)?;
+    entries
+        .iter()
+        .find(|(m, c)| {
+            m.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(&name))
+                && !c.login.is_empty()
+                && !c.password.is_empty()
+        })
         .map(|(_, c)| c.clone())
-        .filter(|c| !c.login.is_empty())
 }
 
 /// Credentials for `url` from the user's netrc file, if any.
@@ -213,22 +215,24 @@ fn refuse_other_accounts_dir(path: &std::path::Path) -> Result<()> {
 /// Where `gov proxy login` wrote, for the user.
 pub struct Saved {
     pub path: PathBuf,
-    pub machines: Vec<String>,
-    /// A bare-host entry with other credentials, kept: it may serve
-    /// another service on that host (Go 1.23 and earlier use it).
-    pub kept: Option<String>,
+    pub machine: String,
+    /// The mode the file had when others could read it (now 0600).
+    pub was_readable_by_others: Option<u32>,
 }
 
 /// Writes `creds` for `url` into the netrc file gov and Go read (mode
-/// 0600, atomically; a symlink is refused).
+/// 0600, atomically; a symlink is refused). A file others could read is
+/// rewritten 0600 too, and the caller told.
 pub fn save_login(url: &url::Url, creds: &Credentials) -> Result<Saved> {
+    use std::os::unix::fs::PermissionsExt;
     let path = netrc_path().ok_or_else(|| {
         Error::new(ErrorKind::State, "there is no home directory for ~/.netrc")
             .with_advice("set NETRC to the file to write")
     })?;
     // A link could make gov rewrite a file elsewhere (another account's,
     // or one every account reads): refused before anything is read.
-    if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+    let meta = std::fs::symlink_metadata(&path).ok();
+    if meta.as_ref().is_some_and(|m| m.file_type().is_symlink()) {
         return Err(Error::invalid(format!(
             "{} is a symlink; gov does not write credentials through a link",
             path.display()
@@ -236,27 +240,22 @@ pub fn save_login(url: &url::Url, creds: &Credentials) -> Result<Saved> {
         .with_advice("point NETRC at the file itself, or replace the link with the file"));
     }
     refuse_other_accounts_dir(&path)?;
+    let machine = machine_name(url)
+        .ok_or_else(|| Error::invalid(format!("the URL `{url}` names no host")))?;
     let before = crate::core::safe_read::read_no_follow(&path, MAX_NETRC)?;
     let text = before
         .map(|b| crate::core::safe_read::decode(&path, b))
         .transpose()?
         .unwrap_or_default();
-    let mut machines = machine_names(url);
-    let entries = parse(&text);
-    let mut kept = None;
-    if let [_, host] = machines.as_slice()
-        && entries
-            .iter()
-            .any(|(m, c)| m.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(host)) && c != creds)
-    {
-        kept = machines.pop();
-    }
-    let after = with_login(&text, &machines, creds)?;
+    let after = with_login(&text, std::slice::from_ref(&machine), creds)?;
     crate::core::fsutil::write_atomic_mode(&path, after.as_bytes(), 0o600)?;
+    let was_readable_by_others = meta
+        .map(|m| m.permissions().mode() & 0o777)
+        .filter(|mode| mode & 0o077 != 0);
     Ok(Saved {
         path,
-        machines,
-        kept,
+        machine,
+        was_readable_by_others,
     })
 }
 
@@ -277,9 +276,9 @@ mod tests {
     }
 
     #[test]
-    fn a_port_picks_host_port_first_and_falls_back_to_the_host() {
+    fn the_machine_is_matched_as_go_matches_it() {
         let e = parse(
-            "machine proxy.corp.example login old password host-only\nmachine proxy.corp.example:8443 login ci password with-port\n",
+            "machine proxy.corp.example login old password host-only\nmachine proxy.corp.example:8443 login ci password with-port\ndefault login anon password everyone\n",
         );
         let url = |u: &str| url::Url::parse(u).unwrap_or_else(|e| panic!("{e}"));
         let pw = |u: &str| find(&e, &url(u)).map(|c| c.password);
@@ -287,22 +286,20 @@ mod tests {
             pw("https://proxy.corp.example:8443/m").as_deref(),
             Some("with-port")
         );
-        assert_eq!(
-            pw("https://proxy.corp.example:9000/m").as_deref(),
-            Some("host-only")
-        );
+        // Go compares host:port whole: the bare host's entry does not
+        // serve another port, and `default` serves nothing.
+        assert_eq!(pw("https://proxy.corp.example:9000/m"), None);
         assert_eq!(
             pw("https://proxy.corp.example/m").as_deref(),
             Some("host-only")
         );
-        // The default port is no port, as Go's URL parser would not drop it
-        // but the entry for the bare host still serves.
+        assert_eq!(pw("https://other.example/m"), None);
+        // An entry missing its password is no entry, as for Go.
+        let half = parse("machine a.example login ci\n");
+        assert_eq!(find(&half, &url("https://a.example/")), None);
         assert_eq!(
-            pw("https://proxy.corp.example:443/m").as_deref(),
-            Some("host-only")
+            machine_name(&url("https://[::1]:8443/x")).as_deref(),
+            Some("[::1]:8443")
         );
-        assert_eq!(pw("https://other.example:8443/m"), None);
-        let only_port = parse("machine proxy.corp.example:8443 login ci password p\n");
-        assert_eq!(find(&only_port, &url("https://proxy.corp.example/m")), None);
     }
 }

@@ -4,9 +4,11 @@
 //! systemd, and the validation of every key of `core::registry`
 //! (`registry`). Uses `core` (and `trust` for verifier keys' notes).
 
+pub mod goauth;
 pub mod goenv;
 pub mod goflags;
 pub mod persist;
 pub mod proxy;
 pub mod reference;
 pub mod registry;
+pub mod trust_store;

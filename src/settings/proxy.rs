@@ -92,6 +92,21 @@ pub fn validate_goproxy(value: &str) -> Result<()> {
         if parsed.scheme() != "file" && parsed.host_str().is_none_or(str::is_empty) {
             return Err(bad("GOPROXY", value, format!("`{entry}` has no host")));
         }
+        // cmd/go refuses to send a URL's credentials over plain http
+        // ("refusing to pass credentials to insecure URL"), loopback too.
+        if parsed.scheme() == "http"
+            && (!parsed.username().is_empty() || parsed.password().is_some())
+        {
+            let shown = crate::core::quote::redact_credentials(entry);
+            return Err(bad(
+                "GOPROXY",
+                &crate::core::quote::redact_credentials(value),
+                format!("`{shown}` carries credentials over plain http, which Go refuses to send"),
+            )
+            .with_advice(
+                "serve the proxy over https and keep the login out of the URL: `gov proxy login https://<proxy>`",
+            ));
+        }
     }
     if !any {
         return Err(bad("GOPROXY", value, "no entries"));
@@ -185,9 +200,53 @@ pub fn parse_gosumdb(value: &str) -> Result<SumDb> {
 }
 
 /// Glob lists (GOPRIVATE, GONOPROXY, GONOSUMDB, GOINSECURE): comma-separated
-/// path.Match patterns of module path prefixes, not URLs.
+/// path.Match patterns of module path prefixes, not URLs. cmd/go
+/// (x/mod's `MatchPrefixPatterns`) trims nothing but a trailing `/` and
+/// skips empty entries, so a pattern holding a space never matches and a
+/// list of only commas matches nothing: both are refused, as silently
+/// unprotected private paths would be worse than an error.
 pub fn validate_globs(key: &str, value: &str) -> Result<()> {
-    for pat in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+    let patterns: Vec<&str> = value
+        .split(',')
+        .filter(|p| !p.trim_end_matches('/').is_empty())
+        .collect();
+    if !value.is_empty()
+        && patterns
+            .iter()
+            .all(|p| p.trim().trim_end_matches('/').is_empty())
+    {
+        return Err(bad(key, value, "no pattern in it: Go would match nothing")
+            .with_advice(format!(
+                "list module path patterns separated by commas, e.g. {key}=git.corp.example/*,github.com/acme; \
+                 `gov proxy unset {key}` removes it"
+            )));
+    }
+    if let Some(pat) = patterns.iter().find(|p| p.contains(char::is_whitespace)) {
+        let why = format!(
+            "`{}` holds a space: module paths have none, and Go trims nothing, so it would never match",
+            crate::core::quote::shown(pat)
+        );
+        // Spaces around the commas have one fix; one inside a pattern is
+        // a typo only the user can correct.
+        let advice = if patterns
+            .iter()
+            .all(|p| !p.trim().contains(char::is_whitespace))
+        {
+            let trimmed: Vec<&str> = patterns
+                .iter()
+                .map(|p| p.trim())
+                .filter(|p| !p.is_empty())
+                .collect();
+            format!(
+                "separate patterns with commas alone: {key}={}",
+                trimmed.join(",")
+            )
+        } else {
+            "write each module path prefix without spaces, e.g. git.corp.example/*".to_string()
+        };
+        return Err(bad(key, value, why).with_advice(advice));
+    }
+    for pat in patterns {
         if pat.contains("://") {
             let host = pat.split("://").nth(1).unwrap_or(pat).trim_end_matches('/');
             return Err(bad(
@@ -309,6 +368,76 @@ fn validate_abs_path(key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// HTTPS_PROXY / HTTP_PROXY as Go's `httpproxy` reads them: one URL whose
+/// scheme is http, https or socks5 (a bare `host:port` means http), with a
+/// host.
+fn validate_net_proxy(key: &str, value: &str) -> Result<()> {
+    let full = if value.contains("://") {
+        value.to_string()
+    } else {
+        format!("http://{value}")
+    };
+    let shown = crate::core::quote::redact_credentials(value);
+    let parsed = url::Url::parse(&full).map_err(|e| {
+        bad(key, &shown, format!("not a proxy URL ({e})"))
+            .with_advice(format!("{key}=http://proxy.corp.example:3128"))
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https" | "socks5") {
+        return Err(bad(
+            key,
+            &shown,
+            format!(
+                "Go speaks http, https and socks5 to a proxy, not `{}`",
+                parsed.scheme()
+            ),
+        ));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) || value.contains(char::is_whitespace) {
+        return Err(bad(key, &shown, "names no host, or holds a space"));
+    }
+    Ok(())
+}
+
+/// NO_PROXY: comma-separated host names, `.domain` suffixes, IPs or CIDRs
+/// (each with an optional port), or `*`; Go trims spaces around entries.
+fn validate_no_proxy(value: &str) -> Result<()> {
+    let entries: Vec<&str> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect();
+    if entries.is_empty() {
+        return Err(bad("NO_PROXY", value, "no host in it").with_advice(
+            "NO_PROXY=.corp.example,10.0.0.0/8; `gov proxy unset NO_PROXY` removes it",
+        ));
+    }
+    for e in entries {
+        if e.contains("://") || e.contains(['/', ' ']) && !is_cidr(e) {
+            return Err(bad(
+                "NO_PROXY",
+                value,
+                format!("`{e}` is not a host, domain, IP or CIDR"),
+            )
+            .with_advice(
+                "write host names, not URLs: NO_PROXY=goproxy.corp.example,.corp.example",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn is_cidr(entry: &str) -> bool {
+    let Some((ip, bits)) = entry.split_once('/') else {
+        return false;
+    };
+    let max = match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(_)) => 32,
+        Ok(std::net::IpAddr::V6(_)) => 128,
+        Err(_) => return false,
+    };
+    bits.parse::<u8>().is_ok_and(|b| b <= max)
+}
+
 /// Validates one KEY=VALUE as cmd/go would. The raw value is checked for
 /// control characters first (a carriage return or escape stored in the
 /// profile would reach every go command); the rest sees it trimmed.
@@ -332,6 +461,16 @@ pub fn validate(key: &str, value: &str) -> Result<()> {
         "GOFLAGS" => validate_goflags(value),
         "GOTOOLCHAIN" => validate_gotoolchain(value),
         "GOMODCACHE" | "GOCACHE" => validate_abs_path(key, value),
+        "SSL_CERT_FILE" => Err(Error::invalid(
+            "SSL_CERT_FILE is kept by `gov trust`: for Go it replaces the system roots, so a file of company CAs alone would break every public https fetch",
+        )
+        .with_advice("gov trust add /path/to/company-ca.pem (the system roots plus that CA)")),
+        "HTTPS_PROXY" | "HTTP_PROXY" => validate_net_proxy(key, value),
+        "NO_PROXY" => validate_no_proxy(value),
+        "GOAUTH" => crate::settings::goauth::validate(
+            value,
+            crate::core::env::Env::process().var("PATH").as_deref(),
+        ),
         other => Err(Error::invalid(format!(
             "gov does not manage `{}`",
             crate::core::quote::shown(other)
@@ -490,6 +629,10 @@ pub fn corp_preset(
         }
         return Ok(corp(settings));
     };
+    if p.trim().is_empty() {
+        return Err(Error::invalid("--private needs at least one module path pattern")
+            .with_advice("gov proxy use corp --url URL --private 'git.corp.example/*'; leave --private out when there are no private modules"));
+    }
     validate_globs("GOPRIVATE", p)?;
     // With the public fallback, a private path the company proxy lacks
     // would be asked of proxy.golang.org: only direct keeps it inside.
@@ -731,10 +874,20 @@ mod tests {
         ] {
             assert!(validate_goproxy(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "ftp://x.example", "noproxy", "https://", ",,"] {
+        for bad in [
+            "",
+            "ftp://x.example",
+            "noproxy",
+            "https://",
+            ",,",
+            "http://u:p@127.0.0.1:8080,direct",
+            "https://a.example|http://u@b.example",
+        ] {
             let e = validate_goproxy(bad).expect_err(bad);
             assert_eq!(e.kind().exit_code(), 2);
+            assert!(!e.to_string().contains("u:p@"), "{e}");
         }
+        assert!(validate_goproxy("https://u:p@goproxy.corp.example,direct").is_ok());
     }
 
     #[test]
@@ -802,6 +955,25 @@ mod tests {
                 .contains("GOPRIVATE=git.corp.example")
         );
         assert!(validate_globs("GONOSUMDB", "a/[b").is_err());
+        // Go splits on commas and trims nothing but a trailing `/`.
+        assert!(validate_globs("GOPRIVATE", "git.corp.example/,").is_ok());
+        for hostile in [
+            ",",
+            ",,",
+            "/",
+            " , ",
+            "a, b",
+            "git.corp example",
+            "a,\u{a0}b",
+        ] {
+            let e = validate_globs("GOPRIVATE", hostile).expect_err(hostile);
+            assert_eq!(e.kind().exit_code(), 2, "{hostile}");
+        }
+        let e = validate_globs("GOPRIVATE", "a, b").expect_err("space");
+        assert!(e.advice().unwrap_or_default().contains("GOPRIVATE=a,b"));
+        assert!(corp_preset("https://p.example", Some(""), None, false).is_err());
+        assert!(corp_preset("https://p.example", Some(" "), None, false).is_err());
+        assert!(corp_preset("https://p.example", Some(","), None, false).is_err());
         assert!(validate_goflags("-mod=mod -trimpath").is_ok());
         assert!(validate_goflags("mod=mod").is_err());
         for ok in [

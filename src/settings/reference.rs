@@ -95,6 +95,26 @@ fn go_key_doc(name: &str) -> Option<(&'static str, &'static str, &'static str)> 
             "an absolute path, or `off`",
             "the build cache",
         ),
+        "SSL_CERT_FILE" => (
+            "the system roots",
+            "set by `gov trust add`",
+            "the roots every `go` gov runs trusts: the system's plus the CAs `gov trust add` added",
+        ),
+        "HTTPS_PROXY" | "HTTP_PROXY" => (
+            "unset",
+            "one URL: http, https or socks5, with a host",
+            "the proxy Go's (and gov's) https or http requests go through, unless the environment sets one",
+        ),
+        "NO_PROXY" => (
+            "unset",
+            "comma-separated hosts, `.domain` suffixes, IPs, CIDRs, or `*`",
+            "hosts reached directly; loopback is never proxied",
+        ),
+        "GOAUTH" => (
+            "`netrc`",
+            "`;`-separated `off` (alone), `netrc`, `git <absolute dir>`, or a helper command (an executable no other account can write)",
+            "Go 1.24 and later: where credentials for https fetches come from (earlier Go reads only .netrc)",
+        ),
         _ => return None,
     })
 }
@@ -122,7 +142,10 @@ fn values_of(kind: Kind) -> String {
         | Kind::GoGlobs
         | Kind::GoFlags
         | Kind::GoToolchain
-        | Kind::AbsPath => String::new(),
+        | Kind::AbsPath
+        | Kind::GoAuth
+        | Kind::NetProxy
+        | Kind::NoProxy => String::new(),
     }
 }
 

@@ -821,6 +821,63 @@ const EDGES: &str = r#"
           - url_secret not in (with_credentials | to_json)
           - url_secret not in (refused_with_credentials | to_json)
           - url_secret not in (info_with_credentials | to_json)
+    - name: Private modules through the company proxy
+      gov.toolchain.go_proxy: &corp_via_proxy
+        preset: corp
+        url: https://goproxy.corp.example
+        private: git.corp.example/*
+        private_via: proxy
+        gov_path: "{{ gov }}"
+      register: via_proxy
+    - name: The same again
+      gov.toolchain.go_proxy: *corp_via_proxy
+      register: via_proxy_again
+    - name: Straight from version control, in check mode
+      gov.toolchain.go_proxy:
+        preset: corp
+        url: https://goproxy.corp.example
+        private: git.corp.example/*
+        private_via: direct
+        gov_path: "{{ gov }}"
+      check_mode: true
+      diff: true
+      register: via_direct_check
+    - name: Check mode wrote nothing
+      gov.toolchain.go_proxy: *corp_via_proxy
+      register: via_proxy_after_check
+    - name: A routing that does not exist
+      gov.toolchain.go_proxy: {preset: corp, url: "https://goproxy.corp.example", private: "a/*", private_via: vpn, gov_path: "{{ gov }}"}
+      register: via_vpn
+      ignore_errors: true
+    - name: A routing with plain settings
+      gov.toolchain.go_proxy: {settings: {GOPRIVATE: "a/*"}, private_via: direct, gov_path: "{{ gov }}"}
+      register: via_settings
+      ignore_errors: true
+    - name: Through the proxy with the public fallback
+      gov.toolchain.go_proxy: {preset: corp, url: "https://goproxy.corp.example", private: "a/*", private_via: proxy, fallback: true, gov_path: "{{ gov }}"}
+      register: via_fallback
+      ignore_errors: true
+    - name: Patterns Go would never match
+      gov.toolchain.go_proxy: {preset: corp, url: "https://goproxy.corp.example", private: "a/*, b/*", gov_path: "{{ gov }}"}
+      register: via_spaces
+      ignore_errors: true
+    - name: Private routing as asked
+      ansible.builtin.assert:
+        that:
+          - via_proxy is changed
+          - via_proxy.profile.GONOPROXY == 'none'
+          - via_proxy.profile.GONOSUMDB == 'git.corp.example/*'
+          - via_proxy.profile.GOPRIVATE == 'git.corp.example/*'
+          - via_proxy_again is not changed
+          - via_direct_check is changed
+          - via_direct_check.changed_keys == ['GONOPROXY']
+          - via_direct_check.diff.after.GONOPROXY == 'git.corp.example/*'
+          - via_proxy_after_check is not changed
+          - via_vpn is failed and 'private_via' in via_vpn.msg
+          - via_settings is failed and 'belong to preset=corp' in via_settings.msg
+          - via_fallback is failed and via_fallback.rc == 2 and 'proxy.golang.org' in via_fallback.msg
+          - via_spaces is failed and via_spaces.rc == 2 and 'holds a space' in via_spaces.msg
+
     - name: A go that is not gov's where the entry point goes
       ansible.builtin.copy: {content: "echo not gov\n", dest: "{{ gov_bin_dir }}/go", mode: "0755"}
     - name: Installed, then making it global fails

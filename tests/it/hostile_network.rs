@@ -100,7 +100,10 @@ fn netrc_credentials_never_travel_over_plain_http_to_a_remote_host() {
     let netrc = sb.dir.path().join("netrc");
     std::fs::write(
         &netrc,
-        "machine mirror.corp.example login ci password s3cret\nmachine 127.0.0.1 login ci password s3cret\n",
+        format!(
+            "machine mirror.corp.example login ci password s3cret\nmachine 127.0.0.1:{} login ci password s3cret\n",
+            sb.server.addr().port()
+        ),
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let proxy = ForwardProxy::start(sb.server.addr());

@@ -14,6 +14,11 @@ mod ansible;
 mod architecture;
 mod completions;
 mod config;
+mod corpnet_http_proxy_install;
+#[cfg(feature = "tier-toolchains")]
+mod corpnet_private;
+mod corpnet_refusals;
+mod corpnet_trust;
 mod docs;
 mod doctor;
 #[cfg(feature = "tier-accounts")]

@@ -393,8 +393,14 @@ fn gov_downloads_honour_http_proxy_and_netrc() {
     let sb2 = Sandbox::new();
     sb2.publish_versions(&["1.22.5"]);
     let netrc2 = sb2.dir.path().join("netrc");
-    std::fs::write(&netrc2, "machine 127.0.0.1 login ci password s3cret\n")
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        &netrc2,
+        format!(
+            "machine 127.0.0.1:{} login ci password s3cret\n",
+            sb2.server.addr().port()
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let out = sb2
         .cmd()
         .env("NETRC", &netrc2)
@@ -414,30 +420,31 @@ fn gov_downloads_honour_http_proxy_and_netrc() {
     );
 }
 
-/// A `machine host:port` entry (what Go 1.24+ matches for a URL with a
-/// port) wins over the bare host's (what earlier Go matches), which still
-/// serves when no entry names the port.
+/// For a URL with a port, the `machine host:port` entry serves, as cmd/go
+/// matches it; the bare host's entry does not (Go would not send it).
 #[test]
-fn netrc_matches_host_and_port_before_the_host() {
+fn netrc_matches_host_and_port_as_go_does() {
     let sb = Sandbox::new();
     sb.publish_versions(&["1.22.5"]);
     let port = sb.server.addr().port();
     let netrc = sb.dir.path().join("netrc");
     let sent = |entries: &str| {
         std::fs::write(&netrc, entries).unwrap_or_else(|e| panic!("{e}"));
+        sb.server.clear_requests();
         let out = sb
             .cmd()
             .env("NETRC", &netrc)
-            .args(["install", "--force", "1.22.5"])
+            .args(["list-remote", "--refresh"])
             .output()
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(out.status.success(), "{}", text(&out.stderr));
-        sb.server
+        let index = sb
+            .server
             .requests()
             .into_iter()
-            .rev()
-            .find(|r| r.route == "/dl/index.json")
-            .and_then(|r| r.header("authorization").map(str::to_string))
+            .find(|r| r.route == "/dl/index.json");
+        assert!(index.is_some(), "the index was fetched");
+        index.and_then(|r| r.header("authorization").map(str::to_string))
     };
     let both = format!(
         "machine 127.0.0.1 login old password wrong\nmachine 127.0.0.1:{port} login ci password s3cret\n"
@@ -451,7 +458,9 @@ fn netrc_matches_host_and_port_before_the_host() {
         "machine 127.0.0.1:{} login x password y\nmachine 127.0.0.1 login ci password s3cret\n",
         port.wrapping_add(1)
     );
-    assert_eq!(sent(&other_port).as_deref(), Some("Basic Y2k6czNjcmV0"));
+    assert_eq!(sent(&other_port), None);
+    let default_only = "default login ci password s3cret\n";
+    assert_eq!(sent(default_only), None, "Go ignores `default`");
 }
 
 /// `gov proxy login` as an account: one run with the secret on standard
@@ -501,8 +510,8 @@ fn proxy_login_writes_a_netrc_entry_both_use() {
         "{body}"
     );
     assert!(
-        body.contains("machine 127.0.0.1 login ci password s3cret\n"),
-        "{body}"
+        !body.contains("machine 127.0.0.1 login"),
+        "one entry, the one Go matches: {body}"
     );
     assert!(!body.contains("stale"), "{body}");
     assert!(body.ends_with("default login anon password x\n"), "{body}");
@@ -521,9 +530,12 @@ fn proxy_login_writes_a_netrc_entry_both_use() {
         .and_then(|r| r.header("authorization").map(str::to_string));
     assert_eq!(sent.as_deref(), Some("Basic Y2k6czNjcmV0"), "ci:s3cret");
 
-    // A bare-host entry with other credentials (another service on that
-    // host) is kept, and the user told.
+    // A bare-host entry (another service on that host) is another
+    // machine: kept as it is. A file others could read is made 0600, and
+    // the user told.
     std::fs::write(&netrc, "machine 127.0.0.1 login git password other\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(&netrc, std::os::unix::fs::PermissionsExt::from_mode(0o644))
         .unwrap_or_else(|e| panic!("{e}"));
     let out = login(&sb, &netrc, &[url, "--user", "ci"], "s3cret\n");
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -536,6 +548,7 @@ fn proxy_login_writes_a_netrc_entry_both_use() {
         .map(str::to_string)
         .collect();
     insta::assert_snapshot!("login_keeps_another_services_entry", warned.join("\n"));
+    assert_eq!(mode_of(&netrc), 0o600);
     let body = std::fs::read_to_string(&netrc).unwrap_or_default();
     assert!(
         body.contains("machine 127.0.0.1 login git password other\n"),

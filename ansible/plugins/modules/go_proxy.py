@@ -21,7 +21,7 @@ options:
   preset:
     description:
       - A preset C(gov proxy use) knows, such as V(official), V(cn), V(cn-aliyun), V(goproxy-io), V(google-cn),
-        V(direct), V(offline) or V(corp) (with O(url), O(private) and O(fallback)).
+        V(direct), V(offline) or V(corp) (with O(url), O(private), O(private_via) and O(fallback)).
       - Mutually exclusive with O(settings).
       - Checked before gov runs (lowercase letters, digits and dashes); anything else fails the task.
     type: str
@@ -31,6 +31,15 @@ options:
   private:
     description: Module path patterns (GOPRIVATE) for O(preset=corp).
     type: str
+  private_via:
+    description:
+      - For O(preset=corp) with O(private), how private modules are fetched.
+      - V(proxy) through the company proxy (V(GONOPROXY=none)); the default without O(fallback).
+      - V(direct) straight from version control (V(GONOPROXY) lists the patterns); the default with O(fallback),
+        the only routing gov accepts with it.
+      - Either way the patterns are in V(GONOSUMDB), so private paths never reach the public checksum database.
+    type: str
+    choices: [proxy, direct]
   fallback:
     description: For O(preset=corp), fall back to proxy.golang.org when the company proxy lacks a module.
     type: bool
@@ -71,6 +80,13 @@ EXAMPLES = r"""
     preset: corp
     url: https://goproxy.corp.example
     private: git.corp.example/*
+
+- name: The same, private modules straight from version control
+  gov.toolchain.go_proxy:
+    preset: corp
+    url: https://goproxy.corp.example
+    private: git.corp.example/*
+    private_via: direct
 
 - name: Individual settings
   gov.toolchain.go_proxy:
@@ -120,6 +136,8 @@ def preset_args(p):
         args.append('--url=%s' % p['url'])
     if p['private'] is not None:
         args.append('--private=%s' % p['private'])
+    if p['private_via'] is not None:
+        args.append('--private-via=%s' % p['private_via'])
     if p['fallback']:
         args.append('--fallback')
     return args, [p['preset']]
@@ -130,6 +148,7 @@ def main():
         preset=dict(type='str'),
         url=dict(type='str'),
         private=dict(type='str'),
+        private_via=dict(type='str', choices=['proxy', 'direct']),
         fallback=dict(type='bool', default=False),
         settings=dict(type='dict'),
         state=dict(type='str', default='present', choices=['present', 'absent']),
@@ -142,8 +161,9 @@ def main():
         required_one_of=[('preset', 'settings')],
     )
     p = module.params
-    if p['settings'] is not None and (p['url'] is not None or p['private'] is not None or p['fallback']):
-        module.fail_json(msg='url, private and fallback belong to preset=corp')
+    corp_options = ('url', 'private', 'private_via')
+    if p['settings'] is not None and (any(p[o] is not None for o in corp_options) or p['fallback']):
+        module.fail_json(msg='url, private, private_via and fallback belong to preset=corp')
     if p['preset'] is not None:
         check_value(module, 'preset', p['preset'])
     for key in p['settings'] or {}:

@@ -10,6 +10,7 @@
 pub mod account;
 pub mod answers;
 pub mod archive;
+pub mod auth_goproxy;
 pub mod dist;
 pub mod forward_proxy;
 pub mod go_fixtures;

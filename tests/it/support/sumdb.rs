@@ -371,6 +371,12 @@ impl Fixture {
         }
     }
 
+    /// Appends one record (`record_text`'s form) to the honest log: a
+    /// module the database vouches for.
+    pub fn push_record(&self, text: String) {
+        self.lock().log.push(text);
+    }
+
     /// Adds versions to `@v/list` only.
     pub fn list_also(&self, versions: &[&str]) {
         self.lock()

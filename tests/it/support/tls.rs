@@ -22,55 +22,7 @@ impl TlsServer {
     /// certificates are written under `dir`.
     pub fn start(dir: &Path, www: &Path) -> TlsServer {
         let f = |name: &str| dir.join(name);
-        let ext = f("leaf.ext");
-        std::fs::write(
-            &ext,
-            "basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,DNS:goproxy.test,IP:127.0.0.1\n",
-        )
-        .unwrap_or_else(|e| panic!("writing {}: {e}", ext.display()));
-        let args = |words: &[&str], paths: &[(&str, PathBuf)]| -> Vec<OsString> {
-            let mut v: Vec<OsString> = words.iter().map(OsString::from).collect();
-            for (flag, p) in paths {
-                v.push(OsString::from(flag));
-                v.push(p.as_os_str().to_owned());
-            }
-            v
-        };
-        openssl(args(
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=gov test corporate CA",
-            ],
-            &[("-keyout", f("ca.key")), ("-out", f("ca.pem"))],
-        ));
-        openssl(args(
-            &[
-                "req",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-subj",
-                "/CN=localhost",
-            ],
-            &[("-keyout", f("leaf.key")), ("-out", f("leaf.csr"))],
-        ));
-        openssl(args(
-            &["x509", "-req", "-CAcreateserial", "-days", "2"],
-            &[
-                ("-in", f("leaf.csr")),
-                ("-CA", f("ca.pem")),
-                ("-CAkey", f("ca.key")),
-                ("-extfile", ext),
-                ("-out", f("leaf.pem")),
-            ],
-        ));
+        issue_certificates(dir);
         let port = super::server::start_refusing_port();
         let child = Command::new("openssl")
             .args(["s_server", "-quiet", "-WWW", "-accept", &port.to_string()])
@@ -109,6 +61,62 @@ impl Drop for TlsServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A private CA (`ca.pem`, `ca.key`) and a leaf it signs for `localhost`,
+/// `goproxy.test` and 127.0.0.1 (`leaf.pem`, `leaf.key`), written under
+/// `dir`.
+pub fn issue_certificates(dir: &Path) {
+    let f = |name: &str| dir.join(name);
+    let ext = f("leaf.ext");
+    std::fs::write(
+        &ext,
+        "basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,DNS:goproxy.test,IP:127.0.0.1\n",
+    )
+    .unwrap_or_else(|e| panic!("writing {}: {e}", ext.display()));
+    let args = |words: &[&str], paths: &[(&str, PathBuf)]| -> Vec<OsString> {
+        let mut v: Vec<OsString> = words.iter().map(OsString::from).collect();
+        for (flag, p) in paths {
+            v.push(OsString::from(flag));
+            v.push(p.as_os_str().to_owned());
+        }
+        v
+    };
+    openssl(args(
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=gov test corporate CA",
+        ],
+        &[("-keyout", f("ca.key")), ("-out", f("ca.pem"))],
+    ));
+    openssl(args(
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+        ],
+        &[("-keyout", f("leaf.key")), ("-out", f("leaf.csr"))],
+    ));
+    openssl(args(
+        &["x509", "-req", "-CAcreateserial", "-days", "2"],
+        &[
+            ("-in", f("leaf.csr")),
+            ("-CA", f("ca.pem")),
+            ("-CAkey", f("ca.key")),
+            ("-extfile", ext),
+            ("-out", f("leaf.pem")),
+        ],
+    ));
 }
 
 fn openssl(args: Vec<OsString>) {
