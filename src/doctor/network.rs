@@ -103,17 +103,15 @@ pub(super) fn fail(
     }
 }
 
-/// The proxy gov's HTTP stack would use for `url`, from the environment.
+/// The proxy gov's HTTP stack would use for `url` (the environment, then
+/// the layer profiles).
 pub fn env_proxy_for(url: &url::Url) -> Option<url::Url> {
     if crate::net::http::is_loopback(url) {
         return None;
     }
     let host = url.host_str()?.to_ascii_lowercase();
-    let get = |names: &[&str]| {
-        names
-            .iter()
-            .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
-    };
+    let env = crate::core::env::Env::process();
+    let get = |names: &[&str]| crate::net::http::proxy_variable(&env, names);
     if let Some(no) = get(&["NO_PROXY", "no_proxy"]) {
         for pat in no.split(',').map(|p| p.trim().to_ascii_lowercase()) {
             if pat.is_empty() {

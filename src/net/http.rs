@@ -86,10 +86,12 @@ pub fn build_client() -> Result<Client> {
 fn profile_roots() -> Vec<reqwest::Certificate> {
     use rustls::pki_types::CertificateDer;
     use rustls::pki_types::pem::PemObject as _;
-    if std::env::var_os("SSL_CERT_FILE").is_some_and(|v| !v.is_empty()) {
+    let env = crate::core::env::Env::process();
+    if env.var_os("SSL_CERT_FILE").is_some_and(|v| !v.is_empty()) {
         return Vec::new();
     }
-    let Some(bytes) = profile_value("SSL_CERT_FILE").and_then(|b| std::fs::read(b).ok()) else {
+    let bundle = profile_value(&env, "SSL_CERT_FILE");
+    let Some(bytes) = bundle.and_then(|b| std::fs::read(b).ok()) else {
         return Vec::new();
     };
     CertificateDer::pem_slice_iter(&bytes)
@@ -100,8 +102,8 @@ fn profile_roots() -> Vec<reqwest::Certificate> {
 
 /// `key` from the nearest layer profile that holds it: the settings gov
 /// hands to every `go`, which gov's own requests follow too.
-fn profile_value(key: &str) -> Option<String> {
-    let layers = crate::core::layers::Layers::from_env();
+fn profile_value(env: &crate::core::env::Env, key: &str) -> Option<String> {
+    let layers = crate::core::layers::Layers::from_env(env);
     layers.search().find_map(|(_, layout)| {
         let profile = layout
             .home()
@@ -111,6 +113,18 @@ fn profile_value(key: &str) -> Option<String> {
             .remove(key)
             .filter(|v| !v.trim().is_empty())
     })
+}
+
+/// The first of `names` (spellings of one proxy variable) set in the
+/// environment, else the first name's value in the layer profiles (`gov
+/// proxy set HTTPS_PROXY=...`), as for the `go` gov runs. Doctor's probes
+/// read proxies through this too, so they judge the route gov takes.
+pub fn proxy_variable(env: &crate::core::env::Env, names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .find_map(|n| env.var(n))
+        .filter(|v| !v.trim().is_empty())
+        .or_else(|| names.first().and_then(|n| profile_value(env, n)))
 }
 
 /// Loopback destinations that bypass every proxy, as Go's net/http does (an
@@ -129,15 +143,7 @@ pub(crate) fn with_env_proxies(
     if env.var_os("REQUEST_METHOD").is_some() {
         return builder;
     }
-    // The environment first, then the layer profiles (`gov proxy set
-    // HTTPS_PROXY=...`), as for the `go` gov runs.
-    let first = |names: &[&str]| {
-        names
-            .iter()
-            .find_map(|n| env.var(n))
-            .filter(|v| !v.trim().is_empty())
-            .or_else(|| names.first().and_then(|n| profile_value(n)))
-    };
+    let first = |names: &[&str]| proxy_variable(&env, names);
     let all = first(&["ALL_PROXY", "all_proxy"]);
     let http = first(&["HTTP_PROXY", "http_proxy"]).or_else(|| all.clone());
     let https = first(&["HTTPS_PROXY", "https_proxy"]).or(all);

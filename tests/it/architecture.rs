@@ -142,12 +142,8 @@ fn only_the_cli_talks_to_the_terminal() {
 /// Files still reading the process environment directly, each with why.
 /// Every other file reads it through `core::env::Env`, so a command can run
 /// in-process with an environment of its own.
-const DIRECT_ENV_READS_ALLOWED: &[(&str, &str)] = &[
-    // Doctor's probes are being rewritten on their own branch; they move to
-    // `Env` (the App's) there, and these two entries go with them.
-    ("doctor/environment.rs", "doctor's probes: moving to Env"),
-    ("doctor/network.rs", "doctor's probes: moving to Env"),
-];
+/// Empty today; an entry needs a reason beside it.
+const DIRECT_ENV_READS_ALLOWED: &[(&str, &str)] = &[];
 
 /// A direct read of the process environment on this line of code.
 fn reads_env_directly(code: &str) -> bool {
