@@ -500,8 +500,8 @@ fn malformed_osv_is_refused_clearly_and_never_cached() {
             None,
             "not `GO-2024-0002`",
         ),
-        ("huge", "ID/GO-2024-0002", huge, None, "larger than 2.0 MiB"),
-        ("bomb", "ID/GO-2024-0002", b"{}".to_vec(), Some(bomb), "larger than 2.0 MiB"),
+        ("huge", "ID/GO-2024-0002", huge, None, "larger than 2 MiB"),
+        ("bomb", "ID/GO-2024-0002", b"{}".to_vec(), Some(bomb), "larger than 2 MiB"),
         (
             "notgzip",
             "ID/GO-2024-0002",
