@@ -470,7 +470,8 @@ fn drop_stops_server_promptly_even_mid_download() {
     let mut rest = Vec::new();
     let _ = c.read_to_end(&mut rest);
     assert!(rest.len() < 20 * 64 * 1024);
-    assert!(TcpStream::connect(addr).is_err());
+    // Whether the port refuses now is not asserted: the tests run in
+    // parallel and another test's server may already have been given it.
 }
 
 #[test]
