@@ -169,25 +169,34 @@ fn run_sync(app: &App, a: SyncArgs) -> Result<()> {
             },
         ));
     }
-    if report.failed.is_empty() {
+    failures_error(
+        &report.failed,
+        ErrorKind::Network,
+        "file(s) could not be mirrored",
+        "index.json lists only what the mirror holds; run the sync again once upstream is fixed",
+    )
+}
+
+/// Ok when nothing failed; else one error listing every failure, one per
+/// line, with its cause.
+fn failures_error(
+    failed: &[crate::mirror::sync::Failure],
+    kind: ErrorKind,
+    what: &str,
+    advice: &str,
+) -> Result<()> {
+    if failed.is_empty() {
         return Ok(());
     }
-    let list: Vec<String> = report
-        .failed
+    let list: Vec<String> = failed
         .iter()
         .map(|f| format!("{}: {}", f.name, f.error))
         .collect();
     Err(Error::new(
-        ErrorKind::Network,
-        format!(
-            "{} file(s) could not be mirrored:\n    {}",
-            list.len(),
-            list.join("\n    ")
-        ),
+        kind,
+        format!("{} {what}:\n    {}", list.len(), list.join("\n    ")),
     )
-    .with_advice(
-        "index.json lists only what the mirror holds; run the sync again once upstream is fixed",
-    ))
+    .with_advice(advice.to_string()))
 }
 
 fn run_modules(app: &App, dir: &std::path::Path, inputs: &[String], json: bool) -> Result<()> {
@@ -208,23 +217,12 @@ fn run_modules(app: &App, dir: &std::path::Path, inputs: &[String], json: bool) 
             human_bytes(report.downloaded_bytes)
         ));
     }
-    if report.failed.is_empty() {
-        return Ok(());
-    }
-    let list: Vec<String> = report
-        .failed
-        .iter()
-        .map(|f| format!("{}: {}", f.name, f.error))
-        .collect();
-    Err(Error::new(
+    failures_error(
+        &report.failed,
         ErrorKind::Checksum,
-        format!(
-            "{} module version(s) not published:\n    {}",
-            list.len(),
-            list.join("\n    ")
-        ),
+        "module version(s) not published",
+        "a module the checksum database does not vouch for is never published; check GOPROXY and GOSUMDB",
     )
-    .with_advice("a module the checksum database does not vouch for is never published; check GOPROXY and GOSUMDB"))
 }
 
 fn parse_on_off(s: &str) -> std::result::Result<bool, String> {
